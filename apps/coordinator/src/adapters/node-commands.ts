@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JetStreamClient } from '@nats-io/jetstream';
+import { NatsConnection } from '@nats-io/transport-node';
+import {
+  MessageIds,
+  NodeCommandKind,
+  NodeCommandMessage,
+  NodeProgress,
+  OperationRecord,
+  SCHEMA_VERSION,
+  Subjects,
+} from '@daedalus/contracts';
+import { Clock, JETSTREAM, NATS_CONNECTION, publishJson } from '@daedalus/messaging';
+import { pendingNodes } from '../operations/operation-lifecycle';
+import { planFor } from '../plans/plans';
+
+/** Outbound messages of the coordinator: node commands (JetStream) and record updates (core NATS). */
+@Injectable()
+export class NodeCommands {
+  constructor(
+    @Inject(JETSTREAM) private readonly js: JetStreamClient,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * De-duplicated by message id (per phase), so re-sending after a coordinator failover is harmless.
+   * The node gets its own copy of the request, as the operation's plan builds it.
+   */
+  async send(record: OperationRecord, node: NodeProgress, kind: NodeCommandKind): Promise<void> {
+    const command: NodeCommandMessage = {
+      schemaVersion: SCHEMA_VERSION,
+      kind,
+      operationId: record.id,
+      hostId: node.hostId,
+      type: record.type,
+      request: planFor(record.type).nodeRequest(record, node),
+      issuedAt: this.clock.now().toISOString(),
+    };
+    if (record.phase) command.phase = record.phase;
+    // later phases build on earlier ones (a restore's DOWNLOAD uses what its INIT resolved on this node)
+    if (record.context || record.phase) command.context = { ...record.context, ...(record.phase ? { phaseResults: record.response ?? {} } : {}) };
+    const id = MessageIds.command(record.id, node.hostId, record.phase ? `${kind}.${record.phase}` : kind);
+    await publishJson(this.js, Subjects.commandsFor(node.hostId), command, id);
+  }
+
+  /** Sends the run command of the current phase to every node that has not finished it. */
+  async dispatchPending(record: OperationRecord): Promise<void> {
+    for (const node of pendingNodes(record)) {
+      await this.send(record, node, 'run');
+      if (record.cancelRequested) await this.send(record, node, 'cancel');
+    }
+  }
+
+  announce(record: OperationRecord): void {
+    this.nc.publish(Subjects.operationUpdates(record.id), JSON.stringify(record));
+  }
+}

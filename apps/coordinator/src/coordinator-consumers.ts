@@ -1,0 +1,54 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { jetstreamManager, JetStreamClient } from '@nats-io/jetstream';
+import { NatsConnection } from '@nats-io/transport-node';
+import { Consumers, Streams, Subjects } from '@daedalus/contracts';
+import {
+  ConsumerRunner,
+  coordinatorConsumers,
+  durableRunner,
+  ensureConsumer,
+  JETSTREAM,
+  MessageHandler,
+  NATS_CONNECTION,
+} from '@daedalus/messaging';
+import { CoordinatorConfig } from './coordinator-config';
+import { CancelHandler } from './handlers/cancel.handler';
+import { NodeEventHandler } from './handlers/node-event.handler';
+import { SubmitHandler } from './handlers/submit.handler';
+
+/** Binds the durable consumers shared by all coordinator replicas to their handlers. */
+@Injectable()
+export class CoordinatorConsumers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(CoordinatorConsumers.name);
+  private readonly runners: ConsumerRunner[] = [];
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(JETSTREAM) private readonly js: JetStreamClient,
+    private readonly config: CoordinatorConfig,
+    private readonly submit: SubmitHandler,
+    private readonly cancel: CancelHandler,
+    private readonly events: NodeEventHandler,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    for (const spec of coordinatorConsumers(this.config.ackWaitMs)) await ensureConsumer(jsm, spec);
+
+    const requests: MessageHandler = (data, context) =>
+      context.subject === Subjects.cancel ? this.cancel.handle(data) : this.submit.handle(data);
+    this.runners.push(this.runner(Streams.requests, Consumers.coordinatorRequests, requests));
+    this.runners.push(this.runner(Streams.events, Consumers.coordinatorEvents, (data) => this.events.handle(data)));
+    for (const runner of this.runners) await runner.start();
+    this.logger.log('consuming requests and node events');
+  }
+
+  private runner(stream: string, durable: string, handler: MessageHandler): ConsumerRunner {
+    const { settlement: policy, concurrency, ackWaitMs } = this.config;
+    return durableRunner(this.js, { stream, durable, policy, concurrency, ackWaitMs, logger: this.logger }, handler);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.runners.map((runner) => runner.stop()));
+  }
+}

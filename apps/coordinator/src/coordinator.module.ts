@@ -1,0 +1,29 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigReader, NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
+import { NodeCommands } from './adapters/node-commands';
+import { CoordinatorConfig } from './coordinator-config';
+import { CoordinatorConsumers } from './coordinator-consumers';
+import { CancelHandler } from './handlers/cancel.handler';
+import { HeartbeatSweeper } from './handlers/heartbeat-sweeper';
+import { NodeEventHandler } from './handlers/node-event.handler';
+import { SubmitHandler } from './handlers/submit.handler';
+
+@Module({})
+export class CoordinatorModule {
+  static create(reader: ConfigReader): DynamicModule {
+    const nats = natsConfigFromEnv('daedalus-coordinator');
+    return {
+      module: CoordinatorModule,
+      imports: [NatsInfraModule.forRoot(nats, topologyFromConfig(reader, nats.replicas))],
+      providers: [
+        { provide: CoordinatorConfig, useValue: new CoordinatorConfig(reader) },
+        NodeCommands,
+        SubmitHandler,
+        CancelHandler,
+        NodeEventHandler,
+        HeartbeatSweeper,
+        CoordinatorConsumers,
+      ],
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { OperationState } from '@daedalus/contracts';
+import { Clock, OperationStore, RetryableError } from '@daedalus/messaging';
+import { NodeCommands } from '../adapters/node-commands';
+import { pendingNodes, requestCancel } from '../operations/operation-lifecycle';
+import { checkEnvelope } from './message-guards';
+
+/** Marks the operation as cancel-requested and forwards the cancel to every node still working on it. */
+@Injectable()
+export class CancelHandler {
+  private readonly logger = new Logger(CancelHandler.name);
+
+  constructor(
+    private readonly operations: OperationStore,
+    private readonly commands: NodeCommands,
+    private readonly clock: Clock,
+  ) {}
+
+  async handle(data: unknown): Promise<void> {
+    const message = checkEnvelope(data, 'cancel message');
+    const id = message.operationId as string;
+    const existing = await this.operations.get(id);
+    // The submit may not have been processed yet (direct clients): try again shortly, a bounded number of times.
+    if (!existing) throw new RetryableError(`operation ${id} is not known yet`);
+    const record = (await this.operations.mutate(id, (current) => requestCancel(current, this.clock.now()))) ?? existing;
+    this.commands.announce(record);
+    if (record.state !== OperationState.RUNNING) return;
+    for (const node of pendingNodes(record)) await this.commands.send(record, node, 'cancel');
+    this.logger.log(`cancel of ${id} forwarded to ${pendingNodes(record).length} node(s)`);
+  }
+}

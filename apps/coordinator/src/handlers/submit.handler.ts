@@ -1,0 +1,93 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  isTerminal,
+  newOperationRecord,
+  OperationRecord,
+  OperationRequest,
+  OperationState,
+  parseOperationRequest,
+  RequestValidationError,
+  SCHEMA_VERSION,
+} from '@daedalus/contracts';
+import { Clock, FatalError, NodeRegistry, OperationStore } from '@daedalus/messaging';
+import { NodeCommands } from '../adapters/node-commands';
+import { CoordinatorConfig } from '../coordinator-config';
+import { failOperation, startOperation } from '../operations/operation-lifecycle';
+import { planFor } from '../plans/plans';
+import { planTargets } from '../operations/target-planner';
+import { checkEnvelope } from './message-guards';
+
+const SOURCE = 'coordinator';
+
+/**
+ * Turns a submitted request into per-node commands. Safe to run twice at any point: the record is created
+ * create-only, started with compare-and-set, and commands are de-duplicated by message id.
+ */
+@Injectable()
+export class SubmitHandler {
+  private readonly logger = new Logger(SubmitHandler.name);
+
+  constructor(
+    private readonly operations: OperationStore,
+    private readonly nodes: NodeRegistry,
+    private readonly commands: NodeCommands,
+    private readonly clock: Clock,
+    private readonly config: CoordinatorConfig,
+  ) {}
+
+  async handle(data: unknown): Promise<void> {
+    const message = checkEnvelope(data, 'submit message');
+    const id = message.operationId as string;
+    const request = await this.validate(id, message.request);
+    if (!request) return;
+
+    await this.operations.create(newOperationRecord(id, request, this.clock.now(), SCHEMA_VERSION));
+    let record = await this.operations.get(id);
+    if (!record) throw new FatalError(`operation ${id} vanished right after it was created`);
+    if (isTerminal(record.state)) return;
+
+    if (record.state === OperationState.PENDING) {
+      record = await this.start(record);
+      if (!record || record.state !== OperationState.RUNNING) return;
+    }
+    await this.commands.dispatchPending(record);
+  }
+
+  /** A request that fails validation (direct NATS clients skip the gateway) becomes a FAILED record. */
+  private async validate(id: string, raw: unknown): Promise<OperationRequest | undefined> {
+    try {
+      return parseOperationRequest(raw);
+    } catch (error) {
+      if (!(error instanceof RequestValidationError)) throw error;
+      const body = (typeof raw === 'object' && raw !== null ? raw : {}) as OperationRequest;
+      const type = typeof body.type === 'string' ? body.type : 'unknown';
+      const record = newOperationRecord(id, { ...body, type } as OperationRequest, this.clock.now(), SCHEMA_VERSION);
+      await this.operations.create(record);
+      const failed = await this.operations.mutate(id, (current) => failOperation(current, SOURCE, error.message, this.clock.now()));
+      if (failed) this.commands.announce(failed);
+      this.logger.warn(`operation ${id} rejected: ${error.message}`);
+      return undefined;
+    }
+  }
+
+  private async start(record: OperationRecord): Promise<OperationRecord | undefined> {
+    const registered = await this.nodes.list();
+    const plan = planTargets(record.request, registered, this.config.nodeTimeoutMs);
+    const now = this.clock.now();
+    const operationPlan = planFor(record.type);
+    const next = await this.operations.mutate(record.id, (current) => {
+      if (!plan.ok) return failOperation(current, SOURCE, plan.error, now);
+      const context = operationPlan.context(current, plan.targets, registered.map((n) => n.registration), now);
+      return startOperation(current, plan.targets, now, operationPlan.phases(current), context);
+    });
+    if (next) {
+      this.commands.announce(next);
+      this.logger.log(
+        plan.ok
+          ? `operation ${record.id} (${record.type}) started on ${plan.targets.length} node(s)`
+          : `operation ${record.id} (${record.type}) failed to start: ${plan.error}`,
+      );
+    }
+    return next;
+  }
+}

@@ -1,0 +1,10 @@
+import { backupPlan } from './backup.plan';
+import { OperationPlan, singlePhasePlan } from './operation-plan';
+import { restorePlan } from './restore.plan';
+import { truncatePlan } from './truncate.plan';
+
+const PLANS: Readonly<Record<string, OperationPlan>> = { backup: backupPlan, restore: restorePlan, truncate: truncatePlan };
+
+export function planFor(type: string): OperationPlan {
+  return PLANS[type] ?? singlePhasePlan;
+}

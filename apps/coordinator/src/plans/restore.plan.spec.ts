@@ -1,0 +1,36 @@
+import { plainToInstance } from 'class-transformer';
+import { newOperationRecord, RestoreRequest, SCHEMA_VERSION } from '@daedalus/contracts';
+import { checkInit, restorePlan } from './restore.plan';
+
+const record = (fields: Partial<RestoreRequest>) =>
+  newOperationRecord('op', plainToInstance(RestoreRequest, { type: 'restore', storageLocation: 's3://b', snapshotTag: 't', ...fields }), new Date(0), SCHEMA_VERSION);
+
+describe('restore plan', () => {
+  it('runs every phase for a global restore, truncating on one node, never cancelled after TRUNCATE', () => {
+    const phases = restorePlan.phases(record({ globalRequest: true }));
+    expect(phases.map((p) => [p.name, p.on])).toEqual([
+      ['INIT', 'all'], ['DOWNLOAD', 'all'], ['TRUNCATE', 'one'], ['IMPORT', 'all'], ['CLEANUP', 'all'],
+    ]);
+    expect(phases.filter((p) => p.cancelBefore === false).map((p) => p.name)).toEqual(['IMPORT', 'CLEANUP']);
+  });
+
+  it('runs just the named phase of a local request, and IN_PLACE as one phase', () => {
+    expect(restorePlan.phases(record({ restorationPhase: 'IMPORT' })).map((p) => p.name)).toEqual(['IMPORT']);
+    expect(restorePlan.phases(record({ restorationStrategyType: 'IN_PLACE' })).map((p) => p.name)).toEqual(['IN_PLACE']);
+  });
+
+  it('passes INIT only when every node found the same backup and one schema version', () => {
+    expect(checkInit({ h1: { backupName: 'b-1', schemaVersion: 's' }, h2: { backupName: 'b-1', schemaVersion: 's' } })).toEqual({
+      ok: true,
+      context: { backupName: 'b-1' },
+    });
+    expect(checkInit({ h1: { backupName: 'b-1', schemaVersion: 's' }, h2: { backupName: 'b-2', schemaVersion: 's' } })).toEqual({
+      ok: false,
+      error: 'nodes resolved different backups: h1=b-1, h2=b-2',
+    });
+    expect(checkInit({ h1: { backupName: 'b-1', schemaVersion: 's1' }, h2: { backupName: 'b-1', schemaVersion: 's2' } })).toEqual({
+      ok: false,
+      error: 'the cluster does not agree on one schema version: h1=s1, h2=s2',
+    });
+  });
+});

@@ -1,0 +1,26 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { ConfigReader, NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
+import { BackupsController } from './backups/backups.controller';
+import { DocsController } from './docs/docs.controller';
+import { GatewayConfig } from './gateway-config';
+import { HealthController } from './health/health.controller';
+import { OperationPublisher } from './operations/operation-publisher';
+import { OperationsController } from './operations/operations.controller';
+import { OperationsService } from './operations/operations.service';
+import { ClusterController } from './topology/cluster.controller';
+import { ClusterService } from './topology/cluster.service';
+import { NodeQueryClient } from './topology/node-query.client';
+
+@Module({})
+export class GatewayModule {
+  static create(reader: ConfigReader, config: GatewayConfig): DynamicModule {
+    const nats = natsConfigFromEnv('daedalus-gateway');
+    return {
+      module: GatewayModule,
+      imports: [NatsInfraModule.forRoot(nats, topologyFromConfig(reader, nats.replicas)), TerminusModule],
+      controllers: [OperationsController, ClusterController, HealthController, DocsController, BackupsController],
+      providers: [{ provide: GatewayConfig, useValue: config }, OperationPublisher, OperationsService, ClusterService, NodeQueryClient],
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ConfigReader } from '@daedalus/messaging';
+import { GatewayConfig } from './gateway-config';
+import { GatewayModule } from './gateway.module';
+import { AllExceptionsFilter } from './http/all-exceptions.filter';
+import { SIDECAR_VERSION } from './topology/cluster.controller';
+
+async function bootstrap(): Promise<void> {
+  const reader = new ConfigReader();
+  const config = new GatewayConfig(reader);
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.create(reader, config), {
+    bodyParser: false,
+    logger: ['log', 'warn', 'error'],
+  });
+  app.useBodyParser('json', { limit: config.maxBodyBytes, strict: false });
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.enableShutdownHooks();
+
+  const openApi = new DocumentBuilder()
+    .setTitle('Daedalus gateway')
+    .setDescription('Icarus-compatible REST API for Cassandra backup, restore and node operations')
+    .setVersion(SIDECAR_VERSION)
+    .build();
+  SwaggerModule.setup('api-docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'openapi.json' });
+
+  await app.listen(config.port, config.host);
+  Logger.log(`gateway listening on http://${config.host}:${config.port} (pid ${process.pid})`, 'Bootstrap');
+}
+
+bootstrap().catch((error: unknown) => {
+  Logger.error(error instanceof Error ? error.stack ?? error.message : String(error), 'Bootstrap');
+  process.exit(1);
+});

@@ -1,0 +1,23 @@
+import { OperationRecord } from '@daedalus/contracts';
+
+/**
+ * An operation as Icarus returns it: the request's fields flattened beside the status fields.
+ * Daedalus adds `nodes` (per-node state and progress); Icarus clients ignore unknown fields.
+ */
+export function toOperationView(record: OperationRecord): Record<string, unknown> {
+  return {
+    ...record.request,
+    type: record.type,
+    id: record.id,
+    creationTime: record.creationTime,
+    startTime: record.startTime ?? null,
+    completionTime: record.completionTime ?? null,
+    state: record.state,
+    progress: record.progress,
+    errors: record.errors,
+    ...(record.response !== undefined ? { response: record.response } : {}),
+    ...(record.cancelRequested ? { cancelRequested: true } : {}),
+    ...(record.phases ? { phases: record.phases, phase: record.phase } : {}),
+    nodes: record.nodes ? Object.values(record.nodes) : [],
+  };
+}

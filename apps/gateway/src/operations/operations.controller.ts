@@ -1,0 +1,56 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { isUUID } from 'class-validator';
+import { OperationsService } from './operations.service';
+import { toOperationView } from './operation-view';
+
+function requireUuid(id: string): string {
+  if (!isUUID(id)) throw new NotFoundException(`operation ${id.slice(0, 64)} does not exist`);
+  return id.toLowerCase();
+}
+
+@ApiTags('operations')
+@Controller('operations')
+export class OperationsController {
+  constructor(private readonly operations: OperationsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Submit an operation (Icarus request body)' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'same key, same operation' })
+  @ApiBody({ schema: { type: 'object', required: ['type'], properties: { type: { type: 'string', example: 'flush' } } } })
+  @ApiResponse({ status: 201, description: 'the operation; Location names it' })
+  @ApiResponse({ status: 400, description: 'invalid request; `errors` names each field' })
+  async submit(
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<Record<string, unknown>> {
+    const { record, created } = await this.operations.submit(body, idempotencyKey || undefined);
+    response.status(201).location(`/operations/${record.id}`);
+    if (!created) response.setHeader('Idempotent-Replayed', 'true');
+    return toOperationView(record);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List operations, newest first' })
+  @ApiQuery({ name: 'type', required: false })
+  @ApiQuery({ name: 'state', required: false, description: 'also accepted as `status` (Icarus spec)' })
+  async list(@Query('type') type?: string, @Query('state') state?: string, @Query('status') status?: string) {
+    const records = await this.operations.list(type || undefined, state || status || undefined);
+    return records.map(toOperationView);
+  }
+
+  @Get(':id')
+  @ApiResponse({ status: 404, description: 'unknown operation' })
+  async get(@Param('id') id: string) {
+    return toOperationView(await this.operations.get(requireUuid(id)));
+  }
+
+  @Delete(':id')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Ask an operation to cancel (every node stops at a safe point)' })
+  async cancel(@Param('id') id: string) {
+    return toOperationView(await this.operations.cancel(requireUuid(id)));
+  }
+}

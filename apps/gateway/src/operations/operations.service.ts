@@ -1,0 +1,122 @@
+import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  ALL_OPERATION_STATES,
+  isOperationType,
+  isTerminal,
+  newOperationRecord,
+  OperationRecord,
+  OperationState,
+  parseOperationRequest,
+  RequestValidationError,
+  SCHEMA_VERSION,
+} from '@daedalus/contracts';
+import { Clock, errorMessage, NodeRegistry, OperationStore } from '@daedalus/messaging';
+import { GatewayConfig } from '../gateway-config';
+import { badRequest } from '../http/bad-request';
+import { resolveLocalTarget } from './local-target';
+import { checkAgainstTargets } from './target-check';
+import { operationIdForKey } from './operation-id';
+import { OperationPublisher } from './operation-publisher';
+
+export interface Submission {
+  record: OperationRecord;
+  /** false when this id had already been submitted (idempotent replay) */
+  created: boolean;
+}
+
+@Injectable()
+export class OperationsService {
+  private readonly logger = new Logger(OperationsService.name);
+
+  constructor(
+    private readonly operations: OperationStore,
+    private readonly nodes: NodeRegistry,
+    private readonly publisher: OperationPublisher,
+    private readonly clock: Clock,
+    private readonly config: GatewayConfig,
+  ) {}
+
+  async submit(body: unknown, idempotencyKey?: string): Promise<Submission> {
+    let request;
+    try {
+      request = parseOperationRequest(body);
+    } catch (error) {
+      if (error instanceof RequestValidationError) throw badRequest(error.errors, error.reason);
+      throw error;
+    }
+    const keyId = idempotencyKey ? operationIdForKey(idempotencyKey) : undefined;
+    if (request.id && keyId && request.id.toLowerCase() !== keyId) {
+      throw badRequest([{ field: 'id', message: 'id and the Idempotency-Key header name different operations' }]);
+    }
+    const id = request.id?.toLowerCase() ?? keyId ?? randomUUID();
+
+    const nodes = await this.nodes.list();
+    const target = resolveLocalTarget(request, nodes, this.config.localNode);
+    if (!target.ok) throw badRequest([{ field: target.field, message: target.message }]);
+    if (target.hostId) request.hostId = target.hostId;
+    const targets = nodes
+      .map((n) => n.registration)
+      .filter((r) => (target.hostId ? r.hostId === target.hostId : !request.dc || r.dc === request.dc));
+    const problems = checkAgainstTargets(request, targets);
+    if (problems.length > 0) throw badRequest(problems);
+    request.id = id;
+
+    const record = newOperationRecord(id, request, this.clock.now(), SCHEMA_VERSION);
+    if (await this.operations.create(record)) {
+      await this.publish(record);
+      return { record, created: true };
+    }
+    const existing = await this.operations.get(id);
+    if (!existing) throw new ServiceUnavailableException('the operation store did not answer consistently; try again');
+    if (existing.type !== record.type) {
+      throw new ConflictException(`operation ${id} already exists with type ${existing.type}`);
+    }
+    // A replay of a submission whose publish may not have happened (gateway died in between): publish again;
+    // JetStream drops it if it was a duplicate.
+    if (existing.state === OperationState.PENDING) await this.publish(existing);
+    return { record: existing, created: false };
+  }
+
+  private async publish(record: OperationRecord): Promise<void> {
+    try {
+      await this.publisher.submit(record);
+    } catch (error) {
+      const reason = `could not queue the request: ${errorMessage(error)}`;
+      this.logger.error(`operation ${record.id}: ${reason}`);
+      await this.operations
+        .mutate(record.id, (current) =>
+          current.state === OperationState.PENDING
+            ? { ...current, state: OperationState.FAILED, completionTime: this.clock.now().toISOString(), errors: [{ source: 'gateway', message: reason }] }
+            : undefined,
+        )
+        .catch(() => undefined);
+      throw new ServiceUnavailableException(reason);
+    }
+  }
+
+  async get(id: string): Promise<OperationRecord> {
+    const record = await this.operations.get(id);
+    if (!record) throw new NotFoundException(`operation ${id} does not exist`);
+    return record;
+  }
+
+  async list(type?: string, state?: string): Promise<OperationRecord[]> {
+    const wantedType = type?.toLowerCase();
+    const wantedState = state?.toUpperCase();
+    if (wantedType && !isOperationType(wantedType)) throw badRequest([{ field: 'type', message: `type "${type}" is not an operation type` }]);
+    if (wantedState && !ALL_OPERATION_STATES.includes(wantedState as OperationState)) {
+      throw badRequest([{ field: 'state', message: `state must be one of ${ALL_OPERATION_STATES.join(', ')}` }]);
+    }
+    const records = await this.operations.list();
+    return records
+      .filter((r) => (!wantedType || r.type === wantedType) && (!wantedState || r.state === wantedState))
+      .sort((a, b) => b.creationTime.localeCompare(a.creationTime));
+  }
+
+  async cancel(id: string): Promise<OperationRecord> {
+    const record = await this.get(id);
+    if (!isTerminal(record.state)) await this.publisher.cancel(id);
+    return record;
+  }
+}

@@ -1,0 +1,86 @@
+import { NodeRegistration, parseOperationRequest } from '@daedalus/contracts';
+import { checkAgainstTargets } from './target-check';
+
+function node(index: number, fields: Partial<NodeRegistration> = {}): NodeRegistration {
+  return {
+    schemaVersion: '1.0',
+    hostId: `00000000-0000-4000-8000-00000000000${index}`,
+    address: `127.0.0.${index}`,
+    dc: 'dc1',
+    rack: 'rack1',
+    tokens: [],
+    clusterName: 'c',
+    cassandraVersion: '4.1.7',
+    schemaVersionId: 's',
+    operationMode: 'NORMAL',
+    dataDirectories: [],
+    agentVersion: '0.1.0',
+    startedAt: '',
+    heartbeatAt: '',
+    keyspaces: { system: ['local'], ks1: ['t1', 't2'] },
+    capabilities: { truncateEnabled: false },
+    ...fields,
+  };
+}
+
+const check = (body: Record<string, unknown>, targets: NodeRegistration[]) =>
+  checkAgainstTargets(parseOperationRequest({ globalRequest: true, ...body }), targets);
+
+describe('checkAgainstTargets', () => {
+  it('accepts names every target has', () => {
+    expect(check({ type: 'cleanup', keyspace: 'ks1', tables: ['t1', 't2'] }, [node(1), node(2)])).toEqual([]);
+    expect(check({ type: 'refresh', keyspace: 'ks1', table: 't2' }, [node(1)])).toEqual([]);
+    expect(check({ type: 'rebuild' }, [node(1)])).toEqual([]);
+  });
+
+  it('names the keyspace field for an unknown keyspace, and the nodes when only some lack it', () => {
+    expect(check({ type: 'flush', keyspace: 'nope' }, [node(1), node(2)])).toEqual([
+      { field: 'keyspace', message: 'keyspace nope does not exist' },
+    ]);
+    const lagging = node(2, { keyspaces: { system: ['local'] } });
+    expect(check({ type: 'scrub', keyspace: 'ks1' }, [node(1), lagging])).toEqual([
+      { field: 'keyspace', message: `keyspace ks1 does not exist on node(s) ${lagging.hostId} (127.0.0.2)` },
+    ]);
+    expect(check({ type: 'rebuild', keyspace: 'nope' }, [node(1)])).toEqual([{ field: 'keyspace', message: 'keyspace nope does not exist' }]);
+  });
+
+  it('names tables (list field) or table (single field) for unknown tables', () => {
+    expect(check({ type: 'upgradesstables', keyspace: 'ks1', tables: ['t1', 'x', 'y'] }, [node(1)])).toEqual([
+      { field: 'tables', message: 'table x does not exist in keyspace ks1' },
+      { field: 'tables', message: 'table y does not exist in keyspace ks1' },
+    ]);
+    expect(check({ type: 'import', keyspace: 'ks1', table: 'x', sourceDir: '/tmp/x' }, [node(1)])).toEqual([
+      { field: 'table', message: 'table x does not exist in keyspace ks1' },
+    ]);
+  });
+
+  it('does not judge targets whose agent registered no schema', () => {
+    expect(check({ type: 'flush', keyspace: 'nope' }, [node(1, { keyspaces: undefined })])).toEqual([]);
+  });
+
+  it('refuses a truncate when no target allows it, and accepts it when one does', () => {
+    const refused = check({ type: 'truncate', keyspace: 'ks1', table: 't1' }, [node(1), node(2)]);
+    expect(refused.map((e) => e.field)).toEqual(['type']);
+    expect(refused[0].message).toContain('--enable-truncate');
+    expect(check({ type: 'truncate', keyspace: 'ks1', table: 't1' }, [node(1), node(2, { capabilities: { truncateEnabled: true } })])).toEqual([]);
+  });
+
+  it('refuses a global decommission and accepts a local one', () => {
+    expect(check({ type: 'decommission' }, [node(1), node(2)]).map((e) => e.field)).toEqual(['globalRequest']);
+    expect(checkAgainstTargets(parseOperationRequest({ type: 'decommission', hostId: node(1).hostId }), [node(1)])).toEqual([]);
+  });
+
+  it('checks backup entities and restore targets (after rename) against the nodes', () => {
+    const targets = [node(1), node(2)];
+    const storage = { storageLocation: 'file:///tmp/backups/bucket' };
+    expect(check({ type: 'backup', ...storage, entities: 'ks1.t1,ks1.t2' }, targets)).toEqual([]);
+    expect(check({ type: 'backup', ...storage, entities: 'ks9' }, targets)).toEqual([{ field: 'entities', message: 'keyspace ks9 does not exist' }]);
+    expect(check({ type: 'backup', ...storage, entities: 'ks1.t9' }, targets)).toEqual([{ field: 'entities', message: 'table ks1.t9 does not exist' }]);
+    const restore = { type: 'restore', ...storage, snapshotTag: 'nightly' };
+    // the source of a rename only has to be in the backup; the target must exist
+    expect(check({ ...restore, entities: 'ks1.gone', rename: { 'ks1.gone': 'ks1.t2' } }, targets)).toEqual([]);
+    expect(check({ ...restore, entities: 'ks1.t1', rename: { 'ks1.t1': 'ks1.t9' } }, targets)).toEqual([
+      { field: 'rename', message: 'target table ks1.t9 does not exist' },
+    ]);
+  });
+});

@@ -1,0 +1,99 @@
+import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { JmxBridgeClient, JmxClient } from '@daedalus/jmx';
+import { ConfigReader, NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
+import { AgentConfig } from './agent-config';
+import { BackupListService } from './backup/backup-list.service';
+import { BackupExecutor } from './backup/backup.executor';
+import { InFlightUploads } from './backup/in-flight-uploads';
+import { ListExecutor } from './backup/list.executor';
+import { ManifestCache } from './backup/manifest-store';
+import { CassandraSnapshots, JmxCassandraSnapshots } from './cassandra/snapshots';
+import { RestoreLedger } from './restore/restore-ledger';
+import { RestoreExecutor } from './restore/restore.executor';
+import { CassandraNode } from './cassandra/cassandra-node';
+import { JmxCassandraNode } from './cassandra/jmx-cassandra-node';
+import { AgentConsumerService } from './commands/agent-consumer.service';
+import { CommandHandler } from './commands/command.handler';
+import { EventPublisher } from './commands/event-publisher';
+import { CleanupExecutor } from './executors/cleanup.executor';
+import { DecommissionExecutor } from './executors/decommission.executor';
+import { DrainExecutor } from './executors/drain.executor';
+import { ExecutorRegistry, ExecutorSettings, MapExecutorRegistry } from './executors/executor';
+import { FlushExecutor } from './executors/flush.executor';
+import { ImportExecutor } from './executors/import.executor';
+import { RebuildExecutor } from './executors/rebuild.executor';
+import { RefreshExecutor } from './executors/refresh.executor';
+import { ScrubExecutor } from './executors/scrub.executor';
+import { TruncateExecutor } from './executors/truncate.executor';
+import { UpgradeSSTablesExecutor } from './executors/upgrade-sstables.executor';
+import { NodeQueryService } from './registration/node-query.service';
+import { NodeRegistrationService } from './registration/node-registration.service';
+
+const JMX_CLIENT = Symbol('JMX_CLIENT');
+
+@Module({})
+export class AgentModule {
+  static create(reader: ConfigReader, config: AgentConfig): DynamicModule {
+    const nats = natsConfigFromEnv('daedalus-node-agent');
+    const jmxLogger = new Logger('JmxBridge');
+    const settings: ExecutorSettings = { progressIntervalMs: config.progressIntervalMs };
+    return {
+      module: AgentModule,
+      imports: [NatsInfraModule.forRoot(nats, topologyFromConfig(reader, nats.replicas))],
+      providers: [
+        { provide: AgentConfig, useValue: config },
+        {
+          // one bridge JVM per agent, shared by everything that talks to the node
+          provide: JMX_CLIENT,
+          useFactory: () => new JmxBridgeClient({ ...config.jmx, logger: { log: (m) => jmxLogger.debug(m), warn: (m) => jmxLogger.warn(m) } }),
+        },
+        {
+          provide: CassandraNode,
+          inject: [JMX_CLIENT],
+          useFactory: (jmx: JmxClient) => new JmxCassandraNode(jmx, { operationTimeoutMs: config.operationTimeoutMs }),
+        },
+        {
+          provide: CassandraSnapshots,
+          inject: [JMX_CLIENT, CassandraNode],
+          useFactory: (jmx: JmxClient, node: CassandraNode) => new JmxCassandraSnapshots(jmx, () => node.releaseVersion()),
+        },
+        ManifestCache,
+        InFlightUploads,
+        RestoreLedger,
+        BackupListService,
+        {
+          provide: ExecutorRegistry,
+          inject: [CassandraNode, CassandraSnapshots, NodeRegistrationService, ManifestCache, InFlightUploads, RestoreLedger],
+          useFactory: (
+            node: CassandraNode,
+            snapshots: CassandraSnapshots,
+            identity: NodeRegistrationService,
+            manifests: ManifestCache,
+            inFlight: InFlightUploads,
+            ledger: RestoreLedger,
+          ) =>
+            new MapExecutorRegistry([
+              new BackupExecutor(node, snapshots, identity, manifests, inFlight),
+              new RestoreExecutor(node, snapshots, identity, ledger, config.cassandraConfigDir),
+              new ListExecutor(),
+              new FlushExecutor(node),
+              new CleanupExecutor(node, settings),
+              new ScrubExecutor(node, settings),
+              new UpgradeSSTablesExecutor(node, settings),
+              new RefreshExecutor(node),
+              new ImportExecutor(node),
+              new TruncateExecutor(node, config.enableTruncate),
+              new RebuildExecutor(node),
+              new DecommissionExecutor(node, settings),
+              new DrainExecutor(node),
+            ]),
+        },
+        EventPublisher,
+        NodeRegistrationService,
+        NodeQueryService,
+        CommandHandler,
+        AgentConsumerService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,130 @@
+import { StorageBackend, StorageLocation } from '@daedalus/storage';
+import { anyStorageLocation, openRequestBackend } from './request-storage';
+import { backupNameOf, BackupLayout } from './backup-layout';
+import { ClusterBackupRecord, NodeBackupSummary, parseManifestJson, sumTotals } from './manifest';
+import { readText } from './manifest-store';
+
+export interface BackupSummary {
+  name: string;
+  snapshotTag: string;
+  cluster: string;
+  /** when the backup started (ISO-8601) */
+  time: string;
+  endTime?: string;
+  /** 'cluster': a global backup; 'node': a node-local one */
+  scope: 'cluster' | 'node';
+  nodesComplete: number;
+  nodesExpected: number;
+  /** bytes of every file the backup references */
+  totalBytes: number;
+  /** bytes this backup uploaded itself (the rest was shared with earlier backups) */
+  addedBytes: number;
+  complete: boolean;
+  nodes: Array<{ hostId: string; dc: string }>;
+}
+
+export interface ListFilter {
+  /** only backups started at or after this time (epoch ms) */
+  fromTimestamp?: number;
+  /** only the newest N */
+  lastN?: number;
+}
+
+async function keys(backend: StorageBackend, prefix: string): Promise<string[]> {
+  const result: string[] = [];
+  for await (const entry of backend.list(prefix)) if (!entry.isPrefix) result.push(entry.key);
+  return result;
+}
+
+async function readDoc<T extends { schemaVersion: string; kind: string }>(backend: StorageBackend, key: string, kind: T['kind']): Promise<T> {
+  return parseManifestJson<T>(await readText(backend, key), kind, key);
+}
+
+/** "<cluster>/index/<backupName>/<dc>/<hostId>.json" → backupName */
+function indexedBackupName(cluster: string, key: string): string | undefined {
+  const rest = key.slice(BackupLayout.nodeIndexPrefix(cluster).length).split('/');
+  return rest.length === 3 ? rest[0] : undefined;
+}
+
+function fromRecord(record: ClusterBackupRecord): BackupSummary {
+  return {
+    name: record.backupName,
+    snapshotTag: record.snapshotTag,
+    cluster: record.cluster,
+    time: record.startTime,
+    endTime: record.endTime,
+    scope: 'cluster',
+    nodesComplete: record.nodes.length,
+    nodesExpected: record.nodes.length,
+    totalBytes: record.totals.bytes,
+    addedBytes: record.totals.uploadedBytes,
+    complete: true,
+    nodes: record.nodes.map((n) => ({ hostId: n.hostId, dc: n.dc })),
+  };
+}
+
+/** A backup without a cluster record: complete only if it was a node-local backup and its manifest is in. */
+function fromNodeSummaries(name: string, cluster: string, manifests: NodeBackupSummary[]): BackupSummary {
+  const totals = sumTotals(manifests.map((m) => m.totals));
+  const expected = Math.max(...manifests.map((m) => m.expectedNodes));
+  const scope = expected === 1 ? 'node' : 'cluster';
+  return {
+    name,
+    snapshotTag: manifests[0].snapshotTag,
+    cluster,
+    time: manifests.map((m) => m.startTime).sort()[0],
+    endTime: manifests.map((m) => m.endTime).sort().reverse()[0],
+    scope,
+    nodesComplete: manifests.length,
+    nodesExpected: expected,
+    totalBytes: totals.bytes,
+    addedBytes: totals.uploadedBytes,
+    complete: scope === 'node',
+    nodes: manifests.map((m) => ({ hostId: m.hostId, dc: m.dc })),
+  };
+}
+
+/**
+ * Every backup under a location (`protocol://bucket` for all clusters, `protocol://bucket/<cluster>/...` for
+ * one), newest first. A global backup is complete once its cluster record exists; until then it shows how
+ * many of its nodes have committed their manifest.
+ */
+export async function listBackups(backend: StorageBackend, location: StorageLocation, filter: ListFilter = {}): Promise<BackupSummary[]> {
+  const clusters =
+    location.path.length > 0
+      ? [location.path[0]]
+      : (await keys(backend, BackupLayout.clustersPrefix)).map(backupNameOf).filter((c): c is string => c !== undefined);
+  const summaries: BackupSummary[] = [];
+  for (const cluster of clusters) {
+    const recorded = new Set<string>();
+    for (const key of await keys(backend, BackupLayout.clusterRecordsPrefix(cluster))) {
+      const record = await readDoc<ClusterBackupRecord>(backend, key, 'daedalus.cluster-backup');
+      recorded.add(record.backupName);
+      summaries.push(fromRecord(record));
+    }
+    const pending = new Map<string, string[]>();
+    for (const key of await keys(backend, BackupLayout.nodeIndexPrefix(cluster))) {
+      const name = indexedBackupName(cluster, key);
+      if (name && !recorded.has(name)) pending.set(name, [...(pending.get(name) ?? []), key]);
+    }
+    for (const [name, indexKeys] of pending) {
+      const nodes = await Promise.all(indexKeys.map((key) => readDoc<NodeBackupSummary>(backend, key, 'daedalus.node-backup-summary')));
+      summaries.push(fromNodeSummaries(name, cluster, nodes));
+    }
+  }
+  const filtered = summaries
+    .filter((s) => filter.fromTimestamp === undefined || Date.parse(s.time) >= filter.fromTimestamp)
+    .sort((a, b) => b.time.localeCompare(a.time));
+  return filter.lastN ? filtered.slice(0, filter.lastN) : filtered;
+}
+
+/** Lists the backups under a storage location string, opening and closing the backend around it. */
+export async function listBackupsAt(storageLocation: string, filter: ListFilter = {}): Promise<BackupSummary[]> {
+  const location = anyStorageLocation(storageLocation);
+  const backend = await openRequestBackend(location, { type: 'list', storageLocation, skipBucketVerification: true });
+  try {
+    return await listBackups(backend, location, filter);
+  } finally {
+    await backend.close();
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Where a backup's objects live in a bucket (keys are relative to the bucket):
+ *
+ *   <cluster>/<dc>/<hostId>/data/<ks>/<table>-<tableId>/<sstable>-<digest>/<component>   immutable SSTable files
+ *   <cluster>/<dc>/<hostId>/manifests/<backupName>.json                                  node commit point
+ *   <cluster>/index/<backupName>/<dc>/<hostId>.json                                      node summary, for listing
+ *   <cluster>/topology/<backupName>.json                                                 cluster topology
+ *   <cluster>/backups/<backupName>.json                                                  cluster commit point
+ *   _daedalus/clusters/<cluster>.json                                                    clusters in this bucket
+ *
+ * Listing reads only flat prefixes (index/, backups/, _daedalus/clusters/): no walk over dc/node prefixes,
+ * and no reliance on delimiter listings, which some S3-compatible stores get wrong.
+ * An SSTable directory is named by the SSTable's own name plus the CRC32 of its Data.db (Cassandra's
+ * Digest component), so an SSTable that an earlier backup uploaded is recognised without reading it,
+ * and a generation number reused after a wipe never collides with older data.
+ */
+export interface NodePath {
+  cluster: string;
+  dc: string;
+  hostId: string;
+}
+
+export const BackupLayout = {
+  nodePrefix: (node: NodePath) => `${node.cluster}/${node.dc}/${node.hostId}/`,
+  manifestsPrefix: (node: NodePath) => `${BackupLayout.nodePrefix(node)}manifests/`,
+  manifest: (node: NodePath, backupName: string) => `${BackupLayout.manifestsPrefix(node)}${backupName}.json`,
+  dataFile: (node: NodePath, keyspace: string, tableDir: string, sstableDir: string, file: string) =>
+    `${BackupLayout.nodePrefix(node)}data/${keyspace}/${tableDir}/${sstableDir}/${file}`,
+  nodeIndexPrefix: (cluster: string) => `${cluster}/index/`,
+  nodeIndex: (node: NodePath, backupName: string) => `${node.cluster}/index/${backupName}/${node.dc}/${node.hostId}.json`,
+  clustersPrefix: '_daedalus/clusters/',
+  clusterMarker: (cluster: string) => `_daedalus/clusters/${cluster}.json`,
+  clusterRecordsPrefix: (cluster: string) => `${cluster}/backups/`,
+  clusterRecord: (cluster: string, backupName: string) => `${cluster}/backups/${backupName}.json`,
+  topology: (cluster: string, backupName: string) => `${cluster}/topology/${backupName}.json`,
+} as const;
+
+/** "<name>.json" under a manifests/, backups/ or _daedalus/clusters/ prefix → "<name>" */
+export function backupNameOf(key: string): string | undefined {
+  const match = /\/([^/]+)\.json$/.exec(key);
+  return match?.[1];
+}

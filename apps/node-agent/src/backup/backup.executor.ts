@@ -1,0 +1,243 @@
+import { Logger } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { BackupRequest } from '@daedalus/contracts';
+import { errorMessage } from '@daedalus/messaging';
+import { StorageBackend, StorageLocation } from '@daedalus/storage';
+import { CassandraNode } from '../cassandra/cassandra-node';
+import { CassandraSnapshots } from '../cassandra/snapshots';
+import { ExecutionContext, OperationExecutor, OperationRejectedError } from '../executors/executor';
+import { NodeRegistrationService } from '../registration/node-registration.service';
+import { BackupLayout, NodePath } from './backup-layout';
+import { resolveBackupScope } from './backup-entities';
+import { InFlightUploads } from './in-flight-uploads';
+import { BackupTotals, ClusterBackupRecord, MANIFEST_SCHEMA_VERSION, ManifestTable, NodeManifest, summarise, sumTotals } from './manifest';
+import { ManifestCache, readNodeManifest } from './manifest-store';
+import { nodeStorageLocation, openRequestBackend, parseDurationMs } from './request-storage';
+import { listSnapshot } from './snapshot-files';
+import { uploadSnapshot, UploadItem } from './uploader';
+
+/** What the coordinator fixes for a backup (apps/coordinator/src/plans/backup.plan.ts). */
+interface BackupCoordination {
+  backupName?: string;
+  snapshotTag?: string;
+  participants?: Array<{ hostId: string; address: string; dc: string }>;
+}
+
+/** Everything one phase of one backup works with. */
+interface BackupJob {
+  backend: StorageBackend;
+  location: StorageLocation;
+  request: BackupRequest;
+  backupName: string;
+  coordination: BackupCoordination;
+  context: ExecutionContext;
+}
+
+export interface BackupResult {
+  backupName: string;
+  manifest: string;
+  totals: BackupTotals;
+}
+
+const PROGRESS_INTERVAL_MS = 1_000;
+
+/**
+ * Backs up this node: snapshot over JMX, upload what the store lacks, write the manifest last (the commit
+ * point), clear the snapshot — also when anything failed. A global backup's COMMIT phase runs on one node:
+ * it checks every participant's manifest and writes the topology and the cluster record.
+ */
+export class BackupExecutor implements OperationExecutor<BackupRequest> {
+  readonly type = 'backup' as const;
+  private readonly logger = new Logger(BackupExecutor.name);
+
+  constructor(
+    private readonly node: CassandraNode,
+    private readonly snapshots: CassandraSnapshots,
+    private readonly identity: NodeRegistrationService,
+    private readonly manifests: ManifestCache,
+    private readonly inFlight: InFlightUploads,
+  ) {}
+
+  async execute(request: BackupRequest, context: ExecutionContext): Promise<BackupResult | ClusterBackupRecord> {
+    const location = nodeStorageLocation(request);
+    const coordination = (context.coordinatorContext ?? {}) as BackupCoordination;
+    const backupName = coordination.backupName ?? `${request.snapshotTag ?? 'autosnap'}-${Date.now()}`;
+    const signal = this.deadline(request, context.signal);
+    const backend = await openRequestBackend(location, request);
+    try {
+      const job: BackupJob = { backend, location, request, backupName, coordination, context };
+      if (context.phase === 'COMMIT') return await this.commit(job);
+      return await this.upload({ ...job, context: { ...context, signal } });
+    } finally {
+      await backend.close();
+    }
+  }
+
+  /** Icarus `timeout` (hours) and `duration` bound the whole backup. */
+  private deadline(request: BackupRequest, signal: AbortSignal): AbortSignal {
+    const limits = [request.timeout ? request.timeout * 3600_000 : undefined, request.duration ? parseDurationMs(request.duration) : undefined];
+    const ms = limits.filter((v): v is number => v !== undefined);
+    return ms.length > 0 ? AbortSignal.any([signal, AbortSignal.timeout(Math.min(...ms))]) : signal;
+  }
+
+  private nodePath(location: StorageLocation): NodePath {
+    const [cluster, dc, hostId] = location.path;
+    return { cluster, dc, hostId };
+  }
+
+  private async upload({ backend, location, request, backupName, coordination, context }: BackupJob): Promise<BackupResult> {
+    const path = this.nodePath(location);
+    const manifestKey = BackupLayout.manifest(path, backupName);
+    const existing = await backend.stat(manifestKey);
+    if (existing) {
+      // A redelivered command whose backup already committed: report it, do not take it again.
+      const manifest = await readNodeManifest(backend, manifestKey);
+      await this.index(backend, path, manifest, manifestKey);
+      return { backupName, manifest: manifestKey, totals: manifest.totals };
+    }
+    const registration = this.identity.current;
+    const scope = await resolveBackupScope(this.node, request.entities);
+    const startTime = new Date().toISOString();
+    const cassandraSchemaVersion = await this.node.schemaVersion();
+    const fresh = await this.snapshots.take(backupName, scope.snapshotEntities, false);
+    if (!fresh) this.logger.log(`snapshot ${backupName} already existed (repeated command): backing it up`);
+    try {
+      const tables = await listSnapshot(registration.dataDirectories, backupName, scope.tables);
+      const items: UploadItem[] = tables.flatMap((t) =>
+        t.files.map((file) => ({ file, key: BackupLayout.dataFile(path, t.keyspace, `${t.table}-${t.tableId}`, file.sstableDir, file.name.split('/').pop() ?? file.name) })),
+      );
+      const keyOf = new Map(items.map((item) => [item.file, item.key]));
+      const known = await this.manifests.knownObjects(backend, path);
+      let lastReport = 0;
+      const outcomes = await uploadSnapshot(backend, items, {
+        prefix: `${BackupLayout.nodePrefix(path)}data/`,
+        concurrency: request.concurrentConnections ?? 10,
+        signal: context.signal,
+        known,
+        inFlight: this.inFlight,
+        onProgress: (done, total) => {
+          const now = Date.now();
+          if (now - lastReport < PROGRESS_INTERVAL_MS && done < total) return;
+          lastReport = now;
+          void context.progress(total === 0 ? 0.99 : Math.min(0.99, done / total), `${done} of ${total} bytes uploaded`).catch(() => undefined);
+        },
+      });
+      context.signal.throwIfAborted();
+
+      const manifestTables: ManifestTable[] = tables.map((t) => ({
+        keyspace: t.keyspace,
+        table: t.table,
+        tableId: t.tableId,
+        schemaCql: t.schemaCql,
+        files: t.files.map((file) => {
+          const key = keyOf.get(file) ?? '';
+          const outcome = outcomes.get(key);
+          if (!outcome) throw new Error(`no upload outcome for ${file.path}`);
+          return { key, name: file.name, size: outcome.size, sha256: outcome.sha256 };
+        }),
+      }));
+      const uploaded = [...outcomes.values()].filter((o) => o.uploaded);
+      const totals: BackupTotals = {
+        files: items.length,
+        bytes: items.reduce((sum, i) => sum + i.file.size, 0),
+        uploadedFiles: uploaded.length,
+        uploadedBytes: uploaded.reduce((sum, o) => sum + o.size, 0),
+      };
+      const manifest: NodeManifest = {
+        schemaVersion: MANIFEST_SCHEMA_VERSION,
+        kind: 'daedalus.node-backup',
+        backupName,
+        snapshotTag: coordination.snapshotTag ?? request.snapshotTag ?? backupName,
+        operationId: context.operationId,
+        cluster: path.cluster,
+        dc: registration.dc,
+        rack: registration.rack,
+        hostId: registration.hostId,
+        address: registration.address,
+        tokens: registration.tokens,
+        cassandraVersion: registration.cassandraVersion,
+        cassandraSchemaVersion,
+        expectedNodes: coordination.participants?.length ?? 1,
+        startTime,
+        endTime: new Date().toISOString(),
+        tables: manifestTables,
+        totals,
+      };
+      // The manifest is the commit point: written only now that every file it names is in the store.
+      await backend.put(manifestKey, jsonSource(manifest), { contentType: 'application/json' });
+      await this.index(backend, path, manifest, manifestKey);
+      // a node-local backup is the only writer of its cluster's marker; a global one leaves it to COMMIT
+      if (manifest.expectedNodes === 1) await this.markCluster(backend, path.cluster);
+      return { backupName, manifest: manifestKey, totals };
+    } finally {
+      if (!request.keepSnapshot) {
+        await this.snapshots.clear(backupName, scope.keyspaces).catch((error) =>
+          this.logger.warn(`could not clear snapshot ${backupName}: ${errorMessage(error)}`),
+        );
+      }
+    }
+  }
+
+  /** The listing entry derived from the manifest (written after it; rewriting it is harmless). */
+  private async index(backend: StorageBackend, path: NodePath, manifest: NodeManifest, manifestKey: string): Promise<void> {
+    await backend.put(BackupLayout.nodeIndex(path, manifest.backupName), jsonSource(summarise(manifest, manifestKey)), { contentType: 'application/json' });
+  }
+
+  /** Records that the bucket holds backups of this cluster, so listing the whole bucket finds it. */
+  private async markCluster(backend: StorageBackend, cluster: string): Promise<void> {
+    const key = BackupLayout.clusterMarker(cluster);
+    if (!(await backend.stat(key))) await backend.put(key, jsonSource({ cluster }), { contentType: 'application/json' });
+  }
+
+  private async commit({ backend, location, request, backupName, coordination, context }: BackupJob): Promise<ClusterBackupRecord> {
+    const cluster = location.path[0];
+    const participants = coordination.participants ?? [];
+    if (participants.length === 0) throw new OperationRejectedError('the coordinator named no participants to commit');
+    const recordKey = BackupLayout.clusterRecord(cluster, backupName);
+    const manifests: NodeManifest[] = [];
+    for (const p of participants) {
+      const key = BackupLayout.manifest({ cluster, dc: p.dc, hostId: p.hostId }, backupName);
+      if (!(await backend.stat(key))) throw new OperationRejectedError(`node ${p.hostId} (${p.address}) has no manifest ${key}`);
+      manifests.push(await readNodeManifest(backend, key));
+      await context.progress(manifests.length / (participants.length + 1));
+    }
+    const record: ClusterBackupRecord = {
+      schemaVersion: MANIFEST_SCHEMA_VERSION,
+      kind: 'daedalus.cluster-backup',
+      backupName,
+      snapshotTag: coordination.snapshotTag ?? request.snapshotTag ?? backupName,
+      operationId: context.operationId,
+      cluster,
+      startTime: manifests.map((m) => m.startTime).sort()[0],
+      endTime: manifests.map((m) => m.endTime).sort().reverse()[0],
+      nodes: manifests.map((m) => ({
+        hostId: m.hostId,
+        dc: m.dc,
+        rack: m.rack,
+        address: m.address,
+        manifest: BackupLayout.manifest({ cluster, dc: m.dc, hostId: m.hostId }, backupName),
+        totals: m.totals,
+      })),
+      totals: sumTotals(manifests.map((m) => m.totals)),
+    };
+    if (request.uploadClusterTopology !== false) {
+      const topology = {
+        timestamp: Date.now(),
+        clusterName: cluster,
+        schemaVersion: manifests[0].cassandraSchemaVersion,
+        topology: manifests.map((m) => ({ hostname: m.address, cluster, dc: m.dc, rack: m.rack, nodeId: m.hostId, ipAddress: m.address, tokens: m.tokens })),
+      };
+      await backend.put(BackupLayout.topology(cluster, backupName), jsonSource(topology), { contentType: 'application/json' });
+    }
+    // Written last: a global backup exists for list and restore once this record does.
+    await backend.put(recordKey, jsonSource(record), { contentType: 'application/json' });
+    await this.markCluster(backend, cluster);
+    return record;
+  }
+}
+
+/** A small JSON document as a re-openable put source (so the retry wrapper can send it again). */
+function jsonSource(value: unknown): () => Readable {
+  const bytes = Buffer.from(JSON.stringify(value, null, 2));
+  return () => Readable.from([bytes]);
+}

@@ -1,0 +1,13 @@
+import { ListRequest } from '@daedalus/contracts';
+import { ExecutionContext, OperationExecutor } from '../executors/executor';
+import { BackupSummary, listBackupsAt } from './backup-catalog';
+
+/** Icarus `list`: the backups under a storage location; the result is the operation's `response`. */
+export class ListExecutor implements OperationExecutor<ListRequest> {
+  readonly type = 'list' as const;
+
+  async execute(request: ListRequest, context: ExecutionContext): Promise<{ backups: BackupSummary[] }> {
+    await context.progress(0.1, 'listing');
+    return { backups: await listBackupsAt(request.storageLocation, { fromTimestamp: request.fromTimestamp, lastN: request.lastN }) };
+  }
+}

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { StorageBackend } from '@daedalus/storage';
+import { BackupLayout, NodePath } from './backup-layout';
+import { ManifestFile, NodeManifest, parseManifestJson } from './manifest';
+import { StoredObject } from './uploader';
+
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+
+export async function readText(backend: StorageBackend, key: string): Promise<string> {
+  const stream: Readable = await backend.get(key);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_MANIFEST_BYTES) {
+      stream.destroy();
+      throw new Error(`${key} is larger than a manifest can be`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function readNodeManifest(backend: StorageBackend, key: string): Promise<NodeManifest> {
+  return parseManifestJson<NodeManifest>(await readText(backend, key), 'daedalus.node-backup', key);
+}
+
+/** Manifests kept in memory; older ones are read again when needed, so memory stays bounded. */
+const CACHED_MANIFESTS = 32;
+
+/**
+ * What committed backups of a node already hold. Manifests never change once written, so the recently
+ * used ones are kept in memory (least recently used dropped first).
+ */
+@Injectable()
+export class ManifestCache {
+  private readonly files = new Map<string, ManifestFile[]>();
+
+  private remember(key: string, files: ManifestFile[]): void {
+    this.files.delete(key);
+    this.files.set(key, files);
+    while (this.files.size > CACHED_MANIFESTS) this.files.delete(this.files.keys().next().value as string);
+  }
+
+  async knownObjects(backend: StorageBackend, node: NodePath): Promise<Map<string, StoredObject>> {
+    const known = new Map<string, StoredObject>();
+    for await (const entry of backend.list(BackupLayout.manifestsPrefix(node))) {
+      if (entry.isPrefix || !entry.key.endsWith('.json')) continue;
+      const cacheKey = `${backend.name}/${entry.key}`;
+      const files = this.files.get(cacheKey) ?? (await readNodeManifest(backend, entry.key)).tables.flatMap((t) => t.files);
+      this.remember(cacheKey, files);
+      for (const file of files) known.set(file.key, { size: file.size, sha256: file.sha256 });
+    }
+    return known;
+  }
+}

@@ -1,0 +1,126 @@
+/** Versioned JSON documents a backup writes; readers reject a major version they do not know. */
+export const MANIFEST_SCHEMA_VERSION = '1.0';
+
+export interface ManifestFile {
+  /** object key, relative to the bucket */
+  key: string;
+  /** path inside the table directory, e.g. "nb-3-big-Data.db" or ".ix_name/nb-1-big-Data.db" */
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+export interface ManifestTable {
+  keyspace: string;
+  table: string;
+  /** 32 hex characters, as in the table directory's name */
+  tableId: string;
+  /** the snapshot's schema.cql (CREATE statements), when Cassandra wrote one */
+  schemaCql?: string;
+  files: ManifestFile[];
+}
+
+export interface BackupTotals {
+  files: number;
+  bytes: number;
+  /** what this backup uploaded (the rest was already in the store) */
+  uploadedFiles: number;
+  uploadedBytes: number;
+}
+
+/** The node manifest: written last, it is what makes a node's backup exist. */
+export interface NodeManifest {
+  schemaVersion: string;
+  kind: 'daedalus.node-backup';
+  backupName: string;
+  snapshotTag: string;
+  operationId: string;
+  cluster: string;
+  dc: string;
+  rack: string;
+  hostId: string;
+  address: string;
+  tokens: string[];
+  cassandraVersion: string;
+  cassandraSchemaVersion: string;
+  /** nodes the backup was taken on (1 for a node-local backup) */
+  expectedNodes: number;
+  startTime: string;
+  endTime: string;
+  tables: ManifestTable[];
+  totals: BackupTotals;
+}
+
+/** The cluster record: written after every node's manifest is in; a global backup is complete with it. */
+export interface ClusterBackupRecord {
+  schemaVersion: string;
+  kind: 'daedalus.cluster-backup';
+  backupName: string;
+  snapshotTag: string;
+  operationId: string;
+  cluster: string;
+  startTime: string;
+  endTime: string;
+  nodes: Array<{ hostId: string; dc: string; rack: string; address: string; manifest: string; totals: BackupTotals }>;
+  totals: BackupTotals;
+}
+
+export function parseManifestJson<T extends { schemaVersion: string; kind: string }>(text: string, kind: T['kind'], source: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`${source} is not valid JSON`);
+  }
+  const doc = value as Partial<T>;
+  if (typeof doc !== 'object' || doc === null || doc.kind !== kind) throw new Error(`${source} is not a ${kind} document`);
+  if (typeof doc.schemaVersion !== 'string' || !doc.schemaVersion.startsWith('1.')) {
+    throw new Error(`${source} has schemaVersion ${String(doc.schemaVersion)}; this build reads 1.x`);
+  }
+  return doc as T;
+}
+
+export function sumTotals(parts: BackupTotals[]): BackupTotals {
+  return parts.reduce(
+    (sum, t) => ({
+      files: sum.files + t.files,
+      bytes: sum.bytes + t.bytes,
+      uploadedFiles: sum.uploadedFiles + t.uploadedFiles,
+      uploadedBytes: sum.uploadedBytes + t.uploadedBytes,
+    }),
+    { files: 0, bytes: 0, uploadedFiles: 0, uploadedBytes: 0 },
+  );
+}
+
+/** What the listing needs of one node's backup, kept small and flat beside the manifest. */
+export interface NodeBackupSummary {
+  schemaVersion: string;
+  kind: 'daedalus.node-backup-summary';
+  backupName: string;
+  snapshotTag: string;
+  cluster: string;
+  dc: string;
+  hostId: string;
+  manifest: string;
+  expectedNodes: number;
+  startTime: string;
+  endTime: string;
+  totals: BackupTotals;
+}
+
+export function summarise(manifest: NodeManifest, manifestKey: string): NodeBackupSummary {
+  return {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    kind: 'daedalus.node-backup-summary',
+    backupName: manifest.backupName,
+    snapshotTag: manifest.snapshotTag,
+    cluster: manifest.cluster,
+    dc: manifest.dc,
+    hostId: manifest.hostId,
+    manifest: manifestKey,
+    expectedNodes: manifest.expectedNodes,
+    startTime: manifest.startTime,
+    endTime: manifest.endTime,
+    totals: manifest.totals,
+  };
+}

@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { FaultInjectingBackend, MemoryBackend, StorageError, withRetry } from '@daedalus/storage';
+import { InFlightUploads } from './in-flight-uploads';
+import { uploadSnapshot, UploadItem } from './uploader';
+
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const fastRetry = { maxAttempts: 6, initialDelayMs: 1, maxDelayMs: 5, jitter: false };
+
+describe('uploadSnapshot against a failing store (storage fault injection)', () => {
+  let dir: string;
+  let items: UploadItem[];
+  const contents = new Map<string, Buffer>();
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'uploader-'));
+    items = Array.from({ length: 40 }, (_, i) => {
+      const data = Buffer.alloc(i === 0 ? 0 : 4096 + i * 97, i); // one zero-byte component too
+      const path = join(dir, `nb-${i}-big-Data.db`);
+      writeFileSync(path, data);
+      const key = `c/dc1/h1/data/ks/t-00/nb-${i}-big-c${i}/nb-${i}-big-Data.db`;
+      contents.set(key, data);
+      return { key, file: { path, name: `nb-${i}-big-Data.db`, size: data.length, sstableDir: `nb-${i}-big-c${i}` } };
+    });
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const options = () => ({ prefix: 'c/dc1/h1/data/', concurrency: 4, signal: new AbortController().signal, known: new Map(), inFlight: new InFlightUploads(), onProgress: () => undefined });
+
+  it('retries transient failures mid-upload (cut streams, lost answers) and stores every file intact', async () => {
+    const memory = new MemoryBackend();
+    const faulty = new FaultInjectingBackend(memory, {
+      seed: 7,
+      rules: [
+        { operations: ['put'], trigger: { probability: 0.25 }, fault: { type: 'cut', afterBytes: 1000, mode: 'error' } },
+        { operations: ['put'], trigger: { probability: 0.1 }, fault: { type: 'error', kind: 'retryable', when: 'after' } },
+        { operations: ['list'], trigger: { nth: 1 }, fault: { type: 'error', kind: 'retryable' } },
+      ],
+    });
+    const outcomes = await uploadSnapshot(withRetry(faulty, fastRetry), items, options());
+    expect(faulty.injected.length).toBeGreaterThan(5);
+    for (const [key, data] of contents) {
+      expect({ key, sha256: outcomes.get(key)?.sha256 }).toEqual({ key, sha256: sha256(data) });
+      expect(sha256(await bytesOf(await memory.get(key)))).toBe(sha256(data));
+    }
+  });
+
+  it('gives up on a permanent failure without retrying it', async () => {
+    const faulty = new FaultInjectingBackend(new MemoryBackend(), {
+      rules: [{ operations: ['put'], trigger: { nth: 3 }, fault: { type: 'error', kind: 'permanent' } }],
+    });
+    await expect(uploadSnapshot(withRetry(faulty, fastRetry), items, { ...options(), concurrency: 1 })).rejects.toBeInstanceOf(StorageError);
+    expect(faulty.injected).toHaveLength(1);
+    expect(faulty.calls.put).toBe(3);
+  });
+
+  it('reuses what an earlier, unfinished backup left in the store, reading nothing', async () => {
+    const memory = new MemoryBackend();
+    await uploadSnapshot(memory, items.slice(0, 10), options());
+    const progress: number[] = [];
+    const outcomes = await uploadSnapshot(memory, items, { ...options(), onProgress: (_done: number, total: number) => progress.push(total) });
+    expect(items.slice(0, 10).every((i) => outcomes.get(i.key)?.uploaded === false)).toBe(true);
+    expect(items.slice(10).every((i) => outcomes.get(i.key)?.uploaded === true)).toBe(true);
+    expect(progress[0]).toBe(items.slice(10).reduce((sum, i) => sum + i.file.size, 0));
+  });
+});

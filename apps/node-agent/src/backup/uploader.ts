@@ -1,0 +1,123 @@
+import { createReadStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { StorageBackend } from '@daedalus/storage';
+import { InFlightUploads } from './in-flight-uploads';
+import { SnapshotFile } from './snapshot-files';
+
+export interface UploadItem {
+  file: SnapshotFile;
+  key: string;
+}
+
+export interface StoredObject {
+  size: number;
+  sha256: string;
+}
+
+export interface UploadOutcome extends StoredObject {
+  /** false when the store already held the object and nothing was read or sent */
+  uploaded: boolean;
+}
+
+export interface UploadOptions {
+  /** the prefix all items live under: listed once, so absent objects need no per-object request */
+  prefix: string;
+  concurrency: number;
+  signal: AbortSignal;
+  /** objects earlier committed backups of this node hold (from their manifests) */
+  known: Map<string, StoredObject>;
+  inFlight: InFlightUploads;
+  onProgress: (doneBytes: number, totalBytes: number) => void;
+}
+
+async function pool<T>(items: T[], concurrency: number, signal: AbortSignal, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      signal.throwIfAborted();
+      await work(items[next++]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+}
+
+/** Counts the bytes that pass, so progress follows the upload itself (including its throttling). */
+function counted(source: Readable, onBytes: (n: number) => void, signal: AbortSignal): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      onBytes(chunk.length);
+      callback(null, chunk);
+    },
+  });
+  const abort = () => {
+    const reason = new Error('cancelled');
+    source.destroy(reason);
+    counter.destroy(reason);
+  };
+  if (signal.aborted) abort();
+  else signal.addEventListener('abort', abort, { once: true });
+  counter.on('close', () => signal.removeEventListener('abort', abort));
+  source.on('error', (error) => counter.destroy(error));
+  return source.pipe(counter);
+}
+
+/**
+ * Uploads what the store does not hold yet. An object already there — listed in an earlier manifest, or
+ * left by an earlier backup that failed before its manifest (found by listing, its hash read from metadata) —
+ * is neither read nor uploaded. New files are read once: hashed while they stream to the store.
+ */
+export async function uploadSnapshot(backend: StorageBackend, items: UploadItem[], options: UploadOptions): Promise<Map<string, UploadOutcome>> {
+  const outcomes = new Map<string, UploadOutcome>();
+  const unknown: UploadItem[] = [];
+  for (const item of items) {
+    const known = options.known.get(item.key);
+    if (known && known.size === item.file.size) outcomes.set(item.key, { ...known, uploaded: false });
+    else unknown.push(item);
+  }
+  // One listing tells which objects exist at all; only those (left by a backup that failed before its
+  // manifest) need a stat, for the hash their metadata holds.
+  const present = new Map<string, number | undefined>();
+  if (unknown.length > 0) for await (const entry of backend.list(options.prefix)) if (!entry.isPrefix) present.set(entry.key, entry.size);
+  const toUpload: UploadItem[] = [];
+  const candidates = unknown.filter((item) => {
+    const size = present.get(item.key);
+    if (present.has(item.key) && (size === undefined || size === item.file.size)) return true;
+    toUpload.push(item);
+    return false;
+  });
+  await pool(candidates, options.concurrency, options.signal, async (item) => {
+    const info = await backend.stat(item.key);
+    if (info && info.size === item.file.size && info.sha256) outcomes.set(item.key, { size: info.size, sha256: info.sha256, uploaded: false });
+    else toUpload.push(item);
+  });
+
+  const total = toUpload.reduce((sum, item) => sum + item.file.size, 0);
+  let done = 0;
+  const report = () => options.onProgress(done, total);
+  report();
+  await pool(toUpload, options.concurrency, options.signal, async (item) => {
+    let attemptBytes = 0;
+    const { promise, shared } = options.inFlight.run(`${backend.name}/${item.key}`, () =>
+      backend.put(
+        item.key,
+        () => {
+          done -= attemptBytes; // a retried attempt starts the file again
+          attemptBytes = 0;
+          return counted(createReadStream(item.file.path), (n) => {
+            attemptBytes += n;
+            done += n;
+            report();
+          }, options.signal);
+        },
+        { size: item.file.size },
+      ),
+    );
+    const result = await promise;
+    if (shared) {
+      done += item.file.size;
+      report();
+    }
+    outcomes.set(item.key, { size: result.size, sha256: result.sha256, uploaded: !shared });
+  });
+  return outcomes;
+}

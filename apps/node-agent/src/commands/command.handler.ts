@@ -1,0 +1,142 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  assertSupportedSchemaVersion,
+  isTerminal,
+  NodeCommandMessage,
+  OperationRequest,
+  OperationState,
+  parseOperationRequest,
+  RequestValidationError,
+  UnsupportedSchemaVersionError,
+} from '@daedalus/contracts';
+import { JmxError } from '@daedalus/jmx';
+import { errorMessage, FatalError, MessageContext, OperationStore, RetryableError } from '@daedalus/messaging';
+import { ExecutorRegistry, honoursCancel, OperationRejectedError } from '../executors/executor';
+import { NodeRegistrationService } from '../registration/node-registration.service';
+import { EventPublisher } from './event-publisher';
+
+/** JMX trouble that may pass (node restarting, slow answer): retry the command rather than fail the operation. */
+function isTransient(error: unknown): boolean {
+  return error instanceof JmxError && ['connection', 'timeout', 'bridge'].includes(error.kind);
+}
+
+const runKey = (command: NodeCommandMessage) => `${command.operationId}/${command.phase ?? ''}`;
+
+function parseCommand(data: unknown): NodeCommandMessage {
+  if (typeof data !== 'object' || data === null) throw new FatalError('command is not a JSON object');
+  const command = data as Partial<NodeCommandMessage>;
+  try {
+    assertSupportedSchemaVersion(command.schemaVersion);
+  } catch (error) {
+    if (error instanceof UnsupportedSchemaVersionError) throw new FatalError(error.message);
+    throw error;
+  }
+  if (typeof command.operationId !== 'string' || (command.kind !== 'run' && command.kind !== 'cancel')) {
+    throw new FatalError('command needs an operationId and kind run or cancel');
+  }
+  return command as NodeCommandMessage;
+}
+
+/**
+ * Runs this node's part of an operation. Idempotent under redelivery: a node whose result is already in
+ * the record is not run again, and results are published with de-duplicating ids.
+ */
+@Injectable()
+export class CommandHandler {
+  private readonly logger = new Logger(CommandHandler.name);
+  /**
+   * Work in progress, by operation and phase: one phase's command can arrive while the previous phase's
+   * handler is still finishing, and must not be mistaken for a duplicate of it.
+   */
+  private readonly running = new Map<string, { operationId: string; controller: AbortController }>();
+  /** cancels that arrived before (or without) their run command */
+  private readonly cancelled = new Set<string>();
+
+  constructor(
+    private readonly executors: ExecutorRegistry,
+    private readonly events: EventPublisher,
+    private readonly operations: OperationStore,
+    private readonly identity: NodeRegistrationService,
+  ) {}
+
+  async handle(data: unknown, context: MessageContext): Promise<void> {
+    const command = parseCommand(data);
+    const hostId = this.identity.current.hostId;
+    if (command.hostId !== hostId) throw new FatalError(`command for ${command.hostId} reached node ${hostId}`);
+    if (command.kind === 'cancel') return this.cancel(command.operationId);
+
+    if (this.running.has(runKey(command))) return; // a redelivered copy of what this agent is running now
+    const record = await this.operations.get(command.operationId);
+    const mine = record?.nodes?.[hostId];
+    // Already reported, or a command of a phase the operation has left: a redelivery has nothing to do.
+    if (record && (record.phase ?? undefined) !== (command.phase ?? undefined)) return;
+    if (mine && isTerminal(mine.state)) return;
+    // A cancel stops work that has not started — unless this phase must run whatever happens (a restore's
+    // IMPORT after its TRUNCATE: skipping it would leave the node's tables empty).
+    const executor = this.executors.get(command.type);
+    const cancellable = executor ? honoursCancel(executor, command.phase) : true;
+    const cancelled = record?.cancelRequested || record?.state === OperationState.CANCELLED || this.cancelled.has(command.operationId);
+    if (cancelled && cancellable) {
+      await this.events.publish(command.operationId, hostId, 'cancelled', { progress: 0, message: 'cancelled before it started', phase: command.phase });
+      return;
+    }
+    await this.run(command, hostId, context);
+  }
+
+  private async cancel(operationId: string): Promise<void> {
+    this.cancelled.add(operationId);
+    setTimeout(() => this.cancelled.delete(operationId), 3600_000).unref();
+    for (const work of this.running.values()) if (work.operationId === operationId) work.controller.abort();
+  }
+
+  private async run(command: NodeCommandMessage, hostId: string, context: MessageContext): Promise<void> {
+    const phase = command.phase;
+    const fail = (message: string) => this.events.publish(command.operationId, hostId, 'failed', { progress: 0, message, phase });
+    let request: OperationRequest;
+    try {
+      request = parseOperationRequest(command.request);
+    } catch (error) {
+      if (error instanceof RequestValidationError) return fail(`invalid request: ${error.message}`);
+      throw error;
+    }
+    const executor = this.executors.get(request.type);
+    if (!executor) return fail(`this agent does not support operation type ${request.type}`);
+
+    const controller = new AbortController();
+    this.running.set(runKey(command), { operationId: command.operationId, controller });
+    let lastProgress = 0;
+    try {
+      await this.events.publish(command.operationId, hostId, 'started', { progress: 0, phase });
+      const result = await executor.execute(request, {
+        operationId: command.operationId,
+        phase,
+        coordinatorContext: command.context,
+        signal: controller.signal,
+        progress: async (fraction, message, step) => {
+          lastProgress = fraction;
+          const text = step ? `${step}${message ? `: ${message}` : ''}` : message;
+          await this.events.publish(command.operationId, hostId, 'progress', { progress: fraction, message: text, phase });
+        },
+      });
+      // An operation Cassandra cannot stop ran to its end despite the cancel: report what really happened.
+      const cancelHonoured = honoursCancel(executor, phase);
+      if (controller.signal.aborted && cancelHonoured) {
+        await this.events.publish(command.operationId, hostId, 'cancelled', { progress: lastProgress, message: 'cancelled', phase });
+      } else {
+        await this.events.publish(command.operationId, hostId, 'completed', { progress: 1, result, phase });
+      }
+    } catch (error) {
+      if (controller.signal.aborted && honoursCancel(executor, phase)) {
+        await this.events.publish(command.operationId, hostId, 'cancelled', { progress: lastProgress, message: 'cancelled', phase });
+      } else if (isTransient(error) && !context.isLastAttempt) {
+        throw new RetryableError(`${request.type} on ${hostId}: ${errorMessage(error)}`, { cause: error });
+      } else {
+        const message = error instanceof OperationRejectedError ? error.message : `${request.type} failed: ${errorMessage(error)}`;
+        this.logger.warn(`operation ${command.operationId}: ${message}`);
+        await fail(message);
+      }
+    } finally {
+      this.running.delete(runKey(command));
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JetStreamClient } from '@nats-io/jetstream';
+import { NodeEventKind, NodeEventMessage, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
+import { Clock, JETSTREAM, publishJson } from '@daedalus/messaging';
+import { randomUUID } from 'node:crypto';
+
+/** Publishes this node's progress and results for an operation. */
+@Injectable()
+export class EventPublisher {
+  constructor(@Inject(JETSTREAM) private readonly js: JetStreamClient, private readonly clock: Clock) {}
+
+  async publish(
+    operationId: string,
+    hostId: string,
+    kind: NodeEventKind,
+    fields: { progress: number; message?: string; phase?: string; result?: unknown },
+  ): Promise<void> {
+    const event: NodeEventMessage = {
+      schemaVersion: SCHEMA_VERSION,
+      kind,
+      operationId,
+      hostId,
+      at: this.clock.now().toISOString(),
+      ...fields,
+    };
+    // Progress events are all distinct; results are de-duplicated so a re-run after redelivery reports once.
+    const id = kind === 'progress' ? `event.${randomUUID()}` : `event.${operationId}.${hostId}.${kind}${fields.phase ? `.${fields.phase}` : ''}`;
+    await publishJson(this.js, Subjects.eventsFor(operationId, hostId), event, id);
+  }
+}

@@ -1,0 +1,64 @@
+import { OperationRequest } from '@daedalus/contracts';
+
+/** The request cannot succeed on this node as given (unknown keyspace, node drained, ...): fail, do not retry. */
+export class OperationRejectedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OperationRejectedError';
+  }
+}
+
+export interface ExecutionContext {
+  operationId: string;
+  /** the phase this command runs, for multi-phase operations (backup, restore) */
+  phase?: string;
+  /** facts the coordinator fixed for the whole operation (e.g. a backup's name and participants) */
+  coordinatorContext?: Record<string, unknown>;
+  /** aborted when the operation is cancelled; executors stop at their next safe point */
+  signal: AbortSignal;
+  /**
+   * Reports progress (0..1) of this node's part (of the current phase). `step` names what the node is doing
+   * (e.g. DRAINING); it is shown with the message and never changes the operation's phase.
+   */
+  progress(fraction: number, message?: string, step?: string): Promise<void>;
+}
+
+export interface OperationExecutor<R extends OperationRequest = OperationRequest> {
+  readonly type: R['type'];
+  /**
+   * false when Cassandra offers no way to stop the operation (drain, decommission, truncate, ...): a cancel
+   * then lets it run to the end and the node reports what really happened. Absent means cancellable.
+   */
+  readonly cancellable?: boolean;
+  /** Per-phase answer for multi-phase operations; wins over `cancellable` when present. */
+  cancellableIn?(phase?: string): boolean;
+  /** Returns the operation's result for the record's `response` (or undefined). */
+  execute(request: R, context: ExecutionContext): Promise<unknown>;
+}
+
+/** Abstract class as DI token for the list of executors. */
+export abstract class ExecutorRegistry {
+  abstract get(type: string): OperationExecutor | undefined;
+}
+
+export class MapExecutorRegistry extends ExecutorRegistry {
+  private readonly byType: Map<string, OperationExecutor>;
+  constructor(executors: OperationExecutor[]) {
+    super();
+    this.byType = new Map(executors.map((e) => [e.type, e]));
+  }
+  get(type: string): OperationExecutor | undefined {
+    return this.byType.get(type);
+  }
+}
+
+/** Agent settings the executors share. */
+export interface ExecutorSettings {
+  /** how often a long operation reads its progress from the node */
+  progressIntervalMs: number;
+}
+
+/** Whether a cancel stops this executor in this phase. */
+export function honoursCancel(executor: OperationExecutor, phase?: string): boolean {
+  return executor.cancellableIn ? executor.cancellableIn(phase) : executor.cancellable !== false;
+}

@@ -1,0 +1,33 @@
+import { ExecutionContext } from '../executor';
+
+export interface ProgressReport {
+  fraction: number;
+  message?: string;
+  phase?: string;
+}
+
+/** An ExecutionContext for unit tests that keeps every progress report and can be cancelled. */
+export function recordingContext(): { context: ExecutionContext; reports: ProgressReport[]; cancel(): void } {
+  const controller = new AbortController();
+  const reports: ProgressReport[] = [];
+  return {
+    context: {
+      operationId: 'op-1',
+      signal: controller.signal,
+      progress: async (fraction, message, phase) => {
+        reports.push({ fraction, message, phase });
+      },
+    },
+    reports,
+    cancel: () => controller.abort(),
+  };
+}
+
+/** Polls `check` every few milliseconds until it holds (at most `timeoutMs`). */
+export async function eventually(check: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -1,0 +1,153 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { NodeRegistration, SCHEMA_VERSION } from '@daedalus/contracts';
+import { JmxError } from '@daedalus/jmx';
+import { Clock, errorMessage, NodeRegistry } from '@daedalus/messaging';
+import { AgentConfig } from '../agent-config';
+import { readCassandraLayout } from '../cassandra/cassandra-yaml';
+import { CassandraNode, NodeDescription, SchemaView } from '../cassandra/cassandra-node';
+
+const AGENT_VERSION = '0.1.0';
+/** A full re-read of the node (tokens, addresses, schema) every this many heartbeats; mode and schema version every time. */
+const FULL_REFRESH_EVERY = 15;
+/**
+ * Heartbeats that re-read the schema after its version changed. More than one, because a node may announce
+ * the new version a moment before it has registered the new tables' MBeans.
+ */
+const SCHEMA_REREADS = 2;
+
+/**
+ * Who this agent is (the node's host ID, read over JMX — never a hostname) and the heartbeat that tells
+ * coordinators it is alive. The registration is rewritten at every heartbeat; its age is the liveness signal.
+ * It also carries the node's schema and the agent's capabilities, so the gateway can refuse a request that
+ * names an unknown table, or a truncate no node allows, before it becomes an operation.
+ */
+@Injectable()
+export class NodeRegistrationService implements OnApplicationShutdown {
+  private readonly logger = new Logger(NodeRegistrationService.name);
+  private registration?: NodeRegistration;
+  private timer?: NodeJS.Timeout;
+  private beats = 0;
+  private beating = false;
+  private schemaRereads = 0;
+  private announceRegistered!: (registration: NodeRegistration) => void;
+  private readonly registered = new Promise<NodeRegistration>((resolve) => (this.announceRegistered = resolve));
+
+  constructor(
+    private readonly node: CassandraNode,
+    private readonly registry: NodeRegistry,
+    private readonly config: AgentConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  get current(): NodeRegistration {
+    if (!this.registration) throw new Error('the agent has not registered yet');
+    return this.registration;
+  }
+
+  /** Resolves once the agent knows its node (services keyed by host ID start then). */
+  whenRegistered(): Promise<NodeRegistration> {
+    return this.registered;
+  }
+
+  /** Waits (bounded by --startup-timeout-ms) for the node to answer over JMX, then registers. */
+  async register(): Promise<NodeRegistration> {
+    const deadline = this.clock.now().getTime() + this.config.startupTimeoutMs;
+    let delay = 500;
+    for (;;) {
+      try {
+        const description = await this.node.describe();
+        this.registration = await this.build(description, await this.node.schema(), this.clock.now().toISOString());
+        break;
+      } catch (error) {
+        if (this.clock.now().getTime() + delay > deadline) {
+          throw new Error(`Cassandra did not answer over JMX within ${this.config.startupTimeoutMs} ms: ${errorMessage(error)}`);
+        }
+        this.logger.warn(`waiting for Cassandra over JMX: ${errorMessage(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+    await this.registry.put(this.registration);
+    this.logger.log(`registered node ${this.registration.hostId} (${this.registration.address}, ${this.registration.dc}/${this.registration.rack})`);
+    this.timer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs);
+    this.announceRegistered(this.registration);
+    return this.registration;
+  }
+
+  private async build(description: NodeDescription, schema: SchemaView, startedAt: string): Promise<NodeRegistration> {
+    const dataDirectories =
+      this.config.dataDirs.length > 0
+        ? this.config.dataDirs
+        : (await readCassandraLayout(this.config.cassandraConfigDir, this.config.cassandraHome)).dataDirectories;
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      hostId: description.hostId,
+      address: description.address,
+      dc: description.dc,
+      rack: description.rack,
+      tokens: description.tokens,
+      clusterName: description.clusterName,
+      cassandraVersion: description.releaseVersion,
+      schemaVersionId: description.schemaVersion,
+      operationMode: description.operationMode,
+      dataDirectories,
+      agentVersion: AGENT_VERSION,
+      startedAt,
+      heartbeatAt: this.clock.now().toISOString(),
+      keyspaces: schema,
+      capabilities: { truncateEnabled: this.config.enableTruncate },
+    };
+  }
+
+  /**
+   * The heartbeat says "this agent is alive". When Cassandra does not answer, the agent still beats but
+   * reports the mode as UNREACHABLE, so operations see the node is not usable rather than silently hanging.
+   */
+  async heartbeat(): Promise<void> {
+    if (!this.registration || this.beating) return; // a slow JMX answer must not stack heartbeats up
+    this.beating = true;
+    try {
+      this.beats++;
+      this.registration = await this.refreshed(this.registration);
+      try {
+        await this.registry.put(this.registration);
+      } catch (error) {
+        this.logger.warn(`heartbeat not stored: ${errorMessage(error)}`);
+      }
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  private async refreshed(previous: NodeRegistration): Promise<NodeRegistration> {
+    const next: NodeRegistration = { ...previous, heartbeatAt: this.clock.now().toISOString() };
+    if (this.beats % FULL_REFRESH_EVERY === 0) {
+      try {
+        const full = await this.build(await this.node.describe(), await this.node.schema(), previous.startedAt);
+        if (full.hostId === previous.hostId) return full;
+        this.logger.error(`the node's host ID changed from ${previous.hostId} to ${full.hostId}: restart the agent`);
+      } catch (error) {
+        // e.g. a decommissioned node no longer lists itself in the ring: keep what we knew, read the mode below
+        if (!(error instanceof JmxError)) this.logger.warn(`full refresh of the registration failed: ${errorMessage(error)}`);
+      }
+    }
+    try {
+      const [mode, schemaVersion] = await Promise.all([this.node.operationMode(), this.node.schemaVersion()]);
+      next.operationMode = mode;
+      if (schemaVersion !== previous.schemaVersionId) this.schemaRereads = SCHEMA_REREADS;
+      next.schemaVersionId = schemaVersion;
+      if (this.schemaRereads > 0) {
+        next.keyspaces = await this.node.schema();
+        this.schemaRereads--;
+      }
+    } catch (error) {
+      next.operationMode = 'UNREACHABLE';
+      if (!(error instanceof JmxError)) this.logger.warn(`heartbeat could not read the node: ${errorMessage(error)}`);
+    }
+    return next;
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}

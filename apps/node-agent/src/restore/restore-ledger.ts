@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { OperationRecord } from '@daedalus/contracts';
+import { OperationStore } from '@daedalus/messaging';
+
+/**
+ * What a restore has done that must never be done twice, kept in the operation record itself (compare-and-set):
+ * the tables truncated (cluster-wide, once per operation) and the tables each node imported.
+ */
+export interface RestoreLedgerState {
+  truncated: string[];
+  imported: Record<string, string[]>;
+}
+
+function ledgerOf(record: OperationRecord): RestoreLedgerState {
+  const stored = record.context?.restoreLedger as Partial<RestoreLedgerState> | undefined;
+  return { truncated: stored?.truncated ?? [], imported: stored?.imported ?? {} };
+}
+
+function withLedger(record: OperationRecord, ledger: RestoreLedgerState): OperationRecord {
+  return { ...record, context: { ...record.context, restoreLedger: ledger } };
+}
+
+export type TruncateClaim = 'truncate' | 'already-truncated' | 'phase-left';
+
+@Injectable()
+export class RestoreLedger {
+  constructor(private readonly operations: OperationStore) {}
+
+  async state(operationId: string): Promise<RestoreLedgerState> {
+    const record = await this.operations.get(operationId);
+    return record ? ledgerOf(record) : { truncated: [], imported: {} };
+  }
+
+  /**
+   * May `table` be truncated now? Only while the operation is in its TRUNCATE phase and the table was not
+   * truncated yet — so a late or repeated command can never truncate data that IMPORT already brought back.
+   */
+  async mayTruncate(operationId: string, table: string): Promise<TruncateClaim> {
+    const record = await this.operations.get(operationId);
+    if (!record || record.phase !== 'TRUNCATE') return 'phase-left';
+    return ledgerOf(record).truncated.includes(table) ? 'already-truncated' : 'truncate';
+  }
+
+  async markTruncated(operationId: string, table: string): Promise<void> {
+    await this.operations.mutate(operationId, (record) => {
+      const ledger = ledgerOf(record);
+      if (ledger.truncated.includes(table)) return undefined;
+      return withLedger(record, { ...ledger, truncated: [...ledger.truncated, table] });
+    });
+  }
+
+  async markImported(operationId: string, hostId: string, table: string): Promise<void> {
+    await this.operations.mutate(operationId, (record) => {
+      const ledger = ledgerOf(record);
+      const done = ledger.imported[hostId] ?? [];
+      if (done.includes(table)) return undefined;
+      return withLedger(record, { ...ledger, imported: { ...ledger.imported, [hostId]: [...done, table] } });
+    });
+  }
+}

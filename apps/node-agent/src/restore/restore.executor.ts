@@ -1,0 +1,266 @@
+import { Logger } from '@nestjs/common';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RestoreRequest } from '@daedalus/contracts';
+import { errorMessage } from '@daedalus/messaging';
+import { StorageBackend } from '@daedalus/storage';
+import { readNodeManifest } from '../backup/manifest-store';
+import { anyStorageLocation, openRequestBackend } from '../backup/request-storage';
+import { parseTableDir } from '../backup/sstable-names';
+import { CassandraNode } from '../cassandra/cassandra-node';
+import { CassandraSnapshots } from '../cassandra/snapshots';
+import { ExecutionContext, OperationExecutor, OperationRejectedError } from '../executors/executor';
+import { NodeRegistrationService } from '../registration/node-registration.service';
+import { downloadFiles, downloadPath } from './downloader';
+import { importOptions, importWithCassandra, importWithHardLinks } from './import-tables';
+import { restoreInPlace } from './in-place';
+import { RestoreLedger } from './restore-ledger';
+import { requireTargets, RestoreTable, restoreTables, stagingDir, stagingRoot, tableId } from './restore-scope';
+import { resolveRestoreSource } from './restore-source';
+
+/** What INIT reports, and what later phases read back from the coordinator's context. */
+export interface InitResult {
+  backupName: string;
+  sourceHostId: string;
+  manifestKey: string;
+  schemaVersion: string;
+  tables: Array<{ keyspace: string; source: string; target: string; bytes: number }>;
+}
+
+interface RestoreCoordination {
+  clusterName?: string;
+  backupName?: string;
+  phaseResults?: Record<string, Record<string, unknown>>;
+}
+
+const IMPORT_ATTEMPTS = 3;
+
+/**
+ * Restore on a running cluster, one phase per command (the coordinator orders them). Every phase can run again
+ * safely: DOWNLOAD fetches only what is missing, TRUNCATE consults the ledger, IMPORT skips imported tables.
+ */
+export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
+  readonly type = 'restore' as const;
+  private readonly logger = new Logger(RestoreExecutor.name);
+
+  constructor(
+    private readonly node: CassandraNode,
+    private readonly snapshots: CassandraSnapshots,
+    private readonly identity: NodeRegistrationService,
+    private readonly ledger: RestoreLedger,
+    /** cassandra.yaml's directory, for IN_PLACE's token pinning */
+    private readonly configDir: string,
+  ) {}
+
+  /**
+   * A cancel stops INIT and DOWNLOAD (nothing changed yet). Once TRUNCATE started the data must come back, so
+   * TRUNCATE, IMPORT and the CLEANUP after them run to their end.
+   */
+  cancellableIn(phase?: string): boolean {
+    return phase === undefined || phase === 'INIT' || phase === 'DOWNLOAD' || phase === 'IN_PLACE';
+  }
+
+  async execute(request: RestoreRequest, context: ExecutionContext): Promise<unknown> {
+    const coordination = (context.coordinatorContext ?? {}) as RestoreCoordination;
+    const phase = context.phase ?? 'INIT';
+    if (phase === 'TRUNCATE') return this.truncate(request, context, coordination);
+    if (phase === 'IMPORT') return this.import(request, context, coordination);
+    if (phase === 'CLEANUP') return this.cleanup(request, context, coordination);
+    const location = anyStorageLocation(request.storageLocation);
+    const backend = await openRequestBackend(location, { ...request, createMissingBucket: false });
+    try {
+      if (phase === 'INIT') return await this.init(backend, request, coordination);
+      if (phase === 'DOWNLOAD') return await this.download(backend, request, context, coordination);
+      if (phase === 'IN_PLACE') {
+        return await restoreInPlace(backend, request, context, this.identity.current, this.node, this.cluster(request, coordination), this.configDir);
+      }
+      throw new OperationRejectedError(`unknown restore phase ${phase}`);
+    } finally {
+      await backend.close();
+    }
+  }
+
+  private cluster(request: RestoreRequest, coordination: RestoreCoordination): string {
+    const location = anyStorageLocation(request.storageLocation);
+    return location.path[0] ?? coordination.clusterName ?? this.identity.current.clusterName;
+  }
+
+  private initResult(coordination: RestoreCoordination): InitResult | undefined {
+    return coordination.phaseResults?.INIT?.[this.identity.current.hostId] as InitResult | undefined;
+  }
+
+  /** Before any change: the backup is complete and has this node, tokens match, targets exist, node is NORMAL. */
+  private async init(backend: StorageBackend, request: RestoreRequest, coordination: RestoreCoordination): Promise<InitResult> {
+    const me = this.identity.current;
+    const mode = await this.node.operationMode();
+    if (mode !== 'NORMAL') throw new OperationRejectedError(`the node is ${mode}, not NORMAL`);
+    const location = anyStorageLocation(request.storageLocation);
+    const source = await resolveRestoreSource(backend, this.cluster(request, coordination), location, request.snapshotTag, me, request.resolveHostIdFromTopology ?? false);
+    if (request.exactSchemaVersion && request.schemaVersion && source.manifest.cassandraSchemaVersion !== request.schemaVersion) {
+      throw new OperationRejectedError(`backup ${source.backup.name} has schema version ${source.manifest.cassandraSchemaVersion}, not ${request.schemaVersion}`);
+    }
+    const tables = restoreTables(source.manifest, request);
+    await requireTargets(this.node, tables);
+    return {
+      backupName: source.backup.name,
+      sourceHostId: source.manifest.hostId,
+      manifestKey: source.manifestKey,
+      schemaVersion: await this.node.schemaVersion(),
+      tables: tables.map((t) => ({ keyspace: t.keyspace, source: t.source, target: t.target, bytes: t.bytes })),
+    };
+  }
+
+  private async scope(backend: StorageBackend, request: RestoreRequest, coordination: RestoreCoordination): Promise<RestoreTable[]> {
+    const init = this.initResult(coordination) ?? (await this.init(backend, request, coordination));
+    return restoreTables(await readNodeManifest(backend, init.manifestKey), request);
+  }
+
+  /** Every file of this node's part of the backup, verified, into the staging directory. */
+  private async download(backend: StorageBackend, request: RestoreRequest, context: ExecutionContext, coordination: RestoreCoordination) {
+    const root = stagingRoot(request, this.identity.current.dataDirectories, context.operationId);
+    const tables = await this.scope(backend, request, coordination);
+    const items = tables.flatMap((t) => t.files.map((file) => ({ file, path: downloadPath(stagingDir(root, t.keyspace, t.target), file) })));
+    let lastReport = 0;
+    const fetched = await downloadFiles(backend, items, {
+      concurrency: request.concurrentConnections ?? 10,
+      signal: context.signal,
+      onProgress: (done, total) => {
+        if (Date.now() - lastReport < 1_000 && done < total) return;
+        lastReport = Date.now();
+        void context.progress(total === 0 ? 0.99 : Math.min(0.99, done / total), `${done} of ${total} bytes downloaded`).catch(() => undefined);
+      },
+    });
+    return { staging: root, files: items.length, ...fetched };
+  }
+
+  /** One node truncates each table once for the whole cluster; the ledger refuses a second time. */
+  private async truncate(request: RestoreRequest, context: ExecutionContext, coordination: RestoreCoordination) {
+    const targets = new Set<string>();
+    for (const result of Object.values(coordination.phaseResults?.INIT ?? {}) as InitResult[]) {
+      for (const t of result.tables) targets.add(tableId(t.keyspace, t.target));
+    }
+    if (targets.size === 0) throw new OperationRejectedError('no INIT results to know which tables to truncate');
+    const truncated: string[] = [];
+    const startedAt = Date.now();
+    for (const table of [...targets].sort()) {
+      const claim = await this.ledger.mayTruncate(context.operationId, table);
+      if (claim === 'phase-left') throw new OperationRejectedError('the restore has left its TRUNCATE phase: not truncating again');
+      if (claim === 'truncate') {
+        const [keyspace, name] = table.split('.');
+        await this.node.truncate(keyspace, name);
+        await this.ledger.markTruncated(context.operationId, table);
+      }
+      truncated.push(table);
+      await context.progress(truncated.length / targets.size, `truncated ${table}`);
+    }
+    return { truncated, startedAt };
+  }
+
+  /** Tables this node imports: from INIT, or (a single-phase IMPORT finishing an interrupted restore) from the staging layout. */
+  private async importTables(request: RestoreRequest, root: string, coordination: RestoreCoordination): Promise<Array<{ keyspace: string; target: string }>> {
+    const init = this.initResult(coordination);
+    if (init) return init.tables;
+    const tables: Array<{ keyspace: string; target: string }> = [];
+    for (const keyspace of await readdir(root).catch(() => [] as string[])) {
+      for (const target of await readdir(join(root, keyspace)).catch(() => [] as string[])) tables.push({ keyspace, target });
+    }
+    if (tables.length === 0) throw new OperationRejectedError(`nothing staged to import in ${root}`);
+    return tables;
+  }
+
+  private async import(request: RestoreRequest, context: ExecutionContext, coordination: RestoreCoordination) {
+    const me = this.identity.current;
+    const root = stagingRoot(request, me.dataDirectories, context.operationId);
+    const tables = await this.importTables(request, root, coordination);
+    const done = new Set((await this.ledger.state(context.operationId)).imported[me.hostId] ?? []);
+    const imported: string[] = [];
+    for (const t of tables) {
+      const id = tableId(t.keyspace, t.target);
+      if (!done.has(id)) {
+        const problem = await this.importOne(request, t.keyspace, t.target, stagingDir(root, t.keyspace, t.target));
+        if (problem) throw new OperationRejectedError(await this.recoveryMessage(request, context, root, id, problem));
+        await this.ledger.markImported(context.operationId, me.hostId, id);
+      }
+      imported.push(id);
+      await context.progress(imported.length / tables.length, `imported ${id}`);
+    }
+    return { imported };
+  }
+
+  /** Imports one table, retried (bounded, with backoff) from the files already downloaded. */
+  private async importOne(request: RestoreRequest, keyspace: string, table: string, dir: string): Promise<string | undefined> {
+    let problem: string | undefined;
+    for (let attempt = 1; attempt <= IMPORT_ATTEMPTS; attempt++) {
+      try {
+        problem =
+          request.restorationStrategyType === 'HARDLINKS'
+            ? await importWithHardLinks(this.node, this.identity.current.dataDirectories, keyspace, table, dir)
+            : await importWithCassandra(this.node, keyspace, table, dir, importOptions(request));
+      } catch (error) {
+        problem = errorMessage(error);
+      }
+      if (!problem) return undefined;
+      this.logger.warn(`import of ${keyspace}.${table} failed (attempt ${attempt} of ${IMPORT_ATTEMPTS}): ${problem}`);
+      if (attempt < IMPORT_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    }
+    return problem;
+  }
+
+  /** Says exactly where things stand and gives the request that finishes the job. */
+  private async recoveryMessage(request: RestoreRequest, context: ExecutionContext, root: string, table: string, problem: string): Promise<string> {
+    const ledger = await this.ledger.state(context.operationId);
+    const truncated = ledger.truncated.length > 0 ? ledger.truncated.join(', ') : 'none';
+    const finish = {
+      type: 'restore',
+      storageLocation: request.storageLocation,
+      snapshotTag: request.snapshotTag,
+      restorationStrategyType: request.restorationStrategyType ?? 'IMPORT',
+      restorationPhase: 'IMPORT',
+      globalRequest: false,
+      hostId: this.identity.current.hostId,
+      import: { ...(request.import ?? {}), sourceDir: root },
+    };
+    return (
+      `IMPORT of ${table} failed after ${IMPORT_ATTEMPTS} attempts: ${problem}. ` +
+      `Tables truncated by this restore: ${truncated}. Downloaded files are kept in ${root}. ` +
+      `To finish the import on this node, POST /operations ${JSON.stringify(finish)}`
+    );
+  }
+
+  private async cleanup(request: RestoreRequest, context: ExecutionContext, coordination: RestoreCoordination) {
+    const me = this.identity.current;
+    const root = stagingRoot(request, me.dataDirectories, context.operationId);
+    const removed: string[] = [];
+    if (!request.noDeleteDownloads && !request.import?.sourceDir) {
+      await rm(root, { recursive: true, force: true });
+      removed.push(root);
+    }
+    const tables = this.initResult(coordination)?.tables ?? [];
+    const truncation = Object.values(coordination.phaseResults?.TRUNCATE ?? {})[0] as { startedAt?: number } | undefined;
+    const cleared: string[] = [];
+    if (!request.noDeleteTruncates && truncation?.startedAt !== undefined) {
+      for (const t of tables) {
+        for (const tag of await this.truncateSnapshots(me.dataDirectories, t.keyspace, t.target, truncation.startedAt)) {
+          await this.snapshots.clear(tag, [t.keyspace]).catch((error) => this.logger.warn(`could not clear ${tag}: ${errorMessage(error)}`));
+          cleared.push(tag);
+        }
+      }
+    }
+    return { removed, clearedSnapshots: cleared };
+  }
+
+  /** Snapshots `truncated-<millis>-<table>` that Cassandra's auto_snapshot left when this restore truncated. */
+  private async truncateSnapshots(dataDirs: string[], keyspace: string, table: string, since: number): Promise<string[]> {
+    const tags = new Set<string>();
+    for (const dataDir of dataDirs) {
+      for (const entry of await readdir(join(dataDir, keyspace), { withFileTypes: true }).catch(() => [])) {
+        if (!entry.isDirectory() || parseTableDir(entry.name)?.table !== table) continue;
+        for (const tag of await readdir(join(dataDir, keyspace, entry.name, 'snapshots')).catch(() => [] as string[])) {
+          const millis = Number(/^truncated-(\d+)-/.exec(tag)?.[1]);
+          if (tag.endsWith(`-${table}`) && millis >= since) tags.add(tag);
+        }
+      }
+    }
+    return [...tags];
+  }
+}

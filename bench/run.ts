@@ -1,0 +1,33 @@
+/**
+ * Benchmark dispatcher: `npm run bench -- [name...] [options]`. With no name, runs all.
+ * Each benchmark receives the remaining arguments.
+ */
+import { runBackupBench } from './backup/backup-bench';
+import { runStorageBench } from './storage/storage-bench';
+
+type Bench = (args: string[]) => Promise<void>;
+
+const BENCHMARKS: Record<string, Bench> = {
+  storage: runStorageBench,
+  backup: runBackupBench,
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const names = args.filter((arg) => arg in BENCHMARKS);
+  const rest = args.filter((arg) => !(arg in BENCHMARKS));
+  const unknown = rest.filter((arg, i) => !arg.startsWith('--') && !(rest[i - 1] ?? '').startsWith('--'));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+    process.exit(2);
+  }
+  for (const name of names.length > 0 ? names : Object.keys(BENCHMARKS)) {
+    console.log(`== ${name} ==`);
+    await BENCHMARKS[name](rest);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});

@@ -1,0 +1,6 @@
+export * from './naming';
+export * from './schema-version';
+export * from './operation-state';
+export * from './operation-record';
+export * from './messages';
+export * from './requests';

@@ -1,0 +1,89 @@
+/**
+ * The one place that names every stream, subject, consumer and KV bucket. Everything that talks to NATS
+ * builds names through here, so the protocol documented in docs/design.md has a single source.
+ */
+const ROOT = 'daedalus';
+
+/** NATS subject tokens may not contain '.', '*', '>' or whitespace. Host IDs and UUIDs never do. */
+export function assertSubjectToken(token: string, what: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) {
+    throw new Error(`${what} "${token}" cannot be used in a NATS subject`);
+  }
+  return token;
+}
+
+export const Streams = {
+  /** Operation requests and cancels from the gateway or direct clients; consumed by coordinators. */
+  requests: 'DAEDALUS_REQUESTS',
+  /** Per-node commands from coordinators; each agent consumes its own subject. */
+  commands: 'DAEDALUS_COMMANDS',
+  /** Progress and results from node agents; consumed by coordinators. */
+  events: 'DAEDALUS_EVENTS',
+  /** Messages no handler could process, with the reason; kept for operators. */
+  deadLetters: 'DAEDALUS_DLQ',
+} as const;
+
+export const Subjects = {
+  requestsAll: `${ROOT}.requests.>`,
+  submit: `${ROOT}.requests.submit`,
+  cancel: `${ROOT}.requests.cancel`,
+
+  commandsAll: `${ROOT}.commands.>`,
+  commandsFor: (hostId: string) => `${ROOT}.commands.${assertSubjectToken(hostId, 'host ID')}`,
+
+  eventsAll: `${ROOT}.events.>`,
+  eventsFor: (operationId: string, hostId: string) =>
+    `${ROOT}.events.${assertSubjectToken(operationId, 'operation ID')}.${assertSubjectToken(hostId, 'host ID')}`,
+
+  deadLettersAll: `${ROOT}.dlq.>`,
+  deadLetterFor: (stream: string) => `${ROOT}.dlq.${assertSubjectToken(stream, 'stream')}`,
+
+  /** Core NATS (not persisted): the operation record after every change, for watchers. */
+  operationUpdates: (operationId: string) => `${ROOT}.operations.${assertSubjectToken(operationId, 'operation ID')}`,
+  operationUpdatesAll: `${ROOT}.operations.*`,
+
+  /** Core NATS request/reply, answered by any agent (queue group `agents`): the backups under a location. */
+  listBackups: `${ROOT}.backups.list`,
+
+  /** Core NATS request/reply: live answers about one node (status, versions, topology) read over JMX. */
+  nodeQuery: (hostId: string) => `${ROOT}.nodes.${assertSubjectToken(hostId, 'host ID')}.query`,
+} as const;
+
+export const Consumers = {
+  /** Shared by all coordinator replicas: each request goes to one replica at a time. */
+  coordinatorRequests: 'coordinator-requests',
+  coordinatorEvents: 'coordinator-events',
+  agentCommands: (hostId: string) => `agent-${assertSubjectToken(hostId, 'host ID')}`,
+} as const;
+
+/** Queue groups for core NATS services that any one agent may answer. */
+export const QueueGroups = {
+  agents: 'agents',
+} as const;
+
+export const Buckets = {
+  /** Operation records, key = operation id; compare-and-set on every change. */
+  operations: 'daedalus-operations',
+  /**
+   * One marker per operation that is not finished (key = operation id), so the sweeper reads only those,
+   * not every record kept for the retention period.
+   */
+  activeOperations: 'daedalus-active-operations',
+  /** Node registrations, key = Cassandra host ID; rewritten at every heartbeat. */
+  nodes: 'daedalus-nodes',
+} as const;
+
+/** Headers we set on JetStream messages. `Nats-Msg-Id` is JetStream's own de-duplication header. */
+export const Headers = {
+  messageId: 'Nats-Msg-Id',
+  schemaVersion: 'Daedalus-Schema-Version',
+  deadLetterReason: 'Daedalus-Dead-Letter-Reason',
+  deadLetterSubject: 'Daedalus-Original-Subject',
+  deadLetterDeliveries: 'Daedalus-Deliveries',
+} as const;
+
+export const MessageIds = {
+  submit: (operationId: string) => `submit.${operationId}`,
+  cancel: (operationId: string) => `cancel.${operationId}`,
+  command: (operationId: string, hostId: string, kind: string) => `command.${operationId}.${hostId}.${kind}`,
+} as const;

@@ -1,0 +1,188 @@
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { BandwidthDto, StorageOperationRequest } from './common';
+import { IsEntityList, IsSafeName } from './identifiers';
+import { CommaSeparatedList, EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber } from './lenient';
+
+export class BackupRequest extends StorageOperationRequest {
+  override type = 'backup' as const;
+
+  @IsOptional() @EmptyAsUndefined() @IsSafeName()
+  snapshotTag?: string;
+
+  @IsOptional() @EmptyAsUndefined() @IsEntityList()
+  entities?: string;
+
+  @IsOptional() @CommaSeparatedList() @IsArray() @IsString({ each: true }) @MaxLength(4096, { each: true })
+  dataDirs?: string[];
+
+  /** ISO-8601 duration or Icarus's "N UNIT" form; bounds the upload time. */
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(64)
+  duration?: string;
+
+  @IsOptional() @ValidateNested() @Type(() => BandwidthDto)
+  bandwidth?: BandwidthDto;
+
+  @IsOptional() @LenientBoolean() @IsBoolean()
+  uploadClusterTopology?: boolean;
+
+  @IsOptional() @LenientBoolean() @IsBoolean()
+  skipRefreshing?: boolean;
+
+  /** Cassandra schema version; the coordinator fills it in. */
+  @IsOptional() @EmptyAsUndefined() @IsUUID()
+  schemaVersion?: string;
+
+  /** Daedalus extension: keep the snapshot on the node after upload. */
+  @IsOptional() @LenientBoolean() @IsBoolean()
+  keepSnapshot?: boolean;
+}
+
+export const RESTORATION_STRATEGIES = ['IN_PLACE', 'IMPORT', 'HARDLINKS'] as const;
+export const RESTORATION_PHASES = ['INIT', 'DOWNLOAD', 'TRUNCATE', 'IMPORT', 'CLEANUP'] as const;
+
+export class RestoreImportDto {
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(32)
+  type?: string;
+
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096)
+  sourceDir?: string;
+
+  @IsOptional() @LenientBoolean() @IsBoolean() keepLevel?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() keepRepaired?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() noVerify?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() noVerifyTokens?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() noInvalidateCaches?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() quick?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() extendedVerify?: boolean;
+}
+
+export class RestoreRequest extends StorageOperationRequest {
+  override type = 'restore' as const;
+
+  @IsSafeName()
+  snapshotTag!: string;
+
+  @IsOptional() @EmptyAsUndefined() @IsEntityList()
+  entities?: string;
+
+  /** {"ks.t": "ks.t2"} */
+  @IsOptional() @IsObject()
+  rename?: Record<string, string>;
+
+  @IsOptional() @LenientBoolean() @IsBoolean()
+  singlePhase?: boolean;
+
+  @IsOptional() @LenientEnum(RESTORATION_STRATEGIES) @IsIn(RESTORATION_STRATEGIES)
+  restorationStrategyType?: (typeof RESTORATION_STRATEGIES)[number];
+
+  @IsOptional() @LenientEnum(RESTORATION_PHASES) @IsIn(RESTORATION_PHASES)
+  restorationPhase?: (typeof RESTORATION_PHASES)[number];
+
+  @IsOptional() @ValidateNested() @Type(() => RestoreImportDto)
+  import?: RestoreImportDto;
+
+  @IsOptional() @CommaSeparatedList() @IsArray() @IsString({ each: true }) @MaxLength(4096, { each: true })
+  dataDirs?: string[];
+
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cassandraDirectory?: string;
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cassandraConfigDirectory?: string;
+  @IsOptional() @LenientBoolean() @IsBoolean() restoreSystemKeyspace?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() restoreSystemAuth?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() newCluster?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() updateCassandraYaml?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() noDeleteTruncates?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() noDeleteDownloads?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() noDownloadData?: boolean;
+  @IsOptional() @EmptyAsUndefined() @IsUUID() schemaVersion?: string;
+  @IsOptional() @LenientBoolean() @IsBoolean() exactSchemaVersion?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() resolveHostIdFromTopology?: boolean;
+
+  /** Daedalus extension: caps download bandwidth per node, so a restore does not saturate the network. */
+  @IsOptional() @ValidateNested() @Type(() => BandwidthDto)
+  bandwidth?: BandwidthDto;
+
+  /** Rules between fields that decorators cannot express. */
+  crossFieldErrors(): Array<{ field: string; message: string }> {
+    const errors: Array<{ field: string; message: string }> = [];
+    if (this.globalRequest && this.restorationPhase && this.restorationPhase !== 'INIT' && this.restorationStrategyType !== 'IN_PLACE') {
+      errors.push({ field: 'restorationPhase', message: 'restorationPhase: a global restore starts at INIT and runs every phase' });
+    }
+    const table = /^[A-Za-z0-9_]{1,48}\.[A-Za-z0-9_]{1,48}$/;
+    for (const [from, to] of Object.entries(this.rename ?? {})) {
+      if (!table.test(from) || typeof to !== 'string' || !table.test(to)) {
+        errors.push({ field: 'rename', message: `rename: "${from}" → "${String(to)}" must map "ks.table" to "ks.table"` });
+      } else if (from.split('.')[0] !== to.split('.')[0]) {
+        errors.push({ field: 'rename', message: `rename: "${from}" → "${to}" must stay in the same keyspace` });
+      }
+    }
+    if (this.rename && this.entities && this.entities.includes('.')) {
+      const named = new Set(this.entities.split(','));
+      for (const from of Object.keys(this.rename)) {
+        if (!named.has(from)) errors.push({ field: 'rename', message: `rename: "${from}" is not among the restored entities` });
+      }
+    }
+    return errors;
+  }
+}
+
+export class CommitLogBackupRequest extends StorageOperationRequest {
+  override type = 'commitlog-backup' as const;
+
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) commitLog?: string;
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) commitLogArchiveOverride?: string;
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cassandraCommitLogDirectory?: string;
+  @IsOptional() @LenientBoolean() @IsBoolean() online?: boolean;
+  @IsOptional() @ValidateNested() @Type(() => BandwidthDto) bandwidth?: BandwidthDto;
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(64) duration?: string;
+}
+
+export class CommitLogRestoreRequest extends StorageOperationRequest {
+  override type = 'commitlog-restore' as const;
+
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cassandraCommitLogDirectory?: string;
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cassandraConfigDirectory?: string;
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) commitlogDownloadDir?: string;
+  @IsOptional() @LenientNumber() @IsInt() @Min(0) timestampStart?: number;
+  @IsOptional() @LenientNumber() @IsInt() @Min(0) timestampEnd?: number;
+  @IsOptional() @CommaSeparatedList() @IsArray() @IsString({ each: true }) keyspaceTables?: string[];
+}
+
+export class ListRequest extends StorageOperationRequest {
+  override type = 'list' as const;
+
+  @IsOptional() @LenientBoolean() @IsBoolean() resolveNodes?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() json?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() humanUnits?: boolean;
+  @IsOptional() @LenientNumber() @IsInt() @Min(0) fromTimestamp?: number;
+  @IsOptional() @LenientNumber() @IsInt() @Min(1) lastN?: number;
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cacheDir?: string;
+  @IsOptional() @LenientBoolean() @IsBoolean() skipDownload?: boolean;
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) toFile?: string;
+}
+
+export class RemoveBackupRequest extends StorageOperationRequest {
+  override type = 'remove-backup' as const;
+
+  @IsOptional() @EmptyAsUndefined() @IsSafeName() backupName?: string;
+  @IsOptional() @LenientBoolean() @IsBoolean() dry?: boolean;
+  @IsOptional() @LenientBoolean() @IsBoolean() removeOldest?: boolean;
+  @IsOptional() @EmptyAsUndefined() @Matches(/^\d+\s*[A-Za-z]+$/, { message: 'olderThan must look like "3 days"' })
+  olderThan?: string;
+  @IsOptional() @LenientBoolean() @IsBoolean() resolveNodes?: boolean;
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cacheDir?: string;
+  @IsOptional() @LenientBoolean() @IsBoolean() skipDownload?: boolean;
+}

@@ -1,0 +1,5 @@
+export * from './common';
+export * from './node-operations';
+export * from './backup-restore';
+export * from './registry';
+export * from './identifiers';

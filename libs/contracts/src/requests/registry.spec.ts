@@ -1,0 +1,95 @@
+import { FlushRequest } from './node-operations';
+import { parseOperationRequest, RequestValidationError } from './registry';
+
+function rejection(body: unknown): RequestValidationError {
+  try {
+    parseOperationRequest(body);
+  } catch (error) {
+    if (error instanceof RequestValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected the request to be rejected');
+}
+
+describe('parseOperationRequest', () => {
+  it('accepts a flush and returns a typed request', () => {
+    const request = parseOperationRequest({ type: 'flush', keyspace: 'ks1', tables: ['t1', 't2'] });
+    expect(request).toBeInstanceOf(FlushRequest);
+    expect(request).toMatchObject({ type: 'flush', keyspace: 'ks1', tables: ['t1', 't2'] });
+  });
+
+  it('is lenient where Icarus clients rely on it', () => {
+    const request = parseOperationRequest({
+      type: 'FLUSH',
+      keyspace: 'ks1',
+      tables: 't1, t2',
+      globalRequest: 'TRUE',
+      dc: '',
+      id: '',
+    });
+    expect(request).toMatchObject({ type: 'flush', tables: ['t1', 't2'], globalRequest: true });
+    expect(request.dc).toBeUndefined();
+    expect(request.id).toBeUndefined();
+  });
+
+  it.each([
+    [null, 'body'],
+    [[1, 2], 'body'],
+    ['flush', 'body'],
+    [{}, 'type'],
+    [{ type: 42 }, 'type'],
+  ])('rejects %p naming %s', (body, field) => {
+    const error = rejection(body);
+    expect(error.reason).toBe('invalid');
+    expect(error.errors[0].field).toBe(field);
+  });
+
+  it('names an unknown type and lists the known ones', () => {
+    const error = rejection({ type: 'explode' });
+    expect(error.reason).toBe('unknown-type');
+    expect(error.message).toContain('"explode" is not an operation type');
+    expect(error.message).toContain('flush');
+  });
+
+  it('says "not supported yet" for a recognised type this build does not run', () => {
+    const error = rejection({ type: 'commitlog-restore', storageLocation: 's3://b/c/d/n' });
+    expect(error.reason).toBe('not-supported');
+    expect(error.message).toContain('not supported yet');
+  });
+
+  it.each([
+    [{ type: 'flush' }, 'keyspace'],
+    [{ type: 'flush', keyspace: 'bad-name' }, 'keyspace'],
+    [{ type: 'flush', keyspace: 'x'.repeat(49) }, 'keyspace'],
+    [{ type: 'flush', keyspace: 7 }, 'keyspace'],
+    [{ type: 'flush', keyspace: 'ks', tables: [1] }, 'tables'],
+    [{ type: 'flush', keyspace: 'ks', tables: ['a.b'] }, 'tables'],
+    [{ type: 'flush', keyspace: 'ks', globalRequest: 'maybe' }, 'globalRequest'],
+    [{ type: 'flush', keyspace: 'ks', hostId: 'not-a-uuid' }, 'hostId'],
+    [{ type: 'flush', keyspace: 'ks', id: '123' }, 'id'],
+    [{ type: 'flush', keyspace: 'ks', surprise: true }, 'surprise'],
+  ])('rejects %p naming %s', (body, field) => {
+    const error = rejection(body);
+    expect(error.reason).toBe('invalid');
+    expect(error.errors.map((e) => e.field)).toContain(field);
+    expect(error.message).toContain(field);
+  });
+
+  it.each([
+    [{ globalRequest: true, restorationPhase: 'IMPORT' }, 'restorationPhase'],
+    [{ rename: { orders: 'orders2' } }, 'rename'],
+    [{ rename: { 'shop.orders': 'other.orders' } }, 'rename'],
+    [{ entities: 'shop.customers', rename: { 'shop.orders': 'shop.orders2' } }, 'rename'],
+  ])('refuses a restore whose fields contradict each other: %p names %s', (fields, field) => {
+    const error = rejection({ type: 'restore', storageLocation: 's3://bucket', snapshotTag: 'nightly', ...fields });
+    expect(error.errors.map((e) => e.field)).toEqual([field]);
+  });
+
+  it('accepts a restore of a subset under another name, in any enum case', () => {
+    const request = parseOperationRequest({
+      type: 'restore', storageLocation: 's3://bucket', snapshotTag: 'nightly', globalRequest: 'true',
+      restorationStrategyType: 'hardlinks', entities: 'shop.orders', rename: { 'shop.orders': 'shop.orders2' },
+    });
+    expect(request).toMatchObject({ restorationStrategyType: 'HARDLINKS', globalRequest: true });
+  });
+});

@@ -1,0 +1,161 @@
+import { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import { Headers, Subjects } from '@daedalus/contracts';
+import { errorMessage } from './errors';
+import { decideSettlement, exceedsAttempts, Settlement, SettlementPolicy } from './settlement';
+
+export interface MessageContext {
+  subject: string;
+  attempt: number;
+  /** true when a failure now would dead-letter the message instead of retrying it */
+  isLastAttempt: boolean;
+}
+
+export type MessageHandler = (data: unknown, context: MessageContext) => Promise<void>;
+
+export interface ConsumerRunnerOptions {
+  stream: string;
+  durable: string;
+  policy: SettlementPolicy;
+  /** how many messages this process handles at once */
+  concurrency: number;
+  /** how often a running handler tells JetStream it is still working (< ack wait) */
+  workingIntervalMs: number;
+  /** called once when a message is dead-lettered, e.g. to fail the operation it belonged to */
+  onDeadLetter?: (data: unknown, reason: string, context: MessageContext) => Promise<void>;
+  log: (level: 'warn' | 'error', message: string) => void;
+}
+
+/** Parses a message body as JSON; a body that is not JSON can never be handled. */
+function parseBody(msg: JsMsg): { ok: true; data: unknown } | { ok: false; reason: string } {
+  try {
+    return { ok: true, data: JSON.parse(new TextDecoder().decode(msg.data)) };
+  } catch (error) {
+    return { ok: false, reason: `message body is not JSON: ${errorMessage(error)}` };
+  }
+}
+
+/**
+ * Runs a handler over a durable pull consumer and settles every message through the settlement module.
+ * Handlers never ack: they return or throw.
+ */
+export class ConsumerRunner {
+  private messages?: ConsumerMessages;
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly options: ConsumerRunnerOptions,
+    private readonly handler: MessageHandler,
+  ) {}
+
+  async start(): Promise<void> {
+    const consumer = await this.js.consumers.get(this.options.stream, this.options.durable);
+    this.messages = await consumer.consume({ max_messages: this.options.concurrency });
+    this.loop = this.run(this.messages);
+  }
+
+  private async run(messages: ConsumerMessages): Promise<void> {
+    for await (const msg of messages) {
+      if (this.stopped) break;
+      const task = this.handle(msg).finally(() => this.inFlight.delete(task));
+      this.inFlight.add(task);
+      while (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
+    }
+  }
+
+  private async handle(msg: JsMsg): Promise<void> {
+    const attempt = msg.info.deliveryCount;
+    const context: MessageContext = {
+      subject: msg.subject,
+      attempt,
+      isLastAttempt: attempt >= this.options.policy.maxAttempts,
+    };
+    const parsed = parseBody(msg);
+    if (!parsed.ok) return this.settle(msg, { action: 'dead-letter', reason: parsed.reason }, undefined, context);
+    if (exceedsAttempts(attempt, this.options.policy)) {
+      const reason = `delivered ${attempt} times without being settled (the handling process kept dying)`;
+      return this.settle(msg, { action: 'dead-letter', reason }, parsed.data, context);
+    }
+    const heartbeat = setInterval(() => msg.working(), this.options.workingIntervalMs);
+    let failure: unknown;
+    try {
+      await this.handler(parsed.data, context);
+    } catch (error) {
+      failure = error ?? new Error('handler threw an empty error');
+    } finally {
+      clearInterval(heartbeat);
+    }
+    await this.settle(msg, decideSettlement(attempt, failure, this.options.policy), parsed.data, context);
+  }
+
+  private async settle(msg: JsMsg, settlement: Settlement, data: unknown, context: MessageContext): Promise<void> {
+    switch (settlement.action) {
+      case 'ack':
+        msg.ack();
+        return;
+      case 'retry':
+        this.options.log('warn', `${context.subject} attempt ${context.attempt} failed, retrying in ${settlement.delayMs} ms: ${settlement.reason}`);
+        msg.nak(settlement.delayMs);
+        return;
+      case 'dead-letter':
+        this.options.log('error', `${context.subject} dead-lettered: ${settlement.reason}`);
+        try {
+          await this.publishDeadLetter(msg, settlement.reason);
+          if (this.options.onDeadLetter && data !== undefined) await this.options.onDeadLetter(data, settlement.reason, context);
+          msg.term(settlement.reason.slice(0, 200));
+        } catch (error) {
+          // Could not record it: leave the message for redelivery rather than lose it.
+          this.options.log('error', `could not dead-letter ${context.subject}: ${errorMessage(error)}`);
+          msg.nak(this.options.policy.maxDelayMs);
+        }
+        return;
+    }
+  }
+
+  private async publishDeadLetter(msg: JsMsg, reason: string): Promise<void> {
+    const h = natsHeaders();
+    h.set(Headers.deadLetterReason, reason.slice(0, 1000));
+    h.set(Headers.deadLetterSubject, msg.subject);
+    h.set(Headers.deadLetterDeliveries, String(msg.info.deliveryCount));
+    await this.js.publish(Subjects.deadLetterFor(this.options.stream), msg.data, {
+      headers: h,
+      msgID: `dlq.${this.options.stream}.${msg.seq}`,
+    });
+  }
+
+  /** Stops taking messages and waits (bounded) for the ones in flight. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopped = true;
+    await this.messages?.close();
+    const drained = Promise.all([...this.inFlight]);
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);
+    await this.loop?.catch(() => undefined);
+  }
+}
+
+export interface DurableRunnerSettings {
+  stream: string;
+  durable: string;
+  policy: SettlementPolicy;
+  concurrency: number;
+  /** the consumer's ack wait: a running handler reports it is still working three times per period */
+  ackWaitMs: number;
+  logger: { warn(message: string): void; error(message: string): void };
+}
+
+/** A runner with the settings every service uses: working heartbeats from the ack wait, logs to its logger. */
+export function durableRunner(js: JetStreamClient, settings: DurableRunnerSettings, handler: MessageHandler): ConsumerRunner {
+  const { ackWaitMs, logger, ...rest } = settings;
+  return new ConsumerRunner(
+    js,
+    {
+      ...rest,
+      workingIntervalMs: Math.max(500, ackWaitMs / 3),
+      log: (level, message) => (level === 'warn' ? logger.warn(message) : logger.error(message)),
+    },
+    handler,
+  );
+}

@@ -1,0 +1,85 @@
+import { JetStreamApiError } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { RetryableError } from './errors';
+
+const WRONG_LAST_SEQUENCE = new Set([10071, 10164]);
+
+export interface Versioned<T> {
+  key: string;
+  value: T;
+  revision: number;
+  /** when the server stored this revision (server clock) */
+  storedAt: Date;
+}
+
+function isCasConflict(error: unknown): boolean {
+  return error instanceof JetStreamApiError && WRONG_LAST_SEQUENCE.has(error.code);
+}
+
+/** Result of a mutation function: a new value to write, or `undefined` for "nothing to change". */
+export type Mutation<T> = (current: T) => T | undefined;
+
+/**
+ * JSON values in a KV bucket with compare-and-set updates: `mutate` re-reads and retries on conflict,
+ * a bounded number of times, so concurrent coordinators never overwrite each other's changes.
+ */
+export class JsonKv<T> {
+  constructor(private readonly kv: KV, private readonly maxCasAttempts = 20) {}
+
+  async get(key: string): Promise<Versioned<T> | undefined> {
+    const entry = await this.kv.get(key);
+    if (!entry || entry.operation !== 'PUT' || entry.length === 0) return undefined;
+    return { key, value: entry.json<T>(), revision: entry.revision, storedAt: entry.created };
+  }
+
+  /** Writes only if the key does not exist. Returns false when it already did. */
+  async create(key: string, value: T): Promise<boolean> {
+    try {
+      await this.kv.create(key, JSON.stringify(value));
+      return true;
+    } catch (error) {
+      if (isCasConflict(error)) return false;
+      throw error;
+    }
+  }
+
+  async put(key: string, value: T): Promise<void> {
+    await this.kv.put(key, JSON.stringify(value));
+  }
+
+  /** Applies `mutation` under compare-and-set. Returns the stored value (changed or not), or undefined if absent. */
+  async mutate(key: string, mutation: Mutation<T>): Promise<T | undefined> {
+    for (let attempt = 1; attempt <= this.maxCasAttempts; attempt++) {
+      const current = await this.get(key);
+      if (!current) return undefined;
+      const next = mutation(current.value);
+      if (next === undefined) return current.value;
+      try {
+        await this.kv.update(key, JSON.stringify(next), current.revision);
+        return next;
+      } catch (error) {
+        if (!isCasConflict(error)) throw error;
+        // someone else changed it: re-read and apply again
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      }
+    }
+    throw new RetryableError(`too many concurrent updates of ${key}`);
+  }
+
+  async keys(): Promise<string[]> {
+    const result: string[] = [];
+    const iterator = await this.kv.keys();
+    for await (const key of iterator) result.push(key);
+    return result;
+  }
+
+  async values(): Promise<Array<Versioned<T>>> {
+    const keys = await this.keys();
+    const entries = await Promise.all(keys.map((key) => this.get(key)));
+    return entries.filter((entry): entry is Versioned<T> => entry !== undefined);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.kv.delete(key);
+  }
+}

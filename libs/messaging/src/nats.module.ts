@@ -1,0 +1,83 @@
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { jetstream, jetstreamManager, JetStreamClient } from '@nats-io/jetstream';
+import { NatsConnection } from '@nats-io/transport-node';
+import { NodeRegistration, OperationRecord } from '@daedalus/contracts';
+import { Clock, SystemClock } from './clock';
+import { connectNats } from './connection';
+import { JsonKv } from './json-kv';
+import { describeNatsConfig, NatsConfig } from './nats-config';
+import { ActiveMarker, NodeRegistry, OperationStore } from './stores';
+import { ensureBuckets, ensureStreams, Stores, TopologyOptions } from './topology';
+
+export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+export const JETSTREAM = Symbol('JETSTREAM');
+export const NATS_CONFIG = Symbol('NATS_CONFIG');
+export const TOPOLOGY_OPTIONS = Symbol('TOPOLOGY_OPTIONS');
+const KV_STORES = Symbol('KV_STORES');
+
+@Injectable()
+class NatsLifecycle implements OnApplicationShutdown {
+  private readonly logger = new Logger('Nats');
+  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    await Promise.race([this.nc.drain(), new Promise((resolve) => setTimeout(resolve, 5_000))]).catch((error) =>
+      this.logger.warn(`drain failed: ${String(error)}`),
+    );
+  }
+}
+
+/**
+ * Everything outside the process that lives in NATS, as injectable adapters: the connection, JetStream,
+ * the operation store and the node registry. Every service creates the streams and buckets it needs
+ * at start-up (idempotent), so they can start in any order.
+ */
+@Global()
+@Module({})
+export class NatsInfraModule {
+  static forRoot(config: NatsConfig, topology: TopologyOptions): DynamicModule {
+    return {
+      module: NatsInfraModule,
+      providers: [
+        { provide: NATS_CONFIG, useValue: config },
+        { provide: TOPOLOGY_OPTIONS, useValue: topology },
+        { provide: Clock, useClass: SystemClock },
+        {
+          provide: NATS_CONNECTION,
+          useFactory: async () => {
+            const nc = await connectNats(config);
+            new Logger('Nats').log(`connected to ${describeNatsConfig(config)}`);
+            return nc;
+          },
+        },
+        {
+          provide: JETSTREAM,
+          inject: [NATS_CONNECTION],
+          useFactory: async (nc: NatsConnection): Promise<JetStreamClient> => {
+            await ensureStreams(await jetstreamManager(nc), topology);
+            return jetstream(nc);
+          },
+        },
+        {
+          provide: KV_STORES,
+          inject: [NATS_CONNECTION],
+          useFactory: (nc: NatsConnection): Promise<Stores> => ensureBuckets(nc, topology),
+        },
+        {
+          provide: OperationStore,
+          inject: [KV_STORES],
+          useFactory: (stores: Stores) =>
+            new OperationStore(new JsonKv<OperationRecord>(stores.operations), new JsonKv<ActiveMarker>(stores.activeOperations)),
+        },
+        {
+          provide: NodeRegistry,
+          inject: [KV_STORES, Clock],
+          useFactory: (stores: Stores, clock: Clock) => new NodeRegistry(new JsonKv<NodeRegistration>(stores.nodes), clock),
+        },
+        NatsLifecycle,
+      ],
+      exports: [NATS_CONFIG, TOPOLOGY_OPTIONS, NATS_CONNECTION, JETSTREAM, OperationStore, NodeRegistry, Clock],
+    };
+  }
+}

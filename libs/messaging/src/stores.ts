@@ -1,0 +1,88 @@
+import { isTerminal, NodeRegistration, OperationRecord } from '@daedalus/contracts';
+import { Clock } from './clock';
+import { JsonKv, Mutation } from './json-kv';
+
+/** Marks an operation as not finished yet; the value is only for operators looking at the bucket. */
+export interface ActiveMarker {
+  since: string;
+}
+
+/** A marker without its record is left alone this long: the record may be about to be created. */
+const ORPHAN_MARKER_GRACE_MS = 60_000;
+
+/**
+ * Repository of operation records (KV `daedalus-operations`), plus the index of unfinished ones
+ * (KV `daedalus-active-operations`): a marker is written before a record is created and removed once the
+ * record is terminal, so `listActive` never misses an operation that could still need sweeping.
+ */
+export class OperationStore {
+  constructor(
+    private readonly kv: JsonKv<OperationRecord>,
+    private readonly active: JsonKv<ActiveMarker>,
+  ) {}
+
+  async get(id: string): Promise<OperationRecord | undefined> {
+    return (await this.kv.get(id))?.value;
+  }
+
+  async create(record: OperationRecord): Promise<boolean> {
+    if (!isTerminal(record.state)) await this.active.put(record.id, { since: record.creationTime });
+    return this.kv.create(record.id, record);
+  }
+
+  /** Compare-and-set update; resolves to the record as stored afterwards (undefined if it does not exist). */
+  async mutate(id: string, mutation: Mutation<OperationRecord>): Promise<OperationRecord | undefined> {
+    const record = await this.kv.mutate(id, mutation);
+    if (record && isTerminal(record.state)) await this.active.delete(id);
+    return record;
+  }
+
+  async list(): Promise<OperationRecord[]> {
+    return (await this.kv.values()).map((entry) => entry.value);
+  }
+
+  /**
+   * Records of the operations not finished yet. Markers left behind (a process died between finishing a
+   * record and removing its marker, or before creating the record) are cleaned up here.
+   */
+  async listActive(now: Date): Promise<OperationRecord[]> {
+    const result: OperationRecord[] = [];
+    for (const marker of await this.active.values()) {
+      const id = marker.key;
+      const record = await this.get(id);
+      if (record && !isTerminal(record.state)) result.push(record);
+      else if (record || now.getTime() - marker.storedAt.getTime() > ORPHAN_MARKER_GRACE_MS) await this.active.delete(id);
+    }
+    return result;
+  }
+}
+
+export interface RegisteredNodeView {
+  registration: NodeRegistration;
+  heartbeatAgeMs: number;
+}
+
+/** Repository of node registrations (KV `daedalus-nodes`), with heartbeat age by the server's clock. */
+export class NodeRegistry {
+  constructor(private readonly kv: JsonKv<NodeRegistration>, private readonly clock: Clock) {}
+
+  async put(registration: NodeRegistration): Promise<void> {
+    await this.kv.put(registration.hostId, registration);
+  }
+
+  async get(hostId: string): Promise<RegisteredNodeView | undefined> {
+    const entry = await this.kv.get(hostId);
+    if (!entry) return undefined;
+    return { registration: entry.value, heartbeatAgeMs: this.clock.now().getTime() - entry.storedAt.getTime() };
+  }
+
+  async list(): Promise<RegisteredNodeView[]> {
+    const now = this.clock.now().getTime();
+    const entries = await this.kv.values();
+    return entries.map((entry) => ({ registration: entry.value, heartbeatAgeMs: now - entry.storedAt.getTime() }));
+  }
+
+  async remove(hostId: string): Promise<void> {
+    await this.kv.delete(hostId);
+  }
+}

@@ -1,0 +1,149 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiError,
+  JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+  StreamConfig,
+} from '@nats-io/jetstream';
+import { Kvm, KV } from '@nats-io/kv';
+import { NatsConnection } from '@nats-io/transport-node';
+import { Buckets, Consumers, Streams, Subjects } from '@daedalus/contracts';
+import { nanos } from '@nats-io/transport-node';
+
+export interface TopologyOptions {
+  replicas: number;
+  /** JetStream de-duplication window for submit/command message ids */
+  duplicateWindowMs: number;
+  /** how long finished operation records stay queryable */
+  operationRetentionMs: number;
+  /** how long a dead-lettered message is kept */
+  deadLetterRetentionMs: number;
+}
+
+export const DEFAULT_TOPOLOGY: TopologyOptions = {
+  replicas: 1,
+  duplicateWindowMs: 10 * 60_000,
+  operationRetentionMs: 7 * 24 * 3600_000,
+  deadLetterRetentionMs: 30 * 24 * 3600_000,
+};
+
+function streamConfigs(options: TopologyOptions): Array<Partial<StreamConfig> & { name: string }> {
+  const base = {
+    storage: StorageType.File,
+    num_replicas: options.replicas,
+    duplicate_window: nanos(options.duplicateWindowMs),
+  };
+  return [
+    // Work queues: a message is removed once its (single) consumer acked it.
+    { ...base, name: Streams.requests, subjects: [Subjects.requestsAll], retention: RetentionPolicy.Workqueue },
+    { ...base, name: Streams.commands, subjects: [Subjects.commandsAll], retention: RetentionPolicy.Workqueue },
+    { ...base, name: Streams.events, subjects: [Subjects.eventsAll], retention: RetentionPolicy.Workqueue },
+    {
+      ...base,
+      name: Streams.deadLetters,
+      subjects: [Subjects.deadLettersAll],
+      retention: RetentionPolicy.Limits,
+      max_age: nanos(options.deadLetterRetentionMs),
+    },
+  ];
+}
+
+/** Creates the streams, or updates them when their configuration changed. Safe to run from every service. */
+export async function ensureStreams(jsm: JetStreamManager, options: TopologyOptions): Promise<void> {
+  for (const config of streamConfigs(options)) {
+    try {
+      await jsm.streams.info(config.name);
+      await jsm.streams.update(config.name, config);
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError) || !/not found/i.test(error.message)) throw error;
+      try {
+        await jsm.streams.add(config);
+      } catch (addError) {
+        // Another service created it in the meantime: fine.
+        if (!(addError instanceof JetStreamApiError) || !/already in use/i.test(addError.message)) throw addError;
+      }
+    }
+  }
+}
+
+export interface DurableConsumerSpec {
+  stream: string;
+  durable: string;
+  filterSubject: string;
+  ackWaitMs: number;
+  maxAckPending?: number;
+}
+
+/** Creates or updates a durable pull consumer. Delivery attempts are bounded by our settlement, not here. */
+export async function ensureConsumer(jsm: JetStreamManager, spec: DurableConsumerSpec): Promise<void> {
+  const config = {
+    durable_name: spec.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: spec.filterSubject,
+    ack_wait: nanos(spec.ackWaitMs),
+    max_deliver: -1,
+    max_ack_pending: spec.maxAckPending ?? 256,
+  };
+  try {
+    await jsm.consumers.info(spec.stream, spec.durable);
+    await jsm.consumers.update(spec.stream, spec.durable, {
+      ack_wait: config.ack_wait,
+      max_ack_pending: config.max_ack_pending,
+      max_deliver: config.max_deliver,
+    });
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError) || !/not found/i.test(error.message)) throw error;
+    await jsm.consumers.add(spec.stream, config);
+  }
+}
+
+export function coordinatorConsumers(ackWaitMs: number): DurableConsumerSpec[] {
+  return [
+    { stream: Streams.requests, durable: Consumers.coordinatorRequests, filterSubject: Subjects.requestsAll, ackWaitMs },
+    { stream: Streams.events, durable: Consumers.coordinatorEvents, filterSubject: Subjects.eventsAll, ackWaitMs },
+  ];
+}
+
+export function agentConsumer(hostId: string, ackWaitMs: number): DurableConsumerSpec {
+  return {
+    stream: Streams.commands,
+    durable: Consumers.agentCommands(hostId),
+    filterSubject: Subjects.commandsFor(hostId),
+    ackWaitMs,
+  };
+}
+
+export interface Stores {
+  operations: KV;
+  activeOperations: KV;
+  nodes: KV;
+}
+
+/**
+ * Opens (creating when missing) the KV buckets. Finished operations expire with the bucket's max age;
+ * a record that is still being updated never does, because every update rewrites it.
+ */
+export async function ensureBuckets(nc: NatsConnection, options: TopologyOptions): Promise<Stores> {
+  const kvm = new Kvm(nc);
+  const operations = await kvm.create(Buckets.operations, {
+    replicas: options.replicas,
+    ttl: options.operationRetentionMs,
+    history: 1,
+  });
+  const activeOperations = await kvm.create(Buckets.activeOperations, { replicas: options.replicas, history: 1 });
+  const nodes = await kvm.create(Buckets.nodes, { replicas: options.replicas, history: 1 });
+  return { operations, activeOperations, nodes };
+}
+
+/** Topology settings shared by all services: same flags everywhere so they agree on the buckets. */
+export function topologyFromConfig(config: { number(flag: string, fallback: number): number }, replicas: number): TopologyOptions {
+  return {
+    replicas,
+    duplicateWindowMs: config.number('duplicate-window-ms', DEFAULT_TOPOLOGY.duplicateWindowMs),
+    operationRetentionMs: config.number('operation-retention-ms', DEFAULT_TOPOLOGY.operationRetentionMs),
+    deadLetterRetentionMs: config.number('dead-letter-retention-ms', DEFAULT_TOPOLOGY.deadLetterRetentionMs),
+  };
+}

@@ -1,0 +1,253 @@
+/**
+ * Local directory provider. Objects are plain files under <root>/<bucket>/<key>, readable by any
+ * tool (Esop's file layout). A put writes a temporary file in <bucket>/.daedalus-tmp, fsyncs it and
+ * renames (or hard-links, for ifNotExists) it into place, then fsyncs the directory: readers never
+ * see partial files and a completed put survives a crash.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, Dirent, promises as fs } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import {
+  Capabilities, EnsureBucketOptions, GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult,
+  PutSource, StorageBackend,
+} from '../../backend';
+import {
+  AlreadyExistsError, classOfKind, describeError, ErrorClass, isStorageError, isTransientSystemError, StorageError,
+  stringProp,
+} from '../../errors';
+import { compareKeys, validateKey, validatePrefix } from '../../keys';
+import { checkRange, guardDownload, tapPutSource } from '../common';
+
+export interface FileBackendOptions {
+  /** Absolute directory holding bucket directories. */
+  root: string;
+  bucket: string;
+}
+
+const TMP_DIR = '.daedalus-tmp';
+const PROVIDER = 'file';
+
+export class FileBackend implements StorageBackend {
+  readonly name: string;
+  readonly capabilities: Capabilities = {
+    provider: 'file',
+    maxObjectSize: Number.MAX_SAFE_INTEGER,
+    multipart: false,
+    atomicPut: true,
+    conditionalPut: 'atomic',
+    rangeReads: true,
+    hashMetadata: 'none',
+  };
+  private readonly base: string;
+
+  constructor(options: FileBackendOptions) {
+    if (!options.root.startsWith('/')) throw new StorageError('permanent', 'file: root must be an absolute path', { provider: PROVIDER });
+    validateKey(options.bucket, PROVIDER);
+    this.base = join(options.root, options.bucket);
+    this.name = `file://${this.base}`;
+  }
+
+  async ensureBucket(options: EnsureBucketOptions): Promise<void> {
+    try {
+      const info = await fs.stat(this.base);
+      if (!info.isDirectory()) throw new StorageError('permanent', `${this.name} is not a directory`, { provider: PROVIDER });
+    } catch (error) {
+      if (stringProp(error, 'code') !== 'ENOENT') throw this.toStorageError(error, 'ensureBucket');
+      if (!options.create) {
+        throw new StorageError('not-found', `file: bucket directory ${this.base} does not exist`, { provider: PROVIDER, operation: 'ensureBucket', code: 'ENOENT' });
+      }
+      await fs.mkdir(this.base, { recursive: true }).catch((e: unknown) => {
+        throw this.toStorageError(e, 'ensureBucket');
+      });
+    }
+  }
+
+  async put(key: string, source: PutSource, options: PutOptions = {}): Promise<PutResult> {
+    this.checkKey(key);
+    const details = { provider: PROVIDER, key, operation: 'put' };
+    const target = this.pathOf(key);
+    const tmpDir = join(this.base, TMP_DIR);
+    const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.part`);
+    const tap = tapPutSource(source, options, details);
+    try {
+      if (options.ifNotExists && (await exists(target))) throw new AlreadyExistsError(details);
+      await fs.mkdir(tmpDir, { recursive: true });
+      await pipeline(tap, createWriteStream(tmp, { flags: 'wx' }));
+      await fsyncPath(tmp, 'r+');
+      await fs.mkdir(dirname(target), { recursive: true });
+      if (options.ifNotExists) {
+        // link() fails with EEXIST instead of replacing: the atomic create-if-absent.
+        try {
+          await fs.link(tmp, target);
+        } catch (error) {
+          if (stringProp(error, 'code') === 'EEXIST') throw new AlreadyExistsError(details);
+          throw error;
+        }
+        await fs.unlink(tmp);
+      } else {
+        await fs.rename(tmp, target);
+      }
+      await fsyncPath(dirname(target), 'r');
+      return { key, size: tap.byteCount, sha256: tap.digestHex };
+    } catch (error) {
+      tap.destroy();
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      throw this.toStorageError(error, 'put', key);
+    }
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<Readable> {
+    this.checkKey(key);
+    const rangeProblem = checkRange(options.range);
+    const details = { provider: PROVIDER, key, operation: 'get' };
+    if (rangeProblem) throw new StorageError('permanent', `file: ${rangeProblem}`, { ...details, code: 'invalid-range' });
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(this.pathOf(key), 'r');
+      const info = await handle.stat();
+      if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
+      const range = options.range;
+      if (range && range.start >= info.size && !(range.start === 0 && info.size === 0)) {
+        throw new StorageError('permanent', `file: range start ${range.start} is beyond the object size ${info.size}`, { ...details, code: 'invalid-range', status: 416 });
+      }
+      const end = range?.end === undefined ? undefined : Math.min(range.end, info.size - 1);
+      const stream = handle.createReadStream({ start: range?.start, end, autoClose: true });
+      handle = undefined; // owned by the stream now
+      return guardDownload(stream, options.expected, details, (e) => this.toStorageError(e, 'get', key));
+    } catch (error) {
+      await handle?.close().catch(() => undefined);
+      throw this.toStorageError(error, 'get', key);
+    }
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    this.checkKey(key);
+    try {
+      const info = await fs.stat(this.pathOf(key));
+      if (!info.isFile()) return undefined;
+      return { size: info.size, lastModified: info.mtime };
+    } catch (error) {
+      const mapped = this.toStorageError(error, 'stat', key);
+      if (mapped.kind === 'not-found') return undefined;
+      throw mapped;
+    }
+  }
+
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListEntry> {
+    validatePrefix(prefix, PROVIDER);
+    if (options.delimiter !== undefined && options.delimiter !== '/') {
+      throw new StorageError('permanent', `file: only "/" is supported as a delimiter`, { provider: PROVIDER, operation: 'list' });
+    }
+    // Start at the deepest directory the prefix fully names; filter the rest by name.
+    const cut = prefix.lastIndexOf('/');
+    const dirKey = cut < 0 ? '' : prefix.slice(0, cut + 1);
+    yield* this.walk(dirKey, prefix, options.delimiter === '/');
+  }
+
+  async delete(key: string): Promise<void> {
+    this.checkKey(key);
+    try {
+      await fs.unlink(this.pathOf(key));
+    } catch (error) {
+      const code = stringProp(error, 'code');
+      if (code === 'ENOENT') return;
+      if (code === 'EISDIR' || code === 'EPERM') {
+        // A "directory" key is not an object; nothing to delete.
+        const info = await fs.stat(this.pathOf(key)).catch(() => undefined);
+        if (info?.isDirectory()) return;
+      }
+      throw this.toStorageError(error, 'delete', key);
+    }
+    await this.removeEmptyParents(key);
+  }
+
+  classifyError(error: unknown): ErrorClass {
+    if (isStorageError(error)) return classOfKind(error.kind);
+    const code = stringProp(error, 'code');
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'not-found';
+    if (isTransientSystemError(error)) return 'retryable';
+    return 'permanent';
+  }
+
+  async close(): Promise<void> {
+    // Nothing held open between calls.
+  }
+
+  private async *walk(dirKey: string, prefix: string, delimited: boolean): AsyncGenerator<ListEntry> {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(join(this.base, dirKey), { withFileTypes: true });
+    } catch (error) {
+      const code = stringProp(error, 'code');
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw this.toStorageError(error, 'list');
+    }
+    // Sorting "dir/" rather than "dir" keeps the recursive walk in global byte order of keys.
+    const named = entries
+      .filter((entry) => !(dirKey === '' && entry.name === TMP_DIR))
+      .filter((entry) => entry.isDirectory() || entry.isFile())
+      .map((entry) => ({ entry, key: dirKey + entry.name + (entry.isDirectory() ? '/' : '') }))
+      .sort((a, b) => compareKeys(a.key, b.key));
+    for (const { entry, key } of named) {
+      if (entry.isDirectory()) {
+        if (!key.startsWith(prefix) && !prefix.startsWith(key)) continue;
+        if (delimited && key.startsWith(prefix)) {
+          yield { key, isPrefix: true };
+        } else {
+          yield* this.walk(key, prefix, delimited);
+        }
+      } else if (key.startsWith(prefix)) {
+        const info = await fs.stat(join(this.base, key)).catch(() => undefined);
+        if (info) yield { key, isPrefix: false, size: info.size, lastModified: info.mtime };
+      }
+    }
+  }
+
+  private async removeEmptyParents(key: string): Promise<void> {
+    const parts = key.split('/').slice(0, -1);
+    while (parts.length > 0) {
+      try {
+        await fs.rmdir(join(this.base, ...parts));
+      } catch {
+        return; // not empty, or already gone
+      }
+      parts.pop();
+    }
+  }
+
+  private checkKey(key: string): void {
+    validateKey(key, PROVIDER);
+    if (key === TMP_DIR || key.startsWith(`${TMP_DIR}/`)) {
+      throw new StorageError('permanent', `file: keys under ${TMP_DIR}/ are reserved`, { provider: PROVIDER, key, code: 'invalid-key' });
+    }
+  }
+
+  private pathOf(key: string): string {
+    return join(this.base, ...key.split('/'));
+  }
+
+  private toStorageError(error: unknown, operation: string, key?: string): StorageError {
+    if (isStorageError(error)) return error;
+    const code = stringProp(error, 'code');
+    const kind = this.classifyError(error);
+    // Messages name the key, never the absolute path's parent directories beyond the bucket.
+    return new StorageError(kind, `file: ${operation}${key ? ` ${JSON.stringify(key)}` : ''} failed: ${describeError(error)}`, {
+      provider: PROVIDER, key, operation, code,
+    });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fs.stat(path).then(() => true, () => false);
+}
+
+async function fsyncPath(path: string, flags: 'r' | 'r+'): Promise<void> {
+  const handle = await fs.open(path, flags);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

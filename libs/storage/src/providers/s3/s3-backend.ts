@@ -1,0 +1,254 @@
+/**
+ * S3 and S3-compatible stores (MinIO, Ceph RGW, Oracle, s3rver) through AWS SDK v3. Credentials come
+ * only from the SDK's default provider chain (env AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profiles,
+ * instance roles); this module never reads or logs them. Objects of known size up to
+ * `singlePutMaxBytes` go up as one streamed PutObject; larger or unknown-size ones through
+ * @aws-sdk/lib-storage as a multipart upload with at most `queueSize` parts of `partSize` in memory,
+ * aborted when the upload fails.
+ */
+import {
+  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
+  ListObjectsV2Command, PutObjectCommand, S3Client, S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Readable } from 'node:stream';
+import {
+  Capabilities, EnsureBucketOptions, GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult,
+  PutSource, SHA256_METADATA_KEY, StorageBackend,
+} from '../../backend';
+import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
+import { compareKeys, validateKey, validatePrefix } from '../../keys';
+import { checkRange, guardDownload, rangeHeader, sliceStream, tapPutSource } from '../common';
+import { classifyS3Error, s3ErrorCode, s3Status, toS3StorageError } from './s3-errors';
+
+export interface S3BackendOptions {
+  bucket: string;
+  /** Defaults to AWS_REGION / AWS_DEFAULT_REGION, else us-east-1. */
+  region?: string;
+  /** Endpoint override for S3-compatible stores; defaults to AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL. */
+  endpoint?: string;
+  /** Path-style addressing (needed by most S3-compatible stores); defaults to AWS_S3_FORCE_PATH_STYLE=true. */
+  forcePathStyle?: boolean;
+  /** Multipart part size in bytes (min 5 MiB). Objects up to this size use one PutObject. */
+  partSize?: number;
+  /** Objects of known size up to this use one streamed PutObject (default 64 MiB, max 5 GiB). */
+  singlePutMaxBytes?: number;
+  /** Parts of one object uploaded at once (and held in memory). */
+  queueSize?: number;
+  listPageSize?: number;
+  /** SDK-level attempts per request (1 disables the SDK's own retries). */
+  sdkMaxAttempts?: number;
+  /**
+   * 'native': If-None-Match: * (AWS since 2024, MinIO, recent Ceph) — atomic.
+   * 'check-first': HEAD before upload, for stores that ignore If-None-Match (s3rver) — racy.
+   */
+  conditionalWrites?: 'native' | 'check-first';
+  /** Checksums in the 2025 SDK default mode break many S3-compatible stores; WHEN_REQUIRED is safe everywhere. */
+  checksums?: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
+  env?: NodeJS.ProcessEnv;
+}
+
+const MIB = 1024 * 1024;
+
+export class S3Backend implements StorageBackend {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly partSize: number;
+  private readonly queueSize: number;
+  private readonly singlePutMaxBytes: number;
+  private readonly pageSize: number;
+  private readonly conditionalWrites: 'native' | 'check-first';
+
+  constructor(options: S3BackendOptions) {
+    const env = options.env ?? process.env;
+    this.bucket = options.bucket;
+    this.name = `s3://${options.bucket}`;
+    this.partSize = Math.max(5 * MIB, options.partSize ?? 8 * MIB);
+    this.queueSize = options.queueSize ?? 4;
+    this.singlePutMaxBytes = Math.min(options.singlePutMaxBytes ?? 64 * MIB, 5 * 1024 * MIB);
+    this.pageSize = options.listPageSize ?? 1000;
+    this.conditionalWrites = options.conditionalWrites ?? 'native';
+    const endpoint = options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+    const checksums = options.checksums ?? 'WHEN_REQUIRED';
+    const config: S3ClientConfig = {
+      region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      forcePathStyle: options.forcePathStyle ?? parseBool(env.AWS_S3_FORCE_PATH_STYLE) ?? false,
+      requestChecksumCalculation: checksums,
+      responseChecksumValidation: checksums,
+      maxAttempts: options.sdkMaxAttempts ?? 3,
+    };
+    if (endpoint) config.endpoint = endpoint;
+    this.client = new S3Client(config);
+    this.capabilities = {
+      provider: 's3',
+      maxObjectSize: 5 * 1024 * 1024 * MIB,
+      multipart: true,
+      atomicPut: true,
+      conditionalPut: this.conditionalWrites === 'native' ? 'atomic' : 'best-effort',
+      rangeReads: true,
+      hashMetadata: 'when-provided',
+    };
+  }
+
+  async ensureBucket(options: EnsureBucketOptions): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return;
+    } catch (error) {
+      if (classifyS3Error(error) !== 'not-found' || !options.create) throw toS3StorageError(error, 'ensureBucket');
+    }
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      // Someone else created it meanwhile: fine.
+      if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(s3ErrorCode(error) ?? '')) {
+        throw toS3StorageError(error, 'ensureBucket');
+      }
+    }
+  }
+
+  async put(key: string, source: PutSource, options: PutOptions = {}): Promise<PutResult> {
+    validateKey(key, 's3');
+    const details = { provider: 's3', key, operation: 'put' };
+    const tap = tapPutSource(source, options, details);
+    try {
+      if (options.ifNotExists && this.conditionalWrites === 'check-first' && (await this.stat(key))) {
+        throw new AlreadyExistsError(details);
+      }
+      const params = {
+        Bucket: this.bucket,
+        Key: key,
+        ContentType: options.contentType ?? 'application/octet-stream',
+        Metadata: options.sha256 ? { [SHA256_METADATA_KEY]: options.sha256 } : undefined,
+        IfNoneMatch: options.ifNotExists && this.conditionalWrites === 'native' ? '*' : undefined,
+      };
+      if (options.size !== undefined && options.size <= this.singlePutMaxBytes) {
+        // Known, moderate size: one PutObject streamed straight from the source, nothing buffered.
+        const result = await this.client.send(new PutObjectCommand({ ...params, Body: tap, ContentLength: options.size }));
+        return { key, size: tap.byteCount, sha256: tap.digestHex, etag: result.ETag };
+      }
+      const upload = new Upload({
+        client: this.client,
+        partSize: this.partSize,
+        queueSize: this.queueSize,
+        leavePartsOnError: false,
+        params: { ...params, Body: tap, ContentLength: options.size },
+      });
+      const result = await upload.done();
+      return { key, size: tap.byteCount, sha256: tap.digestHex, etag: result.ETag };
+    } catch (error) {
+      tap.destroy();
+      if (error instanceof StorageError) throw error;
+      // The tap's own IntegrityError may arrive wrapped by the SDK.
+      const cause = (tap as { errored?: unknown }).errored;
+      if (cause instanceof StorageError) throw cause;
+      if (options.ifNotExists && (s3Status(error) === 412 || s3ErrorCode(error) === 'PreconditionFailed')) {
+        throw new AlreadyExistsError(details);
+      }
+      throw toS3StorageError(error, 'put', key);
+    }
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<Readable> {
+    validateKey(key, 's3');
+    const rangeProblem = checkRange(options.range);
+    if (rangeProblem) throw new StorageError('permanent', `s3: ${rangeProblem}`, { provider: 's3', key, operation: 'get', code: 'invalid-range' });
+    try {
+      const response = await this.client.send(new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Range: options.range ? rangeHeader(options.range) : undefined,
+      }));
+      const raw: unknown = response.Body;
+      if (!(raw instanceof Readable)) throw new StorageError('permanent', 's3: response body is not a Node stream', { provider: 's3', key });
+      const body = options.range ? trimToRange(raw, options.range, response.ContentRange) : raw;
+      return guardDownload(body, options.expected, { provider: 's3', key, operation: 'get' }, (e) => toS3StorageError(e, 'get', key));
+    } catch (error) {
+      throw toS3StorageError(error, 'get', key);
+    }
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    validateKey(key, 's3');
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const metadata = head.Metadata ?? {};
+      return {
+        size: head.ContentLength ?? 0,
+        lastModified: head.LastModified ?? new Date(0),
+        etag: head.ETag,
+        sha256: metadata[SHA256_METADATA_KEY],
+        metadata,
+      };
+    } catch (error) {
+      if (classifyS3Error(error) === 'not-found') return undefined;
+      throw toS3StorageError(error, 'stat', key);
+    }
+  }
+
+  async *list(prefix: string, options: ListOptions = {}): AsyncIterable<ListEntry> {
+    validatePrefix(prefix, 's3');
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: prefix || undefined,
+          Delimiter: options.delimiter,
+          MaxKeys: this.pageSize,
+          ContinuationToken: token,
+        }));
+      } catch (error) {
+        throw toS3StorageError(error, 'list');
+      }
+      const entries: ListEntry[] = [
+        ...(page.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [{ key: p.Prefix, isPrefix: true }] : [])),
+        ...(page.Contents ?? []).flatMap((o) => (o.Key
+          ? [{ key: o.Key, isPrefix: false, size: o.Size, lastModified: o.LastModified, etag: o.ETag }]
+          : [])),
+      ];
+      yield* entries.sort((a, b) => compareKeys(a.key, b.key));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async delete(key: string): Promise<void> {
+    validateKey(key, 's3');
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      if (classifyS3Error(error) === 'not-found') return;
+      throw toS3StorageError(error, 'delete', key);
+    }
+  }
+
+  classifyError(error: unknown): ErrorClass {
+    return classifyS3Error(error);
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
+
+/** Cuts what the server sent down to the requested range when it sent more (see sliceStream). */
+function trimToRange(body: Readable, requested: { start: number; end?: number }, contentRange: string | undefined): Readable {
+  const served = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(contentRange ?? '');
+  const servedStart = served ? Number(served[1]) : 0;
+  const servedEnd = served ? Number(served[2]) : Number.POSITIVE_INFINITY;
+  const wantedEnd = requested.end ?? Number.POSITIVE_INFINITY;
+  if (servedStart === requested.start && servedEnd <= wantedEnd) return body;
+  if (servedStart > requested.start) {
+    throw new StorageError('retryable', `s3: server returned range ${contentRange} for a request starting at ${requested.start}`, { provider: 's3', code: 'bad-range' });
+  }
+  const take = requested.end === undefined ? undefined : requested.end - requested.start + 1;
+  return sliceStream(body, requested.start - servedStart, take);
+}
+
+function parseBool(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  return /^(1|true|yes|on)$/i.test(value);
+}

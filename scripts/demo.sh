@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian packages, npm packages), builds, and runs the demo.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+exec node dist/scripts/demo.js

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what Daedalus needs outside npm when it is missing: nats-server (JetStream) and a JDK
+# (javac compiles our JMX bridge and the Cassandra simulator). Debian packages only.
+set -euo pipefail
+
+missing=()
+command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+{ command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1; } || missing+=(openjdk-17-jdk-headless)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}"
+fi
+
+# nats-server may live in /usr/sbin, which is not on every user's PATH.
+if ! command -v nats-server >/dev/null 2>&1 && [ -x /usr/sbin/nats-server ]; then
+  echo "note: nats-server is /usr/sbin/nats-server (not on PATH); the scripts find it there"
+fi

@@ -1,0 +1,2 @@
+export { startGcsFake } from './server';
+export type { GcsFake, GcsFakeOptions } from './server';

@@ -1,0 +1,32 @@
+package daedalus.sim;
+
+import java.util.List;
+
+/**
+ * Test-only controls, under our own domain `daedalus.sim:type=Simulator` (never org.apache.cassandra).
+ * Every method is documented in test/simulator/README.md.
+ */
+public interface SimulatorControlMBean {
+    void createKeyspace(String name, String replicationJson);
+    void dropKeyspace(String name);
+    void createTable(String keyspace, String table);
+    void createTable(String keyspace, String table, String cql);
+    void dropTable(String keyspace, String table);
+    int writeRows(String keyspace, String table, int count, long seed);
+    void writeRow(String keyspace, String table, String key, String value);
+    String readRow(String keyspace, String table, String key);
+    List<String> generateSSTables(String keyspace, String table, int count, long bytesEach);
+    void compact(String keyspace, String table);
+    String checksum(String keyspace, String table);
+    long rowCount(String keyspace, String table);
+    List<String> liveSSTables(String keyspace, String table);
+    long memtableRows(String keyspace, String table);
+    void failNextImports(String keyspace, String table, int n);
+    void setOperationMode(String mode);
+    String getArchiveCommand();
+    void setArchiveCommand(String command);
+    void closeCommitLogSegment();
+    List<String> getCommitLogSegments();
+    String getCassandraVersion();
+    void stop();
+}

@@ -1,0 +1,356 @@
+/**
+ * Starts a whole Daedalus system as separate processes for end-to-end tests and the demo:
+ * a private nats-server, simulated Cassandra nodes (Java, real JMX), one node agent per node,
+ * coordinators and the gateway — all on free loopback ports, all stopped by PID.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kvm } from '@nats-io/kv';
+import { connect, NatsConnection } from '@nats-io/transport-node';
+import { Buckets, NodeRegistration } from '@daedalus/contracts';
+import { findRepoRoot, JmxArg, JmxBridgeClient, jmxArgs, JmxValue } from '@daedalus/jmx';
+import { startNatsServer, NatsServer } from './nats';
+import { freePort, makeTempDir, ManagedProcess, ProcessGroup, removeDir, waitFor } from './processes';
+
+/** The checkout's root, whether this runs from test/support (ts-jest) or dist/test/support (compiled). */
+export const REPO_ROOT = findRepoRoot(__dirname);
+const DIST = join(REPO_ROOT, 'dist');
+
+export interface SimulatedNode {
+  index: number;
+  hostId: string;
+  address: string;
+  jmxPort: number;
+  home: string;
+  dc: string;
+  process: ManagedProcess;
+  /** the java command line, to start the node again */
+  launchArgs: string[];
+}
+
+export interface SystemOptions {
+  nodes?: number;
+  /** dc of each node (default: all dc1) */
+  dcs?: string[];
+  coordinators?: number;
+  cassandraVersion?: '4.0' | '4.1' | '5.0';
+  /** coordinator: fail a node silent for this long */
+  nodeTimeoutMs?: number;
+  /** coordinator failover time (ack wait of its consumers) */
+  ackWaitMs?: number;
+  /** extra flags per agent */
+  agentArgs?: string[];
+  /** extra flags for some agents, by node index (0-based), after `agentArgs` */
+  agentArgsByNode?: Record<number, string[]>;
+  /** extra flags for every simulator (e.g. --compaction-throughput-mib 4) */
+  simulatorArgs?: string[];
+  /** extra flags for the gateway (e.g. --local-node 127.0.0.1) */
+  gatewayArgs?: string[];
+  /** extra environment for every service */
+  env?: NodeJS.ProcessEnv;
+  /** keep the temp dir (demo) */
+  baseDir?: string;
+}
+
+type PerProcessArgs = 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'gatewayArgs';
+
+export class DaedalusSystem {
+  readonly nodes: SimulatedNode[] = [];
+  readonly agents: ManagedProcess[] = [];
+  readonly coordinators: ManagedProcess[] = [];
+  gateway!: ManagedProcess;
+  gatewayUrl = '';
+  nats!: NatsServer;
+  private readonly jmxClients = new Map<number, JmxBridgeClient>();
+  private natsClient?: NatsConnection;
+
+  private constructor(
+    readonly group: ProcessGroup,
+    readonly baseDir: string,
+    private readonly options: Required<Omit<SystemOptions, 'baseDir' | 'dcs' | 'env' | PerProcessArgs>> &
+      Pick<SystemOptions, 'dcs' | 'env' | PerProcessArgs>,
+    private readonly ownsDir: boolean,
+  ) {}
+
+  static async start(options: SystemOptions = {}): Promise<DaedalusSystem> {
+    const baseDir = options.baseDir ?? makeTempDir('system');
+    mkdirSync(join(baseDir, 'logs'), { recursive: true });
+    const group = new ProcessGroup(join(baseDir, 'logs'));
+    const system = new DaedalusSystem(
+      group,
+      baseDir,
+      {
+        nodes: options.nodes ?? 3,
+        coordinators: options.coordinators ?? 2,
+        cassandraVersion: options.cassandraVersion ?? '4.1',
+        nodeTimeoutMs: options.nodeTimeoutMs ?? 10_000,
+        ackWaitMs: options.ackWaitMs ?? 4_000,
+        dcs: options.dcs,
+        env: options.env,
+        agentArgs: options.agentArgs,
+        agentArgsByNode: options.agentArgsByNode,
+        simulatorArgs: options.simulatorArgs,
+        gatewayArgs: options.gatewayArgs,
+      },
+      options.baseDir === undefined,
+    );
+    try {
+      await system.boot();
+    } catch (error) {
+      await system.stop();
+      throw error;
+    }
+    return system;
+  }
+
+  private serviceEnv(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      ...this.options.env,
+      NATS_SERVERS: this.nats.url,
+      NO_COLOR: '1',
+    };
+  }
+
+  private async boot(): Promise<void> {
+    this.nats = await startNatsServer(this.group, join(this.baseDir, 'nats'));
+    const clusterDir = join(this.baseDir, 'cluster');
+    mkdirSync(clusterDir, { recursive: true });
+    await Promise.all(Array.from({ length: this.options.nodes }, (_, i) => this.startSimulator(i, clusterDir)));
+    this.nodes.sort((a, b) => a.index - b.index);
+    await Promise.all(this.nodes.map((node) => this.startAgent(node)));
+    for (let i = 0; i < this.options.coordinators; i++) await this.startCoordinator(i);
+    await this.startGateway();
+    await this.waitForRegistrations(this.nodes.length);
+  }
+
+  private async startSimulator(index: number, clusterDir: string): Promise<void> {
+    const jmxPort = await freePort();
+    const home = join(this.baseDir, `node${index + 1}`);
+    const address = `127.0.0.${index + 1}`;
+    const dc = this.options.dcs?.[index] ?? 'dc1';
+    const launchArgs = [
+      '-Xmx256m',
+      '-XX:+UseSerialGC',
+      '-cp',
+      join(DIST, 'java/simulator'),
+      'daedalus.sim.CassandraSimulator',
+      '--version', this.options.cassandraVersion,
+      '--home', home,
+      '--cluster-dir', clusterDir,
+      '--cluster-name', 'daedalus-test',
+      '--address', address,
+      '--jmx-port', String(jmxPort),
+      '--dc', dc,
+      '--rack', 'rack1',
+      '--num-tokens', '4',
+      ...(this.options.simulatorArgs ?? []),
+    ];
+    const proc = this.group.start(`simulator-${index + 1}`, 'java', launchArgs);
+    const ready = await this.group.waitForOutput(proc, /SIMULATOR READY hostId=(\S+)/, 60_000);
+    this.nodes.push({ index, hostId: ready[1], address, jmxPort, home, dc, process: proc, launchArgs });
+  }
+
+  /** Stops a simulated node (SIGTERM: a clean shutdown; SIGKILL: a crash). Its agent keeps running. */
+  async stopSimulator(node: SimulatedNode, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await this.group.kill(node.process, signal);
+  }
+
+  /** Starts a stopped simulated node again with the same home, port and identity. */
+  async restartSimulator(node: SimulatedNode): Promise<void> {
+    const proc = this.group.start(`simulator-${node.index + 1}-restarted`, 'java', node.launchArgs);
+    const ready = await this.group.waitForOutput(proc, /SIMULATOR READY hostId=(\S+)/, 60_000);
+    if (ready[1] !== node.hostId) throw new Error(`node ${node.index + 1} came back as ${ready[1]}, not ${node.hostId}`);
+    node.process = proc;
+  }
+
+  agentArgsFor(node: SimulatedNode): string[] {
+    return [
+      join(DIST, 'apps/node-agent/src/main.js'),
+      '--jmx-service', `127.0.0.1:${node.jmxPort}`,
+      '--cassandra-config-dir', join(node.home, 'conf'),
+      '--heartbeat-interval-ms', '1000',
+      '--ack-wait-ms', '10000',
+      ...(this.options.agentArgs ?? []),
+      ...(this.options.agentArgsByNode?.[node.index] ?? []),
+    ];
+  }
+
+  async startAgent(node: SimulatedNode): Promise<ManagedProcess> {
+    const proc = this.group.start(`agent-${node.index + 1}`, process.execPath, this.agentArgsFor(node), { env: this.serviceEnv() });
+    await this.group.waitForOutput(proc, /node agent ready/, 60_000);
+    this.agents[node.index] = proc;
+    return proc;
+  }
+
+  async startCoordinator(index: number): Promise<ManagedProcess> {
+    const proc = this.group.start(
+      `coordinator-${index + 1}`,
+      process.execPath,
+      [
+        join(DIST, 'apps/coordinator/src/main.js'),
+        '--node-timeout-ms', String(this.options.nodeTimeoutMs),
+        '--ack-wait-ms', String(this.options.ackWaitMs),
+        '--sweep-interval-ms', '1000',
+      ],
+      { env: this.serviceEnv() },
+    );
+    await this.group.waitForOutput(proc, /coordinator ready/, 30_000);
+    this.coordinators[index] = proc;
+    return proc;
+  }
+
+  /** Stops every Daedalus service and nats-server, then starts them again on the same ports and stores. */
+  async restartServices(): Promise<void> {
+    await Promise.all([this.gateway, ...this.coordinators, ...this.agents].map((p) => this.group.kill(p, 'SIGTERM')));
+    await this.group.kill(this.nats.process, 'SIGTERM');
+    this.nats = await startNatsServer(this.group, join(this.baseDir, 'nats'), 'nats-restarted', this.nats.port);
+    await Promise.all(this.nodes.map((node) => this.startAgent(node)));
+    for (let i = 0; i < this.coordinators.length; i++) await this.startCoordinator(i);
+    await this.startGateway(Number(new URL(this.gatewayUrl).port));
+    await this.waitForRegistrations(this.nodes.length);
+  }
+
+  private async startGateway(fixedPort?: number): Promise<void> {
+    const port = fixedPort ?? (await freePort());
+    this.gateway = this.group.start(
+      'gateway',
+      process.execPath,
+      [
+        join(DIST, 'apps/gateway/src/main.js'),
+        '--http-port', String(port),
+        '--node-timeout-ms', String(this.options.nodeTimeoutMs),
+        ...(this.options.gatewayArgs ?? []),
+      ],
+      { env: this.serviceEnv() },
+    );
+    await this.group.waitForOutput(this.gateway, /gateway listening/, 30_000);
+    this.gatewayUrl = `http://127.0.0.1:${port}`;
+  }
+
+  /** What the agents registered (KV bucket daedalus-nodes), read straight from NATS. */
+  async registrations(): Promise<NodeRegistration[]> {
+    this.natsClient ??= await connect({ servers: this.nats.url, timeout: 10_000 });
+    const kv = await new Kvm(this.natsClient).open(Buckets.nodes);
+    const out: NodeRegistration[] = [];
+    for await (const key of await kv.keys()) {
+      const entry = await kv.get(key);
+      if (entry && entry.operation === 'PUT' && entry.length > 0) out.push(entry.json<NodeRegistration>());
+    }
+    return out;
+  }
+
+  /** /topology lists the whole ring as soon as one agent answers, so count the registrations themselves. */
+  async waitForRegistrations(count: number): Promise<void> {
+    await waitFor(`${count} registered nodes`, async () => (await this.registrations()).length >= count, 30_000);
+  }
+
+  /** Until every agent's registration lists these tables, the gateway refuses requests naming them. */
+  async waitForSchema(keyspace: string, tables: string[]): Promise<void> {
+    await waitFor(`${keyspace} (${tables.join(', ')}) in every registration`, async () => {
+      const registrations = await this.registrations();
+      return (
+        registrations.length >= this.nodes.length &&
+        registrations.every((r) => tables.every((t) => r.keyspaces?.[keyspace]?.includes(t) ?? false))
+      );
+    }, 30_000);
+  }
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+    const init: RequestInit = { method, headers: { ...headers } };
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    }
+    const response = await fetch(`${this.gatewayUrl}${path}`, { ...init, signal: AbortSignal.timeout(15_000) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+
+  get(path: string): Promise<HttpResult> {
+    return this.request('GET', path);
+  }
+
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<HttpResult> {
+    return this.request('POST', path, body, headers);
+  }
+
+  /** Polls an operation until `done` says so (default: a terminal state), failing after `timeoutMs`. */
+  async waitForOperation(
+    id: string,
+    done: (op: OperationView) => boolean = (op) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(op.state),
+    timeoutMs = 60_000,
+  ): Promise<OperationView> {
+    return waitFor(`operation ${id}`, async () => {
+      const { status, body } = await this.get(`/operations/${id}`);
+      return status === 200 && done(body as OperationView) ? (body as OperationView) : undefined;
+    }, timeoutMs, 150);
+  }
+
+  private jmxOf(node: SimulatedNode): JmxBridgeClient {
+    let client = this.jmxClients.get(node.index);
+    if (!client) {
+      client = new JmxBridgeClient({ host: '127.0.0.1', port: node.jmxPort });
+      this.jmxClients.set(node.index, client);
+    }
+    return client;
+  }
+
+  /** Calls the simulator's test-only MBean (daedalus.sim:type=Simulator) on one node. */
+  async sim(node: SimulatedNode, operation: string, ...args: JmxArg[]): Promise<JmxValue> {
+    return this.jmxOf(node).invoke('daedalus.sim:type=Simulator', operation, args, { timeoutMs: 60_000 });
+  }
+
+  /** ObjectNames of one node matching a pattern (e.g. the table MBeans of a keyspace). */
+  async mbeanNames(node: SimulatedNode, pattern: string): Promise<string[]> {
+    return this.jmxOf(node).queryNames(pattern, { timeoutMs: 30_000 });
+  }
+
+  /** Reads a Cassandra MBean attribute of one node (e.g. StorageService OperationMode) to check an effect. */
+  async attribute(node: SimulatedNode, objectName: string, attribute: string): Promise<JmxValue> {
+    return this.jmxOf(node).getAttribute(objectName, attribute, { timeoutMs: 30_000 });
+  }
+
+  /** Creates a keyspace and tables (schema is cluster-wide) and writes `rows` rows per table on every node. */
+  async createTables(keyspace: string, tables: string[], rows = 0): Promise<void> {
+    const [first] = this.nodes;
+    await this.sim(first, 'createKeyspace', jmxArgs.string(keyspace), jmxArgs.string('{"class":"NetworkTopologyStrategy","dc1":"3"}'));
+    for (const table of tables) await this.sim(first, 'createTable', jmxArgs.string(keyspace), jmxArgs.string(table));
+    await this.waitForSchema(keyspace, tables);
+    if (rows === 0) return;
+    for (const node of this.nodes) {
+      for (const table of tables) {
+        await this.sim(node, 'writeRows', jmxArgs.string(keyspace), jmxArgs.string(table), jmxArgs.int(rows), jmxArgs.long(node.index + 1));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.jmxClients.values()].map((client) => client.close().catch(() => undefined)));
+    await this.natsClient?.close().catch(() => undefined);
+    await this.group.stopAll();
+    if (this.ownsDir && !process.env.DAEDALUS_KEEP_TEST_DIRS) removeDir(this.baseDir);
+  }
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+export interface OperationView {
+  id: string;
+  type: string;
+  state: string;
+  progress: number;
+  errors: Array<{ source: string; message: string }>;
+  nodes: Array<{ hostId: string; address: string; state: string; progress: number; message?: string }>;
+  [field: string]: unknown;
+}
