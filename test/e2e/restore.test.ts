@@ -6,6 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, removeDir } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
@@ -214,11 +215,18 @@ describe('cluster-wide restore', () => {
     for (const dir of await filesUnder(join(node.home, 'data', 'data', 'shop'))) if (/-Data\.db$|-Index\.db$|-TOC\.txt$/.test(dir)) removeDir(dir);
     const response = await system.post('/operations', {
       type: 'restore', storageLocation: location, snapshotTag: backupName, restorationStrategyType: 'IN_PLACE', hostId: node.hostId, entities: 'shop',
+      updateCassandraYaml: true,
     });
     expect(response.status).toBe(201);
     const done = await system.waitForOperation((response.body as OperationView).id, undefined, 120_000);
     expect(done.errors).toEqual([]);
     expect(done.state).toBe('COMPLETED');
+    // a node rebuilt from scratch must come back on the backup's tokens, without bootstrapping
+    const manifestPath = join(storeRoot, 'bucket', CLUSTER, 'dc1', node.hostId, 'manifests', `${backupName}.json`);
+    const tokens = (await readJson<{ tokens: string[] }>(manifestPath)).tokens;
+    const yaml = parseYaml(readFileSync(join(node.home, 'conf', 'cassandra.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(tokens.length).toBeGreaterThan(0);
+    expect(yaml).toMatchObject({ initial_token: tokens.join(','), num_tokens: tokens.length, auto_bootstrap: false, cluster_name: CLUSTER });
     await system.restartSimulator(node);
     expect(await checksum(2, 'orders')).toBe(atBackup.orders[2]);
     expect(await checksum(2, 'customers')).toBe(atBackup.customers[2]);

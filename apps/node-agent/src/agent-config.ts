@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { JmxConnectionOptions, loadJmxCredentialsFile } from '@daedalus/jmx';
 import { ConfigReader, DEFAULT_SETTLEMENT_POLICY, SettlementPolicy } from '@daedalus/messaging';
+import { DEFAULT_RESERVE_BYTES } from './restore/downloader';
 
 /** Agent settings. JMX flags mirror Icarus's (`--jmx-service`, `--jmx-user`, `--jmx-credentials`, ...). */
 export class AgentConfig {
@@ -18,6 +19,8 @@ export class AgentConfig {
   readonly startupTimeoutMs: number;
   readonly ackWaitMs: number;
   readonly concurrency: number;
+  /** a restore refuses to download when it would leave less than this free on a filesystem */
+  readonly restoreReserveBytes: number;
   readonly settlement: SettlementPolicy;
 
   /** Reads the credentials file (if any) first: Icarus's `--jmx-credentials` properties file. */
@@ -49,6 +52,7 @@ export class AgentConfig {
     this.startupTimeoutMs = config.number('startup-timeout-ms', 5 * 60_000);
     this.ackWaitMs = config.number('ack-wait-ms', 30_000);
     this.concurrency = config.number('concurrency', 4);
+    this.restoreReserveBytes = config.number('restore-reserve-bytes', DEFAULT_RESERVE_BYTES);
     this.settlement = { ...DEFAULT_SETTLEMENT_POLICY, maxAttempts: config.number('max-attempts', 5) };
   }
 

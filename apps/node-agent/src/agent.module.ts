@@ -74,7 +74,7 @@ export class AgentModule {
           ) =>
             new MapExecutorRegistry([
               new BackupExecutor(node, snapshots, identity, manifests, inFlight),
-              new RestoreExecutor(node, snapshots, identity, ledger, config.cassandraConfigDir),
+              new RestoreExecutor(node, snapshots, identity, ledger, { configDir: config.cassandraConfigDir, reserveBytes: config.restoreReserveBytes }),
               new ListExecutor(),
               new FlushExecutor(node),
               new CleanupExecutor(node, settings),

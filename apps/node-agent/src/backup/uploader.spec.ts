@@ -14,7 +14,9 @@ async function bytesOf(stream: Readable): Promise<Buffer> {
 }
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-const fastRetry = { maxAttempts: 6, initialDelayMs: 1, maxDelayMs: 5, jitter: false };
+// About a third of all puts fail below, and which file draws which fault depends on how the 4 workers
+// interleave: 20 attempts make "one file failed every time" (0.33^20 per file) impossible in practice.
+const fastRetry = { maxAttempts: 20, initialDelayMs: 1, maxDelayMs: 5, jitter: false };
 
 describe('uploadSnapshot against a failing store (storage fault injection)', () => {
   let dir: string;

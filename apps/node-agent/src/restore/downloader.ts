@@ -1,4 +1,5 @@
-import { createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -17,16 +18,62 @@ export interface DownloadOptions {
   concurrency: number;
   signal: AbortSignal;
   onProgress: (doneBytes: number, totalBytes: number) => void;
+  /** bytes to leave free on every filesystem written to (default DEFAULT_RESERVE_BYTES) */
+  reserveBytes?: number;
+  /** re-hash files already under their final name instead of trusting their size */
+  verifyExisting?: boolean;
 }
 
-/** Keeps this much space free on the staging filesystem, for Cassandra's own needs. */
-const HEADROOM_BYTES = 256 * 1024 * 1024;
+/** Default space left free on every filesystem a restore writes to, for Cassandra's own needs. */
+export const DEFAULT_RESERVE_BYTES = 256 * 1024 * 1024;
 
-async function exists(path: string, size: number): Promise<boolean> {
+async function sha256OfFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * A file under its final name is only ever written by us after verification, so its size is proof enough;
+ * `verifyExisting` re-hashes it instead, for directories we do not own (IN_PLACE: a rebuilt node may have
+ * reused an SSTable generation, and a same-named file of the same size need not hold the same bytes).
+ */
+async function alreadyThere(item: DownloadItem, verifyExisting: boolean): Promise<boolean> {
   try {
-    return (await stat(path)).size === size;
+    if ((await stat(item.path)).size !== item.file.size) return false;
   } catch {
     return false;
+  }
+  return !verifyExisting || (await sha256OfFile(item.path)) === item.file.sha256;
+}
+
+/**
+ * Refuses before the first byte when any filesystem written to would be left with less than `reserveBytes`
+ * free: items are grouped by device, since data directories often sit on different disks.
+ */
+async function checkFreeSpace(missing: DownloadItem[], reserveBytes: number): Promise<void> {
+  const byDevice = new Map<number, { dir: string; bytes: number }>();
+  const deviceOf = new Map<string, number>();
+  for (const item of missing) {
+    const dir = dirname(item.path);
+    let device = deviceOf.get(dir);
+    if (device === undefined) {
+      await mkdir(dir, { recursive: true });
+      device = (await stat(dir)).dev;
+      deviceOf.set(dir, device);
+    }
+    const need = byDevice.get(device) ?? { dir, bytes: 0 };
+    need.bytes += item.file.size;
+    byDevice.set(device, need);
+  }
+  for (const { dir, bytes } of byDevice.values()) {
+    const fs = await statfs(dir);
+    const free = fs.bavail * fs.bsize;
+    if (free < bytes + reserveBytes) {
+      throw new OperationRejectedError(
+        `not enough free disk space at ${dir}: ${bytes} bytes to download and ${reserveBytes} to keep free, but ${free} bytes free`,
+      );
+    }
   }
 }
 
@@ -37,16 +84,9 @@ async function exists(path: string, size: number): Promise<boolean> {
  */
 export async function downloadFiles(backend: StorageBackend, items: DownloadItem[], options: DownloadOptions): Promise<{ fetchedBytes: number; fetchedFiles: number }> {
   const missing: DownloadItem[] = [];
-  for (const item of items) if (!(await exists(item.path, item.file.size))) missing.push(item);
+  for (const item of items) if (!(await alreadyThere(item, options.verifyExisting ?? false))) missing.push(item);
   const total = missing.reduce((sum, item) => sum + item.file.size, 0);
-  if (missing.length > 0) {
-    await mkdir(dirname(missing[0].path), { recursive: true });
-    const fs = await statfs(dirname(missing[0].path));
-    const free = fs.bavail * fs.bsize;
-    if (free < total + HEADROOM_BYTES) {
-      throw new OperationRejectedError(`not enough free disk space at ${dirname(missing[0].path)}: ${total} bytes to download, ${free} free`);
-    }
-  }
+  await checkFreeSpace(missing, options.reserveBytes ?? DEFAULT_RESERVE_BYTES);
   let done = 0;
   options.onProgress(0, total);
   let next = 0;

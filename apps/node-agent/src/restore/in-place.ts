@@ -1,4 +1,4 @@
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { NodeRegistration, RestoreRequest } from '@daedalus/contracts';
@@ -30,13 +30,22 @@ async function tableDirs(dataDirs: string[], keyspace: string, table: string): P
   return dirs;
 }
 
-/** Pins the node to the backup's tokens and stops it bootstrapping, for a node rebuilt from scratch. */
-async function pinTokens(configDir: string, tokens: string[]): Promise<string> {
+/**
+ * Pins the node to the backup's tokens and stops it bootstrapping, for a node rebuilt from scratch. num_tokens
+ * must equal the number of initial tokens or Cassandra refuses to start. Comments and every other setting are
+ * kept; the file is replaced atomically so a crash never leaves a half-written cassandra.yaml.
+ */
+export async function pinTokens(configDir: string, tokens: string[]): Promise<string> {
+  if (tokens.length === 0) throw new OperationRejectedError('the backup holds no tokens for this node: cannot pin cassandra.yaml');
   const file = join(configDir, 'cassandra.yaml');
   const doc = parseDocument(await readFile(file, 'utf8'));
+  if (doc.errors.length > 0) throw new OperationRejectedError(`${file} is not valid YAML: ${doc.errors[0].message}`);
   doc.set('initial_token', tokens.join(','));
+  doc.set('num_tokens', tokens.length);
   doc.set('auto_bootstrap', false);
-  await writeFile(file, doc.toString());
+  const temporary = `${file}.daedalus-${process.pid}`;
+  await writeFile(temporary, doc.toString());
+  await rename(temporary, file);
   return file;
 }
 
@@ -52,7 +61,7 @@ export async function restoreInPlace(
   me: NodeRegistration,
   node: CassandraNode,
   cluster: string,
-  configDir: string,
+  settings: { configDir: string; reserveBytes: number },
 ): Promise<unknown> {
   if (!(await nodeIsDown(node))) throw new OperationRejectedError('the node answers over JMX: an IN_PLACE restore needs Cassandra stopped');
   const location = anyStorageLocation(request.storageLocation);
@@ -78,8 +87,10 @@ export async function restoreInPlace(
   const fetched = await downloadFiles(backend, items, {
     concurrency: request.concurrentConnections ?? 10,
     signal: context.signal,
+    reserveBytes: settings.reserveBytes,
+    verifyExisting: true,
     onProgress: (done, total) => void context.progress(total === 0 ? 0.99 : Math.min(0.99, done / total)).catch(() => undefined),
   });
-  const yaml = request.updateCassandraYaml ? await pinTokens(request.cassandraConfigDirectory ?? configDir, source.manifest.tokens) : undefined;
+  const yaml = request.updateCassandraYaml ? await pinTokens(request.cassandraConfigDirectory ?? settings.configDir, source.manifest.tokens) : undefined;
   return { backupName: source.backup.name, files: items.length, removedFiles: removed.length, ...fetched, cassandraYaml: yaml ?? null };
 }

@@ -35,6 +35,13 @@ interface RestoreCoordination {
 
 const IMPORT_ATTEMPTS = 3;
 
+export interface RestoreSettings {
+  /** cassandra.yaml's directory, for IN_PLACE's token pinning */
+  configDir: string;
+  /** bytes a download leaves free on every filesystem it writes to */
+  reserveBytes: number;
+}
+
 /**
  * Restore on a running cluster, one phase per command (the coordinator orders them). Every phase can run again
  * safely: DOWNLOAD fetches only what is missing, TRUNCATE consults the ledger, IMPORT skips imported tables.
@@ -48,8 +55,7 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     private readonly snapshots: CassandraSnapshots,
     private readonly identity: NodeRegistrationService,
     private readonly ledger: RestoreLedger,
-    /** cassandra.yaml's directory, for IN_PLACE's token pinning */
-    private readonly configDir: string,
+    private readonly settings: RestoreSettings,
   ) {}
 
   /**
@@ -72,7 +78,7 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
       if (phase === 'INIT') return await this.init(backend, request, coordination);
       if (phase === 'DOWNLOAD') return await this.download(backend, request, context, coordination);
       if (phase === 'IN_PLACE') {
-        return await restoreInPlace(backend, request, context, this.identity.current, this.node, this.cluster(request, coordination), this.configDir);
+        return await restoreInPlace(backend, request, context, this.identity.current, this.node, this.cluster(request, coordination), this.settings);
       }
       throw new OperationRejectedError(`unknown restore phase ${phase}`);
     } finally {
@@ -124,6 +130,7 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     const fetched = await downloadFiles(backend, items, {
       concurrency: request.concurrentConnections ?? 10,
       signal: context.signal,
+      reserveBytes: this.settings.reserveBytes,
       onProgress: (done, total) => {
         if (Date.now() - lastReport < 1_000 && done < total) return;
         lastReport = Date.now();

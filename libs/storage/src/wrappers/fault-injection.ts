@@ -97,7 +97,7 @@ export class FaultInjectingBackend extends ForwardingBackend {
     await this.errorBefore(fault, 'put', key);
     let effective = source;
     if (fault && fault.type !== 'error') {
-      const wrap = (): Readable => this.damage(openSource(source), fault, key);
+      const wrap = (): Readable => this.damage(openSource(source), fault, 'put', key);
       effective = typeof source === 'function' ? wrap : wrap();
     }
     const result = await this.inner.put(key, effective, options);
@@ -113,7 +113,7 @@ export class FaultInjectingBackend extends ForwardingBackend {
       stream.destroy();
       this.errorAfter(fault, 'get', key);
     }
-    return fault && fault.type !== 'error' ? this.damage(stream, fault, key) : stream;
+    return fault && fault.type !== 'error' ? this.damage(stream, fault, 'get', key) : stream;
   }
 
   override async stat(key: string): Promise<ObjectInfo | undefined> {
@@ -175,9 +175,9 @@ export class FaultInjectingBackend extends ForwardingBackend {
     });
   }
 
-  private damage(stream: Readable, fault: Exclude<Fault, { type: 'error' }>, key: string): Readable {
+  private damage(stream: Readable, fault: Exclude<Fault, { type: 'error' }>, operation: 'put' | 'get', key: string): Readable {
     const damaged = fault.type === 'cut'
-      ? new CutStream(fault.afterBytes ?? 1, fault.mode ?? 'error', () => this.injectedError('retryable', 'get', key))
+      ? new CutStream(fault.afterBytes ?? 1, fault.mode ?? 'error', () => this.injectedError('retryable', operation, key))
       : new CorruptStream(fault.atByte ?? 0);
     pipeline(stream, damaged, () => undefined);
     return damaged;
