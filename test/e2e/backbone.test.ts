@@ -6,7 +6,10 @@ import { jmxArgs } from '@daedalus/jmx';
 import { DaedalusSystem, OperationView } from '../support/system';
 import { sleep } from '../support/processes';
 
-const NODE_TIMEOUT_MS = 8_000;
+// The coordinator-kill test freezes every agent (SIGSTOP) while an operation starts; once resumed, a sweep
+// that runs before their next heartbeat lands must not find them silent past this. 8 s left too little
+// room on a loaded 2-core machine (freeze + submit + RUNNING poll + SIGKILL, plus a heartbeat interval).
+const NODE_TIMEOUT_MS = 15_000;
 
 describe('backbone: one operation flows through every service', () => {
   let system: DaedalusSystem;

@@ -13,8 +13,6 @@ import { jmxArgs } from '@daedalus/jmx';
 import { waitFor } from '../support/processes';
 import { DaedalusSystem, OperationView, SimulatedNode } from '../support/system';
 
-jest.setTimeout(120_000);
-
 const STORAGE_SERVICE = 'org.apache.cassandra.db:type=StorageService';
 const COMPACTION_MANAGER = 'org.apache.cassandra.db:type=CompactionManager';
 const ROWS = 200;
@@ -29,10 +27,15 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
     system = await DaedalusSystem.start({
       nodes: 3,
       coordinators: 1,
+      // Tests below freeze an agent (SIGSTOP) while the gateway and coordinator must still treat its node as
+      // heartbeating (up to a 20 s bounded wait): no test here relies on a node timing out.
+      nodeTimeoutMs: 30_000,
       agentArgs: ['--progress-interval-ms', '200'],
       agentArgsByNode: { 0: ['--enable-truncate'], 1: ['--enable-truncate'] },
       simulatorArgs: ['--compaction-throughput-mib', '4'],
-      gatewayArgs: ['--local-node', '127.0.0.1', '--node-query-timeout-ms', '1500'],
+      // answers asserted as `source: 'live'` (a NATS request, a JMX read behind it) get a few seconds on a
+      // loaded machine; the silent-agent test pays this wait once for /status and once for /topology
+      gatewayArgs: ['--local-node', '127.0.0.1', '--node-query-timeout-ms', '5000'],
     });
     [n1, n2, n3] = system.nodes;
     await system.createTables('ops', ['t1', 't2', 'big', 'gone'], ROWS);
@@ -192,6 +195,10 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
   });
 
   it('cancels a running cleanup through stopCompaction: CANCELLED, SSTables untouched', async () => {
+    // The cancel must land while Cassandra still works: at 4 MiB/s the 12 MiB of `big` took ~3 s, which the
+    // progress poll, the DELETE, the coordinator and the agent's stopCompaction could use up on a loaded
+    // machine (the cleanup then COMPLETED). Twice the data doubles that window.
+    await system.sim(n1, 'generateSSTables', jmxArgs.string('ops'), jmxArgs.string('big'), jmxArgs.int(2), jmxArgs.long(6 * 1024 * 1024));
     const before = await live(n1, 'ops', 'big');
     const { id } = await submit({ type: 'cleanup', keyspace: 'ops', tables: ['big'], hostId: n1.hostId });
     await system.waitForOperation(id, (op) => op.state === 'RUNNING' && op.progress > 0, 30_000);
@@ -319,7 +326,7 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
       await system.sim(n1, 'dropTable', jmxArgs.string('ops'), jmxArgs.string('gone'));
       // node 2 itself has caught up (its table MBean is gone); only the registration is stale
       await waitFor('node 2 to drop the table', async () =>
-        (await system.mbeanNames(n2, 'org.apache.cassandra.db:type=Tables,keyspace=ops,table=gone')).length === 0, 10_000);
+        (await system.mbeanNames(n2, 'org.apache.cassandra.db:type=Tables,keyspace=ops,table=gone')).length === 0, 20_000);
       id = (await submit({ type: 'cleanup', keyspace: 'ops', tables: ['gone'], hostId: n2.hostId })).id;
     } finally {
       process.kill(agent.pid, 'SIGCONT');
@@ -329,7 +336,7 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
     expect(done.errors).toEqual([{ source: source(n2), message: 'table(s) gone do not exist in keyspace ops' }]);
     // once the registration has caught up, the gateway refuses it itself
     await waitFor('the dropped table gone from the registrations', async () =>
-      (await system.registrations()).every((r) => !(r.keyspaces?.ops ?? []).includes('gone')), 15_000);
+      (await system.registrations()).every((r) => !(r.keyspaces?.ops ?? []).includes('gone')), 30_000);
     expect(await rejected({ type: 'flush', keyspace: 'ops', tables: ['gone'], hostId: n2.hostId })).toEqual([
       { field: 'tables', message: 'table gone does not exist in keyspace ops' },
     ]);
@@ -379,7 +386,7 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
     await waitFor('node 2 down in the live topology', async () => {
       const { topology } = (await system.get('/topology')).body as { topology: Array<{ nodeId: string; alive: boolean }> };
       return topology.find((n) => n.nodeId === n2.hostId)?.alive === false;
-    }, 15_000);
+    }, 30_000);
   });
 
   it('decommission surfaces Cassandra\'s RF refusal, then leaves the ring with force; a second one fails naming the mode', async () => {

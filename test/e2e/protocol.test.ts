@@ -47,8 +47,11 @@ describe('public protocol and durability', () => {
     await publish(message); // a repeat with the same Nats-Msg-Id is dropped by JetStream
     const done = await system.waitForOperation(message.operationId);
     // The record in KV and its announcement on core NATS race each other: the gateway may see COMPLETED
-    // before the last update reaches this subscriber, so wait (bounded) for the announcement too.
-    await waitFor('the COMPLETED announcement', () => updates.some((u) => u.state === 'COMPLETED'), 15_000, 50);
+    // before the last update reaches this subscriber, so wait (bounded) for the announcements too. Both
+    // of them: with two coordinators, RUNNING and COMPLETED may come from different connections, and core
+    // NATS orders messages per publisher only, so seeing COMPLETED does not mean RUNNING has arrived.
+    const announced = (state: string) => updates.some((u) => u.state === state);
+    await waitFor('the RUNNING and COMPLETED announcements', () => announced('RUNNING') && announced('COMPLETED'), 15_000, 50);
     subscription.unsubscribe();
     expect(done.state).toBe('COMPLETED');
     expect(updates.map((u) => u.state)).toContain('RUNNING');

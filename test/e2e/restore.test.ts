@@ -197,8 +197,10 @@ describe('cluster-wide restore', () => {
 
   it('finishes IMPORT when the cancel comes after TRUNCATE', async () => {
     await writeMore();
-    // a failing first import attempt on one node keeps IMPORT going long enough to cancel during it
-    await system.sim(system.nodes[0], 'failNextImports', jmxArgs.string('shop'), jmxArgs.string('customers'), jmxArgs.int(1));
+    // two failing import attempts on one node keep IMPORT going long enough to cancel during it: the agent
+    // backs off 1 s, then 2 s, and its third (last) attempt succeeds. With one failure the window was ~1 s,
+    // which the poll, the DELETE and the coordinator's handling of the cancel could overrun on a busy machine.
+    await system.sim(system.nodes[0], 'failNextImports', jmxArgs.string('shop'), jmxArgs.string('customers'), jmxArgs.int(2));
     const response = await system.post('/operations', { type: 'restore', storageLocation: location, snapshotTag: backupName, globalRequest: true, entities: 'shop.customers' });
     const id = (response.body as OperationView).id;
     await system.waitForOperation(id, (op) => op.phase === 'IMPORT', 30_000);

@@ -19,10 +19,6 @@ import {
   TEST_BEAN,
 } from './jmx-support';
 
-// jest.config.js sets testTimeout inside the integration project, but jest-circus only reads the global
-// option, so tests and hooks would get 5 s; compiling Java and starting JVMs needs more.
-jest.setTimeout(60_000);
-
 const run = promisify(execFile);
 
 const USER = 'monitor';

@@ -11,8 +11,6 @@ import { JmxCassandraNode } from '../../apps/node-agent/src/cassandra/jmx-cassan
 import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
 import { CassandraVersionFlag, SimulatedCluster, SimulatedNode, startSimulatedCluster } from '../support/simulator';
 
-jest.setTimeout(90_000);
-
 const RELEASES: Record<CassandraVersionFlag, string> = { '4.0': '4.0.14', '4.1': '4.1.7', '5.0': '5.0.2' };
 const IMPORT_OPTIONS = {
   resetLevel: true,

@@ -11,8 +11,6 @@ import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, ProcessGroup, removeDir, waitFor } from '../support/processes';
 import { SimulatedCluster, SNITCH_INFO, startSimulatedCluster, STORAGE_SERVICE } from '../support/simulator';
 
-jest.setTimeout(120_000);
-
 describe('simulated cluster (Cassandra 4.1)', () => {
   let dir: string;
   let group: ProcessGroup;
@@ -184,11 +182,11 @@ describe('simulated cluster (Cassandra 4.1)', () => {
     await waitFor('node 2 unreachable', async () => {
       const down = (await ss(0, 'UnreachableNodesWithPort')) as string[];
       return down.length === 1 && down[0] === '127.0.0.2:7000';
-    }, 10_000);
+    }, 30_000);
     expect(await ss(0, 'LiveNodesWithPort')).toEqual(['127.0.0.1:7000']);
     // still in the ring while down
     expect(Object.keys((await ss(0, 'EndpointWithPortToHostId')) as Record<string, string>)).toHaveLength(2);
     await cluster.restartNode(n2);
-    await waitFor('node 2 live again', async () => ((await ss(0, 'LiveNodesWithPort')) as string[]).length === 2, 10_000);
+    await waitFor('node 2 live again', async () => ((await ss(0, 'LiveNodesWithPort')) as string[]).length === 2, 30_000);
   });
 });

@@ -9,8 +9,6 @@ import { JmxBridgeClient, JmxBridgeClientOptions, JmxError } from '@daedalus/jmx
 import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
 import { SimulatedCluster, startSimulatedCluster, STORAGE_SERVICE } from '../support/simulator';
 
-jest.setTimeout(120_000);
-
 const USER = 'cassandra-admin';
 const PASSWORD = 'S3cret-pa55word';
 const STORE_PASSWORD = 'store-pa55';

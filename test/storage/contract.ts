@@ -23,8 +23,8 @@ export interface ContractTarget {
 const MIB = 1024 * 1024;
 
 export function runBackendContract(name: string, setup: () => Promise<ContractTarget>): void {
-  // Emulators start in a few seconds; the 13 MiB object takes a few more on two shared cores.
-  jest.setTimeout(120_000);
+  // No jest.setTimeout here: integration-setup.ts gives every test and hook 180 s, which an emulator start,
+  // the 13 MiB object on two shared cores, or a real cloud over a slow link may need.
   describe(`storage contract: ${name}`, () => {
     let target: ContractTarget;
     let backend: StorageBackend;

@@ -18,11 +18,39 @@ export interface NatsServer {
   process: ManagedProcess;
 }
 
-/** A private JetStream server on a free loopback port with its own store directory. */
-/** `port` restarts a server where clients expect it (same store directory: JetStream state survives). */
-export async function startNatsServer(group: ProcessGroup, storeDir: string, name = 'nats', port?: number): Promise<NatsServer> {
+/**
+ * A private JetStream server on a free loopback port with its own store directory. `port` restarts a server
+ * where clients expect it (same store directory: JetStream state survives); `extraArgs` adds auth or TLS flags.
+ */
+export async function startNatsServer(group: ProcessGroup, storeDir: string, name = 'nats', port?: number, extraArgs: string[] = []): Promise<NatsServer> {
   port ??= await freePort();
-  const process = group.start(name, natsServerBinary(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir]);
+  const process = group.start(name, natsServerBinary(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, ...extraArgs]);
   await group.waitForOutput(process, /Server is ready/, 15_000);
   return { url: `nats://127.0.0.1:${port}`, port, process };
+}
+
+/**
+ * A JetStream cluster of `size` servers on loopback (routes between every pair), each with its own store.
+ * Resolves once every server is ready; the JetStream meta leader may still be being elected, which is
+ * exactly what services must ride out on a real cluster.
+ */
+export async function startNatsCluster(group: ProcessGroup, baseDir: string, size: number, extraArgs: string[] = []): Promise<NatsServer[]> {
+  const clientPorts: number[] = [];
+  const routePorts: number[] = [];
+  for (let i = 0; i < size; i++) {
+    clientPorts.push(await freePort());
+    routePorts.push(await freePort());
+  }
+  const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
+  const servers = clientPorts.map((port, i) => {
+    const process = group.start(`nats-${i + 1}`, natsServerBinary(), [
+      '-js', '-a', '127.0.0.1', '-p', String(port), '-sd', join(baseDir, `nats-${i + 1}`),
+      '--server_name', `n${i + 1}`, '--cluster_name', 'daedalus-test',
+      '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes,
+      ...extraArgs,
+    ]);
+    return { url: `nats://127.0.0.1:${port}`, port, process };
+  });
+  await Promise.all(servers.map((server) => group.waitForOutput(server.process, /Server is ready/, 30_000)));
+  return servers;
 }

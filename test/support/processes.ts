@@ -8,7 +8,26 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** Ports this test process already handed out (see freePort). */
+const handedOut = new Set<number>();
+
+/**
+ * A loopback port nobody listens on right now. The probe socket is closed before the caller's child process
+ * binds the port (often seconds later, after a JVM start), and the kernel may offer a just-closed port again:
+ * never hand the same port out twice in one test file, or two of its processes could race for it.
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await probeFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free port that this test file has not handed out already');
+}
+
+async function probeFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

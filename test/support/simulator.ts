@@ -175,7 +175,8 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
     const match = await options.group.waitForOutput(
       proc,
       /SIMULATOR READY hostId=([0-9a-f-]{36}) jmx=127\.0\.0\.1:(\d+) address=(\S+)/,
-      options.startTimeoutMs ?? 30_000,
+      // two or three JVMs start at once on a shared 2-core machine: as long as DaedalusSystem allows
+      options.startTimeoutMs ?? 60_000,
     );
     return { hostId: match[1] };
   };
@@ -279,7 +280,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
         throw new Error(`${node.name} came back with host ID ${restarted.hostId}, not ${node.hostId}`);
       }
     },
-    async waitForSchemaAgreement(timeoutMs = 15_000) {
+    async waitForSchemaAgreement(timeoutMs = 30_000) {
       return waitFor(
         'schema agreement',
         async () => {

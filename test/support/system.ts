@@ -6,10 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
-import { connect, NatsConnection } from '@nats-io/transport-node';
+import { connect, ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
 import { Buckets, NodeRegistration } from '@daedalus/contracts';
 import { findRepoRoot, JmxArg, JmxBridgeClient, jmxArgs, JmxValue } from '@daedalus/jmx';
-import { startNatsServer, NatsServer } from './nats';
+import { startNatsCluster, startNatsServer, NatsServer } from './nats';
 import { freePort, makeTempDir, ManagedProcess, ProcessGroup, removeDir, waitFor } from './processes';
 
 /** The checkout's root, whether this runs from test/support (ts-jest) or dist/test/support (compiled). */
@@ -50,9 +50,20 @@ export interface SystemOptions {
   env?: NodeJS.ProcessEnv;
   /** keep the temp dir (demo) */
   baseDir?: string;
+  /** how NATS runs: auth/TLS flags, a JetStream cluster, and how this harness itself connects */
+  nats?: NatsSetup;
 }
 
-type PerProcessArgs = 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'gatewayArgs';
+export interface NatsSetup {
+  /** extra nats-server flags, e.g. --user/--pass or --tls... */
+  serverArgs?: string[];
+  /** servers in one JetStream cluster (default 1, a plain server) */
+  clusterSize?: number;
+  /** connection options for the harness's own client (the credentials the services get through `env`) */
+  client?: Partial<ConnectionOptions>;
+}
+
+type PerProcessArgs = 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'gatewayArgs' | 'nats';
 
 export class DaedalusSystem {
   readonly nodes: SimulatedNode[] = [];
@@ -61,6 +72,8 @@ export class DaedalusSystem {
   gateway!: ManagedProcess;
   gatewayUrl = '';
   nats!: NatsServer;
+  /** every server of the NATS cluster (just `nats` on a single server) */
+  natsServers: NatsServer[] = [];
   private readonly jmxClients = new Map<number, JmxBridgeClient>();
   private natsClient?: NatsConnection;
 
@@ -91,6 +104,7 @@ export class DaedalusSystem {
         agentArgsByNode: options.agentArgsByNode,
         simulatorArgs: options.simulatorArgs,
         gatewayArgs: options.gatewayArgs,
+        nats: options.nats,
       },
       options.baseDir === undefined,
     );
@@ -107,13 +121,17 @@ export class DaedalusSystem {
     return {
       ...process.env,
       ...this.options.env,
-      NATS_SERVERS: this.nats.url,
+      NATS_SERVERS: this.natsServers.map((server) => server.url).join(','),
       NO_COLOR: '1',
     };
   }
 
   private async boot(): Promise<void> {
-    this.nats = await startNatsServer(this.group, join(this.baseDir, 'nats'));
+    const setup = this.options.nats ?? {};
+    this.natsServers = (setup.clusterSize ?? 1) > 1
+      ? await startNatsCluster(this.group, this.baseDir, setup.clusterSize ?? 1, setup.serverArgs)
+      : [await startNatsServer(this.group, join(this.baseDir, 'nats'), 'nats', undefined, setup.serverArgs)];
+    this.nats = this.natsServers[0];
     const clusterDir = join(this.baseDir, 'cluster');
     mkdirSync(clusterDir, { recursive: true });
     await Promise.all(Array.from({ length: this.options.nodes }, (_, i) => this.startSimulator(i, clusterDir)));
@@ -204,7 +222,9 @@ export class DaedalusSystem {
   async restartServices(): Promise<void> {
     await Promise.all([this.gateway, ...this.coordinators, ...this.agents].map((p) => this.group.kill(p, 'SIGTERM')));
     await this.group.kill(this.nats.process, 'SIGTERM');
-    this.nats = await startNatsServer(this.group, join(this.baseDir, 'nats'), 'nats-restarted', this.nats.port);
+    if (this.natsServers.length > 1) throw new Error('restartServices restarts a single nats-server, not a cluster');
+    this.nats = await startNatsServer(this.group, join(this.baseDir, 'nats'), 'nats-restarted', this.nats.port, this.options.nats?.serverArgs);
+    this.natsServers = [this.nats];
     await Promise.all(this.nodes.map((node) => this.startAgent(node)));
     for (let i = 0; i < this.coordinators.length; i++) await this.startCoordinator(i);
     await this.startGateway(Number(new URL(this.gatewayUrl).port));
@@ -230,7 +250,7 @@ export class DaedalusSystem {
 
   /** What the agents registered (KV bucket daedalus-nodes), read straight from NATS. */
   async registrations(): Promise<NodeRegistration[]> {
-    this.natsClient ??= await connect({ servers: this.nats.url, timeout: 10_000 });
+    this.natsClient ??= await this.connectNats();
     const kv = await new Kvm(this.natsClient).open(Buckets.nodes);
     const out: NodeRegistration[] = [];
     for await (const key of await kv.keys()) {
@@ -329,6 +349,11 @@ export class DaedalusSystem {
         await this.sim(node, 'writeRows', jmxArgs.string(keyspace), jmxArgs.string(table), jmxArgs.int(rows), jmxArgs.long(node.index + 1));
       }
     }
+  }
+
+  /** A client of the harness's own, with the setup's credentials and every server of the cluster. */
+  async connectNats(options: Partial<ConnectionOptions> = {}): Promise<NatsConnection> {
+    return connect({ servers: this.natsServers.map((server) => server.url), timeout: 10_000, ...this.options.nats?.client, ...options });
   }
 
   async stop(): Promise<void> {

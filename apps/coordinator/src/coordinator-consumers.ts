@@ -9,7 +9,11 @@ import {
   ensureConsumer,
   JETSTREAM,
   MessageHandler,
+  NATS_CONFIG,
   NATS_CONNECTION,
+  NatsConfig,
+  retryDuringStartup,
+  startupRetry,
 } from '@daedalus/messaging';
 import { CoordinatorConfig } from './coordinator-config';
 import { CancelHandler } from './handlers/cancel.handler';
@@ -24,6 +28,7 @@ export class CoordinatorConsumers implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(NATS_CONFIG) private readonly nats: NatsConfig,
     @Inject(JETSTREAM) private readonly js: JetStreamClient,
     private readonly config: CoordinatorConfig,
     private readonly submit: SubmitHandler,
@@ -33,7 +38,9 @@ export class CoordinatorConsumers implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await jetstreamManager(this.nc);
-    for (const spec of coordinatorConsumers(this.config.ackWaitMs)) await ensureConsumer(jsm, spec);
+    for (const spec of coordinatorConsumers(this.config.ackWaitMs)) {
+      await retryDuringStartup(`creating consumer ${spec.durable}`, () => ensureConsumer(jsm, spec), startupRetry(this.nats));
+    }
 
     const requests: MessageHandler = (data, context) =>
       context.subject === Subjects.cancel ? this.cancel.handle(data) : this.submit.handle(data);

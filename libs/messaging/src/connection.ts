@@ -1,19 +1,37 @@
-import { connect, credsAuthenticator, NatsConnection } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, errors, NatsConnection } from '@nats-io/transport-node';
 import { NatsConfig, readCredsFile } from './nats-config';
 
-/** Connects with unlimited reconnects: services ride out a NATS restart instead of dying with it. */
-export async function connectNats(config: NatsConfig, timeoutMs = 10_000): Promise<NatsConnection> {
-  return connect({
-    servers: config.servers,
-    name: config.name,
-    user: config.user,
-    pass: config.pass,
-    token: config.token,
-    authenticator: config.credsFile ? credsAuthenticator(readCredsFile(config.credsFile)) : undefined,
-    tls: config.tls ? { caFile: config.tls.caFile, certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined,
-    timeout: timeoutMs,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 1_000,
-    waitOnFirstConnect: false,
-  });
+/** Nothing listens yet (a service started before NATS): worth waiting for. Auth and TLS failures are not. */
+function isUnreachable(error: unknown): boolean {
+  return error instanceof errors.ConnectionError && /refused|timeout|closed/i.test(error.message);
+}
+
+/**
+ * Connects with unlimited reconnects once connected: services ride out a NATS restart instead of dying with
+ * it. The first connection is retried while no server answers, for at most `config.startupTimeoutMs`, so
+ * services and NATS may start in any order; a rejected password or certificate fails at once.
+ */
+export async function connectNats(config: NatsConfig, timeoutMs = 10_000, onRetry?: (message: string) => void): Promise<NatsConnection> {
+  const deadline = Date.now() + config.startupTimeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect({
+        servers: config.servers,
+        name: config.name,
+        user: config.user,
+        pass: config.pass,
+        token: config.token,
+        authenticator: config.credsFile ? credsAuthenticator(readCredsFile(config.credsFile)) : undefined,
+        tls: config.tls ? { caFile: config.tls.caFile, certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined,
+        timeout: timeoutMs,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1_000,
+        waitOnFirstConnect: false,
+      });
+    } catch (error) {
+      if (!isUnreachable(error) || Date.now() + 1_000 > deadline) throw error;
+      onRetry?.(`no NATS server reachable yet (attempt ${attempt}: ${(error as Error).message}); retrying`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
 }

@@ -24,6 +24,8 @@ export interface ConsumerRunnerOptions {
   /** called once when a message is dead-lettered, e.g. to fail the operation it belonged to */
   onDeadLetter?: (data: unknown, reason: string, context: MessageContext) => Promise<void>;
   log: (level: 'warn' | 'error', message: string) => void;
+  /** when the consumer cannot be subscribed again (default: exit, so the service is restarted) */
+  onGiveUp?: () => void;
 }
 
 /** Parses a message body as JSON; a body that is not JSON can never be handled. */
@@ -35,6 +37,10 @@ function parseBody(msg: JsMsg): { ok: true; data: unknown } | { ok: false; reaso
   }
 }
 
+const PULL_EXPIRES_MS = 10_000;
+/** about 10 minutes of attempts at the 10 s backoff cap */
+const MAX_RESUBSCRIBE_ATTEMPTS = 60;
+
 /**
  * Runs a handler over a durable pull consumer and settles every message through the settlement module.
  * Handlers never ack: they return or throw.
@@ -44,6 +50,7 @@ export class ConsumerRunner {
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
   private loop?: Promise<void>;
+  private received = 0;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -52,14 +59,78 @@ export class ConsumerRunner {
   ) {}
 
   async start(): Promise<void> {
+    this.messages = await this.open();
+    this.loop = this.supervise(this.messages);
+  }
+
+  private async open(): Promise<ConsumerMessages> {
     const consumer = await this.js.consumers.get(this.options.stream, this.options.durable);
-    this.messages = await consumer.consume({ max_messages: this.options.concurrency });
-    this.loop = this.run(this.messages);
+    // Pull requests expire after 10 s (heartbeats every 5 s): when the consumer's leader moves to another
+    // server of a JetStream cluster, two missed heartbeats re-issue the pull within about 10 s, instead of
+    // the 30 s the client's defaults would stall every queue for.
+    const messages = await consumer.consume({ max_messages: this.options.concurrency, expires: PULL_EXPIRES_MS });
+    void this.watchStatus(messages);
+    return messages;
+  }
+
+  /** The client's own notices (missed heartbeats, consumer gone), for the operator's log. */
+  private async watchStatus(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const status of messages.status()) {
+        if (status.type === 'heartbeats_missed' || status.type === 'consumer_not_found' || status.type === 'stream_not_found') {
+          this.options.log('warn', `consumer ${this.options.durable}: ${status.type}`);
+        }
+      }
+    } catch {
+      // the iterator ends with the subscription
+    }
+  }
+
+  /**
+   * Keeps consuming until stopped. The client ends its iterator when the subscription breaks for good (the
+   * consumer was lost, the connection was replaced); a service that silently stopped taking work would leave
+   * every operation hanging, so a new subscription is opened, with bounded backoff between attempts.
+   */
+  private async supervise(first: ConsumerMessages): Promise<void> {
+    let messages: ConsumerMessages | undefined = first;
+    let delay = 500;
+    let attempts = 0;
+    while (!this.stopped) {
+      if (messages) {
+        const received = this.received;
+        try {
+          await this.run(messages);
+        } catch (error) {
+          this.options.log('warn', `consumer ${this.options.durable} stopped: ${errorMessage(error)}`);
+        }
+        if (this.received > received) {
+          attempts = 0;
+          delay = 500;
+        }
+      }
+      if (this.stopped) return;
+      if (++attempts > MAX_RESUBSCRIBE_ATTEMPTS) {
+        // bounded: past this, let the process supervisor (systemd, Kubernetes) start the service afresh
+        this.options.log('error', `consumer ${this.options.durable}: gave up after ${MAX_RESUBSCRIBE_ATTEMPTS} attempts to subscribe again`);
+        (this.options.onGiveUp ?? (() => process.exit(1)))();
+        return;
+      }
+      this.options.log('warn', `consumer ${this.options.durable}: subscription ended, opening it again in ${delay} ms`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 10_000);
+      if (this.stopped) return;
+      messages = await this.open().catch((error: unknown) => {
+        this.options.log('warn', `consumer ${this.options.durable}: could not subscribe again: ${errorMessage(error)}`);
+        return undefined;
+      });
+      this.messages = messages ?? this.messages;
+    }
   }
 
   private async run(messages: ConsumerMessages): Promise<void> {
     for await (const msg of messages) {
       if (this.stopped) break;
+      this.received += 1;
       const task = this.handle(msg).finally(() => this.inFlight.delete(task));
       this.inFlight.add(task);
       while (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);

@@ -10,3 +10,4 @@ export * from './clock';
 export * from './stores';
 export * from './nats.module';
 export * from './app-config';
+export * from './startup-retry';

@@ -15,6 +15,8 @@ export interface NatsConfig {
   /** replica count for streams and KV buckets: 1 on a single server, 3 on a JetStream cluster */
   replicas: number;
   name: string;
+  /** how long a starting service waits for NATS and JetStream to be reachable and ready */
+  startupTimeoutMs: number;
 }
 
 function list(value: string | undefined): string[] {
@@ -30,6 +32,10 @@ export function natsConfigFromEnv(name: string, env: NodeJS.ProcessEnv = process
     env.NATS_TLS_CA || env.NATS_TLS_CERT || env.NATS_TLS_KEY
       ? { caFile: env.NATS_TLS_CA, certFile: env.NATS_TLS_CERT, keyFile: env.NATS_TLS_KEY }
       : undefined;
+  const startupTimeoutMs = Number(env.DAEDALUS_NATS_STARTUP_TIMEOUT_MS ?? '60000');
+  if (!Number.isInteger(startupTimeoutMs) || startupTimeoutMs < 0) {
+    throw new Error('DAEDALUS_NATS_STARTUP_TIMEOUT_MS must be a whole number of milliseconds');
+  }
   const servers = list(env.NATS_SERVERS ?? env.NATS_URL);
   return {
     servers: servers.length > 0 ? servers : ['nats://127.0.0.1:4222'],
@@ -40,6 +46,7 @@ export function natsConfigFromEnv(name: string, env: NodeJS.ProcessEnv = process
     tls,
     replicas,
     name,
+    startupTimeoutMs,
   };
 }
 

@@ -6,8 +6,15 @@ import { Clock, SystemClock } from './clock';
 import { connectNats } from './connection';
 import { JsonKv } from './json-kv';
 import { describeNatsConfig, NatsConfig } from './nats-config';
+import { retryDuringStartup, StartupRetryOptions } from './startup-retry';
 import { ActiveMarker, NodeRegistry, OperationStore } from './stores';
 import { ensureBuckets, ensureStreams, Stores, TopologyOptions } from './topology';
+
+/** Start-up retries bounded by the configured start-up timeout, each one logged. */
+export function startupRetry(config: NatsConfig): StartupRetryOptions {
+  const logger = new Logger('Nats');
+  return { timeoutMs: config.startupTimeoutMs, onRetry: (message) => logger.warn(message) };
+}
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const JETSTREAM = Symbol('JETSTREAM');
@@ -46,8 +53,9 @@ export class NatsInfraModule {
         {
           provide: NATS_CONNECTION,
           useFactory: async () => {
-            const nc = await connectNats(config);
-            new Logger('Nats').log(`connected to ${describeNatsConfig(config)}`);
+            const logger = new Logger('Nats');
+            const nc = await connectNats(config, undefined, (message) => logger.warn(message));
+            logger.log(`connected to ${describeNatsConfig(config)}`);
             return nc;
           },
         },
@@ -55,14 +63,16 @@ export class NatsInfraModule {
           provide: JETSTREAM,
           inject: [NATS_CONNECTION],
           useFactory: async (nc: NatsConnection): Promise<JetStreamClient> => {
-            await ensureStreams(await jetstreamManager(nc), topology);
+            const jsm = await jetstreamManager(nc);
+            await retryDuringStartup('creating streams', () => ensureStreams(jsm, topology), startupRetry(config));
             return jetstream(nc);
           },
         },
         {
           provide: KV_STORES,
           inject: [NATS_CONNECTION],
-          useFactory: (nc: NatsConnection): Promise<Stores> => ensureBuckets(nc, topology),
+          useFactory: (nc: NatsConnection): Promise<Stores> =>
+            retryDuringStartup('creating KV buckets', () => ensureBuckets(nc, topology), startupRetry(config)),
         },
         {
           provide: OperationStore,

@@ -1,5 +1,19 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { errors } from '@nats-io/transport-node';
+import { isTransientJetStreamError } from '@daedalus/messaging';
+
+const RETRY_AFTER_SECONDS = 5;
+
+/** The messaging layer cannot serve the request now (down, reconnecting, or a cluster electing leaders). */
+function isNatsUnavailable(exception: unknown): boolean {
+  return (
+    isTransientJetStreamError(exception) ||
+    exception instanceof errors.ClosedConnectionError ||
+    exception instanceof errors.DrainingConnectionError ||
+    exception instanceof errors.ConnectionError
+  );
+}
 
 interface BodyParserError {
   type?: string;
@@ -37,6 +51,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
             ? 'body is larger than the gateway accepts'
             : `body could not be read: ${parserError.message ?? parserError.type}`;
       response.status(status).json({ statusCode: status, error: 'Bad Request', message, errors: [{ field: 'body', message }] });
+      return;
+    }
+    if (isNatsUnavailable(exception)) {
+      // NATS or JetStream is down or electing leaders: the client should come back, not report a bug
+      this.logger.warn(`answering 503: NATS/JetStream unavailable (${(exception as Error).message})`);
+      response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      response.status(HttpStatus.SERVICE_UNAVAILABLE).json({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'NATS/JetStream is not reachable right now; retry later (with the same id or Idempotency-Key to avoid a second operation)',
+      });
       return;
     }
     this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));

@@ -2,7 +2,18 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { jetstreamManager, JetStreamClient } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
 import { Consumers, Streams } from '@daedalus/contracts';
-import { agentConsumer, ConsumerRunner, durableRunner, ensureConsumer, JETSTREAM, NATS_CONNECTION } from '@daedalus/messaging';
+import {
+  agentConsumer,
+  ConsumerRunner,
+  durableRunner,
+  ensureConsumer,
+  JETSTREAM,
+  NATS_CONFIG,
+  NATS_CONNECTION,
+  NatsConfig,
+  retryDuringStartup,
+  startupRetry,
+} from '@daedalus/messaging';
 import { AgentConfig } from '../agent-config';
 import { CassandraNode } from '../cassandra/cassandra-node';
 import { NodeRegistrationService } from '../registration/node-registration.service';
@@ -16,6 +27,7 @@ export class AgentConsumerService implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(NATS_CONFIG) private readonly nats: NatsConfig,
     @Inject(JETSTREAM) private readonly js: JetStreamClient,
     private readonly config: AgentConfig,
     private readonly registration: NodeRegistrationService,
@@ -25,7 +37,9 @@ export class AgentConsumerService implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     const { hostId } = await this.registration.register();
-    await ensureConsumer(await jetstreamManager(this.nc), agentConsumer(hostId, this.config.ackWaitMs));
+    const jsm = await jetstreamManager(this.nc);
+    const spec = agentConsumer(hostId, this.config.ackWaitMs);
+    await retryDuringStartup(`creating consumer ${spec.durable}`, () => ensureConsumer(jsm, spec), startupRetry(this.nats));
     const { settlement: policy, concurrency, ackWaitMs } = this.config;
     this.runner = durableRunner(
       this.js,

@@ -66,7 +66,8 @@ describe('ThrottledBackend', () => {
     const elapsed = Date.now() - started;
     // 1 MiB in total at 2 MiB/s, less the initial burst: at least ~400 ms.
     expect(elapsed).toBeGreaterThanOrEqual(380);
-    expect(elapsed).toBeLessThan(3000);
+    // Only catches a throttle off by an order of magnitude: timers run late on a loaded CI machine.
+    expect(elapsed).toBeLessThan(5_000);
     for (let i = 0; i < 4; i++) expect(memory.objects.get(`o${i}`)?.data.equals(data)).toBe(true);
-  });
+  }, 20_000);
 });
