@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, ManagedProcess, ProcessGroup } from './processes';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, ConnectionOptions } from '@nats-io/transport-node';
+import { freePort, ManagedProcess, ProcessGroup, waitFor } from './processes';
 
 /** Debian installs nats-server into /usr/sbin, which is not on every PATH. */
 export function natsServerBinary(): string {
@@ -31,10 +33,15 @@ export async function startNatsServer(group: ProcessGroup, storeDir: string, nam
 
 /**
  * A JetStream cluster of `size` servers on loopback (routes between every pair), each with its own store.
- * Resolves once every server is ready; the JetStream meta leader may still be being elected, which is
- * exactly what services must ride out on a real cluster.
+ * Resolves once JetStream answers on every server.
  */
-export async function startNatsCluster(group: ProcessGroup, baseDir: string, size: number, extraArgs: string[] = []): Promise<NatsServer[]> {
+export async function startNatsCluster(
+  group: ProcessGroup,
+  baseDir: string,
+  size: number,
+  extraArgs: string[] = [],
+  clientOptions: Partial<ConnectionOptions> = {},
+): Promise<NatsServer[]> {
   const clientPorts: number[] = [];
   const routePorts: number[] = [];
   for (let i = 0; i < size; i++) {
@@ -52,5 +59,18 @@ export async function startNatsCluster(group: ProcessGroup, baseDir: string, siz
     return { url: `nats://127.0.0.1:${port}`, port, process };
   });
   await Promise.all(servers.map((server) => group.waitForOutput(server.process, /Server is ready/, 30_000)));
+  // As in production, the cluster is formed (a meta leader elected, JetStream answering on every server)
+  // before the services start.
+  for (const server of servers) {
+    await waitFor(`JetStream ready on ${server.url}`, async () => {
+      const nc = await connect({ servers: server.url, timeout: 5_000, ...clientOptions });
+      try {
+        await (await jetstreamManager(nc, { timeout: 5_000 })).getAccountInfo();
+        return true;
+      } finally {
+        await nc.close();
+      }
+    }, 60_000, 500);
+  }
   return servers;
 }

@@ -129,7 +129,7 @@ export class DaedalusSystem {
   private async boot(): Promise<void> {
     const setup = this.options.nats ?? {};
     this.natsServers = (setup.clusterSize ?? 1) > 1
-      ? await startNatsCluster(this.group, this.baseDir, setup.clusterSize ?? 1, setup.serverArgs)
+      ? await startNatsCluster(this.group, this.baseDir, setup.clusterSize ?? 1, setup.serverArgs, setup.client)
       : [await startNatsServer(this.group, join(this.baseDir, 'nats'), 'nats', undefined, setup.serverArgs)];
     this.nats = this.natsServers[0];
     const clusterDir = join(this.baseDir, 'cluster');
