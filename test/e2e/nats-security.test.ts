@@ -1,7 +1,8 @@
 /**
  * NATS the way production runs it: user/password over TLS with a private CA, token auth, and a 3-server
  * JetStream cluster with replicated streams and buckets. (Losing a server of the cluster mid-run was tried by
- * hand, not here: it passed 5 times in 6 on this machine, and a flaky test would block every landing.) Every service
+ * hand, not here: after the fixes it passed 4 runs in 6 on this machine, causes of the 2 failures not found,
+ * and a flaky test would block every landing.) Every service
  * gets its NATS settings from the environment (NATS_SERVERS, NATS_USER, NATS_PASSWORD, NATS_TOKEN,
  * NATS_TLS_CA, DAEDALUS_NATS_REPLICAS); secrets never reach a log.
  */
