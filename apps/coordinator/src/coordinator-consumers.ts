@@ -1,19 +1,17 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { jetstreamManager, JetStreamClient } from '@nats-io/jetstream';
+import { JetStreamClient } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
 import { Consumers, Streams, Subjects } from '@daedalus/contracts';
 import {
   ConsumerRunner,
   coordinatorConsumers,
   durableRunner,
-  ensureConsumer,
+  ensureConsumerAtStartup,
   JETSTREAM,
   MessageHandler,
   NATS_CONFIG,
   NATS_CONNECTION,
   NatsConfig,
-  retryDuringStartup,
-  startupRetry,
 } from '@daedalus/messaging';
 import { CoordinatorConfig } from './coordinator-config';
 import { CancelHandler } from './handlers/cancel.handler';
@@ -37,10 +35,7 @@ export class CoordinatorConsumers implements OnApplicationBootstrap, OnApplicati
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const jsm = await jetstreamManager(this.nc);
-    for (const spec of coordinatorConsumers(this.config.ackWaitMs)) {
-      await retryDuringStartup(`creating consumer ${spec.durable}`, () => ensureConsumer(jsm, spec), startupRetry(this.nats));
-    }
+    for (const spec of coordinatorConsumers(this.config.ackWaitMs)) await ensureConsumerAtStartup(this.nc, this.nats, spec);
 
     const requests: MessageHandler = (data, context) =>
       context.subject === Subjects.cancel ? this.cancel.handle(data) : this.submit.handle(data);

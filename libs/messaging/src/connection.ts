@@ -1,5 +1,6 @@
 import { connect, credsAuthenticator, errors, NatsConnection } from '@nats-io/transport-node';
 import { NatsConfig, readCredsFile } from './nats-config';
+import { retryDuringStartup } from './startup-retry';
 
 /** Nothing listens yet (a service started before NATS): worth waiting for. Auth and TLS failures are not. */
 function isUnreachable(error: unknown): boolean {
@@ -12,26 +13,25 @@ function isUnreachable(error: unknown): boolean {
  * services and NATS may start in any order; a rejected password or certificate fails at once.
  */
 export async function connectNats(config: NatsConfig, timeoutMs = 10_000, onRetry?: (message: string) => void): Promise<NatsConnection> {
-  const deadline = Date.now() + config.startupTimeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await connect({
-        servers: config.servers,
-        name: config.name,
-        user: config.user,
-        pass: config.pass,
-        token: config.token,
-        authenticator: config.credsFile ? credsAuthenticator(readCredsFile(config.credsFile)) : undefined,
-        tls: config.tls ? { caFile: config.tls.caFile, certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined,
-        timeout: timeoutMs,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 1_000,
-        waitOnFirstConnect: false,
-      });
-    } catch (error) {
-      if (!isUnreachable(error) || Date.now() + 1_000 > deadline) throw error;
-      onRetry?.(`no NATS server reachable yet (attempt ${attempt}: ${(error as Error).message}); retrying`);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
+  const attempt = () =>
+    connect({
+      servers: config.servers,
+      name: config.name,
+      user: config.user,
+      pass: config.pass,
+      token: config.token,
+      authenticator: config.credsFile ? credsAuthenticator(readCredsFile(config.credsFile)) : undefined,
+      tls: config.tls ? { caFile: config.tls.caFile, certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined,
+      timeout: timeoutMs,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1_000,
+      waitOnFirstConnect: false,
+    });
+  return retryDuringStartup('connecting to NATS', attempt, {
+    timeoutMs: config.startupTimeoutMs,
+    initialDelayMs: 1_000,
+    maxDelayMs: 1_000,
+    isTransient: isUnreachable,
+    onRetry,
+  });
 }

@@ -8,12 +8,18 @@ import { JsonKv } from './json-kv';
 import { describeNatsConfig, NatsConfig } from './nats-config';
 import { retryDuringStartup, StartupRetryOptions } from './startup-retry';
 import { ActiveMarker, NodeRegistry, OperationStore } from './stores';
-import { ensureBuckets, ensureStreams, Stores, TopologyOptions } from './topology';
+import { DurableConsumerSpec, ensureBuckets, ensureConsumer, ensureStreams, Stores, TopologyOptions } from './topology';
 
 /** Start-up retries bounded by the configured start-up timeout, each one logged. */
 export function startupRetry(config: NatsConfig): StartupRetryOptions {
   const logger = new Logger('Nats');
   return { timeoutMs: config.startupTimeoutMs, onRetry: (message) => logger.warn(message) };
+}
+
+/** Creates or updates a durable consumer at start-up, waiting out a JetStream that is not ready yet. */
+export async function ensureConsumerAtStartup(nc: NatsConnection, config: NatsConfig, spec: DurableConsumerSpec): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await retryDuringStartup(`creating consumer ${spec.durable}`, () => ensureConsumer(jsm, spec), startupRetry(config));
 }
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');

@@ -66,6 +66,22 @@ describe('retryDuringStartup', () => {
     expect(options.slept).toEqual([]);
   });
 
+  it('waits out only what the given classifier calls transient', async () => {
+    const options = { ...fakeTime(10_000), isTransient: (error: unknown) => error instanceof errors.ConnectionError };
+    let calls = 0;
+    const connected = await retryDuringStartup('connecting to NATS', async () => {
+      calls += 1;
+      if (calls < 3) throw new errors.ConnectionError('connection refused');
+      return 'connected';
+    }, options);
+    expect(connected).toBe('connected');
+    expect(options.slept).toEqual([100, 200]);
+    await expect(retryDuringStartup('connecting to NATS', async () => Promise.reject(new errors.TimeoutError()), options)).rejects.toBeInstanceOf(
+      errors.TimeoutError,
+    );
+    expect(options.slept).toEqual([100, 200]);
+  });
+
   it('gives up with the last error once the time is spent', async () => {
     const options = fakeTime(1_000);
     let calls = 0;

@@ -27,6 +27,8 @@ export interface StartupRetryOptions {
   /** told about each transient failure, for the log */
   onRetry?: (message: string) => void;
   sleep?: (ms: number) => Promise<void>;
+  /** which failures are worth waiting out (default: transient JetStream errors) */
+  isTransient?: (error: unknown) => boolean;
   now?: () => number;
 }
 
@@ -44,7 +46,7 @@ export async function retryDuringStartup<T>(what: string, step: () => Promise<T>
     try {
       return await step();
     } catch (error) {
-      if (!isTransientJetStreamError(error) || now() + delay > deadline) throw error;
+      if (!(options.isTransient ?? isTransientJetStreamError)(error) || now() + delay > deadline) throw error;
       options.onRetry?.(`${what}: attempt ${attempt} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${delay} ms`);
       await sleep(delay);
       delay = Math.min(delay * 2, options.maxDelayMs ?? 5_000);

@@ -1,18 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { jetstreamManager, JetStreamClient } from '@nats-io/jetstream';
+import { JetStreamClient } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
 import { Consumers, Streams } from '@daedalus/contracts';
 import {
   agentConsumer,
   ConsumerRunner,
   durableRunner,
-  ensureConsumer,
+  ensureConsumerAtStartup,
   JETSTREAM,
   NATS_CONFIG,
   NATS_CONNECTION,
   NatsConfig,
-  retryDuringStartup,
-  startupRetry,
 } from '@daedalus/messaging';
 import { AgentConfig } from '../agent-config';
 import { CassandraNode } from '../cassandra/cassandra-node';
@@ -37,9 +35,7 @@ export class AgentConsumerService implements OnApplicationBootstrap, OnApplicati
 
   async onApplicationBootstrap(): Promise<void> {
     const { hostId } = await this.registration.register();
-    const jsm = await jetstreamManager(this.nc);
-    const spec = agentConsumer(hostId, this.config.ackWaitMs);
-    await retryDuringStartup(`creating consumer ${spec.durable}`, () => ensureConsumer(jsm, spec), startupRetry(this.nats));
+    await ensureConsumerAtStartup(this.nc, this.nats, agentConsumer(hostId, this.config.ackWaitMs));
     const { settlement: policy, concurrency, ackWaitMs } = this.config;
     this.runner = durableRunner(
       this.js,
