@@ -4,8 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-system-deps.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # npm 11 writes lock files without other platforms' optional packages (unrs-resolver's bindings) and then
-  # refuses them in `npm ci`; `npm install` installs the same locked tree without changing the lock.
-  npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
+  # the lock file lists every platform's optional packages, so `npm ci` installs exactly it on any machine
+  npm ci --no-audit --no-fund
 fi
 npm run build
