@@ -81,6 +81,13 @@ export interface NodeRegistration {
    * Lets the gateway refuse unknown names up front; absent from agents that predate it (then nothing is checked).
    */
   keyspaces?: Record<string, string[]>;
+  /**
+   * Each table's live id (32 hex) by "keyspace.table", read from the node (the Tables MBean's DataPaths, whose
+   * directories are `<data dir>/<keyspace>/<table>-<id>`). A table dropped and created again keeps its old
+   * directory beside the new one: only this id says which one Cassandra reads. Kept in the registration so
+   * it is known while Cassandra is stopped (IN_PLACE restores).
+   */
+  tableIds?: Record<string, string>;
   /** What this agent was started to allow; absent means the defaults (all false). */
   capabilities?: AgentCapabilities;
 }
