@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { JmxBridgeClient, JmxClient } from '@daedalus/jmx';
 import { ConfigReader, NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
@@ -74,14 +75,14 @@ export class AgentModule {
           ) =>
             new MapExecutorRegistry([
               new BackupExecutor(node, snapshots, identity, manifests, inFlight),
-              new RestoreExecutor(node, snapshots, identity, ledger, { configDir: config.cassandraConfigDir, reserveBytes: config.restoreReserveBytes }),
+              new RestoreExecutor(node, snapshots, identity, ledger, { configDir: config.cassandraConfigDir, cassandraHome: config.cassandraHome, reserveBytes: config.restoreReserveBytes }),
               new ListExecutor(),
               new FlushExecutor(node),
               new CleanupExecutor(node, settings),
               new ScrubExecutor(node, settings),
               new UpgradeSSTablesExecutor(node, settings),
               new RefreshExecutor(node),
-              new ImportExecutor(node),
+              new ImportExecutor(node, () => join(dirname(identity.current.dataDirectories[0]), 'daedalus-import')),
               new TruncateExecutor(node, config.enableTruncate),
               new RebuildExecutor(node),
               new DecommissionExecutor(node, settings),

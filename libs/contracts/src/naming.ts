@@ -27,6 +27,7 @@ export const Subjects = {
   requestsAll: `${ROOT}.requests.>`,
   submit: `${ROOT}.requests.submit`,
   cancel: `${ROOT}.requests.cancel`,
+  resume: `${ROOT}.requests.resume`,
 
   commandsAll: `${ROOT}.commands.>`,
   commandsFor: (hostId: string) => `${ROOT}.commands.${assertSubjectToken(hostId, 'host ID')}`,

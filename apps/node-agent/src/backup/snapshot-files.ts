@@ -24,7 +24,7 @@ export interface SnapshotTable {
 /** Files Cassandra writes into a snapshot that are not SSTable components: kept in the manifest, not uploaded. */
 const SNAPSHOT_METADATA = new Set(['manifest.json', 'schema.cql']);
 
-async function entries(dir: string): Promise<Dirent[]> {
+export async function entries(dir: string): Promise<Dirent[]> {
   try {
     return await readdir(dir, { withFileTypes: true });
   } catch (error) {
@@ -37,7 +37,7 @@ async function entries(dir: string): Promise<Dirent[]> {
  * The identity of an SSTable without reading its data: the CRC32 of Data.db that Cassandra keeps in the
  * tiny Digest component. Without a digest, the Data.db size and modification time stand in.
  */
-async function sstableIdentity(dir: string, sstable: string, files: Map<string, { size: number; mtimeMs: number }>): Promise<string> {
+export async function sstableIdentity(dir: string, sstable: string, files: Map<string, { size: number; mtimeMs: number }>): Promise<string> {
   const digestName = `${sstable}-Digest.crc32`;
   if (files.has(digestName)) {
     const text = (await readFile(join(dir, digestName), 'utf8')).trim();

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { StorageBackend } from '@daedalus/storage';
+import { mapConcurrent } from '../common/map-concurrent';
 import { InFlightUploads } from './in-flight-uploads';
 import { SnapshotFile } from './snapshot-files';
 
@@ -28,17 +29,6 @@ export interface UploadOptions {
   known: Map<string, StoredObject>;
   inFlight: InFlightUploads;
   onProgress: (doneBytes: number, totalBytes: number) => void;
-}
-
-async function pool<T>(items: T[], concurrency: number, signal: AbortSignal, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      signal.throwIfAborted();
-      await work(items[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
 }
 
 /** Counts the bytes that pass, so progress follows the upload itself (including its throttling). */
@@ -85,7 +75,7 @@ export async function uploadSnapshot(backend: StorageBackend, items: UploadItem[
     toUpload.push(item);
     return false;
   });
-  await pool(candidates, options.concurrency, options.signal, async (item) => {
+  await mapConcurrent(candidates, options.concurrency, options.signal, async (item) => {
     const info = await backend.stat(item.key);
     if (info && info.size === item.file.size && info.sha256) outcomes.set(item.key, { size: info.size, sha256: info.sha256, uploaded: false });
     else toUpload.push(item);
@@ -95,7 +85,7 @@ export async function uploadSnapshot(backend: StorageBackend, items: UploadItem[
   let done = 0;
   const report = () => options.onProgress(done, total);
   report();
-  await pool(toUpload, options.concurrency, options.signal, async (item) => {
+  await mapConcurrent(toUpload, options.concurrency, options.signal, async (item) => {
     let attemptBytes = 0;
     const { promise, shared } = options.inFlight.run(`${backend.name}/${item.key}`, () =>
       backend.put(

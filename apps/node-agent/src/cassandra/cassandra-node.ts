@@ -100,6 +100,13 @@ export abstract class CassandraNode {
   /** every keyspace with its tables, in two JMX calls whatever the schema's size */
   abstract schema(): Promise<SchemaView>;
   abstract clusterNodes(): Promise<ClusterNodeView[]>;
+  /**
+   * The table's live directory in each data directory (the Tables MBean's `DataPaths`). A dropped and
+   * re-created table leaves its old directory beside the new one: only these are read by Cassandra.
+   */
+  abstract tableDataPaths(keyspace: string, table: string): Promise<string[]>;
+  /** The table metric LiveSSTableCount: how many SSTables Cassandra reads for the table now. */
+  abstract liveSSTableCount(keyspace: string, table: string): Promise<number>;
 
   abstract flush(keyspace: string, tables: string[]): Promise<void>;
   /** `tables` empty means every table of the keyspace; returns Cassandra's status (see SSTABLE_OP_STATUS) */

@@ -5,8 +5,24 @@ import { parse } from 'yaml';
 /** The parts of cassandra.yaml the agent needs; a real node does not expose them over JMX. */
 export interface CassandraLayout {
   dataDirectories: string[];
+  /** what Cassandra replays (commit log), re-sends (hints) and preloads (saved caches) at start */
   commitLogDirectory?: string;
+  hintsDirectory?: string;
+  savedCachesDirectory?: string;
 }
+
+/** Cassandra's own defaults when cassandra.yaml leaves a directory unset: under `$CASSANDRA_HOME/data`. */
+const DEFAULT_UNDER_HOME: Record<Exclude<keyof CassandraLayout, 'dataDirectories'>, string> = {
+  commitLogDirectory: 'commitlog',
+  hintsDirectory: 'hints',
+  savedCachesDirectory: 'saved_caches',
+};
+
+const YAML_KEYS: Record<keyof typeof DEFAULT_UNDER_HOME, string> = {
+  commitLogDirectory: 'commitlog_directory',
+  hintsDirectory: 'hints_directory',
+  savedCachesDirectory: 'saved_caches_directory',
+};
 
 export async function readCassandraLayout(configDir: string, cassandraHome?: string): Promise<CassandraLayout> {
   const file = join(configDir, 'cassandra.yaml');
@@ -18,6 +34,11 @@ export async function readCassandraLayout(configDir: string, cassandraHome?: str
   if (Array.isArray(dirs) && dirs.length > 0) dataDirectories = dirs.map(String);
   else if (home) dataDirectories = [join(home, 'data', 'data')]; // Cassandra's own default
   else throw new Error(`${file} sets no data_file_directories and CASSANDRA_HOME is unknown`);
-  const commitLog = yaml.commitlog_directory;
-  return { dataDirectories, commitLogDirectory: typeof commitLog === 'string' ? commitLog : undefined };
+  const layout: CassandraLayout = { dataDirectories };
+  for (const key of Object.keys(YAML_KEYS) as Array<keyof typeof YAML_KEYS>) {
+    const value = yaml[YAML_KEYS[key]];
+    if (typeof value === 'string' && value.length > 0) layout[key] = value;
+    else if (home) layout[key] = join(home, 'data', DEFAULT_UNDER_HOME[key]);
+  }
+  return layout;
 }

@@ -78,6 +78,25 @@ describe('JmxCassandraNode', () => {
     expect(call.values).toEqual([['/d'], true, false, true, false, true, false, true, ...(count === 10 ? [false, true] : [])]);
   });
 
+  it.each([
+    ['4.0.14', [true, false]],
+    ['4.1.7', [true, false]],
+    ['5.0.2', [false, true]],
+  ])('scrub on %s passes checkData and reinsertOverflowedTTL so the table gets what was asked (4.x swaps them)', async (version, sent) => {
+    const jmx = new ScriptedJmx({ ReleaseVersion: version });
+    const options = { disableSnapshot: true, skipCorrupted: false, checkData: false, reinsertOverflowedTTL: true, jobs: 2 };
+    await new JmxCassandraNode(jmx).scrub('ks', ['t'], options);
+    expect(jmx.invocations[0].values).toEqual([true, false, ...sent, 2, 'ks', ['t']]);
+  });
+
+  it('reads a table\'s live directories and its live SSTable count', async () => {
+    const jmx = new ScriptedJmx({ DataPaths: ['/d1/ks/t-0123', '/d2/ks/t-0123'], Value: 3 });
+    const node = new JmxCassandraNode(jmx);
+    expect(await node.tableDataPaths('ks', 't')).toEqual(['/d1/ks/t-0123', '/d2/ks/t-0123']);
+    expect(await node.liveSSTableCount('ks', 't')).toBe(3);
+    await expect(new JmxCassandraNode(new ScriptedJmx({ Value: -1 })).liveSSTableCount('ks', 't')).rejects.toThrow('LiveSSTableCount');
+  });
+
   it('groups the Tables MBeans into a schema, keeping keyspaces without tables', async () => {
     const jmx = new ScriptedJmx({ Keyspaces: ['ks', 'empty', 'system'] }, [
       'org.apache.cassandra.db:type=Tables,keyspace=ks,table=b',

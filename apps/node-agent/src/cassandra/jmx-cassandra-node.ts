@@ -188,6 +188,17 @@ export class JmxCassandraNode extends CassandraNode {
     );
   }
 
+  async tableDataPaths(keyspace: string, table: string): Promise<string[]> {
+    return asStringList(await this.attribute(MBeans.table(keyspace, table), 'DataPaths'), 'DataPaths');
+  }
+
+  async liveSSTableCount(keyspace: string, table: string): Promise<number> {
+    const value = await this.attribute(MBeans.tableMetric(keyspace, table, 'LiveSSTableCount'), 'Value');
+    const count = typeof value === 'string' ? Number(value) : value;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new Error(`LiveSSTableCount: expected a count from JMX, got ${JSON.stringify(value)}`);
+    return count;
+  }
+
   async flush(keyspace: string, tables: string[]): Promise<void> {
     await this.invokeLong(MBeans.storageService, 'forceKeyspaceFlush', [jmxArgs.string(keyspace), jmxArgs.stringArray(tables)]);
   }
@@ -201,12 +212,18 @@ export class JmxCassandraNode extends CassandraNode {
     return asStatus(status, 'forceKeyspaceCleanup');
   }
 
+  /**
+   * Cassandra 4.0 and 4.1 hand checkData and reinsertOverflowedTTL to the table swapped (an upstream bug
+   * nodetool shares; seen on a real 4.0.13 node), so there we swap them too and the table gets what was asked.
+   * 5.0 passes them in their declared order.
+   */
   async scrub(keyspace: string, tables: string[], o: ScrubOptions): Promise<number> {
+    const swapped = !atLeast(await this.version(), 5, 0);
     const status = await this.invokeLong(MBeans.storageService, 'scrub', [
       jmxArgs.bool(o.disableSnapshot),
       jmxArgs.bool(o.skipCorrupted),
-      jmxArgs.bool(o.checkData),
-      jmxArgs.bool(o.reinsertOverflowedTTL),
+      jmxArgs.bool(swapped ? o.reinsertOverflowedTTL : o.checkData),
+      jmxArgs.bool(swapped ? o.checkData : o.reinsertOverflowedTTL),
       jmxArgs.int(o.jobs),
       jmxArgs.string(keyspace),
       jmxArgs.stringArray(tables),

@@ -6,6 +6,8 @@ export const MBeans = {
   allTables: 'org.apache.cassandra.db:type=Tables,*',
   tablesOf: (keyspace: string) => `org.apache.cassandra.db:type=Tables,keyspace=${keyspace},*`,
   table: (keyspace: string, table: string) => `org.apache.cassandra.db:type=Tables,keyspace=${keyspace},table=${table}`,
+  tableMetric: (keyspace: string, table: string, metric: string) =>
+    `org.apache.cassandra.metrics:type=Table,keyspace=${keyspace},scope=${table},name=${metric}`,
 } as const;
 
 /** "127.0.0.1:7000" → "127.0.0.1"; "[::1]:7000" → "::1". Addresses in *WithPort attributes carry the storage port. */

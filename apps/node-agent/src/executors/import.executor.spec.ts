@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { ImportRequest } from '@daedalus/contracts';
 import { ImportExecutor, importOptions } from './import.executor';
 import { FakeCassandraNode } from './testing/fake-cassandra-node';
@@ -47,45 +48,113 @@ describe('importOptions', () => {
   });
 });
 
+/** A minimal SSTable as Cassandra names it: Data.db plus the Digest.crc32 that identifies its content. */
+function writeSSTable(dir: string, generation: number, content: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `nb-${generation}-big-Data.db`), content);
+  writeFileSync(join(dir, `nb-${generation}-big-Digest.crc32`), String(crc32(Buffer.from(content))));
+  writeFileSync(join(dir, `nb-${generation}-big-TOC.txt`), 'Data.db\nDigest.crc32\nTOC.txt\n');
+}
+
+/** What Cassandra's import does to the files: moves every component into the live directory under a new generation. */
+function movingImport(live: string) {
+  let generation = 100;
+  return async (_keyspace: string, _table: string, directories: string[]) => {
+    for (const dir of directories) {
+      const sstables = new Set(readdirSync(dir).filter((n) => n.endsWith('-Data.db')).map((n) => n.replace(/-Data\.db$/, '')));
+      for (const sstable of sstables) {
+        generation++;
+        for (const name of readdirSync(dir).filter((n) => n.startsWith(`${sstable}-`))) {
+          renameSync(join(dir, name), join(live, name.replace(sstable, `nb-${generation}-big`)));
+        }
+      }
+    }
+  };
+}
+
 describe('ImportExecutor', () => {
   let dir: string;
+  let source: string;
+  let live: string;
   let node: FakeCassandraNode;
   let executor: ImportExecutor;
+  const run = (fields: Partial<ImportRequest>) => executor.execute(request(fields), recordingContext().context);
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'import-spec-'));
+    source = join(dir, 'upload');
+    live = join(dir, 'data', 'ks1', 't1-0123456789abcdef0123456789abcdef');
+    mkdirSync(live, { recursive: true });
+    writeSSTable(source, 1, 'first');
+    writeSSTable(source, 2, 'second');
     node = new FakeCassandraNode();
-    executor = new ImportExecutor(node);
+    node.dataPaths['ks1.t1'] = [live];
+    node.loadEffect = async (keyspace, table, directories) => {
+      await movingImport(live)(keyspace, table, directories);
+      node.liveCounts['ks1.t1'] = readdirSync(live).filter((n) => n.endsWith('-Data.db')).length;
+    };
+    executor = new ImportExecutor(node, () => join(dir, 'work'));
   });
 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('imports the source directory into the table', async () => {
-    const result = await executor.execute(request({ sourceDir: dir }), recordingContext().context);
-    expect(result).toEqual({ sourceDir: dir });
-    expect(node.callsOf('importNewSSTables')).toEqual([['ks1', 't1', [dir], importOptions(request({}))]]);
+  it('imports a directory shaped <keyspace>/<table> as it is, and proves the SSTables are live', async () => {
+    const shaped = join(dir, 'in', 'ks1', 't1');
+    writeSSTable(shaped, 7, 'seventh');
+    const result = await run({ sourceDir: shaped });
+    expect(result).toEqual({ sourceDir: shaped, sstables: 1 });
+    expect(node.callsOf('importNewSSTables')).toEqual([['ks1', 't1', [shaped], importOptions(request({}))]]);
+    expect(readdirSync(live).filter((n) => n.endsWith('-Data.db'))).toHaveLength(1);
+  });
+
+  it('stages any other directory as <keyspace>/<table> (Cassandra 5.0 ignores others) and leaves the source as a direct import would', async () => {
+    const result = await run({ sourceDir: source });
+    const staged = join(source, '.daedalus-import', 'op-1', 'ks1', 't1');
+    expect(result).toEqual({ sourceDir: source, sstables: 2, stagedIn: staged });
+    expect(node.callsOf('importNewSSTables')[0][2]).toEqual([staged]);
+    expect(readdirSync(live).filter((n) => n.endsWith('-Data.db'))).toHaveLength(2);
+    expect(readdirSync(source)).toEqual([]); // moved, as importNewSSTables without copyData does
+  });
+
+  it('keeps the source files with copyData', async () => {
+    await run({ sourceDir: source, copyData: true });
+    expect(readdirSync(source).filter((n) => n.endsWith('-Data.db')).sort()).toEqual(['nb-1-big-Data.db', 'nb-2-big-Data.db']);
   });
 
   it('takes tablePath when sourceDir is absent', async () => {
-    await executor.execute(request({ tablePath: dir }), recordingContext().context);
-    expect(node.callsOf('importNewSSTables')[0][2]).toEqual([dir]);
+    await run({ tablePath: source });
+    expect(node.callsOf('importNewSSTables')).toHaveLength(1);
   });
 
-  it('fails naming the directories Cassandra could not import', async () => {
-    node.failedImports = [dir];
-    await expect(executor.execute(request({ sourceDir: dir }), recordingContext().context)).rejects.toThrow(
-      `Cassandra could not import the SSTables of ${dir} into ks1.t1`,
-    );
+  it('fails, naming the table and where the files are, when the import had no effect (an empty failure list proves nothing)', async () => {
+    node.loadEffect = undefined;
+    await expect(run({ sourceDir: source })).rejects.toThrow(/import into ks1\.t1 had no effect: 2 of 2 SSTable\(s\) are not in ks1\.t1's live directories.*still in .*\.daedalus-import/);
   });
 
-  it('rejects a directory that is not on this node, and unknown tables, before calling Cassandra', async () => {
-    await expect(executor.execute(request({ sourceDir: join(dir, 'missing') }), recordingContext().context)).rejects.toThrow(
-      `sourceDir ${join(dir, 'missing')} is not a directory on this node`,
-    );
-    await expect(executor.execute(request({ table: 'zz', sourceDir: dir }), recordingContext().context)).rejects.toThrow(
-      'table(s) zz do not exist',
-    );
-    await expect(executor.execute(request({}), recordingContext().context)).rejects.toThrow('import needs sourceDir');
+  it('fails when the files reached the directory but Cassandra counts no live SSTable', async () => {
+    node.loadEffect = movingImport(live);
+    await expect(run({ sourceDir: source })).rejects.toThrow('Cassandra reports no live SSTables for ks1.t1');
+  });
+
+  it('does not import again what an earlier run already brought in (an agent restarted mid-import)', async () => {
+    await run({ sourceDir: source, copyData: true });
+    await run({ sourceDir: source, copyData: true });
+    expect(node.callsOf('importNewSSTables')).toHaveLength(1);
+  });
+
+  it('fails naming the directories Cassandra could not import, leaving the source as it was', async () => {
+    node.failedImports = ['x'];
+    await expect(run({ sourceDir: source })).rejects.toThrow('Cassandra could not import the SSTables of x into ks1.t1');
+    expect(readdirSync(source).sort()).toEqual(readdirSync(source).filter((n) => !n.startsWith('.')).sort());
+    expect(readdirSync(source).filter((n) => n.endsWith('-Data.db'))).toHaveLength(2);
+  });
+
+  it('rejects an empty directory, a directory that is not on this node and unknown tables before calling Cassandra', async () => {
+    mkdirSync(join(dir, 'empty'));
+    await expect(run({ sourceDir: join(dir, 'empty') })).rejects.toThrow('holds no SSTables');
+    await expect(run({ sourceDir: join(dir, 'missing') })).rejects.toThrow(`sourceDir ${join(dir, 'missing')} is not a directory on this node`);
+    await expect(run({ table: 'zz', sourceDir: source })).rejects.toThrow('table(s) zz do not exist');
+    await expect(run({})).rejects.toThrow('import needs sourceDir');
     expect(node.callsOf('importNewSSTables')).toEqual([]);
   });
 });

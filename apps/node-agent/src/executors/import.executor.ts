@@ -1,6 +1,9 @@
-import { stat } from 'node:fs/promises';
+import { link, mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { ImportRequest } from '@daedalus/contracts';
+import { parseComponentName } from '../backup/sstable-names';
 import { CassandraNode, ImportOptions } from '../cassandra/cassandra-node';
+import { expectedFingerprints, notYetLive, proveLoaded } from '../restore/load-proof';
 import { ExecutionContext, OperationExecutor, OperationRejectedError } from './executor';
 import { requireTables } from './keyspace-guard';
 
@@ -29,26 +32,82 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/** `importNewSSTables` on the table's MBean; every directory Cassandra reports back failed to import. */
+/** SSTable component files directly in `dir`. */
+async function componentNames(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) if (entry.isFile() && parseComponentName(entry.name)) names.push(entry.name);
+  return names.sort();
+}
+
+/** Hard links of `names` from `from` into `to` (same filesystem: `to` is inside `from`); links already there stay. */
+async function linkInto(from: string, to: string, names: string[]): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const name of names) {
+    try {
+      await link(join(from, name), join(to, name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+async function removeStaging(directory: string, staging: string): Promise<void> {
+  await rm(staging, { recursive: true, force: true });
+  await rmdir(join(directory, '.daedalus-import')).catch(() => undefined); // another import may still use it
+}
+
+/**
+ * `importNewSSTables` on the table's MBean, with its effect proven: afterwards the source's SSTables must be
+ * live in the table. Cassandra 5.0 only imports from a directory shaped `…/<keyspace>/<table>/` (and returns
+ * an empty failure list when it found nothing), so a source shaped otherwise is staged first as hard links
+ * under `<sourceDir>/.daedalus-import/<operation>/<keyspace>/<table>/` (same filesystem, no copy).
+ */
 export class ImportExecutor implements OperationExecutor<ImportRequest> {
   readonly type = 'import' as const;
   readonly cancellable = false;
 
-  constructor(private readonly node: CassandraNode) {}
+  /** `workRoot`: where the agent keeps what each import must achieve (beside the data directories) */
+  constructor(
+    private readonly node: CassandraNode,
+    private readonly workRoot: () => string,
+  ) {}
 
-  async execute(request: ImportRequest, context: ExecutionContext): Promise<{ sourceDir: string }> {
+  async execute(request: ImportRequest, context: ExecutionContext): Promise<{ sourceDir: string; sstables: number; stagedIn?: string }> {
     const directory = request.sourceDir ?? request.tablePath;
     if (!directory) throw new OperationRejectedError('import needs sourceDir: the directory holding the SSTables to import');
-    await requireTables(this.node, request.keyspace, [request.table]);
+    const { keyspace, table } = request;
+    await requireTables(this.node, keyspace, [table]);
     if (!(await isDirectory(directory))) throw new OperationRejectedError(`sourceDir ${directory} is not a directory on this node`);
-    await context.progress(0.1, `importing SSTables from ${directory} into ${request.keyspace}.${request.table}`);
-    const failed = await this.node.importNewSSTables(request.keyspace, request.table, [directory], importOptions(request));
-    if (failed.length > 0) {
-      throw new OperationRejectedError(
-        `Cassandra could not import the SSTables of ${failed.join(', ')} into ${request.keyspace}.${request.table} ` +
-          '(verification or loading failed; the files were left where they are)',
-      );
+    const shaped = basename(directory) === table && basename(dirname(directory)) === keyspace;
+    const staging = join(directory, '.daedalus-import', context.operationId);
+    const loadDir = shaped ? directory : join(staging, keyspace, table);
+    const names = await componentNames(directory);
+    if (!shaped) await linkInto(directory, loadDir, names);
+    const record = join(this.workRoot(), context.operationId, `${keyspace}.${table}.json`);
+    const expected = await expectedFingerprints(loadDir, record);
+    if (expected.length === 0) throw new OperationRejectedError(`sourceDir ${directory} holds no SSTables (no *-Data.db files) to import into ${keyspace}.${table}`);
+
+    // a restarted agent finds what Cassandra already took and does not load it twice
+    if ((await notYetLive(this.node, keyspace, table, expected)).length > 0) {
+      await context.progress(0.1, `importing ${expected.length} SSTable(s) from ${directory} into ${keyspace}.${table}`);
+      const liveBefore = await this.node.liveSSTableCount(keyspace, table);
+      const failed = await this.node.importNewSSTables(keyspace, table, [loadDir], importOptions(request));
+      if (failed.length > 0) {
+        if (!shaped) await removeStaging(directory, staging);
+        throw new OperationRejectedError(
+          `Cassandra could not import the SSTables of ${failed.join(', ')} into ${keyspace}.${table} ` +
+            `(verification or loading failed; the files were left in ${directory})`,
+        );
+      }
+      const problem = await proveLoaded(this.node, keyspace, table, expected, liveBefore);
+      if (problem) throw new OperationRejectedError(`import into ${keyspace}.${table} had no effect: ${problem}. The SSTables are still in ${loadDir}`);
     }
-    return { sourceDir: directory };
+    if (!shaped) {
+      // Cassandra moved (or, with copyData, copied) the staged links; the source keeps or loses its files as a direct import would
+      if (!(request.copyData ?? false)) for (const name of names) await rm(join(directory, name), { force: true });
+      await removeStaging(directory, staging);
+    }
+    await rm(join(this.workRoot(), context.operationId), { recursive: true, force: true });
+    return { sourceDir: directory, sstables: expected.length, ...(shaped ? {} : { stagedIn: loadDir }) };
   }
 }

@@ -39,6 +39,21 @@ describe('NodeRegistrationService', () => {
     expect(await service.whenRegistered()).toBe(registration);
   });
 
+  it('registers each table\'s live id from its DataPaths, re-reading ids only when the schema changed', async () => {
+    const { node, stored, service } = await setUp();
+    const id = (n: number) => String(n).repeat(32);
+    node.dataPaths = { 'ks1.t1': ['/data/ks1/t1-' + id(1)], 'ks1.t2': ['/data/ks1/t2-' + id(2)], 'system.local': ['/data/system/local-' + id(3)] };
+    const registration = await service.register();
+    service.onApplicationShutdown();
+    expect(registration.tableIds).toEqual({ 'ks1.t1': id(1), 'ks1.t2': id(2), 'system.local': id(3) }); // system.peers has no DataPaths here: left out
+
+    // t1 dropped and created again: a new id, a new schema version
+    node.dataPaths['ks1.t1'] = ['/data/ks1/t1-' + id(4)];
+    node.schemaVersionText = 'schema-2';
+    await service.heartbeat();
+    expect(stored.at(-1)?.tableIds?.['ks1.t1']).toBe(id(4));
+  });
+
   it('re-reads the schema on the two heartbeats after its version changed, and only then', async () => {
     const { node, stored, service } = await setUp();
     await service.register();

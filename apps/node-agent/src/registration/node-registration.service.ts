@@ -5,6 +5,7 @@ import { Clock, errorMessage, NodeRegistry } from '@daedalus/messaging';
 import { AgentConfig } from '../agent-config';
 import { readCassandraLayout } from '../cassandra/cassandra-yaml';
 import { CassandraNode, NodeDescription, SchemaView } from '../cassandra/cassandra-node';
+import { readTableIds } from '../cassandra/table-directories';
 
 const AGENT_VERSION = '0.1.0';
 /** A full re-read of the node (tokens, addresses, schema) every this many heartbeats; mode and schema version every time. */
@@ -56,7 +57,7 @@ export class NodeRegistrationService implements OnApplicationShutdown {
     for (;;) {
       try {
         const description = await this.node.describe();
-        this.registration = await this.build(description, await this.node.schema(), this.clock.now().toISOString());
+        this.registration = await this.build(description, await this.node.schema(), this.clock.now().toISOString(), undefined);
         break;
       } catch (error) {
         if (this.clock.now().getTime() + delay > deadline) {
@@ -74,7 +75,7 @@ export class NodeRegistrationService implements OnApplicationShutdown {
     return this.registration;
   }
 
-  private async build(description: NodeDescription, schema: SchemaView, startedAt: string): Promise<NodeRegistration> {
+  private async build(description: NodeDescription, schema: SchemaView, startedAt: string, previous: NodeRegistration | undefined): Promise<NodeRegistration> {
     const dataDirectories =
       this.config.dataDirs.length > 0
         ? this.config.dataDirs
@@ -95,6 +96,7 @@ export class NodeRegistrationService implements OnApplicationShutdown {
       startedAt,
       heartbeatAt: this.clock.now().toISOString(),
       keyspaces: schema,
+      tableIds: await this.tableIds(schema, description.schemaVersion, previous),
       capabilities: { truncateEnabled: this.config.enableTruncate },
     };
   }
@@ -123,7 +125,7 @@ export class NodeRegistrationService implements OnApplicationShutdown {
     const next: NodeRegistration = { ...previous, heartbeatAt: this.clock.now().toISOString() };
     if (this.beats % FULL_REFRESH_EVERY === 0) {
       try {
-        const full = await this.build(await this.node.describe(), await this.node.schema(), previous.startedAt);
+        const full = await this.build(await this.node.describe(), await this.node.schema(), previous.startedAt, previous);
         if (full.hostId === previous.hostId) return full;
         this.logger.error(`the node's host ID changed from ${previous.hostId} to ${full.hostId}: restart the agent`);
       } catch (error) {
@@ -138,6 +140,7 @@ export class NodeRegistrationService implements OnApplicationShutdown {
       next.schemaVersionId = schemaVersion;
       if (this.schemaRereads > 0) {
         next.keyspaces = await this.node.schema();
+        next.tableIds = await this.tableIds(next.keyspaces, schemaVersion, undefined);
         this.schemaRereads--;
       }
     } catch (error) {
@@ -145,6 +148,15 @@ export class NodeRegistrationService implements OnApplicationShutdown {
       if (!(error instanceof JmxError)) this.logger.warn(`heartbeat could not read the node: ${errorMessage(error)}`);
     }
     return next;
+  }
+
+  /**
+   * The live id of every table. Ids only change with the schema, so while the schema version stays the same
+   * the ids already known are kept and only tables new to us are read.
+   */
+  private async tableIds(schema: SchemaView, schemaVersionId: string, previous: NodeRegistration | undefined): Promise<Record<string, string>> {
+    const known = previous?.schemaVersionId === schemaVersionId ? (previous.tableIds ?? {}) : {};
+    return readTableIds(this.node, schema, known);
   }
 
   onApplicationShutdown(): void {

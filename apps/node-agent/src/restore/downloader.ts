@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageBackend } from '@daedalus/storage';
 import { ManifestFile } from '../backup/manifest';
+import { mapConcurrent } from '../common/map-concurrent';
 import { OperationRejectedError } from '../executors/executor';
 
 export interface DownloadItem {
@@ -89,31 +90,25 @@ export async function downloadFiles(backend: StorageBackend, items: DownloadItem
   await checkFreeSpace(missing, options.reserveBytes ?? DEFAULT_RESERVE_BYTES);
   let done = 0;
   options.onProgress(0, total);
-  let next = 0;
-  const worker = async () => {
-    while (next < missing.length) {
-      options.signal.throwIfAborted();
-      const item = missing[next++];
-      await mkdir(dirname(item.path), { recursive: true });
-      const part = `${item.path}.part`;
-      const source = await backend.get(item.file.key, { expected: { size: item.file.size, sha256: item.file.sha256 } });
-      const counter = new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          done += chunk.length;
-          options.onProgress(done, total);
-          callback(null, chunk);
-        },
-      });
-      try {
-        await pipeline(source, counter, createWriteStream(part), { signal: options.signal });
-      } catch (error) {
-        await rm(part, { force: true });
-        throw error;
-      }
-      await rename(part, item.path);
+  await mapConcurrent(missing, options.concurrency, options.signal, async (item) => {
+    await mkdir(dirname(item.path), { recursive: true });
+    const part = `${item.path}.part`;
+    const source = await backend.get(item.file.key, { expected: { size: item.file.size, sha256: item.file.sha256 } });
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        done += chunk.length;
+        options.onProgress(done, total);
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, counter, createWriteStream(part), { signal: options.signal });
+    } catch (error) {
+      await rm(part, { force: true });
+      throw error;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, missing.length)) }, worker));
+    await rename(part, item.path);
+  });
   return { fetchedBytes: total, fetchedFiles: missing.length };
 }
 

@@ -1,9 +1,9 @@
-import { link, mkdir, readdir, stat } from 'node:fs/promises';
+import { link, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RestoreRequest } from '@daedalus/contracts';
-import { errorMessage } from '@daedalus/messaging';
-import { parseComponentName, parseTableDir } from '../backup/sstable-names';
+import { parseComponentName } from '../backup/sstable-names';
 import { CassandraNode, ImportOptions } from '../cassandra/cassandra-node';
+import { isDroppedTableDir } from '../cassandra/table-directories';
 
 export function importOptions(request: RestoreRequest): ImportOptions {
   const i = request.import ?? {};
@@ -24,52 +24,65 @@ export async function importWithCassandra(node: CassandraNode, keyspace: string,
   return failed.length > 0 ? `Cassandra could not import ${failed.join(', ')}` : undefined;
 }
 
-/** The live directory of a table in a data directory (the newest one when a dropped table left an older id). */
-async function liveTableDir(dataDir: string, keyspace: string, table: string): Promise<string | undefined> {
-  const candidates: Array<{ path: string; mtime: number }> = [];
-  for (const entry of await readdir(join(dataDir, keyspace), { withFileTypes: true }).catch(() => [])) {
-    if (entry.isDirectory() && parseTableDir(entry.name)?.table === table) {
-      const path = join(dataDir, keyspace, entry.name);
-      candidates.push({ path, mtime: (await stat(path)).mtimeMs });
+/** "dev:ino" → name of every file directly in `dir`: a hard link made earlier shows up under whatever name it has now. */
+async function namesByInode(dir: string): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const info = await stat(join(dir, name)).catch(() => undefined);
+    if (info?.isFile()) names.set(`${info.dev}:${info.ino}`, name);
+  }
+  return names;
+}
+
+/** Integer generations in use in the table's live directories (new links go past them). */
+async function usedGenerations(dirs: string[]): Promise<number[]> {
+  const used: number[] = [];
+  for (const dir of dirs) {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const id = parseComponentName(name)?.sstable.split('-')[1];
+      if (id && /^\d+$/.test(id)) used.push(Number(id));
     }
   }
-  return candidates.sort((a, b) => b.mtime - a.mtime)[0]?.path;
+  return used;
 }
 
 /**
- * HARDLINKS strategy: hard-link the staged components into the live table directory under generations the
- * table does not use yet, then ask Cassandra to load them. The staged files stay, so a retry can link again.
+ * HARDLINKS strategy: hard-link the staged components into the table's live directory (from Cassandra's
+ * DataPaths, on the staging's filesystem) under ids the table does not use, then ask Cassandra to load them.
+ * A component already linked (the same inode is in the live directory, under its staged name or the one
+ * Cassandra renamed it to) is not linked again, so a retried step neither fails nor loads data twice.
  */
-export async function importWithHardLinks(node: CassandraNode, dataDirs: string[], keyspace: string, table: string, dir: string): Promise<string | undefined> {
-  const target = await liveTableDir(dataDirs[0], keyspace, table);
-  if (!target) return `no directory for ${keyspace}.${table} in ${dataDirs[0]}`;
-  const used = new Set<number>();
-  for (const dataDir of dataDirs) {
-    const tableDir = await liveTableDir(dataDir, keyspace, table);
-    for (const name of tableDir ? await readdir(tableDir) : []) {
-      const id = parseComponentName(name)?.sstable.split('-')[1];
-      if (id && /^\d+$/.test(id)) used.add(Number(id));
+export async function importWithHardLinks(node: CassandraNode, keyspace: string, table: string, dir: string): Promise<string | undefined> {
+  const liveDirs = await node.tableDataPaths(keyspace, table);
+  const stagingDevice = (await stat(dir)).dev;
+  let target: string | undefined;
+  for (const candidate of liveDirs) {
+    if ((await stat(candidate).catch(() => undefined))?.dev === stagingDevice) target ??= candidate;
+  }
+  if (!target) return `none of ${keyspace}.${table}'s live directories (${liveDirs.join(', ')}) is on the staging directory's filesystem: hard links cannot reach them`;
+  if (await isDroppedTableDir(target)) return `${target} holds a dropped table's snapshots: refusing to link into it`;
+  const linked = await namesByInode(target);
+  const staged = new Map<string, Array<{ name: string; component: string; inode: string }>>();
+  for (const name of (await readdir(dir)).sort()) {
+    const parsed = parseComponentName(name);
+    if (!parsed) continue;
+    const info = await stat(join(dir, name));
+    const components = staged.get(parsed.sstable) ?? [];
+    components.push({ name, component: parsed.component, inode: `${info.dev}:${info.ino}` });
+    staged.set(parsed.sstable, components);
+  }
+  let nextGeneration = Math.max(0, ...(await usedGenerations(liveDirs))) + 1;
+  for (const [sstable, components] of staged) {
+    // an SSTable partly linked by an earlier attempt keeps the id it was given then
+    const earlier = components.map((c) => linked.get(c.inode)).find((n) => n !== undefined);
+    const [version, id, format] = sstable.split('-');
+    let newSSTable = earlier ? parseComponentName(earlier)?.sstable : undefined;
+    // integer generations are renumbered past the table's own; UUID-style ids are unique already
+    newSSTable ??= /^\d+$/.test(id) ? `${version}-${nextGeneration++}-${format}` : sstable;
+    for (const c of components) {
+      if (!linked.has(c.inode)) await link(join(dir, c.name), join(target, `${newSSTable}-${c.component}`));
     }
   }
-  let nextGeneration = Math.max(0, ...used) + 1;
-  const renamed = new Map<string, string>();
-  try {
-    await mkdir(target, { recursive: true });
-    for (const name of (await readdir(dir)).sort()) {
-      const parsed = parseComponentName(name);
-      if (!parsed) continue;
-      const [version, id, format] = parsed.sstable.split('-');
-      // integer generations are renumbered past the table's own; UUID-style ids are unique already
-      let newSSTable = parsed.sstable;
-      if (/^\d+$/.test(id)) {
-        newSSTable = renamed.get(parsed.sstable) ?? `${version}-${nextGeneration++}-${format}`;
-        renamed.set(parsed.sstable, newSSTable);
-      }
-      await link(join(dir, name), join(target, `${newSSTable}-${parsed.component}`));
-    }
-    await node.loadNewSSTables(keyspace, table);
-    return undefined;
-  } catch (error) {
-    return `hard-linking into ${target} failed: ${errorMessage(error)}`;
-  }
+  await node.loadNewSSTables(keyspace, table);
+  return undefined;
 }

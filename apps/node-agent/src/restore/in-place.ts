@@ -1,15 +1,19 @@
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { NodeRegistration, RestoreRequest } from '@daedalus/contracts';
 import { StorageBackend } from '@daedalus/storage';
+import { ManifestTable } from '../backup/manifest';
 import { anyStorageLocation } from '../backup/request-storage';
-import { parseComponentName, parseTableDir } from '../backup/sstable-names';
+import { parseComponentName } from '../backup/sstable-names';
 import { CassandraNode } from '../cassandra/cassandra-node';
+import { readCassandraLayout } from '../cassandra/cassandra-yaml';
+import { isDroppedTableDir, registeredTableDirs } from '../cassandra/table-directories';
 import { ExecutionContext, OperationRejectedError } from '../executors/executor';
-import { downloadFiles, downloadPath } from './downloader';
-import { restoreTables } from './restore-scope';
+import { downloadFiles, downloadPath, DownloadItem } from './downloader';
+import { RestoreTable, restoreTables, tableId } from './restore-scope';
 import { resolveRestoreSource } from './restore-source';
+import { setAside } from './set-aside';
 
 async function nodeIsDown(node: CassandraNode): Promise<boolean> {
   try {
@@ -20,14 +24,73 @@ async function nodeIsDown(node: CassandraNode): Promise<boolean> {
   }
 }
 
-async function tableDirs(dataDirs: string[], keyspace: string, table: string): Promise<string[]> {
-  const dirs: string[] = [];
-  for (const dataDir of dataDirs) {
-    for (const entry of await readdir(join(dataDir, keyspace), { withFileTypes: true }).catch(() => [])) {
-      if (entry.isDirectory() && parseTableDir(entry.name)?.table === table) dirs.push(join(dataDir, keyspace, entry.name));
+export interface InPlaceSettings {
+  configDir: string;
+  cassandraHome?: string;
+  reserveBytes: number;
+}
+
+/** One table's live directories on the stopped node; downloads go to the first. */
+interface InPlaceTarget {
+  table: RestoreTable;
+  dirs: string[];
+}
+
+/**
+ * The live directories of a restored table: under the id the agent last read from the node (a table dropped
+ * and created again after the backup has a new id, and its old directory is dead). A table the node did not
+ * have (a node rebuilt from scratch) gets the backed-up id. A dropped table's directory is never used.
+ */
+async function targetDirs(me: NodeRegistration, table: RestoreTable, backedUp: ManifestTable | undefined): Promise<string[]> {
+  const live = registeredTableDirs(me, table.keyspace, table.target);
+  const dirs = live ?? (backedUp ? me.dataDirectories.map((d) => join(d, table.keyspace, `${table.target}-${backedUp.tableId}`)) : undefined);
+  if (!dirs) throw new OperationRejectedError(`table ${tableId(table.keyspace, table.target)} is not known to this node and not in the backup`);
+  for (const dir of dirs) {
+    if (await isDroppedTableDir(dir)) {
+      throw new OperationRejectedError(
+        `${dir} belongs to a dropped ${tableId(table.keyspace, table.target)} (it holds dropped-* snapshots): not restoring into it. ` +
+          'Create the table again (or start the node once so the agent learns its live id) and retry',
+      );
     }
   }
   return dirs;
+}
+
+/** SSTable component files in a table directory and its secondary-index subdirectories (`.<index>/`), as paths relative to it. */
+async function componentFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (entry.isFile() && parseComponentName(entry.name)) found.push(entry.name);
+    if (entry.isDirectory() && entry.name.startsWith('.')) {
+      for (const name of await readdir(join(dir, entry.name)).catch(() => [] as string[])) {
+        if (parseComponentName(name)) found.push(`${entry.name}/${name}`);
+      }
+    }
+  }
+  return found;
+}
+
+/** Files in the table's live directories that are not the backup's: removed before, and proven absent after. */
+async function strayFiles(target: InPlaceTarget): Promise<string[]> {
+  const wanted = new Set(target.table.files.map((f) => f.name));
+  const stray: string[] = [];
+  for (const [i, dir] of target.dirs.entries()) {
+    for (const name of await componentFiles(dir)) if (i > 0 || !wanted.has(name)) stray.push(join(dir, name));
+  }
+  return stray;
+}
+
+/** The effect, checked on disk: every backup file in place at its size, nothing else left in the live directories. */
+async function proveInPlace(targets: InPlaceTarget[]): Promise<void> {
+  for (const target of targets) {
+    for (const file of target.table.files) {
+      const path = downloadPath(target.dirs[0], file);
+      const size = (await stat(path).catch(() => undefined))?.size;
+      if (size !== file.size) throw new OperationRejectedError(`${path} is ${size === undefined ? 'missing' : `${size} bytes, not ${file.size}`} after the restore`);
+    }
+    const stray = await strayFiles(target);
+    if (stray.length > 0) throw new OperationRejectedError(`files not in the backup are still in ${tableId(target.table.keyspace, target.table.target)}'s directories: ${stray.slice(0, 5).join(', ')}`);
+  }
 }
 
 /**
@@ -50,9 +113,11 @@ export async function pinTokens(configDir: string, tokens: string[]): Promise<st
 }
 
 /**
- * IN_PLACE restore of a stopped node: the backup's files go straight into the data directories (verified),
- * SSTables that are not in the backup are removed from the restored tables, and, when asked, cassandra.yaml
- * gets the backup's tokens with auto_bootstrap off. The node is started again by whoever stopped it.
+ * IN_PLACE restore of a stopped node: the backup's files go straight into the tables' live directories
+ * (verified), SSTables and secondary-index files that are not in the backup are removed, the commit log, hints
+ * and saved caches are set aside so Cassandra replays nothing from before the restore, and, when asked,
+ * cassandra.yaml gets the backup's tokens with auto_bootstrap off. The node is started again by whoever
+ * stopped it.
  */
 export async function restoreInPlace(
   backend: StorageBackend,
@@ -61,29 +126,26 @@ export async function restoreInPlace(
   me: NodeRegistration,
   node: CassandraNode,
   cluster: string,
-  settings: { configDir: string; reserveBytes: number },
+  settings: InPlaceSettings,
 ): Promise<unknown> {
   if (!(await nodeIsDown(node))) throw new OperationRejectedError('the node answers over JMX: an IN_PLACE restore needs Cassandra stopped');
+  const configDir = request.cassandraConfigDirectory ?? settings.configDir;
+  const layout = await readCassandraLayout(configDir, settings.cassandraHome);
   const location = anyStorageLocation(request.storageLocation);
   const source = await resolveRestoreSource(backend, cluster, location, request.snapshotTag, me, request.resolveHostIdFromTopology ?? false);
-  const tables = restoreTables(source.manifest, request);
-  const items = [];
-  const removed: string[] = [];
-  for (const table of tables) {
+  const targets: InPlaceTarget[] = [];
+  for (const table of restoreTables(source.manifest, request)) {
     const backedUp = source.manifest.tables.find((t) => t.keyspace === table.keyspace && t.table === table.source);
-    const existing = await tableDirs(me.dataDirectories, table.keyspace, table.target);
-    const target = existing[0] ?? join(me.dataDirectories[0], table.keyspace, `${table.target}-${backedUp?.tableId ?? ''}`);
-    const wanted = new Set(table.files.map((f) => f.name));
-    for (const dir of existing.length > 0 ? existing : [target]) {
-      for (const name of await readdir(dir).catch(() => [] as string[])) {
-        if (parseComponentName(name) && !(dir === target && wanted.has(name))) {
-          await rm(join(dir, name), { force: true });
-          removed.push(join(dir, name));
-        }
-      }
-    }
-    items.push(...table.files.map((file) => ({ file, path: downloadPath(target, file) })));
+    targets.push({ table, dirs: await targetDirs(me, table, backedUp) });
   }
+  const removed: string[] = [];
+  for (const target of targets) {
+    for (const path of await strayFiles(target)) {
+      await rm(path, { force: true });
+      removed.push(path);
+    }
+  }
+  const items: DownloadItem[] = targets.flatMap((t) => t.table.files.map((file) => ({ file, path: downloadPath(t.dirs[0], file) })));
   const fetched = await downloadFiles(backend, items, {
     concurrency: request.concurrentConnections ?? 10,
     signal: context.signal,
@@ -91,6 +153,16 @@ export async function restoreInPlace(
     verifyExisting: true,
     onProgress: (done, total) => void context.progress(total === 0 ? 0.99 : Math.min(0.99, done / total)).catch(() => undefined),
   });
-  const yaml = request.updateCassandraYaml ? await pinTokens(request.cassandraConfigDirectory ?? settings.configDir, source.manifest.tokens) : undefined;
-  return { backupName: source.backup.name, files: items.length, removedFiles: removed.length, ...fetched, cassandraYaml: yaml ?? null };
+  await proveInPlace(targets);
+  const replayable = [layout.commitLogDirectory, layout.hintsDirectory, layout.savedCachesDirectory].filter((d): d is string => d !== undefined);
+  const setAsideResult = await setAside(replayable, `restore-${context.operationId}`, new Date());
+  const yaml = request.updateCassandraYaml ? await pinTokens(configDir, source.manifest.tokens) : undefined;
+  return {
+    backupName: source.backup.name,
+    files: items.length,
+    removedFiles: removed.length,
+    ...fetched,
+    setAside: setAsideResult ?? null,
+    cassandraYaml: yaml ?? null,
+  };
 }

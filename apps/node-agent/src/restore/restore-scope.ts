@@ -52,3 +52,6 @@ export function stagingRoot(request: RestoreRequest, dataDirs: string[], operati
 }
 
 export const stagingDir = (root: string, keyspace: string, table: string) => join(root, keyspace, table);
+
+/** Where IMPORT keeps what a table's load must achieve (outside the directories Cassandra reads). */
+export const expectationFile = (root: string, keyspace: string, table: string) => join(root, '.daedalus', 'expected', `${keyspace}.${table}.json`);

@@ -1,12 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RestoreRequest } from '@daedalus/contracts';
+import { RestoreRequest, Subjects } from '@daedalus/contracts';
 import { errorMessage } from '@daedalus/messaging';
 import { StorageBackend } from '@daedalus/storage';
 import { readNodeManifest } from '../backup/manifest-store';
 import { anyStorageLocation, openRequestBackend } from '../backup/request-storage';
-import { parseTableDir } from '../backup/sstable-names';
 import { CassandraNode } from '../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../cassandra/snapshots';
 import { ExecutionContext, OperationExecutor, OperationRejectedError } from '../executors/executor';
@@ -14,8 +13,9 @@ import { NodeRegistrationService } from '../registration/node-registration.servi
 import { downloadFiles, downloadPath } from './downloader';
 import { importOptions, importWithCassandra, importWithHardLinks } from './import-tables';
 import { restoreInPlace } from './in-place';
+import { expectedFingerprints, notYetLive, proveLoaded } from './load-proof';
 import { RestoreLedger } from './restore-ledger';
-import { requireTargets, RestoreTable, restoreTables, stagingDir, stagingRoot, tableId } from './restore-scope';
+import { expectationFile, requireTargets, RestoreTable, restoreTables, stagingDir, stagingRoot, tableId } from './restore-scope';
 import { resolveRestoreSource } from './restore-source';
 
 /** What INIT reports, and what later phases read back from the coordinator's context. */
@@ -36,8 +36,10 @@ interface RestoreCoordination {
 const IMPORT_ATTEMPTS = 3;
 
 export interface RestoreSettings {
-  /** cassandra.yaml's directory, for IN_PLACE's token pinning */
+  /** cassandra.yaml's directory: IN_PLACE pins tokens there and reads where the commit log, hints and saved caches are */
   configDir: string;
+  /** $CASSANDRA_HOME, for the directories cassandra.yaml leaves at Cassandra's defaults */
+  cassandraHome?: string;
   /** bytes a download leaves free on every filesystem it writes to */
   reserveBytes: number;
 }
@@ -167,9 +169,10 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
   private async importTables(request: RestoreRequest, root: string, coordination: RestoreCoordination): Promise<Array<{ keyspace: string; target: string }>> {
     const init = this.initResult(coordination);
     if (init) return init.tables;
+    const visible = (names: string[]) => names.filter((name) => !name.startsWith('.'));
     const tables: Array<{ keyspace: string; target: string }> = [];
-    for (const keyspace of await readdir(root).catch(() => [] as string[])) {
-      for (const target of await readdir(join(root, keyspace)).catch(() => [] as string[])) tables.push({ keyspace, target });
+    for (const keyspace of visible(await readdir(root).catch(() => [] as string[]))) {
+      for (const target of visible(await readdir(join(root, keyspace)).catch(() => [] as string[]))) tables.push({ keyspace, target });
     }
     if (tables.length === 0) throw new OperationRejectedError(`nothing staged to import in ${root}`);
     return tables;
@@ -184,7 +187,7 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     for (const t of tables) {
       const id = tableId(t.keyspace, t.target);
       if (!done.has(id)) {
-        const problem = await this.importOne(request, t.keyspace, t.target, stagingDir(root, t.keyspace, t.target));
+        const problem = await this.importOne(request, t.keyspace, t.target, stagingDir(root, t.keyspace, t.target), expectationFile(root, t.keyspace, t.target));
         if (problem) throw new OperationRejectedError(await this.recoveryMessage(request, context, root, id, problem));
         await this.ledger.markImported(context.operationId, me.hostId, id);
       }
@@ -194,15 +197,23 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     return { imported };
   }
 
-  /** Imports one table, retried (bounded, with backoff) from the files already downloaded. */
-  private async importOne(request: RestoreRequest, keyspace: string, table: string, dir: string): Promise<string | undefined> {
+  /**
+   * Imports one table, retried (bounded, with backoff) from the files already downloaded, and proves each
+   * attempt's effect: the staged SSTables must be live in the table afterwards. SSTables already live (an
+   * agent restarted after Cassandra took them) are not loaded twice.
+   */
+  private async importOne(request: RestoreRequest, keyspace: string, table: string, dir: string, recordFile: string): Promise<string | undefined> {
+    const expected = await expectedFingerprints(dir, recordFile);
     let problem: string | undefined;
     for (let attempt = 1; attempt <= IMPORT_ATTEMPTS; attempt++) {
       try {
+        if (expected.length > 0 && (await notYetLive(this.node, keyspace, table, expected)).length === 0) return undefined;
+        const liveBefore = await this.node.liveSSTableCount(keyspace, table);
         problem =
           request.restorationStrategyType === 'HARDLINKS'
-            ? await importWithHardLinks(this.node, this.identity.current.dataDirectories, keyspace, table, dir)
+            ? await importWithHardLinks(this.node, keyspace, table, dir)
             : await importWithCassandra(this.node, keyspace, table, dir, importOptions(request));
+        problem ??= await proveLoaded(this.node, keyspace, table, expected, liveBefore);
       } catch (error) {
         problem = errorMessage(error);
       }
@@ -230,7 +241,8 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     return (
       `IMPORT of ${table} failed after ${IMPORT_ATTEMPTS} attempts: ${problem}. ` +
       `Tables truncated by this restore: ${truncated}. Downloaded files are kept in ${root}. ` +
-      `To finish the import on this node, POST /operations ${JSON.stringify(finish)}`
+      `To continue this restore from its IMPORT phase without truncating again, POST /operations/${context.operationId}/resume ` +
+      `(NATS: ${Subjects.resume}); or, on this node alone, POST /operations ${JSON.stringify(finish)}`
     );
   }
 
@@ -241,13 +253,16 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     if (!request.noDeleteDownloads && !request.import?.sourceDir) {
       await rm(root, { recursive: true, force: true });
       removed.push(root);
+    } else {
+      // only our own bookkeeping goes from a directory we were given (or told to keep)
+      await rm(join(root, '.daedalus'), { recursive: true, force: true });
     }
     const tables = this.initResult(coordination)?.tables ?? [];
     const truncation = Object.values(coordination.phaseResults?.TRUNCATE ?? {})[0] as { startedAt?: number } | undefined;
     const cleared: string[] = [];
     if (!request.noDeleteTruncates && truncation?.startedAt !== undefined) {
       for (const t of tables) {
-        for (const tag of await this.truncateSnapshots(me.dataDirectories, t.keyspace, t.target, truncation.startedAt)) {
+        for (const tag of await this.truncateSnapshots(t.keyspace, t.target, truncation.startedAt)) {
           await this.snapshots.clear(tag, [t.keyspace]).catch((error) => this.logger.warn(`could not clear ${tag}: ${errorMessage(error)}`));
           cleared.push(tag);
         }
@@ -256,16 +271,13 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     return { removed, clearedSnapshots: cleared };
   }
 
-  /** Snapshots `truncated-<millis>-<table>` that Cassandra's auto_snapshot left when this restore truncated. */
-  private async truncateSnapshots(dataDirs: string[], keyspace: string, table: string, since: number): Promise<string[]> {
+  /** Snapshots `truncated-<millis>-<table>` that Cassandra's auto_snapshot left in the table's live directories when this restore truncated. */
+  private async truncateSnapshots(keyspace: string, table: string, since: number): Promise<string[]> {
     const tags = new Set<string>();
-    for (const dataDir of dataDirs) {
-      for (const entry of await readdir(join(dataDir, keyspace), { withFileTypes: true }).catch(() => [])) {
-        if (!entry.isDirectory() || parseTableDir(entry.name)?.table !== table) continue;
-        for (const tag of await readdir(join(dataDir, keyspace, entry.name, 'snapshots')).catch(() => [] as string[])) {
-          const millis = Number(/^truncated-(\d+)-/.exec(tag)?.[1]);
-          if (tag.endsWith(`-${table}`) && millis >= since) tags.add(tag);
-        }
+    for (const dir of await this.node.tableDataPaths(keyspace, table)) {
+      for (const tag of await readdir(join(dir, 'snapshots')).catch(() => [] as string[])) {
+        const millis = Number(/^truncated-(\d+)-/.exec(tag)?.[1]);
+        if (tag.endsWith(`-${table}`) && millis >= since) tags.add(tag);
       }
     }
     return [...tags];

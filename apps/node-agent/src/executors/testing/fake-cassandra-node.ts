@@ -31,6 +31,12 @@ export class FakeCassandraNode extends CassandraNode {
   running: CompactionTask[] = [];
   status = 0;
   failedImports: string[] = [];
+  /** what importNewSSTables / loadNewSSTables do besides being recorded (e.g. move files into a live directory) */
+  loadEffect?: (keyspace: string, table: string, directories: string[]) => Promise<void>;
+  /** DataPaths by "keyspace.table"; absent tables have none */
+  dataPaths: Record<string, string[]> = {};
+  /** LiveSSTableCount by "keyspace.table" (0 when absent) */
+  liveCounts: Record<string, number> = {};
   /** the next call of this method rejects with it */
   readonly failures = new Map<string, Error>();
   private readonly held = new Map<string, { promise: Promise<void>; release: () => void }>();
@@ -110,6 +116,17 @@ export class FakeCassandraNode extends CassandraNode {
     return [{ hostId: '00000000-0000-4000-8000-000000000001', address: '127.0.0.1', dc: 'dc1', rack: 'rack1', live: true }];
   }
 
+  async tableDataPaths(keyspace: string, table: string): Promise<string[]> {
+    this.failIfAsked('tableDataPaths');
+    const paths = this.dataPaths[`${keyspace}.${table}`];
+    if (!paths) throw new Error(`no MBean for ${keyspace}.${table}`);
+    return [...paths];
+  }
+
+  async liveSSTableCount(keyspace: string, table: string): Promise<number> {
+    return this.liveCounts[`${keyspace}.${table}`] ?? 0;
+  }
+
   async flush(keyspace: string, tables: string[]): Promise<void> {
     await this.record('flush', keyspace, tables);
   }
@@ -131,10 +148,12 @@ export class FakeCassandraNode extends CassandraNode {
 
   async loadNewSSTables(keyspace: string, table: string): Promise<void> {
     await this.record('loadNewSSTables', keyspace, table);
+    await this.loadEffect?.(keyspace, table, []);
   }
 
   async importNewSSTables(keyspace: string, table: string, directories: string[], options: ImportOptions): Promise<string[]> {
     await this.record('importNewSSTables', keyspace, table, directories, options);
+    if (this.failedImports.length === 0) await this.loadEffect?.(keyspace, table, directories);
     return this.failedImports;
   }
 
