@@ -388,6 +388,21 @@ export class SimulatorControl {
     await this.call('failNextImports', [s(keyspace), s(table), jmxArgs.int(n)]);
   }
 
+  /** The next importNewSSTables/loadNewSSTables call on the table sleeps `millis` before doing anything. */
+  async delayNextImports(keyspace: string, table: string, millis: number): Promise<void> {
+    await this.call('delayNextImports', [s(keyspace), s(table), jmxArgs.long(millis)]);
+  }
+
+  /** The next n import/load calls on the table import nothing and report no failed directory. */
+  async ignoreNextImports(keyspace: string, table: string, n: number): Promise<void> {
+    await this.call('ignoreNextImports', [s(keyspace), s(table), jmxArgs.int(n)]);
+  }
+
+  /** How many times this node has truncated the table (survives restarts). */
+  async truncationCount(keyspace: string, table: string): Promise<number> {
+    return asNumber(await this.call('truncationCount', [s(keyspace), s(table)]), 'truncationCount');
+  }
+
   async setOperationMode(mode: string): Promise<void> {
     await this.call('setOperationMode', [s(mode)]);
   }

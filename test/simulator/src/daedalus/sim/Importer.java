@@ -34,6 +34,7 @@ final class Importer {
 
     List<String> importNewSSTables(TableStore store, Set<String> srcPaths, boolean verifySSTables, boolean verifyTokens,
                                    boolean extendedVerify, boolean copyData) {
+        store.importFaults.awaitDelay();
         Map<String, List<Path>> listers = new LinkedHashMap<>();
         if (srcPaths == null || srcPaths.isEmpty()) {
             // loadNewSSTables: whatever was dropped into the table directories themselves
@@ -50,7 +51,12 @@ final class Importer {
             }
         }
         List<String> failed = new ArrayList<>();
-        if (store.consumeInjectedImportFailure()) {
+        if (store.importFaults.consumeIgnore()) {
+            // injected: as real 5.0.2 does when it accepts none of the SSTables it sees
+            System.err.println("No new SSTables were found for " + store.def.keyspace + "/" + store.def.name);
+            return failed;
+        }
+        if (store.importFaults.consumeFailure()) {
             // failure injection: every directory fails verification, exactly as a corrupt SSTable would make it
             for (String dir : listers.keySet()) {
                 if (dir == null) throw new RuntimeException("Failed verifying sstable (injected failure)");
