@@ -17,6 +17,7 @@ import {
   startSimulatedCluster,
   STORAGE_SERVICE,
   tableBean,
+  tableMetric,
 } from '../support/simulator';
 
 const VERSIONS: CassandraVersionFlag[] = ['4.0', '4.1', '5.0'];
@@ -87,6 +88,7 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
       'org.apache.cassandra.db:type=EndpointSnitchInfo': SNITCH_INFO,
       'org.apache.cassandra.db:type=Tables,keyspace=K,table=T': tableBean(KS, TABLE),
       'org.apache.cassandra.db:type=CompactionManager': COMPACTION_MANAGER,
+      'org.apache.cassandra.metrics:type=Table,keyspace=K,scope=T,name=LiveSSTableCount': tableMetric(KS, TABLE, 'LiveSSTableCount'),
     };
     for (const [key, objectName] of Object.entries(beans)) {
       const d = await node.jmx.describe(objectName);

@@ -23,6 +23,16 @@ export function tableBean(keyspace: string, table: string): string {
   return `org.apache.cassandra.db:type=Tables,keyspace=${keyspace},table=${table}`;
 }
 
+/** The legacy alias of tableBean, which a real node registers too. */
+export function legacyTableBean(keyspace: string, table: string): string {
+  return `org.apache.cassandra.db:type=ColumnFamilies,keyspace=${keyspace},columnfamily=${table}`;
+}
+
+/** A table metric (a gauge: attribute `Value`), e.g. `LiveSSTableCount`. */
+export function tableMetric(keyspace: string, table: string, name: string): string {
+  return `org.apache.cassandra.metrics:type=Table,keyspace=${keyspace},scope=${table},name=${name}`;
+}
+
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const SIM_SOURCES = join(REPO_ROOT, 'test', 'simulator', 'src');
 const SIM_CLASSES = join(REPO_ROOT, 'dist', 'java', 'simulator');
