@@ -65,10 +65,19 @@ final class Importer {
             return failed;
         }
         Map<String, List<Candidate>> found = new LinkedHashMap<>();
+        boolean any = false;
         for (Map.Entry<String, List<Path>> e : listers.entrySet()) {
             List<Candidate> list = new ArrayList<>();
-            for (Path dir : e.getValue()) list.addAll(candidates(store, dir));
+            if (e.getKey() == null || acceptsDirectory(store, Path.of(e.getKey()))) {
+                for (Path dir : e.getValue()) list.addAll(candidates(store, dir));
+            }
+            any |= !list.isEmpty();
             found.put(e.getKey(), list);
+        }
+        if (!any) {
+            // SSTableImporter: nothing to import is not a failure
+            System.err.println("No new SSTables were found for " + store.def.keyspace + "/" + store.def.name);
+            return failed;
         }
 
         if (verifySSTables || verifyTokens) {
@@ -132,6 +141,19 @@ final class Importer {
         }
         for (SSTable s : imported) store.addLive(s, true);
         return failed;
+    }
+
+    /**
+     * Real 5.0.2 only sees SSTables in a directory shaped `.../<keyspace>/<table>/` (it reads the keyspace and
+     * table from the path); from any other directory it imports nothing and reports no failure. 4.x imports
+     * from any directory.
+     */
+    private boolean acceptsDirectory(TableStore store, Path dir) {
+        if (!node.options.version.is50()) return true;
+        Path parent = dir.getParent();
+        return dir.getFileName() != null && dir.getFileName().toString().equals(store.def.name)
+            && parent != null && parent.getFileName() != null
+            && parent.getFileName().toString().equals(store.def.keyspace);
     }
 
     /** SSTables in `dir` that are not live already (for loadNewSSTables, the table dirs hold live ones too). */
