@@ -23,6 +23,16 @@ export function tableBean(keyspace: string, table: string): string {
   return `org.apache.cassandra.db:type=Tables,keyspace=${keyspace},table=${table}`;
 }
 
+/** The legacy alias of tableBean, which a real node registers too. */
+export function legacyTableBean(keyspace: string, table: string): string {
+  return `org.apache.cassandra.db:type=ColumnFamilies,keyspace=${keyspace},columnfamily=${table}`;
+}
+
+/** A table metric (a gauge: attribute `Value`), e.g. `LiveSSTableCount`. */
+export function tableMetric(keyspace: string, table: string, name: string): string {
+  return `org.apache.cassandra.metrics:type=Table,keyspace=${keyspace},scope=${table},name=${name}`;
+}
+
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const SIM_SOURCES = join(REPO_ROOT, 'test', 'simulator', 'src');
 const SIM_CLASSES = join(REPO_ROOT, 'dist', 'java', 'simulator');
@@ -386,6 +396,21 @@ export class SimulatorControl {
 
   async failNextImports(keyspace: string, table: string, n: number): Promise<void> {
     await this.call('failNextImports', [s(keyspace), s(table), jmxArgs.int(n)]);
+  }
+
+  /** The next importNewSSTables/loadNewSSTables call on the table sleeps `millis` before doing anything. */
+  async delayNextImports(keyspace: string, table: string, millis: number): Promise<void> {
+    await this.call('delayNextImports', [s(keyspace), s(table), jmxArgs.long(millis)]);
+  }
+
+  /** The next n import/load calls on the table import nothing and report no failed directory. */
+  async ignoreNextImports(keyspace: string, table: string, n: number): Promise<void> {
+    await this.call('ignoreNextImports', [s(keyspace), s(table), jmxArgs.int(n)]);
+  }
+
+  /** How many times this node has truncated the table (survives restarts). */
+  async truncationCount(keyspace: string, table: string): Promise<number> {
+    return asNumber(await this.call('truncationCount', [s(keyspace), s(table)]), 'truncationCount');
   }
 
   async setOperationMode(mode: string): Promise<void> {

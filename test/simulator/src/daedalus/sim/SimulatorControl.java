@@ -173,7 +173,22 @@ final class SimulatorControl implements SimulatorControlMBean {
 
     @Override
     public void failNextImports(String keyspace, String table, int n) {
-        node.store(keyspace, table).failNextImports(n);
+        node.store(keyspace, table).importFaults.failNext(n);
+    }
+
+    @Override
+    public void delayNextImports(String keyspace, String table, long millis) {
+        node.store(keyspace, table).importFaults.delayNext(millis);
+    }
+
+    @Override
+    public void ignoreNextImports(String keyspace, String table, int n) {
+        node.store(keyspace, table).importFaults.ignoreNext(n);
+    }
+
+    @Override
+    public long truncationCount(String keyspace, String table) {
+        return node.truncations.count(node.store(keyspace, table).def.id);
     }
 
     @Override
