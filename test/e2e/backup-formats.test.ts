@@ -74,5 +74,16 @@ describe('backup and restore of a 5.0 node: bti, UUID ids, two data directories'
     expect(restored.errors).toEqual([]);
     expect(restored.state).toBe('COMPLETED');
     expect(await checksum()).toBe(atBackup);
+
+    // HARDLINKS with UUID ids: links keep the staged ids, so the live directory must be the table's own
+    await system.sim(node, 'writeRows', jmxArgs.string('fmt'), jmxArgs.string('t1'), jmxArgs.int(50), jmxArgs.long(4));
+    await flush();
+    const linkedResponse = await system.post('/operations', {
+      type: 'restore', globalRequest: true, storageLocation: location(), snapshotTag: backupName, restorationStrategyType: 'HARDLINKS',
+    });
+    const linked = await system.waitForOperation((linkedResponse.body as OperationView).id, undefined, 120_000);
+    expect(linked.errors).toEqual([]);
+    expect(linked.state).toBe('COMPLETED');
+    expect(await checksum()).toBe(atBackup);
   });
 });

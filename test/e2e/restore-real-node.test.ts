@@ -6,6 +6,7 @@
  * secondary-index files must not go stale.
  */
 import { readdirSync, statSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, removeDir, waitFor } from '../support/processes';
@@ -211,7 +212,6 @@ describe('import on Cassandra 5.0 (one node)', () => {
 
   /** Copies the source table's live SSTables into a directory of the test's choosing (an operator's upload). */
   async function upload(dir: string): Promise<void> {
-    const { mkdir, copyFile } = await import('node:fs/promises');
     await mkdir(dir, { recursive: true });
     const dataFiles = (await system.sim(node(), 'liveSSTables', jmxArgs.string(KS), jmxArgs.string('source'))) as string[];
     for (const data of dataFiles) {
