@@ -429,6 +429,11 @@ export class SimulatorControl {
     return asStrings(await this.jmx.getAttribute(SIMULATOR_BEAN, 'CommitLogSegments'), 'CommitLogSegments');
   }
 
+  /** `checkData=true,reinsertOverflowedTTL=false` as the last scrubbed table received them ('' before any scrub). */
+  async lastScrubOptions(): Promise<string> {
+    return asString(await this.jmx.getAttribute(SIMULATOR_BEAN, 'LastScrubOptions'), 'LastScrubOptions');
+  }
+
   /** Makes the node die like a crash (no flush). */
   async crash(): Promise<void> {
     await this.call('stop', []);

@@ -34,6 +34,8 @@ final class Node {
     private volatile String mode = "STARTING";
     private volatile boolean incrementalBackups;
     Truncations truncations;
+    /** The scrub flags the last scrubbed table received (test attribute LastScrubOptions); "" before any. */
+    volatile String lastScrubOptions = "";
     private long lastMicros;
     private long bulkCounter;
 

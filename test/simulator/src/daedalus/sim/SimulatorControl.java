@@ -239,6 +239,12 @@ final class SimulatorControl implements SimulatorControlMBean {
         return node.options.version.releaseVersion;
     }
 
+    /** `checkData=..,reinsertOverflowedTTL=..` as the last scrubbed table received them (4.x swaps them). */
+    @Override
+    public String getLastScrubOptions() {
+        return node.lastScrubOptions;
+    }
+
     /** Dies like a crashed node (no flush, no goodbye), shortly after answering. */
     @Override
     public void stop() {

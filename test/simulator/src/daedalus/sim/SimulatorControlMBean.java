@@ -31,5 +31,6 @@ public interface SimulatorControlMBean {
     void closeCommitLogSegment();
     List<String> getCommitLogSegments();
     String getCassandraVersion();
+    String getLastScrubOptions();
     void stop();
 }
