@@ -73,6 +73,8 @@ export interface SimulatedClusterOptions {
   clusterName?: string;
   numTokens?: number;
   sstableFormat?: 'big' | 'bti';
+  /** 5.0 only: `storage_compatibility_mode` (the simulator's default, as real 5.0.2's, is CASSANDRA_4: `nb` SSTables). */
+  storageCompatibilityMode?: 'CASSANDRA_4' | 'UPGRADING' | 'NONE';
   uuidSSTableIds?: boolean;
   incrementalBackups?: boolean;
   autoSnapshot?: boolean;
@@ -220,6 +222,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
         '--down-after-ms', String(options.downAfterMs ?? 2000),
         '--heartbeat-ms', '300',
       ];
+      if (options.storageCompatibilityMode) args.push('--storage-compatibility-mode', options.storageCompatibilityMode);
       if (options.uuidSSTableIds) args.push('--uuid-sstable-ids');
       if (options.incrementalBackups) args.push('--incremental-backups');
       if (passwordFile) args.push('--jmx-password-file', passwordFile);

@@ -86,7 +86,7 @@ final class TableStore {
     }
 
     String currentVersion() {
-        return node.options.version.sstableVersion(node.options.sstableFormat);
+        return node.options.version.sstableVersion(node.options.sstableFormat, node.options.storageCompatibilityMode);
     }
 
     synchronized void write(Row row) {
