@@ -357,6 +357,21 @@ export class SimulatorControl {
     await this.call('dropTable', [s(keyspace), s(table)]);
   }
 
+  /** CREATE INDEX on the table's value column: `legacy` (classic 2i, `.<index>/` SSTables) or `sai` (5.0 only). */
+  async createIndex(keyspace: string, table: string, indexName: string, kind: 'legacy' | 'sai'): Promise<void> {
+    await this.call('createIndex', [s(keyspace), s(table), s(indexName), s(kind)]);
+  }
+
+  /** Index files present in the live table directories: `.<index>/` files and SAI components. */
+  async indexFiles(keyspace: string, table: string): Promise<string[]> {
+    return asStrings(await this.call('indexFiles', [s(keyspace), s(table)]), 'indexFiles');
+  }
+
+  /** '' when every index holds exactly the keys of the live SSTables; otherwise what is stale or missing, one per line. */
+  async checkIndexes(keyspace: string, table: string): Promise<string> {
+    return asString(await this.call('checkIndexes', [s(keyspace), s(table)]), 'checkIndexes');
+  }
+
   async writeRows(keyspace: string, table: string, count: number, seed: number): Promise<number> {
     return asNumber(await this.call('writeRows', [s(keyspace), s(table), jmxArgs.int(count), jmxArgs.long(seed)]), 'writeRows');
   }

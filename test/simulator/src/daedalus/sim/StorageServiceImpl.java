@@ -194,14 +194,7 @@ final class StorageServiceImpl implements StorageService40, StorageService41, St
     @Override
     public long trueSnapshotsSize() {
         long total = 0;
-        for (Snapshots.Entry e : node.snapshots.list()) {
-            for (Path d : e.dirs) {
-                Path tableDir = d.getParent().getParent();
-                for (Path f : Files2.list(d)) {
-                    if (!java.nio.file.Files.exists(tableDir.resolve(f.getFileName()))) total += Files2.size(f);
-                }
-            }
-        }
+        for (Snapshots.Entry e : node.snapshots.list()) total += Snapshots.sizes(e)[1];
         return total;
     }
 
