@@ -1,8 +1,10 @@
 /**
  * One single-node simulator per Cassandra version (5.0 with the bti format and UUID SSTable ids): the MBean
  * surface compared with reference fixtures written from shared/reference/cassandra.md, signature fidelity
- * (a method the version lacks fails as JMX does), SSTable naming, and the snapshot operations whose shape
- * differs between versions (manifest.json, getSnapshotDetails, clearSnapshot, ttl).
+ * (a method the version lacks fails as JMX does), SSTable naming, the snapshot operations whose shape
+ * differs between versions (manifest.json, getSnapshotDetails, clearSnapshot, ttl), importNewSSTables (5.0 sees
+ * only directories shaped .../<keyspace>/<table>/), loadNewSSTables, and the order in which scrub hands its
+ * checkData/reinsertOverflowedTTL flags to the table (swapped on 4.x).
  */
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
