@@ -1,8 +1,10 @@
 /**
  * One single-node simulator per Cassandra version (5.0 with the bti format and UUID SSTable ids): the MBean
  * surface compared with reference fixtures written from shared/reference/cassandra.md, signature fidelity
- * (a method the version lacks fails as JMX does), SSTable naming, and the snapshot operations whose shape
- * differs between versions (manifest.json, getSnapshotDetails, clearSnapshot, ttl).
+ * (a method the version lacks fails as JMX does), SSTable naming, the snapshot operations whose shape
+ * differs between versions (manifest.json, getSnapshotDetails, clearSnapshot, ttl), importNewSSTables (5.0 sees
+ * only directories shaped .../<keyspace>/<table>/), loadNewSSTables, and the order in which scrub hands its
+ * checkData/reinsertOverflowedTTL flags to the table (swapped on 4.x).
  */
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -327,6 +329,46 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
     expect(await node.sim.rowCount(KS, TABLE)).toBe(0);
     for (const f of readdirSync(copied)) copyFileSync(join(copied, f), join(tableDir, f));
     await ss('loadNewSSTables', [jmxArgs.string(KS), jmxArgs.string(TABLE)]);
+    expect(await node.sim.checksum(KS, TABLE)).toBe(sum);
+  });
+
+  it(version === '5.0'
+    ? 'scrub hands checkData and reinsertOverflowedTTL to the table in order, and has no short form'
+    : 'scrub hands checkData and reinsertOverflowedTTL to the table swapped, in every form (upstream bug)', async () => {
+    await node.sim.writeRows(KS, TABLE, 20, 9);
+    await ss('forceKeyspaceFlush', [jmxArgs.string(KS), jmxArgs.stringArray([TABLE])]);
+    const sum = await node.sim.checksum(KS, TABLE);
+    const reinsertLogs = () => (node.process.output().match(/Starting scrub with reinsert overflowed TTL option/g) ?? []).length;
+    const b = jmxArgs.bool;
+    const target = [jmxArgs.string(KS), jmxArgs.stringArray([TABLE])];
+    const swapped = version !== '5.0';
+    const asReceived = (checkData: boolean, reinsert: boolean) =>
+      swapped ? `checkData=${reinsert},reinsertOverflowedTTL=${checkData}` : `checkData=${checkData},reinsertOverflowedTTL=${reinsert}`;
+
+    let before = reinsertLogs();
+    await ss('scrub', [b(true), b(false), b(true), b(false), jmxArgs.int(0), ...target]);
+    expect(await node.sim.lastScrubOptions()).toBe(asReceived(true, false));
+    // the node says so when the flag the table got is true: on 4.x, for checkData=true
+    if (swapped) expect(reinsertLogs()).toBeGreaterThan(before);
+    else expect(reinsertLogs()).toBe(before);
+
+    before = reinsertLogs();
+    await ss('scrub', [b(true), b(false), b(false), b(true), jmxArgs.int(0), ...target]);
+    expect(await node.sim.lastScrubOptions()).toBe(asReceived(false, true));
+    if (swapped) expect(reinsertLogs()).toBe(before);
+    else expect(reinsertLogs()).toBeGreaterThan(before);
+
+    // the deprecated forms route through the 7-argument one (reinsertOverflowedTTL false)
+    await ss('scrub', [b(true), b(false), b(true), jmxArgs.int(0), ...target]);
+    expect(await node.sim.lastScrubOptions()).toBe(asReceived(true, false));
+    await ss('scrub', [b(true), b(false), b(false), ...target]);
+    expect(await node.sim.lastScrubOptions()).toBe(asReceived(false, false));
+    if (swapped) {
+      await ss('scrub', [b(true), b(false), ...target]);
+      expect(await node.sim.lastScrubOptions()).toBe(asReceived(true, false));
+    } else {
+      expect((await failure(ss('scrub', [b(true), b(false), ...target]))).kind).toBe('signature');
+    }
     expect(await node.sim.checksum(KS, TABLE)).toBe(sum);
   });
 });

@@ -73,6 +73,8 @@ export interface SimulatedClusterOptions {
   clusterName?: string;
   numTokens?: number;
   sstableFormat?: 'big' | 'bti';
+  /** 5.0 only: `storage_compatibility_mode` (the simulator's default, as real 5.0.2's, is CASSANDRA_4: `nb` SSTables). */
+  storageCompatibilityMode?: 'CASSANDRA_4' | 'UPGRADING' | 'NONE';
   uuidSSTableIds?: boolean;
   incrementalBackups?: boolean;
   autoSnapshot?: boolean;
@@ -220,6 +222,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
         '--down-after-ms', String(options.downAfterMs ?? 2000),
         '--heartbeat-ms', '300',
       ];
+      if (options.storageCompatibilityMode) args.push('--storage-compatibility-mode', options.storageCompatibilityMode);
       if (options.uuidSSTableIds) args.push('--uuid-sstable-ids');
       if (options.incrementalBackups) args.push('--incremental-backups');
       if (passwordFile) args.push('--jmx-password-file', passwordFile);
@@ -354,6 +357,21 @@ export class SimulatorControl {
     await this.call('dropTable', [s(keyspace), s(table)]);
   }
 
+  /** CREATE INDEX on the table's value column: `legacy` (classic 2i, `.<index>/` SSTables) or `sai` (5.0 only). */
+  async createIndex(keyspace: string, table: string, indexName: string, kind: 'legacy' | 'sai'): Promise<void> {
+    await this.call('createIndex', [s(keyspace), s(table), s(indexName), s(kind)]);
+  }
+
+  /** Index files present in the live table directories: `.<index>/` files and SAI components. */
+  async indexFiles(keyspace: string, table: string): Promise<string[]> {
+    return asStrings(await this.call('indexFiles', [s(keyspace), s(table)]), 'indexFiles');
+  }
+
+  /** '' when every index holds exactly the keys of the live SSTables; otherwise what is stale or missing, one per line. */
+  async checkIndexes(keyspace: string, table: string): Promise<string> {
+    return asString(await this.call('checkIndexes', [s(keyspace), s(table)]), 'checkIndexes');
+  }
+
   async writeRows(keyspace: string, table: string, count: number, seed: number): Promise<number> {
     return asNumber(await this.call('writeRows', [s(keyspace), s(table), jmxArgs.int(count), jmxArgs.long(seed)]), 'writeRows');
   }
@@ -427,6 +445,11 @@ export class SimulatorControl {
 
   async commitLogSegments(): Promise<string[]> {
     return asStrings(await this.jmx.getAttribute(SIMULATOR_BEAN, 'CommitLogSegments'), 'CommitLogSegments');
+  }
+
+  /** `checkData=true,reinsertOverflowedTTL=false` as the last scrubbed table received them ('' before any scrub). */
+  async lastScrubOptions(): Promise<string> {
+    return asString(await this.jmx.getAttribute(SIMULATOR_BEAN, 'LastScrubOptions'), 'LastScrubOptions');
   }
 
   /** Makes the node die like a crash (no flush). */

@@ -34,6 +34,8 @@ final class Node {
     private volatile String mode = "STARTING";
     private volatile boolean incrementalBackups;
     Truncations truncations;
+    /** The scrub flags the last scrubbed table received (test attribute LastScrubOptions); "" before any. */
+    volatile String lastScrubOptions = "";
     private long lastMicros;
     private long bulkCounter;
 
@@ -154,7 +156,12 @@ final class Node {
             if (commitLog != null) commitLog.flushed(store.def.id);
         }
         for (Schema.Table t : schema.allTables()) {
-            if (stores.containsKey(t.id)) continue;
+            TableStore existing = stores.get(t.id);
+            if (existing != null) {
+                // CREATE INDEX reaches every node through the schema: each builds it from its own data
+                if (!existing.def.indexes.equals(t.indexes)) existing.updateSchema(t);
+                continue;
+            }
             TableStore store = new TableStore(this, t);
             stores.put(t.id, store);
             if (mbeans != null) mbeans.registerTable(store);

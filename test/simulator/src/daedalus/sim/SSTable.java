@@ -77,6 +77,19 @@ final class SSTable {
         return prefix() + "Data.db";
     }
 
+    /** The same SSTable whatever its component list (index components can be added to it). */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof SSTable)) return false;
+        SSTable t = (SSTable) o;
+        return dir.equals(t.dir) && prefix().equals(t.prefix());
+    }
+
+    @Override
+    public int hashCode() {
+        return dir.hashCode() * 31 + prefix().hashCode();
+    }
+
     @Override
     public String toString() {
         return dataFile().toString();

@@ -44,19 +44,36 @@ final class Schema {
         }
     }
 
+    /** Secondary index kinds: a classic (legacy) 2i, or a storage-attached index (SAI, 5.0). */
+    static final String LEGACY = "legacy";
+    static final String SAI = "sai";
+
     static final class Table {
         final String keyspace;
         final String name;
         final UUID id;
         final String cql;
         final boolean system;
+        /** Index name → kind (LEGACY or SAI); every index covers the `value` column. */
+        final Map<String, String> indexes;
 
         Table(String keyspace, String name, UUID id, String cql, boolean system) {
+            this(keyspace, name, id, cql, system, Map.of());
+        }
+
+        Table(String keyspace, String name, UUID id, String cql, boolean system, Map<String, String> indexes) {
             this.keyspace = keyspace;
             this.name = name;
             this.id = id;
             this.cql = cql;
             this.system = system;
+            this.indexes = Collections.unmodifiableMap(new TreeMap<>(indexes));
+        }
+
+        List<String> indexNames(String kind) {
+            List<String> out = new ArrayList<>();
+            for (Map.Entry<String, String> e : indexes.entrySet()) if (e.getValue().equals(kind)) out.add(e.getKey());
+            return out;
         }
 
         String idHex() {
@@ -82,7 +99,17 @@ final class Schema {
             } else {
                 body = body + "\n    WITH ID = " + id;
             }
-            return body + ";\n";
+            StringBuilder out = new StringBuilder(body).append(";\n");
+            // Cassandra's schema.cql also recreates the table's indexes
+            for (Map.Entry<String, String> e : indexes.entrySet()) {
+                if (e.getValue().equals(SAI)) {
+                    out.append("CREATE CUSTOM INDEX IF NOT EXISTS ").append(e.getKey()).append(" ON ").append(qualified())
+                        .append(" (value) USING 'org.apache.cassandra.index.sai.StorageAttachedIndex';\n");
+                } else {
+                    out.append("CREATE INDEX IF NOT EXISTS ").append(e.getKey()).append(" ON ").append(qualified()).append(" (value);\n");
+                }
+            }
+            return out.toString();
         }
 
         String qualified() {
@@ -142,8 +169,14 @@ final class Schema {
                     @SuppressWarnings("unchecked")
                     Map<String, Object> tJson = (Map<String, Object>) t.getValue();
                     String name = t.getKey().toString();
+                    Map<String, String> indexes = new TreeMap<>();
+                    Object idx = tJson.get("indexes");
+                    if (idx instanceof Map) for (Map.Entry<?, ?> i : ((Map<?, ?>) idx).entrySet()) {
+                        Object kind = i.getValue() instanceof Map ? ((Map<?, ?>) i.getValue()).get("kind") : null;
+                        indexes.put(i.getKey().toString(), kind == null ? LEGACY : kind.toString());
+                    }
                     ks.tables.put(name, new Table(ks.name, name, UUID.fromString(tJson.get("id").toString()),
-                        Json.str(tJson, "cql", defaultCql(ks.name, name)), false));
+                        Json.str(tJson, "cql", defaultCql(ks.name, name)), false, indexes));
                 }
                 all.put(ks.name, ks);
             }

@@ -124,6 +124,53 @@ final class SimulatorControl implements SimulatorControlMBean {
         node.syncSchema();
     }
 
+    /**
+     * CREATE INDEX (kind `legacy`: a classic 2i) or CREATE CUSTOM INDEX ... USING 'StorageAttachedIndex' (kind
+     * `sai`, 5.0 only) on the table's `value` column. Index names are unique per keyspace, as in Cassandra.
+     * Every node builds the new index from its live SSTables when the schema reaches it.
+     */
+    @Override
+    @SuppressWarnings("unchecked")
+    public void createIndex(String keyspace, String table, String indexName, String kind) {
+        Schema.checkName("Index", indexName);
+        if (!Schema.LEGACY.equals(kind) && !Schema.SAI.equals(kind)) {
+            throw new IllegalArgumentException("index kind must be legacy or sai, not " + kind);
+        }
+        if (Schema.SAI.equals(kind) && !node.options.version.is50()) {
+            // 4.x has no StorageAttachedIndex class: CQL fails to load the custom index class
+            throw new IllegalArgumentException("Unable to find custom indexer class 'StorageAttachedIndex'");
+        }
+        node.schemaStore.mutate(stored -> {
+            Map<String, Object> ks = (Map<String, Object>) SchemaStore.keyspacesOf(stored).get(keyspace);
+            if (ks == null) throw new IllegalArgumentException("Keyspace '" + keyspace + "' doesn't exist");
+            Map<String, Object> tables = (Map<String, Object>) ks.get("tables");
+            Map<String, Object> t = tables == null ? null : (Map<String, Object>) tables.get(table);
+            if (t == null) throw new IllegalArgumentException("Table '" + keyspace + "." + table + "' doesn't exist");
+            for (Object other : tables.values()) {
+                Object idx = ((Map<String, Object>) other).get("indexes");
+                if (idx instanceof Map && ((Map<String, Object>) idx).containsKey(indexName)) {
+                    throw new IllegalArgumentException("Index '" + indexName + "' already exists");
+                }
+            }
+            Map<String, Object> indexes = (Map<String, Object>) t.computeIfAbsent("indexes", k -> new TreeMap<String, Object>());
+            Map<String, Object> index = new TreeMap<>();
+            index.put("kind", kind);
+            indexes.put(indexName, index);
+            return null;
+        });
+        node.syncSchema();
+    }
+
+    @Override
+    public List<String> indexFiles(String keyspace, String table) {
+        return node.store(keyspace, table).indexes.files();
+    }
+
+    @Override
+    public String checkIndexes(String keyspace, String table) {
+        return node.store(keyspace, table).checkIndexes();
+    }
+
     @Override
     public int writeRows(String keyspace, String table, int count, long seed) {
         return node.writeRows(keyspace, table, count, seed);
@@ -237,6 +284,12 @@ final class SimulatorControl implements SimulatorControlMBean {
     @Override
     public String getCassandraVersion() {
         return node.options.version.releaseVersion;
+    }
+
+    /** `checkData=..,reinsertOverflowedTTL=..` as the last scrubbed table received them (4.x swaps them). */
+    @Override
+    public String getLastScrubOptions() {
+        return node.lastScrubOptions;
     }
 
     /** Dies like a crashed node (no flush, no goodbye), shortly after answering. */

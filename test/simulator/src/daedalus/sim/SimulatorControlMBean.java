@@ -12,6 +12,9 @@ public interface SimulatorControlMBean {
     void createTable(String keyspace, String table);
     void createTable(String keyspace, String table, String cql);
     void dropTable(String keyspace, String table);
+    void createIndex(String keyspace, String table, String indexName, String kind);
+    List<String> indexFiles(String keyspace, String table);
+    String checkIndexes(String keyspace, String table);
     int writeRows(String keyspace, String table, int count, long seed);
     void writeRow(String keyspace, String table, String key, String value);
     String readRow(String keyspace, String table, String key);
@@ -31,5 +34,6 @@ public interface SimulatorControlMBean {
     void closeCommitLogSegment();
     List<String> getCommitLogSegments();
     String getCassandraVersion();
+    String getLastScrubOptions();
     void stop();
 }

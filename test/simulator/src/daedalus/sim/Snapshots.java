@@ -112,8 +112,15 @@ final class Snapshots {
     /** Snapshots one table: links in each data dir holding its SSTables; manifest and schema.cql in one of them. */
     void snapshotTable(TableStore store, String tag, Long ttlSeconds, boolean skipFlush) {
         if (!skipFlush) node.flushStore(store);
-        List<SSTable> sstables = store.live();
         List<String> files = new ArrayList<>();
+        // under the table's lock, so the SSTables and their index data are seen at one point in time
+        synchronized (store) {
+            linkLive(store, tag, ttlSeconds, files);
+        }
+    }
+
+    private void linkLive(TableStore store, String tag, Long ttlSeconds, List<String> files) {
+        List<SSTable> sstables = store.live();
         try {
             for (SSTable s : sstables) {
                 Path target = s.dir.resolve("snapshots").resolve(tag);
@@ -127,6 +134,7 @@ final class Snapshots {
                 }
                 files.add(s.dataFileName());
             }
+            files.addAll(store.indexes.snapshot(tag));
             Path metaDir = store.nextDir().resolve("snapshots").resolve(tag);
             Files.createDirectories(metaDir);
             Instant createdAt = Instant.now();
@@ -258,6 +266,29 @@ final class Snapshots {
 
     // ---------------------------------------------------------------- details
 
+    /**
+     * {size on disk, true size} of a snapshot: every file under its directories (2i files in `.<index>/`
+     * included); the true size counts the files the live table directory no longer has.
+     */
+    static long[] sizes(Entry e) {
+        long onDisk = 0;
+        long trueSize = 0;
+        for (Path d : e.dirs) {
+            Path tableDir = d.getParent().getParent();
+            try (java.util.stream.Stream<Path> walk = Files.walk(d)) {
+                for (Path f : (Iterable<Path>) walk::iterator) {
+                    if (!Files.isRegularFile(f)) continue;
+                    long size = Files2.size(f);
+                    onDisk += size;
+                    if (!Files.exists(tableDir.resolve(d.relativize(f)))) trueSize += size;
+                }
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+        return new long[] {onDisk, trueSize};
+    }
+
     Map<String, TabularData> details(Map<String, String> options) {
         Map<String, String> opts = options == null ? Map.of() : options;
         boolean noTtl = Boolean.parseBoolean(opts.getOrDefault("no_ttl", "false"));
@@ -285,16 +316,9 @@ final class Snapshots {
                 if (onlyKeyspace != null && !onlyKeyspace.equals(e.keyspace)) continue;
                 if (onlyTable != null && !onlyTable.equals(e.table)) continue;
                 if (onlySnapshot != null && !onlySnapshot.equals(e.tag)) continue;
-                long onDisk = 0;
-                long trueSize = 0;
-                for (Path d : e.dirs) {
-                    Path tableDir = d.getParent().getParent();
-                    for (Path f : Files2.list(d)) {
-                        long size = Files2.size(f);
-                        onDisk += size;
-                        if (!Files.exists(tableDir.resolve(f.getFileName()))) trueSize += size;
-                    }
-                }
+                long[] sizes = sizes(e);
+                long onDisk = sizes[0];
+                long trueSize = sizes[1];
                 Map<String, Object> values = new LinkedHashMap<>();
                 values.put("Snapshot name", e.tag);
                 values.put("Keyspace name", e.keyspace);

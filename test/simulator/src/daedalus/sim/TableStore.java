@@ -23,7 +23,8 @@ import java.util.regex.Matcher;
  */
 final class TableStore {
     final Node node;
-    final Schema.Table def;
+    /** Replaced when the schema changes the table's indexes (the ID never changes). */
+    volatile Schema.Table def;
     final List<Path> dirs = new ArrayList<>();
     private final TreeMap<String, Row> memtable = new TreeMap<>();
     private long memtableBytes;
@@ -31,6 +32,7 @@ final class TableStore {
     private final List<SSTable> compacting = new ArrayList<>();
     private long maxGeneration;
     private int nextDir;
+    final TableIndexes indexes = new TableIndexes(this);
     final ImportFaults importFaults = new ImportFaults();
 
     TableStore(Node node, Schema.Table def) {
@@ -42,6 +44,18 @@ final class TableStore {
             dirs.add(dir);
         }
         loadFromDisk();
+        synchronized (this) {
+            indexes.sync(def, live, false);
+        }
+    }
+
+    /** The schema changed the table (a new index): take it on, building new indexes from the live data. */
+    synchronized void updateSchema(Schema.Table newDef) {
+        def = newDef;
+        for (SSTable[] r : indexes.sync(newDef, new ArrayList<>(live), true)) {
+            int at = live.indexOf(r[0]);
+            if (at >= 0) live.set(at, r[1]);
+        }
     }
 
     /** Startup: every complete SSTable found in the table directories is live (Cassandra does the same). */
@@ -86,7 +100,7 @@ final class TableStore {
     }
 
     String currentVersion() {
-        return node.options.version.sstableVersion(node.options.sstableFormat);
+        return node.options.version.sstableVersion(node.options.sstableFormat, node.options.storageCompatibilityMode);
     }
 
     synchronized void write(Row row) {
@@ -122,21 +136,27 @@ final class TableStore {
         }
     }
 
-    /** Adds a finished SSTable to the live set, hard-linking it into backups/ when incremental backups are on. */
+    /**
+     * Adds new data (a flush, an import, streamed or generated data) to the live set: its index data is written
+     * first, and it is hard-linked into backups/ when incremental backups are on.
+     */
     synchronized void addLive(SSTable sstable, boolean backup) {
-        live.add(sstable);
-        noteGeneration(sstable.id);
-        if (backup && node.incrementalBackups()) {
-            Path backups = sstable.dir.resolve("backups");
-            Files2.mkdirs(backups);
-            for (Path f : sstable.files()) {
-                try {
-                    Files.createLink(backups.resolve(f.getFileName()), f);
-                } catch (FileAlreadyExistsException e) {
-                    // already backed up
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+        SSTable indexed = indexes.isEmpty() ? sstable : indexes.indexNew(sstable, backup);
+        live.add(indexed);
+        noteGeneration(indexed.id);
+        if (backup && node.incrementalBackups()) linkAll(indexed, indexed.dir.resolve("backups"));
+    }
+
+    /** Hard-links every component of `s` into `dir`. */
+    static void linkAll(SSTable s, Path dir) {
+        Files2.mkdirs(dir);
+        for (Path f : s.files()) {
+            try {
+                Files.createLink(dir.resolve(f.getFileName()), f);
+            } catch (FileAlreadyExistsException e) {
+                // already linked
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         }
     }
@@ -147,6 +167,7 @@ final class TableStore {
         memtableBytes = 0;
         for (SSTable s : live) deleteFiles(s);
         live.clear();
+        indexes.dropAll();
     }
 
     static void deleteFiles(SSTable s) {
@@ -156,6 +177,11 @@ final class TableStore {
         try {
             Files.deleteIfExists(toc);
             for (Path f : files) Files.deleteIfExists(f);
+            // like Cassandra's transaction log, every file of the SSTable goes, listed in the TOC or not
+            // (5.0.2's SAI PartitionToSize is not)
+            for (Path f : Files2.list(s.dir)) {
+                if (f.getFileName().toString().startsWith(s.prefix()) && Files.isRegularFile(f)) Files.deleteIfExists(f);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -260,6 +286,13 @@ final class TableStore {
         for (SSTable s : chosen) total += s.dataSize();
         Operations.Task task = node.operations.start(opType, def.keyspace, def.name, total);
         List<SSTable> outputs = new ArrayList<>();
+        // keys the filter drops: their index entries go too
+        java.util.Set<String> dropped = new java.util.TreeSet<>();
+        Predicate<Row> keep = filter == null ? null : row -> {
+            boolean kept = filter.test(row);
+            if (!kept) dropped.add(row.key);
+            return kept;
+        };
         try {
             List<List<SSTable>> groups = new ArrayList<>();
             if (merge) groups.add(chosen);
@@ -273,10 +306,10 @@ final class TableStore {
                         expected += s.rowCount;
                     }
                     Iterator<Row> rows = node.operations.track(task, new MergeIterator(readers));
-                    Iterator<Row> kept = filtered(rows, filter);
+                    Iterator<Row> kept = filtered(rows, keep);
                     SSTable out = SSTableWriter.write(nextDir(), currentVersion(), newId(), node.options.sstableFormat,
                         def.compressed(), kept, Math.max(1, expected));
-                    if (out != null) outputs.add(out);
+                    if (out != null) outputs.add(indexes.withSai(out));
                 } finally {
                     for (RowFile.Reader r : readers) r.close();
                 }
@@ -301,9 +334,29 @@ final class TableStore {
                 return;
             }
             live.removeAll(chosen);
-            for (SSTable o : outputs) addLive(o, false);
+            for (SSTable o : outputs) {
+                live.add(o);
+                noteGeneration(o.id);
+            }
             for (SSTable s : chosen) deleteFiles(s);
+            if (!indexes.isEmpty()) indexes.afterRewrite(goneKeys(dropped));
         }
+    }
+
+    /** Of the keys a rewrite dropped, those no live SSTable holds any more. */
+    private java.util.Set<String> goneKeys(java.util.Set<String> dropped) {
+        if (dropped.isEmpty()) return dropped;
+        java.util.Set<String> gone = new java.util.TreeSet<>(dropped);
+        readLive(rows -> {
+            while (rows.hasNext()) gone.remove(rows.next().key);
+            return null;
+        });
+        return gone;
+    }
+
+    /** See TableIndexes.check. */
+    synchronized String checkIndexes() {
+        return indexes.check(new ArrayList<>(live));
     }
 
     private static Iterator<Row> filtered(Iterator<Row> rows, Predicate<Row> filter) {
