@@ -2,20 +2,25 @@ import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavai
 import { randomUUID } from 'node:crypto';
 import {
   ALL_OPERATION_STATES,
+  FieldError,
   isOperationType,
   isTerminal,
   newOperationRecord,
+  NodeRegistration,
   OperationRecord,
+  OperationRequest,
   OperationState,
   parseOperationRequest,
   RequestValidationError,
+  resumeRefusal,
   SCHEMA_VERSION,
 } from '@daedalus/contracts';
 import { Clock, errorMessage, NodeRegistry, OperationStore } from '@daedalus/messaging';
 import { GatewayConfig } from '../gateway-config';
 import { badRequest } from '../http/bad-request';
+import { NodeQueryClient } from '../topology/node-query.client';
 import { resolveLocalTarget } from './local-target';
-import { checkAgainstTargets } from './target-check';
+import { checkAgainstTargets, LiveSchema, recheckWithLiveSchemas, targetsLackingNames } from './target-check';
 import { operationIdForKey } from './operation-id';
 import { OperationPublisher } from './operation-publisher';
 
@@ -35,6 +40,7 @@ export class OperationsService {
     private readonly publisher: OperationPublisher,
     private readonly clock: Clock,
     private readonly config: GatewayConfig,
+    private readonly queries: NodeQueryClient,
   ) {}
 
   async submit(body: unknown, idempotencyKey?: string): Promise<Submission> {
@@ -58,7 +64,8 @@ export class OperationsService {
     const targets = nodes
       .map((n) => n.registration)
       .filter((r) => (target.hostId ? r.hostId === target.hostId : !request.dc || r.dc === request.dc));
-    const problems = checkAgainstTargets(request, targets);
+    let problems = checkAgainstTargets(request, targets);
+    if (problems.length > 0) problems = await this.confirmNamesLive(request, targets, problems);
     if (problems.length > 0) throw badRequest(problems);
     request.id = id;
 
@@ -76,6 +83,24 @@ export class OperationsService {
     // JetStream drops it if it was a duplicate.
     if (existing.state === OperationState.PENDING) await this.publish(existing);
     return { record: existing, created: false };
+  }
+
+  /**
+   * Names the registrations do not know may have been created since the last heartbeat: ask the nodes that
+   * lack them for their live schema (in parallel, each bounded by --node-query-timeout-ms) and check again.
+   */
+  private async confirmNamesLive(request: OperationRequest, targets: NodeRegistration[], problems: FieldError[]): Promise<FieldError[]> {
+    const lacking = targetsLackingNames(request, targets);
+    if (lacking.length === 0) return problems;
+    const answers = await Promise.all(
+      lacking.map(async (target): Promise<[string, LiveSchema]> => {
+        const answer = await this.queries.ask(target.hostId, 'schema');
+        if (!answer.ok) return [target.hostId, { ok: false, reason: answer.reason }];
+        if (!answer.reply.schema) return [target.hostId, { ok: false, reason: 'the agent answered without a schema' }];
+        return [target.hostId, { ok: true, keyspaces: answer.reply.schema.keyspaces }];
+      }),
+    );
+    return recheckWithLiveSchemas(request, targets, new Map(answers));
   }
 
   private async publish(record: OperationRecord): Promise<void> {
@@ -118,5 +143,19 @@ export class OperationsService {
     const record = await this.get(id);
     if (!isTerminal(record.state)) await this.publisher.cancel(id);
     return record;
+  }
+
+  /**
+   * Asks the coordinators to resume a FAILED restore from the phase that failed. An operation that is running
+   * (or pending) is returned unchanged — a repeated resume does nothing; any other state, or a restore that
+   * never reached TRUNCATE, is a conflict saying why.
+   */
+  async resume(id: string): Promise<{ record: OperationRecord; requested: boolean }> {
+    const record = await this.get(id);
+    if (record.state === OperationState.RUNNING || record.state === OperationState.PENDING) return { record, requested: false };
+    const refusal = resumeRefusal(record);
+    if (refusal) throw new ConflictException(refusal);
+    await this.publisher.resume(id, record.resumeCount ?? 0);
+    return { record, requested: true };
   }
 }
