@@ -4,7 +4,7 @@
  * (a method the version lacks fails as JMX does), SSTable naming, and the snapshot operations whose shape
  * differs between versions (manifest.json, getSnapshotDetails, clearSnapshot, ttl).
  */
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { JmxError, jmxArgs, JmxValue } from '@daedalus/jmx';
 import { makeTempDir, ProcessGroup, removeDir, waitFor } from '../support/processes';
@@ -17,6 +17,7 @@ import {
   startSimulatedCluster,
   STORAGE_SERVICE,
   tableBean,
+  tableMetric,
 } from '../support/simulator';
 
 const VERSIONS: CassandraVersionFlag[] = ['4.0', '4.1', '5.0'];
@@ -87,6 +88,7 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
       'org.apache.cassandra.db:type=EndpointSnitchInfo': SNITCH_INFO,
       'org.apache.cassandra.db:type=Tables,keyspace=K,table=T': tableBean(KS, TABLE),
       'org.apache.cassandra.db:type=CompactionManager': COMPACTION_MANAGER,
+      'org.apache.cassandra.metrics:type=Table,keyspace=K,scope=T,name=LiveSSTableCount': tableMetric(KS, TABLE, 'LiveSSTableCount'),
     };
     for (const [key, objectName] of Object.entries(beans)) {
       const d = await node.jmx.describe(objectName);
@@ -291,8 +293,80 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
     await ss('truncate', [jmxArgs.string(KS), jmxArgs.string(TABLE)]);
     expect(await node.sim.rowCount(KS, TABLE)).toBe(0);
     const flags = (n: number) => Array.from({ length: n }, (_, i) => jmxArgs.bool(i === 2));
-    const args = [jmxArgs.set([staging]), ...flags(version === '5.0' ? 9 : 7)];
-    expect(await node.jmx.invoke(tableBean(KS, TABLE), 'importNewSSTables', args)).toEqual([]);
+    const importFrom = (d: string) =>
+      node.jmx.invoke(tableBean(KS, TABLE), 'importNewSSTables', [jmxArgs.set([d]), ...flags(version === '5.0' ? 9 : 7)]);
+    if (version === '5.0') {
+      // 5.0 sees nothing in a directory not shaped .../<keyspace>/<table>/, and still reports no failure
+      expect(await importFrom(staging)).toEqual([]);
+      expect(await node.sim.rowCount(KS, TABLE)).toBe(0);
+      expect(readdirSync(staging).length).toBeGreaterThan(0);
+      expect(node.process.output()).toContain(`No new SSTables were found for ${KS}/${TABLE}`);
+      const shaped = join(dir, 'restore', KS, TABLE);
+      mkdirSync(shaped, { recursive: true });
+      for (const f of readdirSync(staging)) renameSync(join(staging, f), join(shaped, f));
+      expect(await importFrom(shaped)).toEqual([]);
+      expect(readdirSync(shaped)).toEqual([]);
+    } else {
+      expect(await importFrom(staging)).toEqual([]);
+      expect(readdirSync(staging)).toEqual([]);
+    }
     expect(await node.sim.checksum(KS, TABLE)).toBe(expected);
+  });
+
+  it('loadNewSSTables still loads from the table\'s own directories', async () => {
+    const live = await node.sim.liveSSTables(KS, TABLE);
+    const tableDir = join(live[0], '..');
+    const copied = join(dir, 'reload');
+    mkdirSync(copied);
+    for (const data of live) {
+      const prefix = basename(data).replace('Data.db', '');
+      for (const f of readdirSync(tableDir).filter((x) => x.startsWith(prefix))) copyFileSync(join(tableDir, f), join(copied, f));
+    }
+    const sum = await node.sim.checksum(KS, TABLE);
+    await ss('truncate', [jmxArgs.string(KS), jmxArgs.string(TABLE)]);
+    expect(await node.sim.rowCount(KS, TABLE)).toBe(0);
+    for (const f of readdirSync(copied)) copyFileSync(join(copied, f), join(tableDir, f));
+    await ss('loadNewSSTables', [jmxArgs.string(KS), jmxArgs.string(TABLE)]);
+    expect(await node.sim.checksum(KS, TABLE)).toBe(sum);
+  });
+
+  it(version === '5.0'
+    ? 'scrub hands checkData and reinsertOverflowedTTL to the table in order, and has no short form'
+    : 'scrub hands checkData and reinsertOverflowedTTL to the table swapped, in every form (upstream bug)', async () => {
+    await node.sim.writeRows(KS, TABLE, 20, 9);
+    await ss('forceKeyspaceFlush', [jmxArgs.string(KS), jmxArgs.stringArray([TABLE])]);
+    const sum = await node.sim.checksum(KS, TABLE);
+    const reinsertLogs = () => (node.process.output().match(/Starting scrub with reinsert overflowed TTL option/g) ?? []).length;
+    const b = jmxArgs.bool;
+    const target = [jmxArgs.string(KS), jmxArgs.stringArray([TABLE])];
+    const swapped = version !== '5.0';
+    const asReceived = (checkData: boolean, reinsert: boolean) =>
+      swapped ? `checkData=${reinsert},reinsertOverflowedTTL=${checkData}` : `checkData=${checkData},reinsertOverflowedTTL=${reinsert}`;
+
+    let before = reinsertLogs();
+    await ss('scrub', [b(true), b(false), b(true), b(false), jmxArgs.int(0), ...target]);
+    expect(await node.sim.lastScrubOptions()).toBe(asReceived(true, false));
+    // the node says so when the flag the table got is true: on 4.x, for checkData=true
+    if (swapped) expect(reinsertLogs()).toBeGreaterThan(before);
+    else expect(reinsertLogs()).toBe(before);
+
+    before = reinsertLogs();
+    await ss('scrub', [b(true), b(false), b(false), b(true), jmxArgs.int(0), ...target]);
+    expect(await node.sim.lastScrubOptions()).toBe(asReceived(false, true));
+    if (swapped) expect(reinsertLogs()).toBe(before);
+    else expect(reinsertLogs()).toBeGreaterThan(before);
+
+    // the deprecated forms route through the 7-argument one (reinsertOverflowedTTL false)
+    await ss('scrub', [b(true), b(false), b(true), jmxArgs.int(0), ...target]);
+    expect(await node.sim.lastScrubOptions()).toBe(asReceived(true, false));
+    await ss('scrub', [b(true), b(false), b(false), ...target]);
+    expect(await node.sim.lastScrubOptions()).toBe(asReceived(false, false));
+    if (swapped) {
+      await ss('scrub', [b(true), b(false), ...target]);
+      expect(await node.sim.lastScrubOptions()).toBe(asReceived(true, false));
+    } else {
+      expect((await failure(ss('scrub', [b(true), b(false), ...target]))).kind).toBe('signature');
+    }
+    expect(await node.sim.checksum(KS, TABLE)).toBe(sum);
   });
 });

@@ -23,6 +23,16 @@ export function tableBean(keyspace: string, table: string): string {
   return `org.apache.cassandra.db:type=Tables,keyspace=${keyspace},table=${table}`;
 }
 
+/** The legacy alias of tableBean, which a real node registers too. */
+export function legacyTableBean(keyspace: string, table: string): string {
+  return `org.apache.cassandra.db:type=ColumnFamilies,keyspace=${keyspace},columnfamily=${table}`;
+}
+
+/** A table metric (a gauge: attribute `Value`), e.g. `LiveSSTableCount`. */
+export function tableMetric(keyspace: string, table: string, name: string): string {
+  return `org.apache.cassandra.metrics:type=Table,keyspace=${keyspace},scope=${table},name=${name}`;
+}
+
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const SIM_SOURCES = join(REPO_ROOT, 'test', 'simulator', 'src');
 const SIM_CLASSES = join(REPO_ROOT, 'dist', 'java', 'simulator');
@@ -63,6 +73,8 @@ export interface SimulatedClusterOptions {
   clusterName?: string;
   numTokens?: number;
   sstableFormat?: 'big' | 'bti';
+  /** 5.0 only: `storage_compatibility_mode` (the simulator's default, as real 5.0.2's, is CASSANDRA_4: `nb` SSTables). */
+  storageCompatibilityMode?: 'CASSANDRA_4' | 'UPGRADING' | 'NONE';
   uuidSSTableIds?: boolean;
   incrementalBackups?: boolean;
   autoSnapshot?: boolean;
@@ -210,6 +222,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
         '--down-after-ms', String(options.downAfterMs ?? 2000),
         '--heartbeat-ms', '300',
       ];
+      if (options.storageCompatibilityMode) args.push('--storage-compatibility-mode', options.storageCompatibilityMode);
       if (options.uuidSSTableIds) args.push('--uuid-sstable-ids');
       if (options.incrementalBackups) args.push('--incremental-backups');
       if (passwordFile) args.push('--jmx-password-file', passwordFile);
@@ -388,6 +401,21 @@ export class SimulatorControl {
     await this.call('failNextImports', [s(keyspace), s(table), jmxArgs.int(n)]);
   }
 
+  /** The next importNewSSTables/loadNewSSTables call on the table sleeps `millis` before doing anything. */
+  async delayNextImports(keyspace: string, table: string, millis: number): Promise<void> {
+    await this.call('delayNextImports', [s(keyspace), s(table), jmxArgs.long(millis)]);
+  }
+
+  /** The next n import/load calls on the table import nothing and report no failed directory. */
+  async ignoreNextImports(keyspace: string, table: string, n: number): Promise<void> {
+    await this.call('ignoreNextImports', [s(keyspace), s(table), jmxArgs.int(n)]);
+  }
+
+  /** How many times this node has truncated the table (survives restarts). */
+  async truncationCount(keyspace: string, table: string): Promise<number> {
+    return asNumber(await this.call('truncationCount', [s(keyspace), s(table)]), 'truncationCount');
+  }
+
   async setOperationMode(mode: string): Promise<void> {
     await this.call('setOperationMode', [s(mode)]);
   }
@@ -402,6 +430,11 @@ export class SimulatorControl {
 
   async commitLogSegments(): Promise<string[]> {
     return asStrings(await this.jmx.getAttribute(SIMULATOR_BEAN, 'CommitLogSegments'), 'CommitLogSegments');
+  }
+
+  /** `checkData=true,reinsertOverflowedTTL=false` as the last scrubbed table received them ('' before any scrub). */
+  async lastScrubOptions(): Promise<string> {
+    return asString(await this.jmx.getAttribute(SIMULATOR_BEAN, 'LastScrubOptions'), 'LastScrubOptions');
   }
 
   /** Makes the node die like a crash (no flush). */

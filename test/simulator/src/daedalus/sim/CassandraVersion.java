@@ -8,7 +8,7 @@ enum CassandraVersion {
 
     final String flag;
     final String releaseVersion;
-    /** SSTable version written for the `big` format. */
+    /** The newest `big` SSTable version this release reads (and writes, unless a compatibility mode says older). */
     final String bigVersion;
     final int commitLogVersion;
 
@@ -32,8 +32,14 @@ enum CassandraVersion {
         return this == V50;
     }
 
-    /** SSTable version string for a format: `da` for bti (5.0 only), otherwise the version's big version. */
-    String sstableVersion(String format) {
-        return "bti".equals(format) ? "da" : bigVersion;
+    /**
+     * SSTable version written for a format: `da` for bti (5.0 only, whatever the compatibility mode, as seen on
+     * real 5.0.2); for big, `nb` in 4.x and in 5.0 while `storage_compatibility_mode` is CASSANDRA_4 or
+     * UPGRADING, `oa` in 5.0 with NONE.
+     */
+    String sstableVersion(String format, String storageCompatibilityMode) {
+        if ("bti".equals(format)) return "da";
+        if (is50() && !"NONE".equals(storageCompatibilityMode)) return "nb";
+        return bigVersion;
     }
 }

@@ -39,6 +39,7 @@ final class ConfigFiles {
         }
         if (o.version.is50()) {
             y.append("sstable:\n  selected_format: ").append(o.sstableFormat).append('\n');
+            y.append("storage_compatibility_mode: ").append(o.storageCompatibilityMode).append('\n');
         }
         Files2.writeAtomic(conf.resolve("cassandra.yaml"), y.toString());
 

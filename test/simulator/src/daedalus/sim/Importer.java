@@ -34,6 +34,7 @@ final class Importer {
 
     List<String> importNewSSTables(TableStore store, Set<String> srcPaths, boolean verifySSTables, boolean verifyTokens,
                                    boolean extendedVerify, boolean copyData) {
+        store.importFaults.awaitDelay();
         Map<String, List<Path>> listers = new LinkedHashMap<>();
         if (srcPaths == null || srcPaths.isEmpty()) {
             // loadNewSSTables: whatever was dropped into the table directories themselves
@@ -50,7 +51,12 @@ final class Importer {
             }
         }
         List<String> failed = new ArrayList<>();
-        if (store.consumeInjectedImportFailure()) {
+        if (store.importFaults.consumeIgnore()) {
+            // injected: as real 5.0.2 does when it accepts none of the SSTables it sees
+            System.err.println("No new SSTables were found for " + store.def.keyspace + "/" + store.def.name);
+            return failed;
+        }
+        if (store.importFaults.consumeFailure()) {
             // failure injection: every directory fails verification, exactly as a corrupt SSTable would make it
             for (String dir : listers.keySet()) {
                 if (dir == null) throw new RuntimeException("Failed verifying sstable (injected failure)");
@@ -59,10 +65,19 @@ final class Importer {
             return failed;
         }
         Map<String, List<Candidate>> found = new LinkedHashMap<>();
+        boolean any = false;
         for (Map.Entry<String, List<Path>> e : listers.entrySet()) {
             List<Candidate> list = new ArrayList<>();
-            for (Path dir : e.getValue()) list.addAll(candidates(store, dir));
+            if (e.getKey() == null || acceptsDirectory(store, Path.of(e.getKey()))) {
+                for (Path dir : e.getValue()) list.addAll(candidates(store, dir));
+            }
+            any |= !list.isEmpty();
             found.put(e.getKey(), list);
+        }
+        if (!any) {
+            // SSTableImporter: nothing to import is not a failure
+            System.err.println("No new SSTables were found for " + store.def.keyspace + "/" + store.def.name);
+            return failed;
         }
 
         if (verifySSTables || verifyTokens) {
@@ -126,6 +141,19 @@ final class Importer {
         }
         for (SSTable s : imported) store.addLive(s, true);
         return failed;
+    }
+
+    /**
+     * Real 5.0.2 only sees SSTables in a directory shaped `.../<keyspace>/<table>/` (it reads the keyspace and
+     * table from the path); from any other directory it imports nothing and reports no failure. 4.x imports
+     * from any directory.
+     */
+    private boolean acceptsDirectory(TableStore store, Path dir) {
+        if (!node.options.version.is50()) return true;
+        Path parent = dir.getParent();
+        return dir.getFileName() != null && dir.getFileName().toString().equals(store.def.name)
+            && parent != null && parent.getFileName() != null
+            && parent.getFileName().toString().equals(store.def.keyspace);
     }
 
     /** SSTables in `dir` that are not live already (for loadNewSSTables, the table dirs hold live ones too). */

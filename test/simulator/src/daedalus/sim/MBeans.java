@@ -1,5 +1,7 @@
 package daedalus.sim;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.management.JMException;
@@ -64,6 +66,18 @@ final class MBeans {
         return new ObjectName("org.apache.cassandra.db:type=ColumnFamilies,keyspace=" + s.def.keyspace + ",columnfamily=" + s.def.name);
     }
 
+    /**
+     * A table metric as Cassandra's TableMetrics registers it: `type=Table,keyspace=K,scope=T,name=N` and the
+     * legacy alias `type=ColumnFamily,...`.
+     */
+    private static ObjectName[] metricNames(TableStore s, String metric) throws JMException {
+        String rest = ",keyspace=" + s.def.keyspace + ",scope=" + s.def.name + ",name=" + metric;
+        return new ObjectName[] {
+            new ObjectName("org.apache.cassandra.metrics:type=Table" + rest),
+            new ObjectName("org.apache.cassandra.metrics:type=ColumnFamily" + rest),
+        };
+    }
+
     void registerTable(TableStore store) {
         try {
             TableImpl impl = new TableImpl(node, store);
@@ -75,6 +89,12 @@ final class MBeans {
                     : new Named(impl, Table4.class, "org.apache.cassandra.db.ColumnFamilyStore");
                 server.registerMBean(bean, name);
             }
+            for (ObjectName name : metricNames(store, "LiveSSTableCount")) {
+                if (server.isRegistered(name)) server.unregisterMBean(name);
+                // Gauge<Integer> in Cassandra: the JMX value is an Integer
+                JmxGauge gauge = new JmxGauge(name, () -> store.live().size());
+                server.registerMBean(new Named(gauge, JmxGaugeMBean.class, JmxGauge.CLASS_NAME), name);
+            }
         } catch (JMException e) {
             throw new IllegalStateException(e);
         }
@@ -83,7 +103,9 @@ final class MBeans {
     void unregisterTable(TableStore store) {
         try {
             tables.remove(store.def.id);
-            for (ObjectName name : new ObjectName[] {tableName(store), legacyName(store)}) {
+            List<ObjectName> names = new ArrayList<>(List.of(tableName(store), legacyName(store)));
+            names.addAll(List.of(metricNames(store, "LiveSSTableCount")));
+            for (ObjectName name : names) {
                 if (server.isRegistered(name)) server.unregisterMBean(name);
             }
         } catch (JMException e) {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
@@ -34,7 +33,9 @@ final class Node {
     MBeans mbeans;
     private volatile String mode = "STARTING";
     private volatile boolean incrementalBackups;
-    private final Map<String, Long> truncatedAt = new ConcurrentHashMap<>();
+    Truncations truncations;
+    /** The scrub flags the last scrubbed table received (test attribute LastScrubOptions); "" before any. */
+    volatile String lastScrubOptions = "";
     private long lastMicros;
     private long bulkCounter;
 
@@ -66,7 +67,7 @@ final class Node {
         membership = new ClusterMembership(options, identity);
         checkAddressFree(replaced);
         if (replaced != null) membership.forget(replaced.hostId);
-        loadTruncations();
+        truncations = new Truncations(home);
         membership.publish("JOINING");
         if (options.schemaFile != null) SchemaFile.apply(this, options.schemaFile);
         syncSchema();
@@ -112,7 +113,7 @@ final class Node {
         List<Path> replayed = commitLog.recover((tableId, ks, table, row) -> {
             Schema.Table def = schema.table(ks, table);
             if (def == null || !def.id.equals(tableId)) return;
-            Long truncated = truncatedAt.get(tableId.toString());
+            Long truncated = truncations.truncatedAt(tableId);
             if (truncated != null && row.timestamp <= truncated) return;
             TableStore store = stores.get(tableId);
             if (store == null) return;
@@ -334,14 +335,6 @@ final class Node {
 
     // ---------------------------------------------------------------- truncate (cluster-wide)
 
-    private void loadTruncations() {
-        String text = Files2.readOrNull(home.resolve("sim/truncated.json"));
-        if (text == null) return;
-        for (Map.Entry<String, Object> e : Json.parseObject(text).entrySet()) {
-            truncatedAt.put(e.getKey(), ((Number) e.getValue()).longValue());
-        }
-    }
-
     void truncateLocal(UUID tableId) {
         TableStore store = stores.get(tableId);
         if (store == null) return;
@@ -349,8 +342,7 @@ final class Node {
             flushStore(store);
             snapshots.snapshotTable(store, "truncated-" + System.currentTimeMillis() + "-" + store.def.name, null, true);
         }
-        truncatedAt.put(tableId.toString(), nextMicros());
-        Files2.writeAtomic(home.resolve("sim/truncated.json"), Json.write(new TreeMap<>(truncatedAt)));
+        truncations.record(tableId, nextMicros());
         store.dropAll();
         commitLog.flushed(tableId);
     }

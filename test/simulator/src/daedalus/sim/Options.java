@@ -17,6 +17,8 @@ final class Options {
     int numTokens = 16;
     List<Path> dataDirs = new ArrayList<>();
     String sstableFormat = "big";
+    /** 5.0's storage_compatibility_mode (CASSANDRA_4 by default, as real 5.0.2 ships); null before 5.0. */
+    String storageCompatibilityMode;
     boolean uuidSSTableIds;
     boolean incrementalBackups;
     boolean autoSnapshot = true;
@@ -58,6 +60,7 @@ final class Options {
                     }
                     break;
                 case "--sstable-format": o.sstableFormat = need(flag, value); break;
+                case "--storage-compatibility-mode": o.storageCompatibilityMode = need(flag, value); break;
                 case "--auto-snapshot": o.autoSnapshot = Boolean.parseBoolean(need(flag, value)); break;
                 case "--jmx-password-file": o.jmxPasswordFile = Path.of(need(flag, value)).toAbsolutePath(); break;
                 case "--keystore": o.keystore = Path.of(need(flag, value)).toAbsolutePath(); break;
@@ -105,6 +108,15 @@ final class Options {
         }
         if (sstableFormat.equals("bti") && !version.is50()) {
             throw new IllegalArgumentException("the bti sstable format exists only in Cassandra 5.0");
+        }
+        if (storageCompatibilityMode != null && !version.is50()) {
+            throw new IllegalArgumentException("storage_compatibility_mode exists only in Cassandra 5.0");
+        }
+        if (version.is50()) {
+            if (storageCompatibilityMode == null) storageCompatibilityMode = "CASSANDRA_4";
+            if (!List.of("CASSANDRA_4", "UPGRADING", "NONE").contains(storageCompatibilityMode)) {
+                throw new IllegalArgumentException("--storage-compatibility-mode must be CASSANDRA_4, UPGRADING or NONE");
+            }
         }
         if (uuidSSTableIds && !version.atLeast41()) {
             throw new IllegalArgumentException("uuid_sstable_identifiers_enabled exists only from Cassandra 4.1");

@@ -173,7 +173,22 @@ final class SimulatorControl implements SimulatorControlMBean {
 
     @Override
     public void failNextImports(String keyspace, String table, int n) {
-        node.store(keyspace, table).failNextImports(n);
+        node.store(keyspace, table).importFaults.failNext(n);
+    }
+
+    @Override
+    public void delayNextImports(String keyspace, String table, long millis) {
+        node.store(keyspace, table).importFaults.delayNext(millis);
+    }
+
+    @Override
+    public void ignoreNextImports(String keyspace, String table, int n) {
+        node.store(keyspace, table).importFaults.ignoreNext(n);
+    }
+
+    @Override
+    public long truncationCount(String keyspace, String table) {
+        return node.truncations.count(node.store(keyspace, table).def.id);
     }
 
     @Override
@@ -222,6 +237,12 @@ final class SimulatorControl implements SimulatorControlMBean {
     @Override
     public String getCassandraVersion() {
         return node.options.version.releaseVersion;
+    }
+
+    /** `checkData=..,reinsertOverflowedTTL=..` as the last scrubbed table received them (4.x swaps them). */
+    @Override
+    public String getLastScrubOptions() {
+        return node.lastScrubOptions;
     }
 
     /** Dies like a crashed node (no flush, no goodbye), shortly after answering. */

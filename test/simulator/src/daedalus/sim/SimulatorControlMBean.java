@@ -22,11 +22,15 @@ public interface SimulatorControlMBean {
     List<String> liveSSTables(String keyspace, String table);
     long memtableRows(String keyspace, String table);
     void failNextImports(String keyspace, String table, int n);
+    void delayNextImports(String keyspace, String table, long millis);
+    void ignoreNextImports(String keyspace, String table, int n);
+    long truncationCount(String keyspace, String table);
     void setOperationMode(String mode);
     String getArchiveCommand();
     void setArchiveCommand(String command);
     void closeCommitLogSegment();
     List<String> getCommitLogSegments();
     String getCassandraVersion();
+    String getLastScrubOptions();
     void stop();
 }

@@ -254,12 +254,26 @@ final class StorageServiceImpl implements StorageService40, StorageService41, St
         return scrub(disableSnapshot, skipCorrupted, checkData, false, jobs, keyspaceName, columnFamilies);
     }
 
+    /**
+     * Every scrub form ends here, as in Cassandra. 4.0 and 4.1 hand checkData and reinsertOverflowedTTL to
+     * the table swapped (StorageService calls `cfs.scrub(disableSnapshot, skipCorrupted, reinsertOverflowedTTL,
+     * checkData, jobs)` against a (checkData, reinsertOverflowedTTL) signature; seen on a real 4.0.13 node);
+     * 5.0 passes them in the declared order.
+     */
     @Override
     public int scrub(boolean disableSnapshot, boolean skipCorrupted, boolean checkData, boolean reinsertOverflowedTTL,
                      int jobs, String keyspaceName, String... columnFamilies) {
+        boolean swapped = !node.options.version.is50();
+        boolean tableCheckData = swapped ? reinsertOverflowedTTL : checkData;
+        boolean tableReinsert = swapped ? checkData : reinsertOverflowedTTL;
         for (TableStore s : node.stores(keyspaceName, columnFamilies)) {
+            node.lastScrubOptions = "checkData=" + tableCheckData + ",reinsertOverflowedTTL=" + tableReinsert;
             if (!disableSnapshot) {
                 node.snapshots.snapshotTable(s, "pre-scrub-" + System.currentTimeMillis(), null, true);
+            }
+            // Cassandra's Scrubber says so for each SSTable it scrubs
+            if (tableReinsert) {
+                for (int i = 0; i < s.live().size(); i++) System.err.println("Starting scrub with reinsert overflowed TTL option");
             }
             s.rewrite("SCRUB", null, false, null);
         }

@@ -7,6 +7,7 @@ import java.util.Set;
 public interface TableCommon {
     String getTableName();
     @Deprecated String getColumnFamilyName();
+    List<String> getDataPaths() throws java.io.IOException;
     void forceMajorCompaction(boolean splitOutput);
     @Deprecated void loadNewSSTables();
     List<String> importNewSSTables(Set<String> srcPaths, boolean resetLevel, boolean clearRepaired, boolean verifySSTables,

@@ -16,6 +16,14 @@ final class TableImpl implements Table4, Table50 {
     @Override public String getTableName() { return store.def.name; }
     @Override public String getColumnFamilyName() { return store.def.name; }
 
+    /** Cassandra returns the canonical path of the table's directory in each data directory. */
+    @Override
+    public List<String> getDataPaths() throws java.io.IOException {
+        List<String> out = new java.util.ArrayList<>();
+        for (java.nio.file.Path d : store.dirs) out.add(d.toRealPath().toString());
+        return out;
+    }
+
     @Override
     public void forceMajorCompaction(boolean splitOutput) {
         store.rewrite("COMPACTION", null, true, null);

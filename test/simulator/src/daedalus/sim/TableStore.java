@@ -31,7 +31,7 @@ final class TableStore {
     private final List<SSTable> compacting = new ArrayList<>();
     private long maxGeneration;
     private int nextDir;
-    private int failNextImports;
+    final ImportFaults importFaults = new ImportFaults();
 
     TableStore(Node node, Schema.Table def) {
         this.node = node;
@@ -86,7 +86,7 @@ final class TableStore {
     }
 
     String currentVersion() {
-        return node.options.version.sstableVersion(node.options.sstableFormat);
+        return node.options.version.sstableVersion(node.options.sstableFormat, node.options.storageCompatibilityMode);
     }
 
     synchronized void write(Row row) {
@@ -331,16 +331,6 @@ final class TableStore {
                 return r;
             }
         };
-    }
-
-    synchronized void failNextImports(int n) {
-        failNextImports = n;
-    }
-
-    synchronized boolean consumeInjectedImportFailure() {
-        if (failNextImports <= 0) return false;
-        failNextImports--;
-        return true;
     }
 
     /** Removes files of live SSTables from the live set without deleting them (used by import rollback). */
