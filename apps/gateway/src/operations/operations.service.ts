@@ -100,7 +100,12 @@ export class OperationsService {
         return [target.hostId, { ok: true, keyspaces: answer.reply.schema.keyspaces }];
       }),
     );
-    return recheckWithLiveSchemas(request, targets, new Map(answers));
+    const rechecked = recheckWithLiveSchemas(request, targets, new Map(answers));
+    const names = problems.map((p) => p.message).join('; ');
+    this.logger.log(
+      `not in the registrations (${names}): asked ${lacking.length} node(s) live, ${rechecked.length === 0 ? 'all found' : 'still refused'}`,
+    );
+    return rechecked;
   }
 
   private async publish(record: OperationRecord): Promise<void> {
