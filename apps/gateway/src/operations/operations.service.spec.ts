@@ -27,7 +27,8 @@ function registration(hostId: string, keyspaces: Record<string, string[]>): Node
   };
 }
 
-function harness(live: Record<string, NodeAnswer>, stored?: OperationRecord) {
+/** live answers by host: one for every call, or a sequence (the last one repeats) */
+function harness(live: Record<string, NodeAnswer | NodeAnswer[]>, stored?: OperationRecord) {
   const registered = { shop: ['orders'] };
   const asked: Array<[string, NodeQueryKind]> = [];
   const published: string[] = [];
@@ -49,10 +50,12 @@ function harness(live: Record<string, NodeAnswer>, stored?: OperationRecord) {
   const queries = {
     ask: async (hostId: string, query: NodeQueryKind) => {
       asked.push([hostId, query]);
-      return live[hostId] ?? { ok: false, reason: `no answer from the agent of ${hostId}: TIMEOUT` };
+      const answers = live[hostId];
+      const answer = Array.isArray(answers) ? (answers.length > 1 ? answers.shift() : answers[0]) : answers;
+      return answer ?? { ok: false, reason: `no answer from the agent of ${hostId}: TIMEOUT` };
     },
   } as unknown as NodeQueryClient;
-  const config = { nodeQueryTimeoutMs: 100 } as GatewayConfig;
+  const config = { nodeQueryTimeoutMs: 2_000 } as GatewayConfig;
   const service = new OperationsService(operations, nodes, publisher, { now: () => new Date(0) } as Clock, config, queries);
   return { service, asked, published, created };
 }
@@ -80,10 +83,28 @@ describe('OperationsService: names a registration does not know yet', () => {
     expect(asked.sort()).toEqual([[H1, 'schema'], [H2, 'schema']]);
   });
 
-  it('refuses a table no node has, naming the field', async () => {
-    const { service } = harness({ [H1]: schemaAnswer(H1, withNew), [H2]: schemaAnswer(H2, withNew) });
+  it('asks again a node the new table has not reached yet while another has it (schema propagation), bounded', async () => {
+    const { service, asked } = harness({ [H1]: schemaAnswer(H1, withNew), [H2]: [schemaAnswer(H2, { shop: ['orders'] }), schemaAnswer(H2, withNew)] });
+    const { created } = await service.submit(restore);
+    expect(created).toBe(true);
+    expect(asked.filter(([h]) => h === H2)).toHaveLength(2);
+    expect(asked.filter(([h]) => h === H1)).toHaveLength(1);
+
+    // a node that never gets it: refused once the --node-query-timeout-ms budget is spent
+    const stuck = harness({ [H1]: schemaAnswer(H1, withNew), [H2]: schemaAnswer(H2, { shop: ['orders'] }) });
+    const started = Date.now();
+    await expect(stuck.service.submit(restore)).rejects.toMatchObject({
+      response: { errors: [{ field: 'rename', message: `target table shop.orders_new does not exist on node(s) ${H2} (127.0.0.2)` }] },
+    });
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(stuck.asked.filter(([h]) => h === H2).length).toBeGreaterThan(2);
+  });
+
+  it('refuses a table no node has at once, naming the field', async () => {
+    const { service, asked } = harness({ [H1]: schemaAnswer(H1, withNew), [H2]: schemaAnswer(H2, withNew) });
     const refused = service.submit({ type: 'flush', keyspace: 'shop', tables: ['nope'], globalRequest: true });
     await expect(refused).rejects.toThrow(BadRequestException);
+    expect(asked).toHaveLength(2);
     await expect(refused).rejects.toMatchObject({ response: { errors: [{ field: 'tables', message: 'table nope does not exist in keyspace shop' }] } });
   });
 

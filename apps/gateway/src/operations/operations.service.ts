@@ -20,9 +20,12 @@ import { GatewayConfig } from '../gateway-config';
 import { badRequest } from '../http/bad-request';
 import { NodeQueryClient } from '../topology/node-query.client';
 import { resolveLocalTarget } from './local-target';
-import { checkAgainstTargets, LiveSchema, recheckWithLiveSchemas, targetsLackingNames } from './target-check';
+import { checkAgainstTargets, LiveSchema, nodesToAskAgain, recheckWithLiveSchemas, targetsLackingNames } from './target-check';
 import { operationIdForKey } from './operation-id';
 import { OperationPublisher } from './operation-publisher';
+
+/** How often a node still lacking a name another target already has is asked again (schema propagation). */
+const SCHEMA_RECHECK_INTERVAL_MS = 150;
 
 export interface Submission {
   record: OperationRecord;
@@ -87,25 +90,39 @@ export class OperationsService {
 
   /**
    * Names the registrations do not know may have been created since the last heartbeat: ask the nodes that
-   * lack them for their live schema (in parallel, each bounded by --node-query-timeout-ms) and check again.
+   * lack them for their live schema (in parallel) and check again. While some target already has every name
+   * and others do not yet (the new schema is still propagating), those are asked again every
+   * SCHEMA_RECHECK_INTERVAL_MS. The whole check is bounded by --node-query-timeout-ms.
    */
   private async confirmNamesLive(request: OperationRequest, targets: NodeRegistration[], problems: FieldError[]): Promise<FieldError[]> {
-    const lacking = targetsLackingNames(request, targets);
-    if (lacking.length === 0) return problems;
-    const answers = await Promise.all(
-      lacking.map(async (target): Promise<[string, LiveSchema]> => {
-        const answer = await this.queries.ask(target.hostId, 'schema');
-        if (!answer.ok) return [target.hostId, { ok: false, reason: answer.reason }];
-        if (!answer.reply.schema) return [target.hostId, { ok: false, reason: 'the agent answered without a schema' }];
-        return [target.hostId, { ok: true, keyspaces: answer.reply.schema.keyspaces }];
-      }),
-    );
-    const rechecked = recheckWithLiveSchemas(request, targets, new Map(answers));
+    let ask = targetsLackingNames(request, targets);
+    if (ask.length === 0) return problems;
+    const deadline = Date.now() + this.config.nodeQueryTimeoutMs;
+    const live = new Map<string, LiveSchema>();
+    let rounds = 0;
+    let errors = problems;
+    while (ask.length > 0) {
+      rounds += 1;
+      const budget = deadline - Date.now();
+      const answers = await Promise.all(ask.map(async (target): Promise<[string, LiveSchema]> => [target.hostId, await this.liveSchema(target.hostId, budget)]));
+      for (const [hostId, answer] of answers) live.set(hostId, answer);
+      errors = recheckWithLiveSchemas(request, targets, live);
+      ask = errors.length === 0 ? [] : nodesToAskAgain(request, targets, live);
+      if (ask.length === 0 || deadline - Date.now() < SCHEMA_RECHECK_INTERVAL_MS * 2) break;
+      await new Promise((resolve) => setTimeout(resolve, SCHEMA_RECHECK_INTERVAL_MS));
+    }
     const names = problems.map((p) => p.message).join('; ');
     this.logger.log(
-      `not in the registrations (${names}): asked ${lacking.length} node(s) live, ${rechecked.length === 0 ? 'all found' : 'still refused'}`,
+      `not in the registrations (${names}): asked ${live.size} node(s) live in ${rounds} round(s), ${errors.length === 0 ? 'all found' : 'still refused'}`,
     );
-    return rechecked;
+    return errors;
+  }
+
+  private async liveSchema(hostId: string, timeoutMs: number): Promise<LiveSchema> {
+    const answer = await this.queries.ask(hostId, 'schema', timeoutMs);
+    if (!answer.ok) return { ok: false, reason: answer.reason };
+    if (!answer.reply.schema) return { ok: false, reason: 'the agent answered without a schema' };
+    return { ok: true, keyspaces: answer.reply.schema.keyspaces };
   }
 
   private async publish(record: OperationRecord): Promise<void> {

@@ -1,5 +1,5 @@
 import { NodeRegistration, parseOperationRequest } from '@daedalus/contracts';
-import { checkAgainstTargets, recheckWithLiveSchemas, targetsLackingNames } from './target-check';
+import { checkAgainstTargets, LiveSchema, nodesToAskAgain, recheckWithLiveSchemas, targetsLackingNames } from './target-check';
 
 function node(index: number, fields: Partial<NodeRegistration> = {}): NodeRegistration {
   return {
@@ -126,5 +126,16 @@ describe('confirming unknown names live', () => {
         message: `table new does not exist in keyspace ks1 on node(s) ${node(2).hostId} (127.0.0.2) (the schema could not be confirmed live: ${node(2).hostId}: no answer from the agent)`,
       },
     ]);
+  });
+
+  it('asks again only the answering nodes still lacking a name that another target already has', () => {
+    const lagging = { ok: true as const, keyspaces: { ks1: ['t1'] } };
+    const has = { ok: true as const, keyspaces: fresh };
+    expect(nodesToAskAgain(flush, [node(1), node(2)], new Map([[node(1).hostId, has], [node(2).hostId, lagging]])).map((t) => t.hostId)).toEqual([node(2).hostId]);
+    // nobody has it: it does not exist, no point asking again
+    expect(nodesToAskAgain(flush, [node(1), node(2)], new Map([[node(1).hostId, lagging], [node(2).hostId, lagging]]))).toEqual([]);
+    // a node that did not answer is not asked again
+    const silent = { ok: false as const, reason: 'timeout' };
+    expect(nodesToAskAgain(flush, [node(1), node(2)], new Map<string, LiveSchema>([[node(1).hostId, has], [node(2).hostId, silent]]))).toEqual([]);
   });
 });

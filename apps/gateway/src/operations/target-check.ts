@@ -88,6 +88,13 @@ export function targetsLackingNames(request: OperationRequest, targets: NodeRegi
 /** A node's live answer to a schema query: its keyspaces, or why there is none. */
 export type LiveSchema = { ok: true; keyspaces: Record<string, string[]> } | { ok: false; reason: string };
 
+function withLiveSchemas(targets: NodeRegistration[], live: ReadonlyMap<string, LiveSchema>): NodeRegistration[] {
+  return targets.map((t) => {
+    const answer = live.get(t.hostId);
+    return answer?.ok ? { ...t, keyspaces: answer.keyspaces } : t;
+  });
+}
+
 /**
  * The name check again, with each answering node's live schema in place of its registered one. Names still
  * missing on a node that did not answer are refused as before, saying the schema could not be confirmed live.
@@ -97,16 +104,25 @@ export function recheckWithLiveSchemas(
   targets: NodeRegistration[],
   live: ReadonlyMap<string, LiveSchema>,
 ): FieldError[] {
-  const updated = targets.map((t) => {
-    const answer = live.get(t.hostId);
-    return answer?.ok ? { ...t, keyspaces: answer.keyspaces } : t;
-  });
+  const updated = withLiveSchemas(targets, live);
   const unconfirmed = [...live.entries()].flatMap(([hostId, answer]) => (answer.ok ? [] : [`${hostId}: ${answer.reason}`]));
   const suffix = unconfirmed.length > 0 ? ` (the schema could not be confirmed live: ${unconfirmed.join('; ')})` : '';
   return [
     ...capabilityErrors(request, updated),
     ...nameErrors(request, updated).map((e) => ({ ...e, message: `${e.message}${suffix}` })),
   ];
+}
+
+/**
+ * The nodes worth asking again: they answered, still lack a name, and another target already has every name
+ * the request uses — a new table's schema is still reaching them (Cassandra propagates schema changes in the
+ * background; a driver waits for "schema agreement" the same way). When no target has the names, nobody is
+ * asked again: they do not exist.
+ */
+export function nodesToAskAgain(request: OperationRequest, targets: NodeRegistration[], live: ReadonlyMap<string, LiveSchema>): NodeRegistration[] {
+  const updated = withLiveSchemas(targets, live).filter((t) => t.keyspaces !== undefined);
+  if (!updated.some((t) => nameErrors(request, [t]).length === 0)) return [];
+  return updated.filter((t) => live.get(t.hostId)?.ok === true && nameErrors(request, [t]).length > 0);
 }
 
 /**
