@@ -6,6 +6,9 @@
  * by the gateway before any heartbeat told it about the table.
  */
 import { randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
+import { Headers, MessageIds, ResumeOperationMessage, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
 import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, removeDir, waitFor } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
@@ -128,6 +131,20 @@ describe('restore resume and recovery', () => {
     expect(JSON.stringify(again.body)).toContain('is COMPLETED: only a FAILED operation can be resumed');
     expect((await system.post(`/operations/${randomUUID()}/resume`, undefined)).status).toBe(404);
     expect((await system.post('/operations/not-an-id/resume', undefined)).status).toBe(404);
+
+    // a direct NATS client gets its refusal in the record
+    const nc = await system.connectNats();
+    try {
+      const message: ResumeOperationMessage = { schemaVersion: SCHEMA_VERSION, operationId: id, resumeCount: 1, requestedAt: new Date().toISOString() };
+      const h = headers();
+      h.set(Headers.schemaVersion, SCHEMA_VERSION);
+      await jetstream(nc).publish(Subjects.resume, JSON.stringify(message), { msgID: MessageIds.resume(id, 1), headers: h });
+    } finally {
+      await nc.close();
+    }
+    const refused = await system.waitForOperation(id, (op) => op.resumeRefused !== undefined, 30_000);
+    expect(refused.state).toBe('COMPLETED');
+    expect(refused.resumeRefused).toEqual({ at: expect.any(String), reason: expect.stringContaining('is COMPLETED: only a FAILED operation can be resumed') });
   }, 300_000);
 
   it('accepts a restore renamed to, and a flush naming, a table created a moment ago', async () => {
