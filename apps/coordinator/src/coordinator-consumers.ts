@@ -16,6 +16,7 @@ import {
 import { CoordinatorConfig } from './coordinator-config';
 import { CancelHandler } from './handlers/cancel.handler';
 import { NodeEventHandler } from './handlers/node-event.handler';
+import { ResumeHandler } from './handlers/resume.handler';
 import { SubmitHandler } from './handlers/submit.handler';
 
 /** Binds the durable consumers shared by all coordinator replicas to their handlers. */
@@ -31,14 +32,18 @@ export class CoordinatorConsumers implements OnApplicationBootstrap, OnApplicati
     private readonly config: CoordinatorConfig,
     private readonly submit: SubmitHandler,
     private readonly cancel: CancelHandler,
+    private readonly resume: ResumeHandler,
     private readonly events: NodeEventHandler,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     for (const spec of coordinatorConsumers(this.config.ackWaitMs)) await ensureConsumerAtStartup(this.nc, this.nats, spec);
 
-    const requests: MessageHandler = (data, context) =>
-      context.subject === Subjects.cancel ? this.cancel.handle(data) : this.submit.handle(data);
+    const requests: MessageHandler = (data, context) => {
+      if (context.subject === Subjects.cancel) return this.cancel.handle(data);
+      if (context.subject === Subjects.resume) return this.resume.handle(data);
+      return this.submit.handle(data);
+    };
     this.runners.push(this.runner(Streams.requests, Consumers.coordinatorRequests, requests));
     this.runners.push(this.runner(Streams.events, Consumers.coordinatorEvents, (data) => this.events.handle(data)));
     for (const runner of this.runners) await runner.start();

@@ -6,6 +6,7 @@ import { CoordinatorConsumers } from './coordinator-consumers';
 import { CancelHandler } from './handlers/cancel.handler';
 import { HeartbeatSweeper } from './handlers/heartbeat-sweeper';
 import { NodeEventHandler } from './handlers/node-event.handler';
+import { ResumeHandler } from './handlers/resume.handler';
 import { SubmitHandler } from './handlers/submit.handler';
 
 @Module({})
@@ -20,6 +21,7 @@ export class CoordinatorModule {
         NodeCommands,
         SubmitHandler,
         CancelHandler,
+        ResumeHandler,
         NodeEventHandler,
         HeartbeatSweeper,
         CoordinatorConsumers,

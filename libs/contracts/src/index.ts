@@ -4,3 +4,4 @@ export * from './operation-state';
 export * from './operation-record';
 export * from './messages';
 export * from './requests';
+export * from './operation-resume';

@@ -21,6 +21,22 @@ export interface CancelOperationMessage {
   requestedAt: string;
 }
 
+/**
+ * On `daedalus.requests.resume`, with `Nats-Msg-Id: resume.<operationId>.<resumeCount>`: run a FAILED restore
+ * again from the phase that failed (see operation-resume.ts for which ones). The coordinator records a refusal
+ * in the record's `resumeRefused`.
+ */
+export interface ResumeOperationMessage {
+  schemaVersion: string;
+  operationId: string;
+  /**
+   * The record's `resumeCount` the requester saw (0 before the first resume). A message for an older count is
+   * a repeat of a resume already done and changes nothing. Absent: resume whatever the count.
+   */
+  resumeCount?: number;
+  requestedAt: string;
+}
+
 export type NodeCommandKind = 'run' | 'cancel';
 
 /** On `daedalus.commands.<hostId>`. `request` is the node-local request (globalRequest false). */
@@ -35,6 +51,8 @@ export interface NodeCommandMessage {
   phase?: string;
   /** Facts the coordinator adds for the node (e.g. the other participants of a backup). */
   context?: Record<string, unknown>;
+  /** The operation's `resumeCount` when this command was issued (absent or 0 for the first run). */
+  resume?: number;
   issuedAt: string;
 }
 
@@ -97,7 +115,7 @@ export interface AgentCapabilities {
   truncateEnabled: boolean;
 }
 
-export type NodeQueryKind = 'status' | 'versions' | 'topology';
+export type NodeQueryKind = 'status' | 'versions' | 'topology' | 'schema';
 
 /** Core NATS request on `daedalus.nodes.<hostId>.query`; the agent answers from JMX at request time. */
 export interface NodeQueryMessage {
@@ -125,6 +143,8 @@ export interface NodeQueryReply {
   status?: { operationMode: string };
   versions?: { cassandra: string; schema: string };
   topology?: { clusterName: string; schemaVersion: string; nodes: LiveNodeView[] };
+  /** keyspace name → table names, read at request time (the registration's `keyspaces` may be a heartbeat old) */
+  schema?: { keyspaces: Record<string, string[]> };
 }
 
 /** Request on `daedalus.backups.list`. */

@@ -8,6 +8,13 @@ describe('naming', () => {
     expect(Subjects.eventsFor('op-1', 'host-1')).toBe('daedalus.events.op-1.host-1');
     expect(Consumers.agentCommands('host-1')).toBe('agent-host-1');
     expect(MessageIds.command('op', 'host', 'run')).toBe('command.op.host.run');
+    expect(MessageIds.command('op', 'host', 'run.IMPORT', 0)).toBe('command.op.host.run.IMPORT');
+    expect(MessageIds.command('op', 'host', 'run.IMPORT', 2)).toBe('command.op.host.run.IMPORT.r2');
+    expect(MessageIds.event('op', 'host', 'failed', 'IMPORT')).toBe('event.op.host.failed.IMPORT');
+    expect(MessageIds.event('op', 'host', 'failed', 'IMPORT', 1)).toBe('event.op.host.failed.IMPORT.r1');
+    expect(MessageIds.event('op', 'host', 'completed')).toBe('event.op.host.completed');
+    expect(MessageIds.resume('op', 0)).toBe('resume.op.0');
+    expect(Subjects.resume).toBe('daedalus.requests.resume');
     expect(Subjects.nodeQuery('host-1')).toBe('daedalus.nodes.host-1.query');
   });
 

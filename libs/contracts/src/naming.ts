@@ -27,6 +27,7 @@ export const Subjects = {
   requestsAll: `${ROOT}.requests.>`,
   submit: `${ROOT}.requests.submit`,
   cancel: `${ROOT}.requests.cancel`,
+  /** Resume a FAILED restore from the phase that failed. */
   resume: `${ROOT}.requests.resume`,
 
   commandsAll: `${ROOT}.commands.>`,
@@ -46,7 +47,7 @@ export const Subjects = {
   /** Core NATS request/reply, answered by any agent (queue group `agents`): the backups under a location. */
   listBackups: `${ROOT}.backups.list`,
 
-  /** Core NATS request/reply: live answers about one node (status, versions, topology) read over JMX. */
+  /** Core NATS request/reply: live answers about one node (status, versions, topology, schema) read over JMX. */
   nodeQuery: (hostId: string) => `${ROOT}.nodes.${assertSubjectToken(hostId, 'host ID')}.query`,
 } as const;
 
@@ -86,5 +87,15 @@ export const Headers = {
 export const MessageIds = {
   submit: (operationId: string) => `submit.${operationId}`,
   cancel: (operationId: string) => `cancel.${operationId}`,
-  command: (operationId: string, hostId: string, kind: string) => `command.${operationId}.${hostId}.${kind}`,
+  /** one id per resume: a repeat of the same request is dropped, the next resume (after another failure) is not */
+  resume: (operationId: string, resumeCount: number) => `resume.${operationId}.${resumeCount}`,
+  /** `resume` (the record's resume count) keeps a resumed run's commands apart from the first run's */
+  command: (operationId: string, hostId: string, kind: string, resume = 0) =>
+    `command.${operationId}.${hostId}.${kind}${resume > 0 ? `.r${resume}` : ''}`,
+  /**
+   * A node's result (or start) in one phase of one run; progress events are all distinct. `resume` as for
+   * commands: a resumed run's result is not dropped as a repeat of the failed run's.
+   */
+  event: (operationId: string, hostId: string, kind: string, phase?: string, resume = 0) =>
+    `event.${operationId}.${hostId}.${kind}${phase ? `.${phase}` : ''}${resume > 0 ? `.r${resume}` : ''}`,
 } as const;

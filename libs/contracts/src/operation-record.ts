@@ -7,6 +7,12 @@ export interface OperationError {
   message: string;
 }
 
+/** An error of an earlier run of a resumed operation: kept for the record, no longer counting. */
+export interface PreviousError extends OperationError {
+  /** the run it happened in: 0 is the first run, n the run after the n-th resume */
+  run: number;
+}
+
 /** What the coordinator knows of one node's part in an operation. */
 export interface NodeProgress {
   hostId: string;
@@ -47,6 +53,16 @@ export interface OperationRecord {
   /** Facts the coordinator fixed when it started the operation (e.g. the backup's name). */
   context?: Record<string, unknown>;
   cancelRequested?: boolean;
+  /**
+   * How many times a FAILED operation was resumed (POST /operations/{id}/resume), and when last. Commands of a
+   * resumed run carry the count, so their message ids differ from the first run's.
+   */
+  resumeCount?: number;
+  resumedAt?: string;
+  /** `errors` of the runs before the last resume, with the run they belong to. */
+  previousErrors?: PreviousError[];
+  /** The last resume request the coordinator refused (direct NATS clients read why here); cleared by a resume. */
+  resumeRefused?: { at: string; reason: string };
   /** Operation-level result (e.g. list output), when the type has one. */
   response?: unknown;
 }

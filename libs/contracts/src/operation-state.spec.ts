@@ -2,9 +2,11 @@ import {
   ALL_OPERATION_STATES,
   advanceTo,
   canAdvance,
+  canResume,
   InvalidStateTransitionError,
   isTerminal,
   OperationState as S,
+  resumeFrom,
 } from './operation-state';
 
 const VALID: Array<[S, S]> = [
@@ -31,6 +33,24 @@ describe('operation state machine', () => {
     expect(canAdvance(from, to)).toBe(false);
     expect(() => advanceTo(from, to)).toThrow(InvalidStateTransitionError);
     expect(() => advanceTo(from, to)).toThrow(`operation cannot move from ${from} to ${to}`);
+  });
+
+  it('refuses every move out of a terminal state, FAILED -> RUNNING included', () => {
+    for (const from of [S.COMPLETED, S.FAILED, S.CANCELLED]) {
+      for (const to of ALL_OPERATION_STATES) expect(canAdvance(from, to)).toBe(false);
+    }
+  });
+
+  describe('the resume transition (kept apart from advanceTo)', () => {
+    it('takes exactly FAILED back to RUNNING', () => {
+      expect(ALL_OPERATION_STATES.filter(canResume)).toEqual([S.FAILED]);
+      expect(resumeFrom(S.FAILED)).toBe(S.RUNNING);
+    });
+
+    it.each(ALL_OPERATION_STATES.filter((s) => s !== S.FAILED))('refuses to resume from %s', (from) => {
+      expect(() => resumeFrom(from)).toThrow(InvalidStateTransitionError);
+      expect(() => resumeFrom(from)).toThrow(`operation cannot be resumed from ${from} to RUNNING`);
+    });
   });
 
   it('treats exactly COMPLETED, FAILED and CANCELLED as terminal', () => {

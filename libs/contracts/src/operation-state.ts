@@ -19,8 +19,8 @@ const ALLOWED: Readonly<Record<OperationState, readonly OperationState[]>> = {
 };
 
 export class InvalidStateTransitionError extends Error {
-  constructor(readonly from: OperationState, readonly to: OperationState) {
-    super(`operation cannot move from ${from} to ${to}`);
+  constructor(readonly from: OperationState, readonly to: OperationState, how = 'move') {
+    super(how === 'move' ? `operation cannot move from ${from} to ${to}` : `operation cannot be ${how} from ${from} to ${to}`);
     this.name = 'InvalidStateTransitionError';
   }
 }
@@ -32,6 +32,27 @@ export function canAdvance(from: OperationState, to: OperationState): boolean {
 /** Returns `to` when the move is allowed, throws otherwise. */
 export function advanceTo(from: OperationState, to: OperationState): OperationState {
   if (!canAdvance(from, to)) throw new InvalidStateTransitionError(from, to);
+  return to;
+}
+
+/**
+ * The one move out of a terminal state, kept apart from the table above so that `advanceTo` (every event,
+ * every sweep) can never revive a finished operation: an explicit resume request (POST
+ * /operations/{id}/resume, or ResumeOperation on NATS) takes a FAILED operation back to RUNNING. Which
+ * operations may be resumed at all is `resumeRefusal` (operation-resume.ts).
+ */
+const RESUMES: Readonly<Partial<Record<OperationState, OperationState>>> = {
+  [OperationState.FAILED]: OperationState.RUNNING,
+};
+
+export function canResume(from: OperationState): boolean {
+  return RESUMES[from] !== undefined;
+}
+
+/** The state a resumed operation moves to (RUNNING) when `from` may be resumed; throws otherwise. */
+export function resumeFrom(from: OperationState): OperationState {
+  const to = RESUMES[from];
+  if (to === undefined) throw new InvalidStateTransitionError(from, OperationState.RUNNING, 'resumed');
   return to;
 }
 

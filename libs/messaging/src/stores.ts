@@ -33,8 +33,28 @@ export class OperationStore {
   /** Compare-and-set update; resolves to the record as stored afterwards (undefined if it does not exist). */
   async mutate(id: string, mutation: Mutation<OperationRecord>): Promise<OperationRecord | undefined> {
     const record = await this.kv.mutate(id, mutation);
-    if (record && isTerminal(record.state)) await this.active.delete(id);
+    if (record && isTerminal(record.state)) await this.retire(id);
     return record;
+  }
+
+  /**
+   * A mutation that may take a finished record back to RUNNING (a resume). The marker is written before the
+   * record leaves its terminal state and again after, so the sweeper sees the resumed operation however the
+   * writes interleave with a concurrent clean-up (which re-checks the record after deleting, see `retire`).
+   */
+  async reopen(id: string, mutation: Mutation<OperationRecord>): Promise<OperationRecord | undefined> {
+    await this.active.put(id, { since: new Date().toISOString() });
+    const record = await this.kv.mutate(id, mutation);
+    if (record && !isTerminal(record.state)) await this.active.put(id, { since: record.resumedAt ?? record.creationTime });
+    else await this.retire(id);
+    return record;
+  }
+
+  /** Removes the marker of a finished record; puts it back if the record was resumed meanwhile. */
+  private async retire(id: string): Promise<void> {
+    await this.active.delete(id);
+    const record = await this.get(id);
+    if (record && !isTerminal(record.state)) await this.active.put(id, { since: record.resumedAt ?? record.creationTime });
   }
 
   async list(): Promise<OperationRecord[]> {
@@ -51,7 +71,8 @@ export class OperationStore {
       const id = marker.key;
       const record = await this.get(id);
       if (record && !isTerminal(record.state)) result.push(record);
-      else if (record || now.getTime() - marker.storedAt.getTime() > ORPHAN_MARKER_GRACE_MS) await this.active.delete(id);
+      else if (record) await this.retire(id);
+      else if (now.getTime() - marker.storedAt.getTime() > ORPHAN_MARKER_GRACE_MS) await this.active.delete(id);
     }
     return result;
   }

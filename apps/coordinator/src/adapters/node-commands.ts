@@ -24,7 +24,7 @@ export class NodeCommands {
   ) {}
 
   /**
-   * De-duplicated by message id (per phase), so re-sending after a coordinator failover is harmless.
+   * De-duplicated by message id (per phase and resume), so re-sending after a coordinator failover is harmless.
    * The node gets its own copy of the request, as the operation's plan builds it.
    */
   async send(record: OperationRecord, node: NodeProgress, kind: NodeCommandKind): Promise<void> {
@@ -38,9 +38,10 @@ export class NodeCommands {
       issuedAt: this.clock.now().toISOString(),
     };
     if (record.phase) command.phase = record.phase;
+    if (record.resumeCount) command.resume = record.resumeCount;
     // later phases build on earlier ones (a restore's DOWNLOAD uses what its INIT resolved on this node)
     if (record.context || record.phase) command.context = { ...record.context, ...(record.phase ? { phaseResults: record.response ?? {} } : {}) };
-    const id = MessageIds.command(record.id, node.hostId, record.phase ? `${kind}.${record.phase}` : kind);
+    const id = MessageIds.command(record.id, node.hostId, record.phase ? `${kind}.${record.phase}` : kind, record.resumeCount);
     await publishJson(this.js, Subjects.commandsFor(node.hostId), command, id);
   }
 

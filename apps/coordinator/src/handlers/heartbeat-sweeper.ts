@@ -1,10 +1,96 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { errorSource, NodeEventMessage, OperationRecord, SCHEMA_VERSION } from '@daedalus/contracts';
+import {
+  errorSource,
+  isRestorePastTruncate,
+  isTerminal,
+  NodeEventMessage,
+  OperationRecord,
+  RESTORE_PHASES_AFTER_TRUNCATE,
+  resumeRequest,
+  SCHEMA_VERSION,
+} from '@daedalus/contracts';
 import { Clock, errorMessage, NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
 import { applyNodeEvent, pendingNodes } from '../operations/operation-lifecycle';
 import { planFor } from '../plans/plans';
+
+export interface SilenceLimits {
+  nodeTimeoutMs: number;
+  restoreImportGraceMs: number;
+}
+
+/** What the sweeper does about one node that owes a result: nothing, note that it waits, or fail it. */
+export type SweepVerdict = { action: 'none' } | { action: 'wait'; note: string } | { action: 'fail'; reason: string };
+
+const seconds = (ms: number) => Math.round(ms / 1000);
+
+/**
+ * A restore whose tables may already be truncated (TRUNCATE, IMPORT, CLEANUP) gives a silent node the longer
+ * grace: failing it would leave the tables empty, while an agent restarted in time finishes from its staged
+ * files (JetStream redelivers the command it was running).
+ */
+export function inRestoreGrace(record: OperationRecord): boolean {
+  return record.type === 'restore' && RESTORE_PHASES_AFTER_TRUNCATE.includes(record.phase ?? '');
+}
+
+/** When the operation must be over: its own `timeout` (hours) or the default, counted from its (last) start. */
+export function operationDeadline(record: OperationRecord, defaultTimeoutMs: number): number {
+  const hours = 'timeout' in record.request && typeof record.request.timeout === 'number' ? record.request.timeout : undefined;
+  const budget = hours !== undefined ? hours * 3600_000 : defaultTimeoutMs;
+  return Date.parse(record.resumedAt ?? record.startTime ?? record.creationTime) + budget;
+}
+
+/** The sweeper's decision for one node, from its registration (undefined: not registered) and the limits. */
+export function sweepVerdict(
+  record: OperationRecord,
+  hostId: string,
+  node: RegisteredNodeView | undefined,
+  now: number,
+  limits: SilenceLimits & { defaultOperationTimeoutMs: number },
+): SweepVerdict {
+  const resume = isRestorePastTruncate(record)
+    ? `. Its tables may be truncated and its downloads stay staged on the node: start its agent again, then ${resumeRequest(record.id)}`
+    : '';
+  if (!node) return { action: 'fail', reason: `node ${hostId} is no longer registered${resume}` };
+  const age = node.heartbeatAgeMs;
+  const timedOut = (): SweepVerdict => {
+    const since = Date.parse(record.resumedAt ?? record.startTime ?? record.creationTime);
+    return { action: 'fail', reason: `operation timed out after ${seconds(now - since)} s${resume}` };
+  };
+  if (inRestoreGrace(record) && age > limits.nodeTimeoutMs) {
+    if (age > limits.restoreImportGraceMs) {
+      return {
+        action: 'fail',
+        reason:
+          `node stopped heartbeating (last heartbeat ${seconds(age)} s ago; a restore in phase ${record.phase ?? ''} ` +
+          `waits ${seconds(limits.restoreImportGraceMs)} s for a silent agent, --restore-import-grace-ms)${resume}`,
+      };
+    }
+    if (now > operationDeadline(record, limits.defaultOperationTimeoutMs)) return timedOut();
+    return {
+      action: 'wait',
+      note:
+        `agent silent since ${node.registration.heartbeatAt}: a restore in phase ${record.phase ?? ''} waits up to ` +
+        `${seconds(limits.restoreImportGraceMs)} s for it to come back before failing`,
+    };
+  }
+  if (age > limits.nodeTimeoutMs) {
+    return {
+      action: 'fail',
+      reason: `node stopped heartbeating (last heartbeat ${seconds(age)} s ago, timeout ${seconds(limits.nodeTimeoutMs)} s)${resume}`,
+    };
+  }
+  if (now > operationDeadline(record, limits.defaultOperationTimeoutMs)) return timedOut();
+  return { action: 'none' };
+}
+
+/** The node's message says why the operation is waiting (written once, not at every sweep). */
+export function noteWaiting(record: OperationRecord, hostId: string, note: string): OperationRecord | undefined {
+  const node = record.nodes?.[hostId];
+  if (!node || isTerminal(node.state) || isTerminal(record.state) || node.message === note) return undefined;
+  return { ...record, nodes: { ...record.nodes, [hostId]: { ...node, message: note } } };
+}
 
 /**
  * No operation hangs forever: every replica periodically fails the nodes that owe a result but stopped
@@ -48,36 +134,34 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  private deadline(record: OperationRecord): number {
-    const hours = 'timeout' in record.request && typeof record.request.timeout === 'number' ? record.request.timeout : undefined;
-    const budget = hours !== undefined ? hours * 3600_000 : this.config.defaultOperationTimeoutMs;
-    return Date.parse(record.startTime ?? record.creationTime) + budget;
-  }
-
-  private verdict(record: OperationRecord, hostId: string, node: RegisteredNodeView | undefined, now: number): string | undefined {
-    if (!node) return `node ${hostId} is no longer registered`;
-    if (node.heartbeatAgeMs > this.config.nodeTimeoutMs) {
-      return `node stopped heartbeating (last heartbeat ${Math.round(node.heartbeatAgeMs / 1000)} s ago, timeout ${Math.round(this.config.nodeTimeoutMs / 1000)} s)`;
-    }
-    if (now > this.deadline(record)) return `operation timed out after ${Math.round((now - Date.parse(record.startTime ?? record.creationTime)) / 1000)} s`;
-    return undefined;
+  private verdict(record: OperationRecord, hostId: string, node: RegisteredNodeView | undefined): SweepVerdict {
+    return sweepVerdict(record, hostId, node, this.clock.now().getTime(), this.config);
   }
 
   private async sweep(record: OperationRecord, registry: Map<string, RegisteredNodeView>): Promise<void> {
     const now = this.clock.now();
     for (const node of pendingNodes(record)) {
-      let reason = this.verdict(record, node.hostId, registry.get(node.hostId), now.getTime());
-      if (!reason) continue;
+      let verdict = this.verdict(record, node.hostId, registry.get(node.hostId));
+      if (verdict.action === 'none') continue;
       // A bulk listing can miss an entry that is being rewritten: confirm with the node's own entry first.
-      reason = this.verdict(record, node.hostId, await this.nodes.get(node.hostId), this.clock.now().getTime());
-      if (!reason) continue;
+      verdict = this.verdict(record, node.hostId, await this.nodes.get(node.hostId));
+      if (verdict.action === 'none') continue;
+      if (verdict.action === 'wait') {
+        const note = verdict.note;
+        const noted = await this.operations.mutate(record.id, (current) => noteWaiting(current, node.hostId, note));
+        if (noted && noted.nodes?.[node.hostId]?.message === note && record.nodes?.[node.hostId]?.message !== note) {
+          this.logger.warn(`operation ${record.id}: ${errorSource(node)}: ${note}`);
+          this.commands.announce(noted);
+        }
+        continue;
+      }
       const event: NodeEventMessage = {
         schemaVersion: SCHEMA_VERSION,
         kind: 'failed',
         operationId: record.id,
         hostId: node.hostId,
         progress: node.progress,
-        message: reason,
+        message: verdict.reason,
         at: now.toISOString(),
       };
       if (record.phase) event.phase = record.phase;
@@ -85,7 +169,7 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
         applyNodeEvent(current, event, now, planFor(current.type).phases(current)),
       );
       if (updated) {
-        this.logger.warn(`operation ${record.id}: ${errorSource(node)} failed: ${reason}`);
+        this.logger.warn(`operation ${record.id}: ${errorSource(node)} failed: ${verdict.reason}`);
         this.commands.announce(updated);
       }
     }

@@ -1,11 +1,15 @@
 import {
   advanceTo,
   errorSource,
+  isRestorePastTruncate,
   isTerminal,
   NodeEventMessage,
   NodeProgress,
   OperationRecord,
   OperationState,
+  resumeFrom,
+  resumeRefusal,
+  resumeRequest,
   TERMINAL_EVENT_STATE,
 } from '@daedalus/contracts';
 import type { PhasePlan } from '../plans/operation-plan';
@@ -115,6 +119,15 @@ function collectResults(record: OperationRecord, nodes: NodeProgress[]): unknown
   return nodes.length === 1 ? results[0].result : byHost;
 }
 
+/**
+ * A failure of a restore whose tables may already be truncated says how to finish it: resume. A node message
+ * that already says so (the agent's IMPORT failure, the sweeper's) is left as it is.
+ */
+export function withResumeHint(record: OperationRecord, message: string): string {
+  if (!isRestorePastTruncate(record) || message.includes(`/operations/${record.id}/resume`)) return message;
+  return `The restore stopped after TRUNCATE; once the cause is fixed, resume it with ${resumeRequest(record.id)}. ${message}`;
+}
+
 /** The operation's own state once every node has finished: any failure fails it, any cancel cancels it. */
 function finish(record: OperationRecord, nodes: NodeProgress[], now: Date, phasesLeft = false): OperationRecord {
   const failed = nodes.filter((n) => n.state === OperationState.FAILED);
@@ -124,7 +137,7 @@ function finish(record: OperationRecord, nodes: NodeProgress[], now: Date, phase
   const where = record.phase ? ` (phase ${record.phase})` : '';
   const errors = [
     ...record.errors,
-    ...failed.map((n) => ({ source: errorSource(n), message: `${n.message ?? 'failed without a message'}${where}` })),
+    ...failed.map((n) => ({ source: errorSource(n), message: withResumeHint(record, `${n.message ?? 'failed without a message'}${where}`) })),
   ];
   return {
     ...record,
@@ -189,4 +202,59 @@ export function applyNodeEvent(
 /** Nodes that still owe a result (in the current phase). */
 export function pendingNodes(record: OperationRecord): NodeProgress[] {
   return Object.values(record.nodes ?? {}).filter((n) => !isTerminal(n.state));
+}
+
+export type ResumeOutcome =
+  | { kind: 'resumed'; record: OperationRecord }
+  /** nothing to do: already running again (a repeated request), or the request was for an earlier resume */
+  | { kind: 'unchanged' }
+  | { kind: 'refused'; reason: string };
+
+/**
+ * Resumes a FAILED restore (see `resumeRefusal` in libs/contracts for which ones) from the phase that failed:
+ * that phase's nodes that did not complete it go back to PENDING (all of them if every one had completed), the
+ * phases before it are not run again, and the errors move to `previousErrors` (kept, no longer counting).
+ * `expectedCount` is the resume count the requester saw: a request for an older count was already served.
+ */
+export function resumeOperation(record: OperationRecord, now: Date, phases: PhasePlan[], expectedCount?: number): ResumeOutcome {
+  const count = record.resumeCount ?? 0;
+  if (expectedCount !== undefined && expectedCount < count) return { kind: 'unchanged' };
+  if (record.state === OperationState.RUNNING || record.state === OperationState.PENDING) return { kind: 'unchanged' };
+  const refusal = resumeRefusal(record);
+  if (refusal) return { kind: 'refused', reason: refusal };
+  const phase = phases.find((p) => p.name === record.phase);
+  if (!phase || !record.nodes) return { kind: 'refused', reason: `operation ${record.id} has no phase ${record.phase ?? ''} to run again` };
+
+  const at = now.toISOString();
+  const all = Object.values(record.nodes);
+  const unfinished = all.filter((n) => n.state !== OperationState.COMPLETED);
+  const nodes =
+    unfinished.length > 0
+      ? Object.fromEntries(
+          all.map((n) => {
+            if (n.state === OperationState.COMPLETED) return [n.hostId, n];
+            const fresh: NodeProgress = { hostId: n.hostId, address: n.address, dc: n.dc, state: OperationState.PENDING, progress: 0, phase: phase.name };
+            return [n.hostId, fresh];
+          }),
+        )
+      : nodesForPhase(all, phase, now, record.context?.leader);
+  const resumed: OperationRecord = {
+    ...record,
+    state: resumeFrom(record.state),
+    nodes,
+    errors: [],
+    previousErrors: [...(record.previousErrors ?? []), ...record.errors.map((e) => ({ ...e, run: count }))],
+    resumeCount: count + 1,
+    resumedAt: at,
+    progress: overallProgress(Object.values(nodes), phases, phase.name),
+  };
+  delete resumed.completionTime;
+  delete resumed.resumeRefused;
+  return { kind: 'resumed', record: resumed };
+}
+
+/** Notes a refused resume in the record (direct NATS clients have no other answer); once per reason. */
+export function noteResumeRefused(record: OperationRecord, reason: string, now: Date): OperationRecord | undefined {
+  if (record.resumeRefused?.reason === reason) return undefined;
+  return { ...record, resumeRefused: { at: now.toISOString(), reason } };
 }

@@ -51,6 +51,31 @@ export function buildAsyncApiDocument(version: string): Record<string, unknown> 
           },
         },
       },
+      [Subjects.resume]: {
+        description:
+          `Resume requests (stream ${Streams.requests}): a FAILED cluster-wide restore (IMPORT or HARDLINKS) that reached ` +
+          'TRUNCATE runs again from the phase that failed. A refusal is written to the record as `resumeRefused`.',
+        publish: {
+          message: {
+            name: 'ResumeOperation',
+            headers: { type: 'object', properties: { [Headers.messageId]: { type: 'string', example: 'resume.<operationId>.<resumeCount>' } } },
+            payload: {
+              type: 'object',
+              required: ['schemaVersion', 'operationId', 'requestedAt'],
+              properties: {
+                ...envelope,
+                operationId,
+                resumeCount: {
+                  type: 'integer',
+                  minimum: 0,
+                  description: "the record's resumeCount the requester saw; a message for an older count changes nothing",
+                },
+                requestedAt: { type: 'string', format: 'date-time' },
+              },
+            },
+          },
+        },
+      },
       'daedalus.commands.{hostId}': {
         description: `Per-node commands from coordinators (stream ${Streams.commands}); each agent consumes its own.`,
         parameters: { hostId: { schema: { type: 'string', format: 'uuid' }, description: 'Cassandra host ID' } },
@@ -66,6 +91,9 @@ export function buildAsyncApiDocument(version: string): Record<string, unknown> 
                 hostId: { type: 'string' },
                 type: { type: 'string' },
                 request: { type: 'object' },
+                phase: { type: 'string' },
+                context: { type: 'object' },
+                resume: { type: 'integer', minimum: 0, description: "the operation's resumeCount when issued" },
                 issuedAt: { type: 'string', format: 'date-time' },
               },
             },
@@ -106,7 +134,8 @@ export function buildAsyncApiDocument(version: string): Record<string, unknown> 
       'daedalus.nodes.{hostId}.query': {
         description:
           'Core NATS request/reply, not persisted: live questions to one node agent, answered from JMX at request time ' +
-          '(the gateway uses it for /status, /version/* and /topology).',
+          '(the gateway uses it for /status, /version/* and /topology, and for `schema` when a request names a keyspace or ' +
+          'table the registrations do not list yet).',
         parameters: { hostId: { schema: { type: 'string', format: 'uuid' }, description: 'Cassandra host ID' } },
         publish: {
           message: {
@@ -114,7 +143,7 @@ export function buildAsyncApiDocument(version: string): Record<string, unknown> 
             payload: {
               type: 'object',
               required: ['schemaVersion', 'query'],
-              properties: { ...envelope, query: { type: 'string', enum: ['status', 'versions', 'topology'] } },
+              properties: { ...envelope, query: { type: 'string', enum: ['status', 'versions', 'topology', 'schema'] } },
             },
           },
         },
@@ -131,6 +160,12 @@ export function buildAsyncApiDocument(version: string): Record<string, unknown> 
                 error: { type: 'string' },
                 status: { type: 'object', properties: { operationMode: { type: 'string' } } },
                 versions: { type: 'object', properties: { cassandra: { type: 'string' }, schema: { type: 'string' } } },
+                schema: {
+                  type: 'object',
+                  properties: {
+                    keyspaces: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+                  },
+                },
                 topology: {
                   type: 'object',
                   properties: {

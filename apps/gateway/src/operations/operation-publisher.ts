@@ -4,13 +4,14 @@ import {
   CancelOperationMessage,
   MessageIds,
   OperationRecord,
+  ResumeOperationMessage,
   SCHEMA_VERSION,
   Subjects,
   SubmitOperationMessage,
 } from '@daedalus/contracts';
 import { Clock, JETSTREAM, publishJson } from '@daedalus/messaging';
 
-/** The gateway's outbound side: submit and cancel requests onto the request stream. */
+/** The gateway's outbound side: submit, cancel and resume requests onto the request stream. */
 @Injectable()
 export class OperationPublisher {
   constructor(@Inject(JETSTREAM) private readonly js: JetStreamClient, private readonly clock: Clock) {}
@@ -32,5 +33,16 @@ export class OperationPublisher {
       requestedAt: this.clock.now().toISOString(),
     };
     await publishJson(this.js, Subjects.cancel, message, MessageIds.cancel(operationId));
+  }
+
+  /** One message id per resume (`resumeCount` = the resumes already done), so a repeated request is dropped. */
+  async resume(operationId: string, resumeCount: number): Promise<void> {
+    const message: ResumeOperationMessage = {
+      schemaVersion: SCHEMA_VERSION,
+      operationId,
+      resumeCount,
+      requestedAt: this.clock.now().toISOString(),
+    };
+    await publishJson(this.js, Subjects.resume, message, MessageIds.resume(operationId, resumeCount));
   }
 }

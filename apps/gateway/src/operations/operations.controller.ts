@@ -47,6 +47,20 @@ export class OperationsController {
     return toOperationView(await this.operations.get(requireUuid(id)));
   }
 
+  @Post(':id/resume')
+  @ApiOperation({
+    summary: 'Resume a FAILED restore from the phase that failed (a cluster-wide IMPORT/HARDLINKS restore that reached TRUNCATE)',
+  })
+  @ApiResponse({ status: 202, description: 'the resume is queued; the operation goes back to RUNNING (poll it)' })
+  @ApiResponse({ status: 200, description: 'the operation is running already: returned unchanged' })
+  @ApiResponse({ status: 404, description: 'unknown operation' })
+  @ApiResponse({ status: 409, description: 'the operation cannot be resumed; `message` says why' })
+  async resume(@Param('id') id: string, @Res({ passthrough: true }) response: Response) {
+    const { record, requested } = await this.operations.resume(requireUuid(id));
+    response.status(requested ? 202 : 200).location(`/operations/${record.id}`);
+    return toOperationView(record);
+  }
+
   @Delete(':id')
   @HttpCode(202)
   @ApiOperation({ summary: 'Ask an operation to cancel (every node stops at a safe point)' })

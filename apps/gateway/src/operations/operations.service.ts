@@ -2,22 +2,30 @@ import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavai
 import { randomUUID } from 'node:crypto';
 import {
   ALL_OPERATION_STATES,
+  FieldError,
   isOperationType,
   isTerminal,
   newOperationRecord,
+  NodeRegistration,
   OperationRecord,
+  OperationRequest,
   OperationState,
   parseOperationRequest,
   RequestValidationError,
+  resumeRefusal,
   SCHEMA_VERSION,
 } from '@daedalus/contracts';
 import { Clock, errorMessage, NodeRegistry, OperationStore } from '@daedalus/messaging';
 import { GatewayConfig } from '../gateway-config';
 import { badRequest } from '../http/bad-request';
+import { NodeQueryClient } from '../topology/node-query.client';
 import { resolveLocalTarget } from './local-target';
-import { checkAgainstTargets } from './target-check';
+import { checkAgainstTargets, LiveSchema, nodesToAskAgain, recheckWithLiveSchemas, targetsLackingNames } from './target-check';
 import { operationIdForKey } from './operation-id';
 import { OperationPublisher } from './operation-publisher';
+
+/** How often a node still lacking a name another target already has is asked again (schema propagation). */
+const SCHEMA_RECHECK_INTERVAL_MS = 150;
 
 export interface Submission {
   record: OperationRecord;
@@ -35,6 +43,7 @@ export class OperationsService {
     private readonly publisher: OperationPublisher,
     private readonly clock: Clock,
     private readonly config: GatewayConfig,
+    private readonly queries: NodeQueryClient,
   ) {}
 
   async submit(body: unknown, idempotencyKey?: string): Promise<Submission> {
@@ -58,7 +67,8 @@ export class OperationsService {
     const targets = nodes
       .map((n) => n.registration)
       .filter((r) => (target.hostId ? r.hostId === target.hostId : !request.dc || r.dc === request.dc));
-    const problems = checkAgainstTargets(request, targets);
+    let problems = checkAgainstTargets(request, targets);
+    if (problems.length > 0) problems = await this.confirmNamesLive(request, targets, problems);
     if (problems.length > 0) throw badRequest(problems);
     request.id = id;
 
@@ -76,6 +86,43 @@ export class OperationsService {
     // JetStream drops it if it was a duplicate.
     if (existing.state === OperationState.PENDING) await this.publish(existing);
     return { record: existing, created: false };
+  }
+
+  /**
+   * Names the registrations do not know may have been created since the last heartbeat: ask the nodes that
+   * lack them for their live schema (in parallel) and check again. While some target already has every name
+   * and others do not yet (the new schema is still propagating), those are asked again every
+   * SCHEMA_RECHECK_INTERVAL_MS. The whole check is bounded by --node-query-timeout-ms.
+   */
+  private async confirmNamesLive(request: OperationRequest, targets: NodeRegistration[], problems: FieldError[]): Promise<FieldError[]> {
+    let ask = targetsLackingNames(request, targets);
+    if (ask.length === 0) return problems;
+    const deadline = Date.now() + this.config.nodeQueryTimeoutMs;
+    const live = new Map<string, LiveSchema>();
+    let rounds = 0;
+    let errors = problems;
+    while (ask.length > 0) {
+      rounds += 1;
+      const budget = deadline - Date.now();
+      const answers = await Promise.all(ask.map(async (target): Promise<[string, LiveSchema]> => [target.hostId, await this.liveSchema(target.hostId, budget)]));
+      for (const [hostId, answer] of answers) live.set(hostId, answer);
+      errors = recheckWithLiveSchemas(request, targets, live);
+      ask = errors.length === 0 ? [] : nodesToAskAgain(request, targets, live);
+      if (ask.length === 0 || deadline - Date.now() < SCHEMA_RECHECK_INTERVAL_MS * 2) break;
+      await new Promise((resolve) => setTimeout(resolve, SCHEMA_RECHECK_INTERVAL_MS));
+    }
+    const names = problems.map((p) => p.message).join('; ');
+    this.logger.log(
+      `not in the registrations (${names}): asked ${live.size} node(s) live in ${rounds} round(s), ${errors.length === 0 ? 'all found' : 'still refused'}`,
+    );
+    return errors;
+  }
+
+  private async liveSchema(hostId: string, timeoutMs: number): Promise<LiveSchema> {
+    const answer = await this.queries.ask(hostId, 'schema', timeoutMs);
+    if (!answer.ok) return { ok: false, reason: answer.reason };
+    if (!answer.reply.schema) return { ok: false, reason: 'the agent answered without a schema' };
+    return { ok: true, keyspaces: answer.reply.schema.keyspaces };
   }
 
   private async publish(record: OperationRecord): Promise<void> {
@@ -118,5 +165,19 @@ export class OperationsService {
     const record = await this.get(id);
     if (!isTerminal(record.state)) await this.publisher.cancel(id);
     return record;
+  }
+
+  /**
+   * Asks the coordinators to resume a FAILED restore from the phase that failed. An operation that is running
+   * (or pending) is returned unchanged — a repeated resume does nothing; any other state, or a restore that
+   * never reached TRUNCATE, is a conflict saying why.
+   */
+  async resume(id: string): Promise<{ record: OperationRecord; requested: boolean }> {
+    const record = await this.get(id);
+    if (record.state === OperationState.RUNNING || record.state === OperationState.PENDING) return { record, requested: false };
+    const refusal = resumeRefusal(record);
+    if (refusal) throw new ConflictException(refusal);
+    await this.publisher.resume(id, record.resumeCount ?? 0);
+    return { record, requested: true };
   }
 }

@@ -1,5 +1,5 @@
 import { NodeRegistration, parseOperationRequest } from '@daedalus/contracts';
-import { checkAgainstTargets } from './target-check';
+import { checkAgainstTargets, LiveSchema, nodesToAskAgain, recheckWithLiveSchemas, targetsLackingNames } from './target-check';
 
 function node(index: number, fields: Partial<NodeRegistration> = {}): NodeRegistration {
   return {
@@ -82,5 +82,60 @@ describe('checkAgainstTargets', () => {
     expect(check({ ...restore, entities: 'ks1.t1', rename: { 'ks1.t1': 'ks1.t9' } }, targets)).toEqual([
       { field: 'rename', message: 'target table ks1.t9 does not exist' },
     ]);
+  });
+});
+
+describe('confirming unknown names live', () => {
+  const fresh = { ks1: ['t1', 't2', 'new'], system: ['local'] };
+  const flush = parseOperationRequest({ type: 'flush', keyspace: 'ks1', tables: ['new'], globalRequest: true });
+
+  it('asks nobody when every name is registered (the happy path has no extra round trip)', () => {
+    expect(targetsLackingNames(parseOperationRequest({ type: 'flush', keyspace: 'ks1', tables: ['t1'], globalRequest: true }), [node(1), node(2)])).toEqual([]);
+    // nor nodes whose agent registers no schema, nor for problems that are not names
+    expect(targetsLackingNames(flush, [node(1, { keyspaces: undefined })])).toEqual([]);
+    expect(targetsLackingNames(parseOperationRequest({ type: 'truncate', keyspace: 'ks1', table: 't1', globalRequest: true }), [node(1)])).toEqual([]);
+  });
+
+  it('asks exactly the targets whose registration lacks a name', () => {
+    const upToDate = node(2, { keyspaces: fresh });
+    expect(targetsLackingNames(flush, [node(1), upToDate, node(3)]).map((t) => t.hostId)).toEqual([node(1).hostId, node(3).hostId]);
+    const rename = parseOperationRequest({
+      type: 'restore', storageLocation: 'file:///tmp/b', snapshotTag: 's', globalRequest: true, entities: 'ks1.t1', rename: { 'ks1.t1': 'ks1.new' },
+    });
+    expect(targetsLackingNames(rename, [node(1)]).map((t) => t.hostId)).toEqual([node(1).hostId]);
+  });
+
+  it('accepts a name the live schema has', () => {
+    const live = new Map([[node(1).hostId, { ok: true as const, keyspaces: fresh }], [node(2).hostId, { ok: true as const, keyspaces: fresh }]]);
+    expect(recheckWithLiveSchemas(flush, [node(1), node(2)], live)).toEqual([]);
+  });
+
+  it('still refuses a name the live schema lacks too', () => {
+    const live = new Map([[node(1).hostId, { ok: true as const, keyspaces: { ks1: ['t1'] } }]]);
+    expect(recheckWithLiveSchemas(flush, [node(1)], live)).toEqual([{ field: 'tables', message: 'table new does not exist in keyspace ks1' }]);
+  });
+
+  it('refuses as before when a node did not answer, saying the schema could not be confirmed live', () => {
+    const live = new Map([
+      [node(1).hostId, { ok: true as const, keyspaces: fresh }],
+      [node(2).hostId, { ok: false as const, reason: 'no answer from the agent' }],
+    ]);
+    expect(recheckWithLiveSchemas(flush, [node(1), node(2)], live)).toEqual([
+      {
+        field: 'tables',
+        message: `table new does not exist in keyspace ks1 on node(s) ${node(2).hostId} (127.0.0.2) (the schema could not be confirmed live: ${node(2).hostId}: no answer from the agent)`,
+      },
+    ]);
+  });
+
+  it('asks again only the answering nodes still lacking a name that another target already has', () => {
+    const lagging = { ok: true as const, keyspaces: { ks1: ['t1'] } };
+    const has = { ok: true as const, keyspaces: fresh };
+    expect(nodesToAskAgain(flush, [node(1), node(2)], new Map([[node(1).hostId, has], [node(2).hostId, lagging]])).map((t) => t.hostId)).toEqual([node(2).hostId]);
+    // nobody has it: it does not exist, no point asking again
+    expect(nodesToAskAgain(flush, [node(1), node(2)], new Map([[node(1).hostId, lagging], [node(2).hostId, lagging]]))).toEqual([]);
+    // a node that did not answer is not asked again
+    const silent = { ok: false as const, reason: 'timeout' };
+    expect(nodesToAskAgain(flush, [node(1), node(2)], new Map<string, LiveSchema>([[node(1).hostId, has], [node(2).hostId, silent]]))).toEqual([]);
   });
 });

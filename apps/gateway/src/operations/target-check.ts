@@ -35,6 +35,10 @@ function namesOf(request: OperationRequest): { keyspace?: string; tables: string
  * schema are not judged. The agents check the names again when they run, as the schema may change meanwhile.
  */
 export function checkAgainstTargets(request: OperationRequest, targets: NodeRegistration[]): FieldError[] {
+  return [...capabilityErrors(request, targets), ...nameErrors(request, targets)];
+}
+
+function capabilityErrors(request: OperationRequest, targets: NodeRegistration[]): FieldError[] {
   const errors: FieldError[] = [];
   if (request.type === 'decommission' && request.globalRequest) {
     errors.push({
@@ -48,6 +52,12 @@ export function checkAgainstTargets(request: OperationRequest, targets: NodeRegi
       message: 'truncate is not enabled on the target node(s): start their agents with --enable-truncate',
     });
   }
+  return errors;
+}
+
+/** The keyspaces and tables a request names that the targets' schemas (as given) do not have. */
+export function nameErrors(request: OperationRequest, targets: NodeRegistration[]): FieldError[] {
+  const errors: FieldError[] = [];
   const { keyspace, tables, tablesField } = namesOf(request);
   const known = targets.filter((t) => t.keyspaces !== undefined);
   errors.push(...entityErrors(request, known));
@@ -64,6 +74,55 @@ export function checkAgainstTargets(request: OperationRequest, targets: NodeRegi
     }
   }
   return errors;
+}
+
+/**
+ * The targets whose registered schema lacks a name the request uses. A registration is rewritten only at a
+ * heartbeat (and re-reads the schema a few heartbeats after it changed), so a table created a second ago may
+ * be missing from it: these are the nodes to ask live before refusing. Empty on the happy path.
+ */
+export function targetsLackingNames(request: OperationRequest, targets: NodeRegistration[]): NodeRegistration[] {
+  return targets.filter((t) => t.keyspaces !== undefined && nameErrors(request, [t]).length > 0);
+}
+
+/** A node's live answer to a schema query: its keyspaces, or why there is none. */
+export type LiveSchema = { ok: true; keyspaces: Record<string, string[]> } | { ok: false; reason: string };
+
+function withLiveSchemas(targets: NodeRegistration[], live: ReadonlyMap<string, LiveSchema>): NodeRegistration[] {
+  return targets.map((t) => {
+    const answer = live.get(t.hostId);
+    return answer?.ok ? { ...t, keyspaces: answer.keyspaces } : t;
+  });
+}
+
+/**
+ * The name check again, with each answering node's live schema in place of its registered one. Names still
+ * missing on a node that did not answer are refused as before, saying the schema could not be confirmed live.
+ */
+export function recheckWithLiveSchemas(
+  request: OperationRequest,
+  targets: NodeRegistration[],
+  live: ReadonlyMap<string, LiveSchema>,
+): FieldError[] {
+  const updated = withLiveSchemas(targets, live);
+  const unconfirmed = [...live.entries()].flatMap(([hostId, answer]) => (answer.ok ? [] : [`${hostId}: ${answer.reason}`]));
+  const suffix = unconfirmed.length > 0 ? ` (the schema could not be confirmed live: ${unconfirmed.join('; ')})` : '';
+  return [
+    ...capabilityErrors(request, updated),
+    ...nameErrors(request, updated).map((e) => ({ ...e, message: `${e.message}${suffix}` })),
+  ];
+}
+
+/**
+ * The nodes worth asking again: they answered, still lack a name, and another target already has every name
+ * the request uses — a new table's schema is still reaching them (Cassandra propagates schema changes in the
+ * background; a driver waits for "schema agreement" the same way). When no target has the names, nobody is
+ * asked again: they do not exist.
+ */
+export function nodesToAskAgain(request: OperationRequest, targets: NodeRegistration[], live: ReadonlyMap<string, LiveSchema>): NodeRegistration[] {
+  const updated = withLiveSchemas(targets, live).filter((t) => t.keyspaces !== undefined);
+  if (!updated.some((t) => nameErrors(request, [t]).length === 0)) return [];
+  return updated.filter((t) => live.get(t.hostId)?.ok === true && nameErrors(request, [t]).length > 0);
 }
 
 /**

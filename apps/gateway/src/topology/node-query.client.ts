@@ -17,11 +17,12 @@ function isReply(value: unknown): value is NodeQueryReply {
 export class NodeQueryClient {
   constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection, private readonly config: GatewayConfig) {}
 
-  async ask(hostId: string, query: NodeQueryKind): Promise<NodeAnswer> {
+  /** `timeoutMs` may shorten the wait (a caller with less budget left), never lengthen it. */
+  async ask(hostId: string, query: NodeQueryKind, timeoutMs = this.config.nodeQueryTimeoutMs): Promise<NodeAnswer> {
     const message: NodeQueryMessage = { schemaVersion: SCHEMA_VERSION, query };
     try {
       const msg = await this.nc.request(Subjects.nodeQuery(hostId), JSON.stringify(message), {
-        timeout: this.config.nodeQueryTimeoutMs,
+        timeout: Math.max(1, Math.min(timeoutMs, this.config.nodeQueryTimeoutMs)),
       });
       const reply = msg.json<unknown>();
       if (!isReply(reply)) return { ok: false, reason: 'the agent answered something that is not a node query reply' };

@@ -1,5 +1,5 @@
 import { NodeEventKind, OperationRecord, OperationState, SCHEMA_VERSION } from '@daedalus/contracts';
-import { OperationStore } from '@daedalus/messaging';
+import { DEFAULT_SETTLEMENT_POLICY, exceedsAttempts, OperationStore } from '@daedalus/messaging';
 import { ExecutionContext, MapExecutorRegistry, OperationExecutor } from '../executors/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { CommandHandler } from './command.handler';
@@ -55,5 +55,64 @@ describe('CommandHandler', () => {
     executor.releaseAll();
     await Promise.all([first, second]);
     expect(events).toEqual([['started', 'A'], ['started', 'B'], ['completed', 'A'], ['completed', 'B']]);
+  });
+
+  describe('a command redelivered to a restarted agent', () => {
+    /** a fresh agent process: nothing in memory, the record says what happened */
+    function restartedAgent() {
+      const ran: Array<string | undefined> = [];
+      const published: Array<{ kind: NodeEventKind; run: number }> = [];
+      const instant: OperationExecutor = {
+        type: 'restore',
+        execute: async (_request: unknown, context: ExecutionContext) => {
+          ran.push(context.phase);
+          return { imported: ['ks.t'] };
+        },
+      };
+      const agent = new CommandHandler(
+        new MapExecutorRegistry([instant]),
+        { publish: async (_op: string, _host: string, kind: NodeEventKind, _fields: unknown, run = 0) => void published.push({ kind, run }) } as unknown as EventPublisher,
+        { get: async () => record as OperationRecord } as unknown as OperationStore,
+        { current: { hostId: HOST } } as unknown as NodeRegistrationService,
+      );
+      return { agent, ran, published };
+    }
+    const restoreCommand = (resume?: number) => ({
+      schemaVersion: SCHEMA_VERSION, kind: 'run', operationId: OP, hostId: HOST, type: 'restore', phase: 'IMPORT', ...(resume ? { resume } : {}),
+      request: { type: 'restore', storageLocation: 'file:///tmp/b', snapshotTag: 's', id: OP, hostId: HOST }, issuedAt: new Date().toISOString(),
+    });
+    const node = (state: OperationState) => ({ [HOST]: { hostId: HOST, address: 'a', dc: 'dc1', state, progress: 0.4, phase: 'IMPORT' } });
+
+    it('runs IMPORT again when the node entry is RUNNING (started, no result: the agent died), and reports it', async () => {
+      record = { state: OperationState.RUNNING, phase: 'IMPORT', nodes: node(OperationState.RUNNING) };
+      const { agent, ran, published } = restartedAgent();
+      await agent.handle(restoreCommand(), { subject: 's', attempt: 2, isLastAttempt: false });
+      expect(ran).toEqual(['IMPORT']);
+      expect(published.map((p) => p.kind)).toEqual(['started', 'completed']);
+    });
+
+    it('is within the delivery bound after a restart: the settlement runs it rather than dead-letter it', () => {
+      // the agent's bound (--max-attempts, default 5) dead-letters only deliveries beyond it without running them
+      expect(exceedsAttempts(2, { ...DEFAULT_SETTLEMENT_POLICY, maxAttempts: 5 })).toBe(false);
+    });
+
+    it('does nothing when the node already reported its result', async () => {
+      record = { state: OperationState.RUNNING, phase: 'IMPORT', nodes: node(OperationState.COMPLETED) };
+      const { agent, ran, published } = restartedAgent();
+      await agent.handle(restoreCommand(), { subject: 's', attempt: 2, isLastAttempt: false });
+      expect(ran).toEqual([]);
+      expect(published).toEqual([]);
+    });
+
+    it("reports under the resumed run's count, so the results are not dropped as repeats of the failed run's", async () => {
+      record = { state: OperationState.RUNNING, phase: 'IMPORT', resumeCount: 1, nodes: node(OperationState.PENDING) };
+      const first = restartedAgent();
+      await first.agent.handle(restoreCommand(1), context);
+      expect(first.published).toEqual([{ kind: 'started', run: 1 }, { kind: 'completed', run: 1 }]);
+      // the first run's command redelivered after the resume reports under the current count too
+      const second = restartedAgent();
+      await second.agent.handle(restoreCommand(), context);
+      expect(second.published.every((p) => p.run === 1)).toBe(true);
+    });
   });
 });

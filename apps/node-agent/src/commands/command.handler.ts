@@ -3,6 +3,7 @@ import {
   assertSupportedSchemaVersion,
   isTerminal,
   NodeCommandMessage,
+  NodeEventKind,
   OperationRequest,
   OperationState,
   parseOperationRequest,
@@ -65,22 +66,29 @@ export class CommandHandler {
     if (command.hostId !== hostId) throw new FatalError(`command for ${command.hostId} reached node ${hostId}`);
     if (command.kind === 'cancel') return this.cancel(command.operationId);
 
-    if (this.running.has(runKey(command))) return; // a redelivered copy of what this agent is running now
+    // A redelivered copy of what this agent is running now — or a resumed run's command while this agent still
+    // runs the same phase of the earlier run: that run's result counts, as the phase is the same.
+    if (this.running.has(runKey(command))) return;
     const record = await this.operations.get(command.operationId);
     const mine = record?.nodes?.[hostId];
     // Already reported, or a command of a phase the operation has left: a redelivery has nothing to do.
     if (record && (record.phase ?? undefined) !== (command.phase ?? undefined)) return;
     if (mine && isTerminal(mine.state)) return;
+    // Otherwise the node owes a result: PENDING, or RUNNING when this is the redelivery of a command whose agent
+    // died (SIGKILL, node restart) before it reported. JetStream redelivers it to the restarted agent after the
+    // ack wait, and it runs again here — every phase is safe to repeat (a restore's IMPORT skips the tables the
+    // ledger says are imported, and never truncates).
+    const run = Math.max(command.resume ?? 0, record?.resumeCount ?? 0);
     // A cancel stops work that has not started — unless this phase must run whatever happens (a restore's
     // IMPORT after its TRUNCATE: skipping it would leave the node's tables empty).
     const executor = this.executors.get(command.type);
     const cancellable = executor ? honoursCancel(executor, command.phase) : true;
     const cancelled = record?.cancelRequested || record?.state === OperationState.CANCELLED || this.cancelled.has(command.operationId);
     if (cancelled && cancellable) {
-      await this.events.publish(command.operationId, hostId, 'cancelled', { progress: 0, message: 'cancelled before it started', phase: command.phase });
+      await this.events.publish(command.operationId, hostId, 'cancelled', { progress: 0, message: 'cancelled before it started', phase: command.phase }, run);
       return;
     }
-    await this.run(command, hostId, context);
+    await this.run(command, hostId, context, run);
   }
 
   private async cancel(operationId: string): Promise<void> {
@@ -89,9 +97,11 @@ export class CommandHandler {
     for (const work of this.running.values()) if (work.operationId === operationId) work.controller.abort();
   }
 
-  private async run(command: NodeCommandMessage, hostId: string, context: MessageContext): Promise<void> {
+  private async run(command: NodeCommandMessage, hostId: string, context: MessageContext, run: number): Promise<void> {
     const phase = command.phase;
-    const fail = (message: string) => this.events.publish(command.operationId, hostId, 'failed', { progress: 0, message, phase });
+    const publish = (kind: NodeEventKind, fields: { progress: number; message?: string; result?: unknown }) =>
+      this.events.publish(command.operationId, hostId, kind, { ...fields, phase }, run);
+    const fail = (message: string) => publish('failed', { progress: 0, message });
     let request: OperationRequest;
     try {
       request = parseOperationRequest(command.request);
@@ -106,7 +116,7 @@ export class CommandHandler {
     this.running.set(runKey(command), { operationId: command.operationId, controller });
     let lastProgress = 0;
     try {
-      await this.events.publish(command.operationId, hostId, 'started', { progress: 0, phase });
+      await publish('started', { progress: 0 });
       const result = await executor.execute(request, {
         operationId: command.operationId,
         phase,
@@ -115,19 +125,19 @@ export class CommandHandler {
         progress: async (fraction, message, step) => {
           lastProgress = fraction;
           const text = step ? `${step}${message ? `: ${message}` : ''}` : message;
-          await this.events.publish(command.operationId, hostId, 'progress', { progress: fraction, message: text, phase });
+          await publish('progress', { progress: fraction, message: text });
         },
       });
       // An operation Cassandra cannot stop ran to its end despite the cancel: report what really happened.
       const cancelHonoured = honoursCancel(executor, phase);
       if (controller.signal.aborted && cancelHonoured) {
-        await this.events.publish(command.operationId, hostId, 'cancelled', { progress: lastProgress, message: 'cancelled', phase });
+        await publish('cancelled', { progress: lastProgress, message: 'cancelled' });
       } else {
-        await this.events.publish(command.operationId, hostId, 'completed', { progress: 1, result, phase });
+        await publish('completed', { progress: 1, result });
       }
     } catch (error) {
       if (controller.signal.aborted && honoursCancel(executor, phase)) {
-        await this.events.publish(command.operationId, hostId, 'cancelled', { progress: lastProgress, message: 'cancelled', phase });
+        await publish('cancelled', { progress: lastProgress, message: 'cancelled' });
       } else if (isTransient(error) && !context.isLastAttempt) {
         throw new RetryableError(`${request.type} on ${hostId}: ${errorMessage(error)}`, { cause: error });
       } else {

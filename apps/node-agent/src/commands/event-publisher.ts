@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JetStreamClient } from '@nats-io/jetstream';
-import { NodeEventKind, NodeEventMessage, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
+import { MessageIds, NodeEventKind, NodeEventMessage, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
 import { Clock, JETSTREAM, publishJson } from '@daedalus/messaging';
 import { randomUUID } from 'node:crypto';
 
@@ -9,11 +9,13 @@ import { randomUUID } from 'node:crypto';
 export class EventPublisher {
   constructor(@Inject(JETSTREAM) private readonly js: JetStreamClient, private readonly clock: Clock) {}
 
+  /** `run` is the operation's resume count: a resumed run's results are not dropped as repeats of the failed run's. */
   async publish(
     operationId: string,
     hostId: string,
     kind: NodeEventKind,
     fields: { progress: number; message?: string; phase?: string; result?: unknown },
+    run = 0,
   ): Promise<void> {
     const event: NodeEventMessage = {
       schemaVersion: SCHEMA_VERSION,
@@ -24,7 +26,7 @@ export class EventPublisher {
       ...fields,
     };
     // Progress events are all distinct; results are de-duplicated so a re-run after redelivery reports once.
-    const id = kind === 'progress' ? `event.${randomUUID()}` : `event.${operationId}.${hostId}.${kind}${fields.phase ? `.${fields.phase}` : ''}`;
+    const id = kind === 'progress' ? `event.${randomUUID()}` : MessageIds.event(operationId, hostId, kind, fields.phase, run);
     await publishJson(this.js, Subjects.eventsFor(operationId, hostId), event, id);
   }
 }

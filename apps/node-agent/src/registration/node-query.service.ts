@@ -12,7 +12,7 @@ import { errorMessage, NATS_CONNECTION } from '@daedalus/messaging';
 import { CassandraNode } from '../cassandra/cassandra-node';
 import { NodeRegistrationService } from './node-registration.service';
 
-const KINDS: readonly NodeQueryKind[] = ['status', 'versions', 'topology'];
+const KINDS: readonly NodeQueryKind[] = ['status', 'versions', 'topology', 'schema'];
 
 function parseQuery(data: unknown): NodeQueryMessage {
   if (typeof data !== 'object' || data === null) throw new Error('query is not a JSON object');
@@ -24,7 +24,8 @@ function parseQuery(data: unknown): NodeQueryMessage {
 
 /**
  * Answers live questions about this node (core NATS request/reply on `daedalus.nodes.<hostId>.query`)
- * by reading JMX at request time, so the gateway's /status, /version/* and /topology are not a heartbeat old.
+ * by reading JMX at request time, so the gateway's /status, /version/* and /topology are not a heartbeat old,
+ * and a table created a moment ago is found before the registration lists it.
  */
 @Injectable()
 export class NodeQueryService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -74,6 +75,9 @@ export class NodeQueryService implements OnApplicationBootstrap, OnApplicationSh
         const [self, nodes] = await Promise.all([this.node.describe(), this.node.clusterNodes()]);
         return { topology: { clusterName: self.clusterName, schemaVersion: self.schemaVersion, nodes } };
       }
+      case 'schema':
+        // the gateway asks when a request names a keyspace or table the registration does not list yet
+        return { schema: { keyspaces: await this.node.schema() } };
     }
   }
 

@@ -1,0 +1,56 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { OperationState } from '@daedalus/contracts';
+import { Clock, FatalError, OperationStore, RetryableError } from '@daedalus/messaging';
+import { NodeCommands } from '../adapters/node-commands';
+import { noteResumeRefused, ResumeOutcome, resumeOperation } from '../operations/operation-lifecycle';
+import { planFor } from '../plans/plans';
+import { checkEnvelope } from './message-guards';
+
+/**
+ * Resumes a FAILED restore from the phase that failed (ResumeOperation on `daedalus.requests.resume`).
+ * Safe to run twice: the move is a compare-and-set, a repeat finds the record RUNNING and only re-sends the
+ * current phase's commands, which JetStream de-duplicates (their ids carry the resume count).
+ */
+@Injectable()
+export class ResumeHandler {
+  private readonly logger = new Logger(ResumeHandler.name);
+
+  constructor(
+    private readonly operations: OperationStore,
+    private readonly commands: NodeCommands,
+    private readonly clock: Clock,
+  ) {}
+
+  async handle(data: unknown): Promise<void> {
+    const message = checkEnvelope(data, 'resume message');
+    const id = message.operationId as string;
+    const expected = message.resumeCount;
+    if (expected !== undefined && (typeof expected !== 'number' || !Number.isInteger(expected) || expected < 0)) {
+      throw new FatalError('resume message: resumeCount must be a whole number of 0 or more');
+    }
+    if (!(await this.operations.get(id))) throw new RetryableError(`operation ${id} is not known yet`);
+
+    let outcome: ResumeOutcome = { kind: 'unchanged' };
+    const now = this.clock.now();
+    const record = await this.operations.reopen(id, (current) => {
+      outcome = resumeOperation(current, now, planFor(current.type).phases(current), expected);
+      if (outcome.kind === 'resumed') return outcome.record;
+      if (outcome.kind === 'refused') return noteResumeRefused(current, outcome.reason, now);
+      return undefined;
+    });
+    if (!record) return;
+    const result = outcome as ResumeOutcome;
+    if (result.kind === 'refused') {
+      this.logger.warn(`resume of ${id} refused: ${result.reason}`);
+      this.commands.announce(record);
+      return;
+    }
+    if (result.kind === 'resumed') {
+      this.commands.announce(record);
+      this.logger.log(`operation ${id} resumed (run ${record.resumeCount ?? 0}) in phase ${record.phase ?? ''}`);
+    }
+    // resumed now, or before a failover (this is a redelivery): the current phase's commands go out. A request
+    // for an operation that simply runs (never resumed) sends nothing.
+    if (record.state === OperationState.RUNNING && (record.resumeCount ?? 0) > 0) await this.commands.dispatchPending(record);
+  }
+}
