@@ -82,7 +82,11 @@ export class AgentModule {
               new ScrubExecutor(node, settings),
               new UpgradeSSTablesExecutor(node, settings),
               new RefreshExecutor(node),
-              new ImportExecutor(node, () => join(dirname(identity.current.dataDirectories[0]), 'daedalus-import')),
+              new ImportExecutor(
+                node,
+                () => join(dirname(identity.current.dataDirectories[0]), 'daedalus-import'),
+                () => identity.current.hostId,
+              ),
               new TruncateExecutor(node, config.enableTruncate),
               new RebuildExecutor(node),
               new DecommissionExecutor(node, settings),

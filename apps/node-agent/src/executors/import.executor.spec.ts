@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -93,7 +93,7 @@ describe('ImportExecutor', () => {
       await movingImport(live)(keyspace, table, directories);
       node.liveCounts['ks1.t1'] = readdirSync(live).filter((n) => n.endsWith('-Data.db')).length;
     };
-    executor = new ImportExecutor(node, () => join(dir, 'work'));
+    executor = new ImportExecutor(node, () => join(dir, 'work'), () => 'host-1');
   });
 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -109,7 +109,7 @@ describe('ImportExecutor', () => {
 
   it('stages any other directory as <keyspace>/<table> (Cassandra 5.0 ignores others) and leaves the source as a direct import would', async () => {
     const result = await run({ sourceDir: source });
-    const staged = join(source, '.daedalus-import', 'op-1', 'ks1', 't1');
+    const staged = join(source, '.daedalus-import', 'op-1.host-1', 'ks1', 't1');
     expect(result).toEqual({ sourceDir: source, sstables: 2, stagedIn: staged });
     expect(node.callsOf('importNewSSTables')[0][2]).toEqual([staged]);
     expect(readdirSync(live).filter((n) => n.endsWith('-Data.db'))).toHaveLength(2);
@@ -136,10 +136,24 @@ describe('ImportExecutor', () => {
     await expect(run({ sourceDir: source })).rejects.toThrow('Cassandra reports no live SSTables for ks1.t1');
   });
 
-  it('does not import again what an earlier run already brought in (an agent restarted mid-import)', async () => {
-    await run({ sourceDir: source, copyData: true });
-    await run({ sourceDir: source, copyData: true });
+  it('does not import again what an earlier attempt of the same operation brought in (an agent restarted mid-import)', async () => {
+    const shaped = join(dir, 'in', 'ks1', 't1');
+    writeSSTable(shaped, 7, 'seventh');
+    node.loadEffect = async (keyspace, table, directories) => {
+      for (const name of readdirSync(shaped)) copyFileSync(join(shaped, name), join(live, name.replace('-7-', '-107-')));
+      node.liveCounts['ks1.t1'] = 1;
+      if (node.callsOf('importNewSSTables').length === 1) throw new Error('agent killed'); // the first attempt dies after Cassandra took the files
+    };
+    await expect(run({ sourceDir: shaped, copyData: true })).rejects.toThrow('agent killed');
+    await run({ sourceDir: shaped, copyData: true });
     expect(node.callsOf('importNewSSTables')).toHaveLength(1);
+  });
+
+  it('imports even when identical SSTables are live already, when it is the operation\'s first attempt', async () => {
+    await run({ sourceDir: source, copyData: true });
+    executor = new ImportExecutor(node, () => join(dir, 'work-2'), () => 'host-1');
+    await run({ sourceDir: source, copyData: true });
+    expect(node.callsOf('importNewSSTables')).toHaveLength(2);
   });
 
   it('fails naming the directories Cassandra could not import, leaving the source as it was', async () => {

@@ -60,16 +60,20 @@ async function removeStaging(directory: string, staging: string): Promise<void> 
  * `importNewSSTables` on the table's MBean, with its effect proven: afterwards the source's SSTables must be
  * live in the table. Cassandra 5.0 only imports from a directory shaped `…/<keyspace>/<table>/` (and returns
  * an empty failure list when it found nothing), so a source shaped otherwise is staged first as hard links
- * under `<sourceDir>/.daedalus-import/<operation>/<keyspace>/<table>/` (same filesystem, no copy).
+ * under `<sourceDir>/.daedalus-import/<operation>.<host id>/<keyspace>/<table>/` (same filesystem, no copy).
  */
 export class ImportExecutor implements OperationExecutor<ImportRequest> {
   readonly type = 'import' as const;
   readonly cancellable = false;
 
-  /** `workRoot`: where the agent keeps what each import must achieve (beside the data directories) */
+  /**
+   * `workRoot`: where the agent keeps what each import must achieve (beside the data directories); `hostId`
+   * keeps the staging of nodes that import one shared directory (a global import) apart.
+   */
   constructor(
     private readonly node: CassandraNode,
     private readonly workRoot: () => string,
+    private readonly hostId: () => string,
   ) {}
 
   async execute(request: ImportRequest, context: ExecutionContext): Promise<{ sourceDir: string; sstables: number; stagedIn?: string }> {
@@ -79,16 +83,16 @@ export class ImportExecutor implements OperationExecutor<ImportRequest> {
     await requireTables(this.node, keyspace, [table]);
     if (!(await isDirectory(directory))) throw new OperationRejectedError(`sourceDir ${directory} is not a directory on this node`);
     const shaped = basename(directory) === table && basename(dirname(directory)) === keyspace;
-    const staging = join(directory, '.daedalus-import', context.operationId);
+    const staging = join(directory, '.daedalus-import', `${context.operationId}.${this.hostId()}`);
     const loadDir = shaped ? directory : join(staging, keyspace, table);
     const names = await componentNames(directory);
     if (!shaped) await linkInto(directory, loadDir, names);
     const record = join(this.workRoot(), context.operationId, `${keyspace}.${table}.json`);
-    const expected = await expectedFingerprints(loadDir, record);
+    const { expected, earlierAttempt } = await expectedFingerprints(loadDir, record);
     if (expected.length === 0) throw new OperationRejectedError(`sourceDir ${directory} holds no SSTables (no *-Data.db files) to import into ${keyspace}.${table}`);
 
-    // a restarted agent finds what Cassandra already took and does not load it twice
-    if ((await notYetLive(this.node, keyspace, table, expected)).length > 0) {
+    // an agent restarted during this import finds what Cassandra already took and does not load it twice
+    if (!earlierAttempt || (await notYetLive(this.node, keyspace, table, expected)).length > 0) {
       await context.progress(0.1, `importing ${expected.length} SSTable(s) from ${directory} into ${keyspace}.${table}`);
       const liveBefore = await this.node.liveSSTableCount(keyspace, table);
       const failed = await this.node.importNewSSTables(keyspace, table, [loadDir], importOptions(request));

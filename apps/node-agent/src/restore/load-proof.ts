@@ -7,10 +7,10 @@ import { fingerprintsIn, sstableFingerprints } from './sstable-fingerprints';
  * The SSTables a load must bring into a table, fixed before the first attempt and kept in `recordFile`: once
  * Cassandra has moved the staged files into the table, a retry or a restarted agent still knows what to expect.
  */
-export async function expectedFingerprints(stagedDir: string, recordFile: string): Promise<string[]> {
+export async function expectedFingerprints(stagedDir: string, recordFile: string): Promise<{ expected: string[]; earlierAttempt: boolean }> {
   try {
     const stored: unknown = JSON.parse(await readFile(recordFile, 'utf8'));
-    if (Array.isArray(stored) && stored.every((f): f is string => typeof f === 'string')) return stored;
+    if (Array.isArray(stored) && stored.every((f): f is string => typeof f === 'string')) return { expected: stored, earlierAttempt: true };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -18,7 +18,7 @@ export async function expectedFingerprints(stagedDir: string, recordFile: string
   await mkdir(dirname(recordFile), { recursive: true });
   await writeFile(`${recordFile}.tmp`, JSON.stringify(expected));
   await rename(`${recordFile}.tmp`, recordFile);
-  return expected;
+  return { expected, earlierAttempt: false };
 }
 
 /** The expected SSTables that are not in the table's live directories (empty: all are there). */

@@ -203,7 +203,7 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
    * agent restarted after Cassandra took them) are not loaded twice.
    */
   private async importOne(request: RestoreRequest, keyspace: string, table: string, dir: string, recordFile: string): Promise<string | undefined> {
-    const expected = await expectedFingerprints(dir, recordFile);
+    const { expected } = await expectedFingerprints(dir, recordFile);
     let problem: string | undefined;
     for (let attempt = 1; attempt <= IMPORT_ATTEMPTS; attempt++) {
       try {
