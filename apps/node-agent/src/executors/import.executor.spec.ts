@@ -139,7 +139,7 @@ describe('ImportExecutor', () => {
   it('does not import again what an earlier attempt of the same operation brought in (an agent restarted mid-import)', async () => {
     const shaped = join(dir, 'in', 'ks1', 't1');
     writeSSTable(shaped, 7, 'seventh');
-    node.loadEffect = async (keyspace, table, directories) => {
+    node.loadEffect = async () => {
       for (const name of readdirSync(shaped)) copyFileSync(join(shaped, name), join(live, name.replace('-7-', '-107-')));
       node.liveCounts['ks1.t1'] = 1;
       if (node.callsOf('importNewSSTables').length === 1) throw new Error('agent killed'); // the first attempt dies after Cassandra took the files
