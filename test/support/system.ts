@@ -6,8 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
 import { Buckets, NodeRegistration } from '@daedalus/contracts';
+import { bucketKeys } from '@daedalus/messaging';
 import { findRepoRoot, JmxArg, JmxBridgeClient, jmxArgs, JmxValue } from '@daedalus/jmx';
 import { startNatsCluster, startNatsServer, NatsServer } from './nats';
 import { freePort, makeTempDir, ManagedProcess, ProcessGroup, removeDir, waitFor } from './processes';
@@ -253,7 +255,7 @@ export class DaedalusSystem {
     this.natsClient ??= await this.connectNats();
     const kv = await new Kvm(this.natsClient).open(Buckets.nodes);
     const out: NodeRegistration[] = [];
-    for await (const key of await kv.keys()) {
+    for (const key of await bucketKeys(await jetstreamManager(this.natsClient), Buckets.nodes)) {
       const entry = await kv.get(key);
       if (entry && entry.operation === 'PUT' && entry.length > 0) out.push(entry.json<NodeRegistration>());
     }

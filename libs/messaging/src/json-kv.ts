@@ -1,4 +1,4 @@
-import { JetStreamApiError } from '@nats-io/jetstream';
+import { JetStreamApiError, JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { RetryableError } from './errors';
 
@@ -20,11 +20,27 @@ function isCasConflict(error: unknown): boolean {
 export type Mutation<T> = (current: T) => T | undefined;
 
 /**
+ * The keys of a KV bucket, from its stream's state in one request. The client's `kv.keys()` reads them with an
+ * ordered consumer that counts on its pending count, and waits forever when a key is rewritten while it lists
+ * (seen with nats-server 2.9.10 and a registration rewritten by heartbeats: 1 listing in 400 hung); it also
+ * returns a rewritten key twice. Keys whose last entry is a delete marker are listed too: `get` skips them.
+ */
+export async function bucketKeys(jsm: JetStreamManager, bucket: string): Promise<string[]> {
+  const prefix = `$KV.${bucket}.`;
+  const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
+  return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+}
+
+/**
  * JSON values in a KV bucket with compare-and-set updates: `mutate` re-reads and retries on conflict,
  * a bounded number of times, so concurrent coordinators never overwrite each other's changes.
  */
 export class JsonKv<T> {
-  constructor(private readonly kv: KV, private readonly maxCasAttempts = 20) {}
+  constructor(
+    private readonly kv: KV,
+    private readonly listing: { jsm: JetStreamManager; bucket: string },
+    private readonly maxCasAttempts = 20,
+  ) {}
 
   async get(key: string): Promise<Versioned<T> | undefined> {
     const entry = await this.kv.get(key);
@@ -67,10 +83,7 @@ export class JsonKv<T> {
   }
 
   async keys(): Promise<string[]> {
-    const result: string[] = [];
-    const iterator = await this.kv.keys();
-    for await (const key of iterator) result.push(key);
-    return result;
+    return bucketKeys(this.listing.jsm, this.listing.bucket);
   }
 
   async values(): Promise<Array<Versioned<T>>> {

@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { jetstream, jetstreamManager, JetStreamClient } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
-import { NodeRegistration, OperationRecord } from '@daedalus/contracts';
+import { Buckets, NodeRegistration, OperationRecord } from '@daedalus/contracts';
 import { Clock, SystemClock } from './clock';
 import { connectNats } from './connection';
 import { JsonKv } from './json-kv';
@@ -84,12 +84,15 @@ export class NatsInfraModule {
           provide: OperationStore,
           inject: [KV_STORES],
           useFactory: (stores: Stores) =>
-            new OperationStore(new JsonKv<OperationRecord>(stores.operations), new JsonKv<ActiveMarker>(stores.activeOperations)),
+            new OperationStore(
+              new JsonKv<OperationRecord>(stores.operations, { jsm: stores.jsm, bucket: Buckets.operations }),
+              new JsonKv<ActiveMarker>(stores.activeOperations, { jsm: stores.jsm, bucket: Buckets.activeOperations }),
+            ),
         },
         {
           provide: NodeRegistry,
           inject: [KV_STORES, Clock],
-          useFactory: (stores: Stores, clock: Clock) => new NodeRegistry(new JsonKv<NodeRegistration>(stores.nodes), clock),
+          useFactory: (stores: Stores, clock: Clock) => new NodeRegistry(new JsonKv<NodeRegistration>(stores.nodes, { jsm: stores.jsm, bucket: Buckets.nodes }), clock),
         },
         NatsLifecycle,
       ],

@@ -3,6 +3,7 @@ import {
   DeliverPolicy,
   JetStreamApiError,
   JetStreamManager,
+  jetstreamManager,
   RetentionPolicy,
   StorageType,
   StreamConfig,
@@ -120,6 +121,8 @@ export interface Stores {
   operations: KV;
   activeOperations: KV;
   nodes: KV;
+  /** lists the buckets' keys (see bucketKeys) */
+  jsm: JetStreamManager;
 }
 
 /**
@@ -135,7 +138,7 @@ export async function ensureBuckets(nc: NatsConnection, options: TopologyOptions
   });
   const activeOperations = await kvm.create(Buckets.activeOperations, { replicas: options.replicas, history: 1 });
   const nodes = await kvm.create(Buckets.nodes, { replicas: options.replicas, history: 1 });
-  return { operations, activeOperations, nodes };
+  return { operations, activeOperations, nodes, jsm: await jetstreamManager(nc) };
 }
 
 /** Topology settings shared by all services: same flags everywhere so they agree on the buckets. */
