@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettierRecommended from 'eslint-plugin-prettier/recommended';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '**/*.js', '**/*.mjs'] },
@@ -12,4 +13,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // formatting is Prettier's (.prettierrc.json): a file it would change fails the lint
+  prettierRecommended,
 );

@@ -54,23 +54,44 @@ async function main(): Promise<void> {
     if (flush.state !== 'COMPLETED') throw new Error('flush did not complete');
 
     const checksums = async () =>
-      Promise.all(system.nodes.map(async (node) => String(await system.sim(node, 'checksum', jmxArgs.string('shop'), jmxArgs.string('orders')))));
+      Promise.all(
+        system.nodes.map(async (node) => String(await system.sim(node, 'checksum', jmxArgs.string('shop'), jmxArgs.string('orders')))),
+      );
     const backedUp = await checksums();
     const storageLocation = `file://${join(baseDir, 'backups')}/bucket`;
-    const backup = await runOperation(system, { type: 'backup', globalRequest: true, storageLocation, snapshotTag: 'demo', createMissingBucket: true });
+    const backup = await runOperation(system, {
+      type: 'backup',
+      globalRequest: true,
+      storageLocation,
+      snapshotTag: 'demo',
+      createMissingBucket: true,
+    });
     if (backup.state !== 'COMPLETED') throw new Error('backup did not complete');
-    show(`GET /backups?storageLocation=${storageLocation}`, (await system.get(`/backups?storageLocation=${encodeURIComponent(storageLocation)}`)).body);
+    show(
+      `GET /backups?storageLocation=${storageLocation}`,
+      (await system.get(`/backups?storageLocation=${encodeURIComponent(storageLocation)}`)).body,
+    );
 
     for (const node of system.nodes) {
       await system.sim(node, 'writeRows', jmxArgs.string('shop'), jmxArgs.string('orders'), jmxArgs.int(500), jmxArgs.long(42));
     }
     await runOperation(system, { type: 'flush', keyspace: 'shop', globalRequest: true });
-    console.log(`\nwrote 500 more rows per node into shop.orders: checksums changed: ${JSON.stringify(backedUp)} -> ${JSON.stringify(await checksums())}`);
+    console.log(
+      `\nwrote 500 more rows per node into shop.orders: checksums changed: ${JSON.stringify(backedUp)} -> ${JSON.stringify(await checksums())}`,
+    );
 
-    const restore = await runOperation(system, { type: 'restore', globalRequest: true, storageLocation, snapshotTag: 'demo', entities: 'shop.orders' });
+    const restore = await runOperation(system, {
+      type: 'restore',
+      globalRequest: true,
+      storageLocation,
+      snapshotTag: 'demo',
+      entities: 'shop.orders',
+    });
     if (restore.state !== 'COMPLETED') throw new Error('restore did not complete');
     const restored = await checksums();
-    console.log(`\nafter the restore, shop.orders checksums per node: ${JSON.stringify(restored)} — ${JSON.stringify(restored) === JSON.stringify(backedUp) ? 'identical to the backup' : 'DIFFERENT from the backup'}`);
+    console.log(
+      `\nafter the restore, shop.orders checksums per node: ${JSON.stringify(restored)} — ${JSON.stringify(restored) === JSON.stringify(backedUp) ? 'identical to the backup' : 'DIFFERENT from the backup'}`,
+    );
     if (JSON.stringify(restored) !== JSON.stringify(backedUp)) throw new Error('restored content differs from the backup');
 
     console.log(`\nGateway: ${system.gatewayUrl}  (Swagger UI ${system.gatewayUrl}/api-docs, AsyncAPI ${system.gatewayUrl}/asyncapi.json)`);

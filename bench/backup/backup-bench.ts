@@ -39,7 +39,14 @@ function timed(run: () => void): number {
 
 async function backup(system: DaedalusSystem, storageLocation: string, tag: string): Promise<{ seconds: number; op: OperationView }> {
   const start = process.hrtime.bigint();
-  const created = await system.post('/operations', { type: 'backup', globalRequest: true, storageLocation, snapshotTag: tag, createMissingBucket: true, concurrentConnections: 8 });
+  const created = await system.post('/operations', {
+    type: 'backup',
+    globalRequest: true,
+    storageLocation,
+    snapshotTag: tag,
+    createMissingBucket: true,
+    concurrentConnections: 8,
+  });
   if (created.status !== 201) throw new Error(`backup refused: ${JSON.stringify(created.body)}`);
   const op = await system.waitForOperation((created.body as OperationView).id, undefined, 30 * 60_000);
   if (op.state !== 'COMPLETED') throw new Error(`backup ${op.state}: ${JSON.stringify(op.errors)}`);
@@ -67,20 +74,39 @@ export async function runBackupBench(args: string[]): Promise<void> {
     await system.createTables('bench', ['data']);
     const bytesEach = Math.round((gib * 1024 ** 3) / sstables);
     console.log(`generating ${sstables} SSTables of ${(bytesEach / 1024 ** 2).toFixed(1)} MiB on the simulated node ...`);
-    await system.sim(node, 'generateSSTables', jmxArgs.string('bench'), jmxArgs.string('data'), jmxArgs.int(sstables), jmxArgs.long(bytesEach));
+    await system.sim(
+      node,
+      'generateSSTables',
+      jmxArgs.string('bench'),
+      jmxArgs.string('data'),
+      jmxArgs.int(sstables),
+      jmxArgs.long(bytesEach),
+    );
 
     // The baselines copy the same files a backup reads: a snapshot of the table.
-    const tableDir = execFileSync('bash', ['-c', `ls -d ${join(node.home, 'data/data/bench')}/data-*`]).toString().trim();
+    const tableDir = execFileSync('bash', ['-c', `ls -d ${join(node.home, 'data/data/bench')}/data-*`])
+      .toString()
+      .trim();
     execFileSync('bash', ['-c', `mkdir -p ${tableDir}/snapshots/baseline && ln ${tableDir}/*-*-* ${tableDir}/snapshots/baseline/`]);
     const snapshotDir = join(tableDir, 'snapshots', 'baseline');
-    const files = Number(execFileSync('bash', ['-c', `ls ${snapshotDir} | wc -l`]).toString().trim());
+    const files = Number(
+      execFileSync('bash', ['-c', `ls ${snapshotDir} | wc -l`])
+        .toString()
+        .trim(),
+    );
     const bytes = Number(execFileSync('du', ['-sb', snapshotDir]).toString().split('\t')[0]);
     const mb = bytes / 1e6;
     console.log(`snapshot: ${files} files, ${(bytes / 1024 ** 3).toFixed(2)} GiB`);
     execFileSync('sync');
 
     const s3Run = await backup(system, 's3://bench', 'bench-s3');
-    rows.push({ target: 's3rver', tool: 'daedalus', what: 'full backup (snapshot+upload+manifest)', seconds: s3Run.seconds, mbPerSecond: mb / s3Run.seconds });
+    rows.push({
+      target: 's3rver',
+      tool: 'daedalus',
+      what: 'full backup (snapshot+upload+manifest)',
+      seconds: s3Run.seconds,
+      mbPerSecond: mb / s3Run.seconds,
+    });
 
     if (spawnSync('which', ['rclone']).status === 0) {
       const rcloneEnv: NodeJS.ProcessEnv = {
@@ -94,7 +120,9 @@ export async function runBackupBench(args: string[]): Promise<void> {
       };
       delete rcloneEnv.AWS_CA_BUNDLE;
       execFileSync('rclone', ['mkdir', 'emu:rclone-bench'], { env: rcloneEnv });
-      const seconds = timed(() => execFileSync('rclone', ['copy', '--transfers', '8', snapshotDir, 'emu:rclone-bench/snap'], { env: rcloneEnv }));
+      const seconds = timed(() =>
+        execFileSync('rclone', ['copy', '--transfers', '8', snapshotDir, 'emu:rclone-bench/snap'], { env: rcloneEnv }),
+      );
       rows.push({ target: 's3rver', tool: 'rclone copy --transfers 8', what: 'copy of the snapshot', seconds, mbPerSecond: mb / seconds });
     } else {
       console.log('rclone not installed (apt-get install rclone): skipping that baseline');
@@ -102,18 +130,43 @@ export async function runBackupBench(args: string[]): Promise<void> {
 
     const fileRoot = join(dir, 'filestore');
     const fileRun = await backup(system, `file://${fileRoot}/bucket`, 'bench-file');
-    rows.push({ target: 'file store', tool: 'daedalus', what: 'full backup (snapshot+upload+manifest)', seconds: fileRun.seconds, mbPerSecond: mb / fileRun.seconds, note: 'fsync per file' });
+    rows.push({
+      target: 'file store',
+      tool: 'daedalus',
+      what: 'full backup (snapshot+upload+manifest)',
+      seconds: fileRun.seconds,
+      mbPerSecond: mb / fileRun.seconds,
+      note: 'fsync per file',
+    });
     const cpSeconds = timed(() => execFileSync('cp', ['-r', snapshotDir, join(dir, 'cp-copy')]));
-    rows.push({ target: 'file store', tool: 'cp -r', what: 'copy of the snapshot', seconds: cpSeconds, mbPerSecond: mb / cpSeconds, note: 'no fsync, no hashing' });
+    rows.push({
+      target: 'file store',
+      tool: 'cp -r',
+      what: 'copy of the snapshot',
+      seconds: cpSeconds,
+      mbPerSecond: mb / cpSeconds,
+      note: 'no fsync, no hashing',
+    });
 
     const again = await backup(system, 's3://bench', 'bench-again');
-    const uploaded = (Object.values((again.op.response as { UPLOAD: Record<string, { totals: { uploadedBytes: number } }> }).UPLOAD)[0]).totals.uploadedBytes;
-    rows.push({ target: 's3rver', tool: 'daedalus', what: 'no-change re-backup', seconds: again.seconds, mbPerSecond: mb / again.seconds, note: `${uploaded} bytes uploaded` });
+    const uploaded = Object.values((again.op.response as { UPLOAD: Record<string, { totals: { uploadedBytes: number } }> }).UPLOAD)[0]
+      .totals.uploadedBytes;
+    rows.push({
+      target: 's3rver',
+      tool: 'daedalus',
+      what: 'no-change re-backup',
+      seconds: again.seconds,
+      mbPerSecond: mb / again.seconds,
+      note: `${uploaded} bytes uploaded`,
+    });
 
-    console.log(`\nbackup of one node: ${files} files, ${(bytes / 1024 ** 3).toFixed(2)} GiB (2 shared cores; emulator and client on the same machine)\n`);
+    console.log(
+      `\nbackup of one node: ${files} files, ${(bytes / 1024 ** 3).toFixed(2)} GiB (2 shared cores; emulator and client on the same machine)\n`,
+    );
     console.log('| target | tool | what | seconds | MB/s | note |');
     console.log('|---|---|---|---|---|---|');
-    for (const r of rows) console.log(`| ${r.target} | ${r.tool} | ${r.what} | ${r.seconds.toFixed(1)} | ${r.mbPerSecond.toFixed(0)} | ${r.note ?? ''} |`);
+    for (const r of rows)
+      console.log(`| ${r.target} | ${r.tool} | ${r.what} | ${r.seconds.toFixed(1)} | ${r.mbPerSecond.toFixed(0)} | ${r.note ?? ''} |`);
     console.log(`\nnode agent peak RSS (VmHWM): ${peakRssMb(system.agents[0].pid)} MB`);
   } finally {
     await system?.stop();

@@ -21,9 +21,11 @@ export interface WorkerTask {
 
 async function pool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -49,7 +51,9 @@ async function main(): Promise<void> {
   } else {
     // One object far larger than any buffer: generated on the fly, unknown length, then read back and hashed.
     const uploaded = await backend.put('big/object', () => generatedStream(task.bigBytes, 99));
-    const downloaded = await sha256OfStream(await backend.get('big/object', { expected: { size: uploaded.size, sha256: uploaded.sha256 } }));
+    const downloaded = await sha256OfStream(
+      await backend.get('big/object', { expected: { size: uploaded.size, sha256: uploaded.sha256 } }),
+    );
     if (downloaded.sha256 !== uploaded.sha256) throw new Error('big object came back different');
     bytes = uploaded.size * 2;
     await backend.delete('big/object');

@@ -42,7 +42,9 @@ function parseOptions(args: string[]): Options {
     const index = args.indexOf(`--${name}`);
     return index >= 0 && args[index + 1] ? args[index + 1] : fallback;
   };
-  const targets = value('targets', 's3,azure,gcs').split(',').filter((t): t is TargetName => ['s3', 'azure', 'gcs'].includes(t));
+  const targets = value('targets', 's3,azure,gcs')
+    .split(',')
+    .filter((t): t is TargetName => ['s3', 'azure', 'gcs'].includes(t));
   return {
     files: Number(value('files', '100')),
     mib: Number(value('mib', '10')),
@@ -54,7 +56,12 @@ function parseOptions(args: string[]): Options {
 }
 
 /** Runs a command to completion under /usr/bin/time; returns wall seconds, peak RSS and stdout. */
-async function measured(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ seconds: number; peakRssMb?: number; stdout: string }> {
+async function measured(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ seconds: number; peakRssMb?: number; stdout: string }> {
   const timed = existsSync('/usr/bin/time');
   const started = process.hrtime.bigint();
   const child = spawn(timed ? '/usr/bin/time' : command, timed ? ['-f', 'maxrss_kb=%M', command, ...args] : args, { env, cwd: ROOT });
@@ -88,9 +95,17 @@ async function generateFiles(dir: string, count: number, size: number): Promise<
   return files;
 }
 
-async function libPhase(mode: WorkerTask['mode'], task: Omit<WorkerTask, 'mode'>, env: Record<string, string>): Promise<{ seconds: number; bytes: number; peakRssMb?: number }> {
-  const result = await measured('node', ['-r', 'ts-node/register/transpile-only', join(__dirname, 'lib-worker.ts'), JSON.stringify({ ...task, mode })],
-    { ...process.env, ...env }, 30 * 60_000);
+async function libPhase(
+  mode: WorkerTask['mode'],
+  task: Omit<WorkerTask, 'mode'>,
+  env: Record<string, string>,
+): Promise<{ seconds: number; bytes: number; peakRssMb?: number }> {
+  const result = await measured(
+    'node',
+    ['-r', 'ts-node/register/transpile-only', join(__dirname, 'lib-worker.ts'), JSON.stringify({ ...task, mode })],
+    { ...process.env, ...env },
+    30 * 60_000,
+  );
   const line = result.stdout.trim().split('\n').pop() ?? '{}';
   const parsed = JSON.parse(line) as { seconds: number; bytes: number };
   // Transfer time as measured inside the worker (excludes node/ts-node start-up).
@@ -106,8 +121,13 @@ function rcloneEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 function printTable(rows: Row[]): void {
   const header = ['target', 'tool', 'phase', 'seconds', 'MB/s', 'peak RSS MB', 'note'];
   const lines = rows.map((r) => [
-    r.target, r.tool, r.phase, r.seconds.toFixed(1), (r.bytes / 1e6 / r.seconds).toFixed(0),
-    r.peakRssMb === undefined ? 'n/a' : r.peakRssMb.toFixed(0), r.note ?? '',
+    r.target,
+    r.tool,
+    r.phase,
+    r.seconds.toFixed(1),
+    (r.bytes / 1e6 / r.seconds).toFixed(0),
+    r.peakRssMb === undefined ? 'n/a' : r.peakRssMb.toFixed(0),
+    r.note ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const format = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
@@ -151,29 +171,58 @@ export async function runStorageBench(args: string[]): Promise<void> {
           const env = rcloneEnv(target.rcloneEnv);
           const common = ['--transfers', String(options.concurrency), '--checkers', String(options.concurrency), '-q'];
           const up = await measured('rclone', ['copy', sourceDir, `${target.rcloneBucket}/rclone`, ...common], env, 30 * 60_000);
-          rows.push({ target: target.label, tool: 'rclone 1.60', phase: `upload ${options.files} x ${options.mib} MiB`, seconds: up.seconds, bytes: totalBytes, peakRssMb: up.peakRssMb });
+          rows.push({
+            target: target.label,
+            tool: 'rclone 1.60',
+            phase: `upload ${options.files} x ${options.mib} MiB`,
+            seconds: up.seconds,
+            bytes: totalBytes,
+            peakRssMb: up.peakRssMb,
+          });
           console.log(`  rclone upload: ${up.seconds.toFixed(1)} s`);
           const down = await measured('rclone', ['copy', `${target.rcloneBucket}/rclone`, downloadDir, ...common], env, 30 * 60_000);
-          rows.push({ target: target.label, tool: 'rclone 1.60', phase: `download ${options.files} x ${options.mib} MiB`, seconds: down.seconds, bytes: totalBytes, peakRssMb: down.peakRssMb });
+          rows.push({
+            target: target.label,
+            tool: 'rclone 1.60',
+            phase: `download ${options.files} x ${options.mib} MiB`,
+            seconds: down.seconds,
+            bytes: totalBytes,
+            peakRssMb: down.peakRssMb,
+          });
           console.log(`  rclone download: ${down.seconds.toFixed(1)} s`);
           await fs.rm(downloadDir, { recursive: true, force: true });
         }
 
         if (options.bigMib > 0) {
           const big = await libPhase('big', task, target.env);
-          rows.push({ target: target.label, tool: 'libs/storage', phase: `1 x ${options.bigMib} MiB up+down`, ...big, note: 'unknown length, verified' });
+          rows.push({
+            target: target.label,
+            tool: 'libs/storage',
+            phase: `1 x ${options.bigMib} MiB up+down`,
+            ...big,
+            note: 'unknown length, verified',
+          });
           console.log(`  libs/storage big object: ${big.seconds.toFixed(1)} s`);
         }
       } catch (error) {
         console.log(`${name}: ${error instanceof Error ? error.message : String(error)}`);
-        rows.push({ target: name, tool: '-', phase: 'FAILED', seconds: 1, bytes: 0, note: error instanceof Error ? error.message.slice(0, 120) : String(error) });
+        rows.push({
+          target: name,
+          tool: '-',
+          phase: 'FAILED',
+          seconds: 1,
+          bytes: 0,
+          note: error instanceof Error ? error.message.slice(0, 120) : String(error),
+        });
       } finally {
         await group.stopAll();
         await fs.rm(join(work, `${name}-data`), { recursive: true, force: true });
       }
     }
     console.log('');
-    console.log(`client and emulator share ${cpus().length} cores; libs/storage times exclude node start-up, rclone times include its start-up`);
+    console.log(
+      `client and emulator share ${cpus().length} cores; libs/storage times exclude node start-up, rclone times include its start-up`,
+    );
     printTable(rows);
   } finally {
     removeDir(work);

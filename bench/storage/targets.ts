@@ -1,12 +1,8 @@
 /** The emulators the storage benchmark runs against: how to start them, reach them with our library and with rclone. */
-import {
-  ContainerSASPermissions, generateBlobSASQueryParameters, SASProtocol, StorageSharedKeyCredential,
-} from '@azure/storage-blob';
+import { ContainerSASPermissions, generateBlobSASQueryParameters, SASProtocol, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { join } from 'node:path';
 import { ProcessGroup } from '../../test/support/processes';
-import {
-  AZURITE_ACCOUNT, AZURITE_KEY, S3RVER_KEY, startAzurite, startGcsFakeProcess, startS3rver,
-} from '../../test/storage/emulators';
+import { AZURITE_ACCOUNT, AZURITE_KEY, S3RVER_KEY, startAzurite, startGcsFakeProcess, startS3rver } from '../../test/storage/emulators';
 
 export type TargetName = 's3' | 'azure' | 'gcs';
 
@@ -27,12 +23,15 @@ export interface RunningTarget {
 export const BUCKET = 'bench';
 
 function containerSas(): string {
-  return generateBlobSASQueryParameters({
-    containerName: BUCKET,
-    permissions: ContainerSASPermissions.parse('racwdl'),
-    expiresOn: new Date(Date.now() + 6 * 3600_000),
-    protocol: SASProtocol.HttpsAndHttp,
-  }, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).toString();
+  return generateBlobSASQueryParameters(
+    {
+      containerName: BUCKET,
+      permissions: ContainerSASPermissions.parse('racwdl'),
+      expiresOn: new Date(Date.now() + 6 * 3600_000),
+      protocol: SASProtocol.HttpsAndHttp,
+    },
+    new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY),
+  ).toString();
 }
 
 export async function startTarget(name: TargetName, group: ProcessGroup, dir: string): Promise<RunningTarget> {
@@ -41,15 +40,26 @@ export async function startTarget(name: TargetName, group: ProcessGroup, dir: st
     case 's3': {
       const s3 = await startS3rver(group, dataDir);
       return {
-        name, label: 's3rver 3.7.1', location: `s3://${BUCKET}`, pid: s3.process.pid,
+        name,
+        label: 's3rver 3.7.1',
+        location: `s3://${BUCKET}`,
+        pid: s3.process.pid,
         env: {
-          AWS_ACCESS_KEY_ID: S3RVER_KEY, AWS_SECRET_ACCESS_KEY: S3RVER_KEY, AWS_REGION: 'us-east-1',
-          AWS_ENDPOINT_URL: s3.endpoint, AWS_S3_FORCE_PATH_STYLE: 'true', BENCH_S3_CONDITIONAL: 'check-first',
+          AWS_ACCESS_KEY_ID: S3RVER_KEY,
+          AWS_SECRET_ACCESS_KEY: S3RVER_KEY,
+          AWS_REGION: 'us-east-1',
+          AWS_ENDPOINT_URL: s3.endpoint,
+          AWS_S3_FORCE_PATH_STYLE: 'true',
+          BENCH_S3_CONDITIONAL: 'check-first',
         },
         rcloneEnv: {
-          RCLONE_CONFIG_BENCH_TYPE: 's3', RCLONE_CONFIG_BENCH_PROVIDER: 'Other', RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: S3RVER_KEY,
-          RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: S3RVER_KEY, RCLONE_CONFIG_BENCH_ENDPOINT: s3.endpoint,
-          RCLONE_CONFIG_BENCH_REGION: 'us-east-1', RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: 'true',
+          RCLONE_CONFIG_BENCH_TYPE: 's3',
+          RCLONE_CONFIG_BENCH_PROVIDER: 'Other',
+          RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: S3RVER_KEY,
+          RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: S3RVER_KEY,
+          RCLONE_CONFIG_BENCH_ENDPOINT: s3.endpoint,
+          RCLONE_CONFIG_BENCH_REGION: 'us-east-1',
+          RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: 'true',
         },
         rcloneBucket: `bench:${BUCKET}`,
       };
@@ -57,21 +67,32 @@ export async function startTarget(name: TargetName, group: ProcessGroup, dir: st
     case 'azure': {
       const azurite = await startAzurite(group, dataDir);
       return {
-        name, label: 'Azurite 3.35', location: `azure://${BUCKET}`, pid: azurite.process.pid,
+        name,
+        label: 'Azurite 3.35',
+        location: `azure://${BUCKET}`,
+        pid: azurite.process.pid,
         env: { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString },
         // rclone 1.60 takes an endpoint only as a domain suffix; a container SAS URL reaches Azurite's port.
-        rcloneEnv: { RCLONE_CONFIG_BENCH_TYPE: 'azureblob', RCLONE_CONFIG_BENCH_SAS_URL: `${azurite.endpoint}/${BUCKET}?${containerSas()}` },
+        rcloneEnv: {
+          RCLONE_CONFIG_BENCH_TYPE: 'azureblob',
+          RCLONE_CONFIG_BENCH_SAS_URL: `${azurite.endpoint}/${BUCKET}?${containerSas()}`,
+        },
         rcloneBucket: `bench:${BUCKET}`,
       };
     }
     case 'gcs': {
       const fake = await startGcsFakeProcess(group, dataDir);
       return {
-        name, label: 'GCS fake (test/fakes/gcs)', location: `gcp://${BUCKET}`, pid: fake.process.pid,
+        name,
+        label: 'GCS fake (test/fakes/gcs)',
+        location: `gcp://${BUCKET}`,
+        pid: fake.process.pid,
         env: { GCS_API_ENDPOINT: fake.endpoint, GOOGLE_CLOUD_PROJECT: 'bench' },
         rcloneEnv: {
-          RCLONE_CONFIG_BENCH_TYPE: 'google cloud storage', RCLONE_CONFIG_BENCH_ANONYMOUS: 'true',
-          RCLONE_CONFIG_BENCH_ENDPOINT: `${fake.endpoint}/storage/v1/`, RCLONE_CONFIG_BENCH_NO_CHECK_BUCKET: 'true',
+          RCLONE_CONFIG_BENCH_TYPE: 'google cloud storage',
+          RCLONE_CONFIG_BENCH_ANONYMOUS: 'true',
+          RCLONE_CONFIG_BENCH_ENDPOINT: `${fake.endpoint}/storage/v1/`,
+          RCLONE_CONFIG_BENCH_NO_CHECK_BUCKET: 'true',
           RCLONE_CONFIG_BENCH_PROJECT_NUMBER: 'bench',
         },
         rcloneBucket: `bench:${BUCKET}`,

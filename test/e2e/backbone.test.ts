@@ -64,9 +64,7 @@ describe('backbone: one operation flows through every service', () => {
   it('refuses a keyspace no node has with a 400 naming the field (the agents registered their schema)', async () => {
     const response = await system.post('/operations', { type: 'flush', keyspace: 'nosuchks', globalRequest: true });
     expect(response.status).toBe(400);
-    expect((response.body as { errors: unknown[] }).errors).toEqual([
-      { field: 'keyspace', message: 'keyspace nosuchks does not exist' },
-    ]);
+    expect((response.body as { errors: unknown[] }).errors).toEqual([{ field: 'keyspace', message: 'keyspace nosuchks does not exist' }]);
   });
 
   it('yields one operation for a duplicate submission (same id, or same Idempotency-Key)', async () => {

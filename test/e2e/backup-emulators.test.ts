@@ -44,7 +44,14 @@ describe('cluster-wide backup to each storage emulator', () => {
     system = await DaedalusSystem.start({ nodes: 3, coordinators: 2, env });
     await system.createTables('shop', ['orders'], 300);
     for (const node of system.nodes) {
-      await system.sim(node, 'generateSSTables', jmxArgs.string('shop'), jmxArgs.string('orders'), jmxArgs.int(2), jmxArgs.long(2 * 1024 * 1024));
+      await system.sim(
+        node,
+        'generateSSTables',
+        jmxArgs.string('shop'),
+        jmxArgs.string('orders'),
+        jmxArgs.int(2),
+        jmxArgs.long(2 * 1024 * 1024),
+      );
     }
   }, 240_000);
 
@@ -65,7 +72,12 @@ describe('cluster-wide backup to each storage emulator', () => {
     ['azure', 'azure://backups-azure'],
     ['gcs', 'gcp://backups-gcs'],
   ])('backs up to %s: every object hashes to its source file and the cluster record is written', async (name, location) => {
-    const { operation, backupName } = await runBackup(system, { storageLocation: location, snapshotTag: name, createMissingBucket: true, keepSnapshot: true });
+    const { operation, backupName } = await runBackup(system, {
+      storageLocation: location,
+      snapshotTag: name,
+      createMissingBucket: true,
+      keepSnapshot: true,
+    });
     expect(operation.errors).toEqual([]);
     expect(operation.state).toBe('COMPLETED');
 
@@ -73,7 +85,9 @@ describe('cluster-wide backup to each storage emulator', () => {
     try {
       expect(await backend.stat(`${CLUSTER}/backups/${backupName}.json`)).toBeDefined();
       for (const node of system.nodes) {
-        const manifest = JSON.parse((await read(backend, `${CLUSTER}/dc1/${node.hostId}/manifests/${backupName}.json`)).toString('utf8')) as ManifestDoc;
+        const manifest = JSON.parse(
+          (await read(backend, `${CLUSTER}/dc1/${node.hostId}/manifests/${backupName}.json`)).toString('utf8'),
+        ) as ManifestDoc;
         const onDisk = new Map<string, string>();
         for (const path of await filesUnder(join(node.home, 'data', 'data', 'shop'))) {
           const match = new RegExp(`/snapshots/${backupName}/(.+)$`).exec(path);
@@ -83,7 +97,11 @@ describe('cluster-wide backup to each storage emulator', () => {
         expect(files.map((f) => f.name).sort()).toEqual([...onDisk.keys()].sort());
         for (const file of files) {
           const stored = await sha256OfStream(await backend.get(file.key));
-          expect({ name: file.name, stored: stored.sha256, size: stored.size }).toEqual({ name: file.name, stored: onDisk.get(file.name), size: file.size });
+          expect({ name: file.name, stored: stored.sha256, size: stored.size }).toEqual({
+            name: file.name,
+            stored: onDisk.get(file.name),
+            size: file.size,
+          });
         }
       }
     } finally {
@@ -91,6 +109,8 @@ describe('cluster-wide backup to each storage emulator', () => {
     }
     const listed = await system.get(`/backups?storageLocation=${encodeURIComponent(location)}`);
     expect(listed.status).toBe(200);
-    expect((listed.body as Array<{ name: string; complete: boolean }>).find((b) => b.name === backupName)).toMatchObject({ complete: true });
+    expect((listed.body as Array<{ name: string; complete: boolean }>).find((b) => b.name === backupName)).toMatchObject({
+      complete: true,
+    });
   });
 });

@@ -45,7 +45,12 @@ describe('backup and restore of a 5.0 node: bti, UUID ids, two data directories'
 
   it('backs up every component from both data directories and restores the content', async () => {
     const atBackup = await checksum();
-    const { operation, backupName } = await runBackup(system, { storageLocation: location(), snapshotTag: 'fmt', createMissingBucket: true, keepSnapshot: true });
+    const { operation, backupName } = await runBackup(system, {
+      storageLocation: location(),
+      snapshotTag: 'fmt',
+      createMissingBucket: true,
+      keepSnapshot: true,
+    });
     expect(operation.errors).toEqual([]);
     expect(operation.state).toBe('COMPLETED');
 
@@ -58,10 +63,13 @@ describe('backup and restore of a 5.0 node: bti, UUID ids, two data directories'
     }
     expect(new Set([...onDisk.values()].map((f) => f.dataDir)).size).toBe(2);
     const node = system.nodes[0];
-    const manifest = await readJson<ManifestDoc>(join(dir, 'store', 'bucket', 'daedalus-test', 'dc1', node.hostId, 'manifests', `${backupName}.json`));
+    const manifest = await readJson<ManifestDoc>(
+      join(dir, 'store', 'bucket', 'daedalus-test', 'dc1', node.hostId, 'manifests', `${backupName}.json`),
+    );
     const files = manifest.tables.flatMap((t) => t.files);
     expect(files.map((f) => f.name).sort()).toEqual([...onDisk.keys()].sort());
-    for (const file of files) expect({ name: file.name, sha256: file.sha256 }).toEqual({ name: file.name, sha256: onDisk.get(file.name)?.sha256 });
+    for (const file of files)
+      expect({ name: file.name, sha256: file.sha256 }).toEqual({ name: file.name, sha256: onDisk.get(file.name)?.sha256 });
     expect(files.every((f) => /^da-[0-9a-z_]{28}-bti-/.test(f.name))).toBe(true);
     expect(files.some((f) => f.size === 0)).toBe(true);
     expect(files.some((f) => f.name.endsWith('-Partitions.db'))).toBe(true);
@@ -69,7 +77,12 @@ describe('backup and restore of a 5.0 node: bti, UUID ids, two data directories'
     await system.sim(node, 'writeRows', jmxArgs.string('fmt'), jmxArgs.string('t1'), jmxArgs.int(50), jmxArgs.long(3));
     await flush();
     expect(await checksum()).not.toBe(atBackup);
-    const response = await system.post('/operations', { type: 'restore', globalRequest: true, storageLocation: location(), snapshotTag: backupName });
+    const response = await system.post('/operations', {
+      type: 'restore',
+      globalRequest: true,
+      storageLocation: location(),
+      snapshotTag: backupName,
+    });
     const restored = await system.waitForOperation((response.body as OperationView).id, undefined, 120_000);
     expect(restored.errors).toEqual([]);
     expect(restored.state).toBe('COMPLETED');
@@ -79,7 +92,11 @@ describe('backup and restore of a 5.0 node: bti, UUID ids, two data directories'
     await system.sim(node, 'writeRows', jmxArgs.string('fmt'), jmxArgs.string('t1'), jmxArgs.int(50), jmxArgs.long(4));
     await flush();
     const linkedResponse = await system.post('/operations', {
-      type: 'restore', globalRequest: true, storageLocation: location(), snapshotTag: backupName, restorationStrategyType: 'HARDLINKS',
+      type: 'restore',
+      globalRequest: true,
+      storageLocation: location(),
+      snapshotTag: backupName,
+      restorationStrategyType: 'HARDLINKS',
     });
     const linked = await system.waitForOperation((linkedResponse.body as OperationView).id, undefined, 120_000);
     expect(linked.errors).toEqual([]);

@@ -30,7 +30,13 @@ export function bytesRead(pid: number): number {
 export interface ManifestDoc {
   backupName: string;
   hostId: string;
-  tables: Array<{ keyspace: string; table: string; tableId: string; schemaCql?: string; files: Array<{ key: string; name: string; size: number; sha256: string }> }>;
+  tables: Array<{
+    keyspace: string;
+    table: string;
+    tableId: string;
+    schemaCql?: string;
+    files: Array<{ key: string; name: string; size: number; sha256: string }>;
+  }>;
   totals: { files: number; bytes: number; uploadedFiles: number; uploadedBytes: number };
 }
 

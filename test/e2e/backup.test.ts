@@ -26,7 +26,14 @@ describe('cluster-wide backup to the file store', () => {
     await system.createTables('shop', ['orders', 'customers'], 200);
     // bulk data so that reading Data.db files again would show in the agent's I/O counters
     for (const node of system.nodes) {
-      await system.sim(node, 'generateSSTables', jmxArgs.string('shop'), jmxArgs.string('orders'), jmxArgs.int(3), jmxArgs.long(4 * 1024 * 1024));
+      await system.sim(
+        node,
+        'generateSSTables',
+        jmxArgs.string('shop'),
+        jmxArgs.string('orders'),
+        jmxArgs.int(3),
+        jmxArgs.long(4 * 1024 * 1024),
+      );
     }
   }, 180_000);
 
@@ -50,7 +57,12 @@ describe('cluster-wide backup to the file store', () => {
   let first = '';
 
   it('backs up every node: each object equals its source file, the manifest equals the snapshot', async () => {
-    const { operation, backupName } = await runBackup(system, { storageLocation: location, snapshotTag: 'nightly', createMissingBucket: true, keepSnapshot: true });
+    const { operation, backupName } = await runBackup(system, {
+      storageLocation: location,
+      snapshotTag: 'nightly',
+      createMissingBucket: true,
+      keepSnapshot: true,
+    });
     expect(operation.errors).toEqual([]);
     expect(operation.state).toBe('COMPLETED');
     expect(backupName).toMatch(/^nightly-\d+$/);
@@ -130,7 +142,15 @@ describe('cluster-wide backup to the file store', () => {
   it('lists the backups with nodes complete / expected, sizes and bytes added', async () => {
     const response = await system.get(`/backups?storageLocation=${encodeURIComponent(location)}`);
     expect(response.status).toBe(200);
-    const backups = response.body as Array<{ name: string; complete: boolean; nodesComplete: number; nodesExpected: number; totalBytes: number; addedBytes: number; time: string }>;
+    const backups = response.body as Array<{
+      name: string;
+      complete: boolean;
+      nodesComplete: number;
+      nodesExpected: number;
+      totalBytes: number;
+      addedBytes: number;
+      time: string;
+    }>;
     expect(backups.length).toBeGreaterThanOrEqual(4);
     const firstEntry = backups.find((b) => b.name === first);
     expect(firstEntry).toMatchObject({ complete: true, nodesComplete: 3, nodesExpected: 3 });
@@ -165,7 +185,10 @@ describe('cluster-wide backup to the file store', () => {
       const response = await system.post('/operations', { type: 'backup', globalRequest: true, storageLocation: location, entities });
       expect(response.status).toBe(400);
       expect((response.body as { errors: Array<{ field: string; message: string }> }).errors).toEqual([
-        { field: 'entities', message: expect.stringContaining(`${entities.includes('.') ? 'table' : 'keyspace'} ${entities} does not exist`) },
+        {
+          field: 'entities',
+          message: expect.stringContaining(`${entities.includes('.') ? 'table' : 'keyspace'} ${entities} does not exist`),
+        },
       ]);
     }
   });
@@ -186,7 +209,10 @@ describe('cluster-wide backup to the file store', () => {
       expect(operation.errors[0].source).toBe(`${victim.hostId} (${victim.address})`);
       const manifests = await filesUnder(join(bucketDir(), CLUSTER, 'dc1', victim.hostId, 'manifests'));
       expect(manifests.filter((p) => p.includes('doomed-'))).toEqual([]);
-      expect(existsSync(join(bucketDir(), CLUSTER, 'backups')) && (await filesUnder(join(bucketDir(), CLUSTER, 'backups'))).some((p) => p.includes('doomed-'))).toBe(false);
+      expect(
+        existsSync(join(bucketDir(), CLUSTER, 'backups')) &&
+          (await filesUnder(join(bucketDir(), CLUSTER, 'backups'))).some((p) => p.includes('doomed-')),
+      ).toBe(false);
       const snapshots = (await filesUnder(join(victim.home, 'data', 'data', 'shop'))).filter((p) => p.includes('/snapshots/doomed-'));
       expect(snapshots).toEqual([]);
     } finally {
@@ -198,7 +224,12 @@ describe('cluster-wide backup to the file store', () => {
     const victim = system.nodes[2];
     const agent = system.agents[2];
     process.kill(agent.pid, 'SIGSTOP');
-    const response = await system.post('/operations', { type: 'backup', globalRequest: true, storageLocation: location, snapshotTag: 'interrupted' });
+    const response = await system.post('/operations', {
+      type: 'backup',
+      globalRequest: true,
+      storageLocation: location,
+      snapshotTag: 'interrupted',
+    });
     const id = (response.body as { id: string }).id;
     await system.waitForOperation(id, (op) => op.state === 'RUNNING', 20_000);
     await system.group.kill(agent, 'SIGKILL');

@@ -16,17 +16,49 @@ import { DaedalusSystem, OperationView } from '../support/system';
 /** A private CA and a server certificate for 127.0.0.1 signed by it, made with openssl. */
 function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=daedalus-test-ca');
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=daedalus-test-ca',
+  );
   run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext');
+  run(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  );
   return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }
 
 /** Everything the services printed, to prove a secret never appears in it. */
 function allLogs(system: DaedalusSystem): string {
   const dir = join(system.baseDir, 'logs');
-  return readdirSync(dir).map((name) => readFileSync(join(dir, name), 'utf8')).join('\n');
+  return readdirSync(dir)
+    .map((name) => readFileSync(join(dir, name), 'utf8'))
+    .join('\n');
 }
 
 /** The exit code of a process expected to give up, or 'still running' after a minute. */
@@ -74,9 +106,21 @@ describe('NATS with user and password over TLS', () => {
 
   it('refuses to start a service with a wrong password, saying why and without printing it', async () => {
     const wrong = 'pw-wrong-0a7f3e-never-logged';
-    const coordinator = system.group.start('coordinator-wrong-password', process.execPath, [join(__dirname, '../../dist/apps/coordinator/src/main.js')], {
-      env: { ...process.env, NATS_SERVERS: system.nats.url, NATS_USER: 'daedalus', NATS_PASSWORD: wrong, NATS_TLS_CA: join(certDir, 'ca.pem'), NO_COLOR: '1' },
-    });
+    const coordinator = system.group.start(
+      'coordinator-wrong-password',
+      process.execPath,
+      [join(__dirname, '../../dist/apps/coordinator/src/main.js')],
+      {
+        env: {
+          ...process.env,
+          NATS_SERVERS: system.nats.url,
+          NATS_USER: 'daedalus',
+          NATS_PASSWORD: wrong,
+          NATS_TLS_CA: join(certDir, 'ca.pem'),
+          NO_COLOR: '1',
+        },
+      },
+    );
     const code = await exitOf(coordinator);
     expect(code).not.toBe(0);
     const output = coordinator.output();
@@ -85,9 +129,14 @@ describe('NATS with user and password over TLS', () => {
   });
 
   it('refuses a server certificate it cannot verify', async () => {
-    const coordinator = system.group.start('coordinator-no-ca', process.execPath, [join(__dirname, '../../dist/apps/coordinator/src/main.js')], {
-      env: { ...process.env, NATS_SERVERS: system.nats.url, NATS_USER: 'daedalus', NATS_PASSWORD: PASSWORD, NO_COLOR: '1' },
-    });
+    const coordinator = system.group.start(
+      'coordinator-no-ca',
+      process.execPath,
+      [join(__dirname, '../../dist/apps/coordinator/src/main.js')],
+      {
+        env: { ...process.env, NATS_SERVERS: system.nats.url, NATS_USER: 'daedalus', NATS_PASSWORD: PASSWORD, NO_COLOR: '1' },
+      },
+    );
     const code = await exitOf(coordinator);
     expect(code).not.toBe(0);
     expect(coordinator.output()).toMatch(/certificate/i);

@@ -109,7 +109,7 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
 
   // ------------------------------------------------------------------ operations that keep the cluster
 
-  it('flush (global) turns every node\'s memtables into SSTables', async () => {
+  it("flush (global) turns every node's memtables into SSTables", async () => {
     for (const node of system.nodes) expect(await live(node, 'ops', 't1')).toEqual([]);
     const done = await run({ type: 'flush', keyspace: 'ops', globalRequest: true });
     expect(done.nodes.map((n) => n.state)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
@@ -232,7 +232,11 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
     const before2 = await rows(n2, 'ops', 't2');
     const done = await run({ type: 'import', keyspace: 'ops', table: 't2', sourceDir: staging, hostId: n2.hostId });
     // a directory not shaped <keyspace>/<table> is staged as one first (Cassandra 5.0 would ignore it)
-    expect(resultOf(done, n2)).toEqual({ sourceDir: staging, sstables: 1, stagedIn: join(staging, '.daedalus-import', `${done.id}.${n2.hostId}`, 'ops', 't2') });
+    expect(resultOf(done, n2)).toEqual({
+      sourceDir: staging,
+      sstables: 1,
+      stagedIn: join(staging, '.daedalus-import', `${done.id}.${n2.hostId}`, 'ops', 't2'),
+    });
     expect(await rows(n2, 'ops', 't2')).toBe(before2 + ROWS);
     expect(readdirSync(staging)).toEqual([]); // moved, not copied
 
@@ -253,11 +257,13 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
     copySSTable(fromNode1, staging, 1);
     await system.sim(n3, 'failNextImports', jmxArgs.string('ops'), jmxArgs.string('t2'), jmxArgs.int(1));
     const done = await run({ type: 'import', keyspace: 'ops', table: 't2', sourceDir: staging, hostId: n3.hostId }, 'FAILED');
-    expect(done.errors).toEqual([{ source: source(n3), message: expect.stringContaining(`Cassandra could not import the SSTables of ${staging}`) }]);
+    expect(done.errors).toEqual([
+      { source: source(n3), message: expect.stringContaining(`Cassandra could not import the SSTables of ${staging}`) },
+    ]);
     expect(readdirSync(staging).length).toBeGreaterThan(0);
   });
 
-  it('rebuild streams a keyspace from the other replicas: local, global, and Cassandra\'s refusal of an unknown dc', async () => {
+  it("rebuild streams a keyspace from the other replicas: local, global, and Cassandra's refusal of an unknown dc", async () => {
     await system.sim(n1, 'writeRows', jmxArgs.string('rb'), jmxArgs.string('r'), jmxArgs.int(150), jmxArgs.long(3));
     await run({ type: 'flush', keyspace: 'rb', hostId: n1.hostId });
     const expected = await checksum(n1, 'rb', 'r');
@@ -296,7 +302,11 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
   it('answers 400 naming the field for unknown names and invalid fields', async () => {
     const cases: Array<[Record<string, unknown>, string, string?]> = [
       [{ type: 'cleanup', keyspace: 'nosuch', globalRequest: true }, 'keyspace', 'keyspace nosuch does not exist'],
-      [{ type: 'scrub', keyspace: 'ops', tables: ['t1', 'nosuch'], globalRequest: true }, 'tables', 'table nosuch does not exist in keyspace ops'],
+      [
+        { type: 'scrub', keyspace: 'ops', tables: ['t1', 'nosuch'], globalRequest: true },
+        'tables',
+        'table nosuch does not exist in keyspace ops',
+      ],
       [{ type: 'upgradesstables', keyspace: 'nosuch', hostId: n2.hostId }, 'keyspace'],
       [{ type: 'refresh', keyspace: 'ops', table: 'nosuch', hostId: n1.hostId }, 'table'],
       [{ type: 'import', keyspace: 'ops', table: 'nosuch', sourceDir: '/tmp', hostId: n1.hostId }, 'table'],
@@ -326,8 +336,11 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
     try {
       await system.sim(n1, 'dropTable', jmxArgs.string('ops'), jmxArgs.string('gone'));
       // node 2 itself has caught up (its table MBean is gone); only the registration is stale
-      await waitFor('node 2 to drop the table', async () =>
-        (await system.mbeanNames(n2, 'org.apache.cassandra.db:type=Tables,keyspace=ops,table=gone')).length === 0, 20_000);
+      await waitFor(
+        'node 2 to drop the table',
+        async () => (await system.mbeanNames(n2, 'org.apache.cassandra.db:type=Tables,keyspace=ops,table=gone')).length === 0,
+        20_000,
+      );
       id = (await submit({ type: 'cleanup', keyspace: 'ops', tables: ['gone'], hostId: n2.hostId })).id;
     } finally {
       process.kill(agent.pid, 'SIGCONT');
@@ -336,8 +349,11 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
     expect(done.state).toBe('FAILED');
     expect(done.errors).toEqual([{ source: source(n2), message: 'table(s) gone do not exist in keyspace ops' }]);
     // once the registration has caught up, the gateway refuses it itself
-    await waitFor('the dropped table gone from the registrations', async () =>
-      (await system.registrations()).every((r) => !(r.keyspaces?.ops ?? []).includes('gone')), 30_000);
+    await waitFor(
+      'the dropped table gone from the registrations',
+      async () => (await system.registrations()).every((r) => !(r.keyspaces?.ops ?? []).includes('gone')),
+      30_000,
+    );
     expect(await rejected({ type: 'flush', keyspace: 'ops', tables: ['gone'], hostId: n2.hostId })).toEqual([
       { field: 'tables', message: 'table gone does not exist in keyspace ops' },
     ]);
@@ -349,11 +365,22 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
     const schema = (await system.get('/version/schema')).body as { version: string; source: string };
     expect(schema.source).toBe('live');
     expect(schema.version).toBe(await system.attribute(n1, STORAGE_SERVICE, 'SchemaVersion'));
-    const topology = (await system.get('/topology')).body as { source: string; clusterName: string; topology: Array<Record<string, unknown>> };
+    const topology = (await system.get('/topology')).body as {
+      source: string;
+      clusterName: string;
+      topology: Array<Record<string, unknown>>;
+    };
     expect(topology).toMatchObject({ source: 'live', clusterName: 'daedalus-test' });
     expect(topology.topology).toEqual(
       system.nodes.map((node) =>
-        expect.objectContaining({ nodeId: node.hostId, ipAddress: node.address, dc: 'dc1', rack: 'rack1', alive: true, operationMode: 'NORMAL' }),
+        expect.objectContaining({
+          nodeId: node.hostId,
+          ipAddress: node.address,
+          dc: 'dc1',
+          rack: 'rack1',
+          alive: true,
+          operationMode: 'NORMAL',
+        }),
       ),
     );
 
@@ -384,13 +411,17 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
     expect(await mode(n2)).toBe('DRAINED');
 
     // the live topology shows what gossip sees: the drained node is down
-    await waitFor('node 2 down in the live topology', async () => {
-      const { topology } = (await system.get('/topology')).body as { topology: Array<{ nodeId: string; alive: boolean }> };
-      return topology.find((n) => n.nodeId === n2.hostId)?.alive === false;
-    }, 30_000);
+    await waitFor(
+      'node 2 down in the live topology',
+      async () => {
+        const { topology } = (await system.get('/topology')).body as { topology: Array<{ nodeId: string; alive: boolean }> };
+        return topology.find((n) => n.nodeId === n2.hostId)?.alive === false;
+      },
+      30_000,
+    );
   });
 
-  it('decommission surfaces Cassandra\'s RF refusal, then leaves the ring with force; a second one fails naming the mode', async () => {
+  it("decommission surfaces Cassandra's RF refusal, then leaves the ring with force; a second one fails naming the mode", async () => {
     const refused = await run({ type: 'decommission', hostId: n3.hostId }, 'FAILED');
     expect(refused.errors).toEqual([
       { source: source(n3), message: expect.stringMatching(/Not enough live nodes to maintain replication factor in keyspace \w+/) },

@@ -72,10 +72,16 @@ describe('public protocol and durability', () => {
     const message = submitMessage({ type: 'flush', keyspace: 'ks1', globalRequest: true }, '2.0');
     await publish(message);
     const jsm = await jetstreamManager(nc);
-    const letter = await waitFor('the dead letter', async () => {
-      const stored = await jsm.streams.getMessage(Streams.deadLetters, { last_by_subj: Subjects.deadLetterFor(Streams.requests) }).catch(() => null);
-      return stored && stored.json<SubmitOperationMessage>().operationId === message.operationId ? stored : undefined;
-    }, 30_000);
+    const letter = await waitFor(
+      'the dead letter',
+      async () => {
+        const stored = await jsm.streams
+          .getMessage(Streams.deadLetters, { last_by_subj: Subjects.deadLetterFor(Streams.requests) })
+          .catch(() => null);
+        return stored && stored.json<SubmitOperationMessage>().operationId === message.operationId ? stored : undefined;
+      },
+      30_000,
+    );
     expect(letter.header.get(Headers.deadLetterReason)).toContain('unsupported schemaVersion "2.0"');
     expect(letter.header.get(Headers.deadLetterSubject)).toBe(Subjects.submit);
     expect((await system.get(`/operations/${message.operationId}`)).status).toBe(404);

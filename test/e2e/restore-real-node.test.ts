@@ -49,11 +49,11 @@ describe('restores that are right on a real node (4.1, one node)', () => {
   const node = () => system.nodes[0];
   const dataDir = () => join(node().home, 'data', 'data');
 
-  const sim = (operation: string, ...args: string[]) =>
-    system.sim(node(), operation, ...args.map((a) => jmxArgs.string(a)));
+  const sim = (operation: string, ...args: string[]) => system.sim(node(), operation, ...args.map((a) => jmxArgs.string(a)));
   const checksum = async (table: string) => String(await sim('checksum', KS, table));
   const checkIndexes = async (table: string) => String(await sim('checkIndexes', KS, table));
-  const tableDirs = (table: string) => readdirSync(join(dataDir(), KS)).filter((name) => name.startsWith(`${table}-`) && name.length === table.length + 33);
+  const tableDirs = (table: string) =>
+    readdirSync(join(dataDir(), KS)).filter((name) => name.startsWith(`${table}-`) && name.length === table.length + 33);
 
   async function flush(): Promise<void> {
     const response = await system.post('/operations', { type: 'flush', keyspace: KS, globalRequest: true });
@@ -83,7 +83,11 @@ describe('restores that are right on a real node (4.1, one node)', () => {
 
   /** The registration the agent keeps holds the table's live id (what IN_PLACE uses while Cassandra is stopped). */
   async function waitForRegisteredId(table: string, id: string): Promise<void> {
-    await waitFor(`registered id of ${table}`, async () => ((await system.registrations())[0]?.tableIds?.[`${KS}.${table}`] === id ? true : undefined), 30_000);
+    await waitFor(
+      `registered id of ${table}`,
+      async () => ((await system.registrations())[0]?.tableIds?.[`${KS}.${table}`] === id ? true : undefined),
+      30_000,
+    );
   }
 
   beforeAll(async () => {
@@ -92,7 +96,14 @@ describe('restores that are right on a real node (4.1, one node)', () => {
     system = await DaedalusSystem.start({ nodes: 1, coordinators: 1, nodeTimeoutMs: 15_000 });
     await system.sim(node(), 'createKeyspace', jmxArgs.string(KS), jmxArgs.string('{"class":"SimpleStrategy","replication_factor":"1"}'));
     for (const table of ['orders', 'indexed']) await system.sim(node(), 'createTable', jmxArgs.string(KS), jmxArgs.string(table));
-    await system.sim(node(), 'createIndex', jmxArgs.string(KS), jmxArgs.string('indexed'), jmxArgs.string('by_value'), jmxArgs.string('legacy'));
+    await system.sim(
+      node(),
+      'createIndex',
+      jmxArgs.string(KS),
+      jmxArgs.string('indexed'),
+      jmxArgs.string('by_value'),
+      jmxArgs.string('legacy'),
+    );
     await system.waitForSchema(KS, ['orders', 'indexed']);
     for (const table of ['orders', 'indexed']) await writeAndFlush(table, 1);
     for (const table of ['orders', 'indexed']) atBackup[table] = await checksum(table);

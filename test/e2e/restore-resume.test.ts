@@ -29,7 +29,9 @@ describe('restore resume and recovery', () => {
     Promise.all(system.nodes.map(async (node) => String(await system.sim(node, 'checksum', jmxArgs.string(KS), jmxArgs.string(table)))));
   /** how often Cassandra (the simulator) truncated the table on each node, kept over restarts */
   const truncations = async (table: string) =>
-    Promise.all(system.nodes.map(async (node) => Number(await system.sim(node, 'truncationCount', jmxArgs.string(KS), jmxArgs.string(table)))));
+    Promise.all(
+      system.nodes.map(async (node) => Number(await system.sim(node, 'truncationCount', jmxArgs.string(KS), jmxArgs.string(table)))),
+    );
 
   async function writeMore(table: string): Promise<void> {
     for (const node of system.nodes) {
@@ -41,7 +43,13 @@ describe('restore resume and recovery', () => {
   }
 
   async function submitRestore(body: Record<string, unknown>): Promise<string> {
-    const response = await system.post('/operations', { type: 'restore', storageLocation: location, snapshotTag: backupName, globalRequest: true, ...body });
+    const response = await system.post('/operations', {
+      type: 'restore',
+      storageLocation: location,
+      snapshotTag: backupName,
+      globalRequest: true,
+      ...body,
+    });
     if (response.status !== 201) throw new Error(`restore refused: ${response.status} ${JSON.stringify(response.body)}`);
     return (response.body as OperationView).id;
   }
@@ -81,7 +89,11 @@ describe('restore resume and recovery', () => {
     const killedAt = Date.now();
 
     // past --node-timeout-ms (10 s) the sweeper would fail the node; after TRUNCATE it waits (grace) instead
-    const waiting = await system.waitForOperation(id, (op) => /waits up to \d+ s for it to come back/.test(nodeEntry(op, victim.hostId)?.message ?? ''), 45_000);
+    const waiting = await system.waitForOperation(
+      id,
+      (op) => /waits up to \d+ s for it to come back/.test(nodeEntry(op, victim.hostId)?.message ?? ''),
+      45_000,
+    );
     expect(waiting.state).toBe('RUNNING');
     expect(nodeEntry(waiting, victim.hostId)?.state).toBe('RUNNING');
 
@@ -117,7 +129,11 @@ describe('restore resume and recovery', () => {
     const resume = await system.post(`/operations/${id}/resume`, undefined);
     expect(resume.status).toBe(202);
     expect(resume.headers.get('location')).toBe(`/operations/${id}`);
-    const done = await system.waitForOperation(id, (op) => Number(op.resumeCount ?? 0) >= 1 && ['COMPLETED', 'FAILED', 'CANCELLED'].includes(op.state), 120_000);
+    const done = await system.waitForOperation(
+      id,
+      (op) => Number(op.resumeCount ?? 0) >= 1 && ['COMPLETED', 'FAILED', 'CANCELLED'].includes(op.state),
+      120_000,
+    );
     expect(done.errors).toEqual([]);
     expect(done.state).toBe('COMPLETED');
     expect(done.resumeCount).toBe(1);
@@ -135,7 +151,12 @@ describe('restore resume and recovery', () => {
     // a direct NATS client gets its refusal in the record
     const nc = await system.connectNats();
     try {
-      const message: ResumeOperationMessage = { schemaVersion: SCHEMA_VERSION, operationId: id, resumeCount: 1, requestedAt: new Date().toISOString() };
+      const message: ResumeOperationMessage = {
+        schemaVersion: SCHEMA_VERSION,
+        operationId: id,
+        resumeCount: 1,
+        requestedAt: new Date().toISOString(),
+      };
       const h = headers();
       h.set(Headers.schemaVersion, SCHEMA_VERSION);
       await jetstream(nc).publish(Subjects.resume, JSON.stringify(message), { msgID: MessageIds.resume(id, 1), headers: h });
@@ -144,7 +165,10 @@ describe('restore resume and recovery', () => {
     }
     const refused = await system.waitForOperation(id, (op) => op.resumeRefused !== undefined, 30_000);
     expect(refused.state).toBe('COMPLETED');
-    expect(refused.resumeRefused).toEqual({ at: expect.any(String), reason: expect.stringContaining('is COMPLETED: only a FAILED operation can be resumed') });
+    expect(refused.resumeRefused).toEqual({
+      at: expect.any(String),
+      reason: expect.stringContaining('is COMPLETED: only a FAILED operation can be resumed'),
+    });
   }, 300_000);
 
   it('accepts a restore renamed to, and a flush naming, a table created a moment ago', async () => {
@@ -157,8 +181,12 @@ describe('restore resume and recovery', () => {
       table = `fresh_${attempt}_${Date.now() % 100_000}`;
       await system.sim(system.nodes[0], 'createTable', jmxArgs.string(KS), jmxArgs.string(table));
       const restore = await system.post('/operations', {
-        type: 'restore', storageLocation: location, snapshotTag: backupName, globalRequest: true,
-        entities: 'shop.orders', rename: { 'shop.orders': `shop.${table}` },
+        type: 'restore',
+        storageLocation: location,
+        snapshotTag: backupName,
+        globalRequest: true,
+        entities: 'shop.orders',
+        rename: { 'shop.orders': `shop.${table}` },
       });
       expect({ status: restore.status, body: restore.status === 201 ? undefined : restore.body }).toEqual({ status: 201, body: undefined });
       const flush = await system.post('/operations', { type: 'flush', keyspace: KS, tables: [table], globalRequest: true });
@@ -166,7 +194,10 @@ describe('restore resume and recovery', () => {
       expect((await system.waitForOperation((flush.body as OperationView).id)).state).toBe('COMPLETED');
       const id = (restore.body as OperationView).id;
       expect((await system.waitForOperation(id, undefined, 120_000)).state).toBe('COMPLETED');
-      const liveCheck = system.gateway.output().split('\n').find((line) => line.includes(`target table shop.${table} does not exist`));
+      const liveCheck = system.gateway
+        .output()
+        .split('\n')
+        .find((line) => line.includes(`target table shop.${table} does not exist`));
       if (liveCheck && /live in \d+ round\(s\), all found/.test(liveCheck)) restoreId = id;
     }
     // the gateway did not know the table from the registrations and found it by asking the nodes
@@ -176,7 +207,16 @@ describe('restore resume and recovery', () => {
     // still a 400 naming the field for a table that exists nowhere, after asking
     const missing = await system.post('/operations', { type: 'flush', keyspace: KS, tables: ['never_created'], globalRequest: true });
     expect(missing.status).toBe(400);
-    expect((missing.body as { errors: unknown[] }).errors).toEqual([{ field: 'tables', message: 'table never_created does not exist in keyspace shop' }]);
-    await waitFor('the gateway log of the live check', () => system.gateway.output().includes('table never_created does not exist in keyspace shop): asked 2 node(s) live in 1 round(s), still refused'), 5_000);
+    expect((missing.body as { errors: unknown[] }).errors).toEqual([
+      { field: 'tables', message: 'table never_created does not exist in keyspace shop' },
+    ]);
+    await waitFor(
+      'the gateway log of the live check',
+      () =>
+        system.gateway
+          .output()
+          .includes('table never_created does not exist in keyspace shop): asked 2 node(s) live in 1 round(s), still refused'),
+      5_000,
+    );
   }, 300_000);
 });

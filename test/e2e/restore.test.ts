@@ -35,7 +35,14 @@ describe('cluster-wide restore', () => {
   async function writeMore(): Promise<void> {
     for (const node of system.nodes) {
       for (const table of ['orders', 'customers']) {
-        await system.sim(node, 'writeRows', jmxArgs.string('shop'), jmxArgs.string(table), jmxArgs.int(80), jmxArgs.long(1000 + node.index));
+        await system.sim(
+          node,
+          'writeRows',
+          jmxArgs.string('shop'),
+          jmxArgs.string(table),
+          jmxArgs.int(80),
+          jmxArgs.long(1000 + node.index),
+        );
       }
     }
     const flush = await system.post('/operations', { type: 'flush', keyspace: 'shop', globalRequest: true });
@@ -43,7 +50,13 @@ describe('cluster-wide restore', () => {
   }
 
   async function restore(body: Record<string, unknown>, timeoutMs = 120_000): Promise<OperationView> {
-    const response = await system.post('/operations', { type: 'restore', storageLocation: location, snapshotTag: backupName, globalRequest: true, ...body });
+    const response = await system.post('/operations', {
+      type: 'restore',
+      storageLocation: location,
+      snapshotTag: backupName,
+      globalRequest: true,
+      ...body,
+    });
     expect(response.status).toBe(201);
     return system.waitForOperation((response.body as OperationView).id, undefined, timeoutMs);
   }
@@ -91,7 +104,11 @@ describe('cluster-wide restore', () => {
     await writeMore();
     const ordersBefore = await checksums('orders');
     const customersBefore = await checksums('customers');
-    const done = await restore({ restorationStrategyType: 'HARDLINKS', entities: 'shop.orders', rename: { 'shop.orders': 'shop.orders_copy' } });
+    const done = await restore({
+      restorationStrategyType: 'HARDLINKS',
+      entities: 'shop.orders',
+      rename: { 'shop.orders': 'shop.orders_copy' },
+    });
     expect(done.errors).toEqual([]);
     expect(done.state).toBe('COMPLETED');
     expect(await checksums('orders_copy')).toEqual(atBackup.orders);
@@ -142,7 +159,9 @@ describe('cluster-wide restore', () => {
     expect(failed.errors[0].source).toBe(`${node.hostId} (${node.address})`);
     expect(message).toContain('Tables truncated by this restore: shop.customers');
     expect(message).toContain('Downloaded files are kept in');
-    const recovery = JSON.parse(message.slice(message.indexOf('POST /operations ') + 'POST /operations '.length).replace(/ \(phase IMPORT\)$/, ''));
+    const recovery = JSON.parse(
+      message.slice(message.indexOf('POST /operations ') + 'POST /operations '.length).replace(/ \(phase IMPORT\)$/, ''),
+    );
     expect(recovery).toMatchObject({ type: 'restore', restorationPhase: 'IMPORT', hostId: node.hostId, globalRequest: false });
 
     const finish = await system.post('/operations', recovery);
@@ -157,7 +176,14 @@ describe('cluster-wide restore', () => {
     'completes, truncating once, when a coordinator is killed during %s',
     async (phase) => {
       await writeMore();
-      const response = await system.post('/operations', { type: 'restore', storageLocation: location, snapshotTag: backupName, globalRequest: true, entities: 'shop.orders', noDeleteTruncates: true });
+      const response = await system.post('/operations', {
+        type: 'restore',
+        storageLocation: location,
+        snapshotTag: backupName,
+        globalRequest: true,
+        entities: 'shop.orders',
+        noDeleteTruncates: true,
+      });
       const id = (response.body as OperationView).id;
       const order = ['INIT', 'DOWNLOAD', 'TRUNCATE', 'IMPORT', 'CLEANUP'];
       await system.waitForOperation(id, (op) => op.state !== 'PENDING' && order.indexOf(String(op.phase)) >= order.indexOf(phase), 60_000);
@@ -180,7 +206,11 @@ describe('cluster-wide restore', () => {
     const before = { orders: await checksums('orders'), bulk: await checksums('bulk') };
     const truncatesBefore = (await truncateSnapshots(0, 'bulk')).length;
     const response = await system.post('/operations', {
-      type: 'restore', storageLocation: location, snapshotTag: backupName, globalRequest: true, entities: 'shop.bulk,shop.orders',
+      type: 'restore',
+      storageLocation: location,
+      snapshotTag: backupName,
+      globalRequest: true,
+      entities: 'shop.bulk,shop.orders',
       bandwidth: { value: 256, unit: 'KBPS' },
     });
     const id = (response.body as OperationView).id;
@@ -201,7 +231,13 @@ describe('cluster-wide restore', () => {
     // backs off 1 s, then 2 s, and its third (last) attempt succeeds. With one failure the window was ~1 s,
     // which the poll, the DELETE and the coordinator's handling of the cancel could overrun on a busy machine.
     await system.sim(system.nodes[0], 'failNextImports', jmxArgs.string('shop'), jmxArgs.string('customers'), jmxArgs.int(2));
-    const response = await system.post('/operations', { type: 'restore', storageLocation: location, snapshotTag: backupName, globalRequest: true, entities: 'shop.customers' });
+    const response = await system.post('/operations', {
+      type: 'restore',
+      storageLocation: location,
+      snapshotTag: backupName,
+      globalRequest: true,
+      entities: 'shop.customers',
+    });
     const id = (response.body as OperationView).id;
     await system.waitForOperation(id, (op) => op.phase === 'IMPORT', 30_000);
     expect((await system.request('DELETE', `/operations/${id}`)).status).toBe(202);
@@ -214,9 +250,15 @@ describe('cluster-wide restore', () => {
   it('restores a wiped, stopped node IN_PLACE', async () => {
     const node = system.nodes[2];
     await system.stopSimulator(node, 'SIGTERM');
-    for (const dir of await filesUnder(join(node.home, 'data', 'data', 'shop'))) if (/-Data\.db$|-Index\.db$|-TOC\.txt$/.test(dir)) removeDir(dir);
+    for (const dir of await filesUnder(join(node.home, 'data', 'data', 'shop')))
+      if (/-Data\.db$|-Index\.db$|-TOC\.txt$/.test(dir)) removeDir(dir);
     const response = await system.post('/operations', {
-      type: 'restore', storageLocation: location, snapshotTag: backupName, restorationStrategyType: 'IN_PLACE', hostId: node.hostId, entities: 'shop',
+      type: 'restore',
+      storageLocation: location,
+      snapshotTag: backupName,
+      restorationStrategyType: 'IN_PLACE',
+      hostId: node.hostId,
+      entities: 'shop',
       updateCassandraYaml: true,
     });
     expect(response.status).toBe(201);
@@ -228,7 +270,12 @@ describe('cluster-wide restore', () => {
     const tokens = (await readJson<{ tokens: string[] }>(manifestPath)).tokens;
     const yaml = parseYaml(readFileSync(join(node.home, 'conf', 'cassandra.yaml'), 'utf8')) as Record<string, unknown>;
     expect(tokens.length).toBeGreaterThan(0);
-    expect(yaml).toMatchObject({ initial_token: tokens.join(','), num_tokens: tokens.length, auto_bootstrap: false, cluster_name: CLUSTER });
+    expect(yaml).toMatchObject({
+      initial_token: tokens.join(','),
+      num_tokens: tokens.length,
+      auto_bootstrap: false,
+      cluster_name: CLUSTER,
+    });
     await system.restartSimulator(node);
     expect(await checksum(2, 'orders')).toBe(atBackup.orders[2]);
     expect(await checksum(2, 'customers')).toBe(atBackup.customers[2]);

@@ -8,16 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { JmxBridgeClient, JmxBridgeClientOptions, JmxError } from '@daedalus/jmx';
 import { freePort, makeTempDir, ManagedProcess, ProcessGroup, removeDir } from '../support/processes';
-import {
-  compileJava,
-  expectJmxError,
-  isGone,
-  LogCapture,
-  processInfo,
-  startFixture,
-  stopFixtures,
-  TEST_BEAN,
-} from './jmx-support';
+import { compileJava, expectJmxError, isGone, LogCapture, processInfo, startFixture, stopFixtures, TEST_BEAN } from './jmx-support';
 
 const run = promisify(execFile);
 
@@ -38,13 +29,38 @@ async function makeStores(dir: string): Promise<{ keyStore: string; trustStore: 
   const certificate = join(dir, 'server.pem');
   const trustStore = join(dir, 'trust.p12');
   await keytool([
-    '-genkeypair', '-alias', 'jmx', '-keyalg', 'EC', '-groupname', 'secp256r1', '-dname', 'CN=127.0.0.1',
-    '-validity', '2', '-storetype', 'PKCS12', '-keystore', keyStore, '-storepass', KEYSTORE_PASSWORD,
+    '-genkeypair',
+    '-alias',
+    'jmx',
+    '-keyalg',
+    'EC',
+    '-groupname',
+    'secp256r1',
+    '-dname',
+    'CN=127.0.0.1',
+    '-validity',
+    '2',
+    '-storetype',
+    'PKCS12',
+    '-keystore',
+    keyStore,
+    '-storepass',
+    KEYSTORE_PASSWORD,
   ]);
   await keytool(['-exportcert', '-rfc', '-alias', 'jmx', '-keystore', keyStore, '-storepass', KEYSTORE_PASSWORD, '-file', certificate]);
   await keytool([
-    '-importcert', '-noprompt', '-alias', 'jmx', '-file', certificate, '-storetype', 'PKCS12',
-    '-keystore', trustStore, '-storepass', TRUSTSTORE_PASSWORD,
+    '-importcert',
+    '-noprompt',
+    '-alias',
+    'jmx',
+    '-file',
+    certificate,
+    '-storetype',
+    'PKCS12',
+    '-keystore',
+    trustStore,
+    '-storepass',
+    TRUSTSTORE_PASSWORD,
   ]);
   return { keyStore, trustStore };
 }
@@ -86,7 +102,11 @@ describe('JMX bridge with authentication and TLS', () => {
     port = await freePort();
     fixtures.push(
       await startFixture(group, 'secure-fixture', compiled.fixtureClasses, port, [
-        '--auth', passwordFile, '--ssl', stores.keyStore, KEYSTORE_PASSWORD,
+        '--auth',
+        passwordFile,
+        '--ssl',
+        stores.keyStore,
+        KEYSTORE_PASSWORD,
       ]),
     );
   });

@@ -95,9 +95,7 @@ describe('JMX bridge against a real JMX server', () => {
       expect(await shared.invoke(TEST_BEAN, 'echo', [jmxArgs.string(null)])).toBeNull();
       expect(await shared.invoke(TEST_BEAN, 'negate', [jmxArgs.bool(true)])).toBe(false);
       expect(await shared.invoke(TEST_BEAN, 'addInt', [jmxArgs.int(40), jmxArgs.int(2)])).toBe(42);
-      expect(await shared.invoke(TEST_BEAN, 'addLong', [jmxArgs.long(2n ** 60n), jmxArgs.long(1)])).toBe(
-        '1152921504606846977',
-      );
+      expect(await shared.invoke(TEST_BEAN, 'addLong', [jmxArgs.long(2n ** 60n), jmxArgs.long(1)])).toBe('1152921504606846977');
       expect(await shared.invoke(TEST_BEAN, 'join', [jmxArgs.stringArray(['ks1', 'ks2.t'])])).toBe('ks1,ks2.t');
       expect(await shared.invoke(TEST_BEAN, 'echoMap', [jmxArgs.map({ skipFlush: 'true', ttl: '1h' })])).toEqual({
         skipFlush: 'true',
@@ -241,7 +239,9 @@ describe('JMX bridge against a real JMX server', () => {
     it('runs long operations side by side', async () => {
       const before = await sleepCalls();
       let finished = 0;
-      const sleeps = Promise.all([1, 2, 3].map(() => shared.invoke(TEST_BEAN, 'sleep', [jmxArgs.long(3_000)]).then((v) => ((finished += 1), v))));
+      const sleeps = Promise.all(
+        [1, 2, 3].map(() => shared.invoke(TEST_BEAN, 'sleep', [jmxArgs.long(3_000)]).then((v) => ((finished += 1), v))),
+      );
       // one after another, the third sleep would start only once the first two had finished (6 s)
       await waitFor('three sleeps running at once', async () => (await sleepCalls()) >= before + 3, 15_000, 20);
       expect(finished).toBe(0);
@@ -282,7 +282,10 @@ describe('JMX bridge against a real JMX server', () => {
       // JVM start + JMX connect: bounded like the fixture's start, as a loaded machine may need it
       await group.waitForOutput(bridge, /"id":4,.*\n/, 30_000);
       await group.waitForOutput(bridge, /"id":2,.*\n/, 30_000);
-      const lines = bridge.output().split('\n').filter((l) => l.startsWith('{'));
+      const lines = bridge
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'));
       expect(lines).toContain('{"id":1,"ok":true,"result":null}');
       expect(lines).toContain('{"id":2,"ok":true,"result":["a","b","c"]}');
       expect(lines.find((l) => l.startsWith('{"id":null'))).toMatch(/"kind":"bridge","message":"invalid JSON/);

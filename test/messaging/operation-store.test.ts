@@ -64,7 +64,7 @@ describe('OperationStore active index', () => {
     expect((await markers.get('b2'))?.operation).not.toBe('PUT');
   });
 
-  it('lists a bucket\'s keys at once while one of them is rewritten all the time (as heartbeats do)', async () => {
+  it("lists a bucket's keys at once while one of them is rewritten all the time (as heartbeats do)", async () => {
     const stores = await ensureBuckets(nc, DEFAULT_TOPOLOGY);
     const nodes = new JsonKv<{ beat: number }>(stores.nodes, { jsm: stores.jsm, bucket: Buckets.nodes });
     await nodes.put('n1', { beat: 0 });

@@ -66,10 +66,26 @@ describe.each(['4.0', '4.1', '5.0'] as const)('JmxCassandraNode on Cassandra %s'
     let before = await n1.sim.liveSSTables('ks', 't');
     expect(before.length).toBeGreaterThan(0);
     expect(await node1.cleanup('ks', ['t'], 0)).toBe(0);
-    expect(await node1.scrub('ks', ['t'], { disableSnapshot: true, skipCorrupted: false, checkData: true, reinsertOverflowedTTL: false, jobs: 0 })).toBe(0);
+    expect(
+      await node1.scrub('ks', ['t'], {
+        disableSnapshot: true,
+        skipCorrupted: false,
+        checkData: true,
+        reinsertOverflowedTTL: false,
+        jobs: 0,
+      }),
+    ).toBe(0);
     // 4.x swaps the two flags on their way to the table; the agent swaps them first, so the table gets what was asked
     expect(await n1.sim.lastScrubOptions()).toBe('checkData=true,reinsertOverflowedTTL=false');
-    expect(await node1.scrub('ks', ['t'], { disableSnapshot: true, skipCorrupted: false, checkData: false, reinsertOverflowedTTL: true, jobs: 0 })).toBe(0);
+    expect(
+      await node1.scrub('ks', ['t'], {
+        disableSnapshot: true,
+        skipCorrupted: false,
+        checkData: false,
+        reinsertOverflowedTTL: true,
+        jobs: 0,
+      }),
+    ).toBe(0);
     expect(await n1.sim.lastScrubOptions()).toBe('checkData=false,reinsertOverflowedTTL=true');
     let after = await n1.sim.liveSSTables('ks', 't');
     expect(after.some((f) => before.includes(f))).toBe(false);
@@ -86,13 +102,16 @@ describe.each(['4.0', '4.1', '5.0'] as const)('JmxCassandraNode on Cassandra %s'
     // shaped <keyspace>/<table>: Cassandra 5.0 ignores SSTables in any other directory
     const staging = join(dir, 'staging', 'ks', 'u');
     mkdirSync(staging, { recursive: true });
-    for (const f of readdirSync(dirname(dataFile)).filter((x) => x.startsWith(prefix))) copyFileSync(join(dirname(dataFile), f), join(staging, f));
+    for (const f of readdirSync(dirname(dataFile)).filter((x) => x.startsWith(prefix)))
+      copyFileSync(join(dirname(dataFile), f), join(staging, f));
     expect(await node2.importNewSSTables('ks', 'u', [staging], IMPORT_OPTIONS)).toEqual([]);
     expect(await n2.sim.rowCount('ks', 'u')).toBe(80);
     // the live directories and live SSTable count the agent proves loads with
     const dataPaths = await node2.tableDataPaths('ks', 'u');
     expect(dataPaths).toHaveLength(n2.dataDirs.length);
-    expect(dataPaths.every((path, i) => dirname(path) === join(n2.dataDirs[i], 'ks') && /^u-[0-9a-f]{32}$/.test(basename(path)))).toBe(true);
+    expect(dataPaths.every((path, i) => dirname(path) === join(n2.dataDirs[i], 'ks') && /^u-[0-9a-f]{32}$/.test(basename(path)))).toBe(
+      true,
+    );
     expect(await node2.liveSSTableCount('ks', 'u')).toBe((await n2.sim.liveSSTables('ks', 'u')).length);
 
     // refresh: the same SSTable dropped into table t's own directory under an unused generation

@@ -23,7 +23,10 @@ describe('simulated cluster (Cassandra 4.1)', () => {
       version: '4.1',
       group,
       baseDir: dir,
-      nodes: [{ dc: 'dc1', rack: 'r1' }, { dc: 'dc2', rack: 'r2' }],
+      nodes: [
+        { dc: 'dc1', rack: 'r1' },
+        { dc: 'dc2', rack: 'r2' },
+      ],
       clusterName: 'Sim Cluster',
       numTokens: 4,
     });
@@ -108,8 +111,9 @@ describe('simulated cluster (Cassandra 4.1)', () => {
     const version = await cluster.waitForSchemaAgreement();
     expect(version).not.toBe(before);
     expect(await ss(1, 'NonSystemKeyspaces')).toContain('shop');
-    await waitFor('table MBean on node 2', async () =>
-      (await n2.jmx.queryNames('org.apache.cassandra.db:type=Tables,keyspace=shop,*')).length === 1,
+    await waitFor(
+      'table MBean on node 2',
+      async () => (await n2.jmx.queryNames('org.apache.cassandra.db:type=Tables,keyspace=shop,*')).length === 1,
     );
     expect(await n2.jmx.queryNames('org.apache.cassandra.db:type=ColumnFamilies,keyspace=shop,*')).toEqual([
       'org.apache.cassandra.db:type=ColumnFamilies,keyspace=shop,columnfamily=orders',
@@ -130,10 +134,10 @@ describe('simulated cluster (Cassandra 4.1)', () => {
     const tableDir = join(dataFile, '..');
     expect(basename(tableDir)).toMatch(/^orders-[0-9a-f]{32}$/);
     expect(join(tableDir, '..')).toBe(join(n1.dataDirs[0], 'shop'));
-    const files = readdirSync(tableDir).filter((f) => f.startsWith('nb-1-big-')).sort();
-    const components = [
-      'CompressionInfo.db', 'Data.db', 'Digest.crc32', 'Filter.db', 'Index.db', 'Statistics.db', 'Summary.db', 'TOC.txt',
-    ];
+    const files = readdirSync(tableDir)
+      .filter((f) => f.startsWith('nb-1-big-'))
+      .sort();
+    const components = ['CompressionInfo.db', 'Data.db', 'Digest.crc32', 'Filter.db', 'Index.db', 'Statistics.db', 'Summary.db', 'TOC.txt'];
     expect(files).toEqual(components.map((c) => `nb-1-big-${c}`));
     const toc = readFileSync(join(tableDir, 'nb-1-big-TOC.txt'), 'utf8').trim().split('\n').sort();
     expect(toc).toEqual(components);
@@ -179,10 +183,14 @@ describe('simulated cluster (Cassandra 4.1)', () => {
   it('sees a stopped peer as unreachable, and live again after it restarts', async () => {
     const n2 = cluster.nodes[1];
     await cluster.stopNode(n2, 'SIGKILL');
-    await waitFor('node 2 unreachable', async () => {
-      const down = (await ss(0, 'UnreachableNodesWithPort')) as string[];
-      return down.length === 1 && down[0] === '127.0.0.2:7000';
-    }, 30_000);
+    await waitFor(
+      'node 2 unreachable',
+      async () => {
+        const down = (await ss(0, 'UnreachableNodesWithPort')) as string[];
+        return down.length === 1 && down[0] === '127.0.0.2:7000';
+      },
+      30_000,
+    );
     expect(await ss(0, 'LiveNodesWithPort')).toEqual(['127.0.0.1:7000']);
     // still in the ring while down
     expect(Object.keys((await ss(0, 'EndpointWithPortToHostId')) as Record<string, string>)).toHaveLength(2);

@@ -23,7 +23,8 @@ describe('test controls for failure injection (Cassandra 4.1)', () => {
   const flush = () => node.jmx.invoke(STORAGE_SERVICE, 'forceKeyspaceFlush', [jmxArgs.string(KS), jmxArgs.stringArray([TABLE])]);
   const importFrom = (staging: string) =>
     node.jmx.invoke(tableBean(KS, TABLE), 'importNewSSTables', [
-      jmxArgs.set([staging]), ...Array.from({ length: 7 }, () => jmxArgs.bool(false)),
+      jmxArgs.set([staging]),
+      ...Array.from({ length: 7 }, () => jmxArgs.bool(false)),
     ]) as Promise<string[]>;
   /** A fresh directory holding a copy of one SSTable of 20 rows (written to another table). */
   const stage = (): string => {
@@ -45,7 +46,9 @@ describe('test controls for failure injection (Cassandra 4.1)', () => {
     await node.jmx.invoke(STORAGE_SERVICE, 'forceKeyspaceFlush', [jmxArgs.string(KS), jmxArgs.stringArray(['source'])]);
     const [data] = await node.sim.liveSSTables(KS, 'source');
     const tableDir = join(data, '..');
-    sourceSSTable = readdirSync(tableDir).filter((f) => f.startsWith('nb-1-big-')).map((f) => join(tableDir, f));
+    sourceSSTable = readdirSync(tableDir)
+      .filter((f) => f.startsWith('nb-1-big-'))
+      .map((f) => join(tableDir, f));
   });
 
   afterAll(async () => {
@@ -96,7 +99,7 @@ describe('test controls for failure injection (Cassandra 4.1)', () => {
     expect(await node.sim.liveSSTables(KS, TABLE)).toHaveLength(before.length + 1);
   });
 
-  it('truncationCount counts this node\'s truncations of the table and survives a restart', async () => {
+  it("truncationCount counts this node's truncations of the table and survives a restart", async () => {
     expect(await node.sim.truncationCount(KS, TABLE)).toBe(0);
     await node.jmx.invoke(STORAGE_SERVICE, 'truncate', [jmxArgs.string(KS), jmxArgs.string(TABLE)]);
     await node.sim.writeRows(KS, TABLE, 5, 2);

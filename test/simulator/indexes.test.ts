@@ -41,7 +41,12 @@ describe('classic secondary indexes (Cassandra 4.1, two nodes)', () => {
   const target = () => [jmxArgs.string(KS), jmxArgs.stringArray([TABLE])];
   const flush = (node: SimulatedNode) => ss(node, 'forceKeyspaceFlush', target());
   const indexDir = () => join(tableDir(n1, TABLE), `.${IDX}`);
-  const indexData = () => (existsSync(indexDir()) ? readdirSync(indexDir()).filter((f) => f.endsWith('-Data.db')).sort() : []);
+  const indexData = () =>
+    existsSync(indexDir())
+      ? readdirSync(indexDir())
+          .filter((f) => f.endsWith('-Data.db'))
+          .sort()
+      : [];
   const generation = (f: string) => Number(basename(f).split('-')[1]);
 
   beforeAll(async () => {
@@ -67,7 +72,9 @@ describe('classic secondary indexes (Cassandra 4.1, two nodes)', () => {
   });
 
   it('refuses an SAI index before 5.0, as CQL does', async () => {
-    await expect(n1.sim.createIndex(KS, TABLE, 'nope', 'sai')).rejects.toThrow(/Unable to find custom indexer class 'StorageAttachedIndex'/);
+    await expect(n1.sim.createIndex(KS, TABLE, 'nope', 'sai')).rejects.toThrow(
+      /Unable to find custom indexer class 'StorageAttachedIndex'/,
+    );
     expect(await n1.sim.indexFiles(KS, TABLE)).toEqual([]);
   });
 
@@ -77,8 +84,12 @@ describe('classic secondary indexes (Cassandra 4.1, two nodes)', () => {
     expect(indexData()).toEqual(['nb-1-big-Data.db', 'nb-2-big-Data.db']);
     const files = await n1.sim.indexFiles(KS, TABLE);
     expect(files.every((f) => f.startsWith(`${indexDir()}/nb-`))).toBe(true);
-    expect(files.filter((f) => basename(f).startsWith('nb-1-big-')).map((f) => basename(f).slice('nb-1-big-'.length)).sort()).toEqual(
-      ['CompressionInfo.db', 'Data.db', 'Digest.crc32', 'Filter.db', 'Index.db', 'Statistics.db', 'Summary.db', 'TOC.txt']);
+    expect(
+      files
+        .filter((f) => basename(f).startsWith('nb-1-big-'))
+        .map((f) => basename(f).slice('nb-1-big-'.length))
+        .sort(),
+    ).toEqual(['CompressionInfo.db', 'Data.db', 'Digest.crc32', 'Filter.db', 'Index.db', 'Statistics.db', 'Summary.db', 'TOC.txt']);
     expect(await n1.sim.checkIndexes(KS, TABLE)).toBe('');
     // the schema reaches node 2, which builds the index from its own data
     await waitFor('the index on node 2', async () => (await n2.sim.indexFiles(KS, TABLE)).length > 0);
@@ -156,8 +167,10 @@ describe('classic secondary indexes (Cassandra 4.1, two nodes)', () => {
   it('loadNewSSTables builds the index of what it loads', async () => {
     const rows = await n1.sim.rowCount(KS, TABLE);
     await n2.sim.createTable(KS, 'other');
-    await waitFor('table other on node 1', async () =>
-      (await n1.jmx.queryNames(`org.apache.cassandra.db:type=Tables,keyspace=${KS},table=other`)).length === 1);
+    await waitFor(
+      'table other on node 1',
+      async () => (await n1.jmx.queryNames(`org.apache.cassandra.db:type=Tables,keyspace=${KS},table=other`)).length === 1,
+    );
     await n1.sim.writeRows(KS, 'other', 25, 77);
     await ss(n1, 'forceKeyspaceFlush', [jmxArgs.string(KS), jmxArgs.stringArray(['other'])]);
     copyFiles(tableDir(n1, 'other'), tableDir(n1, TABLE), /^nb-1-big-/, (f) => f.replace(/^nb-1-/, 'nb-90-'));
@@ -198,12 +211,23 @@ describe('storage-attached indexes (Cassandra 5.0)', () => {
   let cluster: SimulatedCluster;
   let node: SimulatedNode;
 
-  const ss = (op: string, args: Parameters<SimulatedNode['jmx']['invoke']>[2]): Promise<JmxValue> => node.jmx.invoke(STORAGE_SERVICE, op, args);
+  const ss = (op: string, args: Parameters<SimulatedNode['jmx']['invoke']>[2]): Promise<JmxValue> =>
+    node.jmx.invoke(STORAGE_SERVICE, op, args);
   const flush = () => ss('forceKeyspaceFlush', [jmxArgs.string(KS), jmxArgs.stringArray([TABLE])]);
   const componentsOf = (prefix: string) =>
-    readdirSync(tableDir(node, TABLE)).filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)).sort();
-  const SAI = ['GroupComplete', 'GroupMeta', 'PartitionKeyBlockOffsets', 'PartitionKeyBlocks', 'PartitionToSize', 'RowToPartition',
-    'RowToToken'].map((p) => `SAI+aa+${p}.db`);
+    readdirSync(tableDir(node, TABLE))
+      .filter((f) => f.startsWith(prefix))
+      .map((f) => f.slice(prefix.length))
+      .sort();
+  const SAI = [
+    'GroupComplete',
+    'GroupMeta',
+    'PartitionKeyBlockOffsets',
+    'PartitionKeyBlocks',
+    'PartitionToSize',
+    'RowToPartition',
+    'RowToToken',
+  ].map((p) => `SAI+aa+${p}.db`);
   const SAI_INDEX = ['ColumnComplete', 'Meta', 'PostingLists', 'TermsData'].map((p) => `SAI+aa+${IDX}+${p}.db`);
   const BIG = ['CompressionInfo.db', 'Data.db', 'Digest.crc32', 'Filter.db', 'Index.db', 'Statistics.db', 'Summary.db', 'TOC.txt'];
 
@@ -227,9 +251,14 @@ describe('storage-attached indexes (Cassandra 5.0)', () => {
   it('CREATE INDEX ... sai writes the components beside each SSTable; PartitionToSize is not in TOC.txt', async () => {
     await node.sim.createIndex(KS, TABLE, IDX, 'sai');
     expect(componentsOf('nb-1-big-')).toEqual([...BIG, ...SAI, ...SAI_INDEX].sort());
-    const toc = readFileSync(join(tableDir(node, TABLE), 'nb-1-big-TOC.txt'), 'utf8').trim().split('\n').sort();
+    const toc = readFileSync(join(tableDir(node, TABLE), 'nb-1-big-TOC.txt'), 'utf8')
+      .trim()
+      .split('\n')
+      .sort();
     expect(toc).toEqual([...BIG, ...SAI, ...SAI_INDEX].filter((c) => c !== 'SAI+aa+PartitionToSize.db').sort());
-    expect(await node.sim.indexFiles(KS, TABLE)).toEqual([...SAI, ...SAI_INDEX].map((c) => join(tableDir(node, TABLE), `nb-1-big-${c}`)).sort());
+    expect(await node.sim.indexFiles(KS, TABLE)).toEqual(
+      [...SAI, ...SAI_INDEX].map((c) => join(tableDir(node, TABLE), `nb-1-big-${c}`)).sort(),
+    );
     expect(await node.sim.checkIndexes(KS, TABLE)).toBe('');
   });
 
@@ -239,14 +268,18 @@ describe('storage-attached indexes (Cassandra 5.0)', () => {
     expect(componentsOf('nb-2-big-')).toEqual([...BIG, ...SAI, ...SAI_INDEX].sort());
     await ss('takeSnapshot', [jmxArgs.string('sai'), jmxArgs.map({}), jmxArgs.stringArray([KS])]);
     const snap = join(tableDir(node, TABLE), 'snapshots', 'sai');
-    const linked = readdirSync(snap).filter((f) => f.startsWith('nb-2-big-')).map((f) => f.slice('nb-2-big-'.length)).sort();
+    const linked = readdirSync(snap)
+      .filter((f) => f.startsWith('nb-2-big-'))
+      .map((f) => f.slice('nb-2-big-'.length))
+      .sort();
     expect(linked).toEqual([...BIG, ...SAI, ...SAI_INDEX].filter((c) => c !== 'SAI+aa+PartitionToSize.db').sort());
     expect(readFileSync(join(snap, 'schema.cql'), 'utf8')).toContain(
-      `CREATE CUSTOM INDEX IF NOT EXISTS ${IDX} ON ${KS}.${TABLE} (value) USING 'org.apache.cassandra.index.sai.StorageAttachedIndex';`);
+      `CREATE CUSTOM INDEX IF NOT EXISTS ${IDX} ON ${KS}.${TABLE} (value) USING 'org.apache.cassandra.index.sai.StorageAttachedIndex';`,
+    );
     expect(await node.sim.checkIndexes(KS, TABLE)).toBe('');
   });
 
-  it('compaction writes the components of its output and deletes all of the inputs\', PartitionToSize included', async () => {
+  it("compaction writes the components of its output and deletes all of the inputs', PartitionToSize included", async () => {
     await node.sim.compact(KS, TABLE);
     expect(componentsOf('nb-1-big-')).toEqual([]);
     expect(componentsOf('nb-2-big-')).toEqual([]);
@@ -280,6 +313,8 @@ describe('storage-attached indexes (Cassandra 5.0)', () => {
     await cluster.restartNode(node);
     const report = await node.sim.checkIndexes(KS, TABLE);
     expect(report).toContain(`missing SAI component ${join(tableDir(node, TABLE), 'nb-20-big-SAI+aa+PartitionToSize.db')}`);
-    expect(report).toContain(`stale SAI component of an SSTable that is not live: ${join(tableDir(node, TABLE), 'nb-21-big-SAI+aa+GroupComplete.db')}`);
+    expect(report).toContain(
+      `stale SAI component of an SSTable that is not live: ${join(tableDir(node, TABLE), 'nb-21-big-SAI+aa+GroupComplete.db')}`,
+    );
   });
 });

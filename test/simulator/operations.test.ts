@@ -60,11 +60,16 @@ describe('node operations (Cassandra 4.1, two nodes)', () => {
 
   const ss = (node: SimulatedNode, op: string, args: Parameters<SimulatedNode['jmx']['invoke']>[2]): Promise<JmxValue> =>
     node.jmx.invoke(STORAGE_SERVICE, op, args);
-  const flush = (node: SimulatedNode, table: string) =>
-    ss(node, 'forceKeyspaceFlush', [jmxArgs.string(KS), jmxArgs.stringArray([table])]);
+  const flush = (node: SimulatedNode, table: string) => ss(node, 'forceKeyspaceFlush', [jmxArgs.string(KS), jmxArgs.stringArray([table])]);
   const importArgs = (dirs: string[], verify: boolean, copy: boolean) => [
-    jmxArgs.set(dirs), jmxArgs.bool(true), jmxArgs.bool(true), jmxArgs.bool(verify), jmxArgs.bool(false),
-    jmxArgs.bool(false), jmxArgs.bool(verify), jmxArgs.bool(copy),
+    jmxArgs.set(dirs),
+    jmxArgs.bool(true),
+    jmxArgs.bool(true),
+    jmxArgs.bool(verify),
+    jmxArgs.bool(false),
+    jmxArgs.bool(false),
+    jmxArgs.bool(verify),
+    jmxArgs.bool(copy),
   ];
   const importInto = (node: SimulatedNode, table: string, dirs: string[], verify: boolean, copy: boolean) =>
     node.jmx.invoke(tableBean(KS, table), 'importNewSSTables', importArgs(dirs, verify, copy)) as Promise<string[]>;
@@ -135,7 +140,11 @@ describe('node operations (Cassandra 4.1, two nodes)', () => {
     await ss(n1, 'takeSnapshot', [jmxArgs.string('bk'), jmxArgs.map({}), jmxArgs.stringArray([`${KS}.items`])]);
     expected = await n1.sim.checksum(KS, 'items');
     const snapDirs = tableDirs(n1, 'items').map((d) => join(d, 'snapshots', 'bk'));
-    snapshotFiles = snapDirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('-Data.db')).map((f) => join(d, f)));
+    snapshotFiles = snapDirs.flatMap((d) =>
+      readdirSync(d)
+        .filter((f) => f.endsWith('-Data.db'))
+        .map((f) => join(d, f)),
+    );
     expect(snapshotFiles).toHaveLength(2);
     expect(snapDirs.filter((d) => existsSync(join(d, 'manifest.json')))).toHaveLength(1);
 
@@ -222,7 +231,13 @@ describe('node operations (Cassandra 4.1, two nodes)', () => {
     expect(await importInto(n1, 'logs', [old], true, false)).toEqual([]);
     const versions = () => n1.sim.liveSSTables(KS, 'logs').then((l) => l.map((f) => basename(f).slice(0, 2)).sort());
     expect(await versions()).toEqual(['na', 'nb']);
-    await ss(n1, 'upgradeSSTables', [jmxArgs.string(KS), jmxArgs.bool(true), jmxArgs.long(Number.MAX_SAFE_INTEGER), jmxArgs.int(0), jmxArgs.stringArray(['logs'])]);
+    await ss(n1, 'upgradeSSTables', [
+      jmxArgs.string(KS),
+      jmxArgs.bool(true),
+      jmxArgs.long(Number.MAX_SAFE_INTEGER),
+      jmxArgs.int(0),
+      jmxArgs.stringArray(['logs']),
+    ]);
     expect(await versions()).toEqual(['nb', 'nb']);
   });
 
@@ -244,8 +259,15 @@ describe('node operations (Cassandra 4.1, two nodes)', () => {
 
     const sum = await n1.sim.checksum(KS, 'logs');
     const before = await n1.sim.liveSSTables(KS, 'logs');
-    await ss(n1, 'scrub', [jmxArgs.bool(false), jmxArgs.bool(false), jmxArgs.bool(true), jmxArgs.bool(false), jmxArgs.int(0),
-      jmxArgs.string(KS), jmxArgs.stringArray(['logs'])]);
+    await ss(n1, 'scrub', [
+      jmxArgs.bool(false),
+      jmxArgs.bool(false),
+      jmxArgs.bool(true),
+      jmxArgs.bool(false),
+      jmxArgs.int(0),
+      jmxArgs.string(KS),
+      jmxArgs.stringArray(['logs']),
+    ]);
     const after = await n1.sim.liveSSTables(KS, 'logs');
     expect(after.some((f) => before.includes(f))).toBe(false);
     expect(await n1.sim.checksum(KS, 'logs')).toBe(sum);
@@ -281,10 +303,14 @@ describe('node operations (Cassandra 4.1, two nodes)', () => {
     await waitFor('both segments archived', () => readdirSync(archiveDir).length >= 2, 30_000);
     for (const f of readdirSync(archiveDir)) expect(f).toMatch(/^CommitLog-7-\d+\.log$/);
     // archived and flushed segments are deleted from the commit log directory
-    await waitFor('archived segments removed', async () => {
-      const present = (await n1.sim.commitLogSegments()).map((p) => basename(p));
-      return readdirSync(archiveDir).every((f) => !present.includes(f));
-    }, 30_000);
+    await waitFor(
+      'archived segments removed',
+      async () => {
+        const present = (await n1.sim.commitLogSegments()).map((p) => basename(p));
+        return readdirSync(archiveDir).every((f) => !present.includes(f));
+      },
+      30_000,
+    );
   });
 
   it('lists a running compaction with progress and stops it on stopCompaction', async () => {
@@ -292,12 +318,19 @@ describe('node operations (Cassandra 4.1, two nodes)', () => {
     // polling and the stop call could use up on a loaded machine, letting the compaction finish)
     await n2.sim.generateSSTables(KS, 'slow', 2, 8 * 1024 * 1024);
     const before = await n2.sim.liveSSTables(KS, 'slow');
-    const running = n2.sim.compact(KS, 'slow').then(() => 'finished', (e: Error) => e.message);
-    const entry = await waitFor('a compaction with progress', async () => {
-      const list = (await n2.jmx.getAttribute(COMPACTION_MANAGER, 'Compactions')) as Array<Record<string, string>>;
-      const c = list.find((x) => x.columnfamily === 'slow' && Number(x.completed) > 0);
-      return c;
-    }, 30_000);
+    const running = n2.sim.compact(KS, 'slow').then(
+      () => 'finished',
+      (e: Error) => e.message,
+    );
+    const entry = await waitFor(
+      'a compaction with progress',
+      async () => {
+        const list = (await n2.jmx.getAttribute(COMPACTION_MANAGER, 'Compactions')) as Array<Record<string, string>>;
+        const c = list.find((x) => x.columnfamily === 'slow' && Number(x.completed) > 0);
+        return c;
+      },
+      30_000,
+    );
     expect(entry).toMatchObject({ keyspace: KS, taskType: 'Compaction', unit: 'bytes' });
     expect(Number(entry.total)).toBeGreaterThanOrEqual(16 * 1024 * 1024);
     expect(Number(entry.completed)).toBeLessThan(Number(entry.total));
@@ -309,14 +342,20 @@ describe('node operations (Cassandra 4.1, two nodes)', () => {
 
   it('refuses truncate while a node is down, like Cassandra', async () => {
     await cluster.stopNode(n2, 'SIGKILL');
-    await waitFor('node 2 unreachable', async () =>
-      ((await n1.jmx.getAttribute(STORAGE_SERVICE, 'UnreachableNodesWithPort')) as string[]).length === 1, 30_000);
+    await waitFor(
+      'node 2 unreachable',
+      async () => ((await n1.jmx.getAttribute(STORAGE_SERVICE, 'UnreachableNodesWithPort')) as string[]).length === 1,
+      30_000,
+    );
     const e = await failure(ss(n1, 'truncate', [jmxArgs.string(KS), jmxArgs.string('items')]));
     expect(e.message).toContain('Cannot achieve consistency level ALL');
     expect((await n1.sim.liveSSTables(KS, 'items')).length).toBeGreaterThan(0);
     await cluster.restartNode(n2);
-    await waitFor('node 2 back', async () =>
-      ((await n1.jmx.getAttribute(STORAGE_SERVICE, 'LiveNodesWithPort')) as string[]).length === 2, 30_000);
+    await waitFor(
+      'node 2 back',
+      async () => ((await n1.jmx.getAttribute(STORAGE_SERVICE, 'LiveNodesWithPort')) as string[]).length === 2,
+      30_000,
+    );
   });
 
   it('drain moves to DRAINED and refuses further writes', async () => {
@@ -328,8 +367,11 @@ describe('node operations (Cassandra 4.1, two nodes)', () => {
     const refused = await failure(n2.sim.writeRows(KS, 'items', 1, 4));
     expect(refused.message).toMatch(/DRAINED/);
     await ss(n2, 'drain', []); // a second drain is a no-op, as in Cassandra
-    await waitFor('peers see the drained node down', async () =>
-      ((await n1.jmx.getAttribute(STORAGE_SERVICE, 'UnreachableNodesWithPort')) as string[]).includes('127.0.0.2:7000'), 30_000);
+    await waitFor(
+      'peers see the drained node down',
+      async () => ((await n1.jmx.getAttribute(STORAGE_SERVICE, 'UnreachableNodesWithPort')) as string[]).includes('127.0.0.2:7000'),
+      30_000,
+    );
   });
 
   it('decommission refuses to drop below RF without force, then leaves the ring', async () => {

@@ -28,12 +28,44 @@ function makeStores(dir: string): { keystore: string; truststore: string } {
   const truststore = join(dir, 'sim-truststore.p12');
   const cert = join(dir, 'sim.crt');
   const run = (args: string[]) => execFileSync('keytool', args, { stdio: 'ignore', timeout: 60_000 });
-  run(['-genkeypair', '-alias', 'sim', '-keyalg', 'RSA', '-keysize', '2048', '-dname', 'CN=127.0.0.1',
-    '-ext', 'SAN=IP:127.0.0.1', '-validity', '2', '-storetype', 'PKCS12', '-keystore', keystore,
-    '-storepass', STORE_PASSWORD, '-keypass', STORE_PASSWORD]);
+  run([
+    '-genkeypair',
+    '-alias',
+    'sim',
+    '-keyalg',
+    'RSA',
+    '-keysize',
+    '2048',
+    '-dname',
+    'CN=127.0.0.1',
+    '-ext',
+    'SAN=IP:127.0.0.1',
+    '-validity',
+    '2',
+    '-storetype',
+    'PKCS12',
+    '-keystore',
+    keystore,
+    '-storepass',
+    STORE_PASSWORD,
+    '-keypass',
+    STORE_PASSWORD,
+  ]);
   run(['-exportcert', '-alias', 'sim', '-keystore', keystore, '-storepass', STORE_PASSWORD, '-file', cert]);
-  run(['-importcert', '-noprompt', '-alias', 'sim', '-file', cert, '-storetype', 'PKCS12', '-keystore', truststore,
-    '-storepass', STORE_PASSWORD]);
+  run([
+    '-importcert',
+    '-noprompt',
+    '-alias',
+    'sim',
+    '-file',
+    cert,
+    '-storetype',
+    'PKCS12',
+    '-keystore',
+    truststore,
+    '-storepass',
+    STORE_PASSWORD,
+  ]);
   return { keystore, truststore };
 }
 
@@ -58,10 +90,18 @@ describe('JMX authentication and TLS', () => {
     truststore = stores.truststore;
     [authOnly, tls] = await Promise.all([
       startSimulatedCluster({
-        version: '4.0', group, baseDir: join(dir, 'auth'), count: 1, jmxAuth: { username: USER, password: PASSWORD },
+        version: '4.0',
+        group,
+        baseDir: join(dir, 'auth'),
+        count: 1,
+        jmxAuth: { username: USER, password: PASSWORD },
       }),
       startSimulatedCluster({
-        version: '5.0', group, baseDir: join(dir, 'tls'), count: 1, jmxAuth: { username: USER, password: PASSWORD },
+        version: '5.0',
+        group,
+        baseDir: join(dir, 'tls'),
+        count: 1,
+        jmxAuth: { username: USER, password: PASSWORD },
         jmxTls: { keystore: stores.keystore, keystorePassword: STORE_PASSWORD, truststore, truststorePassword: STORE_PASSWORD },
       }),
     ]);
@@ -89,12 +129,19 @@ describe('JMX authentication and TLS', () => {
     const node = tls.nodes[0];
     expect(await node.jmx.getAttribute(STORAGE_SERVICE, 'ReleaseVersion')).toBe('5.0.2');
     const plain = await failure(
-      client(node.jmxPort, { username: USER, password: PASSWORD, connectTimeoutMs: 5_000 }).getAttribute(STORAGE_SERVICE, 'ClusterName', { timeoutMs: 20_000 }),
+      client(node.jmxPort, { username: USER, password: PASSWORD, connectTimeoutMs: 5_000 }).getAttribute(STORAGE_SERVICE, 'ClusterName', {
+        timeoutMs: 20_000,
+      }),
     );
     expect(['connection', 'timeout']).toContain(plain.kind);
     const wrongPassword = await failure(
-      client(node.jmxPort, { username: USER, password: 'nope', ssl: true, trustStore: truststore, trustStorePassword: STORE_PASSWORD })
-        .getAttribute(STORAGE_SERVICE, 'ClusterName'),
+      client(node.jmxPort, {
+        username: USER,
+        password: 'nope',
+        ssl: true,
+        trustStore: truststore,
+        trustStorePassword: STORE_PASSWORD,
+      }).getAttribute(STORAGE_SERVICE, 'ClusterName'),
     );
     expect(wrongPassword.kind).toBe('auth');
   });

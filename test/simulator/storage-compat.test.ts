@@ -8,7 +8,14 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
-import { ensureSimulatorBuilt, SimulatedCluster, SimulatedNode, startSimulatedCluster, STORAGE_SERVICE, tableBean } from '../support/simulator';
+import {
+  ensureSimulatorBuilt,
+  SimulatedCluster,
+  SimulatedNode,
+  startSimulatedCluster,
+  STORAGE_SERVICE,
+  tableBean,
+} from '../support/simulator';
 
 const KS = 'sc';
 const TABLE = 't';
@@ -28,8 +35,13 @@ describe('Cassandra 5.0 storage_compatibility_mode', () => {
     await node.jmx.invoke(STORAGE_SERVICE, 'forceKeyspaceFlush', [jmxArgs.string(KS), jmxArgs.stringArray([TABLE])]);
   };
   const upgrade = (node: SimulatedNode, excludeCurrentVersion: boolean) =>
-    node.jmx.invoke(STORAGE_SERVICE, 'upgradeSSTables', [jmxArgs.string(KS), jmxArgs.bool(excludeCurrentVersion),
-      jmxArgs.long(Number.MAX_SAFE_INTEGER), jmxArgs.int(0), jmxArgs.stringArray([TABLE])]);
+    node.jmx.invoke(STORAGE_SERVICE, 'upgradeSSTables', [
+      jmxArgs.string(KS),
+      jmxArgs.bool(excludeCurrentVersion),
+      jmxArgs.long(Number.MAX_SAFE_INTEGER),
+      jmxArgs.int(0),
+      jmxArgs.stringArray([TABLE]),
+    ]);
   /** Copies one live SSTable of `from` into a directory shaped .../<ks>/<table> and imports it into `to`. */
   const transfer = async (from: SimulatedNode, to: SimulatedNode) => {
     const [data] = await from.sim.liveSSTables(KS, TABLE);
@@ -45,11 +57,19 @@ describe('Cassandra 5.0 storage_compatibility_mode', () => {
     dir = makeTempDir('sim-compat');
     group = new ProcessGroup(dir);
     const modes: Array<[string, Mode, 'big' | 'bti']> = [
-      ['default', undefined, 'big'], ['upgrading', 'UPGRADING', 'big'], ['none', 'NONE', 'big'], ['bti', undefined, 'bti'],
+      ['default', undefined, 'big'],
+      ['upgrading', 'UPGRADING', 'big'],
+      ['none', 'NONE', 'big'],
+      ['bti', undefined, 'bti'],
     ];
     for (const [name, mode, format] of modes) {
       const cluster = await startSimulatedCluster({
-        version: '5.0', group, baseDir: join(dir, name), count: 1, storageCompatibilityMode: mode, sstableFormat: format,
+        version: '5.0',
+        group,
+        baseDir: join(dir, name),
+        count: 1,
+        storageCompatibilityMode: mode,
+        sstableFormat: format,
       });
       clusters.push(cluster);
       const node = cluster.nodes[0];
@@ -116,8 +136,23 @@ describe('Cassandra 5.0 storage_compatibility_mode', () => {
     const classes = ensureSimulatorBuilt();
     const run = (version: string, mode: string) => {
       try {
-        execFileSync('java', ['-cp', classes, 'daedalus.sim.CassandraSimulator', '--version', version, '--home', join(dir, 'x'),
-          '--cluster-dir', join(dir, 'xc'), '--storage-compatibility-mode', mode], { stdio: 'pipe', timeout: 30_000 });
+        execFileSync(
+          'java',
+          [
+            '-cp',
+            classes,
+            'daedalus.sim.CassandraSimulator',
+            '--version',
+            version,
+            '--home',
+            join(dir, 'x'),
+            '--cluster-dir',
+            join(dir, 'xc'),
+            '--storage-compatibility-mode',
+            mode,
+          ],
+          { stdio: 'pipe', timeout: 30_000 },
+        );
       } catch (e) {
         const err = e as { status: number; stderr: Buffer };
         return { status: err.status, stderr: err.stderr.toString() };

@@ -32,7 +32,9 @@ describe('table directories, DataPaths and LiveSSTableCount (Cassandra 4.1, two 
   /** Directories named `<table>-<32 hex>` in each data directory. */
   const dirsNamed = (table: string) =>
     node.dataDirs.flatMap((d) =>
-      readdirSync(join(d, KS)).filter((n) => new RegExp(`^${table}-[0-9a-f]{32}$`).test(n)).map((n) => join(d, KS, n)),
+      readdirSync(join(d, KS))
+        .filter((n) => new RegExp(`^${table}-[0-9a-f]{32}$`).test(n))
+        .map((n) => join(d, KS, n)),
     );
 
   beforeAll(async () => {
@@ -88,15 +90,21 @@ describe('table directories, DataPaths and LiveSSTableCount (Cassandra 4.1, two 
     expect(oldLive).toHaveLength(1);
 
     await node.sim.dropTable(KS, TABLE);
-    await waitFor('the metric to go with the table', async () =>
-      (await node.jmx.queryNames(`org.apache.cassandra.metrics:type=Table,keyspace=${KS},scope=${TABLE},*`)).length === 0);
+    await waitFor(
+      'the metric to go with the table',
+      async () => (await node.jmx.queryNames(`org.apache.cassandra.metrics:type=Table,keyspace=${KS},scope=${TABLE},*`)).length === 0,
+    );
     expect(await node.jmx.queryNames(`org.apache.cassandra.db:type=Tables,keyspace=${KS},*`)).toEqual([]);
     await node.sim.createTable(KS, TABLE);
 
     newDirs = await dataPaths();
     expect(newDirs).toHaveLength(2);
     for (const d of newDirs) expect(oldDirs).not.toContain(d);
-    expect(dirsNamed(TABLE).map((d) => realpathSync(d)).sort()).toEqual([...oldDirs, ...newDirs].sort());
+    expect(
+      dirsNamed(TABLE)
+        .map((d) => realpathSync(d))
+        .sort(),
+    ).toEqual([...oldDirs, ...newDirs].sort());
     // the old directory holds the dropped- snapshot (with the SSTable) and no live SSTable any more
     oldDataDir = join(oldLive[0], '..');
     // the truncate above left its own truncated- snapshot
@@ -122,7 +130,7 @@ describe('table directories, DataPaths and LiveSSTableCount (Cassandra 4.1, two 
     expect(await liveCount()).toBe(2);
   });
 
-  it('after a restart only the live id\'s directory is loaded, even with SSTables left in the old one', async () => {
+  it("after a restart only the live id's directory is loaded, even with SSTables left in the old one", async () => {
     // a careless restore puts files into the dropped table's directory: the node must not read them
     const snap = join(oldDataDir, 'snapshots', dropped);
     for (const f of readdirSync(snap).filter((x) => /^nb-\d+-big-/.test(x))) {

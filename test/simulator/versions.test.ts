@@ -82,9 +82,7 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
   });
 
   it('exposes exactly the MBean surface of the reference fixture', async () => {
-    const fixture = JSON.parse(
-      readFileSync(join(__dirname, 'reference', `mbeans-${version}.json`), 'utf8'),
-    ) as Record<string, BeanFixture>;
+    const fixture = JSON.parse(readFileSync(join(__dirname, 'reference', `mbeans-${version}.json`), 'utf8')) as Record<string, BeanFixture>;
     const beans: Record<string, string> = {
       'org.apache.cassandra.db:type=StorageService': STORAGE_SERVICE,
       'org.apache.cassandra.db:type=EndpointSnitchInfo': SNITCH_INFO,
@@ -129,14 +127,34 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
     ]) {
       expect(ops).toContain(always);
     }
-    for (const a of ['ClusterName', 'LocalHostId', 'SchemaVersion', 'ReleaseVersion', 'OperationMode', 'Keyspaces',
-      'NonSystemKeyspaces', 'Tokens', 'LiveNodesWithPort', 'UnreachableNodesWithPort', 'JoiningNodesWithPort',
-      'LeavingNodesWithPort', 'MovingNodesWithPort', 'TokenToEndpointWithPortMap', 'EndpointWithPortToHostId',
-      'HostIdToEndpointWithPort', 'IncrementalBackupsEnabled', 'Drained', 'SnapshotDetails']) {
+    for (const a of [
+      'ClusterName',
+      'LocalHostId',
+      'SchemaVersion',
+      'ReleaseVersion',
+      'OperationMode',
+      'Keyspaces',
+      'NonSystemKeyspaces',
+      'Tokens',
+      'LiveNodesWithPort',
+      'UnreachableNodesWithPort',
+      'JoiningNodesWithPort',
+      'LeavingNodesWithPort',
+      'MovingNodesWithPort',
+      'TokenToEndpointWithPortMap',
+      'EndpointWithPortToHostId',
+      'HostIdToEndpointWithPort',
+      'IncrementalBackupsEnabled',
+      'Drained',
+      'SnapshotDetails',
+    ]) {
       expect(attrs).toContain(a);
     }
     const table = await node.jmx.describe(tableBean(KS, TABLE));
-    const importParams = table.operations.filter((o) => o.name === 'importNewSSTables').map((o) => o.params.length).sort((a, b) => a - b);
+    const importParams = table.operations
+      .filter((o) => o.name === 'importNewSSTables')
+      .map((o) => o.params.length)
+      .sort((a, b) => a - b);
     expect(importParams).toEqual(has50 ? [8, 10] : [8]);
     expect(await node.jmx.getAttribute(STORAGE_SERVICE, 'ReleaseVersion')).toBe(
       { '4.0': '4.0.14', '4.1': '4.1.7', '5.0': '5.0.2' }[version],
@@ -150,9 +168,7 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
       expect((await failure(ss('getSnapshotDetails', [jmxArgs.map({})]))).kind).toBe('signature');
     }
     if (version !== '5.0') {
-      const e = await failure(
-        ss('clearSnapshot', [{ type: 'java.util.Map', value: {} }, jmxArgs.string('x'), jmxArgs.stringArray([])]),
-      );
+      const e = await failure(ss('clearSnapshot', [{ type: 'java.util.Map', value: {} }, jmxArgs.string('x'), jmxArgs.stringArray([])]));
       expect(e.kind).toBe('signature');
       const rebuild5 = [null, null, null, null].map((v) => jmxArgs.string(v)).concat([jmxArgs.bool(false)]);
       expect((await failure(ss('rebuild', rebuild5))).kind).toBe('signature');
@@ -172,9 +188,20 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
     if (version === '5.0') {
       expect(name).toMatch(/^da-[0-9a-z]{4}_[0-9a-z]{4}_[0-9a-z]{18}-bti-Data\.db$/);
       const prefix = name.replace('Data.db', '');
-      const files = readdirSync(tableDir).filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length)).sort();
-      expect(files).toEqual(['CompressionInfo.db', 'Data.db', 'Digest.crc32', 'Filter.db', 'Partitions.db', 'Rows.db',
-        'Statistics.db', 'TOC.txt']);
+      const files = readdirSync(tableDir)
+        .filter((f) => f.startsWith(prefix))
+        .map((f) => f.slice(prefix.length))
+        .sort();
+      expect(files).toEqual([
+        'CompressionInfo.db',
+        'Data.db',
+        'Digest.crc32',
+        'Filter.db',
+        'Partitions.db',
+        'Rows.db',
+        'Statistics.db',
+        'TOC.txt',
+      ]);
       expect(statSync(join(tableDir, `${prefix}Rows.db`)).size).toBe(0);
       expect(statSync(join(tableDir, `${prefix}Partitions.db`)).size).toBeGreaterThan(0);
     } else {
@@ -190,7 +217,11 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
     expect(statSync(linked).ino).toBe(statSync(data).ino);
     expect(statSync(data).nlink).toBeGreaterThanOrEqual(2);
     const manifest = JSON.parse(readFileSync(join(snap, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-    const keys = { '4.0': ['files'], '4.1': ['files', 'created_at', 'expires_at'], '5.0': ['files', 'created_at', 'expires_at', 'ephemeral'] };
+    const keys = {
+      '4.0': ['files'],
+      '4.1': ['files', 'created_at', 'expires_at'],
+      '5.0': ['files', 'created_at', 'expires_at', 'ephemeral'],
+    };
     expect(Object.keys(manifest)).toEqual(keys[version]);
     expect(manifest.files).toEqual([basename(data)]);
     if (version !== '4.0') {
@@ -227,9 +258,11 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
   });
 
   it('reports snapshot details as an attribute in 4.0 and an operation from 4.1', async () => {
-    const details = (version === '4.0'
-      ? await node.jmx.getAttribute(STORAGE_SERVICE, 'SnapshotDetails')
-      : await ss('getSnapshotDetails', [jmxArgs.map({})])) as Record<string, Array<Record<string, string>>>;
+    const details = (
+      version === '4.0'
+        ? await node.jmx.getAttribute(STORAGE_SERVICE, 'SnapshotDetails')
+        : await ss('getSnapshotDetails', [jmxArgs.map({})])
+    ) as Record<string, Array<Record<string, string>>>;
     expect(Object.keys(details)).toEqual(expect.arrayContaining(['snap1', 'noflush', 'flushed']));
     const row = details.snap1.find((r) => r['Keyspace name'] === KS);
     expect(row).toBeDefined();
@@ -250,8 +283,11 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
       // nothing is older than a day: nothing goes
       await ss('clearSnapshot', [opts({ older_than: '1d' }), jmxArgs.string(''), jmxArgs.stringArray([KS])]);
       expect(statSync(snapshotDir(node, 'snap1')).isDirectory()).toBe(true);
-      await ss('clearSnapshot', [opts({ older_than_timestamp: new Date(Date.now() + 60_000).toISOString() }),
-        jmxArgs.string('snap1'), jmxArgs.stringArray([])]);
+      await ss('clearSnapshot', [
+        opts({ older_than_timestamp: new Date(Date.now() + 60_000).toISOString() }),
+        jmxArgs.string('snap1'),
+        jmxArgs.stringArray([]),
+      ]);
       expect(() => statSync(snapshotDir(node, 'snap1'))).toThrow();
     } else {
       await ss('clearSnapshot', [jmxArgs.string('snap1'), jmxArgs.stringArray([])]);
@@ -272,14 +308,18 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
       return;
     }
     expect(Date.parse(String(manifest.expires_at)) - Date.parse(String(manifest.created_at))).toBe(5000);
-    await waitFor('the expired snapshot to be cleared', () => {
-      try {
-        statSync(snapshotDir(node, 'short'));
-        return false;
-      } catch {
-        return true;
-      }
-    }, 30_000);
+    await waitFor(
+      'the expired snapshot to be cleared',
+      () => {
+        try {
+          statSync(snapshotDir(node, 'short'));
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      30_000,
+    );
     const tooShort = await failure(ss('takeSnapshot', [jmxArgs.string('bad'), jmxArgs.map({ ttl: 'soon' }), jmxArgs.stringArray([KS])]));
     expect(tooShort.message).toMatch(/Invalid duration: soon/);
   });
@@ -315,7 +355,7 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
     expect(await node.sim.checksum(KS, TABLE)).toBe(expected);
   });
 
-  it('loadNewSSTables still loads from the table\'s own directories', async () => {
+  it("loadNewSSTables still loads from the table's own directories", async () => {
     const live = await node.sim.liveSSTables(KS, TABLE);
     const tableDir = join(live[0], '..');
     const copied = join(dir, 'reload');
@@ -332,43 +372,46 @@ describe.each(VERSIONS)('Cassandra %s simulator', (version) => {
     expect(await node.sim.checksum(KS, TABLE)).toBe(sum);
   });
 
-  it(version === '5.0'
-    ? 'scrub hands checkData and reinsertOverflowedTTL to the table in order, and has no short form'
-    : 'scrub hands checkData and reinsertOverflowedTTL to the table swapped, in every form (upstream bug)', async () => {
-    await node.sim.writeRows(KS, TABLE, 20, 9);
-    await ss('forceKeyspaceFlush', [jmxArgs.string(KS), jmxArgs.stringArray([TABLE])]);
-    const sum = await node.sim.checksum(KS, TABLE);
-    const reinsertLogs = () => (node.process.output().match(/Starting scrub with reinsert overflowed TTL option/g) ?? []).length;
-    const b = jmxArgs.bool;
-    const target = [jmxArgs.string(KS), jmxArgs.stringArray([TABLE])];
-    const swapped = version !== '5.0';
-    const asReceived = (checkData: boolean, reinsert: boolean) =>
-      swapped ? `checkData=${reinsert},reinsertOverflowedTTL=${checkData}` : `checkData=${checkData},reinsertOverflowedTTL=${reinsert}`;
+  it(
+    version === '5.0'
+      ? 'scrub hands checkData and reinsertOverflowedTTL to the table in order, and has no short form'
+      : 'scrub hands checkData and reinsertOverflowedTTL to the table swapped, in every form (upstream bug)',
+    async () => {
+      await node.sim.writeRows(KS, TABLE, 20, 9);
+      await ss('forceKeyspaceFlush', [jmxArgs.string(KS), jmxArgs.stringArray([TABLE])]);
+      const sum = await node.sim.checksum(KS, TABLE);
+      const reinsertLogs = () => (node.process.output().match(/Starting scrub with reinsert overflowed TTL option/g) ?? []).length;
+      const b = jmxArgs.bool;
+      const target = [jmxArgs.string(KS), jmxArgs.stringArray([TABLE])];
+      const swapped = version !== '5.0';
+      const asReceived = (checkData: boolean, reinsert: boolean) =>
+        swapped ? `checkData=${reinsert},reinsertOverflowedTTL=${checkData}` : `checkData=${checkData},reinsertOverflowedTTL=${reinsert}`;
 
-    let before = reinsertLogs();
-    await ss('scrub', [b(true), b(false), b(true), b(false), jmxArgs.int(0), ...target]);
-    expect(await node.sim.lastScrubOptions()).toBe(asReceived(true, false));
-    // the node says so when the flag the table got is true: on 4.x, for checkData=true
-    if (swapped) expect(reinsertLogs()).toBeGreaterThan(before);
-    else expect(reinsertLogs()).toBe(before);
-
-    before = reinsertLogs();
-    await ss('scrub', [b(true), b(false), b(false), b(true), jmxArgs.int(0), ...target]);
-    expect(await node.sim.lastScrubOptions()).toBe(asReceived(false, true));
-    if (swapped) expect(reinsertLogs()).toBe(before);
-    else expect(reinsertLogs()).toBeGreaterThan(before);
-
-    // the deprecated forms route through the 7-argument one (reinsertOverflowedTTL false)
-    await ss('scrub', [b(true), b(false), b(true), jmxArgs.int(0), ...target]);
-    expect(await node.sim.lastScrubOptions()).toBe(asReceived(true, false));
-    await ss('scrub', [b(true), b(false), b(false), ...target]);
-    expect(await node.sim.lastScrubOptions()).toBe(asReceived(false, false));
-    if (swapped) {
-      await ss('scrub', [b(true), b(false), ...target]);
+      let before = reinsertLogs();
+      await ss('scrub', [b(true), b(false), b(true), b(false), jmxArgs.int(0), ...target]);
       expect(await node.sim.lastScrubOptions()).toBe(asReceived(true, false));
-    } else {
-      expect((await failure(ss('scrub', [b(true), b(false), ...target]))).kind).toBe('signature');
-    }
-    expect(await node.sim.checksum(KS, TABLE)).toBe(sum);
-  });
+      // the node says so when the flag the table got is true: on 4.x, for checkData=true
+      if (swapped) expect(reinsertLogs()).toBeGreaterThan(before);
+      else expect(reinsertLogs()).toBe(before);
+
+      before = reinsertLogs();
+      await ss('scrub', [b(true), b(false), b(false), b(true), jmxArgs.int(0), ...target]);
+      expect(await node.sim.lastScrubOptions()).toBe(asReceived(false, true));
+      if (swapped) expect(reinsertLogs()).toBe(before);
+      else expect(reinsertLogs()).toBeGreaterThan(before);
+
+      // the deprecated forms route through the 7-argument one (reinsertOverflowedTTL false)
+      await ss('scrub', [b(true), b(false), b(true), jmxArgs.int(0), ...target]);
+      expect(await node.sim.lastScrubOptions()).toBe(asReceived(true, false));
+      await ss('scrub', [b(true), b(false), b(false), ...target]);
+      expect(await node.sim.lastScrubOptions()).toBe(asReceived(false, false));
+      if (swapped) {
+        await ss('scrub', [b(true), b(false), ...target]);
+        expect(await node.sim.lastScrubOptions()).toBe(asReceived(true, false));
+      } else {
+        expect((await failure(ss('scrub', [b(true), b(false), ...target]))).kind).toBe('signature');
+      }
+      expect(await node.sim.checksum(KS, TABLE)).toBe(sum);
+    },
+  );
 });

@@ -5,9 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import {
-  AlreadyExistsError, IntegrityError, StorageBackend, StorageError,
-} from '@daedalus/storage';
+import { AlreadyExistsError, IntegrityError, StorageBackend, StorageError } from '@daedalus/storage';
 import { chunked, collect, generatedStream, keysOf, rejection, sha256, sha256OfStream } from './support';
 
 export interface ContractTarget {
@@ -74,7 +72,10 @@ export function runBackendContract(name: string, setup: () => Promise<ContractTa
 
     it('round-trips a known-length object and returns its sha256 and size', async () => {
       const data = randomBytes(100_000);
-      const result = await backend.put(key('roundtrip/known'), Readable.from([data]), { size: data.length, contentType: 'application/x-test' });
+      const result = await backend.put(key('roundtrip/known'), Readable.from([data]), {
+        size: data.length,
+        contentType: 'application/x-test',
+      });
       expect(result).toMatchObject({ key: key('roundtrip/known'), size: data.length, sha256: sha256(data) });
       const back = await collect(await backend.get(key('roundtrip/known'), { expected: { size: data.length, sha256: sha256(data) } }));
       expect(back.equals(data)).toBe(true);
@@ -122,14 +123,18 @@ export function runBackendContract(name: string, setup: () => Promise<ContractTa
     it('reads byte ranges: closed, open-ended, single byte, and an end past the object clamped', async () => {
       const data = randomBytes(10_000);
       await backend.put(key('ranges/object'), Readable.from([data]), { size: data.length });
-      const read = async (start: number, end?: number): Promise<Buffer> => collect(await backend.get(key('ranges/object'), { range: { start, end } }));
+      const read = async (start: number, end?: number): Promise<Buffer> =>
+        collect(await backend.get(key('ranges/object'), { range: { start, end } }));
       expect((await read(100, 199)).equals(data.subarray(100, 200))).toBe(true);
       expect((await read(9_000)).equals(data.subarray(9_000))).toBe(true);
       expect((await read(0, 0)).equals(data.subarray(0, 1))).toBe(true);
       expect((await read(9_990, 20_000)).equals(data.subarray(9_990))).toBe(true);
-      const ranged = await collect(await backend.get(key('ranges/object'), {
-        range: { start: 10, end: 19 }, expected: { size: 10, sha256: sha256(data.subarray(10, 20)) },
-      }));
+      const ranged = await collect(
+        await backend.get(key('ranges/object'), {
+          range: { start: 10, end: 19 },
+          expected: { size: 10, sha256: sha256(data.subarray(10, 20)) },
+        }),
+      );
       expect(ranged.equals(data.subarray(10, 20))).toBe(true);
     });
 
@@ -152,8 +157,12 @@ export function runBackendContract(name: string, setup: () => Promise<ContractTa
       const entries: Array<{ key: string; isPrefix: boolean; size?: number }> = [];
       for await (const entry of paged.list(key('list/'), { delimiter: '/' })) entries.push(entry);
       expect(entries.map((e) => [e.key, e.isPrefix])).toEqual([
-        [key('list/a'), false], [key('list/b/'), true], [key('list/c'), false], [key('list/ca'), false],
-        [key('list/d e+f%g'), false], [key('list/z'), false],
+        [key('list/a'), false],
+        [key('list/b/'), true],
+        [key('list/c'), false],
+        [key('list/ca'), false],
+        [key('list/d e+f%g'), false],
+        [key('list/z'), false],
       ]);
       expect(entries.find((e) => e.key === key('list/ca'))?.size).toBe(2);
 

@@ -29,7 +29,15 @@ export interface RunningEmulator {
 export async function startS3rver(group: ProcessGroup, dataDir: string): Promise<RunningEmulator> {
   const port = await freePort();
   const process = group.start('s3rver', 'node', [
-    '--openssl-legacy-provider', join(BIN, 's3rver'), '-d', dataDir, '-a', '127.0.0.1', '-p', String(port), '--silent',
+    '--openssl-legacy-provider',
+    join(BIN, 's3rver'),
+    '-d',
+    dataDir,
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '--silent',
   ]);
   await group.waitForOutput(process, /listening/i, START_TIMEOUT_MS);
   return { process, port, endpoint: `http://127.0.0.1:${port}` };
@@ -38,22 +46,35 @@ export async function startS3rver(group: ProcessGroup, dataDir: string): Promise
 export async function startAzurite(group: ProcessGroup, dataDir: string): Promise<RunningEmulator & { connectionString: string }> {
   const port = await freePort();
   const process = group.start('azurite', join(BIN, 'azurite-blob'), [
-    '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dataDir,
-    '--skipApiVersionCheck', '--disableTelemetry', '--loose', '--silent',
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(port),
+    '--location',
+    dataDir,
+    '--skipApiVersionCheck',
+    '--disableTelemetry',
+    '--loose',
+    '--silent',
   ]);
   await group.waitForOutput(process, /successfully listens/i, START_TIMEOUT_MS);
   const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   return {
-    process, port, endpoint,
+    process,
+    port,
+    endpoint,
     connectionString: `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};`,
   };
 }
 
 export async function startGcsFakeProcess(group: ProcessGroup, dataDir: string): Promise<RunningEmulator> {
   const port = await freePort();
-  const process = group.start('gcs-fake', 'node', [
-    '-r', 'ts-node/register/transpile-only', join(ROOT, 'test', 'fakes', 'gcs', 'cli.ts'), '--port', String(port), '--dir', dataDir,
-  ], { cwd: ROOT });
+  const process = group.start(
+    'gcs-fake',
+    'node',
+    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'test', 'fakes', 'gcs', 'cli.ts'), '--port', String(port), '--dir', dataDir],
+    { cwd: ROOT },
+  );
   await group.waitForOutput(process, /gcs-fake listening on/, START_TIMEOUT_MS);
   return { process, port, endpoint: `http://127.0.0.1:${port}` };
 }

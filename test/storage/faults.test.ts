@@ -6,8 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
-  FaultInjectingBackend, FaultRule, FileBackend, IntegrityError, RetryingBackend, S3Backend, StorageBackend,
-  StorageError, withFaults, withRetry,
+  FaultInjectingBackend,
+  FaultRule,
+  FileBackend,
+  IntegrityError,
+  RetryingBackend,
+  S3Backend,
+  StorageBackend,
+  StorageError,
+  withFaults,
+  withRetry,
 } from '@daedalus/storage';
 import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
 import { S3RVER_KEY, startS3rver } from './emulators';
@@ -26,7 +34,11 @@ const FAST_RETRY = { maxAttempts: 12, initialDelayMs: 1, maxDelayMs: 20, maxElap
 const TRANSIENT_20_PERCENT: FaultRule[] = [
   { trigger: { probability: 0.1 }, fault: { type: 'error', kind: 'retryable', when: 'before' } },
   // Lost answers: the call took effect, the caller saw an error.
-  { operations: ['put', 'delete', 'stat', 'list'], trigger: { probability: 0.067 }, fault: { type: 'error', kind: 'retryable', when: 'after' } },
+  {
+    operations: ['put', 'delete', 'stat', 'list'],
+    trigger: { probability: 0.067 },
+    fault: { type: 'error', kind: 'retryable', when: 'after' },
+  },
   // Connections cut mid-transfer: uploads restart from a re-opened source, downloads resume by range.
   { operations: ['put'], trigger: { probability: 0.072 }, fault: { type: 'cut', afterBytes: 1500, mode: 'error' } },
   { operations: ['get'], trigger: { probability: 0.111 }, fault: { type: 'cut', afterBytes: 1500, mode: 'error' } },
@@ -34,9 +46,11 @@ const TRANSIENT_20_PERCENT: FaultRule[] = [
 
 async function runPool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
 }
 
 function faultSuite(name: string, open: () => Promise<{ backend: StorageBackend; teardown(): Promise<void> }>): void {
@@ -63,7 +77,10 @@ function faultSuite(name: string, open: () => Promise<{ backend: StorageBackend;
 
     it('moves 200 objects up and down intact while 20% of calls fail transiently', async () => {
       const { faults, retrying } = stack(TRANSIENT_20_PERCENT, 20260101);
-      const objects = Array.from({ length: 200 }, (_, i) => ({ key: `bulk/object-${String(i).padStart(3, '0')}`, data: randomBytes(2_000 + ((i * 7919) % 30_000)) }));
+      const objects = Array.from({ length: 200 }, (_, i) => ({
+        key: `bulk/object-${String(i).padStart(3, '0')}`,
+        data: randomBytes(2_000 + ((i * 7919) % 30_000)),
+      }));
 
       await runPool(objects, 8, async ({ key, data }) => {
         const result = await retrying.put(key, () => Readable.from([data]), { size: data.length, sha256: sha256(data) });
@@ -77,8 +94,10 @@ function faultSuite(name: string, open: () => Promise<{ backend: StorageBackend;
 
       const calls = faults.totalCalls;
       const injected = faults.injected.length;
-      console.log(`${name}: ${calls} calls, ${injected} faults injected (${((100 * injected) / calls).toFixed(1)}%):`
-        + ` ${faults.count('error')} errors, ${faults.count('cut', 'put')} cut uploads, ${faults.count('cut', 'get')} cut downloads`);
+      console.log(
+        `${name}: ${calls} calls, ${injected} faults injected (${((100 * injected) / calls).toFixed(1)}%):` +
+          ` ${faults.count('error')} errors, ${faults.count('cut', 'put')} cut uploads, ${faults.count('cut', 'get')} cut downloads`,
+      );
       expect(injected / calls).toBeGreaterThan(0.16);
       expect(injected / calls).toBeLessThan(0.25);
       expect(faults.count('error')).toBeGreaterThan(20);
@@ -108,7 +127,9 @@ function faultSuite(name: string, open: () => Promise<{ backend: StorageBackend;
       const data = randomBytes(40_000);
       await base.put('corrupt/object', Readable.from([data]));
       const { faults, retrying } = stack([{ operations: ['get'], trigger: { nth: 1 }, fault: { type: 'corrupt', atByte: 12_345 } }]);
-      const error = await rejection(collect(await retrying.get('corrupt/object', { expected: { size: data.length, sha256: sha256(data) } })));
+      const error = await rejection(
+        collect(await retrying.get('corrupt/object', { expected: { size: data.length, sha256: sha256(data) } })),
+      );
       expect(error).toBeInstanceOf(IntegrityError);
       expect(faults.calls.get).toBe(1);
       // The stored object is fine: the next, undamaged read verifies.
@@ -119,7 +140,9 @@ function faultSuite(name: string, open: () => Promise<{ backend: StorageBackend;
     it('detects a download that ends early without an error', async () => {
       const data = randomBytes(40_000);
       await base.put('truncated/object', Readable.from([data]));
-      const { retrying } = stack([{ operations: ['get'], trigger: { nth: 1 }, fault: { type: 'cut', afterBytes: 10_000, mode: 'truncate' } }]);
+      const { retrying } = stack([
+        { operations: ['get'], trigger: { nth: 1 }, fault: { type: 'cut', afterBytes: 10_000, mode: 'truncate' } },
+      ]);
       const error = await rejection(collect(await retrying.get('truncated/object', { expected: { size: data.length } })));
       expect(error).toBeInstanceOf(IntegrityError);
       expect((error as IntegrityError).actual.size).toBe(10_000);
@@ -128,7 +151,10 @@ function faultSuite(name: string, open: () => Promise<{ backend: StorageBackend;
     it('treats an ifNotExists retry that finds its own earlier write as success', async () => {
       const data = Buffer.from('written once');
       const { faults, retrying } = stack([{ operations: ['put'], trigger: { nth: 1 }, fault: { type: 'error', when: 'after' } }]);
-      const result = await retrying.put('conditional/lost-answer', () => Readable.from([data]), { ifNotExists: true, sha256: sha256(data) });
+      const result = await retrying.put('conditional/lost-answer', () => Readable.from([data]), {
+        ifNotExists: true,
+        sha256: sha256(data),
+      });
       expect(result.sha256).toBe(sha256(data));
       expect(faults.calls.put).toBe(2);
     });
@@ -148,9 +174,20 @@ faultSuite('s3 (s3rver)', async () => {
     process.env.AWS_ACCESS_KEY_ID = S3RVER_KEY;
     process.env.AWS_SECRET_ACCESS_KEY = S3RVER_KEY;
     const backend = new S3Backend({
-      bucket: 'faults', endpoint: s3rver.endpoint, forcePathStyle: true, region: 'us-east-1', conditionalWrites: 'check-first', sdkMaxAttempts: 1,
+      bucket: 'faults',
+      endpoint: s3rver.endpoint,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      conditionalWrites: 'check-first',
+      sdkMaxAttempts: 1,
     });
-    return { backend, teardown: async () => { await group.stopAll(); removeDir(dir); } };
+    return {
+      backend,
+      teardown: async () => {
+        await group.stopAll();
+        removeDir(dir);
+      },
+    };
   } catch (error) {
     await group.stopAll();
     throw error;

@@ -45,10 +45,9 @@ const targets: CloudTarget[] = [
 
 for (const target of targets) {
   const location = env[target.locationVar];
-  const missing = [
-    location ? undefined : target.locationVar,
-    target.credentialsPresent ? undefined : target.credentialsHint,
-  ].filter(Boolean);
+  const missing = [location ? undefined : target.locationVar, target.credentialsPresent ? undefined : target.credentialsHint].filter(
+    Boolean,
+  );
   if (missing.length > 0) {
     const reason = `real ${target.name} skipped: set ${missing.join(' and ')}`;
     console.log(reason);
@@ -60,9 +59,12 @@ for (const target of targets) {
   runBackendContract(`real ${target.name}`, async () => {
     const parsed = parseStorageLocation(location ?? '', { layout: 'prefix' });
     return {
-      open: ({ listPageSize }): StorageBackend => openProvider(parsed, {
-        s3: { listPageSize }, gcs: { listPageSize }, azure: { listPageSize },
-      }),
+      open: ({ listPageSize }): StorageBackend =>
+        openProvider(parsed, {
+          s3: { listPageSize },
+          gcs: { listPageSize },
+          azure: { listPageSize },
+        }),
       secrets: target.secrets.filter((s): s is string => Boolean(s)),
       teardown: async () => undefined,
     };

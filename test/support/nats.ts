@@ -24,7 +24,13 @@ export interface NatsServer {
  * A private JetStream server on a free loopback port with its own store directory. `port` restarts a server
  * where clients expect it (same store directory: JetStream state survives); `extraArgs` adds auth or TLS flags.
  */
-export async function startNatsServer(group: ProcessGroup, storeDir: string, name = 'nats', port?: number, extraArgs: string[] = []): Promise<NatsServer> {
+export async function startNatsServer(
+  group: ProcessGroup,
+  storeDir: string,
+  name = 'nats',
+  port?: number,
+  extraArgs: string[] = [],
+): Promise<NatsServer> {
   port ??= await freePort();
   const process = group.start(name, natsServerBinary(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, ...extraArgs]);
   await group.waitForOutput(process, /Server is ready/, 15_000);
@@ -51,9 +57,21 @@ export async function startNatsCluster(
   const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
   const servers = clientPorts.map((port, i) => {
     const process = group.start(`nats-${i + 1}`, natsServerBinary(), [
-      '-js', '-a', '127.0.0.1', '-p', String(port), '-sd', join(baseDir, `nats-${i + 1}`),
-      '--server_name', `n${i + 1}`, '--cluster_name', 'daedalus-test',
-      '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes,
+      '-js',
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-sd',
+      join(baseDir, `nats-${i + 1}`),
+      '--server_name',
+      `n${i + 1}`,
+      '--cluster_name',
+      'daedalus-test',
+      '--cluster',
+      `nats://127.0.0.1:${routePorts[i]}`,
+      '--routes',
+      routes,
       ...extraArgs,
     ]);
     return { url: `nats://127.0.0.1:${port}`, port, process };
@@ -62,15 +80,20 @@ export async function startNatsCluster(
   // As in production, the cluster is formed (a meta leader elected, JetStream answering on every server)
   // before the services start.
   for (const server of servers) {
-    await waitFor(`JetStream ready on ${server.url}`, async () => {
-      const nc = await connect({ servers: server.url, timeout: 5_000, ...clientOptions });
-      try {
-        await (await jetstreamManager(nc, { timeout: 5_000 })).getAccountInfo();
-        return true;
-      } finally {
-        await nc.close();
-      }
-    }, 60_000, 500);
+    await waitFor(
+      `JetStream ready on ${server.url}`,
+      async () => {
+        const nc = await connect({ servers: server.url, timeout: 5_000, ...clientOptions });
+        try {
+          await (await jetstreamManager(nc, { timeout: 5_000 })).getAccountInfo();
+          return true;
+        } finally {
+          await nc.close();
+        }
+      },
+      60_000,
+      500,
+    );
   }
   return servers;
 }

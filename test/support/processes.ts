@@ -121,14 +121,18 @@ export class ProcessGroup {
   async waitForOutput(process: ManagedProcess, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
     let exitCode: number | null | undefined;
     void process.exited.then((code) => (exitCode = code));
-    return waitFor(`${process.name} to print ${pattern}`, () => {
-      const match = process.output().match(pattern);
-      if (match) return match;
-      if (exitCode !== undefined) {
-        throw new WaitAborted(`${process.name} exited with ${exitCode}:\n${process.output().slice(-4000)}`);
-      }
-      return undefined;
-    }, timeoutMs);
+    return waitFor(
+      `${process.name} to print ${pattern}`,
+      () => {
+        const match = process.output().match(pattern);
+        if (match) return match;
+        if (exitCode !== undefined) {
+          throw new WaitAborted(`${process.name} exited with ${exitCode}:\n${process.output().slice(-4000)}`);
+        }
+        return undefined;
+      },
+      timeoutMs,
+    );
   }
 
   async kill(process: ManagedProcess, signal: NodeJS.Signals = 'SIGKILL', timeoutMs = 10_000): Promise<void> {

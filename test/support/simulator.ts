@@ -207,20 +207,34 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
           ? [join(home, 'data', 'data')]
           : Array.from({ length: dataDirCount }, (_, i) => join(home, 'data', `data${i + 1}`));
       const args = [
-        '--version', options.version,
-        '--home', home,
-        '--cluster-dir', clusterDir,
-        '--cluster-name', options.clusterName ?? 'Test Cluster',
-        '--address', address,
-        '--jmx-port', String(jmxPort),
-        '--dc', dc,
-        '--rack', rack,
-        '--num-tokens', String(options.numTokens ?? 16),
-        '--data-dirs', dataDirs.join(','),
-        '--sstable-format', options.sstableFormat ?? 'big',
-        '--auto-snapshot', String(options.autoSnapshot ?? true),
-        '--down-after-ms', String(options.downAfterMs ?? 2000),
-        '--heartbeat-ms', '300',
+        '--version',
+        options.version,
+        '--home',
+        home,
+        '--cluster-dir',
+        clusterDir,
+        '--cluster-name',
+        options.clusterName ?? 'Test Cluster',
+        '--address',
+        address,
+        '--jmx-port',
+        String(jmxPort),
+        '--dc',
+        dc,
+        '--rack',
+        rack,
+        '--num-tokens',
+        String(options.numTokens ?? 16),
+        '--data-dirs',
+        dataDirs.join(','),
+        '--sstable-format',
+        options.sstableFormat ?? 'big',
+        '--auto-snapshot',
+        String(options.autoSnapshot ?? true),
+        '--down-after-ms',
+        String(options.downAfterMs ?? 2000),
+        '--heartbeat-ms',
+        '300',
       ];
       if (options.storageCompatibilityMode) args.push('--storage-compatibility-mode', options.storageCompatibilityMode);
       if (options.uuidSSTableIds) args.push('--uuid-sstable-ids');
@@ -341,7 +355,10 @@ export class SimulatorControl {
     return this.jmx.invoke(SIMULATOR_BEAN, op, args);
   }
 
-  async createKeyspace(name: string, replication: Record<string, string> = { class: 'SimpleStrategy', replication_factor: '1' }): Promise<void> {
+  async createKeyspace(
+    name: string,
+    replication: Record<string, string> = { class: 'SimpleStrategy', replication_factor: '1' },
+  ): Promise<void> {
     await this.call('createKeyspace', [s(name), s(JSON.stringify(replication))]);
   }
 

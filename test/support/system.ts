@@ -130,9 +130,10 @@ export class DaedalusSystem {
 
   private async boot(): Promise<void> {
     const setup = this.options.nats ?? {};
-    this.natsServers = (setup.clusterSize ?? 1) > 1
-      ? await startNatsCluster(this.group, this.baseDir, setup.clusterSize ?? 1, setup.serverArgs, setup.client)
-      : [await startNatsServer(this.group, join(this.baseDir, 'nats'), 'nats', undefined, setup.serverArgs)];
+    this.natsServers =
+      (setup.clusterSize ?? 1) > 1
+        ? await startNatsCluster(this.group, this.baseDir, setup.clusterSize ?? 1, setup.serverArgs, setup.client)
+        : [await startNatsServer(this.group, join(this.baseDir, 'nats'), 'nats', undefined, setup.serverArgs)];
     this.nats = this.natsServers[0];
     const clusterDir = join(this.baseDir, 'cluster');
     mkdirSync(clusterDir, { recursive: true });
@@ -155,15 +156,24 @@ export class DaedalusSystem {
       '-cp',
       join(DIST, 'java/simulator'),
       'daedalus.sim.CassandraSimulator',
-      '--version', this.options.cassandraVersion,
-      '--home', home,
-      '--cluster-dir', clusterDir,
-      '--cluster-name', 'daedalus-test',
-      '--address', address,
-      '--jmx-port', String(jmxPort),
-      '--dc', dc,
-      '--rack', 'rack1',
-      '--num-tokens', '4',
+      '--version',
+      this.options.cassandraVersion,
+      '--home',
+      home,
+      '--cluster-dir',
+      clusterDir,
+      '--cluster-name',
+      'daedalus-test',
+      '--address',
+      address,
+      '--jmx-port',
+      String(jmxPort),
+      '--dc',
+      dc,
+      '--rack',
+      'rack1',
+      '--num-tokens',
+      '4',
       ...(this.options.simulatorArgs ?? []),
     ];
     const proc = this.group.start(`simulator-${index + 1}`, 'java', launchArgs);
@@ -187,10 +197,14 @@ export class DaedalusSystem {
   agentArgsFor(node: SimulatedNode): string[] {
     return [
       join(DIST, 'apps/node-agent/src/main.js'),
-      '--jmx-service', `127.0.0.1:${node.jmxPort}`,
-      '--cassandra-config-dir', join(node.home, 'conf'),
-      '--heartbeat-interval-ms', '1000',
-      '--ack-wait-ms', '10000',
+      '--jmx-service',
+      `127.0.0.1:${node.jmxPort}`,
+      '--cassandra-config-dir',
+      join(node.home, 'conf'),
+      '--heartbeat-interval-ms',
+      '1000',
+      '--ack-wait-ms',
+      '10000',
       ...(this.options.agentArgs ?? []),
       ...(this.options.agentArgsByNode?.[node.index] ?? []),
     ];
@@ -209,9 +223,12 @@ export class DaedalusSystem {
       process.execPath,
       [
         join(DIST, 'apps/coordinator/src/main.js'),
-        '--node-timeout-ms', String(this.options.nodeTimeoutMs),
-        '--ack-wait-ms', String(this.options.ackWaitMs),
-        '--sweep-interval-ms', '1000',
+        '--node-timeout-ms',
+        String(this.options.nodeTimeoutMs),
+        '--ack-wait-ms',
+        String(this.options.ackWaitMs),
+        '--sweep-interval-ms',
+        '1000',
       ],
       { env: this.serviceEnv() },
     );
@@ -225,7 +242,13 @@ export class DaedalusSystem {
     await Promise.all([this.gateway, ...this.coordinators, ...this.agents].map((p) => this.group.kill(p, 'SIGTERM')));
     await this.group.kill(this.nats.process, 'SIGTERM');
     if (this.natsServers.length > 1) throw new Error('restartServices restarts a single nats-server, not a cluster');
-    this.nats = await startNatsServer(this.group, join(this.baseDir, 'nats'), 'nats-restarted', this.nats.port, this.options.nats?.serverArgs);
+    this.nats = await startNatsServer(
+      this.group,
+      join(this.baseDir, 'nats'),
+      'nats-restarted',
+      this.nats.port,
+      this.options.nats?.serverArgs,
+    );
     this.natsServers = [this.nats];
     await Promise.all(this.nodes.map((node) => this.startAgent(node)));
     for (let i = 0; i < this.coordinators.length; i++) await this.startCoordinator(i);
@@ -240,8 +263,10 @@ export class DaedalusSystem {
       process.execPath,
       [
         join(DIST, 'apps/gateway/src/main.js'),
-        '--http-port', String(port),
-        '--node-timeout-ms', String(this.options.nodeTimeoutMs),
+        '--http-port',
+        String(port),
+        '--node-timeout-ms',
+        String(this.options.nodeTimeoutMs),
         ...(this.options.gatewayArgs ?? []),
       ],
       { env: this.serviceEnv() },
@@ -269,13 +294,17 @@ export class DaedalusSystem {
 
   /** Until every agent's registration lists these tables, the gateway refuses requests naming them. */
   async waitForSchema(keyspace: string, tables: string[]): Promise<void> {
-    await waitFor(`${keyspace} (${tables.join(', ')}) in every registration`, async () => {
-      const registrations = await this.registrations();
-      return (
-        registrations.length >= this.nodes.length &&
-        registrations.every((r) => tables.every((t) => r.keyspaces?.[keyspace]?.includes(t) ?? false))
-      );
-    }, 30_000);
+    await waitFor(
+      `${keyspace} (${tables.join(', ')}) in every registration`,
+      async () => {
+        const registrations = await this.registrations();
+        return (
+          registrations.length >= this.nodes.length &&
+          registrations.every((r) => tables.every((t) => r.keyspaces?.[keyspace]?.includes(t) ?? false))
+        );
+      },
+      30_000,
+    );
   }
 
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
@@ -309,10 +338,15 @@ export class DaedalusSystem {
     done: (op: OperationView) => boolean = (op) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(op.state),
     timeoutMs = 60_000,
   ): Promise<OperationView> {
-    return waitFor(`operation ${id}`, async () => {
-      const { status, body } = await this.get(`/operations/${id}`);
-      return status === 200 && done(body as OperationView) ? (body as OperationView) : undefined;
-    }, timeoutMs, 150);
+    return waitFor(
+      `operation ${id}`,
+      async () => {
+        const { status, body } = await this.get(`/operations/${id}`);
+        return status === 200 && done(body as OperationView) ? (body as OperationView) : undefined;
+      },
+      timeoutMs,
+      150,
+    );
   }
 
   private jmxOf(node: SimulatedNode): JmxBridgeClient {

@@ -22,7 +22,10 @@ export class CoordinatorConfig {
 
   constructor(config: ConfigReader) {
     this.nodeTimeoutMs = config.number('node-timeout-ms', 30_000);
-    this.restoreImportGraceMs = CoordinatorConfig.grace(config.number('restore-import-grace-ms', Math.max(DEFAULT_RESTORE_IMPORT_GRACE_MS, this.nodeTimeoutMs)), this.nodeTimeoutMs);
+    this.restoreImportGraceMs = CoordinatorConfig.grace(
+      config.number('restore-import-grace-ms', Math.max(DEFAULT_RESTORE_IMPORT_GRACE_MS, this.nodeTimeoutMs)),
+      this.nodeTimeoutMs,
+    );
     this.defaultOperationTimeoutMs = config.number('operation-timeout-ms', 24 * 3600_000);
     this.sweepIntervalMs = config.number('sweep-interval-ms', 2_000);
     this.ackWaitMs = config.number('ack-wait-ms', 10_000);

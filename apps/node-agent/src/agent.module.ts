@@ -46,7 +46,8 @@ export class AgentModule {
         {
           // one bridge JVM per agent, shared by everything that talks to the node
           provide: JMX_CLIENT,
-          useFactory: () => new JmxBridgeClient({ ...config.jmx, logger: { log: (m) => jmxLogger.debug(m), warn: (m) => jmxLogger.warn(m) } }),
+          useFactory: () =>
+            new JmxBridgeClient({ ...config.jmx, logger: { log: (m) => jmxLogger.debug(m), warn: (m) => jmxLogger.warn(m) } }),
         },
         {
           provide: CassandraNode,
@@ -75,7 +76,11 @@ export class AgentModule {
           ) =>
             new MapExecutorRegistry([
               new BackupExecutor(node, snapshots, identity, manifests, inFlight),
-              new RestoreExecutor(node, snapshots, identity, ledger, { configDir: config.cassandraConfigDir, cassandraHome: config.cassandraHome, reserveBytes: config.restoreReserveBytes }),
+              new RestoreExecutor(node, snapshots, identity, ledger, {
+                configDir: config.cassandraConfigDir,
+                cassandraHome: config.cassandraHome,
+                reserveBytes: config.restoreReserveBytes,
+              }),
               new ListExecutor(),
               new FlushExecutor(node),
               new CleanupExecutor(node, settings),

@@ -157,5 +157,4 @@ export interface ListBackupsRequest {
 
 /** Reply on `daedalus.backups.list`: the backups, or an error that says whether the request was at fault. */
 export type ListBackupsReply =
-  | { schemaVersion: string; ok: true; backups: unknown[] }
-  | { schemaVersion: string; ok: false; invalid: boolean; error: string };
+  { schemaVersion: string; ok: true; backups: unknown[] } | { schemaVersion: string; ok: false; invalid: boolean; error: string };

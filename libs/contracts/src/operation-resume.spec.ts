@@ -8,7 +8,13 @@ const ID = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
 const node = { hostId: 'h1', address: '10.0.0.1', dc: 'dc1', state: OperationState.FAILED, progress: 0 };
 
 function restore(fields: Partial<RestoreRequest>, record: Partial<OperationRecord>): OperationRecord {
-  const request = plainToInstance(RestoreRequest, { type: 'restore', storageLocation: 's3://b', snapshotTag: 't', globalRequest: true, ...fields });
+  const request = plainToInstance(RestoreRequest, {
+    type: 'restore',
+    storageLocation: 's3://b',
+    snapshotTag: 't',
+    globalRequest: true,
+    ...fields,
+  });
   return { ...newOperationRecord(ID, request, new Date(0), '1.0'), state: OperationState.FAILED, nodes: { h1: node }, ...record };
 }
 
@@ -30,11 +36,16 @@ describe('which operations a resume applies to', () => {
 
   it('refuses, saying why, everything else', () => {
     expect(resumeRefusal(restore({}, { phase: 'DOWNLOAD' }))).toMatch(/failed in phase DOWNLOAD, before TRUNCATE: nothing was truncated/);
-    expect(resumeRefusal(restore({}, { phase: 'IMPORT', state: OperationState.COMPLETED }))).toMatch(/is COMPLETED: only a FAILED operation/);
+    expect(resumeRefusal(restore({}, { phase: 'IMPORT', state: OperationState.COMPLETED }))).toMatch(
+      /is COMPLETED: only a FAILED operation/,
+    );
     expect(resumeRefusal(restore({}, { phase: 'IMPORT', state: OperationState.CANCELLED }))).toMatch(/is CANCELLED/);
     expect(resumeRefusal(restore({ restorationStrategyType: 'IN_PLACE' }, { phase: 'IN_PLACE' }))).toMatch(/IN_PLACE/);
     expect(resumeRefusal(restore({ globalRequest: false, restorationPhase: 'IMPORT' }, { phase: 'IMPORT' }))).toMatch(/node-local restore/);
-    const flush = { ...newOperationRecord(ID, plainToInstance(FlushRequest, { type: 'flush', keyspace: 'ks' }), new Date(0), '1.0'), state: OperationState.FAILED };
+    const flush = {
+      ...newOperationRecord(ID, plainToInstance(FlushRequest, { type: 'flush', keyspace: 'ks' }), new Date(0), '1.0'),
+      state: OperationState.FAILED,
+    };
     expect(resumeRefusal(flush)).toMatch(/is a flush: only a restore/);
   });
 });

@@ -19,7 +19,11 @@ const ALLOWED: Readonly<Record<OperationState, readonly OperationState[]>> = {
 };
 
 export class InvalidStateTransitionError extends Error {
-  constructor(readonly from: OperationState, readonly to: OperationState, how = 'move') {
+  constructor(
+    readonly from: OperationState,
+    readonly to: OperationState,
+    how = 'move',
+  ) {
     super(how === 'move' ? `operation cannot move from ${from} to ${to}` : `operation cannot be ${how} from ${from} to ${to}`);
     this.name = 'InvalidStateTransitionError';
   }

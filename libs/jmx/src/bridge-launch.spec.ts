@@ -28,10 +28,7 @@ describe('resolveBridgeCommand', () => {
   it('falls back to the source launcher when classes are missing or stale', () => {
     const empty = join(dir, 'empty');
     mkdirSync(empty);
-    expect(resolveBridgeCommand({ bridgeClassDir: empty, jvmArgs: ['-Dx=1'] }, () => undefined).args.slice(-2)).toEqual([
-      '-Dx=1',
-      source,
-    ]);
+    expect(resolveBridgeCommand({ bridgeClassDir: empty, jvmArgs: ['-Dx=1'] }, () => undefined).args.slice(-2)).toEqual(['-Dx=1', source]);
     const stale = join(dir, 'stale');
     mkdirSync(stale);
     writeFileSync(join(stale, 'JmxBridge.class'), '');

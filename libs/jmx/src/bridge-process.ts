@@ -36,7 +36,11 @@ export class BridgeProcess {
   private running = true;
   private closing = false;
 
-  private constructor(child: ChildProcess, pid: number, private readonly logger: JmxLogger) {
+  private constructor(
+    child: ChildProcess,
+    pid: number,
+    private readonly logger: JmxLogger,
+  ) {
     this.child = child;
     this.pid = pid;
     this.exited = new Promise((resolve) => {

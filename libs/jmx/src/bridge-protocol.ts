@@ -5,9 +5,7 @@
  */
 import { JmxError, JmxErrorKind, JmxValue } from './jmx-client';
 
-export type BridgeResponse =
-  | { id: number; ok: true; result: JmxValue }
-  | { id: number | null; ok: false; error: JmxError };
+export type BridgeResponse = { id: number; ok: true; result: JmxValue } | { id: number | null; ok: false; error: JmxError };
 
 const ERROR_KINDS: ReadonlySet<string> = new Set<JmxErrorKind>([
   'connection',

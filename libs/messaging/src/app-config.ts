@@ -5,7 +5,10 @@
 export class ConfigReader {
   private readonly flags = new Map<string, string>();
 
-  constructor(argv: string[] = process.argv.slice(2), private readonly env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    argv: string[] = process.argv.slice(2),
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i];
       if (!arg.startsWith('--')) continue;
@@ -44,6 +47,9 @@ export class ConfigReader {
   }
 
   list(flag: string): string[] {
-    return (this.string(flag) ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    return (this.string(flag) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
   }
 }

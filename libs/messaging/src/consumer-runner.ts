@@ -111,7 +111,10 @@ export class ConsumerRunner {
       if (this.stopped) return;
       if (++attempts > MAX_RESUBSCRIBE_ATTEMPTS) {
         // bounded: past this, let the process supervisor (systemd, Kubernetes) start the service afresh
-        this.options.log('error', `consumer ${this.options.durable}: gave up after ${MAX_RESUBSCRIBE_ATTEMPTS} attempts to subscribe again`);
+        this.options.log(
+          'error',
+          `consumer ${this.options.durable}: gave up after ${MAX_RESUBSCRIBE_ATTEMPTS} attempts to subscribe again`,
+        );
         (this.options.onGiveUp ?? (() => process.exit(1)))();
         return;
       }
@@ -168,7 +171,10 @@ export class ConsumerRunner {
         msg.ack();
         return;
       case 'retry':
-        this.options.log('warn', `${context.subject} attempt ${context.attempt} failed, retrying in ${settlement.delayMs} ms: ${settlement.reason}`);
+        this.options.log(
+          'warn',
+          `${context.subject} attempt ${context.attempt} failed, retrying in ${settlement.delayMs} ms: ${settlement.reason}`,
+        );
         msg.nak(settlement.delayMs);
         return;
       case 'dead-letter':

@@ -20,7 +20,10 @@ export interface NatsConfig {
 }
 
 function list(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 export function natsConfigFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): NatsConfig {

@@ -92,7 +92,8 @@ export class NatsInfraModule {
         {
           provide: NodeRegistry,
           inject: [KV_STORES, Clock],
-          useFactory: (stores: Stores, clock: Clock) => new NodeRegistry(new JsonKv<NodeRegistration>(stores.nodes, { jsm: stores.jsm, bucket: Buckets.nodes }), clock),
+          useFactory: (stores: Stores, clock: Clock) =>
+            new NodeRegistry(new JsonKv<NodeRegistration>(stores.nodes, { jsm: stores.jsm, bucket: Buckets.nodes }), clock),
         },
         NatsLifecycle,
       ],

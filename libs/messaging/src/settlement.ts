@@ -16,9 +16,7 @@ export interface SettlementPolicy {
 export const DEFAULT_SETTLEMENT_POLICY: SettlementPolicy = { maxAttempts: 8, baseDelayMs: 500, maxDelayMs: 30_000 };
 
 export type Settlement =
-  | { action: 'ack' }
-  | { action: 'retry'; delayMs: number; reason: string }
-  | { action: 'dead-letter'; reason: string };
+  { action: 'ack' } | { action: 'retry'; delayMs: number; reason: string } | { action: 'dead-letter'; reason: string };
 
 export function backoffDelay(attempt: number, policy: SettlementPolicy): number {
   const exponent = Math.max(0, attempt - 1);

@@ -8,7 +8,10 @@ describe('isTransientJetStreamError', () => {
   it.each([
     ['a request timeout', new errors.TimeoutError()],
     ['no responders', new errors.NoRespondersError('$JS.API.STREAM.CREATE.X')],
-    ['a request error caused by no responders', new errors.RequestError('no responders', { cause: new errors.NoRespondersError('$JS.API.INFO') })],
+    [
+      'a request error caused by no responders',
+      new errors.RequestError('no responders', { cause: new errors.NoRespondersError('$JS.API.INFO') }),
+    ],
     ['JetStream temporarily unavailable', apiError(503, 10008, 'JetStream system temporarily unavailable')],
     ['a cluster without enough peers yet', apiError(500, 10005, 'no suitable peers for placement')],
     ['a server still joining its JetStream cluster', Object.assign(new Error('jetstream is not enabled'), { name: 'JetStreamNotEnabled' })],
@@ -49,11 +52,15 @@ describe('retryDuringStartup', () => {
   it('retries transient failures with capped backoff until the step succeeds', async () => {
     const options = fakeTime(10_000);
     let calls = 0;
-    const result = await retryDuringStartup('creating streams', async () => {
-      calls += 1;
-      if (calls < 5) throw new errors.TimeoutError();
-      return 'created';
-    }, options);
+    const result = await retryDuringStartup(
+      'creating streams',
+      async () => {
+        calls += 1;
+        if (calls < 5) throw new errors.TimeoutError();
+        return 'created';
+      },
+      options,
+    );
     expect(result).toBe('created');
     expect(options.slept).toEqual([100, 200, 400, 400]);
     expect(options.retries[0]).toMatch(/^creating streams: attempt 1 failed \(.*\); retrying in 100 ms$/);
@@ -69,16 +76,20 @@ describe('retryDuringStartup', () => {
   it('waits out only what the given classifier calls transient', async () => {
     const options = { ...fakeTime(10_000), isTransient: (error: unknown) => error instanceof errors.ConnectionError };
     let calls = 0;
-    const connected = await retryDuringStartup('connecting to NATS', async () => {
-      calls += 1;
-      if (calls < 3) throw new errors.ConnectionError('connection refused');
-      return 'connected';
-    }, options);
+    const connected = await retryDuringStartup(
+      'connecting to NATS',
+      async () => {
+        calls += 1;
+        if (calls < 3) throw new errors.ConnectionError('connection refused');
+        return 'connected';
+      },
+      options,
+    );
     expect(connected).toBe('connected');
     expect(options.slept).toEqual([100, 200]);
-    await expect(retryDuringStartup('connecting to NATS', async () => Promise.reject(new errors.TimeoutError()), options)).rejects.toBeInstanceOf(
-      errors.TimeoutError,
-    );
+    await expect(
+      retryDuringStartup('connecting to NATS', async () => Promise.reject(new errors.TimeoutError()), options),
+    ).rejects.toBeInstanceOf(errors.TimeoutError);
     expect(options.slept).toEqual([100, 200]);
   });
 
@@ -86,10 +97,14 @@ describe('retryDuringStartup', () => {
     const options = fakeTime(1_000);
     let calls = 0;
     await expect(
-      retryDuringStartup('creating buckets', async () => {
-        calls += 1;
-        throw new errors.TimeoutError();
-      }, options),
+      retryDuringStartup(
+        'creating buckets',
+        async () => {
+          calls += 1;
+          throw new errors.TimeoutError();
+        },
+        options,
+      ),
     ).rejects.toBeInstanceOf(errors.TimeoutError);
     // 100 + 200 + 400 = 700 ms slept; the next 400 ms wait would pass the 1 s deadline
     expect(options.slept).toEqual([100, 200, 400]);

@@ -47,7 +47,9 @@ export async function retryDuringStartup<T>(what: string, step: () => Promise<T>
       return await step();
     } catch (error) {
       if (!(options.isTransient ?? isTransientJetStreamError)(error) || now() + delay > deadline) throw error;
-      options.onRetry?.(`${what}: attempt ${attempt} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${delay} ms`);
+      options.onRetry?.(
+        `${what}: attempt ${attempt} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${delay} ms`,
+      );
       await sleep(delay);
       delay = Math.min(delay * 2, options.maxDelayMs ?? 5_000);
     }

@@ -85,7 +85,10 @@ export interface RegisteredNodeView {
 
 /** Repository of node registrations (KV `daedalus-nodes`), with heartbeat age by the server's clock. */
 export class NodeRegistry {
-  constructor(private readonly kv: JsonKv<NodeRegistration>, private readonly clock: Clock) {}
+  constructor(
+    private readonly kv: JsonKv<NodeRegistration>,
+    private readonly clock: Clock,
+  ) {}
 
   async put(registration: NodeRegistration): Promise<void> {
     await this.kv.put(registration.hostId, registration);

@@ -8,7 +8,12 @@ import { FileBackend } from './providers/file/file-backend';
 import { IntegrityError, redactSecrets, StorageError } from './errors';
 
 function s3Error(name: string, status: number): S3ServiceException {
-  return new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: name });
+  return new S3ServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+    message: name,
+  });
 }
 
 describe('S3 error classification', () => {

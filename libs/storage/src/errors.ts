@@ -74,7 +74,10 @@ export function classOfKind(kind: StorageErrorKind): ErrorClass {
 const REDACTIONS: Array<[RegExp, string]> = [
   // Query strings of URLs carry SAS signatures, X-Amz-Signature, upload_id session tokens.
   [/(https?:\/\/[^\s?'"]*)\?[^\s'"]*/gi, '$1?<redacted>'],
-  [/(AccountKey|SharedAccessSignature|sig|se|sv|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|upload_id|access_token|token)=([^;&\s'"]+)/gi, '$1=<redacted>'],
+  [
+    /(AccountKey|SharedAccessSignature|sig|se|sv|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|upload_id|access_token|token)=([^;&\s'"]+)/gi,
+    '$1=<redacted>',
+  ],
   [/(authorization|x-amz-security-token|x-goog-encryption-key)(["']?\s*[:=]\s*["']?)([^"'\s,}]+(\s[^"'\s,}]+)?)/gi, '$1$2<redacted>'],
   [/Bearer\s+[A-Za-z0-9._~+/=-]+/g, 'Bearer <redacted>'],
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '<redacted private key>'],
@@ -89,10 +92,29 @@ export function redactSecrets(text: string): string {
 
 /** Node/system error codes that mean the connection failed and the request may succeed later. */
 const RETRYABLE_SYSTEM_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND',
-  'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH', 'EHOSTDOWN', 'ESOCKETTIMEDOUT', 'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ERR_STREAM_PREMATURE_CLOSE',
-  'ERR_HTTP2_STREAM_ERROR', 'ERR_SSL_WRONG_VERSION_NUMBER', 'EBUSY', 'EMFILE', 'ENFILE', 'EAGAIN',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ESOCKETTIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'ERR_HTTP2_STREAM_ERROR',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EBUSY',
+  'EMFILE',
+  'ENFILE',
+  'EAGAIN',
 ]);
 
 /** Reads a string property of an unknown error value. */

@@ -94,11 +94,9 @@ export class VerifyingStream extends Transform {
 
   private mismatch(what: string): IntegrityError {
     const subject = this.details.key === undefined ? '' : ` for ${JSON.stringify(this.details.key)}`;
-    return new IntegrityError(
-      `${this.details.provider}: integrity check failed${subject}: ${what}`,
-      this.details,
-      this.expected ?? {},
-      { size: this.bytes, sha256: this.digest },
-    );
+    return new IntegrityError(`${this.details.provider}: integrity check failed${subject}: ${what}`, this.details, this.expected ?? {}, {
+      size: this.bytes,
+      sha256: this.digest,
+    });
   }
 }

@@ -6,7 +6,12 @@ const MAX_KEY_BYTES = 1024;
 /** Throws a permanent StorageError naming what is wrong with the key. */
 export function validateKey(key: string, provider: string): void {
   const problem = keyProblem(key);
-  if (problem) throw new StorageError('permanent', `${provider}: invalid key ${JSON.stringify(key)}: ${problem}`, { provider, key, code: 'invalid-key' });
+  if (problem)
+    throw new StorageError('permanent', `${provider}: invalid key ${JSON.stringify(key)}: ${problem}`, {
+      provider,
+      key,
+      code: 'invalid-key',
+    });
 }
 
 function keyProblem(key: string): string | undefined {
@@ -28,7 +33,11 @@ export function validatePrefix(prefix: string, provider: string): void {
   if (prefix === '') return;
   const trimmed = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
   const problem = keyProblem(trimmed);
-  if (problem) throw new StorageError('permanent', `${provider}: invalid list prefix ${JSON.stringify(prefix)}: ${problem}`, { provider, code: 'invalid-key' });
+  if (problem)
+    throw new StorageError('permanent', `${provider}: invalid list prefix ${JSON.stringify(prefix)}: ${problem}`, {
+      provider,
+      code: 'invalid-key',
+    });
 }
 
 /** Orders keys the way S3, GCS and Azure list them: by UTF-8 bytes. */

@@ -3,16 +3,26 @@ import { parseAnyLocation } from './location';
 describe('parseAnyLocation', () => {
   it('reads a deep file path as a bucket unless it ends in a host ID', () => {
     expect(parseAnyLocation('file:///work/main/.tmp/demo/backups/bucket')).toMatchObject({
-      protocol: 'file', root: '/work/main/.tmp/demo/backups', bucket: 'bucket', path: [],
+      protocol: 'file',
+      root: '/work/main/.tmp/demo/backups',
+      bucket: 'bucket',
+      path: [],
     });
     expect(parseAnyLocation('file:///srv/backups/bucket/prod/dc1/0b1c6f5e-1b2a-4c3d-8e9f-000000000001')).toMatchObject({
-      protocol: 'file', root: '/srv/backups', bucket: 'bucket', path: ['prod', 'dc1', '0b1c6f5e-1b2a-4c3d-8e9f-000000000001'],
+      protocol: 'file',
+      root: '/srv/backups',
+      bucket: 'bucket',
+      path: ['prod', 'dc1', '0b1c6f5e-1b2a-4c3d-8e9f-000000000001'],
     });
   });
 
   it('reads cloud locations with or without a node path', () => {
     expect(parseAnyLocation('s3://bucket')).toMatchObject({ protocol: 's3', bucket: 'bucket', path: [] });
-    expect(parseAnyLocation('gs://bucket/prod/dc1/node-1/')).toMatchObject({ protocol: 'gcp', bucket: 'bucket', path: ['prod', 'dc1', 'node-1'] });
+    expect(parseAnyLocation('gs://bucket/prod/dc1/node-1/')).toMatchObject({
+      protocol: 'gcp',
+      bucket: 'bucket',
+      path: ['prod', 'dc1', 'node-1'],
+    });
   });
 
   it('still refuses what no form accepts', () => {

@@ -13,7 +13,10 @@ describe('parseStorageLocation', () => {
 
   it('parses a file node location: the bucket is the element before cluster/dc/node', () => {
     expect(parseStorageLocation('file:///var/backups/my-bucket/cluster/dc1/node1/')).toEqual({
-      protocol: 'file', root: '/var/backups', bucket: 'my-bucket', path: ['cluster', 'dc1', 'node1'],
+      protocol: 'file',
+      root: '/var/backups',
+      bucket: 'my-bucket',
+      path: ['cluster', 'dc1', 'node1'],
       raw: 'file:///var/backups/my-bucket/cluster/dc1/node1/',
     });
     expect(parseStorageLocation('file:///bucket/c/d/n')).toMatchObject({ root: '/', bucket: 'bucket' });
@@ -23,7 +26,11 @@ describe('parseStorageLocation', () => {
     expect(parseStorageLocation('s3://bucket', { layout: 'prefix' })).toMatchObject({ bucket: 'bucket', path: [] });
     expect(parseStorageLocation('s3://bucket/', { layout: 'prefix' })).toMatchObject({ bucket: 'bucket', path: [] });
     expect(parseStorageLocation('azure://c/a/b', { layout: 'prefix' })).toMatchObject({ bucket: 'c', path: ['a', 'b'] });
-    expect(parseStorageLocation('file:///mnt/backups/bucket', { layout: 'prefix' })).toMatchObject({ root: '/mnt/backups', bucket: 'bucket', path: [] });
+    expect(parseStorageLocation('file:///mnt/backups/bucket', { layout: 'prefix' })).toMatchObject({
+      root: '/mnt/backups',
+      bucket: 'bucket',
+      path: [],
+    });
   });
 
   it.each([

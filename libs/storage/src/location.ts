@@ -25,7 +25,10 @@ export interface StorageLocation {
 }
 
 export class LocationError extends Error {
-  constructor(readonly location: string, problem: string) {
+  constructor(
+    readonly location: string,
+    problem: string,
+  ) {
     super(`invalid storage location ${JSON.stringify(location)}: ${problem}`);
     this.name = 'LocationError';
   }

@@ -18,7 +18,10 @@ async function main(): Promise<void> {
   });
   console.log(`gcs-fake listening on ${fake.url} (data in ${fake.dir})`);
   const stop = (): void => {
-    fake.stop().then(() => process.exit(0), () => process.exit(1));
+    fake.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

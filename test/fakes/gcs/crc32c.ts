@@ -22,8 +22,15 @@ export class Crc32c {
     const end8 = data.length - (data.length % 8);
     for (; i < end8; i += 8) {
       const a = (crc ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24))) >>> 0;
-      crc = t7[a & 0xff] ^ t6[(a >>> 8) & 0xff] ^ t5[(a >>> 16) & 0xff] ^ t4[a >>> 24]
-        ^ t3[data[i + 4]] ^ t2[data[i + 5]] ^ t1[data[i + 6]] ^ t0[data[i + 7]];
+      crc =
+        t7[a & 0xff] ^
+        t6[(a >>> 8) & 0xff] ^
+        t5[(a >>> 16) & 0xff] ^
+        t4[a >>> 24] ^
+        t3[data[i + 4]] ^
+        t2[data[i + 5]] ^
+        t1[data[i + 6]] ^
+        t0[data[i + 7]];
     }
     for (; i < data.length; i++) crc = t0[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
     this.crc = crc >>> 0;

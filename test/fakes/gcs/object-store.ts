@@ -80,8 +80,12 @@ export class ObjectStore {
     await fs.mkdir(join(this.dir, 'meta'), { recursive: true });
     // Reload what a previous run left (the CLI may be restarted on the same directory).
     for (const entry of await fs.readdir(join(this.dir, 'meta'))) {
-      const record = JSON.parse(await fs.readFile(join(this.dir, 'meta', entry), 'utf8')) as { bucket?: StoredBucket; object?: StoredObject };
-      if (record.bucket) this.buckets.set(record.bucket.name, { ...record.bucket, objects: this.buckets.get(record.bucket.name)?.objects ?? new Map() });
+      const record = JSON.parse(await fs.readFile(join(this.dir, 'meta', entry), 'utf8')) as {
+        bucket?: StoredBucket;
+        object?: StoredObject;
+      };
+      if (record.bucket)
+        this.buckets.set(record.bucket.name, { ...record.bucket, objects: this.buckets.get(record.bucket.name)?.objects ?? new Map() });
     }
     for (const entry of await fs.readdir(join(this.dir, 'meta'))) {
       const record = JSON.parse(await fs.readFile(join(this.dir, 'meta', entry), 'utf8')) as { object?: StoredObject };
@@ -106,13 +110,29 @@ export class ObjectStore {
   }
 
   /** Moves finished content into place and records the object; replaces any previous generation. */
-  async commit(bucket: StoredBucket, name: string, tempPath: string, content: { size: number; md5Hash: string; crc32c: string }, contentType: string, metadata: Record<string, string>): Promise<StoredObject> {
+  async commit(
+    bucket: StoredBucket,
+    name: string,
+    tempPath: string,
+    content: { size: number; md5Hash: string; crc32c: string },
+    contentType: string,
+    metadata: Record<string, string>,
+  ): Promise<StoredObject> {
     const generation = this.nextGeneration();
     const file = join('objects', `${hashName(bucket.name + '\n' + name)}-${generation}`);
     await fs.rename(tempPath, join(this.dir, file));
     const now = new Date().toISOString();
     const object: StoredObject = {
-      name, bucket: bucket.name, generation, metageneration: 1, ...content, contentType, metadata, timeCreated: now, updated: now, file,
+      name,
+      bucket: bucket.name,
+      generation,
+      metageneration: 1,
+      ...content,
+      contentType,
+      metadata,
+      timeCreated: now,
+      updated: now,
+      file,
     };
     const previous = bucket.objects.get(name);
     bucket.objects.set(name, object);

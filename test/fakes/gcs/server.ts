@@ -34,7 +34,11 @@ export interface GcsFake {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly reason = 'invalid') {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly reason = 'invalid',
+  ) {
     super(message);
   }
 }
@@ -115,7 +119,8 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
       if (typeof body.name !== 'string' || !/^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$/.test(body.name)) {
         throw new HttpError(400, 'Invalid bucket name', 'invalid');
       }
-      if (store.buckets.has(body.name)) throw new HttpError(409, 'Your previous request to create the named bucket succeeded and you already own it.', 'conflict');
+      if (store.buckets.has(body.name))
+        throw new HttpError(409, 'Your previous request to create the named bucket succeeded and you already own it.', 'conflict');
       return sendJson(res, 200, bucketResource(await store.createBucket(body.name)));
     }
     throw new HttpError(404, `no route for ${method} ${path}`, 'notFound');
@@ -129,7 +134,12 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
     const id = randomBytes(16).toString('hex');
     const contentType = String(req.headers['x-upload-content-type'] ?? body.contentType ?? 'application/octet-stream');
     sessions.set(id, {
-      id, bucket: bucket.name, name, contentType, metadata: stringRecord(body.metadata), preconditions: query,
+      id,
+      bucket: bucket.name,
+      name,
+      contentType,
+      metadata: stringRecord(body.metadata),
+      preconditions: query,
       writer: new ContentWriter(store.tempPath()),
     });
     const location = `${baseUrl}/upload/storage/v1/b/${encodeURIComponent(bucket.name)}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`;
@@ -217,7 +227,14 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
       for await (const chunk of req as AsyncIterable<Buffer>) await writer.write(chunk);
       checkPreconditions(bucket.objects.get(name), query);
       const content = await writer.close();
-      const object = await store.commit(bucket, name, writer.path, content, String(req.headers['content-type'] ?? 'application/octet-stream'), {});
+      const object = await store.commit(
+        bucket,
+        name,
+        writer.path,
+        content,
+        String(req.headers['content-type'] ?? 'application/octet-stream'),
+        {},
+      );
       sendJson(res, 200, objectResource(object));
     } catch (error) {
       await writer.discard();
@@ -225,7 +242,13 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
     }
   }
 
-  async function download(req: IncomingMessage, res: ServerResponse, bucket: StoredBucket, name: string, query: URLSearchParams): Promise<void> {
+  async function download(
+    req: IncomingMessage,
+    res: ServerResponse,
+    bucket: StoredBucket,
+    name: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     const object = requireObject(bucket, name, query);
     const headers: Record<string, string | number> = {
       'Content-Type': object.contentType,
@@ -271,7 +294,13 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
     await pipeline(createReadStream(store.contentPath(object), { start, end }), res);
   }
 
-  async function patchObject(req: IncomingMessage, res: ServerResponse, bucket: StoredBucket, name: string, query: URLSearchParams): Promise<void> {
+  async function patchObject(
+    req: IncomingMessage,
+    res: ServerResponse,
+    bucket: StoredBucket,
+    name: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     const object = requireObject(bucket, name, query);
     const body = JSON.parse((await readSmallBody(req)) || '{}') as Record<string, unknown>;
     if (body.metadata === null) object.metadata = {};
@@ -354,8 +383,15 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
 
   function bucketResource(bucket: StoredBucket): Record<string, unknown> {
     return {
-      kind: 'storage#bucket', id: bucket.name, name: bucket.name, selfLink: `${baseUrl}/storage/v1/b/${bucket.name}`,
-      timeCreated: bucket.timeCreated, updated: bucket.timeCreated, location: 'US', storageClass: 'STANDARD', metageneration: '1',
+      kind: 'storage#bucket',
+      id: bucket.name,
+      name: bucket.name,
+      selfLink: `${baseUrl}/storage/v1/b/${bucket.name}`,
+      timeCreated: bucket.timeCreated,
+      updated: bucket.timeCreated,
+      location: 'US',
+      storageClass: 'STANDARD',
+      metageneration: '1',
     };
   }
 

@@ -40,7 +40,8 @@ export class NodeCommands {
     if (record.phase) command.phase = record.phase;
     if (record.resumeCount) command.resume = record.resumeCount;
     // later phases build on earlier ones (a restore's DOWNLOAD uses what its INIT resolved on this node)
-    if (record.context || record.phase) command.context = { ...record.context, ...(record.phase ? { phaseResults: record.response ?? {} } : {}) };
+    if (record.context || record.phase)
+      command.context = { ...record.context, ...(record.phase ? { phaseResults: record.response ?? {} } : {}) };
     const id = MessageIds.command(record.id, node.hostId, record.phase ? `${kind}.${record.phase}` : kind, record.resumeCount);
     await publishJson(this.js, Subjects.commandsFor(node.hostId), command, id);
   }

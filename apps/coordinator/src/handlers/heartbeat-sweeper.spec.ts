@@ -9,7 +9,11 @@ import { restorePlan } from '../plans/restore.plan';
 import { HeartbeatSweeper, operationDeadline, sweepVerdict } from './heartbeat-sweeper';
 
 function runningOn(hostIds: string[], base = flushRecord({ globalRequest: true })): OperationRecord {
-  const plan = planTargets(base.request, hostIds.map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })), 1000);
+  const plan = planTargets(
+    base.request,
+    hostIds.map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })),
+    1000,
+  );
   if (!plan.ok) throw new Error(plan.error);
   return startOperation(base, plan.targets, NOW, base.type === 'restore' ? restorePlan.phases(base) : []) as OperationRecord;
 }
@@ -45,16 +49,23 @@ describe('HeartbeatSweeper', () => {
 
   it('does not fail a node that a listing missed but whose own entry is fresh', async () => {
     const fresh = { registration: registration('h2'), heartbeatAgeMs: 500 };
-    const { instance, stored } = sweeper(runningOn(['h1', 'h2']), [{ registration: registration('h1'), heartbeatAgeMs: 500 }], { h2: fresh });
+    const { instance, stored } = sweeper(runningOn(['h1', 'h2']), [{ registration: registration('h1'), heartbeatAgeMs: 500 }], {
+      h2: fresh,
+    });
     await instance.tick();
     expect(stored().nodes?.h2.state).toBe(OperationState.PENDING);
   });
 
   it('fails a node whose own entry confirms it stopped heartbeating, naming the reason', async () => {
     const stale = { registration: registration('h2'), heartbeatAgeMs: 60_000 };
-    const { instance, stored } = sweeper(runningOn(['h1', 'h2']), [{ registration: registration('h1'), heartbeatAgeMs: 500 }, stale], { h2: stale });
+    const { instance, stored } = sweeper(runningOn(['h1', 'h2']), [{ registration: registration('h1'), heartbeatAgeMs: 500 }, stale], {
+      h2: stale,
+    });
     await instance.tick();
-    expect(stored().nodes?.h2).toMatchObject({ state: OperationState.FAILED, message: expect.stringContaining('stopped heartbeating (last heartbeat 60 s ago') });
+    expect(stored().nodes?.h2).toMatchObject({
+      state: OperationState.FAILED,
+      message: expect.stringContaining('stopped heartbeating (last heartbeat 60 s ago'),
+    });
     expect(stored().nodes?.h1.state).toBe(OperationState.PENDING);
   });
 
@@ -64,7 +75,10 @@ describe('HeartbeatSweeper', () => {
     const { instance, stored } = sweeper(record, [view(500, 'h1'), silent], { h2: silent });
     await instance.tick();
     expect(stored().state).toBe(OperationState.RUNNING);
-    expect(stored().nodes?.h2).toMatchObject({ state: OperationState.PENDING, message: expect.stringContaining('waits up to 300 s for it to come back') });
+    expect(stored().nodes?.h2).toMatchObject({
+      state: OperationState.PENDING,
+      message: expect.stringContaining('waits up to 300 s for it to come back'),
+    });
 
     const gone = view(301_000);
     const late = sweeper(stored(), [view(500, 'h1'), gone], { h2: gone });
@@ -97,11 +111,13 @@ describe('sweepVerdict', () => {
 
   it('fails an unregistered node at once, and a node of an operation past its deadline even in the grace', () => {
     expect(sweepVerdict(restoreIn('IMPORT'), 'h2', undefined, now, LIMITS)).toEqual({
-      action: 'fail', reason: expect.stringMatching(/^node h2 is no longer registered\..*\/resume$/),
+      action: 'fail',
+      reason: expect.stringMatching(/^node h2 is no longer registered\..*\/resume$/),
     });
     const overdue = NOW.getTime() + 2 * 3600_000;
     expect(sweepVerdict(restoreIn('IMPORT'), 'h2', view(60_000), overdue, LIMITS)).toEqual({
-      action: 'fail', reason: expect.stringContaining('operation timed out after'),
+      action: 'fail',
+      reason: expect.stringContaining('operation timed out after'),
     });
   });
 
@@ -122,6 +138,8 @@ describe('--restore-import-grace-ms', () => {
   });
 
   it.each([['5000'], ['150000.5'], ['-1'], [String(8 * 24 * 3600_000)]])('refuses %s, naming the flag and its range', (value) => {
-    expect(() => config('--restore-import-grace-ms', value)).toThrow(/--restore-import-grace-ms \(DAEDALUS_RESTORE_IMPORT_GRACE_MS\) must be a whole number of milliseconds from --node-timeout-ms \(30000\)/);
+    expect(() => config('--restore-import-grace-ms', value)).toThrow(
+      /--restore-import-grace-ms \(DAEDALUS_RESTORE_IMPORT_GRACE_MS\) must be a whole number of milliseconds from --node-timeout-ms \(30000\)/,
+    );
   });
 });

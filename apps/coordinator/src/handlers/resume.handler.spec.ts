@@ -10,7 +10,11 @@ import { ResumeHandler } from './resume.handler';
 /** A global restore on h1, h2 that failed in `phase` on h2 (h1 completed that phase). */
 function failedIn(phase: string): OperationRecord {
   const base = restoreRecord();
-  const plan = planTargets(base.request, ['h1', 'h2'].map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })), 1000);
+  const plan = planTargets(
+    base.request,
+    ['h1', 'h2'].map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })),
+    1000,
+  );
   if (!plan.ok) throw new Error(plan.error);
   const record = startOperation(base, plan.targets, NOW, restorePlan.phases(base)) as OperationRecord;
   return {
@@ -21,7 +25,12 @@ function failedIn(phase: string): OperationRecord {
     errors: [{ source: 'h2 (10.0.0.2)', message: `it broke (phase ${phase})` }],
     nodes: {
       h1: { ...(record.nodes?.h1 as NonNullable<OperationRecord['nodes']>[string]), phase, state: OperationState.COMPLETED, progress: 1 },
-      h2: { ...(record.nodes?.h2 as NonNullable<OperationRecord['nodes']>[string]), phase, state: OperationState.FAILED, message: 'it broke' },
+      h2: {
+        ...(record.nodes?.h2 as NonNullable<OperationRecord['nodes']>[string]),
+        phase,
+        state: OperationState.FAILED,
+        message: 'it broke',
+      },
     },
   };
 }
@@ -50,7 +59,12 @@ function harness(initial: OperationRecord | undefined) {
   return { handler, sent, announced, stored: () => stored as OperationRecord };
 }
 
-const message = (id: string, resumeCount?: unknown) => ({ schemaVersion: SCHEMA_VERSION, operationId: id, requestedAt: NOW.toISOString(), ...(resumeCount === undefined ? {} : { resumeCount }) });
+const message = (id: string, resumeCount?: unknown) => ({
+  schemaVersion: SCHEMA_VERSION,
+  operationId: id,
+  requestedAt: NOW.toISOString(),
+  ...(resumeCount === undefined ? {} : { resumeCount }),
+});
 
 describe('ResumeHandler', () => {
   it('resumes a restore that failed in IMPORT and sends the phase again to the node that did not finish it', async () => {
@@ -64,7 +78,10 @@ describe('ResumeHandler', () => {
     // a redelivery (coordinator died before acking) changes nothing and re-sends (JetStream drops the repeat)
     await handler.handle(message(record.id, 0));
     expect(stored().resumeCount).toBe(1);
-    expect(sent).toEqual([{ hostId: 'h2', resume: 1 }, { hostId: 'h2', resume: 1 }]);
+    expect(sent).toEqual([
+      { hostId: 'h2', resume: 1 },
+      { hostId: 'h2', resume: 1 },
+    ]);
   });
 
   it('refuses a restore that failed before TRUNCATE, noting why in the record, sending nothing', async () => {

@@ -77,7 +77,12 @@ export class SubmitHandler {
     const operationPlan = planFor(record.type);
     const next = await this.operations.mutate(record.id, (current) => {
       if (!plan.ok) return failOperation(current, SOURCE, plan.error, now);
-      const context = operationPlan.context(current, plan.targets, registered.map((n) => n.registration), now);
+      const context = operationPlan.context(
+        current,
+        plan.targets,
+        registered.map((n) => n.registration),
+        now,
+      );
       return startOperation(current, plan.targets, now, operationPlan.phases(current), context);
     });
     if (next) {

@@ -4,7 +4,11 @@ import { planTargets } from './target-planner';
 import { flushRecord, NOW, OperationState, registration } from './test-fixtures';
 
 function running(hostIds: string[]): OperationRecord {
-  const plan = planTargets(flushRecord({ globalRequest: true }).request, hostIds.map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })), 1000);
+  const plan = planTargets(
+    flushRecord({ globalRequest: true }).request,
+    hostIds.map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })),
+    1000,
+  );
   if (!plan.ok) throw new Error(plan.error);
   const started = startOperation(flushRecord({ globalRequest: true }), plan.targets, NOW);
   if (!started) throw new Error('not started');

@@ -33,7 +33,16 @@ function nodesForPhase(nodes: NodeProgress[], phase: PhasePlan | undefined, now:
       const fresh: NodeProgress = { hostId: node.hostId, address: node.address, dc: node.dc, state: OperationState.PENDING, progress: 0 };
       if (phase) fresh.phase = phase.name;
       if (phase?.on === 'one' && node.hostId !== worker) {
-        return [node.hostId, { ...fresh, state: OperationState.COMPLETED, progress: 1, message: `no work in phase ${phase.name}`, completionTime: now.toISOString() }];
+        return [
+          node.hostId,
+          {
+            ...fresh,
+            state: OperationState.COMPLETED,
+            progress: 1,
+            message: `no work in phase ${phase.name}`,
+            completionTime: now.toISOString(),
+          },
+        ];
       }
       return [node.hostId, fresh];
     }),
@@ -137,7 +146,10 @@ function finish(record: OperationRecord, nodes: NodeProgress[], now: Date, phase
   const where = record.phase ? ` (phase ${record.phase})` : '';
   const errors = [
     ...record.errors,
-    ...failed.map((n) => ({ source: errorSource(n), message: withResumeHint(record, `${n.message ?? 'failed without a message'}${where}`) })),
+    ...failed.map((n) => ({
+      source: errorSource(n),
+      message: withResumeHint(record, `${n.message ?? 'failed without a message'}${where}`),
+    })),
   ];
   return {
     ...record,
@@ -187,7 +199,12 @@ export function applyNodeEvent(
   const verdict = current?.afterAll?.(results) ?? { ok: true };
   if (!verdict.ok) {
     const failed = { ...next, response: collectResults(next, all) };
-    return { ...failed, state: advanceTo(next.state, OperationState.FAILED), completionTime: now.toISOString(), errors: [...next.errors, { source: 'coordinator', message: `${verdict.error} (phase ${record.phase})` }] };
+    return {
+      ...failed,
+      state: advanceTo(next.state, OperationState.FAILED),
+      completionTime: now.toISOString(),
+      errors: [...next.errors, { source: 'coordinator', message: `${verdict.error} (phase ${record.phase})` }],
+    };
   }
   return {
     ...next,
@@ -233,7 +250,14 @@ export function resumeOperation(record: OperationRecord, now: Date, phases: Phas
       ? Object.fromEntries(
           all.map((n) => {
             if (n.state === OperationState.COMPLETED) return [n.hostId, n];
-            const fresh: NodeProgress = { hostId: n.hostId, address: n.address, dc: n.dc, state: OperationState.PENDING, progress: 0, phase: phase.name };
+            const fresh: NodeProgress = {
+              hostId: n.hostId,
+              address: n.address,
+              dc: n.dc,
+              state: OperationState.PENDING,
+              progress: 0,
+              phase: phase.name,
+            };
             return [n.hostId, fresh];
           }),
         )

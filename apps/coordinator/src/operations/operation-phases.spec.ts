@@ -11,7 +11,11 @@ const PHASES: PhasePlan[] = [
 
 function started(): OperationRecord {
   const base = flushRecord({ globalRequest: true });
-  const plan = planTargets(base.request, ['h1', 'h2'].map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })), 1000);
+  const plan = planTargets(
+    base.request,
+    ['h1', 'h2'].map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })),
+    1000,
+  );
   if (!plan.ok) throw new Error(plan.error);
   const record = startOperation(base, plan.targets, NOW, PHASES, { backupName: 'b-1' });
   if (!record) throw new Error('not started');
@@ -19,7 +23,14 @@ function started(): OperationRecord {
 }
 
 const event = (hostId: string, kind: NodeEventKind, progress: number, phase?: string, message?: string): NodeEventMessage => ({
-  schemaVersion: SCHEMA_VERSION, kind, operationId: 'op-1', hostId, progress, phase, message, at: NOW.toISOString(),
+  schemaVersion: SCHEMA_VERSION,
+  kind,
+  operationId: 'op-1',
+  hostId,
+  progress,
+  phase,
+  message,
+  at: NOW.toISOString(),
 });
 
 const apply = (record: OperationRecord, ...events: NodeEventMessage[]) =>
@@ -67,7 +78,11 @@ describe('multi-phase operations', () => {
 
   it('gives a one-node phase to the leader the plan named', () => {
     const base = flushRecord({ globalRequest: true });
-    const plan = planTargets(base.request, ['h1', 'h2'].map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })), 1000);
+    const plan = planTargets(
+      base.request,
+      ['h1', 'h2'].map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })),
+      1000,
+    );
     if (!plan.ok) throw new Error(plan.error);
     const record = startOperation(base, plan.targets, NOW, [{ name: 'TRUNCATE', on: 'one', weight: 1 }], { leader: 'h2' });
     expect(pendingNodes(record as OperationRecord).map((n) => n.hostId)).toEqual(['h2']);

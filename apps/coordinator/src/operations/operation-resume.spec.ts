@@ -8,7 +8,11 @@ const LATER = new Date(NOW.getTime() + 60_000);
 
 function started(fields = {}): OperationRecord {
   const base = restoreRecord(fields);
-  const plan = planTargets(base.request, ['h1', 'h2'].map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })), 1000);
+  const plan = planTargets(
+    base.request,
+    ['h1', 'h2'].map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })),
+    1000,
+  );
   if (!plan.ok) throw new Error(plan.error);
   const record = startOperation(base, plan.targets, NOW, restorePlan.phases(base), { clusterName: 'test' });
   if (!record) throw new Error('not started');
@@ -16,7 +20,14 @@ function started(fields = {}): OperationRecord {
 }
 
 const event = (record: OperationRecord, hostId: string, kind: NodeEventKind, fields: Partial<NodeEventMessage> = {}): NodeEventMessage => ({
-  schemaVersion: SCHEMA_VERSION, kind, operationId: record.id, hostId, progress: kind === 'completed' ? 1 : 0, phase: record.phase, at: NOW.toISOString(), ...fields,
+  schemaVersion: SCHEMA_VERSION,
+  kind,
+  operationId: record.id,
+  hostId,
+  progress: kind === 'completed' ? 1 : 0,
+  phase: record.phase,
+  at: NOW.toISOString(),
+  ...fields,
 });
 
 function apply(record: OperationRecord, hostId: string, kind: NodeEventKind, fields: Partial<NodeEventMessage> = {}): OperationRecord {
@@ -67,7 +78,13 @@ describe('resuming a failed restore', () => {
     const outcome = resumeOperation(failed, LATER, restorePlan.phases(failed), 0);
     if (outcome.kind !== 'resumed') throw new Error(outcome.kind);
     const resumed = outcome.record;
-    expect(resumed).toMatchObject({ state: OperationState.RUNNING, phase: 'IMPORT', resumeCount: 1, resumedAt: LATER.toISOString(), errors: [] });
+    expect(resumed).toMatchObject({
+      state: OperationState.RUNNING,
+      phase: 'IMPORT',
+      resumeCount: 1,
+      resumedAt: LATER.toISOString(),
+      errors: [],
+    });
     expect(resumed.completionTime).toBeUndefined();
     expect(resumed.previousErrors).toEqual([{ ...failed.errors[0], run: 0 }]);
     // h1 completed IMPORT (its tables are in the ledger): it keeps its result; h2 runs IMPORT again
@@ -129,7 +146,10 @@ describe('resuming a failed restore', () => {
     completed = apply(completed, 'h2', 'completed');
     for (const h of ['h1', 'h2']) completed = apply(completed, h, 'completed');
     expect(completed.state).toBe(OperationState.COMPLETED);
-    expect(resumeOperation(completed, LATER, restorePlan.phases(completed))).toEqual({ kind: 'refused', reason: expect.stringContaining('is COMPLETED') });
+    expect(resumeOperation(completed, LATER, restorePlan.phases(completed))).toEqual({
+      kind: 'refused',
+      reason: expect.stringContaining('is COMPLETED'),
+    });
   });
 
   it('notes a refusal once per reason', () => {

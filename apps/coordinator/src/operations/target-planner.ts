@@ -46,8 +46,6 @@ export function planTargets(request: OperationRequest, nodes: RegisteredNode[], 
     const names = silent.map((n) => `${describe(n.registration)} last seen ${Math.round(n.heartbeatAgeMs / 1000)} s ago`);
     return { ok: false, error: `node(s) not heartbeating: ${names.join(', ')}` };
   }
-  const targets = chosen
-    .map((n) => asTarget(n.registration))
-    .sort((a, b) => a.dc.localeCompare(b.dc) || a.hostId.localeCompare(b.hostId));
+  const targets = chosen.map((n) => asTarget(n.registration)).sort((a, b) => a.dc.localeCompare(b.dc) || a.hostId.localeCompare(b.hostId));
   return { ok: true, targets };
 }

@@ -1,4 +1,12 @@
-import { FlushRequest, NodeRegistration, OperationRecord, OperationState, RestoreRequest, SCHEMA_VERSION, newOperationRecord } from '@daedalus/contracts';
+import {
+  FlushRequest,
+  NodeRegistration,
+  OperationRecord,
+  OperationState,
+  RestoreRequest,
+  SCHEMA_VERSION,
+  newOperationRecord,
+} from '@daedalus/contracts';
 import { plainToInstance } from 'class-transformer';
 
 export function registration(hostId: string, dc = 'dc1', address = `10.0.0.${hostId.slice(-1)}`): NodeRegistration {
@@ -31,7 +39,11 @@ export { OperationState };
 /** A global restore record, as the gateway would create it (not started). */
 export function restoreRecord(fields: Partial<RestoreRequest> = {}, id = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d'): OperationRecord {
   const request = plainToInstance(RestoreRequest, {
-    type: 'restore', storageLocation: 'file:///tmp/b', snapshotTag: 'nightly', globalRequest: true, ...fields,
+    type: 'restore',
+    storageLocation: 'file:///tmp/b',
+    snapshotTag: 'nightly',
+    globalRequest: true,
+    ...fields,
   });
   return newOperationRecord(id, request, new Date('2026-01-01T00:00:00Z'), SCHEMA_VERSION);
 }

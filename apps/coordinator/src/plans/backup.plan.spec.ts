@@ -35,4 +35,3 @@ describe('backup plan', () => {
     expect(request).toMatchObject({ storageLocation: 'file:///var/backups/bucket/test/dc1/h1', globalRequest: false, hostId: 'h1' });
   });
 });
-

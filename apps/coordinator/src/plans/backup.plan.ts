@@ -50,7 +50,12 @@ export const backupPlan: OperationPlan = {
     const request = localCopy(record, node);
     if (!record.request.globalRequest) return request;
     const context = record.context as BackupContext;
-    const location = nodeLocation(baseLocation((record.request as BackupRequest).storageLocation), context.clusterName, node.dc, node.hostId);
+    const location = nodeLocation(
+      baseLocation((record.request as BackupRequest).storageLocation),
+      context.clusterName,
+      node.dc,
+      node.hostId,
+    );
     return { ...request, storageLocation: formatStorageLocation(location) };
   },
 };

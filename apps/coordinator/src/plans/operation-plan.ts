@@ -25,7 +25,12 @@ export interface PhasePlan {
 export interface OperationPlan {
   /** empty = one unnamed phase on every target */
   phases(record: OperationRecord): PhasePlan[];
-  context(record: OperationRecord, targets: NodeProgress[], registrations: NodeRegistration[], now: Date): Record<string, unknown> | undefined;
+  context(
+    record: OperationRecord,
+    targets: NodeProgress[],
+    registrations: NodeRegistration[],
+    now: Date,
+  ): Record<string, unknown> | undefined;
   nodeRequest(record: OperationRecord, node: NodeProgress): Record<string, unknown>;
 }
 

@@ -3,13 +3,22 @@ import { newOperationRecord, RestoreRequest, SCHEMA_VERSION } from '@daedalus/co
 import { checkInit, restorePlan } from './restore.plan';
 
 const record = (fields: Partial<RestoreRequest>) =>
-  newOperationRecord('op', plainToInstance(RestoreRequest, { type: 'restore', storageLocation: 's3://b', snapshotTag: 't', ...fields }), new Date(0), SCHEMA_VERSION);
+  newOperationRecord(
+    'op',
+    plainToInstance(RestoreRequest, { type: 'restore', storageLocation: 's3://b', snapshotTag: 't', ...fields }),
+    new Date(0),
+    SCHEMA_VERSION,
+  );
 
 describe('restore plan', () => {
   it('runs every phase for a global restore, truncating on one node, never cancelled after TRUNCATE', () => {
     const phases = restorePlan.phases(record({ globalRequest: true }));
     expect(phases.map((p) => [p.name, p.on])).toEqual([
-      ['INIT', 'all'], ['DOWNLOAD', 'all'], ['TRUNCATE', 'one'], ['IMPORT', 'all'], ['CLEANUP', 'all'],
+      ['INIT', 'all'],
+      ['DOWNLOAD', 'all'],
+      ['TRUNCATE', 'one'],
+      ['IMPORT', 'all'],
+      ['CLEANUP', 'all'],
     ]);
     expect(phases.filter((p) => p.cancelBefore === false).map((p) => p.name)).toEqual(['IMPORT', 'CLEANUP']);
   });

@@ -18,7 +18,10 @@ export function checkInit(results: Record<string, unknown>): PhaseVerdict {
   }
   const schemas = new Set(reports.map(([, r]) => r.schemaVersion));
   if (schemas.size !== 1) {
-    return { ok: false, error: `the cluster does not agree on one schema version: ${reports.map(([h, r]) => `${h}=${r.schemaVersion}`).join(', ')}` };
+    return {
+      ok: false,
+      error: `the cluster does not agree on one schema version: ${reports.map(([h, r]) => `${h}=${r.schemaVersion}`).join(', ')}`,
+    };
   }
   return { ok: true, context: { backupName: [...names][0] } };
 }
@@ -43,7 +46,8 @@ export const restorePlan: OperationPlan = {
   phases(record: OperationRecord): PhasePlan[] {
     const request = record.request as RestoreRequest;
     if (request.restorationStrategyType === 'IN_PLACE') return [{ name: 'IN_PLACE', on: 'all', weight: 1 }];
-    if (!request.globalRequest && request.restorationPhase) return [{ ...PHASES[request.restorationPhase], weight: 1, afterAll: undefined }];
+    if (!request.globalRequest && request.restorationPhase)
+      return [{ ...PHASES[request.restorationPhase], weight: 1, afterAll: undefined }];
     return RESTORE_PHASES.map((name) => PHASES[name]);
   },
 

@@ -4,8 +4,19 @@ import { registration } from '../operations/test-fixtures';
 import { truncatePlan } from './truncate.plan';
 
 const record = (globalRequest: boolean) =>
-  newOperationRecord('op', plainToInstance(TruncateRequest, { type: 'truncate', keyspace: 'ks', table: 't', globalRequest }), new Date(0), SCHEMA_VERSION);
-const targets: NodeProgress[] = ['h1', 'h2'].map((hostId) => ({ hostId, address: `10.0.0.${hostId.slice(-1)}`, dc: 'dc1', state: OperationState.PENDING, progress: 0 }));
+  newOperationRecord(
+    'op',
+    plainToInstance(TruncateRequest, { type: 'truncate', keyspace: 'ks', table: 't', globalRequest }),
+    new Date(0),
+    SCHEMA_VERSION,
+  );
+const targets: NodeProgress[] = ['h1', 'h2'].map((hostId) => ({
+  hostId,
+  address: `10.0.0.${hostId.slice(-1)}`,
+  dc: 'dc1',
+  state: OperationState.PENDING,
+  progress: 0,
+}));
 
 describe('truncate plan', () => {
   it('runs a global truncate once, as a one-node phase; a local one as usual', () => {

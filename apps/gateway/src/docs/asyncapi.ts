@@ -5,7 +5,9 @@ import { Headers, SCHEMA_VERSION, Streams, Subjects } from '@daedalus/contracts'
  * what the services actually use. Served at /asyncapi.json beside the OpenAPI document.
  */
 export function buildAsyncApiDocument(version: string): Record<string, unknown> {
-  const envelope = { schemaVersion: { type: 'string', example: SCHEMA_VERSION, description: 'major.minor; unknown majors are dead-lettered' } };
+  const envelope = {
+    schemaVersion: { type: 'string', example: SCHEMA_VERSION, description: 'major.minor; unknown majors are dead-lettered' },
+  };
   const operationId = { type: 'string', format: 'uuid' };
   return {
     asyncapi: '2.6.0',
@@ -58,7 +60,10 @@ export function buildAsyncApiDocument(version: string): Record<string, unknown> 
         publish: {
           message: {
             name: 'ResumeOperation',
-            headers: { type: 'object', properties: { [Headers.messageId]: { type: 'string', example: 'resume.<operationId>.<resumeCount>' } } },
+            headers: {
+              type: 'object',
+              properties: { [Headers.messageId]: { type: 'string', example: 'resume.<operationId>.<resumeCount>' } },
+            },
             payload: {
               type: 'object',
               required: ['schemaVersion', 'operationId', 'requestedAt'],

@@ -14,7 +14,10 @@ import { Clock, JETSTREAM, publishJson } from '@daedalus/messaging';
 /** The gateway's outbound side: submit, cancel and resume requests onto the request stream. */
 @Injectable()
 export class OperationPublisher {
-  constructor(@Inject(JETSTREAM) private readonly js: JetStreamClient, private readonly clock: Clock) {}
+  constructor(
+    @Inject(JETSTREAM) private readonly js: JetStreamClient,
+    private readonly clock: Clock,
+  ) {}
 
   async submit(record: OperationRecord): Promise<void> {
     const message: SubmitOperationMessage = {

@@ -18,7 +18,9 @@ export function toOperationView(record: OperationRecord): Record<string, unknown
     ...(record.response !== undefined ? { response: record.response } : {}),
     ...(record.cancelRequested ? { cancelRequested: true } : {}),
     ...(record.phases ? { phases: record.phases, phase: record.phase } : {}),
-    ...(record.resumeCount ? { resumeCount: record.resumeCount, resumedAt: record.resumedAt, previousErrors: record.previousErrors ?? [] } : {}),
+    ...(record.resumeCount
+      ? { resumeCount: record.resumeCount, resumedAt: record.resumedAt, previousErrors: record.previousErrors ?? [] }
+      : {}),
     ...(record.resumeRefused ? { resumeRefused: record.resumeRefused } : {}),
     nodes: record.nodes ? Object.values(record.nodes) : [],
   };

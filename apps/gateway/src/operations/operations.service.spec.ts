@@ -21,9 +21,21 @@ const ID = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
 
 function registration(hostId: string, keyspaces: Record<string, string[]>): NodeRegistration {
   return {
-    schemaVersion: SCHEMA_VERSION, hostId, address: `127.0.0.${hostId.slice(-1)}`, dc: 'dc1', rack: 'r1', tokens: [], clusterName: 'c',
-    cassandraVersion: '4.1.7', schemaVersionId: 's', operationMode: 'NORMAL', dataDirectories: [], agentVersion: '0.1.0',
-    startedAt: '', heartbeatAt: '', keyspaces,
+    schemaVersion: SCHEMA_VERSION,
+    hostId,
+    address: `127.0.0.${hostId.slice(-1)}`,
+    dc: 'dc1',
+    rack: 'r1',
+    tokens: [],
+    clusterName: 'c',
+    cassandraVersion: '4.1.7',
+    schemaVersionId: 's',
+    operationMode: 'NORMAL',
+    dataDirectories: [],
+    agentVersion: '0.1.0',
+    startedAt: '',
+    heartbeatAt: '',
+    keyspaces,
   };
 }
 
@@ -61,12 +73,20 @@ function harness(live: Record<string, NodeAnswer | NodeAnswer[]>, stored?: Opera
 }
 
 const schemaAnswer = (hostId: string, keyspaces: Record<string, string[]>): NodeAnswer => ({
-  ok: true, reply: { schemaVersion: SCHEMA_VERSION, hostId, ok: true, schema: { keyspaces } },
+  ok: true,
+  reply: { schemaVersion: SCHEMA_VERSION, hostId, ok: true, schema: { keyspaces } },
 });
 
 describe('OperationsService: names a registration does not know yet', () => {
   const withNew = { shop: ['orders', 'orders_new'] };
-  const restore = { type: 'restore', storageLocation: 'file:///tmp/b', snapshotTag: 's', globalRequest: true, entities: 'shop.orders', rename: { 'shop.orders': 'shop.orders_new' } };
+  const restore = {
+    type: 'restore',
+    storageLocation: 'file:///tmp/b',
+    snapshotTag: 's',
+    globalRequest: true,
+    entities: 'shop.orders',
+    rename: { 'shop.orders': 'shop.orders_new' },
+  };
 
   it('asks no node when every name is registered', async () => {
     const { service, asked, published } = harness({});
@@ -80,11 +100,17 @@ describe('OperationsService: names a registration does not know yet', () => {
     const { created: isNew } = await service.submit(restore);
     expect(isNew).toBe(true);
     expect(created).toHaveLength(1);
-    expect(asked.sort()).toEqual([[H1, 'schema'], [H2, 'schema']]);
+    expect(asked.sort()).toEqual([
+      [H1, 'schema'],
+      [H2, 'schema'],
+    ]);
   });
 
   it('asks again a node the new table has not reached yet while another has it (schema propagation), bounded', async () => {
-    const { service, asked } = harness({ [H1]: schemaAnswer(H1, withNew), [H2]: [schemaAnswer(H2, { shop: ['orders'] }), schemaAnswer(H2, withNew)] });
+    const { service, asked } = harness({
+      [H1]: schemaAnswer(H1, withNew),
+      [H2]: [schemaAnswer(H2, { shop: ['orders'] }), schemaAnswer(H2, withNew)],
+    });
     const { created } = await service.submit(restore);
     expect(created).toBe(true);
     expect(asked.filter(([h]) => h === H2)).toHaveLength(2);
@@ -105,21 +131,35 @@ describe('OperationsService: names a registration does not know yet', () => {
     const refused = service.submit({ type: 'flush', keyspace: 'shop', tables: ['nope'], globalRequest: true });
     await expect(refused).rejects.toThrow(BadRequestException);
     expect(asked).toHaveLength(2);
-    await expect(refused).rejects.toMatchObject({ response: { errors: [{ field: 'tables', message: 'table nope does not exist in keyspace shop' }] } });
+    await expect(refused).rejects.toMatchObject({
+      response: { errors: [{ field: 'tables', message: 'table nope does not exist in keyspace shop' }] },
+    });
   });
 
   it('refuses as before when an agent does not answer, saying the schema could not be confirmed live', async () => {
     const { service } = harness({ [H1]: schemaAnswer(H1, withNew) });
     const refused = service.submit(restore);
     await expect(refused).rejects.toMatchObject({
-      response: { errors: [{ field: 'rename', message: expect.stringContaining('(the schema could not be confirmed live: 00000000-0000-4000-8000-000000000002: no answer') }] },
+      response: {
+        errors: [
+          {
+            field: 'rename',
+            message: expect.stringContaining('(the schema could not be confirmed live: 00000000-0000-4000-8000-000000000002: no answer'),
+          },
+        ],
+      },
     });
   });
 });
 
 describe('OperationsService.resume', () => {
   function restoreRecord(fields: Partial<OperationRecord>): OperationRecord {
-    const request = plainToInstance(RestoreRequest, { type: 'restore', storageLocation: 'file:///tmp/b', snapshotTag: 's', globalRequest: true });
+    const request = plainToInstance(RestoreRequest, {
+      type: 'restore',
+      storageLocation: 'file:///tmp/b',
+      snapshotTag: 's',
+      globalRequest: true,
+    });
     const node = { hostId: H1, address: '127.0.0.1', dc: 'dc1', state: OperationState.FAILED, progress: 0 };
     return { ...newOperationRecord(ID, request, new Date(0), SCHEMA_VERSION), nodes: { [H1]: node }, ...fields };
   }

@@ -104,7 +104,9 @@ export class OperationsService {
     while (ask.length > 0) {
       rounds += 1;
       const budget = deadline - Date.now();
-      const answers = await Promise.all(ask.map(async (target): Promise<[string, LiveSchema]> => [target.hostId, await this.liveSchema(target.hostId, budget)]));
+      const answers = await Promise.all(
+        ask.map(async (target): Promise<[string, LiveSchema]> => [target.hostId, await this.liveSchema(target.hostId, budget)]),
+      );
       for (const [hostId, answer] of answers) live.set(hostId, answer);
       errors = recheckWithLiveSchemas(request, targets, live);
       ask = errors.length === 0 ? [] : nodesToAskAgain(request, targets, live);
@@ -134,7 +136,12 @@ export class OperationsService {
       await this.operations
         .mutate(record.id, (current) =>
           current.state === OperationState.PENDING
-            ? { ...current, state: OperationState.FAILED, completionTime: this.clock.now().toISOString(), errors: [{ source: 'gateway', message: reason }] }
+            ? {
+                ...current,
+                state: OperationState.FAILED,
+                completionTime: this.clock.now().toISOString(),
+                errors: [{ source: 'gateway', message: reason }],
+              }
             : undefined,
         )
         .catch(() => undefined);
@@ -151,7 +158,8 @@ export class OperationsService {
   async list(type?: string, state?: string): Promise<OperationRecord[]> {
     const wantedType = type?.toLowerCase();
     const wantedState = state?.toUpperCase();
-    if (wantedType && !isOperationType(wantedType)) throw badRequest([{ field: 'type', message: `type "${type}" is not an operation type` }]);
+    if (wantedType && !isOperationType(wantedType))
+      throw badRequest([{ field: 'type', message: `type "${type}" is not an operation type` }]);
     if (wantedState && !ALL_OPERATION_STATES.includes(wantedState as OperationState)) {
       throw badRequest([{ field: 'state', message: `state must be one of ${ALL_OPERATION_STATES.join(', ')}` }]);
     }

@@ -107,10 +107,7 @@ export function recheckWithLiveSchemas(
   const updated = withLiveSchemas(targets, live);
   const unconfirmed = [...live.entries()].flatMap(([hostId, answer]) => (answer.ok ? [] : [`${hostId}: ${answer.reason}`]));
   const suffix = unconfirmed.length > 0 ? ` (the schema could not be confirmed live: ${unconfirmed.join('; ')})` : '';
-  return [
-    ...capabilityErrors(request, updated),
-    ...nameErrors(request, updated).map((e) => ({ ...e, message: `${e.message}${suffix}` })),
-  ];
+  return [...capabilityErrors(request, updated), ...nameErrors(request, updated).map((e) => ({ ...e, message: `${e.message}${suffix}` }))];
 }
 
 /**
@@ -119,7 +116,11 @@ export function recheckWithLiveSchemas(
  * background; a driver waits for "schema agreement" the same way). When no target has the names, nobody is
  * asked again: they do not exist.
  */
-export function nodesToAskAgain(request: OperationRequest, targets: NodeRegistration[], live: ReadonlyMap<string, LiveSchema>): NodeRegistration[] {
+export function nodesToAskAgain(
+  request: OperationRequest,
+  targets: NodeRegistration[],
+  live: ReadonlyMap<string, LiveSchema>,
+): NodeRegistration[] {
   const updated = withLiveSchemas(targets, live).filter((t) => t.keyspaces !== undefined);
   if (!updated.some((t) => nameErrors(request, [t]).length === 0)) return [];
   return updated.filter((t) => live.get(t.hostId)?.ok === true && nameErrors(request, [t]).length > 0);
@@ -132,11 +133,16 @@ export function nodesToAskAgain(request: OperationRequest, targets: NodeRegistra
 function entityErrors(request: OperationRequest, known: NodeRegistration[]): FieldError[] {
   if ((request.type !== 'backup' && request.type !== 'restore') || known.length === 0) return [];
   const errors: FieldError[] = [];
-  const entities = (request.entities ?? '').split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  const entities = (request.entities ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0);
   const rename = request.type === 'restore' ? (request.rename ?? {}) : {};
   const check = (entity: string, field: string, role: string) => {
     const [ks, table] = entity.split('.');
-    const lacking = known.filter((t) => (table === undefined ? !Object.prototype.hasOwnProperty.call(t.keyspaces, ks) : !(t.keyspaces?.[ks] ?? []).includes(table)));
+    const lacking = known.filter((t) =>
+      table === undefined ? !Object.prototype.hasOwnProperty.call(t.keyspaces, ks) : !(t.keyspaces?.[ks] ?? []).includes(table),
+    );
     if (lacking.length > 0) errors.push({ field, message: `${role} ${entity} does not exist${where(lacking, known)}` });
   };
   for (const entity of entities) {

@@ -50,7 +50,9 @@ export class ClusterService {
         : undefined;
     if (!node) {
       throw new ServiceUnavailableException(
-        wanted ? `local node ${wanted} is not registered` : `no local node configured (--local-node) and ${nodes.length} nodes are registered`,
+        wanted
+          ? `local node ${wanted} is not registered`
+          : `no local node configured (--local-node) and ${nodes.length} nodes are registered`,
       );
     }
     return node.registration;

@@ -15,7 +15,10 @@ function isReply(value: unknown): value is NodeQueryReply {
 /** Asks one node agent a live question over core NATS request/reply, bounded by --node-query-timeout-ms. */
 @Injectable()
 export class NodeQueryClient {
-  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection, private readonly config: GatewayConfig) {}
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly config: GatewayConfig,
+  ) {}
 
   /** `timeoutMs` may shorten the wait (a caller with less budget left), never lengthen it. */
   async ask(hostId: string, query: NodeQueryKind, timeoutMs = this.config.nodeQueryTimeoutMs): Promise<NodeAnswer> {

@@ -36,7 +36,11 @@ async function keys(backend: StorageBackend, prefix: string): Promise<string[]> 
   return result;
 }
 
-async function readDoc<T extends { schemaVersion: string; kind: string }>(backend: StorageBackend, key: string, kind: T['kind']): Promise<T> {
+async function readDoc<T extends { schemaVersion: string; kind: string }>(
+  backend: StorageBackend,
+  key: string,
+  kind: T['kind'],
+): Promise<T> {
   return parseManifestJson<T>(await readText(backend, key), kind, key);
 }
 
@@ -73,7 +77,10 @@ function fromNodeSummaries(name: string, cluster: string, manifests: NodeBackupS
     snapshotTag: manifests[0].snapshotTag,
     cluster,
     time: manifests.map((m) => m.startTime).sort()[0],
-    endTime: manifests.map((m) => m.endTime).sort().reverse()[0],
+    endTime: manifests
+      .map((m) => m.endTime)
+      .sort()
+      .reverse()[0],
     scope,
     nodesComplete: manifests.length,
     nodesExpected: expected,

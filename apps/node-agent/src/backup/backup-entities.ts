@@ -25,9 +25,13 @@ export interface BackupScope {
  */
 export async function resolveBackupScope(node: CassandraNode, entities?: string): Promise<BackupScope> {
   const existing = new Set(await node.keyspaces());
-  const named = (entities ?? '').split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  const named = (entities ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0);
   const byTable = named.length > 0 && named[0].includes('.');
-  const keyspaces = named.length > 0 ? [...new Set(named.map((e) => e.split('.')[0]))] : [...existing].filter((k) => !SYSTEM_KEYSPACES.has(k)).sort();
+  const keyspaces =
+    named.length > 0 ? [...new Set(named.map((e) => e.split('.')[0]))] : [...existing].filter((k) => !SYSTEM_KEYSPACES.has(k)).sort();
   const missing = keyspaces.filter((k) => !existing.has(k));
   if (missing.length > 0) throw new OperationRejectedError(`keyspace(s) ${missing.join(', ')} do not exist on this node`);
 
@@ -36,7 +40,8 @@ export async function resolveBackupScope(node: CassandraNode, entities?: string)
     const known = await node.tables(keyspace);
     const wanted = byTable ? named.filter((e) => e.startsWith(`${keyspace}.`)).map((e) => e.slice(keyspace.length + 1)) : known;
     const unknown = wanted.filter((t) => !known.includes(t));
-    if (unknown.length > 0) throw new OperationRejectedError(`table(s) ${unknown.map((t) => `${keyspace}.${t}`).join(', ')} do not exist on this node`);
+    if (unknown.length > 0)
+      throw new OperationRejectedError(`table(s) ${unknown.map((t) => `${keyspace}.${t}`).join(', ')} do not exist on this node`);
     tables.push(...wanted.map((table) => ({ keyspace, table })));
   }
   if (tables.length === 0) throw new OperationRejectedError('nothing to back up: no tables in the named keyspaces');

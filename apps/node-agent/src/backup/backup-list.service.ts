@@ -1,6 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { assertSupportedSchemaVersion, ListBackupsReply, ListBackupsRequest, QueueGroups, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
+import {
+  assertSupportedSchemaVersion,
+  ListBackupsReply,
+  ListBackupsRequest,
+  QueueGroups,
+  SCHEMA_VERSION,
+  Subjects,
+} from '@daedalus/contracts';
 import { errorMessage, NATS_CONNECTION } from '@daedalus/messaging';
 import { LocationError } from '@daedalus/storage';
 import { OperationRejectedError } from '../executors/executor';

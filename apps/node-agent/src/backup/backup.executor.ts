@@ -75,7 +75,10 @@ export class BackupExecutor implements OperationExecutor<BackupRequest> {
 
   /** Icarus `timeout` (hours) and `duration` bound the whole backup. */
   private deadline(request: BackupRequest, signal: AbortSignal): AbortSignal {
-    const limits = [request.timeout ? request.timeout * 3600_000 : undefined, request.duration ? parseDurationMs(request.duration) : undefined];
+    const limits = [
+      request.timeout ? request.timeout * 3600_000 : undefined,
+      request.duration ? parseDurationMs(request.duration) : undefined,
+    ];
     const ms = limits.filter((v): v is number => v !== undefined);
     return ms.length > 0 ? AbortSignal.any([signal, AbortSignal.timeout(Math.min(...ms))]) : signal;
   }
@@ -104,7 +107,10 @@ export class BackupExecutor implements OperationExecutor<BackupRequest> {
     try {
       const tables = await listSnapshot(registration.dataDirectories, backupName, scope.tables);
       const items: UploadItem[] = tables.flatMap((t) =>
-        t.files.map((file) => ({ file, key: BackupLayout.dataFile(path, t.keyspace, `${t.table}-${t.tableId}`, file.sstableDir, file.name.split('/').pop() ?? file.name) })),
+        t.files.map((file) => ({
+          file,
+          key: BackupLayout.dataFile(path, t.keyspace, `${t.table}-${t.tableId}`, file.sstableDir, file.name.split('/').pop() ?? file.name),
+        })),
       );
       const keyOf = new Map(items.map((item) => [item.file, item.key]));
       const known = await this.manifests.knownObjects(backend, path);
@@ -119,7 +125,9 @@ export class BackupExecutor implements OperationExecutor<BackupRequest> {
           const now = Date.now();
           if (now - lastReport < PROGRESS_INTERVAL_MS && done < total) return;
           lastReport = now;
-          void context.progress(total === 0 ? 0.99 : Math.min(0.99, done / total), `${done} of ${total} bytes uploaded`).catch(() => undefined);
+          void context
+            .progress(total === 0 ? 0.99 : Math.min(0.99, done / total), `${done} of ${total} bytes uploaded`)
+            .catch(() => undefined);
         },
       });
       context.signal.throwIfAborted();
@@ -171,16 +179,18 @@ export class BackupExecutor implements OperationExecutor<BackupRequest> {
       return { backupName, manifest: manifestKey, totals };
     } finally {
       if (!request.keepSnapshot) {
-        await this.snapshots.clear(backupName, scope.keyspaces).catch((error) =>
-          this.logger.warn(`could not clear snapshot ${backupName}: ${errorMessage(error)}`),
-        );
+        await this.snapshots
+          .clear(backupName, scope.keyspaces)
+          .catch((error) => this.logger.warn(`could not clear snapshot ${backupName}: ${errorMessage(error)}`));
       }
     }
   }
 
   /** The listing entry derived from the manifest (written after it; rewriting it is harmless). */
   private async index(backend: StorageBackend, path: NodePath, manifest: NodeManifest, manifestKey: string): Promise<void> {
-    await backend.put(BackupLayout.nodeIndex(path, manifest.backupName), jsonSource(summarise(manifest, manifestKey)), { contentType: 'application/json' });
+    await backend.put(BackupLayout.nodeIndex(path, manifest.backupName), jsonSource(summarise(manifest, manifestKey)), {
+      contentType: 'application/json',
+    });
   }
 
   /** Records that the bucket holds backups of this cluster, so listing the whole bucket finds it. */
@@ -209,7 +219,10 @@ export class BackupExecutor implements OperationExecutor<BackupRequest> {
       operationId: context.operationId,
       cluster,
       startTime: manifests.map((m) => m.startTime).sort()[0],
-      endTime: manifests.map((m) => m.endTime).sort().reverse()[0],
+      endTime: manifests
+        .map((m) => m.endTime)
+        .sort()
+        .reverse()[0],
       nodes: manifests.map((m) => ({
         hostId: m.hostId,
         dc: m.dc,
@@ -225,7 +238,15 @@ export class BackupExecutor implements OperationExecutor<BackupRequest> {
         timestamp: Date.now(),
         clusterName: cluster,
         schemaVersion: manifests[0].cassandraSchemaVersion,
-        topology: manifests.map((m) => ({ hostname: m.address, cluster, dc: m.dc, rack: m.rack, nodeId: m.hostId, ipAddress: m.address, tokens: m.tokens })),
+        topology: manifests.map((m) => ({
+          hostname: m.address,
+          cluster,
+          dc: m.dc,
+          rack: m.rack,
+          nodeId: m.hostId,
+          ipAddress: m.address,
+          tokens: m.tokens,
+        })),
       };
       await backend.put(BackupLayout.topology(cluster, backupName), jsonSource(topology), { contentType: 'application/json' });
     }

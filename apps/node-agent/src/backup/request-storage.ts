@@ -1,5 +1,13 @@
 import { BandwidthDto, RetryDto, StorageOperationRequest } from '@daedalus/contracts';
-import { LocationError, openBackend, parseAnyLocation, parseStorageLocation, RetryPolicy, StorageBackend, StorageLocation } from '@daedalus/storage';
+import {
+  LocationError,
+  openBackend,
+  parseAnyLocation,
+  parseStorageLocation,
+  RetryPolicy,
+  StorageBackend,
+  StorageLocation,
+} from '@daedalus/storage';
 import { OperationRejectedError } from '../executors/executor';
 
 const UNIT_BYTES = { BPS: 1, KBPS: 1024, MBPS: 1024 ** 2, GBPS: 1024 ** 3 } as const;
@@ -43,7 +51,10 @@ export function nodeStorageLocation(request: StorageOperationRequest): StorageLo
 }
 
 /** The backend for a request: its concurrency, bandwidth and retry settings; credentials from the environment. */
-export async function openRequestBackend(location: StorageLocation, request: StorageOperationRequest & { bandwidth?: BandwidthDto }): Promise<StorageBackend> {
+export async function openRequestBackend(
+  location: StorageLocation,
+  request: StorageOperationRequest & { bandwidth?: BandwidthDto },
+): Promise<StorageBackend> {
   const backend = openBackend(location, {
     concurrency: request.concurrentConnections ?? 10,
     bandwidthBytesPerSecond: bandwidthBytesPerSecond(request.bandwidth),

@@ -37,7 +37,11 @@ export async function entries(dir: string): Promise<Dirent[]> {
  * The identity of an SSTable without reading its data: the CRC32 of Data.db that Cassandra keeps in the
  * tiny Digest component. Without a digest, the Data.db size and modification time stand in.
  */
-export async function sstableIdentity(dir: string, sstable: string, files: Map<string, { size: number; mtimeMs: number }>): Promise<string> {
+export async function sstableIdentity(
+  dir: string,
+  sstable: string,
+  files: Map<string, { size: number; mtimeMs: number }>,
+): Promise<string> {
   const digestName = `${sstable}-Digest.crc32`;
   if (files.has(digestName)) {
     const text = (await readFile(join(dir, digestName), 'utf8')).trim();
@@ -85,7 +89,11 @@ async function snapshotDirFiles(dir: string, subdir = ''): Promise<{ files: Snap
  * Every file of snapshot `tag` for the given tables, across all data directories (a table's SSTables may be
  * spread over several; manifest.json and schema.cql sit in one of them).
  */
-export async function listSnapshot(dataDirs: string[], tag: string, tables: Array<{ keyspace: string; table: string }>): Promise<SnapshotTable[]> {
+export async function listSnapshot(
+  dataDirs: string[],
+  tag: string,
+  tables: Array<{ keyspace: string; table: string }>,
+): Promise<SnapshotTable[]> {
   const wanted = new Map(tables.map((t) => [`${t.keyspace}.${t.table}`, t]));
   const result = new Map<string, SnapshotTable>();
   for (const dataDir of dataDirs) {

@@ -37,7 +37,14 @@ describe('uploadSnapshot against a failing store (storage fault injection)', () 
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const options = () => ({ prefix: 'c/dc1/h1/data/', concurrency: 4, signal: new AbortController().signal, known: new Map(), inFlight: new InFlightUploads(), onProgress: () => undefined });
+  const options = () => ({
+    prefix: 'c/dc1/h1/data/',
+    concurrency: 4,
+    signal: new AbortController().signal,
+    known: new Map(),
+    inFlight: new InFlightUploads(),
+    onProgress: () => undefined,
+  });
 
   it('retries transient failures mid-upload (cut streams, lost answers) and stores every file intact', async () => {
     const memory = new MemoryBackend();
@@ -61,7 +68,9 @@ describe('uploadSnapshot against a failing store (storage fault injection)', () 
     const faulty = new FaultInjectingBackend(new MemoryBackend(), {
       rules: [{ operations: ['put'], trigger: { nth: 3 }, fault: { type: 'error', kind: 'permanent' } }],
     });
-    await expect(uploadSnapshot(withRetry(faulty, fastRetry), items, { ...options(), concurrency: 1 })).rejects.toBeInstanceOf(StorageError);
+    await expect(uploadSnapshot(withRetry(faulty, fastRetry), items, { ...options(), concurrency: 1 })).rejects.toBeInstanceOf(
+      StorageError,
+    );
     expect(faulty.injected).toHaveLength(1);
     expect(faulty.calls.put).toBe(3);
   });
@@ -70,7 +79,10 @@ describe('uploadSnapshot against a failing store (storage fault injection)', () 
     const memory = new MemoryBackend();
     await uploadSnapshot(memory, items.slice(0, 10), options());
     const progress: number[] = [];
-    const outcomes = await uploadSnapshot(memory, items, { ...options(), onProgress: (_done: number, total: number) => progress.push(total) });
+    const outcomes = await uploadSnapshot(memory, items, {
+      ...options(),
+      onProgress: (_done: number, total: number) => progress.push(total),
+    });
     expect(items.slice(0, 10).every((i) => outcomes.get(i.key)?.uploaded === false)).toBe(true);
     expect(items.slice(10).every((i) => outcomes.get(i.key)?.uploaded === true)).toBe(true);
     expect(progress[0]).toBe(items.slice(10).reduce((sum, i) => sum + i.file.size, 0));

@@ -56,7 +56,11 @@ function counted(source: Readable, onBytes: (n: number) => void, signal: AbortSi
  * left by an earlier backup that failed before its manifest (found by listing, its hash read from metadata) —
  * is neither read nor uploaded. New files are read once: hashed while they stream to the store.
  */
-export async function uploadSnapshot(backend: StorageBackend, items: UploadItem[], options: UploadOptions): Promise<Map<string, UploadOutcome>> {
+export async function uploadSnapshot(
+  backend: StorageBackend,
+  items: UploadItem[],
+  options: UploadOptions,
+): Promise<Map<string, UploadOutcome>> {
   const outcomes = new Map<string, UploadOutcome>();
   const unknown: UploadItem[] = [];
   for (const item of items) {
@@ -77,7 +81,8 @@ export async function uploadSnapshot(backend: StorageBackend, items: UploadItem[
   });
   await mapConcurrent(candidates, options.concurrency, options.signal, async (item) => {
     const info = await backend.stat(item.key);
-    if (info && info.size === item.file.size && info.sha256) outcomes.set(item.key, { size: info.size, sha256: info.sha256, uploaded: false });
+    if (info && info.size === item.file.size && info.sha256)
+      outcomes.set(item.key, { size: info.size, sha256: info.sha256, uploaded: false });
     else toUpload.push(item);
   });
 
@@ -93,11 +98,15 @@ export async function uploadSnapshot(backend: StorageBackend, items: UploadItem[
         () => {
           done -= attemptBytes; // a retried attempt starts the file again
           attemptBytes = 0;
-          return counted(createReadStream(item.file.path), (n) => {
-            attemptBytes += n;
-            done += n;
-            report();
-          }, options.signal);
+          return counted(
+            createReadStream(item.file.path),
+            (n) => {
+              attemptBytes += n;
+              done += n;
+              report();
+            },
+            options.signal,
+          );
         },
         { size: item.file.size },
       ),

@@ -32,7 +32,8 @@ export async function readCassandraLayout(configDir: string, cassandraHome?: str
   const home = cassandraHome ?? process.env.CASSANDRA_HOME;
   let dataDirectories: string[];
   if (Array.isArray(dirs) && dirs.length > 0) dataDirectories = dirs.map(String);
-  else if (home) dataDirectories = [join(home, 'data', 'data')]; // Cassandra's own default
+  else if (home)
+    dataDirectories = [join(home, 'data', 'data')]; // Cassandra's own default
   else throw new Error(`${file} sets no data_file_directories and CASSANDRA_HOME is unknown`);
   const layout: CassandraLayout = { dataDirectories };
   for (const key of Object.keys(YAML_KEYS) as Array<keyof typeof YAML_KEYS>) {

@@ -89,7 +89,7 @@ describe('JmxCassandraNode', () => {
     expect(jmx.invocations[0].values).toEqual([true, false, ...sent, 2, 'ks', ['t']]);
   });
 
-  it('reads a table\'s live directories and its live SSTable count', async () => {
+  it("reads a table's live directories and its live SSTable count", async () => {
     const jmx = new ScriptedJmx({ DataPaths: ['/d1/ks/t-0123', '/d2/ks/t-0123'], Value: 3 });
     const node = new JmxCassandraNode(jmx);
     expect(await node.tableDataPaths('ks', 't')).toEqual(['/d1/ks/t-0123', '/d2/ks/t-0123']);

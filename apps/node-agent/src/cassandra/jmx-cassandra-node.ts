@@ -73,7 +73,10 @@ export class JmxCassandraNode extends CassandraNode {
   private readonly callTimeoutMs: number;
   private readonly operationTimeoutMs: number;
 
-  constructor(private readonly jmx: JmxClient, options: JmxCassandraNodeOptions = {}) {
+  constructor(
+    private readonly jmx: JmxClient,
+    options: JmxCassandraNodeOptions = {},
+  ) {
     super();
     this.callTimeoutMs = options.callTimeoutMs ?? 30_000;
     this.operationTimeoutMs = options.operationTimeoutMs ?? 24 * 3600_000;
@@ -195,7 +198,8 @@ export class JmxCassandraNode extends CassandraNode {
   async liveSSTableCount(keyspace: string, table: string): Promise<number> {
     const value = await this.attribute(MBeans.tableMetric(keyspace, table, 'LiveSSTableCount'), 'Value');
     const count = typeof value === 'string' ? Number(value) : value;
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) throw new Error(`LiveSSTableCount: expected a count from JMX, got ${JSON.stringify(value)}`);
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0)
+      throw new Error(`LiveSSTableCount: expected a count from JMX, got ${JSON.stringify(value)}`);
     return count;
   }
 

@@ -13,7 +13,10 @@ export abstract class CassandraSnapshots {
 }
 
 export class JmxCassandraSnapshots extends CassandraSnapshots {
-  constructor(private readonly jmx: JmxClient, private readonly releaseVersion: () => Promise<string>) {
+  constructor(
+    private readonly jmx: JmxClient,
+    private readonly releaseVersion: () => Promise<string>,
+  ) {
     super();
   }
 

@@ -12,9 +12,12 @@ export const tableKey = (keyspace: string, table: string) => `${keyspace}.${tabl
 
 /** The table id (32 hex) of a table's live directories, which are all named `<table>-<id>`. */
 export function tableIdFromDataPaths(table: string, dataPaths: string[]): string {
-  const ids = new Set(dataPaths.map((path) => parseTableDir(basename(path))).map((parsed) => (parsed?.table === table ? parsed.tableId : undefined)));
+  const ids = new Set(
+    dataPaths.map((path) => parseTableDir(basename(path))).map((parsed) => (parsed?.table === table ? parsed.tableId : undefined)),
+  );
   const [id] = ids;
-  if (ids.size !== 1 || id === undefined) throw new Error(`DataPaths of ${table} are not directories of one table: ${dataPaths.join(', ')}`);
+  if (ids.size !== 1 || id === undefined)
+    throw new Error(`DataPaths of ${table} are not directories of one table: ${dataPaths.join(', ')}`);
   return id;
 }
 
@@ -22,7 +25,11 @@ export function tableIdFromDataPaths(table: string, dataPaths: string[]): string
  * Every table's live id by "keyspace.table", read from the node's DataPaths; ids in `known` are kept as they
  * are. A table dropped between the schema read and its DataPaths read is left out (the next read settles it).
  */
-export async function readTableIds(node: CassandraNode, schema: SchemaView, known: Record<string, string>): Promise<Record<string, string>> {
+export async function readTableIds(
+  node: CassandraNode,
+  schema: SchemaView,
+  known: Record<string, string>,
+): Promise<Record<string, string>> {
   const tables = Object.entries(schema).flatMap(([keyspace, names]) => names.map((table) => ({ keyspace, table })));
   const ids = await mapConcurrent(tables, ID_READS_AT_ONCE, undefined, async ({ keyspace, table }) => {
     const key = tableKey(keyspace, table);

@@ -30,13 +30,22 @@ describe('CommandHandler', () => {
   const executor = new GatedExecutor();
   const handler = new CommandHandler(
     new MapExecutorRegistry([executor]),
-    { publish: async (_op: string, _host: string, kind: NodeEventKind, fields: { phase?: string }) => void events.push([kind, fields.phase]) } as unknown as EventPublisher,
+    {
+      publish: async (_op: string, _host: string, kind: NodeEventKind, fields: { phase?: string }) =>
+        void events.push([kind, fields.phase]),
+    } as unknown as EventPublisher,
     { get: async () => record as OperationRecord } as unknown as OperationStore,
     { current: { hostId: HOST } } as unknown as NodeRegistrationService,
   );
   const command = (phase: string) => ({
-    schemaVersion: SCHEMA_VERSION, kind: 'run', operationId: OP, hostId: HOST, type: 'flush', phase,
-    request: { type: 'flush', keyspace: 'ks', id: OP, hostId: HOST }, issuedAt: new Date().toISOString(),
+    schemaVersion: SCHEMA_VERSION,
+    kind: 'run',
+    operationId: OP,
+    hostId: HOST,
+    type: 'flush',
+    phase,
+    request: { type: 'flush', keyspace: 'ks', id: OP, hostId: HOST },
+    issuedAt: new Date().toISOString(),
   });
   const context = { subject: 's', attempt: 1, isLastAttempt: false };
 
@@ -54,7 +63,12 @@ describe('CommandHandler', () => {
     expect(executor.phases).toEqual(['A', 'B']);
     executor.releaseAll();
     await Promise.all([first, second]);
-    expect(events).toEqual([['started', 'A'], ['started', 'B'], ['completed', 'A'], ['completed', 'B']]);
+    expect(events).toEqual([
+      ['started', 'A'],
+      ['started', 'B'],
+      ['completed', 'A'],
+      ['completed', 'B'],
+    ]);
   });
 
   describe('a command redelivered to a restarted agent', () => {
@@ -71,15 +85,24 @@ describe('CommandHandler', () => {
       };
       const agent = new CommandHandler(
         new MapExecutorRegistry([instant]),
-        { publish: async (_op: string, _host: string, kind: NodeEventKind, _fields: unknown, run = 0) => void published.push({ kind, run }) } as unknown as EventPublisher,
+        {
+          publish: async (_op: string, _host: string, kind: NodeEventKind, _fields: unknown, run = 0) => void published.push({ kind, run }),
+        } as unknown as EventPublisher,
         { get: async () => record as OperationRecord } as unknown as OperationStore,
         { current: { hostId: HOST } } as unknown as NodeRegistrationService,
       );
       return { agent, ran, published };
     }
     const restoreCommand = (resume?: number) => ({
-      schemaVersion: SCHEMA_VERSION, kind: 'run', operationId: OP, hostId: HOST, type: 'restore', phase: 'IMPORT', ...(resume ? { resume } : {}),
-      request: { type: 'restore', storageLocation: 'file:///tmp/b', snapshotTag: 's', id: OP, hostId: HOST }, issuedAt: new Date().toISOString(),
+      schemaVersion: SCHEMA_VERSION,
+      kind: 'run',
+      operationId: OP,
+      hostId: HOST,
+      type: 'restore',
+      phase: 'IMPORT',
+      ...(resume ? { resume } : {}),
+      request: { type: 'restore', storageLocation: 'file:///tmp/b', snapshotTag: 's', id: OP, hostId: HOST },
+      issuedAt: new Date().toISOString(),
     });
     const node = (state: OperationState) => ({ [HOST]: { hostId: HOST, address: 'a', dc: 'dc1', state, progress: 0.4, phase: 'IMPORT' } });
 
@@ -108,7 +131,10 @@ describe('CommandHandler', () => {
       record = { state: OperationState.RUNNING, phase: 'IMPORT', resumeCount: 1, nodes: node(OperationState.PENDING) };
       const first = restartedAgent();
       await first.agent.handle(restoreCommand(1), context);
-      expect(first.published).toEqual([{ kind: 'started', run: 1 }, { kind: 'completed', run: 1 }]);
+      expect(first.published).toEqual([
+        { kind: 'started', run: 1 },
+        { kind: 'completed', run: 1 },
+      ]);
       // the first run's command redelivered after the resume reports under the current count too
       const second = restartedAgent();
       await second.agent.handle(restoreCommand(), context);

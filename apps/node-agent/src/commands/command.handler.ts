@@ -85,7 +85,13 @@ export class CommandHandler {
     const cancellable = executor ? honoursCancel(executor, command.phase) : true;
     const cancelled = record?.cancelRequested || record?.state === OperationState.CANCELLED || this.cancelled.has(command.operationId);
     if (cancelled && cancellable) {
-      await this.events.publish(command.operationId, hostId, 'cancelled', { progress: 0, message: 'cancelled before it started', phase: command.phase }, run);
+      await this.events.publish(
+        command.operationId,
+        hostId,
+        'cancelled',
+        { progress: 0, message: 'cancelled before it started', phase: command.phase },
+        run,
+      );
       return;
     }
     await this.run(command, hostId, context, run);

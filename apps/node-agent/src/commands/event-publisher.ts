@@ -7,7 +7,10 @@ import { randomUUID } from 'node:crypto';
 /** Publishes this node's progress and results for an operation. */
 @Injectable()
 export class EventPublisher {
-  constructor(@Inject(JETSTREAM) private readonly js: JetStreamClient, private readonly clock: Clock) {}
+  constructor(
+    @Inject(JETSTREAM) private readonly js: JetStreamClient,
+    private readonly clock: Clock,
+  ) {}
 
   /** `run` is the operation's resume count: a resumed run's results are not dropped as repeats of the failed run's. */
   async publish(

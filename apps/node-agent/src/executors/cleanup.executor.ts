@@ -8,7 +8,10 @@ import { requireTables } from './keyspace-guard';
 export class CleanupExecutor implements OperationExecutor<CleanupRequest> {
   readonly type = 'cleanup' as const;
 
-  constructor(private readonly node: CassandraNode, private readonly settings: ExecutorSettings) {}
+  constructor(
+    private readonly node: CassandraNode,
+    private readonly settings: ExecutorSettings,
+  ) {}
 
   async execute(request: CleanupRequest, context: ExecutionContext): Promise<undefined> {
     const tables = await requireTables(this.node, request.keyspace, request.tables);

@@ -17,7 +17,11 @@ export class CompactionProgress {
   private readonly taskType: string;
   private reported = 0;
 
-  constructor(private readonly keyspace: string, tables: string[], kind: CompactionKind) {
+  constructor(
+    private readonly keyspace: string,
+    tables: string[],
+    kind: CompactionKind,
+  ) {
     this.tables = new Set(tables);
     this.taskType = COMPACTION_TASK_TYPES[kind];
   }

@@ -28,17 +28,18 @@ describe('DecommissionExecutor', () => {
     expect(node.callsOf('decommission')).toEqual([[true]]);
   });
 
-  it.each([['DECOMMISSIONED', 'is already DECOMMISSIONED'], ['DRAINED', 'is already DRAINED'], ['LEAVING', 'is LEAVING']])(
-    'refuses a node that is %s, naming the mode',
-    async (mode, text) => {
-      const node = new FakeCassandraNode();
-      node.mode = mode;
-      await expect(new DecommissionExecutor(node, { progressIntervalMs: 5 }).execute(request(), recordingContext().context)).rejects.toThrow(
-        `cannot decommission: the node ${text}`,
-      );
-      expect(node.callsOf('decommission')).toEqual([]);
-    },
-  );
+  it.each([
+    ['DECOMMISSIONED', 'is already DECOMMISSIONED'],
+    ['DRAINED', 'is already DRAINED'],
+    ['LEAVING', 'is LEAVING'],
+  ])('refuses a node that is %s, naming the mode', async (mode, text) => {
+    const node = new FakeCassandraNode();
+    node.mode = mode;
+    await expect(new DecommissionExecutor(node, { progressIntervalMs: 5 }).execute(request(), recordingContext().context)).rejects.toThrow(
+      `cannot decommission: the node ${text}`,
+    );
+    expect(node.callsOf('decommission')).toEqual([]);
+  });
 
   it('is not cancellable: a cancel lets Cassandra finish and sends no stop', async () => {
     const node = new FakeCassandraNode();

@@ -12,7 +12,10 @@ export class DecommissionExecutor implements OperationExecutor<DecommissionReque
   readonly type = 'decommission' as const;
   readonly cancellable = false;
 
-  constructor(private readonly node: CassandraNode, private readonly settings: ExecutorSettings) {}
+  constructor(
+    private readonly node: CassandraNode,
+    private readonly settings: ExecutorSettings,
+  ) {}
 
   async execute(request: DecommissionRequest, context: ExecutionContext): Promise<{ operationMode: string }> {
     await refuseModes(this.node, 'decommission', ['DECOMMISSIONED', 'DRAINING', 'DRAINED', 'LEAVING']);

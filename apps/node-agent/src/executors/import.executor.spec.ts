@@ -61,7 +61,11 @@ function movingImport(live: string) {
   let generation = 100;
   return async (_keyspace: string, _table: string, directories: string[]) => {
     for (const dir of directories) {
-      const sstables = new Set(readdirSync(dir).filter((n) => n.endsWith('-Data.db')).map((n) => n.replace(/-Data\.db$/, '')));
+      const sstables = new Set(
+        readdirSync(dir)
+          .filter((n) => n.endsWith('-Data.db'))
+          .map((n) => n.replace(/-Data\.db$/, '')),
+      );
       for (const sstable of sstables) {
         generation++;
         for (const name of readdirSync(dir).filter((n) => n.startsWith(`${sstable}-`))) {
@@ -93,7 +97,11 @@ describe('ImportExecutor', () => {
       await movingImport(live)(keyspace, table, directories);
       node.liveCounts['ks1.t1'] = readdirSync(live).filter((n) => n.endsWith('-Data.db')).length;
     };
-    executor = new ImportExecutor(node, () => join(dir, 'work'), () => 'host-1');
+    executor = new ImportExecutor(
+      node,
+      () => join(dir, 'work'),
+      () => 'host-1',
+    );
   });
 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -118,7 +126,11 @@ describe('ImportExecutor', () => {
 
   it('keeps the source files with copyData', async () => {
     await run({ sourceDir: source, copyData: true });
-    expect(readdirSync(source).filter((n) => n.endsWith('-Data.db')).sort()).toEqual(['nb-1-big-Data.db', 'nb-2-big-Data.db']);
+    expect(
+      readdirSync(source)
+        .filter((n) => n.endsWith('-Data.db'))
+        .sort(),
+    ).toEqual(['nb-1-big-Data.db', 'nb-2-big-Data.db']);
   });
 
   it('takes tablePath when sourceDir is absent', async () => {
@@ -128,7 +140,9 @@ describe('ImportExecutor', () => {
 
   it('fails, naming the table and where the files are, when the import had no effect (an empty failure list proves nothing)', async () => {
     node.loadEffect = undefined;
-    await expect(run({ sourceDir: source })).rejects.toThrow(/import into ks1\.t1 had no effect: 2 of 2 SSTable\(s\) are not in ks1\.t1's live directories.*still in .*\.daedalus-import/);
+    await expect(run({ sourceDir: source })).rejects.toThrow(
+      /import into ks1\.t1 had no effect: 2 of 2 SSTable\(s\) are not in ks1\.t1's live directories.*still in .*\.daedalus-import/,
+    );
   });
 
   it('fails when the files reached the directory but Cassandra counts no live SSTable', async () => {
@@ -149,9 +163,13 @@ describe('ImportExecutor', () => {
     expect(node.callsOf('importNewSSTables')).toHaveLength(1);
   });
 
-  it('imports even when identical SSTables are live already, when it is the operation\'s first attempt', async () => {
+  it("imports even when identical SSTables are live already, when it is the operation's first attempt", async () => {
     await run({ sourceDir: source, copyData: true });
-    executor = new ImportExecutor(node, () => join(dir, 'work-2'), () => 'host-1');
+    executor = new ImportExecutor(
+      node,
+      () => join(dir, 'work-2'),
+      () => 'host-1',
+    );
     await run({ sourceDir: source, copyData: true });
     expect(node.callsOf('importNewSSTables')).toHaveLength(2);
   });
@@ -159,14 +177,20 @@ describe('ImportExecutor', () => {
   it('fails naming the directories Cassandra could not import, leaving the source as it was', async () => {
     node.failedImports = ['x'];
     await expect(run({ sourceDir: source })).rejects.toThrow('Cassandra could not import the SSTables of x into ks1.t1');
-    expect(readdirSync(source).sort()).toEqual(readdirSync(source).filter((n) => !n.startsWith('.')).sort());
+    expect(readdirSync(source).sort()).toEqual(
+      readdirSync(source)
+        .filter((n) => !n.startsWith('.'))
+        .sort(),
+    );
     expect(readdirSync(source).filter((n) => n.endsWith('-Data.db'))).toHaveLength(2);
   });
 
   it('rejects an empty directory, a directory that is not on this node and unknown tables before calling Cassandra', async () => {
     mkdirSync(join(dir, 'empty'));
     await expect(run({ sourceDir: join(dir, 'empty') })).rejects.toThrow('holds no SSTables');
-    await expect(run({ sourceDir: join(dir, 'missing') })).rejects.toThrow(`sourceDir ${join(dir, 'missing')} is not a directory on this node`);
+    await expect(run({ sourceDir: join(dir, 'missing') })).rejects.toThrow(
+      `sourceDir ${join(dir, 'missing')} is not a directory on this node`,
+    );
     await expect(run({ table: 'zz', sourceDir: source })).rejects.toThrow('table(s) zz do not exist');
     await expect(run({})).rejects.toThrow('import needs sourceDir');
     expect(node.callsOf('importNewSSTables')).toEqual([]);

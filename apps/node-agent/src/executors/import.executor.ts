@@ -35,7 +35,8 @@ async function isDirectory(path: string): Promise<boolean> {
 /** SSTable component files directly in `dir`. */
 async function componentNames(dir: string): Promise<string[]> {
   const names: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) if (entry.isFile() && parseComponentName(entry.name)) names.push(entry.name);
+  for (const entry of await readdir(dir, { withFileTypes: true }))
+    if (entry.isFile() && parseComponentName(entry.name)) names.push(entry.name);
   return names.sort();
 }
 
@@ -89,7 +90,8 @@ export class ImportExecutor implements OperationExecutor<ImportRequest> {
     if (!shaped) await linkInto(directory, loadDir, names);
     const record = join(this.workRoot(), context.operationId, `${keyspace}.${table}.json`);
     const { expected, earlierAttempt } = await expectedFingerprints(loadDir, record);
-    if (expected.length === 0) throw new OperationRejectedError(`sourceDir ${directory} holds no SSTables (no *-Data.db files) to import into ${keyspace}.${table}`);
+    if (expected.length === 0)
+      throw new OperationRejectedError(`sourceDir ${directory} holds no SSTables (no *-Data.db files) to import into ${keyspace}.${table}`);
 
     // an agent restarted during this import finds what Cassandra already took and does not load it twice
     if (!earlierAttempt || (await notYetLive(this.node, keyspace, table, expected)).length > 0) {
@@ -104,7 +106,10 @@ export class ImportExecutor implements OperationExecutor<ImportRequest> {
         );
       }
       const problem = await proveLoaded(this.node, keyspace, table, expected, liveBefore);
-      if (problem) throw new OperationRejectedError(`import into ${keyspace}.${table} had no effect: ${problem}. The SSTables are still in ${loadDir}`);
+      if (problem)
+        throw new OperationRejectedError(
+          `import into ${keyspace}.${table} had no effect: ${problem}. The SSTables are still in ${loadDir}`,
+        );
     }
     if (!shaped) {
       // Cassandra moved (or, with copyData, copied) the staged links; the source keeps or loses its files as a direct import would

@@ -15,10 +15,20 @@ describe('rebuildOptions', () => {
   it('writes token ranges as Cassandra parses them and joins the sources', () => {
     expect(
       rebuildOptions(
-        request({ keyspace: 'ks1', sourceDC: 'dc2', specificTokens: [range('-10', '20'), range('30', '40')], specificSources: ['10.0.0.1', '10.0.0.2'] }),
+        request({
+          keyspace: 'ks1',
+          sourceDC: 'dc2',
+          specificTokens: [range('-10', '20'), range('30', '40')],
+          specificSources: ['10.0.0.1', '10.0.0.2'],
+        }),
       ),
     ).toEqual({ sourceDc: 'dc2', keyspace: 'ks1', tokens: '(-10,20],(30,40]', specificSources: '10.0.0.1,10.0.0.2' });
-    expect(rebuildOptions(request({}))).toEqual({ sourceDc: undefined, keyspace: undefined, tokens: undefined, specificSources: undefined });
+    expect(rebuildOptions(request({}))).toEqual({
+      sourceDc: undefined,
+      keyspace: undefined,
+      tokens: undefined,
+      specificSources: undefined,
+    });
   });
 });
 
@@ -30,7 +40,9 @@ describe('RebuildExecutor', () => {
     await executor.execute(request({ keyspace: 'ks1', sourceDC: 'dc1' }), context);
     expect(node.callsOf('rebuild')).toEqual([[{ sourceDc: 'dc1', keyspace: 'ks1', tokens: undefined, specificSources: undefined }]]);
     expect(reports).toEqual([{ fraction: 0.05, message: 'rebuilding ks1 from dc dc1', phase: 'STREAMING' }]);
-    await expect(executor.execute(request({ keyspace: 'nope' }), recordingContext().context)).rejects.toThrow('keyspace nope does not exist');
+    await expect(executor.execute(request({ keyspace: 'nope' }), recordingContext().context)).rejects.toThrow(
+      'keyspace nope does not exist',
+    );
     await executor.execute(request({}), recordingContext().context);
     expect(node.callsOf('rebuild')).toHaveLength(2);
   });

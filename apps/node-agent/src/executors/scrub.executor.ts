@@ -8,7 +8,10 @@ import { requireTables } from './keyspace-guard';
 export class ScrubExecutor implements OperationExecutor<ScrubRequest> {
   readonly type = 'scrub' as const;
 
-  constructor(private readonly node: CassandraNode, private readonly settings: ExecutorSettings) {}
+  constructor(
+    private readonly node: CassandraNode,
+    private readonly settings: ExecutorSettings,
+  ) {}
 
   async execute(request: ScrubRequest, context: ExecutionContext): Promise<undefined> {
     const tables = await requireTables(this.node, request.keyspace, request.tables);

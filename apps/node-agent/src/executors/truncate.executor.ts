@@ -13,7 +13,10 @@ export class TruncateExecutor implements OperationExecutor<TruncateRequest> {
   readonly type = 'truncate' as const;
   readonly cancellable = false;
 
-  constructor(private readonly node: CassandraNode, private readonly enabled: boolean) {}
+  constructor(
+    private readonly node: CassandraNode,
+    private readonly enabled: boolean,
+  ) {}
 
   async execute(request: TruncateRequest, context: ExecutionContext): Promise<undefined> {
     if (!this.enabled) throw new OperationRejectedError(TRUNCATE_DISABLED_MESSAGE);

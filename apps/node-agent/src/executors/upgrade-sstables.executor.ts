@@ -8,7 +8,10 @@ import { requireTables } from './keyspace-guard';
 export class UpgradeSSTablesExecutor implements OperationExecutor<UpgradeSSTablesRequest> {
   readonly type = 'upgradesstables' as const;
 
-  constructor(private readonly node: CassandraNode, private readonly settings: ExecutorSettings) {}
+  constructor(
+    private readonly node: CassandraNode,
+    private readonly settings: ExecutorSettings,
+  ) {}
 
   async execute(request: UpgradeSSTablesRequest, context: ExecutionContext): Promise<undefined> {
     const tables = await requireTables(this.node, request.keyspace, request.tables);

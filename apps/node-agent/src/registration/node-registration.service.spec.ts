@@ -39,10 +39,14 @@ describe('NodeRegistrationService', () => {
     expect(await service.whenRegistered()).toBe(registration);
   });
 
-  it('registers each table\'s live id from its DataPaths, re-reading ids only when the schema changed', async () => {
+  it("registers each table's live id from its DataPaths, re-reading ids only when the schema changed", async () => {
     const { node, stored, service } = await setUp();
     const id = (n: number) => String(n).repeat(32);
-    node.dataPaths = { 'ks1.t1': ['/data/ks1/t1-' + id(1)], 'ks1.t2': ['/data/ks1/t2-' + id(2)], 'system.local': ['/data/system/local-' + id(3)] };
+    node.dataPaths = {
+      'ks1.t1': ['/data/ks1/t1-' + id(1)],
+      'ks1.t2': ['/data/ks1/t2-' + id(2)],
+      'system.local': ['/data/system/local-' + id(3)],
+    };
     const registration = await service.register();
     service.onApplicationShutdown();
     expect(registration.tableIds).toEqual({ 'ks1.t1': id(1), 'ks1.t2': id(2), 'system.local': id(3) }); // system.peers has no DataPaths here: left out

@@ -69,13 +69,20 @@ export class NodeRegistrationService implements OnApplicationShutdown {
       }
     }
     await this.registry.put(this.registration);
-    this.logger.log(`registered node ${this.registration.hostId} (${this.registration.address}, ${this.registration.dc}/${this.registration.rack})`);
+    this.logger.log(
+      `registered node ${this.registration.hostId} (${this.registration.address}, ${this.registration.dc}/${this.registration.rack})`,
+    );
     this.timer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs);
     this.announceRegistered(this.registration);
     return this.registration;
   }
 
-  private async build(description: NodeDescription, schema: SchemaView, startedAt: string, previous: NodeRegistration | undefined): Promise<NodeRegistration> {
+  private async build(
+    description: NodeDescription,
+    schema: SchemaView,
+    startedAt: string,
+    previous: NodeRegistration | undefined,
+  ): Promise<NodeRegistration> {
     const dataDirectories =
       this.config.dataDirs.length > 0
         ? this.config.dataDirs
@@ -154,7 +161,11 @@ export class NodeRegistrationService implements OnApplicationShutdown {
    * The live id of every table. Ids only change with the schema, so while the schema version stays the same
    * the ids already known are kept and only tables new to us are read.
    */
-  private async tableIds(schema: SchemaView, schemaVersionId: string, previous: NodeRegistration | undefined): Promise<Record<string, string>> {
+  private async tableIds(
+    schema: SchemaView,
+    schemaVersionId: string,
+    previous: NodeRegistration | undefined,
+  ): Promise<Record<string, string>> {
     const known = previous?.schemaVersionId === schemaVersionId ? (previous.tableIds ?? {}) : {};
     return readTableIds(this.node, schema, known);
   }

@@ -83,7 +83,11 @@ async function checkFreeSpace(missing: DownloadItem[], reserveBytes: number): Pr
  * its name only once verified, so a file under its final name is known good). A re-run fetches only what is
  * missing. Free space is checked before the first byte.
  */
-export async function downloadFiles(backend: StorageBackend, items: DownloadItem[], options: DownloadOptions): Promise<{ fetchedBytes: number; fetchedFiles: number }> {
+export async function downloadFiles(
+  backend: StorageBackend,
+  items: DownloadItem[],
+  options: DownloadOptions,
+): Promise<{ fetchedBytes: number; fetchedFiles: number }> {
   const missing: DownloadItem[] = [];
   for (const item of items) if (!(await alreadyThere(item, options.verifyExisting ?? false))) missing.push(item);
   const total = missing.reduce((sum, item) => sum + item.file.size, 0);

@@ -19,7 +19,13 @@ export function importOptions(request: RestoreRequest): ImportOptions {
 }
 
 /** IMPORT strategy: Cassandra's importNewSSTables moves the files in and verifies them; returns a failure or undefined. */
-export async function importWithCassandra(node: CassandraNode, keyspace: string, table: string, dir: string, options: ImportOptions): Promise<string | undefined> {
+export async function importWithCassandra(
+  node: CassandraNode,
+  keyspace: string,
+  table: string,
+  dir: string,
+  options: ImportOptions,
+): Promise<string | undefined> {
   const failed = await node.importNewSSTables(keyspace, table, [dir], options);
   return failed.length > 0 ? `Cassandra could not import ${failed.join(', ')}` : undefined;
 }
@@ -59,7 +65,8 @@ export async function importWithHardLinks(node: CassandraNode, keyspace: string,
   for (const candidate of liveDirs) {
     if ((await stat(candidate).catch(() => undefined))?.dev === stagingDevice) target ??= candidate;
   }
-  if (!target) return `none of ${keyspace}.${table}'s live directories (${liveDirs.join(', ')}) is on the staging directory's filesystem: hard links cannot reach them`;
+  if (!target)
+    return `none of ${keyspace}.${table}'s live directories (${liveDirs.join(', ')}) is on the staging directory's filesystem: hard links cannot reach them`;
   if (await isDroppedTableDir(target)) return `${target} holds a dropped table's snapshots: refusing to link into it`;
   const linked = await namesByInode(target);
   const staged = new Map<string, Array<{ name: string; component: string; inode: string }>>();

@@ -43,8 +43,10 @@ interface InPlaceTarget {
  */
 async function targetDirs(me: NodeRegistration, table: RestoreTable, backedUp: ManifestTable | undefined): Promise<string[]> {
   const live = registeredTableDirs(me, table.keyspace, table.target);
-  const dirs = live ?? (backedUp ? me.dataDirectories.map((d) => join(d, table.keyspace, `${table.target}-${backedUp.tableId}`)) : undefined);
-  if (!dirs) throw new OperationRejectedError(`table ${tableId(table.keyspace, table.target)} is not known to this node and not in the backup`);
+  const dirs =
+    live ?? (backedUp ? me.dataDirectories.map((d) => join(d, table.keyspace, `${table.target}-${backedUp.tableId}`)) : undefined);
+  if (!dirs)
+    throw new OperationRejectedError(`table ${tableId(table.keyspace, table.target)} is not known to this node and not in the backup`);
   for (const dir of dirs) {
     if (await isDroppedTableDir(dir)) {
       throw new OperationRejectedError(
@@ -86,10 +88,16 @@ async function proveInPlace(targets: InPlaceTarget[]): Promise<void> {
     for (const file of target.table.files) {
       const path = downloadPath(target.dirs[0], file);
       const size = (await stat(path).catch(() => undefined))?.size;
-      if (size !== file.size) throw new OperationRejectedError(`${path} is ${size === undefined ? 'missing' : `${size} bytes, not ${file.size}`} after the restore`);
+      if (size !== file.size)
+        throw new OperationRejectedError(
+          `${path} is ${size === undefined ? 'missing' : `${size} bytes, not ${file.size}`} after the restore`,
+        );
     }
     const stray = await strayFiles(target);
-    if (stray.length > 0) throw new OperationRejectedError(`files not in the backup are still in ${tableId(target.table.keyspace, target.table.target)}'s directories: ${stray.slice(0, 5).join(', ')}`);
+    if (stray.length > 0)
+      throw new OperationRejectedError(
+        `files not in the backup are still in ${tableId(target.table.keyspace, target.table.target)}'s directories: ${stray.slice(0, 5).join(', ')}`,
+      );
   }
 }
 
@@ -132,7 +140,14 @@ export async function restoreInPlace(
   const configDir = request.cassandraConfigDirectory ?? settings.configDir;
   const layout = await readCassandraLayout(configDir, settings.cassandraHome);
   const location = anyStorageLocation(request.storageLocation);
-  const source = await resolveRestoreSource(backend, cluster, location, request.snapshotTag, me, request.resolveHostIdFromTopology ?? false);
+  const source = await resolveRestoreSource(
+    backend,
+    cluster,
+    location,
+    request.snapshotTag,
+    me,
+    request.resolveHostIdFromTopology ?? false,
+  );
   const targets: InPlaceTarget[] = [];
   for (const table of restoreTables(source.manifest, request)) {
     const backedUp = source.manifest.tables.find((t) => t.keyspace === table.keyspace && t.table === table.source);
@@ -154,7 +169,9 @@ export async function restoreInPlace(
     onProgress: (done, total) => void context.progress(total === 0 ? 0.99 : Math.min(0.99, done / total)).catch(() => undefined),
   });
   await proveInPlace(targets);
-  const replayable = [layout.commitLogDirectory, layout.hintsDirectory, layout.savedCachesDirectory].filter((d): d is string => d !== undefined);
+  const replayable = [layout.commitLogDirectory, layout.hintsDirectory, layout.savedCachesDirectory].filter(
+    (d): d is string => d !== undefined,
+  );
   const setAsideResult = await setAside(replayable, `restore-${context.operationId}`, new Date());
   const yaml = request.updateCassandraYaml ? await pinTokens(configDir, source.manifest.tokens) : undefined;
   return {

@@ -7,7 +7,10 @@ import { fingerprintsIn, sstableFingerprints } from './sstable-fingerprints';
  * The SSTables a load must bring into a table, fixed before the first attempt and kept in `recordFile`: once
  * Cassandra has moved the staged files into the table, a retry or a restarted agent still knows what to expect.
  */
-export async function expectedFingerprints(stagedDir: string, recordFile: string): Promise<{ expected: string[]; earlierAttempt: boolean }> {
+export async function expectedFingerprints(
+  stagedDir: string,
+  recordFile: string,
+): Promise<{ expected: string[]; earlierAttempt: boolean }> {
   try {
     const stored: unknown = JSON.parse(await readFile(recordFile, 'utf8'));
     if (Array.isArray(stored) && stored.every((f): f is string => typeof f === 'string')) return { expected: stored, earlierAttempt: true };
@@ -33,7 +36,13 @@ export async function notYetLive(node: CassandraNode, keyspace: string, table: s
  * live SSTables for a table that had none. An empty list of failed directories from importNewSSTables proves
  * nothing (real 5.0 returns one when it found no SSTables at all).
  */
-export async function proveLoaded(node: CassandraNode, keyspace: string, table: string, expected: string[], liveBefore: number): Promise<string | undefined> {
+export async function proveLoaded(
+  node: CassandraNode,
+  keyspace: string,
+  table: string,
+  expected: string[],
+  liveBefore: number,
+): Promise<string | undefined> {
   if (expected.length === 0) return undefined;
   const missing = await notYetLive(node, keyspace, table, expected);
   if (missing.length > 0) {

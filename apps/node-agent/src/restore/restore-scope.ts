@@ -20,9 +20,13 @@ export const tableId = (keyspace: string, table: string) => `${keyspace}.${table
 
 /** The backed-up tables a request names (`entities`, else every non-system table), with `rename` applied. */
 export function restoreTables(manifest: NodeManifest, request: RestoreRequest): RestoreTable[] {
-  const named = (request.entities ?? '').split(',').map((e) => e.trim()).filter((e) => e.length > 0);
+  const named = (request.entities ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0);
   const wanted = (t: ManifestTable) => {
-    if (named.length === 0) return !SYSTEM_KEYSPACES.has(t.keyspace) || (t.keyspace === 'system_auth' && request.restoreSystemAuth === true);
+    if (named.length === 0)
+      return !SYSTEM_KEYSPACES.has(t.keyspace) || (t.keyspace === 'system_auth' && request.restoreSystemAuth === true);
     return named.includes(t.keyspace) || named.includes(tableId(t.keyspace, t.table));
   };
   const missing = named.filter((e) => !manifest.tables.some((t) => t.keyspace === e || tableId(t.keyspace, t.table) === e));
@@ -54,4 +58,5 @@ export function stagingRoot(request: RestoreRequest, dataDirs: string[], operati
 export const stagingDir = (root: string, keyspace: string, table: string) => join(root, keyspace, table);
 
 /** Where IMPORT keeps what a table's load must achieve (outside the directories Cassandra reads). */
-export const expectationFile = (root: string, keyspace: string, table: string) => join(root, '.daedalus', 'expected', `${keyspace}.${table}.json`);
+export const expectationFile = (root: string, keyspace: string, table: string) =>
+  join(root, '.daedalus', 'expected', `${keyspace}.${table}.json`);

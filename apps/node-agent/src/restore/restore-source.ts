@@ -29,7 +29,8 @@ export async function resolveRestoreSource(
   const backups = await listBackups(backend, { ...location, path: [cluster] });
   const exact = backups.find((b) => b.name === snapshotTag);
   const backup = exact ?? backups.find((b) => b.snapshotTag === snapshotTag && b.complete);
-  if (!backup) throw new OperationRejectedError(`no complete backup named or tagged "${snapshotTag}" in ${location.raw} for cluster ${cluster}`);
+  if (!backup)
+    throw new OperationRejectedError(`no complete backup named or tagged "${snapshotTag}" in ${location.raw} for cluster ${cluster}`);
   if (!backup.complete) {
     throw new OperationRejectedError(`backup ${backup.name} is not complete (${backup.nodesComplete} of ${backup.nodesExpected} nodes)`);
   }
@@ -38,12 +39,16 @@ export async function resolveRestoreSource(
     const manifestKey = BackupLayout.manifest({ cluster, dc: own.dc, hostId: own.hostId }, backup.name);
     const manifest = await readNodeManifest(backend, manifestKey);
     if (!resolveHostIdFromTopology && !sameTokens(manifest.tokens, node.tokens)) {
-      throw new OperationRejectedError(`this node's tokens differ from those in backup ${backup.name}: the data would not match its token ranges`);
+      throw new OperationRejectedError(
+        `this node's tokens differ from those in backup ${backup.name}: the data would not match its token ranges`,
+      );
     }
     return { backup, manifestKey, manifest };
   }
   if (!resolveHostIdFromTopology) {
-    throw new OperationRejectedError(`backup ${backup.name} has no data for node ${node.hostId} (set resolveHostIdFromTopology to match nodes by tokens)`);
+    throw new OperationRejectedError(
+      `backup ${backup.name} has no data for node ${node.hostId} (set resolveHostIdFromTopology to match nodes by tokens)`,
+    );
   }
   for (const candidate of backup.nodes) {
     const manifestKey = BackupLayout.manifest({ cluster, dc: candidate.dc, hostId: candidate.hostId }, backup.name);

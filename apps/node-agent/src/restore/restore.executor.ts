@@ -80,7 +80,15 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
       if (phase === 'INIT') return await this.init(backend, request, coordination);
       if (phase === 'DOWNLOAD') return await this.download(backend, request, context, coordination);
       if (phase === 'IN_PLACE') {
-        return await restoreInPlace(backend, request, context, this.identity.current, this.node, this.cluster(request, coordination), this.settings);
+        return await restoreInPlace(
+          backend,
+          request,
+          context,
+          this.identity.current,
+          this.node,
+          this.cluster(request, coordination),
+          this.settings,
+        );
       }
       throw new OperationRejectedError(`unknown restore phase ${phase}`);
     } finally {
@@ -103,9 +111,18 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     const mode = await this.node.operationMode();
     if (mode !== 'NORMAL') throw new OperationRejectedError(`the node is ${mode}, not NORMAL`);
     const location = anyStorageLocation(request.storageLocation);
-    const source = await resolveRestoreSource(backend, this.cluster(request, coordination), location, request.snapshotTag, me, request.resolveHostIdFromTopology ?? false);
+    const source = await resolveRestoreSource(
+      backend,
+      this.cluster(request, coordination),
+      location,
+      request.snapshotTag,
+      me,
+      request.resolveHostIdFromTopology ?? false,
+    );
     if (request.exactSchemaVersion && request.schemaVersion && source.manifest.cassandraSchemaVersion !== request.schemaVersion) {
-      throw new OperationRejectedError(`backup ${source.backup.name} has schema version ${source.manifest.cassandraSchemaVersion}, not ${request.schemaVersion}`);
+      throw new OperationRejectedError(
+        `backup ${source.backup.name} has schema version ${source.manifest.cassandraSchemaVersion}, not ${request.schemaVersion}`,
+      );
     }
     const tables = restoreTables(source.manifest, request);
     await requireTargets(this.node, tables);
@@ -127,7 +144,9 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
   private async download(backend: StorageBackend, request: RestoreRequest, context: ExecutionContext, coordination: RestoreCoordination) {
     const root = stagingRoot(request, this.identity.current.dataDirectories, context.operationId);
     const tables = await this.scope(backend, request, coordination);
-    const items = tables.flatMap((t) => t.files.map((file) => ({ file, path: downloadPath(stagingDir(root, t.keyspace, t.target), file) })));
+    const items = tables.flatMap((t) =>
+      t.files.map((file) => ({ file, path: downloadPath(stagingDir(root, t.keyspace, t.target), file) })),
+    );
     let lastReport = 0;
     const fetched = await downloadFiles(backend, items, {
       concurrency: request.concurrentConnections ?? 10,
@@ -136,7 +155,9 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
       onProgress: (done, total) => {
         if (Date.now() - lastReport < 1_000 && done < total) return;
         lastReport = Date.now();
-        void context.progress(total === 0 ? 0.99 : Math.min(0.99, done / total), `${done} of ${total} bytes downloaded`).catch(() => undefined);
+        void context
+          .progress(total === 0 ? 0.99 : Math.min(0.99, done / total), `${done} of ${total} bytes downloaded`)
+          .catch(() => undefined);
       },
     });
     return { staging: root, files: items.length, ...fetched };
@@ -166,7 +187,11 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
   }
 
   /** Tables this node imports: from INIT, or (a single-phase IMPORT finishing an interrupted restore) from the staging layout. */
-  private async importTables(request: RestoreRequest, root: string, coordination: RestoreCoordination): Promise<Array<{ keyspace: string; target: string }>> {
+  private async importTables(
+    request: RestoreRequest,
+    root: string,
+    coordination: RestoreCoordination,
+  ): Promise<Array<{ keyspace: string; target: string }>> {
     const init = this.initResult(coordination);
     if (init) return init.tables;
     const visible = (names: string[]) => names.filter((name) => !name.startsWith('.'));
@@ -187,7 +212,13 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     for (const t of tables) {
       const id = tableId(t.keyspace, t.target);
       if (!done.has(id)) {
-        const problem = await this.importOne(request, t.keyspace, t.target, stagingDir(root, t.keyspace, t.target), expectationFile(root, t.keyspace, t.target));
+        const problem = await this.importOne(
+          request,
+          t.keyspace,
+          t.target,
+          stagingDir(root, t.keyspace, t.target),
+          expectationFile(root, t.keyspace, t.target),
+        );
         if (problem) throw new OperationRejectedError(await this.recoveryMessage(request, context, root, id, problem));
         await this.ledger.markImported(context.operationId, me.hostId, id);
       }
@@ -202,7 +233,13 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
    * attempt's effect: the staged SSTables must be live in the table afterwards. SSTables already live (an
    * agent restarted after Cassandra took them) are not loaded twice.
    */
-  private async importOne(request: RestoreRequest, keyspace: string, table: string, dir: string, recordFile: string): Promise<string | undefined> {
+  private async importOne(
+    request: RestoreRequest,
+    keyspace: string,
+    table: string,
+    dir: string,
+    recordFile: string,
+  ): Promise<string | undefined> {
     const { expected } = await expectedFingerprints(dir, recordFile);
     let problem: string | undefined;
     for (let attempt = 1; attempt <= IMPORT_ATTEMPTS; attempt++) {
@@ -225,7 +262,13 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
   }
 
   /** Says exactly where things stand and gives the request that finishes the job. */
-  private async recoveryMessage(request: RestoreRequest, context: ExecutionContext, root: string, table: string, problem: string): Promise<string> {
+  private async recoveryMessage(
+    request: RestoreRequest,
+    context: ExecutionContext,
+    root: string,
+    table: string,
+    problem: string,
+  ): Promise<string> {
     const ledger = await this.ledger.state(context.operationId);
     const truncated = ledger.truncated.length > 0 ? ledger.truncated.join(', ') : 'none';
     const finish = {
@@ -263,7 +306,9 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     if (!request.noDeleteTruncates && truncation?.startedAt !== undefined) {
       for (const t of tables) {
         for (const tag of await this.truncateSnapshots(t.keyspace, t.target, truncation.startedAt)) {
-          await this.snapshots.clear(tag, [t.keyspace]).catch((error) => this.logger.warn(`could not clear ${tag}: ${errorMessage(error)}`));
+          await this.snapshots
+            .clear(tag, [t.keyspace])
+            .catch((error) => this.logger.warn(`could not clear ${tag}: ${errorMessage(error)}`));
           cleared.push(tag);
         }
       }

@@ -20,34 +20,55 @@ import { CommaSeparatedList, EmptyAsUndefined, LenientBoolean, LenientEnum, Leni
 export class BackupRequest extends StorageOperationRequest {
   override type = 'backup' as const;
 
-  @IsOptional() @EmptyAsUndefined() @IsSafeName()
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsSafeName()
   snapshotTag?: string;
 
-  @IsOptional() @EmptyAsUndefined() @IsEntityList()
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsEntityList()
   entities?: string;
 
-  @IsOptional() @CommaSeparatedList() @IsArray() @IsString({ each: true }) @MaxLength(4096, { each: true })
+  @IsOptional()
+  @CommaSeparatedList()
+  @IsArray()
+  @IsString({ each: true })
+  @MaxLength(4096, { each: true })
   dataDirs?: string[];
 
   /** ISO-8601 duration or Icarus's "N UNIT" form; bounds the upload time. */
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(64)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(64)
   duration?: string;
 
-  @IsOptional() @ValidateNested() @Type(() => BandwidthDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BandwidthDto)
   bandwidth?: BandwidthDto;
 
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   uploadClusterTopology?: boolean;
 
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   skipRefreshing?: boolean;
 
   /** Cassandra schema version; the coordinator fills it in. */
-  @IsOptional() @EmptyAsUndefined() @IsUUID()
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsUUID()
   schemaVersion?: string;
 
   /** Daedalus extension: keep the snapshot on the node after upload. */
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   keepSnapshot?: boolean;
 }
 
@@ -55,10 +76,16 @@ export const RESTORATION_STRATEGIES = ['IN_PLACE', 'IMPORT', 'HARDLINKS'] as con
 export const RESTORATION_PHASES = ['INIT', 'DOWNLOAD', 'TRUNCATE', 'IMPORT', 'CLEANUP'] as const;
 
 export class RestoreImportDto {
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(32)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(32)
   type?: string;
 
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(4096)
   sourceDir?: string;
 
   @IsOptional() @LenientBoolean() @IsBoolean() keepLevel?: boolean;
@@ -76,26 +103,41 @@ export class RestoreRequest extends StorageOperationRequest {
   @IsSafeName()
   snapshotTag!: string;
 
-  @IsOptional() @EmptyAsUndefined() @IsEntityList()
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsEntityList()
   entities?: string;
 
   /** {"ks.t": "ks.t2"} */
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   rename?: Record<string, string>;
 
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   singlePhase?: boolean;
 
-  @IsOptional() @LenientEnum(RESTORATION_STRATEGIES) @IsIn(RESTORATION_STRATEGIES)
+  @IsOptional()
+  @LenientEnum(RESTORATION_STRATEGIES)
+  @IsIn(RESTORATION_STRATEGIES)
   restorationStrategyType?: (typeof RESTORATION_STRATEGIES)[number];
 
-  @IsOptional() @LenientEnum(RESTORATION_PHASES) @IsIn(RESTORATION_PHASES)
+  @IsOptional()
+  @LenientEnum(RESTORATION_PHASES)
+  @IsIn(RESTORATION_PHASES)
   restorationPhase?: (typeof RESTORATION_PHASES)[number];
 
-  @IsOptional() @ValidateNested() @Type(() => RestoreImportDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RestoreImportDto)
   import?: RestoreImportDto;
 
-  @IsOptional() @CommaSeparatedList() @IsArray() @IsString({ each: true }) @MaxLength(4096, { each: true })
+  @IsOptional()
+  @CommaSeparatedList()
+  @IsArray()
+  @IsString({ each: true })
+  @MaxLength(4096, { each: true })
   dataDirs?: string[];
 
   @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cassandraDirectory?: string;
@@ -112,7 +154,9 @@ export class RestoreRequest extends StorageOperationRequest {
   @IsOptional() @LenientBoolean() @IsBoolean() resolveHostIdFromTopology?: boolean;
 
   /** Daedalus extension: caps download bandwidth per node, so a restore does not saturate the network. */
-  @IsOptional() @ValidateNested() @Type(() => BandwidthDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BandwidthDto)
   bandwidth?: BandwidthDto;
 
   /** Rules between fields that decorators cannot express. */
@@ -180,7 +224,9 @@ export class RemoveBackupRequest extends StorageOperationRequest {
   @IsOptional() @EmptyAsUndefined() @IsSafeName() backupName?: string;
   @IsOptional() @LenientBoolean() @IsBoolean() dry?: boolean;
   @IsOptional() @LenientBoolean() @IsBoolean() removeOldest?: boolean;
-  @IsOptional() @EmptyAsUndefined() @Matches(/^\d+\s*[A-Za-z]+$/, { message: 'olderThan must look like "3 days"' })
+  @IsOptional()
+  @EmptyAsUndefined()
+  @Matches(/^\d+\s*[A-Za-z]+$/, { message: 'olderThan must look like "3 days"' })
   olderThan?: string;
   @IsOptional() @LenientBoolean() @IsBoolean() resolveNodes?: boolean;
   @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cacheDir?: string;

@@ -1,17 +1,6 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber } from './lenient';
 import { IsStorageLocation } from './storage-location';
 
@@ -21,69 +10,114 @@ export abstract class BaseOperationRequest {
   type!: string;
 
   /** Client-chosen operation id: submitting the same id twice yields one operation. */
-  @IsOptional() @EmptyAsUndefined() @IsUUID()
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsUUID()
   id?: string;
 
   /** Icarus: when true, the operation runs on every node (of `dc`, when given). */
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   globalRequest?: boolean;
 
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(128)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(128)
   dc?: string;
 
   /** Daedalus extension: the node (Cassandra host ID) a local request is for. */
-  @IsOptional() @EmptyAsUndefined() @IsUUID()
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsUUID()
   hostId?: string;
 
   /** Daedalus extension: the node (listen address) a local request is for, when hostId is absent. */
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(253)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(253)
   address?: string;
 }
 
 export const BANDWIDTH_UNITS = ['BPS', 'KBPS', 'MBPS', 'GBPS'] as const;
 
 export class BandwidthDto {
-  @LenientNumber() @IsInt() @Min(1)
+  @LenientNumber()
+  @IsInt()
+  @Min(1)
   value!: number;
 
-  @LenientEnum(BANDWIDTH_UNITS) @IsIn(BANDWIDTH_UNITS)
+  @LenientEnum(BANDWIDTH_UNITS)
+  @IsIn(BANDWIDTH_UNITS)
   unit!: (typeof BANDWIDTH_UNITS)[number];
 }
 
 export const RETRY_STRATEGIES = ['LINEAR', 'EXPONENTIAL'] as const;
 
 export class RetryDto {
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   enabled?: boolean;
 
   /** seconds between attempts (Icarus) */
-  @IsOptional() @LenientNumber() @IsInt() @Min(0) @Max(3600)
+  @IsOptional()
+  @LenientNumber()
+  @IsInt()
+  @Min(0)
+  @Max(3600)
   interval?: number;
 
-  @IsOptional() @LenientEnum(RETRY_STRATEGIES) @IsIn(RETRY_STRATEGIES)
+  @IsOptional()
+  @LenientEnum(RETRY_STRATEGIES)
+  @IsIn(RETRY_STRATEGIES)
   strategy?: (typeof RETRY_STRATEGIES)[number];
 
-  @IsOptional() @LenientNumber() @IsInt() @Min(1) @Max(100)
+  @IsOptional()
+  @LenientNumber()
+  @IsInt()
+  @Min(1)
+  @Max(100)
   maxAttempts?: number;
 }
 
 export class ProxySettingsDto {
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   useProxy?: boolean;
 
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(253)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(253)
   proxyHost?: string;
 
-  @IsOptional() @LenientNumber() @IsInt() @Min(1) @Max(65535)
+  @IsOptional()
+  @LenientNumber()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   proxyPort?: number;
 
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(16)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(16)
   proxyProtocol?: string;
 
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(256)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(256)
   proxyUsername?: string;
 
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(256)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(256)
   proxyPassword?: string;
 }
 
@@ -96,40 +130,69 @@ export abstract class StorageOperationRequest extends BaseOperationRequest {
   @MaxLength(2048)
   storageLocation!: string;
 
-  @IsOptional() @LenientNumber() @IsInt() @Min(1) @Max(1000)
+  @IsOptional()
+  @LenientNumber()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   concurrentConnections?: number;
 
   /** hours (Icarus) */
-  @IsOptional() @LenientNumber() @IsInt() @Min(1) @Max(24 * 30)
+  @IsOptional()
+  @LenientNumber()
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
   timeout?: number;
 
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(32)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(32)
   metadataDirective?: string;
 
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   insecure?: boolean;
 
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   createMissingBucket?: boolean;
 
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   skipBucketVerification?: boolean;
 
-  @IsOptional() @ValidateNested() @Type(() => ProxySettingsDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ProxySettingsDto)
   proxySettings?: ProxySettingsDto;
 
-  @IsOptional() @ValidateNested() @Type(() => RetryDto)
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RetryDto)
   retry?: RetryDto;
 
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(2048)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(2048)
   kmsKeyId?: string;
 
   /** Accepted for Icarus compatibility; no longer used. */
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(253)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(253)
   k8sNamespace?: string;
 
   /** Accepted for Icarus compatibility; no longer used. */
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(253)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(253)
   k8sSecretName?: string;
 }
-

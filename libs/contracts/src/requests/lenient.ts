@@ -49,6 +49,9 @@ export function CommaSeparatedList(): PropertyDecorator {
   return Transform(({ value }) => {
     const v = emptyToUndefined(value);
     if (typeof v !== 'string') return v;
-    return v.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+    return v
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0);
   });
 }

@@ -15,7 +15,15 @@ describe('node operation requests', () => {
   it('accepts every node operation type with its Icarus fields', () => {
     const bodies: Array<Record<string, unknown>> = [
       { type: 'cleanup', keyspace: 'ks', tables: ['t'], jobs: '2' },
-      { type: 'scrub', keyspace: 'ks', disableSnapshot: 'true', skipCorrupted: false, noValidate: true, reinsertOverflowedTTL: false, jobs: 1 },
+      {
+        type: 'scrub',
+        keyspace: 'ks',
+        disableSnapshot: 'true',
+        skipCorrupted: false,
+        noValidate: true,
+        reinsertOverflowedTTL: false,
+        jobs: 1,
+      },
       { type: 'upgradesstables', keyspace: 'ks', includeAllSStables: true },
       { type: 'refresh', keyspace: 'ks', table: 't' },
       { type: 'truncate', keyspace: 'ks', table: 't' },

@@ -21,8 +21,10 @@ abstract class KeyspaceTablesRequest extends BaseOperationRequest {
   keyspace!: string;
 
   /** Icarus sends a list; some clients send one comma-separated string. Both are accepted. */
-  @IsOptional() @CommaSeparatedList()
-  @IsArray() @IsCassandraName({ each: true })
+  @IsOptional()
+  @CommaSeparatedList()
+  @IsArray()
+  @IsCassandraName({ each: true })
   tables?: string[];
 }
 
@@ -33,36 +35,58 @@ export class FlushRequest extends KeyspaceTablesRequest {
 export class CleanupRequest extends KeyspaceTablesRequest {
   override type = 'cleanup' as const;
 
-  @IsOptional() @LenientNumber() @IsInt() @Min(0) @Max(64)
+  @IsOptional()
+  @LenientNumber()
+  @IsInt()
+  @Min(0)
+  @Max(64)
   jobs?: number;
 }
 
 export class ScrubRequest extends KeyspaceTablesRequest {
   override type = 'scrub' as const;
 
-  @IsOptional() @LenientNumber() @IsInt() @Min(0) @Max(64)
+  @IsOptional()
+  @LenientNumber()
+  @IsInt()
+  @Min(0)
+  @Max(64)
   jobs?: number;
 
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   disableSnapshot?: boolean;
 
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   skipCorrupted?: boolean;
 
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   noValidate?: boolean;
 
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   reinsertOverflowedTTL?: boolean;
 }
 
 export class UpgradeSSTablesRequest extends KeyspaceTablesRequest {
   override type = 'upgradesstables' as const;
 
-  @IsOptional() @LenientNumber() @IsInt() @Min(0) @Max(64)
+  @IsOptional()
+  @LenientNumber()
+  @IsInt()
+  @Min(0)
+  @Max(64)
   jobs?: number;
 
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   includeAllSStables?: boolean;
 }
 
@@ -96,14 +120,20 @@ export class ImportRequest extends BaseOperationRequest {
   table!: string;
 
   /** Accepted as another name for sourceDir (used when sourceDir is absent). */
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) @IsAbsolutePath()
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(4096)
+  @IsAbsolutePath()
   tablePath?: string;
 
   /** The directory on the node that holds the SSTables to import. */
   @ValidateIf((o: ImportRequest) => o.sourceDir !== undefined || o.tablePath === undefined)
   @EmptyAsUndefined()
   @IsDefined({ message: 'sourceDir is required: the directory on the node that holds the SSTables to import' })
-  @IsString() @MaxLength(4096) @IsAbsolutePath()
+  @IsString()
+  @MaxLength(4096)
+  @IsAbsolutePath()
   sourceDir?: string;
 
   @IsOptional() @LenientBoolean() @IsBoolean() keepLevel?: boolean;
@@ -118,10 +148,12 @@ export class ImportRequest extends BaseOperationRequest {
 }
 
 export class TokenRangeDto {
-  @IsString() @MaxLength(64)
+  @IsString()
+  @MaxLength(64)
   start!: string;
 
-  @IsString() @MaxLength(64)
+  @IsString()
+  @MaxLength(64)
   end!: string;
 }
 
@@ -135,20 +167,31 @@ export class RebuildRequest extends BaseOperationRequest {
   @IsCassandraName()
   keyspace?: string;
 
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(128)
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(128)
   sourceDC?: string;
 
-  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => TokenRangeDto)
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => TokenRangeDto)
   specificTokens?: TokenRangeDto[];
 
-  @IsOptional() @IsArray() @IsString({ each: true }) @MaxLength(253, { each: true })
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  @MaxLength(253, { each: true })
   specificSources?: string[];
 }
 
 export class DecommissionRequest extends BaseOperationRequest {
   override type = 'decommission' as const;
 
-  @IsOptional() @LenientBoolean() @IsBoolean()
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
   force?: boolean;
 }
 

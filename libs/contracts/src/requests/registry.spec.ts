@@ -87,8 +87,13 @@ describe('parseOperationRequest', () => {
 
   it('accepts a restore of a subset under another name, in any enum case', () => {
     const request = parseOperationRequest({
-      type: 'restore', storageLocation: 's3://bucket', snapshotTag: 'nightly', globalRequest: 'true',
-      restorationStrategyType: 'hardlinks', entities: 'shop.orders', rename: { 'shop.orders': 'shop.orders2' },
+      type: 'restore',
+      storageLocation: 's3://bucket',
+      snapshotTag: 'nightly',
+      globalRequest: 'true',
+      restorationStrategyType: 'hardlinks',
+      entities: 'shop.orders',
+      rename: { 'shop.orders': 'shop.orders2' },
     });
     expect(request).toMatchObject({ restorationStrategyType: 'HARDLINKS', globalRequest: true });
   });

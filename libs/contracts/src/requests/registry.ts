@@ -76,7 +76,10 @@ export interface FieldError {
 export type RequestRejection = 'invalid' | 'unknown-type' | 'not-supported';
 
 export class RequestValidationError extends Error {
-  constructor(readonly reason: RequestRejection, readonly errors: FieldError[]) {
+  constructor(
+    readonly reason: RequestRejection,
+    readonly errors: FieldError[],
+  ) {
     super(errors.map((e) => e.message).join('; '));
     this.name = 'RequestValidationError';
   }
@@ -125,7 +128,8 @@ export function parseOperationRequest(body: unknown): OperationRequest {
   const dto = plainToInstance(OPERATION_REQUEST_TYPES[type] as new () => OperationRequest, { ...body, type });
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length > 0) throw new RequestValidationError('invalid', flatten(errors));
-  const crossField = 'crossFieldErrors' in dto && typeof dto.crossFieldErrors === 'function' ? (dto.crossFieldErrors as () => FieldError[])() : [];
+  const crossField =
+    'crossFieldErrors' in dto && typeof dto.crossFieldErrors === 'function' ? (dto.crossFieldErrors as () => FieldError[])() : [];
   if (crossField.length > 0) throw new RequestValidationError('invalid', crossField);
   return dto;
 }

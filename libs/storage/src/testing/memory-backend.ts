@@ -3,9 +3,7 @@
  * elsewhere). It buffers whole objects, so it is for small test data only — never production.
  */
 import { Readable } from 'node:stream';
-import {
-  Capabilities, GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult, PutSource, StorageBackend,
-} from '../backend';
+import { Capabilities, GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult, PutSource, StorageBackend } from '../backend';
 import { AlreadyExistsError, classOfKind, ErrorClass, isStorageError, StorageError } from '../errors';
 import { sha256Hex } from '../hashing';
 import { compareKeys, validateKey } from '../keys';
@@ -14,8 +12,13 @@ import { guardDownload, tapPutSource } from '../providers/common';
 export class MemoryBackend implements StorageBackend {
   readonly name = 'memory://test';
   readonly capabilities: Capabilities = {
-    provider: 'memory', maxObjectSize: 64 * 1024 * 1024, multipart: false, atomicPut: true,
-    conditionalPut: 'atomic', rangeReads: true, hashMetadata: 'always',
+    provider: 'memory',
+    maxObjectSize: 64 * 1024 * 1024,
+    multipart: false,
+    atomicPut: true,
+    conditionalPut: 'atomic',
+    rangeReads: true,
+    hashMetadata: 'always',
   };
   readonly objects = new Map<string, { data: Buffer; lastModified: Date; sha256: string }>();
   bucketExists = true;
@@ -33,7 +36,9 @@ export class MemoryBackend implements StorageBackend {
     try {
       for await (const chunk of tap) chunks.push(chunk as Buffer);
     } catch (error) {
-      throw isStorageError(error) ? error : new StorageError('retryable', `memory: put failed: ${String(error)}`, { provider: 'memory', key });
+      throw isStorageError(error)
+        ? error
+        : new StorageError('retryable', `memory: put failed: ${String(error)}`, { provider: 'memory', key });
     }
     if (options.ifNotExists && this.objects.has(key)) throw new AlreadyExistsError({ provider: 'memory', key });
     const data = Buffer.concat(chunks);
@@ -51,7 +56,12 @@ export class MemoryBackend implements StorageBackend {
     // Several chunks, so stream-level faults can land mid-transfer.
     const chunks: Buffer[] = [];
     for (let offset = 0; offset < slice.length; offset += 1024) chunks.push(slice.subarray(offset, offset + 1024));
-    return guardDownload(Readable.from(chunks, { objectMode: false }), options.expected, { provider: 'memory', key, operation: 'get' }, (e) => e as Error);
+    return guardDownload(
+      Readable.from(chunks, { objectMode: false }),
+      options.expected,
+      { provider: 'memory', key, operation: 'get' },
+      (e) => e as Error,
+    );
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {

@@ -9,10 +9,12 @@ describe('Semaphore', () => {
     const order: number[] = [];
     const a = await semaphore.acquire();
     const b = await semaphore.acquire();
-    const waiting = [3, 4].map((n) => semaphore.acquire().then((release) => {
-      order.push(n);
-      return release;
-    }));
+    const waiting = [3, 4].map((n) =>
+      semaphore.acquire().then((release) => {
+        order.push(n);
+        return release;
+      }),
+    );
     expect(semaphore.waiting).toBe(2);
     a();
     a(); // a second release of the same slot is ignored

@@ -5,7 +5,15 @@
  */
 import { finished, Readable } from 'node:stream';
 import {
-  EnsureBucketOptions, GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult, PutSource, StorageBackend,
+  EnsureBucketOptions,
+  GetOptions,
+  ListEntry,
+  ListOptions,
+  ObjectInfo,
+  PutOptions,
+  PutResult,
+  PutSource,
+  StorageBackend,
 } from '../backend';
 import { ForwardingBackend } from './forwarding';
 import { Semaphore } from './semaphore';

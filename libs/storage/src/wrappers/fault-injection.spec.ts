@@ -19,7 +19,9 @@ describe('FaultInjectingBackend', () => {
   });
 
   it('fails exactly the Nth matching call', async () => {
-    const faults = withFaults(memory, { rules: [{ operations: ['stat'], trigger: { nth: 3 }, fault: { type: 'error', kind: 'permanent' } }] });
+    const faults = withFaults(memory, {
+      rules: [{ operations: ['stat'], trigger: { nth: 3 }, fault: { type: 'error', kind: 'permanent' } }],
+    });
     await faults.get('object'); // not a stat: not counted by the rule
     await faults.stat('object');
     await faults.stat('object');
@@ -32,7 +34,13 @@ describe('FaultInjectingBackend', () => {
     const outcomes = async (seed: number): Promise<boolean[]> => {
       const faults = withFaults(memory, { seed, rules: [{ trigger: { probability: 0.2 }, fault: { type: 'error' } }] });
       const results: boolean[] = [];
-      for (let i = 0; i < 1000; i++) results.push(await faults.stat('object').then(() => true, () => false));
+      for (let i = 0; i < 1000; i++)
+        results.push(
+          await faults.stat('object').then(
+            () => true,
+            () => false,
+          ),
+        );
       return results;
     };
     const first = await outcomes(7);
@@ -53,9 +61,11 @@ describe('FaultInjectingBackend', () => {
     const erroring = withFaults(memory, { rules: [{ trigger: { nth: 1 }, fault: { type: 'cut', afterBytes: 1234 } }] });
     const received: Buffer[] = [];
     const stream = await erroring.get('object');
-    await expect((async () => {
-      for await (const chunk of stream) received.push(chunk as Buffer);
-    })()).rejects.toMatchObject({ kind: 'retryable' });
+    await expect(
+      (async () => {
+        for await (const chunk of stream) received.push(chunk as Buffer);
+      })(),
+    ).rejects.toMatchObject({ kind: 'retryable' });
     expect(Buffer.concat(received).length).toBe(1234);
 
     const truncating = withFaults(memory, { rules: [{ trigger: { nth: 1 }, fault: { type: 'cut', afterBytes: 1234, mode: 'truncate' } }] });
@@ -63,7 +73,9 @@ describe('FaultInjectingBackend', () => {
   });
 
   it('corrupts one byte, which verification catches', async () => {
-    const faults = withFaults(memory, { rules: [{ operations: ['get'], trigger: { every: 1 }, fault: { type: 'corrupt', atByte: 2000 } }] });
+    const faults = withFaults(memory, {
+      rules: [{ operations: ['get'], trigger: { every: 1 }, fault: { type: 'corrupt', atByte: 2000 } }],
+    });
     const corrupted = await collect(await faults.get('object'));
     expect(corrupted.length).toBe(data.length);
     expect([...corrupted].filter((byte, i) => byte !== data[i]).length).toBe(1);
@@ -72,7 +84,9 @@ describe('FaultInjectingBackend', () => {
 
   it('damages put sources too, keeping the factory shape for retries', async () => {
     const faults = withFaults(memory, { rules: [{ operations: ['put'], trigger: { nth: 1 }, fault: { type: 'corrupt', atByte: 0 } }] });
-    const result = await faults.put('damaged', () => Readable.from([Buffer.from('hello')]), { sha256: sha256Hex('hello') }).catch((e: unknown) => e);
+    const result = await faults
+      .put('damaged', () => Readable.from([Buffer.from('hello')]), { sha256: sha256Hex('hello') })
+      .catch((e: unknown) => e);
     expect(result).toBeInstanceOf(IntegrityError);
     expect(memory.objects.has('damaged')).toBe(false);
   });

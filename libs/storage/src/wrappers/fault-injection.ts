@@ -7,7 +7,15 @@
  */
 import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
 import {
-  EnsureBucketOptions, GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult, PutSource, StorageBackend,
+  EnsureBucketOptions,
+  GetOptions,
+  ListEntry,
+  ListOptions,
+  ObjectInfo,
+  PutOptions,
+  PutResult,
+  PutSource,
+  StorageBackend,
   openSource,
 } from '../backend';
 import { StorageError } from '../errors';
@@ -154,7 +162,8 @@ export class FaultInjectingBackend extends ForwardingBackend {
       const n = this.matched[index];
       const trigger = rule.trigger;
       // Draw for every matching call so the sequence does not depend on which rule fired first.
-      const fires = 'nth' in trigger ? n === trigger.nth : 'every' in trigger ? n % trigger.every === 0 : this.random() < trigger.probability;
+      const fires =
+        'nth' in trigger ? n === trigger.nth : 'every' in trigger ? n % trigger.every === 0 : this.random() < trigger.probability;
       if (fires && !chosen) chosen = rule.fault;
     });
     if (chosen) this.injected.push({ call: this.totalCalls, operation, key, fault: chosen.type });
@@ -171,14 +180,18 @@ export class FaultInjectingBackend extends ForwardingBackend {
 
   private injectedError(kind: 'retryable' | 'permanent' | 'not-found', operation: FaultOperation, key?: string): StorageError {
     return new StorageError(kind, `injected ${kind} fault in ${operation}${key ? ` ${JSON.stringify(key)}` : ''}`, {
-      provider: this.inner.capabilities.provider, key, operation, code: 'injected-fault',
+      provider: this.inner.capabilities.provider,
+      key,
+      operation,
+      code: 'injected-fault',
     });
   }
 
   private damage(stream: Readable, fault: Exclude<Fault, { type: 'error' }>, operation: 'put' | 'get', key: string): Readable {
-    const damaged = fault.type === 'cut'
-      ? new CutStream(fault.afterBytes ?? 1, fault.mode ?? 'error', () => this.injectedError('retryable', operation, key))
-      : new CorruptStream(fault.atByte ?? 0);
+    const damaged =
+      fault.type === 'cut'
+        ? new CutStream(fault.afterBytes ?? 1, fault.mode ?? 'error', () => this.injectedError('retryable', operation, key))
+        : new CorruptStream(fault.atByte ?? 0);
     pipeline(stream, damaged, () => undefined);
     return damaged;
   }
@@ -189,7 +202,11 @@ class CutStream extends Transform {
   private passed = 0;
   private failing = false;
 
-  constructor(private readonly limit: number, private readonly mode: 'error' | 'truncate', private readonly makeError: () => Error) {
+  constructor(
+    private readonly limit: number,
+    private readonly mode: 'error' | 'truncate',
+    private readonly makeError: () => Error,
+  ) {
     super();
   }
 

@@ -1,8 +1,16 @@
 /** Base for wrappers: forwards every call to the inner backend; subclasses override what they change. */
 import { Readable } from 'node:stream';
 import {
-  Capabilities, EnsureBucketOptions, GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult,
-  PutSource, StorageBackend,
+  Capabilities,
+  EnsureBucketOptions,
+  GetOptions,
+  ListEntry,
+  ListOptions,
+  ObjectInfo,
+  PutOptions,
+  PutResult,
+  PutSource,
+  StorageBackend,
 } from '../backend';
 import { ErrorClass } from '../errors';
 

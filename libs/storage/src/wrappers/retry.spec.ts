@@ -98,16 +98,20 @@ describe('RetryingBackend', () => {
     expect(result.sha256).toBe(sha256Hex('hello world'));
 
     const once = withFaults(memory, { rules: [{ operations: ['put'], trigger: { nth: 1 }, fault: { type: 'error' } }] });
-    await expect(withRetry(once, {}, fakeClock()).put('stream', Readable.from([Buffer.from('x')]))).rejects.toMatchObject({ kind: 'retryable' });
+    await expect(withRetry(once, {}, fakeClock()).put('stream', Readable.from([Buffer.from('x')]))).rejects.toMatchObject({
+      kind: 'retryable',
+    });
     expect(once.calls.put).toBe(1);
   });
 
   it('resumes a download cut mid-stream from the byte reached, and verifies the whole', async () => {
-    const full = (await memory.get('object').then(collect));
-    const faults = withFaults(memory, { rules: [
-      { operations: ['get'], trigger: { nth: 1 }, fault: { type: 'cut', afterBytes: 2500 } },
-      { operations: ['get'], trigger: { nth: 2 }, fault: { type: 'cut', afterBytes: 3000 } },
-    ] });
+    const full = await memory.get('object').then(collect);
+    const faults = withFaults(memory, {
+      rules: [
+        { operations: ['get'], trigger: { nth: 1 }, fault: { type: 'cut', afterBytes: 2500 } },
+        { operations: ['get'], trigger: { nth: 2 }, fault: { type: 'cut', afterBytes: 3000 } },
+      ],
+    });
     const ranges: Array<unknown> = [];
     const inner = faults.get.bind(faults);
     faults.get = async (key, options) => {

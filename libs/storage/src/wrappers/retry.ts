@@ -12,9 +12,7 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
-import {
-  GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult, PutSource, StorageBackend,
-} from '../backend';
+import { GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult, PutSource, StorageBackend } from '../backend';
 import { AlreadyExistsError } from '../errors';
 import { VerifyingStream } from '../hashing';
 import { compareKeys } from '../keys';
@@ -71,7 +69,10 @@ class RetryBudget {
   private readonly started: number;
   attempt = 0;
 
-  constructor(private readonly policy: Required<RetryPolicy>, private readonly hooks: Required<Omit<RetryHooks, 'onRetry'>> & RetryHooks) {
+  constructor(
+    private readonly policy: Required<RetryPolicy>,
+    private readonly hooks: Required<Omit<RetryHooks, 'onRetry'>> & RetryHooks,
+  ) {
     this.started = hooks.now();
   }
 
@@ -162,9 +163,10 @@ export class RetryingBackend extends ForwardingBackend {
   override async get(key: string, options: GetOptions = {}): Promise<Readable> {
     const rangeStart = options.range?.start ?? 0;
     const rangeEnd = options.range?.end;
-    const open = (offset: number): Promise<Readable> => this.inner.get(key, {
-      range: offset === 0 && !options.range ? undefined : { start: rangeStart + offset, end: rangeEnd },
-    });
+    const open = (offset: number): Promise<Readable> =>
+      this.inner.get(key, {
+        range: offset === 0 && !options.range ? undefined : { start: rangeStart + offset, end: rangeEnd },
+      });
     const budget = new RetryBudget(this.policy, this.hooks);
     const openWithRetry = async (offset: number): Promise<Readable> => {
       for (;;) {

@@ -62,7 +62,9 @@ describe('ThrottledBackend', () => {
     const throttled = withThrottle(memory, 2 * 1024 * 1024); // 2 MiB/s, burst 204.8 KiB
     const data = Buffer.alloc(256 * 1024, 7);
     const started = Date.now();
-    await Promise.all([0, 1, 2, 3].map((i) => throttled.put(`o${i}`, () => Readable.from([data.subarray(0, 128 * 1024), data.subarray(128 * 1024)]))));
+    await Promise.all(
+      [0, 1, 2, 3].map((i) => throttled.put(`o${i}`, () => Readable.from([data.subarray(0, 128 * 1024), data.subarray(128 * 1024)]))),
+    );
     const elapsed = Date.now() - started;
     // 1 MiB in total at 2 MiB/s, less the initial burst: at least ~400 ms.
     expect(elapsed).toBeGreaterThanOrEqual(380);

@@ -27,8 +27,13 @@ export class TokenBucket {
   private last: number;
   readonly burst: number;
 
-  constructor(readonly bytesPerSecond: number, burst?: number, private readonly clock: Clock = realClock) {
-    if (!(bytesPerSecond > 0) || !Number.isFinite(bytesPerSecond)) throw new RangeError(`rate must be a positive number of bytes per second, got ${bytesPerSecond}`);
+  constructor(
+    readonly bytesPerSecond: number,
+    burst?: number,
+    private readonly clock: Clock = realClock,
+  ) {
+    if (!(bytesPerSecond > 0) || !Number.isFinite(bytesPerSecond))
+      throw new RangeError(`rate must be a positive number of bytes per second, got ${bytesPerSecond}`);
     this.burst = burst ?? Math.max(64 * 1024, bytesPerSecond / 10);
     this.tokens = this.burst;
     this.last = clock.now();

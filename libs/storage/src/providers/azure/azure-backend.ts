@@ -5,13 +5,20 @@
  * others as block uploads (stage blocks of `blockSize`, at most `maxConcurrency` in flight and in
  * memory, then one commit). Either way a blob appears only complete.
  */
-import {
-  BlobServiceClient, BlockBlobClient, ContainerClient, StorageSharedKeyCredential,
-} from '@azure/storage-blob';
+import { BlobServiceClient, BlockBlobClient, ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { Readable } from 'node:stream';
 import {
-  Capabilities, EnsureBucketOptions, GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult,
-  PutSource, SHA256_METADATA_KEY, StorageBackend,
+  Capabilities,
+  EnsureBucketOptions,
+  GetOptions,
+  ListEntry,
+  ListOptions,
+  ObjectInfo,
+  PutOptions,
+  PutResult,
+  PutSource,
+  SHA256_METADATA_KEY,
+  StorageBackend,
 } from '../../backend';
 import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
@@ -64,9 +71,14 @@ export class AzureBackend implements StorageBackend {
       const endpoint = options.endpoint ?? env.AZURE_STORAGE_BLOB_ENDPOINT ?? `https://${account}.blob.core.windows.net`;
       service = new BlobServiceClient(endpoint, new StorageSharedKeyCredential(account, env.AZURE_STORAGE_KEY), pipelineOptions);
     } else {
-      throw new StorageError('permanent', 'azure: no credentials: set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY', {
-        provider: 'azure', code: 'no-credentials',
-      });
+      throw new StorageError(
+        'permanent',
+        'azure: no credentials: set AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY',
+        {
+          provider: 'azure',
+          code: 'no-credentials',
+        },
+      );
     }
     this.container = service.getContainerClient(options.bucket);
     this.blockSize = options.blockSize ?? 8 * MIB;
@@ -79,7 +91,11 @@ export class AzureBackend implements StorageBackend {
     try {
       if (await this.container.exists()) return;
       if (!options.create) {
-        throw new StorageError('not-found', `azure: container ${this.container.containerName} does not exist`, { provider: 'azure', operation: 'ensureBucket', status: 404 });
+        throw new StorageError('not-found', `azure: container ${this.container.containerName} does not exist`, {
+          provider: 'azure',
+          operation: 'ensureBucket',
+          status: 404,
+        });
       }
       await this.container.createIfNotExists();
     } catch (error) {
@@ -104,9 +120,10 @@ export class AzureBackend implements StorageBackend {
         conditions: options.ifNotExists ? { ifNoneMatch: '*' } : undefined,
       };
       // Known, moderate size: one Put Blob streamed from the source; otherwise staged blocks.
-      const uploaded = options.size !== undefined && options.size <= this.singlePutMaxBytes
-        ? await blob.upload(() => tap, options.size, common)
-        : await blob.uploadStream(tap, this.blockSize, this.maxConcurrency, common);
+      const uploaded =
+        options.size !== undefined && options.size <= this.singlePutMaxBytes
+          ? await blob.upload(() => tap, options.size, common)
+          : await blob.uploadStream(tap, this.blockSize, this.maxConcurrency, common);
       // A failed source may end the upload early without rejecting it; never report that as success.
       const cause = (tap as { errored?: unknown }).errored;
       if (cause) throw cause;
@@ -121,7 +138,10 @@ export class AzureBackend implements StorageBackend {
       const cause = (tap as { errored?: unknown }).errored;
       if (cause instanceof StorageError) throw cause;
       if (error instanceof StorageError) throw error;
-      if (options.ifNotExists && (azureStatus(error) === 409 || azureStatus(error) === 412 || azureErrorCode(error) === 'BlobAlreadyExists')) {
+      if (
+        options.ifNotExists &&
+        (azureStatus(error) === 409 || azureStatus(error) === 412 || azureErrorCode(error) === 'BlobAlreadyExists')
+      ) {
         throw new AlreadyExistsError(details);
       }
       throw toAzureStorageError(error, 'put', key);
@@ -174,7 +194,11 @@ export class AzureBackend implements StorageBackend {
           const entries: ListEntry[] = [
             ...(page.segment.blobPrefixes ?? []).map((p) => ({ key: p.name, isPrefix: true })),
             ...page.segment.blobItems.map((b) => ({
-              key: b.name, isPrefix: false, size: b.properties.contentLength, lastModified: b.properties.lastModified, etag: b.properties.etag,
+              key: b.name,
+              isPrefix: false,
+              size: b.properties.contentLength,
+              lastModified: b.properties.lastModified,
+              etag: b.properties.etag,
             })),
           ];
           yield* entries.sort((a, b) => compareKeys(a.key, b.key));
@@ -183,7 +207,13 @@ export class AzureBackend implements StorageBackend {
         const pages = this.container.listBlobsFlat(listOptions).byPage({ maxPageSize: this.pageSize });
         for await (const page of pages) {
           for (const b of page.segment.blobItems) {
-            yield { key: b.name, isPrefix: false, size: b.properties.contentLength, lastModified: b.properties.lastModified, etag: b.properties.etag };
+            yield {
+              key: b.name,
+              isPrefix: false,
+              size: b.properties.contentLength,
+              lastModified: b.properties.lastModified,
+              etag: b.properties.etag,
+            };
           }
         }
       }

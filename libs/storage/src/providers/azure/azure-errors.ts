@@ -1,7 +1,14 @@
 /** Classification of @azure/storage-blob (RestError) errors. */
 import {
-  classifyHttpStatus, classOfKind, describeError, ErrorClass, isStorageError, isTransientSystemError, numberProp,
-  StorageError, stringProp,
+  classifyHttpStatus,
+  classOfKind,
+  describeError,
+  ErrorClass,
+  isStorageError,
+  isTransientSystemError,
+  numberProp,
+  StorageError,
+  stringProp,
 } from '../../errors';
 
 const NOT_FOUND = new Set(['BlobNotFound', 'ContainerNotFound', 'ResourceNotFound']);
@@ -35,7 +42,15 @@ export function toAzureStorageError(error: unknown, operation: string, key?: str
   const subject = key === undefined ? '' : ` ${JSON.stringify(key)}`;
   // RestError messages are the service's XML message; the first line is enough and holds no secret.
   const message = describeError(error).split('\n')[0];
-  return new StorageError(classifyAzureError(error), `azure: ${operation}${subject} failed: ${message}${status ? ` (HTTP ${status})` : ''}`, {
-    provider: 'azure', key, operation, code, status,
-  });
+  return new StorageError(
+    classifyAzureError(error),
+    `azure: ${operation}${subject} failed: ${message}${status ? ` (HTTP ${status})` : ''}`,
+    {
+      provider: 'azure',
+      key,
+      operation,
+      code,
+      status,
+    },
+  );
 }

@@ -10,11 +10,25 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import {
-  Capabilities, EnsureBucketOptions, GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult,
-  PutSource, StorageBackend,
+  Capabilities,
+  EnsureBucketOptions,
+  GetOptions,
+  ListEntry,
+  ListOptions,
+  ObjectInfo,
+  PutOptions,
+  PutResult,
+  PutSource,
+  StorageBackend,
 } from '../../backend';
 import {
-  AlreadyExistsError, classOfKind, describeError, ErrorClass, isStorageError, isTransientSystemError, StorageError,
+  AlreadyExistsError,
+  classOfKind,
+  describeError,
+  ErrorClass,
+  isStorageError,
+  isTransientSystemError,
+  StorageError,
   stringProp,
 } from '../../errors';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
@@ -56,7 +70,11 @@ export class FileBackend implements StorageBackend {
     } catch (error) {
       if (stringProp(error, 'code') !== 'ENOENT') throw this.toStorageError(error, 'ensureBucket');
       if (!options.create) {
-        throw new StorageError('not-found', `file: bucket directory ${this.base} does not exist`, { provider: PROVIDER, operation: 'ensureBucket', code: 'ENOENT' });
+        throw new StorageError('not-found', `file: bucket directory ${this.base} does not exist`, {
+          provider: PROVIDER,
+          operation: 'ensureBucket',
+          code: 'ENOENT',
+        });
       }
       await fs.mkdir(this.base, { recursive: true }).catch((e: unknown) => {
         throw this.toStorageError(e, 'ensureBucket');
@@ -110,7 +128,11 @@ export class FileBackend implements StorageBackend {
       if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOENT' });
       const range = options.range;
       if (range && range.start >= info.size && !(range.start === 0 && info.size === 0)) {
-        throw new StorageError('permanent', `file: range start ${range.start} is beyond the object size ${info.size}`, { ...details, code: 'invalid-range', status: 416 });
+        throw new StorageError('permanent', `file: range start ${range.start} is beyond the object size ${info.size}`, {
+          ...details,
+          code: 'invalid-range',
+          status: 416,
+        });
       }
       const end = range?.end === undefined ? undefined : Math.min(range.end, info.size - 1);
       const stream = handle.createReadStream({ start: range?.start, end, autoClose: true });
@@ -234,13 +256,19 @@ export class FileBackend implements StorageBackend {
     const kind = this.classifyError(error);
     // Messages name the key, never the absolute path's parent directories beyond the bucket.
     return new StorageError(kind, `file: ${operation}${key ? ` ${JSON.stringify(key)}` : ''} failed: ${describeError(error)}`, {
-      provider: PROVIDER, key, operation, code,
+      provider: PROVIDER,
+      key,
+      operation,
+      code,
     });
   }
 }
 
 async function exists(path: string): Promise<boolean> {
-  return fs.stat(path).then(() => true, () => false);
+  return fs.stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function fsyncPath(path: string, flags: 'r' | 'r+'): Promise<void> {

@@ -13,8 +13,17 @@ import { Bucket, File, Storage, StorageOptions } from '@google-cloud/storage';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  Capabilities, EnsureBucketOptions, GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult,
-  PutSource, SHA256_METADATA_KEY, StorageBackend,
+  Capabilities,
+  EnsureBucketOptions,
+  GetOptions,
+  ListEntry,
+  ListOptions,
+  ObjectInfo,
+  PutOptions,
+  PutResult,
+  PutSource,
+  SHA256_METADATA_KEY,
+  StorageBackend,
 } from '../../backend';
 import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
@@ -78,7 +87,11 @@ export class GcsBackend implements StorageBackend {
       const [exists] = await this.bucket.exists();
       if (exists) return;
       if (!options.create) {
-        throw new StorageError('not-found', `gcs: bucket ${this.bucket.name} does not exist`, { provider: 'gcs', operation: 'ensureBucket', status: 404 });
+        throw new StorageError('not-found', `gcs: bucket ${this.bucket.name} does not exist`, {
+          provider: 'gcs',
+          operation: 'ensureBucket',
+          status: 404,
+        });
       }
       await this.storage.createBucket(this.bucket.name);
     } catch (error) {
@@ -94,13 +107,16 @@ export class GcsBackend implements StorageBackend {
     const file = this.bucket.file(key);
     const resumable = options.size === undefined || options.size >= this.resumableThreshold;
     try {
-      await pipeline(tap, file.createWriteStream({
-        resumable,
-        contentType: options.contentType ?? 'application/octet-stream',
-        metadata: options.sha256 ? { metadata: { [SHA256_METADATA_KEY]: options.sha256 } } : {},
-        preconditionOpts: options.ifNotExists ? { ifGenerationMatch: 0 } : undefined,
-        validation: 'crc32c',
-      }));
+      await pipeline(
+        tap,
+        file.createWriteStream({
+          resumable,
+          contentType: options.contentType ?? 'application/octet-stream',
+          metadata: options.sha256 ? { metadata: { [SHA256_METADATA_KEY]: options.sha256 } } : {},
+          preconditionOpts: options.ifNotExists ? { ifGenerationMatch: 0 } : undefined,
+          validation: 'crc32c',
+        }),
+      );
       const uploaded = file.metadata as GcsObjectMetadata;
       let etag = uploaded.etag;
       if (!options.sha256) {
@@ -127,9 +143,11 @@ export class GcsBackend implements StorageBackend {
     const rangeProblem = checkRange(options.range);
     if (rangeProblem) throw new StorageError('permanent', `gcs: ${rangeProblem}`, { ...details, code: 'invalid-range' });
     const range = options.range;
-    const body = this.bucket.file(key).createReadStream(range
-      ? { start: range.start, end: range.end, validation: false, decompress: false }
-      : { validation: 'crc32c', decompress: false });
+    const body = this.bucket
+      .file(key)
+      .createReadStream(
+        range ? { start: range.start, end: range.end, validation: false, decompress: false } : { validation: 'crc32c', decompress: false },
+      );
     const guarded = guardDownload(body, options.expected, details, (e) => toGcsStorageError(e, 'get', key));
     // The SDK only sends the request once the stream is read; wait for the answer so that a
     // missing key rejects here rather than as a stream error later.
@@ -181,8 +199,10 @@ export class GcsBackend implements StorageBackend {
       }
       const prefixes = (response as { prefixes?: unknown } | undefined)?.prefixes;
       const entries: ListEntry[] = [
-        ...(Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === 'string') : [])
-          .map((p) => ({ key: p, isPrefix: true })),
+        ...(Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === 'string') : []).map((p) => ({
+          key: p,
+          isPrefix: true,
+        })),
         ...files.map((f) => {
           const info = toObjectInfo(f.metadata as GcsObjectMetadata);
           return { key: f.name, isPrefix: false, size: info.size, lastModified: info.lastModified, etag: info.etag };

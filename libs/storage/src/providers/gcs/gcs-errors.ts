@@ -1,7 +1,14 @@
 /** Classification of @google-cloud/storage (ApiError, gaxios) errors. */
 import {
-  classifyHttpStatus, classOfKind, describeError, ErrorClass, isStorageError, isTransientSystemError, numberProp,
-  StorageError, stringProp,
+  classifyHttpStatus,
+  classOfKind,
+  describeError,
+  ErrorClass,
+  isStorageError,
+  isTransientSystemError,
+  numberProp,
+  StorageError,
+  stringProp,
 } from '../../errors';
 
 export function gcsStatus(error: unknown): number | undefined {
@@ -36,7 +43,15 @@ export function toGcsStorageError(error: unknown, operation: string, key?: strin
   const status = gcsStatus(error);
   const subject = key === undefined ? '' : ` ${JSON.stringify(key)}`;
   // ApiError messages are the server's text; gaxios messages may quote the request URL (redacted).
-  return new StorageError(classifyGcsError(error), `gcs: ${operation}${subject} failed: ${gcsMessage(error)}${status ? ` (HTTP ${status})` : ''}`, {
-    provider: 'gcs', key, operation, code: stringProp(error, 'code'), status,
-  });
+  return new StorageError(
+    classifyGcsError(error),
+    `gcs: ${operation}${subject} failed: ${gcsMessage(error)}${status ? ` (HTTP ${status})` : ''}`,
+    {
+      provider: 'gcs',
+      key,
+      operation,
+      code: stringProp(error, 'code'),
+      status,
+    },
+  );
 }

@@ -7,14 +7,30 @@
  * aborted when the upload fails.
  */
 import {
-  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
-  ListObjectsV2Command, PutObjectCommand, S3Client, S3ClientConfig,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import {
-  Capabilities, EnsureBucketOptions, GetOptions, ListEntry, ListOptions, ObjectInfo, PutOptions, PutResult,
-  PutSource, SHA256_METADATA_KEY, StorageBackend,
+  Capabilities,
+  EnsureBucketOptions,
+  GetOptions,
+  ListEntry,
+  ListOptions,
+  ObjectInfo,
+  PutOptions,
+  PutResult,
+  PutSource,
+  SHA256_METADATA_KEY,
+  StorageBackend,
 } from '../../backend';
 import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
@@ -154,15 +170,19 @@ export class S3Backend implements StorageBackend {
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     validateKey(key, 's3');
     const rangeProblem = checkRange(options.range);
-    if (rangeProblem) throw new StorageError('permanent', `s3: ${rangeProblem}`, { provider: 's3', key, operation: 'get', code: 'invalid-range' });
+    if (rangeProblem)
+      throw new StorageError('permanent', `s3: ${rangeProblem}`, { provider: 's3', key, operation: 'get', code: 'invalid-range' });
     try {
-      const response = await this.client.send(new GetObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Range: options.range ? rangeHeader(options.range) : undefined,
-      }));
+      const response = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Range: options.range ? rangeHeader(options.range) : undefined,
+        }),
+      );
       const raw: unknown = response.Body;
-      if (!(raw instanceof Readable)) throw new StorageError('permanent', 's3: response body is not a Node stream', { provider: 's3', key });
+      if (!(raw instanceof Readable))
+        throw new StorageError('permanent', 's3: response body is not a Node stream', { provider: 's3', key });
       const body = options.range ? trimToRange(raw, options.range, response.ContentRange) : raw;
       return guardDownload(body, options.expected, { provider: 's3', key, operation: 'get' }, (e) => toS3StorageError(e, 'get', key));
     } catch (error) {
@@ -194,21 +214,23 @@ export class S3Backend implements StorageBackend {
     do {
       let page;
       try {
-        page = await this.client.send(new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix || undefined,
-          Delimiter: options.delimiter,
-          MaxKeys: this.pageSize,
-          ContinuationToken: token,
-        }));
+        page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix || undefined,
+            Delimiter: options.delimiter,
+            MaxKeys: this.pageSize,
+            ContinuationToken: token,
+          }),
+        );
       } catch (error) {
         throw toS3StorageError(error, 'list');
       }
       const entries: ListEntry[] = [
         ...(page.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [{ key: p.Prefix, isPrefix: true }] : [])),
-        ...(page.Contents ?? []).flatMap((o) => (o.Key
-          ? [{ key: o.Key, isPrefix: false, size: o.Size, lastModified: o.LastModified, etag: o.ETag }]
-          : [])),
+        ...(page.Contents ?? []).flatMap((o) =>
+          o.Key ? [{ key: o.Key, isPrefix: false, size: o.Size, lastModified: o.LastModified, etag: o.ETag }] : [],
+        ),
       ];
       yield* entries.sort((a, b) => compareKeys(a.key, b.key));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -242,7 +264,10 @@ function trimToRange(body: Readable, requested: { start: number; end?: number },
   const wantedEnd = requested.end ?? Number.POSITIVE_INFINITY;
   if (servedStart === requested.start && servedEnd <= wantedEnd) return body;
   if (servedStart > requested.start) {
-    throw new StorageError('retryable', `s3: server returned range ${contentRange} for a request starting at ${requested.start}`, { provider: 's3', code: 'bad-range' });
+    throw new StorageError('retryable', `s3: server returned range ${contentRange} for a request starting at ${requested.start}`, {
+      provider: 's3',
+      code: 'bad-range',
+    });
   }
   const take = requested.end === undefined ? undefined : requested.end - requested.start + 1;
   return sliceStream(body, requested.start - servedStart, take);

@@ -1,14 +1,30 @@
 /** Classification of AWS SDK v3 errors (S3ServiceException and network errors). */
 import {
-  classifyHttpStatus, classOfKind, describeError, ErrorClass, isStorageError, isTransientSystemError, numberProp,
-  StorageError, stringProp,
+  classifyHttpStatus,
+  classOfKind,
+  describeError,
+  ErrorClass,
+  isStorageError,
+  isTransientSystemError,
+  numberProp,
+  StorageError,
+  stringProp,
 } from '../../errors';
 
 const NOT_FOUND = new Set(['NoSuchKey', 'NotFound', 'NoSuchBucket', 'NoSuchUpload']);
 const RETRYABLE = new Set([
-  'SlowDown', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable', 'Throttling',
-  'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'ConditionalRequestConflict',
-  'TimeoutError', 'OperationAborted',
+  'SlowDown',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+  'InternalError',
+  'ServiceUnavailable',
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'ConditionalRequestConflict',
+  'TimeoutError',
+  'OperationAborted',
 ]);
 
 export function s3Status(error: unknown): number | undefined {
@@ -38,7 +54,15 @@ export function toS3StorageError(error: unknown, operation: string, key?: string
   const status = s3Status(error);
   const code = s3ErrorCode(error);
   const subject = key === undefined ? '' : ` ${JSON.stringify(key)}`;
-  return new StorageError(classifyS3Error(error), `s3: ${operation}${subject} failed: ${describeError(error)}${status ? ` (HTTP ${status})` : ''}`, {
-    provider: 's3', key, operation, code, status,
-  });
+  return new StorageError(
+    classifyS3Error(error),
+    `s3: ${operation}${subject} failed: ${describeError(error)}${status ? ` (HTTP ${status})` : ''}`,
+    {
+      provider: 's3',
+      key,
+      operation,
+      code,
+      status,
+    },
+  );
 }
