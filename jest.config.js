@@ -1,8 +1,8 @@
 // Two projects: fast unit tests next to the code (mocks allowed), and integration tests under
 // test/ that start real processes (nats-server, Java simulators, emulators) and run one file at a time.
 const moduleNameMapper = {
-  '^@daedalus/(contracts|messaging|storage|jmx)$': '<rootDir>/libs/$1/src',
-  '^@daedalus/(contracts|messaging|storage|jmx)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@daedalus/(common|contracts|messaging|storage|jmx)$': '<rootDir>/libs/$1/src',
+  '^@daedalus/(common|contracts|messaging|storage|jmx)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] };
 module.exports = {

@@ -1,4 +1,5 @@
-import { ConfigReader, DEFAULT_SETTLEMENT_POLICY, SettlementPolicy } from '@daedalus/messaging';
+import { DEFAULT_SETTLEMENT_POLICY, SettlementPolicy } from '@daedalus/messaging';
+import { ConfigReader } from '@daedalus/common';
 
 export const DEFAULT_RESTORE_IMPORT_GRACE_MS = 5 * 60_000;
 const MAX_RESTORE_IMPORT_GRACE_MS = 7 * 24 * 3600_000;

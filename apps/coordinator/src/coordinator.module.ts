@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigReader, NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
+import { NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
+import { ConfigReader } from '@daedalus/common';
 import { NodeCommands } from './adapters/node-commands';
 import { CoordinatorConfig } from './coordinator-config';
 import { CoordinatorConsumers } from './coordinator-consumers';

@@ -1,4 +1,4 @@
-import { ConfigReader } from '@daedalus/messaging';
+import { ConfigReader } from '@daedalus/common';
 
 export class GatewayConfig {
   readonly host: string;

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { ConfigReader, NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
+import { NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
+import { ConfigReader } from '@daedalus/common';
 import { BackupsController } from './backups/backups.controller';
 import { DocsController } from './docs/docs.controller';
 import { GatewayConfig } from './gateway-config';

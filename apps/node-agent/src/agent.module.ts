@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { JmxBridgeClient, JmxClient } from '@daedalus/jmx';
-import { ConfigReader, NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
+import { NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
+import { ConfigReader } from '@daedalus/common';
 import { AgentConfig } from './agent-config';
 import { BackupListService } from './backup/backup-list.service';
 import { BackupExecutor } from './backup/backup.executor';

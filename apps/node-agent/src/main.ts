@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigReader } from '@daedalus/messaging';
+import { ConfigReader } from '@daedalus/common';
 import { AgentConfig } from './agent-config';
 import { AgentModule } from './agent.module';
 

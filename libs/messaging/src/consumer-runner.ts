@@ -1,7 +1,7 @@
 import { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { Headers, Subjects } from '@daedalus/contracts';
-import { errorMessage } from './errors';
+import { errorMessage } from '@daedalus/common';
 import { decideSettlement, exceedsAttempts, Settlement, SettlementPolicy } from './settlement';
 
 export interface MessageContext {

@@ -18,8 +18,3 @@ export class FatalError extends Error {
     this.name = 'FatalError';
   }
 }
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : JSON.stringify(error);
-}

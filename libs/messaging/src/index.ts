@@ -6,8 +6,6 @@ export * from './topology';
 export * from './consumer-runner';
 export * from './json-kv';
 export * from './publish';
-export * from './clock';
 export * from './stores';
 export * from './nats.module';
-export * from './app-config';
 export * from './startup-retry';

@@ -2,7 +2,7 @@ import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicatio
 import { jetstream, jetstreamManager, JetStreamClient } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
 import { Buckets, NodeRegistration, OperationRecord } from '@daedalus/contracts';
-import { Clock, SystemClock } from './clock';
+import { Clock, SystemClock } from '@daedalus/common';
 import { connectNats } from './connection';
 import { JsonKv } from './json-kv';
 import { describeNatsConfig, NatsConfig } from './nats-config';

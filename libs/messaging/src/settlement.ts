@@ -1,4 +1,5 @@
-import { FatalError, RetryableError, errorMessage } from './errors';
+import { errorMessage } from '@daedalus/common';
+import { FatalError, RetryableError } from './errors';
 
 /**
  * The one place that decides what happens to a JetStream message after its handler ran.

@@ -1,5 +1,5 @@
 import { isTerminal, NodeRegistration, OperationRecord } from '@daedalus/contracts';
-import { Clock } from './clock';
+import { Clock } from '@daedalus/common';
 import { JsonKv, Mutation } from './json-kv';
 
 /** Marks an operation as not finished yet; the value is only for operators looking at the bucket. */

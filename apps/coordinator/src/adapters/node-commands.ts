@@ -10,7 +10,8 @@ import {
   SCHEMA_VERSION,
   Subjects,
 } from '@daedalus/contracts';
-import { Clock, JETSTREAM, NATS_CONNECTION, publishJson } from '@daedalus/messaging';
+import { JETSTREAM, NATS_CONNECTION, publishJson } from '@daedalus/messaging';
+import { Clock } from '@daedalus/common';
 import { pendingNodes } from '../operations/operation-lifecycle';
 import { planFor } from '../plans/plans';
 

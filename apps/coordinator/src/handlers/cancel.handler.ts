@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OperationState } from '@daedalus/contracts';
-import { Clock, OperationStore, RetryableError } from '@daedalus/messaging';
+import { OperationStore, RetryableError } from '@daedalus/messaging';
+import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { pendingNodes, requestCancel } from '../operations/operation-lifecycle';
 import { checkEnvelope } from './message-guards';

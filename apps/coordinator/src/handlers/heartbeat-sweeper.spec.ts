@@ -1,5 +1,6 @@
 import { OperationRecord, OperationState } from '@daedalus/contracts';
-import { Clock, ConfigReader, NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
+import { NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
+import { Clock, ConfigReader } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
 import { startOperation } from '../operations/operation-lifecycle';

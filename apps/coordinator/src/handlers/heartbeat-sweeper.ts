@@ -9,7 +9,8 @@ import {
   resumeRequest,
   SCHEMA_VERSION,
 } from '@daedalus/contracts';
-import { Clock, errorMessage, NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
+import { NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
+import { Clock, errorMessage } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
 import { applyNodeEvent, pendingNodes } from '../operations/operation-lifecycle';

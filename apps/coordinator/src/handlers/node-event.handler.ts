@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NodeEventMessage, OperationState } from '@daedalus/contracts';
-import { Clock, FatalError, OperationStore } from '@daedalus/messaging';
+import { FatalError, OperationStore } from '@daedalus/messaging';
+import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { applyNodeEvent } from '../operations/operation-lifecycle';
 import { PhasePlan } from '../plans/operation-plan';

@@ -1,5 +1,6 @@
 import { OperationRecord, OperationState, SCHEMA_VERSION } from '@daedalus/contracts';
-import { Clock, FatalError, OperationStore, RetryableError } from '@daedalus/messaging';
+import { FatalError, OperationStore, RetryableError } from '@daedalus/messaging';
+import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { startOperation } from '../operations/operation-lifecycle';
 import { planTargets } from '../operations/target-planner';

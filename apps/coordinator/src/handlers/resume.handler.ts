@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OperationState } from '@daedalus/contracts';
-import { Clock, FatalError, OperationStore, RetryableError } from '@daedalus/messaging';
+import { FatalError, OperationStore, RetryableError } from '@daedalus/messaging';
+import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { noteResumeRefused, ResumeOutcome, resumeOperation } from '../operations/operation-lifecycle';
 import { planFor } from '../plans/plans';

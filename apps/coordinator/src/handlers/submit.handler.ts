@@ -9,7 +9,8 @@ import {
   RequestValidationError,
   SCHEMA_VERSION,
 } from '@daedalus/contracts';
-import { Clock, FatalError, NodeRegistry, OperationStore } from '@daedalus/messaging';
+import { FatalError, NodeRegistry, OperationStore } from '@daedalus/messaging';
+import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
 import { failOperation, startOperation } from '../operations/operation-lifecycle';

@@ -2,7 +2,8 @@ import { Controller, Get, Inject, Query, ServiceUnavailableException } from '@ne
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { NatsConnection } from '@nats-io/transport-node';
 import { ListBackupsReply, ListBackupsRequest, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
-import { errorMessage, NATS_CONNECTION } from '@daedalus/messaging';
+import { NATS_CONNECTION } from '@daedalus/messaging';
+import { errorMessage } from '@daedalus/common';
 import { badRequest } from '../http/bad-request';
 
 const LIST_TIMEOUT_MS = 60_000;

@@ -3,7 +3,8 @@ import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
-import { errorMessage, NATS_CONNECTION } from '@daedalus/messaging';
+import { NATS_CONNECTION } from '@daedalus/messaging';
+import { errorMessage } from '@daedalus/common';
 
 @ApiTags('health')
 @Controller('healthz')

@@ -9,7 +9,8 @@ import {
   Subjects,
   SubmitOperationMessage,
 } from '@daedalus/contracts';
-import { Clock, JETSTREAM, publishJson } from '@daedalus/messaging';
+import { JETSTREAM, publishJson } from '@daedalus/messaging';
+import { Clock } from '@daedalus/common';
 
 /** The gateway's outbound side: submit, cancel and resume requests onto the request stream. */
 @Injectable()

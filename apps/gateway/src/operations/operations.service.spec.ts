@@ -9,7 +9,8 @@ import {
   RestoreRequest,
   SCHEMA_VERSION,
 } from '@daedalus/contracts';
-import { Clock, NodeRegistry, OperationStore } from '@daedalus/messaging';
+import { NodeRegistry, OperationStore } from '@daedalus/messaging';
+import { Clock } from '@daedalus/common';
 import { GatewayConfig } from '../gateway-config';
 import { NodeAnswer, NodeQueryClient } from '../topology/node-query.client';
 import { OperationPublisher } from './operation-publisher';

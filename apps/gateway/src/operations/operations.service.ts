@@ -15,7 +15,8 @@ import {
   resumeRefusal,
   SCHEMA_VERSION,
 } from '@daedalus/contracts';
-import { Clock, errorMessage, NodeRegistry, OperationStore } from '@daedalus/messaging';
+import { NodeRegistry, OperationStore } from '@daedalus/messaging';
+import { Clock, errorMessage } from '@daedalus/common';
 import { GatewayConfig } from '../gateway-config';
 import { badRequest } from '../http/bad-request';
 import { NodeQueryClient } from '../topology/node-query.client';

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { NatsConnection } from '@nats-io/transport-node';
 import { NodeQueryKind, NodeQueryMessage, NodeQueryReply, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
-import { errorMessage, NATS_CONNECTION } from '@daedalus/messaging';
+import { NATS_CONNECTION } from '@daedalus/messaging';
+import { errorMessage } from '@daedalus/common';
 import { GatewayConfig } from '../gateway-config';
 
 export type NodeAnswer = { ok: true; reply: NodeQueryReply } | { ok: false; reason: string };

@@ -8,7 +8,8 @@ import {
   SCHEMA_VERSION,
   Subjects,
 } from '@daedalus/contracts';
-import { errorMessage, NATS_CONNECTION } from '@daedalus/messaging';
+import { NATS_CONNECTION } from '@daedalus/messaging';
+import { errorMessage } from '@daedalus/common';
 import { LocationError } from '@daedalus/storage';
 import { OperationRejectedError } from '../executors/executor';
 import { listBackupsAt } from './backup-catalog';

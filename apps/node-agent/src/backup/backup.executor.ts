@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { BackupRequest } from '@daedalus/contracts';
-import { errorMessage } from '@daedalus/messaging';
+import { errorMessage } from '@daedalus/common';
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
 import { CassandraNode } from '../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../cassandra/snapshots';

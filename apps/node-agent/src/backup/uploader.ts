@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { StorageBackend } from '@daedalus/storage';
-import { mapConcurrent } from '../common/map-concurrent';
+import { mapConcurrent } from '@daedalus/common';
 import { InFlightUploads } from './in-flight-uploads';
 import { SnapshotFile } from './snapshot-files';
 

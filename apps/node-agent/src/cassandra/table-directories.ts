@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { NodeRegistration } from '@daedalus/contracts';
 import { parseTableDir } from '../backup/sstable-names';
-import { mapConcurrent } from '../common/map-concurrent';
+import { mapConcurrent } from '@daedalus/common';
 import { CassandraNode, SchemaView } from './cassandra-node';
 
 /** JMX reads of DataPaths at once while the registration learns the tables' ids. */

@@ -11,7 +11,8 @@ import {
   UnsupportedSchemaVersionError,
 } from '@daedalus/contracts';
 import { JmxError } from '@daedalus/jmx';
-import { errorMessage, FatalError, MessageContext, OperationStore, RetryableError } from '@daedalus/messaging';
+import { FatalError, MessageContext, OperationStore, RetryableError } from '@daedalus/messaging';
+import { errorMessage } from '@daedalus/common';
 import { ExecutorRegistry, honoursCancel, OperationRejectedError } from '../executors/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { EventPublisher } from './event-publisher';

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JetStreamClient } from '@nats-io/jetstream';
 import { MessageIds, NodeEventKind, NodeEventMessage, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
-import { Clock, JETSTREAM, publishJson } from '@daedalus/messaging';
+import { JETSTREAM, publishJson } from '@daedalus/messaging';
+import { Clock } from '@daedalus/common';
 import { randomUUID } from 'node:crypto';
 
 /** Publishes this node's progress and results for an operation. */

@@ -8,7 +8,8 @@ import {
   SCHEMA_VERSION,
   Subjects,
 } from '@daedalus/contracts';
-import { errorMessage, NATS_CONNECTION } from '@daedalus/messaging';
+import { NATS_CONNECTION } from '@daedalus/messaging';
+import { errorMessage } from '@daedalus/common';
 import { CassandraNode } from '../cassandra/cassandra-node';
 import { NodeRegistrationService } from './node-registration.service';
 

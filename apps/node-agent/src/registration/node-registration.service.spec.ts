@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { NodeRegistration } from '@daedalus/contracts';
 import { JmxError } from '@daedalus/jmx';
-import { Clock, ConfigReader, NodeRegistry } from '@daedalus/messaging';
+import { NodeRegistry } from '@daedalus/messaging';
+import { Clock, ConfigReader } from '@daedalus/common';
 import { AgentConfig } from '../agent-config';
 import { FakeCassandraNode } from '../executors/testing/fake-cassandra-node';
 import { NodeRegistrationService } from './node-registration.service';

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { NodeRegistration, SCHEMA_VERSION } from '@daedalus/contracts';
 import { JmxError } from '@daedalus/jmx';
-import { Clock, errorMessage, NodeRegistry } from '@daedalus/messaging';
+import { NodeRegistry } from '@daedalus/messaging';
+import { Clock, errorMessage } from '@daedalus/common';
 import { AgentConfig } from '../agent-config';
 import { readCassandraLayout } from '../cassandra/cassandra-yaml';
 import { CassandraNode, NodeDescription, SchemaView } from '../cassandra/cassandra-node';

@@ -6,7 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageBackend } from '@daedalus/storage';
 import { ManifestFile } from '../backup/manifest';
-import { mapConcurrent } from '../common/map-concurrent';
+import { mapConcurrent } from '@daedalus/common';
 import { OperationRejectedError } from '../executors/executor';
 
 export interface DownloadItem {

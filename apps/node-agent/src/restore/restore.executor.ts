@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RestoreRequest, Subjects } from '@daedalus/contracts';
-import { errorMessage } from '@daedalus/messaging';
+import { errorMessage } from '@daedalus/common';
 import { StorageBackend } from '@daedalus/storage';
 import { readNodeManifest } from '../backup/manifest-store';
 import { anyStorageLocation, openRequestBackend } from '../backup/request-storage';

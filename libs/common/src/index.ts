@@ -1,0 +1,4 @@
+export * from './clock';
+export * from './config-reader';
+export * from './errors';
+export * from './map-concurrent';
