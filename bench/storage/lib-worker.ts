@@ -6,7 +6,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { openBackend } from '../../libs/storage/src';
+import { openBackend } from '../../libs/storage/src/index';
 import { generatedStream, sha256OfStream } from '../../test/storage/support';
 
 export interface WorkerTask {

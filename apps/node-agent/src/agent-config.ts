@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { JmxConnectionOptions, loadJmxCredentialsFile } from '@daedalus/jmx';
 import { DEFAULT_SETTLEMENT_POLICY, SettlementPolicy } from '@daedalus/messaging';
 import { ConfigReader } from '@daedalus/common';
-import { DEFAULT_RESERVE_BYTES } from './restore/downloader';
+import { DEFAULT_RESERVE_BYTES } from './repository/downloader';
 
 /** Agent settings. JMX flags mirror Icarus's (`--jmx-service`, `--jmx-user`, `--jmx-credentials`, ...). */
 export class AgentConfig {

@@ -1,5 +1,5 @@
 import { OperationState } from './operation-state';
-import type { OperationRequest } from './requests';
+import type { OperationRequest } from './requests/index';
 
 /** One entry of an operation's `errors`, as Icarus reports it: `source` names the node. */
 export interface OperationError {

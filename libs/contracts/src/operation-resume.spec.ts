@@ -2,7 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { newOperationRecord, OperationRecord } from './operation-record';
 import { isRestorePastTruncate, resumeRefusal, resumeRequest } from './operation-resume';
 import { OperationState } from './operation-state';
-import { FlushRequest, RestoreRequest } from './requests';
+import { FlushRequest, RestoreRequest } from './requests/index';
 
 const ID = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
 const node = { hostId: 'h1', address: '10.0.0.1', dc: 'dc1', state: OperationState.FAILED, progress: 0 };

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { NodeRegistration } from '@daedalus/contracts';
-import { parseTableDir } from '../backup/sstable-names';
+import { parseTableDir } from './sstable-names';
 import { mapConcurrent } from '@daedalus/common';
 import { CassandraNode, SchemaView } from './cassandra-node';
 

@@ -1,6 +1,6 @@
 import { NodeEventKind, OperationRecord, OperationState, SCHEMA_VERSION } from '@daedalus/contracts';
 import { DEFAULT_SETTLEMENT_POLICY, exceedsAttempts, OperationStore } from '@daedalus/messaging';
-import { ExecutionContext, MapExecutorRegistry, OperationExecutor } from '../executors/executor';
+import { ExecutionContext, MapExecutorRegistry, OperationExecutor } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { CommandHandler } from './command.handler';
 import { EventPublisher } from './event-publisher';

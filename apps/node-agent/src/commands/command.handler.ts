@@ -13,7 +13,7 @@ import {
 import { JmxError } from '@daedalus/jmx';
 import { FatalError, MessageContext, OperationStore, RetryableError } from '@daedalus/messaging';
 import { errorMessage } from '@daedalus/common';
-import { ExecutorRegistry, honoursCancel, OperationRejectedError } from '../executors/executor';
+import { ExecutorRegistry, honoursCancel, OperationRejectedError } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { EventPublisher } from './event-publisher';
 

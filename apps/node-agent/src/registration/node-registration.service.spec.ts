@@ -4,7 +4,7 @@ import { JmxError } from '@daedalus/jmx';
 import { NodeRegistry } from '@daedalus/messaging';
 import { Clock, ConfigReader } from '@daedalus/common';
 import { AgentConfig } from '../agent-config';
-import { FakeCassandraNode } from '../executors/testing/fake-cassandra-node';
+import { FakeCassandraNode } from '../operations/testing/fake-cassandra-node';
 import { NodeRegistrationService } from './node-registration.service';
 
 class FixedClock extends Clock {

@@ -5,9 +5,9 @@ import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageBackend } from '@daedalus/storage';
-import { ManifestFile } from '../backup/manifest';
+import { ManifestFile } from './manifest';
 import { mapConcurrent } from '@daedalus/common';
-import { OperationRejectedError } from '../executors/executor';
+import { OperationRejectedError } from '../operations/executor';
 
 export interface DownloadItem {
   file: ManifestFile;

@@ -11,7 +11,7 @@ import {
 import { NATS_CONNECTION } from '@daedalus/messaging';
 import { errorMessage } from '@daedalus/common';
 import { LocationError } from '@daedalus/storage';
-import { OperationRejectedError } from '../executors/executor';
+import { OperationRejectedError } from '../operations/executor';
 import { listBackupsAt } from './backup-catalog';
 
 /**

@@ -1,9 +1,9 @@
 import { link, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RestoreRequest } from '@daedalus/contracts';
-import { parseComponentName } from '../backup/sstable-names';
-import { CassandraNode, ImportOptions } from '../cassandra/cassandra-node';
-import { isDroppedTableDir } from '../cassandra/table-directories';
+import { parseComponentName } from '../../cassandra/sstable-names';
+import { CassandraNode, ImportOptions } from '../../cassandra/cassandra-node';
+import { isDroppedTableDir } from '../../cassandra/table-directories';
 
 export function importOptions(request: RestoreRequest): ImportOptions {
   const i = request.import ?? {};

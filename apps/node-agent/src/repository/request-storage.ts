@@ -8,7 +8,7 @@ import {
   StorageBackend,
   StorageLocation,
 } from '@daedalus/storage';
-import { OperationRejectedError } from '../executors/executor';
+import { OperationRejectedError } from '../operations/executor';
 
 const UNIT_BYTES = { BPS: 1, KBPS: 1024, MBPS: 1024 ** 2, GBPS: 1024 ** 3 } as const;
 

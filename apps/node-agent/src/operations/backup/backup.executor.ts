@@ -3,18 +3,26 @@ import { Readable } from 'node:stream';
 import { BackupRequest } from '@daedalus/contracts';
 import { errorMessage } from '@daedalus/common';
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
-import { CassandraNode } from '../cassandra/cassandra-node';
-import { CassandraSnapshots } from '../cassandra/snapshots';
-import { ExecutionContext, OperationExecutor, OperationRejectedError } from '../executors/executor';
-import { NodeRegistrationService } from '../registration/node-registration.service';
-import { BackupLayout, NodePath } from './backup-layout';
+import { CassandraNode } from '../../cassandra/cassandra-node';
+import { CassandraSnapshots } from '../../cassandra/snapshots';
+import { ExecutionContext, OperationExecutor, OperationRejectedError } from '../executor';
+import { NodeRegistrationService } from '../../registration/node-registration.service';
+import { BackupLayout, NodePath } from '../../repository/backup-layout';
 import { resolveBackupScope } from './backup-entities';
-import { InFlightUploads } from './in-flight-uploads';
-import { BackupTotals, ClusterBackupRecord, MANIFEST_SCHEMA_VERSION, ManifestTable, NodeManifest, summarise, sumTotals } from './manifest';
-import { ManifestCache, readNodeManifest } from './manifest-store';
-import { nodeStorageLocation, openRequestBackend, parseDurationMs } from './request-storage';
-import { listSnapshot } from './snapshot-files';
-import { uploadSnapshot, UploadItem } from './uploader';
+import { InFlightUploads } from '../../repository/in-flight-uploads';
+import {
+  BackupTotals,
+  ClusterBackupRecord,
+  MANIFEST_SCHEMA_VERSION,
+  ManifestTable,
+  NodeManifest,
+  summarise,
+  sumTotals,
+} from '../../repository/manifest';
+import { ManifestCache, readNodeManifest } from '../../repository/manifest-store';
+import { nodeStorageLocation, openRequestBackend, parseDurationMs } from '../../repository/request-storage';
+import { listSnapshot } from '../../cassandra/snapshot-files';
+import { uploadSnapshot, UploadItem } from '../../repository/uploader';
 
 /** What the coordinator fixes for a backup (apps/coordinator/src/plans/backup.plan.ts). */
 interface BackupCoordination {

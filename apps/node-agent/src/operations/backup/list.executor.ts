@@ -1,6 +1,6 @@
 import { ListRequest } from '@daedalus/contracts';
-import { ExecutionContext, OperationExecutor } from '../executors/executor';
-import { BackupSummary, listBackupsAt } from './backup-catalog';
+import { ExecutionContext, OperationExecutor } from '../executor';
+import { BackupSummary, listBackupsAt } from '../../repository/backup-catalog';
 
 /** Icarus `list`: the backups under a storage location; the result is the operation's `response`. */
 export class ListExecutor implements OperationExecutor<ListRequest> {

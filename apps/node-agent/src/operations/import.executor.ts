@@ -1,9 +1,9 @@
 import { link, mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ImportRequest } from '@daedalus/contracts';
-import { parseComponentName } from '../backup/sstable-names';
+import { parseComponentName } from '../cassandra/sstable-names';
 import { CassandraNode, ImportOptions } from '../cassandra/cassandra-node';
-import { expectedFingerprints, notYetLive, proveLoaded } from '../restore/load-proof';
+import { expectedFingerprints, notYetLive, proveLoaded } from './restore/load-proof';
 import { ExecutionContext, OperationExecutor, OperationRejectedError } from './executor';
 import { requireTables } from './keyspace-guard';
 

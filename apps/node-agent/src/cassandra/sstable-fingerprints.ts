@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { entries, sstableIdentity } from '../backup/snapshot-files';
-import { parseComponentName } from '../backup/sstable-names';
+import { entries, sstableIdentity } from './snapshot-files';
+import { parseComponentName } from './sstable-names';
 
 /**
  * What identifies an SSTable's content wherever it is and whatever it is called: its Data.db size and the

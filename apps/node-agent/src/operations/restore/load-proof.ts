@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CassandraNode } from '../cassandra/cassandra-node';
-import { fingerprintsIn, sstableFingerprints } from './sstable-fingerprints';
+import { CassandraNode } from '../../cassandra/cassandra-node';
+import { fingerprintsIn, sstableFingerprints } from '../../cassandra/sstable-fingerprints';
 
 /**
  * The SSTables a load must bring into a table, fixed before the first attempt and kept in `recordFile`: once

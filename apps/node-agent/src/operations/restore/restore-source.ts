@@ -1,9 +1,9 @@
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
-import { BackupSummary, listBackups } from '../backup/backup-catalog';
-import { BackupLayout } from '../backup/backup-layout';
-import { NodeManifest } from '../backup/manifest';
-import { readNodeManifest } from '../backup/manifest-store';
-import { OperationRejectedError } from '../executors/executor';
+import { BackupSummary, listBackups } from '../../repository/backup-catalog';
+import { BackupLayout } from '../../repository/backup-layout';
+import { NodeManifest } from '../../repository/manifest';
+import { readNodeManifest } from '../../repository/manifest-store';
+import { OperationRejectedError } from '../executor';
 
 export interface RestoreSource {
   backup: BackupSummary;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { MemoryBackend, sha256Hex } from '@daedalus/storage';
-import { ManifestFile } from '../backup/manifest';
-import { OperationRejectedError } from '../executors/executor';
+import { ManifestFile } from './manifest';
+import { OperationRejectedError } from '../operations/executor';
 import { downloadFiles, DownloadItem, DownloadOptions } from './downloader';
 
 describe('downloadFiles', () => {

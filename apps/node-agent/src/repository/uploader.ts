@@ -3,7 +3,7 @@ import { Readable, Transform } from 'node:stream';
 import { StorageBackend } from '@daedalus/storage';
 import { mapConcurrent } from '@daedalus/common';
 import { InFlightUploads } from './in-flight-uploads';
-import { SnapshotFile } from './snapshot-files';
+import { SnapshotFile } from '../cassandra/snapshot-files';
 
 export interface UploadItem {
   file: SnapshotFile;

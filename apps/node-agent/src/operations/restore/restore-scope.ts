@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import { RestoreRequest } from '@daedalus/contracts';
 import { SYSTEM_KEYSPACES } from '../backup/backup-entities';
-import { ManifestFile, ManifestTable, NodeManifest } from '../backup/manifest';
-import { CassandraNode } from '../cassandra/cassandra-node';
-import { OperationRejectedError } from '../executors/executor';
+import { ManifestFile, ManifestTable, NodeManifest } from '../../repository/manifest';
+import { CassandraNode } from '../../cassandra/cassandra-node';
+import { OperationRejectedError } from '../executor';
 
 /** One table to restore: where its data comes from in the backup and which live table receives it. */
 export interface RestoreTable {

@@ -3,17 +3,17 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { NodeRegistration, RestoreRequest } from '@daedalus/contracts';
 import { StorageBackend } from '@daedalus/storage';
-import { ManifestTable } from '../backup/manifest';
-import { anyStorageLocation } from '../backup/request-storage';
-import { parseComponentName } from '../backup/sstable-names';
-import { CassandraNode } from '../cassandra/cassandra-node';
-import { readCassandraLayout } from '../cassandra/cassandra-yaml';
-import { isDroppedTableDir, registeredTableDirs } from '../cassandra/table-directories';
-import { ExecutionContext, OperationRejectedError } from '../executors/executor';
-import { downloadFiles, downloadPath, DownloadItem } from './downloader';
+import { ManifestTable } from '../../repository/manifest';
+import { anyStorageLocation } from '../../repository/request-storage';
+import { parseComponentName } from '../../cassandra/sstable-names';
+import { CassandraNode } from '../../cassandra/cassandra-node';
+import { readCassandraLayout } from '../../cassandra/cassandra-yaml';
+import { isDroppedTableDir, registeredTableDirs } from '../../cassandra/table-directories';
+import { ExecutionContext, OperationRejectedError } from '../executor';
+import { downloadFiles, downloadPath, DownloadItem } from '../../repository/downloader';
 import { RestoreTable, restoreTables, tableId } from './restore-scope';
 import { resolveRestoreSource } from './restore-source';
-import { setAside } from './set-aside';
+import { setAside } from '../../cassandra/set-aside';
 
 async function nodeIsDown(node: CassandraNode): Promise<boolean> {
   try {

@@ -1,5 +1,5 @@
-import { CassandraNode } from '../cassandra/cassandra-node';
-import { OperationRejectedError } from '../executors/executor';
+import { CassandraNode } from '../../cassandra/cassandra-node';
+import { OperationRejectedError } from '../executor';
 
 /** Keyspaces Cassandra manages itself: never backed up unless named (system_schema may be asked for). */
 export const SYSTEM_KEYSPACES = new Set([
