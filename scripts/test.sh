@@ -3,6 +3,7 @@
 # nats-server, real JMX (Java simulator) and storage emulators. Prints one closing line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
+source scripts/node-runtime.sh || exit 1
 bash scripts/install.sh || exit 1
 npm run lint || exit 1
 npm run typecheck || exit 1
