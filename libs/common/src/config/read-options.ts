@@ -25,10 +25,18 @@ export function knownFlags(type: ConfigClass): string[] {
 export function readOptions<T extends object>(target: T, reader: ConfigReader): T {
   const problems: string[] = [];
   const known = knownFlags(target.constructor as ConfigClass);
+  // settings without a flag (secrets) under the flag they would have: NATS_PASSWORD as nats-password
+  const environmentOnly = new Map(
+    configSections(target.constructor as ConfigClass).flatMap(({ options }) =>
+      options.flatMap((option) => (option.flag ? [] : [[option.env[0].toLowerCase().replace(/_/g, '-'), option.env[0]] as const])),
+    ),
+  );
   for (const flag of reader.flagNames()) {
     if (flag === 'help' || known.includes(flag)) continue;
-    const guess = nearest(flag, known);
-    problems.push(`unknown flag --${flag}${guess ? `: did you mean --${guess}?` : ''}`);
+    const guess = nearest(flag, [...known, ...environmentOnly.keys()]);
+    const variable = guess === undefined ? undefined : environmentOnly.get(guess);
+    if (variable) problems.push(`unknown flag --${flag}: ${variable} has no flag, it is read only from the environment`);
+    else problems.push(`unknown flag --${flag}${guess ? `: did you mean --${guess}?` : ''}`);
   }
   for (const stray of reader.strayArguments()) {
     problems.push(`${stray} is not a flag (every setting is --flag value or --flag=value; a list is one comma-separated value)`);
