@@ -41,27 +41,32 @@ export function readOptions<T extends object>(target: T, reader: ConfigReader): 
   for (const stray of reader.strayArguments()) {
     problems.push(`${stray} is not a flag (every setting is --flag value or --flag=value; a list is one comma-separated value)`);
   }
-  fill(target, reader, problems);
+  problems.push(...fill(target, reader));
   if (problems.length > 0) throw new ConfigError(problems);
   return target;
 }
 
-function fill(target: object, reader: ConfigReader, problems: string[]): void {
+/** Fills one class's settings and groups; returns its problems in declaration order. */
+function fill(target: object, reader: ConfigReader): string[] {
   const values = target as Record<string, unknown>;
+  const entries = configEntries(target.constructor as ConfigClass);
+  const problems = new Map<string, string[]>(
+    entries.map((entry) => [entry.kind === 'option' ? entry.option.property : entry.group.property, []]),
+  );
   const given = new Map<string, string>();
-  const failed = new Set<string>();
   const computed: OptionDefinition[] = [];
   const options = new Map<string, OptionDefinition>();
-  for (const entry of configEntries(target.constructor as ConfigClass)) {
+  for (const entry of entries) {
     if (entry.kind === 'group') {
       const group = new (entry.group.type())();
-      fill(group, reader, problems);
+      problems.set(entry.group.property, fill(group, reader));
       values[entry.group.property] = group;
       continue;
     }
     const option = entry.option;
+    const found = problems.get(option.property) ?? [];
     options.set(option.property, option);
-    const text = lookup(option, reader, problems);
+    const text = lookup(option, reader, found);
     if (text === undefined) {
       if (typeof option.default === 'function') computed.push(option);
       else values[option.property] = option.default;
@@ -69,24 +74,23 @@ function fill(target: object, reader: ConfigReader, problems: string[]): void {
     }
     given.set(option.property, text);
     const value = convert(option, text);
-    if (value === undefined) {
-      failed.add(option.property);
-      problems.push(`${optionLabel(option)} must be ${KIND_TEXT[option.kind]}${got(option, text)}`);
-    } else {
-      values[option.property] = value;
-    }
+    if (value === undefined) found.push(`${optionLabel(option)} must be ${KIND_TEXT[option.kind]}${got(option, text)}`);
+    else values[option.property] = value;
   }
   for (const option of computed) values[option.property] = (option.default as (config: object) => OptionValue | undefined)(target);
 
   for (const error of validateSync(target, { forbidUnknownValues: false })) {
     const option = options.get(error.property);
-    if (!option || failed.has(error.property)) continue;
+    const found = problems.get(error.property);
+    // a value of the wrong kind was said already; its range would only repeat it
+    if (!option || !found || found.length > 0) continue;
     const text = given.get(error.property);
     const shown = text === undefined ? `${got(option, String(error.value))} (the default)` : got(option, text);
     for (const message of new Set(Object.values(error.constraints ?? {}))) {
-      problems.push(`${message.replace(new RegExp(`\\b${error.property}\\b`), optionLabel(option))}${shown}`);
+      found.push(`${message.replace(new RegExp(`\\b${error.property}\\b`), optionLabel(option))}${shown}`);
     }
   }
+  return [...problems.values()].flat();
 }
 
 const KIND_TEXT: Record<OptionDefinition['kind'], string> = {
