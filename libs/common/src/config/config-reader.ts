@@ -58,36 +58,6 @@ export class ConfigReader {
   static envName(flag: string): string {
     return `DAEDALUS_${flag.replace(/-/g, '_').toUpperCase()}`;
   }
-
-  // The typed getters below read a flag or its DAEDALUS_ variable without a config class (scripts, tools).
-
-  string(flag: string): string | undefined;
-  string(flag: string, fallback: string): string;
-  string(flag: string, fallback?: string): string | undefined {
-    const given = this.flags.get(flag);
-    const value = this.flags.has(flag) ? (given ?? 'true') : this.env[ConfigReader.envName(flag)];
-    return value === undefined || value === '' ? fallback : value;
-  }
-
-  number(flag: string, fallback: number): number {
-    const raw = this.string(flag);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value)) throw new Error(`--${flag} (${ConfigReader.envName(flag)}) must be a number, got "${raw}"`);
-    return value;
-  }
-
-  boolean(flag: string, fallback = false): boolean {
-    const raw = this.string(flag);
-    if (raw === undefined) return fallback;
-    if (/^(true|1|yes)$/i.test(raw)) return true;
-    if (/^(false|0|no)$/i.test(raw)) return false;
-    throw new Error(`--${flag} (${ConfigReader.envName(flag)}) must be true or false, got "${raw}"`);
-  }
-
-  list(flag: string): string[] {
-    return splitList(this.string(flag) ?? '');
-  }
 }
 
 export function splitList(value: string): string[] {
