@@ -6,6 +6,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { mapConcurrent } from '../../libs/common/src/map-concurrent';
 import { openBackend } from '../../libs/storage/src/index';
 import { generatedStream, sha256OfStream } from '../../test/storage/support';
 
@@ -19,15 +20,6 @@ export interface WorkerTask {
   bigBytes: number;
 }
 
-async function pool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await work(items[next++]);
-    }),
-  );
-}
-
 async function main(): Promise<void> {
   const task = JSON.parse(process.argv[2] ?? '{}') as WorkerTask;
   const backend = openBackend(task.location, {
@@ -38,12 +30,12 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   let bytes = 0;
   if (task.mode === 'upload') {
-    await pool(task.files, task.concurrency, async (file) => {
+    await mapConcurrent(task.files, task.concurrency, undefined, async (file) => {
       const result = await backend.put(file.key, () => createReadStream(file.path), { size: file.size, sha256: file.sha256 });
       bytes += result.size;
     });
   } else if (task.mode === 'download') {
-    await pool(task.files, task.concurrency, async (file) => {
+    await mapConcurrent(task.files, task.concurrency, undefined, async (file) => {
       const stream = await backend.get(file.key, { expected: { size: file.size, sha256: file.sha256 } });
       await pipeline(stream, createWriteStream(join(task.downloadDir, file.key.replace(/\//g, '_'))));
       bytes += file.size;

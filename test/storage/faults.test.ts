@@ -17,6 +17,7 @@ import {
   withFaults,
   withRetry,
 } from '@daedalus/storage';
+import { mapConcurrent } from '@daedalus/common';
 import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
 import { S3RVER_KEY, startS3rver } from './emulators';
 import { collect, keysOf, rejection, sha256 } from './support';
@@ -43,15 +44,6 @@ const TRANSIENT_20_PERCENT: FaultRule[] = [
   { operations: ['put'], trigger: { probability: 0.072 }, fault: { type: 'cut', afterBytes: 1500, mode: 'error' } },
   { operations: ['get'], trigger: { probability: 0.111 }, fault: { type: 'cut', afterBytes: 1500, mode: 'error' } },
 ];
-
-async function runPool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await work(items[next++]);
-    }),
-  );
-}
 
 function faultSuite(name: string, open: () => Promise<{ backend: StorageBackend; teardown(): Promise<void> }>): void {
   describe(`fault handling: ${name}`, () => {
@@ -82,12 +74,12 @@ function faultSuite(name: string, open: () => Promise<{ backend: StorageBackend;
         data: randomBytes(2_000 + ((i * 7919) % 30_000)),
       }));
 
-      await runPool(objects, 8, async ({ key, data }) => {
+      await mapConcurrent(objects, 8, undefined, async ({ key, data }) => {
         const result = await retrying.put(key, () => Readable.from([data]), { size: data.length, sha256: sha256(data) });
         expect(result).toMatchObject({ size: data.length, sha256: sha256(data) });
       });
       expect((await keysOf(retrying.list('bulk/'))).length).toBe(200);
-      await runPool(objects, 8, async ({ key, data }) => {
+      await mapConcurrent(objects, 8, undefined, async ({ key, data }) => {
         const back = await collect(await retrying.get(key, { expected: { size: data.length, sha256: sha256(data) } }));
         expect(back.equals(data)).toBe(true);
       });

@@ -1,50 +1,117 @@
-import { DEFAULT_SETTLEMENT_POLICY, SettlementPolicy } from '@daedalus/messaging';
-import { ConfigReader } from '@daedalus/common';
+import {
+  DEFAULT_SETTLEMENT_POLICY,
+  NatsConfig,
+  NatsSettings,
+  SettlementPolicy,
+  TopologyOptions,
+  TopologySettings,
+} from '@daedalus/messaging';
+import {
+  ConfigReader,
+  ConfigSection,
+  DAY_MS,
+  IntRange,
+  MsFromOption,
+  Option,
+  OptionGroup,
+  readOptions,
+  ServiceDescription,
+  TimerMs,
+} from '@daedalus/common';
 
 export const DEFAULT_RESTORE_IMPORT_GRACE_MS = 5 * 60_000;
-const MAX_RESTORE_IMPORT_GRACE_MS = 7 * 24 * 3600_000;
+const MAX_RESTORE_IMPORT_GRACE_MS = 7 * DAY_MS;
 
+/** Coordinator settings: flags, or `DAEDALUS_*` / `NATS_*` environment variables (see docs/configuration.md). */
+@ConfigSection({ title: 'Coordinator' })
 export class CoordinatorConfig {
   /** a node silent for longer than this fails the operations it owes results to */
-  readonly nodeTimeoutMs: number;
+  @Option({
+    flag: 'node-timeout-ms',
+    description: 'a node whose heartbeat is older than this fails the operations it owes results to',
+    default: 30_000,
+    unit: 'ms',
+  })
+  @IntRange(1_000, MAX_RESTORE_IMPORT_GRACE_MS, 'a whole number of milliseconds')
+  readonly nodeTimeoutMs!: number;
+
   /**
    * how long a node may be silent while a restore it takes part in is past TRUNCATE (TRUNCATE, IMPORT,
    * CLEANUP) before the restore fails: its data is already gone and a restarted agent finishes from its staged
    * files, so it gets longer than `nodeTimeoutMs`
    */
-  readonly restoreImportGraceMs: number;
+  @Option<CoordinatorConfig>({
+    flag: 'restore-import-grace-ms',
+    description: 'how long a restore past TRUNCATE waits for a silent node to come back before failing (from --node-timeout-ms to 7 days)',
+    default: (c) => Math.max(DEFAULT_RESTORE_IMPORT_GRACE_MS, c.nodeTimeoutMs),
+    defaultText: '300000 (5 min), or --node-timeout-ms when longer',
+    unit: 'ms',
+  })
+  @MsFromOption('nodeTimeoutMs', MAX_RESTORE_IMPORT_GRACE_MS, '7 days')
+  readonly restoreImportGraceMs!: number;
+
   /** upper bound of any operation without its own `timeout` */
-  readonly defaultOperationTimeoutMs: number;
-  readonly sweepIntervalMs: number;
+  @Option({
+    flag: 'operation-timeout-ms',
+    description: 'how long an operation without its own `timeout` may run (counted from its last resume)',
+    default: DAY_MS,
+    unit: 'ms',
+  })
+  @IntRange(1_000, 365 * DAY_MS, 'a whole number of milliseconds')
+  readonly defaultOperationTimeoutMs!: number;
+
+  @Option({
+    flag: 'sweep-interval-ms',
+    description: 'how often the coordinator looks for silent nodes and late operations',
+    default: 2_000,
+    unit: 'ms',
+  })
+  @TimerMs(100)
+  readonly sweepIntervalMs!: number;
+
   /** how long a message a coordinator took stays with it before another replica gets it (failover time) */
-  readonly ackWaitMs: number;
-  readonly concurrency: number;
+  @Option({
+    flag: 'ack-wait-ms',
+    description: 'how long a message a coordinator took stays with it before another replica gets it (failover time)',
+    default: 10_000,
+    unit: 'ms',
+  })
+  @TimerMs(1_000)
+  readonly ackWaitMs!: number;
+
+  @Option({ flag: 'concurrency', description: 'messages of each consumer handled at once', default: 16 })
+  @IntRange(1, 256)
+  readonly concurrency!: number;
+
+  @Option({
+    flag: 'max-attempts',
+    description: 'deliveries of a request or event before it is dead-lettered',
+    default: DEFAULT_SETTLEMENT_POLICY.maxAttempts,
+  })
+  @IntRange(1, 100)
+  readonly maxAttempts!: number;
+
+  @OptionGroup(() => NatsSettings)
+  readonly natsSettings!: NatsSettings;
+
+  @OptionGroup(() => TopologySettings)
+  readonly topologySettings!: TopologySettings;
+
   readonly settlement: SettlementPolicy;
+  readonly nats: NatsConfig;
+  readonly topology: TopologyOptions;
 
-  constructor(config: ConfigReader) {
-    this.nodeTimeoutMs = config.number('node-timeout-ms', 30_000);
-    this.restoreImportGraceMs = CoordinatorConfig.grace(
-      config.number('restore-import-grace-ms', Math.max(DEFAULT_RESTORE_IMPORT_GRACE_MS, this.nodeTimeoutMs)),
-      this.nodeTimeoutMs,
-    );
-    this.defaultOperationTimeoutMs = config.number('operation-timeout-ms', 24 * 3600_000);
-    this.sweepIntervalMs = config.number('sweep-interval-ms', 2_000);
-    this.ackWaitMs = config.number('ack-wait-ms', 10_000);
-    this.concurrency = config.number('concurrency', 16);
-    this.settlement = {
-      ...DEFAULT_SETTLEMENT_POLICY,
-      maxAttempts: config.number('max-attempts', DEFAULT_SETTLEMENT_POLICY.maxAttempts),
-    };
-  }
-
-  /** A grace shorter than the ordinary node timeout would fail a restore sooner than anything else. */
-  private static grace(value: number, nodeTimeoutMs: number): number {
-    if (!Number.isInteger(value) || value < nodeTimeoutMs || value > MAX_RESTORE_IMPORT_GRACE_MS) {
-      throw new Error(
-        `--restore-import-grace-ms (DAEDALUS_RESTORE_IMPORT_GRACE_MS) must be a whole number of milliseconds from ` +
-          `--node-timeout-ms (${nodeTimeoutMs}) to ${MAX_RESTORE_IMPORT_GRACE_MS} (7 days), got ${value}`,
-      );
-    }
-    return value;
+  constructor(reader: ConfigReader = new ConfigReader()) {
+    readOptions(this, reader);
+    this.settlement = { ...DEFAULT_SETTLEMENT_POLICY, maxAttempts: this.maxAttempts };
+    this.nats = this.natsSettings.toNatsConfig('daedalus-coordinator');
+    this.topology = this.topologySettings.toTopology(this.nats.replicas);
   }
 }
+
+export const COORDINATOR_SERVICE: ServiceDescription = {
+  name: 'coordinator',
+  command: 'node dist/apps/coordinator/src/main.js',
+  summary: 'turns requests into per-node commands and tracks every operation in JetStream KV; run 2 or more.',
+  config: CoordinatorConfig,
+};

@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
-import { ConfigReader } from '@daedalus/common';
+import { NatsInfraModule } from '@daedalus/messaging';
 import { NodeCommands } from './adapters/node-commands';
 import { CoordinatorConfig } from './coordinator-config';
 import { CoordinatorConsumers } from './coordinator-consumers';
@@ -12,13 +11,12 @@ import { SubmitHandler } from './handlers/submit.handler';
 
 @Module({})
 export class CoordinatorModule {
-  static create(reader: ConfigReader): DynamicModule {
-    const nats = natsConfigFromEnv('daedalus-coordinator');
+  static create(config: CoordinatorConfig): DynamicModule {
     return {
       module: CoordinatorModule,
-      imports: [NatsInfraModule.forRoot(nats, topologyFromConfig(reader, nats.replicas))],
+      imports: [NatsInfraModule.forRoot(config.nats, config.topology)],
       providers: [
-        { provide: CoordinatorConfig, useValue: new CoordinatorConfig(reader) },
+        { provide: CoordinatorConfig, useValue: config },
         NodeCommands,
         SubmitHandler,
         CancelHandler,

@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigReader } from '@daedalus/common';
+import { configure } from '@daedalus/common';
+import { COORDINATOR_SERVICE, CoordinatorConfig } from './coordinator-config';
 import { CoordinatorModule } from './coordinator.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(CoordinatorModule.create(new ConfigReader()), {
+  const config = await configure(COORDINATOR_SERVICE, (reader) => new CoordinatorConfig(reader));
+  if (!config) return; // --help, or settings that are wrong: said on the console, nothing opened
+  const app = await NestFactory.createApplicationContext(CoordinatorModule.create(config), {
     logger: ['log', 'warn', 'error'],
   });
   app.enableShutdownHooks();

@@ -1,21 +1,87 @@
-import { ConfigReader } from '@daedalus/common';
+import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
+import { NatsConfig, NatsSettings, TopologyOptions, TopologySettings } from '@daedalus/messaging';
+import {
+  ConfigReader,
+  ConfigSection,
+  DAY_MS,
+  IntRange,
+  Option,
+  OptionGroup,
+  Port,
+  readOptions,
+  ServiceDescription,
+  TimerMs,
+} from '@daedalus/common';
 
+/** Gateway settings: flags, or `DAEDALUS_*` / `NATS_*` environment variables (see docs/configuration.md). */
+@ConfigSection({ title: 'Gateway' })
 export class GatewayConfig {
-  readonly host: string;
-  readonly port: number;
-  /** host ID or address of the node this gateway stands beside (Icarus's "local node"), if any */
-  readonly localNode?: string;
-  readonly maxBodyBytes: number;
-  readonly nodeTimeoutMs: number;
-  /** how long /status, /version/* and /topology wait for a node agent's live answer before using the registry */
-  readonly nodeQueryTimeoutMs: number;
+  @Option({
+    flag: 'http-host',
+    description: 'address the HTTP API listens on (0.0.0.0: every interface)',
+    default: '127.0.0.1',
+    placeholder: 'address',
+  })
+  @IsString()
+  @IsNotEmpty()
+  readonly host!: string;
 
-  constructor(config: ConfigReader) {
-    this.host = config.string('http-host', '127.0.0.1');
-    this.port = config.number('http-port', 4567);
-    this.localNode = config.string('local-node');
-    this.maxBodyBytes = config.number('max-body-bytes', 256 * 1024);
-    this.nodeTimeoutMs = config.number('node-timeout-ms', 30_000);
-    this.nodeQueryTimeoutMs = config.number('node-query-timeout-ms', 3_000);
+  @Option({ flag: 'http-port', description: 'port the HTTP API listens on', default: 4567, placeholder: 'port' })
+  @Port()
+  readonly port!: number;
+
+  /** host ID or address of the node this gateway stands beside (Icarus's "local node"), if any */
+  @Option({
+    flag: 'local-node',
+    description: "host ID or address of the node a request without hostId/address/globalRequest runs on (Icarus's local node)",
+    placeholder: 'hostId|address',
+  })
+  @IsOptional()
+  @IsString()
+  readonly localNode?: string;
+
+  @Option({ flag: 'max-body-bytes', description: 'largest request body accepted', default: 256 * 1024, unit: 'bytes' })
+  @IntRange(1_024, 1024 ** 3)
+  readonly maxBodyBytes!: number;
+
+  @Option({
+    flag: 'node-timeout-ms',
+    description: "a node whose heartbeat is older than this shows as not alive (give it the coordinators' value)",
+    default: 30_000,
+    unit: 'ms',
+  })
+  @IntRange(1_000, 7 * DAY_MS, 'a whole number of milliseconds')
+  readonly nodeTimeoutMs!: number;
+
+  /** how long /status, /version/* and /topology wait for a node agent's live answer before using the registry */
+  @Option({
+    flag: 'node-query-timeout-ms',
+    description: 'how long a live question to the agents may take (/status, /version/*, /topology, names the registrations lack)',
+    default: 3_000,
+    unit: 'ms',
+  })
+  @TimerMs(1)
+  readonly nodeQueryTimeoutMs!: number;
+
+  @OptionGroup(() => NatsSettings)
+  readonly natsSettings!: NatsSettings;
+
+  @OptionGroup(() => TopologySettings)
+  readonly topologySettings!: TopologySettings;
+
+  readonly nats: NatsConfig;
+  readonly topology: TopologyOptions;
+
+  constructor(reader: ConfigReader = new ConfigReader()) {
+    readOptions(this, reader);
+    this.nats = this.natsSettings.toNatsConfig('daedalus-gateway');
+    this.topology = this.topologySettings.toTopology(this.nats.replicas);
   }
 }
+
+export const GATEWAY_SERVICE: ServiceDescription = {
+  name: 'gateway',
+  command: 'node dist/apps/gateway/src/main.js',
+  summary: 'Icarus-compatible HTTP API (OpenAPI at /api-docs, AsyncAPI at /asyncapi.json, /healthz) over NATS JetStream.',
+  config: GatewayConfig,
+};

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
-import { ConfigReader } from '@daedalus/common';
+import { NatsInfraModule } from '@daedalus/messaging';
 import { BackupsController } from './backups/backups.controller';
 import { DocsController } from './docs/docs.controller';
 import { GatewayConfig } from './gateway-config';
@@ -15,11 +14,10 @@ import { NodeQueryClient } from './topology/node-query.client';
 
 @Module({})
 export class GatewayModule {
-  static create(reader: ConfigReader, config: GatewayConfig): DynamicModule {
-    const nats = natsConfigFromEnv('daedalus-gateway');
+  static create(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [NatsInfraModule.forRoot(nats, topologyFromConfig(reader, nats.replicas)), TerminusModule],
+      imports: [NatsInfraModule.forRoot(config.nats, config.topology), TerminusModule],
       controllers: [OperationsController, ClusterController, HealthController, DocsController, BackupsController],
       providers: [{ provide: GatewayConfig, useValue: config }, OperationPublisher, OperationsService, ClusterService, NodeQueryClient],
     };

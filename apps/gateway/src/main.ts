@@ -3,16 +3,16 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ConfigReader } from '@daedalus/common';
-import { GatewayConfig } from './gateway-config';
+import { configure } from '@daedalus/common';
+import { GATEWAY_SERVICE, GatewayConfig } from './gateway-config';
 import { GatewayModule } from './gateway.module';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { SIDECAR_VERSION } from './topology/cluster.controller';
 
 async function bootstrap(): Promise<void> {
-  const reader = new ConfigReader();
-  const config = new GatewayConfig(reader);
-  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.create(reader, config), {
+  const config = await configure(GATEWAY_SERVICE, (reader) => new GatewayConfig(reader));
+  if (!config) return; // --help, or settings that are wrong: said on the console, nothing opened
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.create(config), {
     bodyParser: false,
     logger: ['log', 'warn', 'error'],
   });

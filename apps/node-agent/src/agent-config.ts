@@ -1,73 +1,266 @@
-import { readFileSync } from 'node:fs';
-import { JmxConnectionOptions, loadJmxCredentialsFile } from '@daedalus/jmx';
-import { DEFAULT_SETTLEMENT_POLICY, SettlementPolicy } from '@daedalus/messaging';
-import { ConfigReader } from '@daedalus/common';
+import { readFile } from 'node:fs/promises';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString, registerDecorator } from 'class-validator';
+import { JmxConnectionOptions, JmxCredentials, loadJmxCredentialsFile } from '@daedalus/jmx';
+import {
+  DEFAULT_SETTLEMENT_POLICY,
+  NatsConfig,
+  NatsSettings,
+  SettlementPolicy,
+  TopologyOptions,
+  TopologySettings,
+} from '@daedalus/messaging';
+import {
+  ConfigReader,
+  ConfigSection,
+  IntRange,
+  MAX_TIMER_MS,
+  Option,
+  OptionGroup,
+  readOptions,
+  ServiceDescription,
+  TimerMs,
+} from '@daedalus/common';
 import { DEFAULT_RESERVE_BYTES } from './repository/downloader';
 
+/** `host:port` (port 1 to 65535) or a `service:jmx:` URL. */
+function IsJmxService(): PropertyDecorator {
+  return (target: object, key: string | symbol) =>
+    registerDecorator({
+      name: 'isJmxService',
+      target: target.constructor,
+      propertyName: String(key),
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && parseJmxService(value) !== undefined,
+        defaultMessage: () => '$property must be host:port (a port from 1 to 65535) or a service:jmx: URL',
+      },
+    });
+}
+
+function parseJmxService(service: string): { serviceUrl: string } | { host: string; port: number } | undefined {
+  if (service.startsWith('service:jmx:')) return { serviceUrl: service };
+  const match = /^(.+):(\d+)$/.exec(service);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) return undefined;
+  return { host: match[1], port: Number(match[2]) };
+}
+
 /** Agent settings. JMX flags mirror Icarus's (`--jmx-service`, `--jmx-user`, `--jmx-credentials`, ...). */
+@ConfigSection({ title: 'Node agent' })
 export class AgentConfig {
-  readonly jmx: JmxConnectionOptions;
-  readonly cassandraConfigDir: string;
+  @Option({
+    flag: 'jmx-service',
+    description: "the node's JMX endpoint: host:port or a service:jmx: URL",
+    default: '127.0.0.1:7199',
+    placeholder: 'host:port|url',
+  })
+  @IsJmxService()
+  readonly jmxService!: string;
+
+  @Option({ flag: 'jmx-user', description: 'JMX user name', placeholder: 'name' })
+  @IsOptional()
+  @IsString()
+  readonly jmxUser?: string;
+
+  @Option({
+    flag: 'jmx-password',
+    description: 'JMX password (prefer --jmx-password-file or --jmx-credentials)',
+    secret: true,
+    placeholder: 'password',
+  })
+  @IsOptional()
+  @IsString()
+  readonly jmxPassword?: string;
+
+  @Option({ flag: 'jmx-password-file', description: 'file holding the JMX password', placeholder: 'file' })
+  @IsOptional()
+  @IsString()
+  readonly jmxPasswordFile?: string;
+
+  @Option({
+    flag: 'jmx-credentials',
+    description: "Icarus's JMX credentials file: a properties file with username= and password=",
+    placeholder: 'file',
+  })
+  @IsOptional()
+  @IsString()
+  readonly jmxCredentials?: string;
+
+  @Option({ flag: 'jmx-truststore', description: 'truststore (JKS or PKCS12) for JMX over TLS', placeholder: 'file' })
+  @IsOptional()
+  @IsString()
+  readonly jmxTruststore?: string;
+
+  @Option({ flag: 'jmx-truststore-password', description: 'password of --jmx-truststore', secret: true, placeholder: 'password' })
+  @IsOptional()
+  @IsString()
+  readonly jmxTruststorePassword?: string;
+
+  @Option({ flag: 'jmx-keystore', description: 'keystore with a client certificate for JMX over TLS', placeholder: 'file' })
+  @IsOptional()
+  @IsString()
+  readonly jmxKeystore?: string;
+
+  @Option({ flag: 'jmx-keystore-password', description: 'password of --jmx-keystore', secret: true, placeholder: 'password' })
+  @IsOptional()
+  @IsString()
+  readonly jmxKeystorePassword?: string;
+
+  @Option<AgentConfig>({
+    flag: 'jmx-ssl',
+    description: 'JMX over TLS',
+    default: (c) => c.jmxTruststore !== undefined,
+    defaultText: 'true when --jmx-truststore is given',
+  })
+  @IsBoolean()
+  readonly jmxSsl!: boolean;
+
+  @Option({
+    flag: 'cassandra-config-dir',
+    description: 'directory of cassandra.yaml (data, commit log, hints and saved caches directories)',
+    default: '/etc/cassandra',
+    placeholder: 'dir',
+  })
+  @IsString()
+  @IsNotEmpty()
+  readonly cassandraConfigDir!: string;
+
+  @Option({
+    flag: 'cassandra-dir',
+    description: "Cassandra's home ($CASSANDRA_HOME): where its default directories are when cassandra.yaml names none",
+    placeholder: 'dir',
+  })
+  @IsOptional()
+  @IsString()
   readonly cassandraHome?: string;
+
   /** explicit data directories; else read from cassandra.yaml */
-  readonly dataDirs: string[];
-  readonly enableTruncate: boolean;
+  @Option({
+    flag: 'data-dirs',
+    description: "the node's data directories, comma-separated",
+    default: () => [],
+    defaultText: 'those cassandra.yaml names',
+    placeholder: 'dir,...',
+  })
+  @IsString({ each: true })
+  readonly dataDirs!: string[];
+
+  @Option({ flag: 'enable-truncate', description: 'allow truncate operations on this node', default: false })
+  @IsBoolean()
+  readonly enableTruncate!: boolean;
+
   /** bound for one long node operation (cleanup, scrub, rebuild, decommission, ...) */
-  readonly operationTimeoutMs: number;
+  @Option({
+    flag: 'operation-timeout-ms',
+    description: 'bound of one long node operation (cleanup, scrub, rebuild, decommission, ...)',
+    default: 24 * 3600_000,
+    unit: 'ms',
+  })
+  @TimerMs(1)
+  readonly operationTimeoutMs!: number;
+
   /** how often a long operation reads its progress from the node */
-  readonly progressIntervalMs: number;
-  readonly heartbeatIntervalMs: number;
-  readonly startupTimeoutMs: number;
-  readonly ackWaitMs: number;
-  readonly concurrency: number;
+  @Option({
+    flag: 'progress-interval-ms',
+    description: 'how often a long operation reads its progress from the node',
+    default: 2_000,
+    unit: 'ms',
+  })
+  @TimerMs(1)
+  readonly progressIntervalMs!: number;
+
+  @Option({
+    flag: 'heartbeat-interval-ms',
+    description: "how often the agent rewrites its registration (keep it well under the coordinators' --node-timeout-ms)",
+    default: 2_000,
+    unit: 'ms',
+  })
+  @TimerMs(100)
+  readonly heartbeatIntervalMs!: number;
+
+  @Option({
+    flag: 'startup-timeout-ms',
+    description: 'how long a starting agent waits for Cassandra to answer over JMX',
+    default: 5 * 60_000,
+    unit: 'ms',
+  })
+  @IntRange(0, MAX_TIMER_MS, 'a whole number of milliseconds')
+  readonly startupTimeoutMs!: number;
+
+  @Option({
+    flag: 'ack-wait-ms',
+    description: 'how long a command the agent took stays with it before JetStream delivers it again',
+    default: 30_000,
+    unit: 'ms',
+  })
+  @TimerMs(1_000)
+  readonly ackWaitMs!: number;
+
+  @Option({ flag: 'concurrency', description: 'commands handled at once', default: 4 })
+  @IntRange(1, 256)
+  readonly concurrency!: number;
+
   /** a restore refuses to download when it would leave less than this free on a filesystem */
-  readonly restoreReserveBytes: number;
+  @Option({
+    flag: 'restore-reserve-bytes',
+    description: 'a restore refuses to download when it would leave less than this free on a filesystem it writes to',
+    default: DEFAULT_RESERVE_BYTES,
+    unit: 'bytes',
+  })
+  @IntRange(0, Number.MAX_SAFE_INTEGER)
+  readonly restoreReserveBytes!: number;
+
+  @Option({
+    flag: 'max-attempts',
+    description: 'deliveries of a command before it is dead-lettered (the node reports failed first)',
+    default: 5,
+  })
+  @IntRange(1, 100)
+  readonly maxAttempts!: number;
+
+  @OptionGroup(() => NatsSettings)
+  readonly natsSettings!: NatsSettings;
+
+  @OptionGroup(() => TopologySettings)
+  readonly topologySettings!: TopologySettings;
+
   readonly settlement: SettlementPolicy;
+  readonly nats: NatsConfig;
+  readonly topology: TopologyOptions;
+  private fromCredentialsFile?: JmxCredentials;
+  private fromPasswordFile?: string;
 
-  /** Reads the credentials file (if any) first: Icarus's `--jmx-credentials` properties file. */
-  static async load(config: ConfigReader): Promise<AgentConfig> {
-    const credentials = config.string('jmx-credentials');
-    return new AgentConfig(config, credentials ? await loadJmxCredentialsFile(credentials) : undefined);
+  /** Reads the files the settings name (Icarus's `--jmx-credentials` properties file, `--jmx-password-file`) too. */
+  static async load(reader: ConfigReader = new ConfigReader()): Promise<AgentConfig> {
+    const config = new AgentConfig(reader);
+    if (config.jmxCredentials) config.fromCredentialsFile = await loadJmxCredentialsFile(config.jmxCredentials);
+    if (config.jmxPasswordFile) config.fromPasswordFile = (await readFile(config.jmxPasswordFile, 'utf8')).trim();
+    return config;
   }
 
-  private constructor(config: ConfigReader, fromFile?: { username?: string; password?: string }) {
-    const service = config.string('jmx-service', '127.0.0.1:7199');
-    const passwordFile = config.string('jmx-password-file');
-    this.jmx = {
-      ...(service.startsWith('service:jmx:') ? { serviceUrl: service } : AgentConfig.hostPort(service)),
-      username: config.string('jmx-user') ?? fromFile?.username,
-      password: config.string('jmx-password') ?? (passwordFile ? readFileSync(passwordFile, 'utf8').trim() : fromFile?.password),
-      ssl: config.boolean('jmx-ssl', Boolean(config.string('jmx-truststore'))),
-      trustStore: config.string('jmx-truststore'),
-      trustStorePassword: config.string('jmx-truststore-password'),
-      keyStore: config.string('jmx-keystore'),
-      keyStorePassword: config.string('jmx-keystore-password'),
+  private constructor(reader: ConfigReader) {
+    readOptions(this, reader);
+    this.settlement = { ...DEFAULT_SETTLEMENT_POLICY, maxAttempts: this.maxAttempts };
+    this.nats = this.natsSettings.toNatsConfig('daedalus-node-agent');
+    this.topology = this.topologySettings.toTopology(this.nats.replicas);
+  }
+
+  /** The JMX connection: flags first, then the password file, then the credentials file. */
+  get jmx(): JmxConnectionOptions {
+    return {
+      ...parseJmxService(this.jmxService),
+      username: this.jmxUser ?? this.fromCredentialsFile?.username,
+      password: this.jmxPassword ?? this.fromPasswordFile ?? this.fromCredentialsFile?.password,
+      ssl: this.jmxSsl,
+      trustStore: this.jmxTruststore,
+      trustStorePassword: this.jmxTruststorePassword,
+      keyStore: this.jmxKeystore,
+      keyStorePassword: this.jmxKeystorePassword,
     };
-    this.cassandraConfigDir = config.string('cassandra-config-dir', '/etc/cassandra');
-    this.cassandraHome = config.string('cassandra-dir');
-    this.dataDirs = config.list('data-dirs');
-    this.enableTruncate = config.boolean('enable-truncate', false);
-    this.operationTimeoutMs = AgentConfig.timerMs(config.number('operation-timeout-ms', 24 * 3600_000), 'operation-timeout-ms');
-    this.progressIntervalMs = AgentConfig.timerMs(config.number('progress-interval-ms', 2_000), 'progress-interval-ms');
-    this.heartbeatIntervalMs = config.number('heartbeat-interval-ms', 2_000);
-    this.startupTimeoutMs = config.number('startup-timeout-ms', 5 * 60_000);
-    this.ackWaitMs = config.number('ack-wait-ms', 30_000);
-    this.concurrency = config.number('concurrency', 4);
-    this.restoreReserveBytes = config.number('restore-reserve-bytes', DEFAULT_RESERVE_BYTES);
-    this.settlement = { ...DEFAULT_SETTLEMENT_POLICY, maxAttempts: config.number('max-attempts', 5) };
-  }
-
-  /** Node timers hold at most 2^31-1 ms (about 24.8 days); a larger value would fire at once. */
-  private static timerMs(value: number, flag: string): number {
-    if (!Number.isInteger(value) || value < 1 || value > 2_147_483_647) {
-      throw new Error(`--${flag} must be a whole number of milliseconds from 1 to 2147483647, got ${value}`);
-    }
-    return value;
-  }
-
-  private static hostPort(service: string): { host: string; port: number } {
-    const match = /^(.+):(\d+)$/.exec(service);
-    if (!match) throw new Error(`--jmx-service must be host:port or a service:jmx: URL, got "${service}"`);
-    return { host: match[1], port: Number(match[2]) };
   }
 }
+
+export const AGENT_SERVICE: ServiceDescription = {
+  name: 'node agent',
+  command: 'node dist/apps/node-agent/src/main.js',
+  summary: 'runs beside one Cassandra node: talks to it over JMX, registers by host ID, heartbeats and runs its commands.',
+  config: AgentConfig,
+};

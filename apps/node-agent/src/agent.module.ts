@@ -1,8 +1,7 @@
 import { dirname, join } from 'node:path';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { JmxBridgeClient, JmxClient } from '@daedalus/jmx';
-import { NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
-import { ConfigReader } from '@daedalus/common';
+import { NatsInfraModule } from '@daedalus/messaging';
 import { AgentConfig } from './agent-config';
 import { BackupListService } from './repository/backup-list.service';
 import { BackupExecutor } from './operations/backup/backup.executor';
@@ -35,13 +34,12 @@ const JMX_CLIENT = Symbol('JMX_CLIENT');
 
 @Module({})
 export class AgentModule {
-  static create(reader: ConfigReader, config: AgentConfig): DynamicModule {
-    const nats = natsConfigFromEnv('daedalus-node-agent');
+  static create(config: AgentConfig): DynamicModule {
     const jmxLogger = new Logger('JmxBridge');
     const settings: ExecutorSettings = { progressIntervalMs: config.progressIntervalMs };
     return {
       module: AgentModule,
-      imports: [NatsInfraModule.forRoot(nats, topologyFromConfig(reader, nats.replicas))],
+      imports: [NatsInfraModule.forRoot(config.nats, config.topology)],
       providers: [
         { provide: AgentConfig, useValue: config },
         {

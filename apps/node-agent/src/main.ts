@@ -1,14 +1,14 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigReader } from '@daedalus/common';
-import { AgentConfig } from './agent-config';
+import { configure } from '@daedalus/common';
+import { AGENT_SERVICE, AgentConfig } from './agent-config';
 import { AgentModule } from './agent.module';
 
 async function bootstrap(): Promise<void> {
-  const reader = new ConfigReader();
-  const config = await AgentConfig.load(reader);
-  const app = await NestFactory.createApplicationContext(AgentModule.create(reader, config), {
+  const config = await configure(AGENT_SERVICE, (reader) => AgentConfig.load(reader));
+  if (!config) return; // --help, or settings that are wrong: said on the console, nothing opened
+  const app = await NestFactory.createApplicationContext(AgentModule.create(config), {
     logger: ['log', 'warn', 'error'],
   });
   app.enableShutdownHooks();

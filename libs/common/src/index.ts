@@ -1,4 +1,5 @@
 export * from './clock';
-export * from './config-reader';
+export * from './config';
 export * from './errors';
 export * from './map-concurrent';
+export * from './retry';

@@ -1,7 +1,7 @@
 import { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { Headers, Subjects } from '@daedalus/contracts';
-import { errorMessage } from '@daedalus/common';
+import { Backoff, errorMessage, sleep } from '@daedalus/common';
 import { decideSettlement, exceedsAttempts, Settlement, SettlementPolicy } from './settlement';
 
 export interface MessageContext {
@@ -40,6 +40,7 @@ function parseBody(msg: JsMsg): { ok: true; data: unknown } | { ok: false; reaso
 const PULL_EXPIRES_MS = 10_000;
 /** about 10 minutes of attempts at the 10 s backoff cap */
 const MAX_RESUBSCRIBE_ATTEMPTS = 60;
+const RESUBSCRIBE_BACKOFF = { initialDelayMs: 500, maxDelayMs: 10_000 };
 
 /**
  * Runs a handler over a durable pull consumer and settles every message through the settlement module.
@@ -93,8 +94,7 @@ export class ConsumerRunner {
    */
   private async supervise(first: ConsumerMessages): Promise<void> {
     let messages: ConsumerMessages | undefined = first;
-    let delay = 500;
-    let attempts = 0;
+    const backoff = new Backoff(RESUBSCRIBE_BACKOFF);
     while (!this.stopped) {
       if (messages) {
         const received = this.received;
@@ -103,13 +103,10 @@ export class ConsumerRunner {
         } catch (error) {
           this.options.log('warn', `consumer ${this.options.durable} stopped: ${errorMessage(error)}`);
         }
-        if (this.received > received) {
-          attempts = 0;
-          delay = 500;
-        }
+        if (this.received > received) backoff.reset();
       }
       if (this.stopped) return;
-      if (++attempts > MAX_RESUBSCRIBE_ATTEMPTS) {
+      if (backoff.count >= MAX_RESUBSCRIBE_ATTEMPTS) {
         // bounded: past this, let the process supervisor (systemd, Kubernetes) start the service afresh
         this.options.log(
           'error',
@@ -118,9 +115,9 @@ export class ConsumerRunner {
         (this.options.onGiveUp ?? (() => process.exit(1)))();
         return;
       }
+      const delay = backoff.next();
       this.options.log('warn', `consumer ${this.options.durable}: subscription ended, opening it again in ${delay} ms`);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, 10_000);
+      await sleep(delay);
       if (this.stopped) return;
       messages = await this.open().catch((error: unknown) => {
         this.options.log('warn', `consumer ${this.options.durable}: could not subscribe again: ${errorMessage(error)}`);

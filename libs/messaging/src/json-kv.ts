@@ -1,8 +1,11 @@
 import { JetStreamApiError, JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import { retry } from '@daedalus/common';
 import { RetryableError } from './errors';
 
 const WRONG_LAST_SEQUENCE = new Set([10071, 10164]);
+/** between compare-and-set attempts: up to 20, 40, 80 ms, then up to 100 ms (full jitter) */
+const CAS_BACKOFF = { initialDelayMs: 20, maxDelayMs: 100, jitter: 1 };
 
 export interface Versioned<T> {
   key: string;
@@ -65,21 +68,21 @@ export class JsonKv<T> {
 
   /** Applies `mutation` under compare-and-set. Returns the stored value (changed or not), or undefined if absent. */
   async mutate(key: string, mutation: Mutation<T>): Promise<T | undefined> {
-    for (let attempt = 1; attempt <= this.maxCasAttempts; attempt++) {
+    const attempt = async (): Promise<T | undefined> => {
       const current = await this.get(key);
       if (!current) return undefined;
       const next = mutation(current.value);
       if (next === undefined) return current.value;
-      try {
-        await this.kv.update(key, JSON.stringify(next), current.revision);
-        return next;
-      } catch (error) {
-        if (!isCasConflict(error)) throw error;
-        // someone else changed it: re-read and apply again
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
-      }
+      await this.kv.update(key, JSON.stringify(next), current.revision);
+      return next;
+    };
+    try {
+      // someone else changed it: re-read and apply again, after a short random wait so racers spread out
+      return await retry(attempt, { attempts: this.maxCasAttempts, retryIf: isCasConflict, ...CAS_BACKOFF });
+    } catch (error) {
+      if (isCasConflict(error)) throw new RetryableError(`too many concurrent updates of ${key}`);
+      throw error;
     }
-    throw new RetryableError(`too many concurrent updates of ${key}`);
   }
 
   async keys(): Promise<string[]> {

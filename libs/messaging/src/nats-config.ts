@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { IsNotEmpty, IsOptional, IsString, registerDecorator, ValidateIf } from 'class-validator';
+import { ConfigReader, ConfigSection, IntRange, MAX_TIMER_MS, Option, readOptions } from '@daedalus/common';
 
 /**
  * How every service reaches NATS. Read from the environment so docker-compose and Kubernetes set it the
@@ -19,38 +21,120 @@ export interface NatsConfig {
   startupTimeoutMs: number;
 }
 
-function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+/** `nats://host:port`, `tls://host:port`, `ws(s)://host:port` or `host:port`, with a port from 1 to 65535. */
+function IsNatsServer(): PropertyDecorator {
+  return (target: object, key: string | symbol) =>
+    registerDecorator({
+      name: 'isNatsServer',
+      target: target.constructor,
+      propertyName: String(key),
+      validator: {
+        validate: (value: unknown) => Array.isArray(value) && value.every((server) => natsServerProblem(server) === undefined),
+        defaultMessage: () => '$property must be comma-separated server URLs (nats://host:port, tls://host:port or host:port)',
+      },
+    });
 }
 
+function natsServerProblem(server: unknown): string | undefined {
+  if (typeof server !== 'string' || server === '' || /\s/.test(server)) return 'not a server';
+  try {
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `nats://${server}`);
+    if (!['nats:', 'tls:', 'ws:', 'wss:'].includes(url.protocol)) return 'unknown scheme';
+    if (url.hostname === '' || url.pathname.length > 1 || url.search || url.hash) return 'not host:port';
+    return undefined;
+  } catch {
+    return 'not a URL';
+  }
+}
+
+/** The NATS connection settings, the same on every service (flags for what is no secret, environment for all). */
+@ConfigSection({ title: 'NATS connection' })
+export class NatsSettings {
+  @Option({
+    flag: 'nats-servers',
+    env: ['NATS_SERVERS', 'NATS_URL'],
+    description: 'NATS servers, comma-separated (nats://host:port, tls://host:port or host:port)',
+    default: ['nats://127.0.0.1:4222'],
+    placeholder: 'url,...',
+  })
+  @IsNotEmpty({ message: '$property must name at least one server' })
+  @IsNatsServer()
+  readonly servers!: string[];
+
+  @Option({ flag: 'nats-user', env: 'NATS_USER', description: 'user name, with NATS_PASSWORD', placeholder: 'name' })
+  @IsOptional()
+  @IsString()
+  readonly user?: string;
+
+  @Option({ env: 'NATS_PASSWORD', description: 'password of NATS_USER', secret: true })
+  @IsOptional()
+  @IsString()
+  readonly pass?: string;
+
+  @Option({ env: 'NATS_TOKEN', description: 'authentication token', secret: true })
+  @IsOptional()
+  @IsString()
+  readonly token?: string;
+
+  @Option({ flag: 'nats-creds', env: 'NATS_CREDS', description: 'NATS credentials file (JWT and nkey seed)', placeholder: 'file' })
+  @IsOptional()
+  @IsString()
+  readonly credsFile?: string;
+
+  @Option({ flag: 'nats-tls-ca', env: 'NATS_TLS_CA', description: 'CA certificate that signed the servers (PEM)', placeholder: 'file' })
+  @IsOptional()
+  @IsString()
+  readonly tlsCa?: string;
+
+  @Option({ flag: 'nats-tls-cert', env: 'NATS_TLS_CERT', description: 'client certificate (PEM), with NATS_TLS_KEY', placeholder: 'file' })
+  @ValidateIf((settings: NatsSettings) => settings.tlsKey !== undefined || settings.tlsCert !== undefined)
+  @IsNotEmpty({ message: '$property and NATS_TLS_KEY go together: set both or neither' })
+  readonly tlsCert?: string;
+
+  @Option({ flag: 'nats-tls-key', env: 'NATS_TLS_KEY', description: 'private key of NATS_TLS_CERT (PEM)', placeholder: 'file' })
+  @ValidateIf((settings: NatsSettings) => settings.tlsKey !== undefined || settings.tlsCert !== undefined)
+  @IsNotEmpty({ message: '$property and NATS_TLS_CERT go together: set both or neither' })
+  readonly tlsKey?: string;
+
+  @Option({
+    flag: 'nats-replicas',
+    env: ['NATS_REPLICAS', 'DAEDALUS_NATS_REPLICAS'],
+    description: 'replicas of every stream and KV bucket: 1 on one server, 3 on a JetStream cluster',
+    default: 1,
+  })
+  @IntRange(1, 5)
+  readonly replicas!: number;
+
+  @Option({
+    flag: 'nats-startup-timeout-ms',
+    description: 'how long a starting service waits for NATS and JetStream (0: not at all)',
+    default: 60_000,
+    unit: 'ms',
+  })
+  @IntRange(0, MAX_TIMER_MS, 'a whole number of milliseconds')
+  readonly startupTimeoutMs!: number;
+
+  /** The connection of the service called `name` (its client name in NATS's monitoring). */
+  toNatsConfig(name: string): NatsConfig {
+    const tls =
+      this.tlsCa || this.tlsCert || this.tlsKey ? { caFile: this.tlsCa, certFile: this.tlsCert, keyFile: this.tlsKey } : undefined;
+    return {
+      servers: this.servers,
+      user: this.user,
+      pass: this.pass,
+      token: this.token,
+      credsFile: this.credsFile,
+      tls,
+      replicas: this.replicas,
+      name,
+      startupTimeoutMs: this.startupTimeoutMs,
+    };
+  }
+}
+
+/** The NATS connection from the environment alone (tools, tests); services read theirs with their config class. */
 export function natsConfigFromEnv(name: string, env: NodeJS.ProcessEnv = process.env): NatsConfig {
-  const replicas = Number(env.DAEDALUS_NATS_REPLICAS ?? env.NATS_REPLICAS ?? '1');
-  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) {
-    throw new Error('NATS_REPLICAS must be an integer from 1 to 5');
-  }
-  const tls =
-    env.NATS_TLS_CA || env.NATS_TLS_CERT || env.NATS_TLS_KEY
-      ? { caFile: env.NATS_TLS_CA, certFile: env.NATS_TLS_CERT, keyFile: env.NATS_TLS_KEY }
-      : undefined;
-  const startupTimeoutMs = Number(env.DAEDALUS_NATS_STARTUP_TIMEOUT_MS ?? '60000');
-  if (!Number.isInteger(startupTimeoutMs) || startupTimeoutMs < 0) {
-    throw new Error('DAEDALUS_NATS_STARTUP_TIMEOUT_MS must be a whole number of milliseconds');
-  }
-  const servers = list(env.NATS_SERVERS ?? env.NATS_URL);
-  return {
-    servers: servers.length > 0 ? servers : ['nats://127.0.0.1:4222'],
-    user: env.NATS_USER || undefined,
-    pass: env.NATS_PASSWORD || undefined,
-    token: env.NATS_TOKEN || undefined,
-    credsFile: env.NATS_CREDS || undefined,
-    tls,
-    replicas,
-    name,
-    startupTimeoutMs,
-  };
+  return readOptions(new NatsSettings(), new ConfigReader([], env)).toNatsConfig(name);
 }
 
 /** For logs: which servers and which kind of auth, never the secrets themselves. */

@@ -1,5 +1,6 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { errors } from '@nats-io/transport-node';
+import { errorMessage, retry } from '@daedalus/common';
 
 /**
  * Errors a JetStream set-up call gets while the server or cluster is still coming up: the request timed out
@@ -37,21 +38,15 @@ export interface StartupRetryOptions {
  * errors with capped exponential backoff for at most `timeoutMs`: services and a fresh JetStream cluster may
  * start in any order, and a cluster needs a few seconds to elect its meta leader.
  */
-export async function retryDuringStartup<T>(what: string, step: () => Promise<T>, options: StartupRetryOptions): Promise<T> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const now = options.now ?? Date.now;
-  const deadline = now() + options.timeoutMs;
-  let delay = options.initialDelayMs ?? 250;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await step();
-    } catch (error) {
-      if (!(options.isTransient ?? isTransientJetStreamError)(error) || now() + delay > deadline) throw error;
-      options.onRetry?.(
-        `${what}: attempt ${attempt} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${delay} ms`,
-      );
-      await sleep(delay);
-      delay = Math.min(delay * 2, options.maxDelayMs ?? 5_000);
-    }
-  }
+export function retryDuringStartup<T>(what: string, step: () => Promise<T>, options: StartupRetryOptions): Promise<T> {
+  return retry(step, {
+    deadlineMs: options.timeoutMs,
+    initialDelayMs: options.initialDelayMs ?? 250,
+    maxDelayMs: options.maxDelayMs ?? 5_000,
+    retryIf: options.isTransient ?? isTransientJetStreamError,
+    onRetry: ({ attempt, error, delayMs }) =>
+      options.onRetry?.(`${what}: attempt ${attempt} failed (${errorMessage(error)}); retrying in ${delayMs} ms`),
+    now: options.now,
+    sleep: options.sleep,
+  });
 }

@@ -12,6 +12,7 @@ import { Kvm, KV } from '@nats-io/kv';
 import { NatsConnection } from '@nats-io/transport-node';
 import { Buckets, Consumers, Streams, Subjects } from '@daedalus/contracts';
 import { nanos } from '@nats-io/transport-node';
+import { ConfigSection, DAY_MS, HOUR_MS, IntRange, MINUTE_MS, Option } from '@daedalus/common';
 
 export interface TopologyOptions {
   replicas: number;
@@ -141,12 +142,38 @@ export async function ensureBuckets(nc: NatsConnection, options: TopologyOptions
   return { operations, activeOperations, nodes, jsm: await jetstreamManager(nc) };
 }
 
-/** Topology settings shared by all services: same flags everywhere so they agree on the buckets. */
-export function topologyFromConfig(config: { number(flag: string, fallback: number): number }, replicas: number): TopologyOptions {
-  return {
-    replicas,
-    duplicateWindowMs: config.number('duplicate-window-ms', DEFAULT_TOPOLOGY.duplicateWindowMs),
-    operationRetentionMs: config.number('operation-retention-ms', DEFAULT_TOPOLOGY.operationRetentionMs),
-    deadLetterRetentionMs: config.number('dead-letter-retention-ms', DEFAULT_TOPOLOGY.deadLetterRetentionMs),
-  };
+/** The stream and bucket settings; every service creates what it needs, so all must be given the same values. */
+@ConfigSection({ title: 'Streams and buckets', note: 'give every service the same values' })
+export class TopologySettings {
+  @Option({
+    flag: 'duplicate-window-ms',
+    description: 'how long each stream drops a repeated Nats-Msg-Id (a re-sent submit, command or event)',
+    default: DEFAULT_TOPOLOGY.duplicateWindowMs,
+    unit: 'ms',
+  })
+  @IntRange(1_000, DAY_MS, 'a whole number of milliseconds')
+  readonly duplicateWindowMs!: number;
+
+  @Option({
+    flag: 'operation-retention-ms',
+    description: "how long a finished operation stays queryable (the operations bucket's max age)",
+    default: DEFAULT_TOPOLOGY.operationRetentionMs,
+    unit: 'ms',
+  })
+  @IntRange(MINUTE_MS, 365 * DAY_MS, 'a whole number of milliseconds')
+  readonly operationRetentionMs!: number;
+
+  @Option({
+    flag: 'dead-letter-retention-ms',
+    description: 'how long a dead-lettered message is kept in DAEDALUS_DLQ',
+    default: DEFAULT_TOPOLOGY.deadLetterRetentionMs,
+    unit: 'ms',
+  })
+  @IntRange(HOUR_MS, 365 * DAY_MS, 'a whole number of milliseconds')
+  readonly deadLetterRetentionMs!: number;
+
+  toTopology(replicas: number): TopologyOptions {
+    const { duplicateWindowMs, operationRetentionMs, deadLetterRetentionMs } = this;
+    return { replicas, duplicateWindowMs, operationRetentionMs, deadLetterRetentionMs };
+  }
 }

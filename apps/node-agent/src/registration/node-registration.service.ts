@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { NodeRegistration, SCHEMA_VERSION } from '@daedalus/contracts';
 import { JmxError } from '@daedalus/jmx';
 import { NodeRegistry } from '@daedalus/messaging';
-import { Clock, errorMessage } from '@daedalus/common';
+import { Clock, errorMessage, retry } from '@daedalus/common';
 import { AgentConfig } from '../agent-config';
 import { readCassandraLayout } from '../cassandra/cassandra-yaml';
 import { CassandraNode, NodeDescription, SchemaView } from '../cassandra/cassandra-node';
@@ -53,21 +53,18 @@ export class NodeRegistrationService implements OnApplicationShutdown {
 
   /** Waits (bounded by --startup-timeout-ms) for the node to answer over JMX, then registers. */
   async register(): Promise<NodeRegistration> {
-    const deadline = this.clock.now().getTime() + this.config.startupTimeoutMs;
-    let delay = 500;
-    for (;;) {
-      try {
-        const description = await this.node.describe();
-        this.registration = await this.build(description, await this.node.schema(), this.clock.now().toISOString(), undefined);
-        break;
-      } catch (error) {
-        if (this.clock.now().getTime() + delay > deadline) {
-          throw new Error(`Cassandra did not answer over JMX within ${this.config.startupTimeoutMs} ms: ${errorMessage(error)}`);
-        }
-        this.logger.warn(`waiting for Cassandra over JMX: ${errorMessage(error)}`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 10_000);
-      }
+    const readNode = async () =>
+      this.build(await this.node.describe(), await this.node.schema(), this.clock.now().toISOString(), undefined);
+    try {
+      this.registration = await retry(readNode, {
+        deadlineMs: this.config.startupTimeoutMs,
+        initialDelayMs: 500,
+        maxDelayMs: 10_000,
+        now: () => this.clock.now().getTime(),
+        onRetry: ({ error }) => this.logger.warn(`waiting for Cassandra over JMX: ${errorMessage(error)}`),
+      });
+    } catch (error) {
+      throw new Error(`Cassandra did not answer over JMX within ${this.config.startupTimeoutMs} ms: ${errorMessage(error)}`);
     }
     await this.registry.put(this.registration);
     this.logger.log(

@@ -1,5 +1,6 @@
 import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
-import { parseAnyLocation } from '@daedalus/storage';
+// by path, not the barrel: the barrel loads every cloud SDK, and the public protocol needs none of them
+import { parseAnyLocation } from '@daedalus/storage/location';
 
 /** Why a storage location is unusable, or undefined when it is fine in node form or as a bucket/prefix. */
 export function storageLocationProblem(value: unknown): string | undefined {

@@ -1,0 +1,6 @@
+export * from './config-reader';
+export * from './constraints';
+export * from './help';
+export * from './nearest';
+export * from './option';
+export * from './read-options';
