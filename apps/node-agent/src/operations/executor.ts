@@ -61,6 +61,9 @@ export interface ExecutorSettings {
 }
 
 /** Whether a cancel stops this executor in this phase. */
-export function honoursCancel(executor: OperationExecutor, phase?: string): boolean {
+export function honoursCancel(
+  executor: Pick<OperationExecutor<BaseOperationRequest>, 'cancellable' | 'cancellableIn'>,
+  phase?: string,
+): boolean {
   return executor.cancellableIn ? executor.cancellableIn(phase) : executor.cancellable !== false;
 }
