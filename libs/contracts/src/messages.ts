@@ -1,4 +1,5 @@
-import { OperationState } from './operation-state';
+import { OperationState } from './lifecycle/operation-state';
+import type { StoredPhaseResults } from './protocols/protocol';
 
 /**
  * Message catalogue. Payloads are JSON; every message carries `schemaVersion`.
@@ -49,8 +50,10 @@ export interface NodeCommandMessage {
   request: Record<string, unknown>;
   /** For multi-phase operations (backup, restore): the phase this command runs. */
   phase?: string;
-  /** Facts the coordinator adds for the node (e.g. the other participants of a backup). */
+  /** Facts the coordinator fixed for the operation (e.g. the other participants of a backup): the protocol's context. */
   context?: Record<string, unknown>;
+  /** The results of the phases before this one, by phase and host ID (a restore's DOWNLOAD reads its INIT). */
+  phaseResults?: StoredPhaseResults;
   /** The operation's `resumeCount` when this command was issued (absent or 0 for the first run). */
   resume?: number;
   issuedAt: string;

@@ -1,4 +1,6 @@
-import { OperationState } from './operation-state';
+import { OperationState } from './lifecycle/operation-state';
+import type { StoredPhaseResults } from './protocols/protocol';
+import type { RestoreLedger } from './protocols/restore.protocol';
 import type { OperationRequest } from './requests/index';
 
 /** One entry of an operation's `errors`, as Icarus reports it: `source` names the node. */
@@ -25,7 +27,7 @@ export interface NodeProgress {
   message?: string;
   startTime?: string;
   completionTime?: string;
-  /** Result data the node returned (e.g. list output). */
+  /** What the node returned for this phase (e.g. list output); gathered into the record when the phase ends. */
   result?: unknown;
 }
 
@@ -50,8 +52,19 @@ export interface OperationRecord {
   /** Multi-phase operations: the phases in order and the one running now (node states are for it). */
   phases?: string[];
   phase?: string;
-  /** Facts the coordinator fixed when it started the operation (e.g. the backup's name). */
+  /**
+   * Facts the coordinator fixed when it started the operation (e.g. the backup's name), and facts its
+   * cross-node checks added after a phase: the protocol's context DTO (libs/contracts/src/protocols).
+   */
   context?: Record<string, unknown>;
+  /**
+   * Multi-phase operations: each finished phase's node results, by phase and host ID (the protocol's result
+   * DTOs). Commands of later phases carry them (a restore's TRUNCATE needs every node's INIT), the
+   * coordinator's cross-node checks read them, and a resume keeps them. Internal: clients read `response`.
+   */
+  phaseResults?: StoredPhaseResults;
+  /** A restore's ledger: what was truncated and imported, so that neither happens twice (see RestoreLedger). */
+  restoreLedger?: RestoreLedger;
   cancelRequested?: boolean;
   /**
    * How many times a FAILED operation was resumed (POST /operations/{id}/resume), and when last. Commands of a
@@ -63,7 +76,10 @@ export interface OperationRecord {
   previousErrors?: PreviousError[];
   /** The last resume request the coordinator refused (direct NATS clients read why here); cleared by a resume. */
   resumeRefused?: { at: string; reason: string };
-  /** Operation-level result (e.g. list output), when the type has one. */
+  /**
+   * Icarus's `response`, written when the operation ends: a single node's result (e.g. list output), or the
+   * results by host ID; for a multi-phase operation, the results of the phases that ran, by phase and host ID.
+   */
   response?: unknown;
 }
 

@@ -1,18 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JetStreamClient } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
-import {
-  MessageIds,
-  NodeCommandKind,
-  NodeCommandMessage,
-  NodeProgress,
-  OperationRecord,
-  SCHEMA_VERSION,
-  Subjects,
-} from '@daedalus/contracts';
+import { MessageIds, nodeCommand, NodeCommandKind, NodeProgress, OperationRecord, pendingNodes, Subjects } from '@daedalus/contracts';
 import { JETSTREAM, NATS_CONNECTION, publishJson } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
-import { pendingNodes } from '../operations/operation-lifecycle';
 import { planFor } from '../plans/plans';
 
 /** Outbound messages of the coordinator: node commands (JetStream) and record updates (core NATS). */
@@ -29,20 +20,7 @@ export class NodeCommands {
    * The node gets its own copy of the request, as the operation's plan builds it.
    */
   async send(record: OperationRecord, node: NodeProgress, kind: NodeCommandKind): Promise<void> {
-    const command: NodeCommandMessage = {
-      schemaVersion: SCHEMA_VERSION,
-      kind,
-      operationId: record.id,
-      hostId: node.hostId,
-      type: record.type,
-      request: planFor(record.type).nodeRequest(record, node),
-      issuedAt: this.clock.now().toISOString(),
-    };
-    if (record.phase) command.phase = record.phase;
-    if (record.resumeCount) command.resume = record.resumeCount;
-    // later phases build on earlier ones (a restore's DOWNLOAD uses what its INIT resolved on this node)
-    if (record.context || record.phase)
-      command.context = { ...record.context, ...(record.phase ? { phaseResults: record.response ?? {} } : {}) };
+    const command = nodeCommand(record, node, kind, planFor(record.type).nodeRequest(record, node), this.clock.now());
     const id = MessageIds.command(record.id, node.hostId, record.phase ? `${kind}.${record.phase}` : kind, record.resumeCount);
     await publishJson(this.js, Subjects.commandsFor(node.hostId), command, id);
   }

@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { OperationState } from '@daedalus/contracts';
+import { OperationState, pendingNodes, requestCancel } from '@daedalus/contracts';
 import { OperationStore, RetryableError } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
-import { pendingNodes, requestCancel } from '../operations/operation-lifecycle';
 import { checkEnvelope } from './message-guards';
 
 /** Marks the operation as cancel-requested and forwards the cancel to every node still working on it. */

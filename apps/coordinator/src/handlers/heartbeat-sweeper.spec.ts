@@ -1,9 +1,8 @@
-import { OperationRecord, OperationState } from '@daedalus/contracts';
+import { OperationRecord, OperationState, startOperation } from '@daedalus/contracts';
 import { NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
 import { Clock, ConfigReader } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
-import { startOperation } from '../operations/operation-lifecycle';
 import { planTargets } from '../operations/target-planner';
 import { flushRecord, NOW, registration, restoreRecord } from '../operations/test-fixtures';
 import { restorePlan } from '../plans/restore.plan';
@@ -24,7 +23,7 @@ function restoreIn(phase: string, hostIds = ['h1', 'h2']): OperationRecord {
   const record = runningOn(hostIds, restoreRecord());
   const nodes = Object.fromEntries(Object.values(record.nodes ?? {}).map((n) => [n.hostId, { ...n, phase }]));
   const ledger = ['IMPORT', 'CLEANUP'].includes(phase) ? { restoreLedger: { truncated: ['ks.t'], imported: {} } } : {};
-  return { ...record, phase, nodes, context: { ...record.context, ...ledger } };
+  return { ...record, phase, nodes, ...ledger };
 }
 
 const LIMITS = { nodeTimeoutMs: 10_000, restoreImportGraceMs: 300_000, defaultOperationTimeoutMs: 3600_000 };

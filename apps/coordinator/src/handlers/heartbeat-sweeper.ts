@@ -1,10 +1,12 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import {
+  applyNodeEvent,
   errorSource,
   isRestorePastTruncate,
   isTerminal,
   NodeEventMessage,
   OperationRecord,
+  pendingNodes,
   RESTORE_PHASES_AFTER_TRUNCATE,
   resumeRequest,
   SCHEMA_VERSION,
@@ -13,7 +15,6 @@ import { NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/mess
 import { Clock, errorMessage } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
-import { applyNodeEvent, pendingNodes } from '../operations/operation-lifecycle';
 import { planFor } from '../plans/plans';
 
 export interface SilenceLimits {

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { NodeEventMessage, OperationState } from '@daedalus/contracts';
+import { applyNodeEvent, NodeEventMessage, OperationState, PhaseStep } from '@daedalus/contracts';
 import { FatalError, OperationStore } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
-import { applyNodeEvent } from '../operations/operation-lifecycle';
-import { PhasePlan } from '../plans/operation-plan';
 import { planFor } from '../plans/plans';
 import { checkEnvelope } from './message-guards';
 
@@ -25,7 +23,7 @@ export class NodeEventHandler {
       throw new FatalError('node event needs hostId, a known kind and a numeric progress');
     }
     const event = message as unknown as NodeEventMessage;
-    let phases: PhasePlan[] = [];
+    let phases: PhaseStep[] = [];
     const updated = await this.operations.mutate(event.operationId, (record) => {
       phases = planFor(record.type).phases(record);
       return applyNodeEvent(record, event, this.clock.now(), phases);

@@ -1,8 +1,7 @@
-import { OperationRecord, OperationState, SCHEMA_VERSION } from '@daedalus/contracts';
+import { OperationRecord, OperationState, SCHEMA_VERSION, startOperation } from '@daedalus/contracts';
 import { FatalError, OperationStore, RetryableError } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
-import { startOperation } from '../operations/operation-lifecycle';
 import { planTargets } from '../operations/target-planner';
 import { NOW, registration, restoreRecord } from '../operations/test-fixtures';
 import { restorePlan } from '../plans/restore.plan';

@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { OperationState } from '@daedalus/contracts';
+import { noteResumeRefused, OperationState, resumeOperation, ResumeOutcome } from '@daedalus/contracts';
 import { FatalError, OperationStore, RetryableError } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
-import { noteResumeRefused, ResumeOutcome, resumeOperation } from '../operations/operation-lifecycle';
 import { planFor } from '../plans/plans';
 import { checkEnvelope } from './message-guards';
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
+  failOperation,
   isTerminal,
   newOperationRecord,
   OperationRecord,
@@ -8,12 +9,12 @@ import {
   parseOperationRequest,
   RequestValidationError,
   SCHEMA_VERSION,
+  startOperation,
 } from '@daedalus/contracts';
 import { FatalError, NodeRegistry, OperationStore } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
-import { failOperation, startOperation } from '../operations/operation-lifecycle';
 import { planFor } from '../plans/plans';
 import { planTargets } from '../operations/target-planner';
 import { checkEnvelope } from './message-guards';

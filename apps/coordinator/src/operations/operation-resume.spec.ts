@@ -1,6 +1,16 @@
-import { NodeEventKind, NodeEventMessage, OperationRecord, OperationState, SCHEMA_VERSION } from '@daedalus/contracts';
+import {
+  applyNodeEvent,
+  NodeEventKind,
+  NodeEventMessage,
+  noteResumeRefused,
+  OperationRecord,
+  OperationState,
+  pendingNodes,
+  resumeOperation,
+  SCHEMA_VERSION,
+  startOperation,
+} from '@daedalus/contracts';
 import { restorePlan } from '../plans/restore.plan';
-import { applyNodeEvent, noteResumeRefused, pendingNodes, resumeOperation, startOperation } from './operation-lifecycle';
 import { planTargets } from './target-planner';
 import { NOW, registration, restoreRecord } from './test-fixtures';
 
@@ -40,7 +50,7 @@ function inImport(): OperationRecord {
   for (const h of ['h1', 'h2']) record = apply(record, h, 'completed', { result: { backupName: 'b-1', schemaVersion: 's' } });
   for (const h of ['h1', 'h2']) record = apply(record, h, 'completed', { result: { files: 3 } });
   expect(record.phase).toBe('TRUNCATE');
-  record = { ...record, context: { ...record.context, restoreLedger: { truncated: ['ks.t'], imported: {} } } };
+  record = { ...record, restoreLedger: { truncated: ['ks.t'], imported: {} } };
   record = apply(record, 'h1', 'completed', { result: { truncated: ['ks.t'] } });
   expect(record.phase).toBe('IMPORT');
   return record;
@@ -93,8 +103,10 @@ describe('resuming a failed restore', () => {
     expect(resumed.nodes?.h2.message).toBeUndefined();
     expect(pendingNodes(resumed).map((n) => n.hostId)).toEqual(['h2']);
     // nothing before IMPORT is lost: the results of INIT, DOWNLOAD and TRUNCATE, the ledger
-    expect(Object.keys(resumed.response as object)).toEqual(['INIT', 'DOWNLOAD', 'TRUNCATE', 'IMPORT']);
-    expect(resumed.context?.restoreLedger).toEqual({ truncated: ['ks.t'], imported: {} });
+    expect(Object.keys(resumed.phaseResults ?? {})).toEqual(['INIT', 'DOWNLOAD', 'TRUNCATE', 'IMPORT']);
+    expect(resumed.restoreLedger).toEqual({ truncated: ['ks.t'], imported: {} });
+    // the response is the clients' view of a finished operation: written again when the resumed run ends
+    expect(resumed.response).toBeUndefined();
   });
 
   it('then completes through the remaining phases, the previous errors no longer counting', () => {

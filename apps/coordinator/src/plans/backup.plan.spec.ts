@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
-import { BackupRequest, newOperationRecord, NodeProgress, OperationState, SCHEMA_VERSION } from '@daedalus/contracts';
+import { BackupContext, BackupRequest, newOperationRecord, NodeProgress, OperationState, SCHEMA_VERSION } from '@daedalus/contracts';
 import { registration } from '../operations/test-fixtures';
-import { backupNameFor, backupPlan, baseLocation, BackupContext } from './backup.plan';
+import { backupNameFor, backupPlan, baseLocation } from './backup.plan';
 
 const node: NodeProgress = { hostId: 'h1', address: '10.0.0.1', dc: 'dc1', state: OperationState.PENDING, progress: 0 };
 const record = (fields: Partial<BackupRequest>) =>

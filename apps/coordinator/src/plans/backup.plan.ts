@@ -1,16 +1,6 @@
-import { BackupRequest, NodeProgress, NodeRegistration, OperationRecord } from '@daedalus/contracts';
+import { BackupContext, backupProtocol } from '@daedalus/contracts';
 import { formatStorageLocation, nodeLocation, parseAnyLocation, StorageLocation } from '@daedalus/storage';
-import { localCopy, OperationPlan, PhasePlan } from './operation-plan';
-
-export const BACKUP_PHASES = { upload: 'UPLOAD', commit: 'COMMIT' } as const;
-
-export interface BackupContext {
-  backupName: string;
-  snapshotTag: string;
-  clusterName: string;
-  participants: Array<{ hostId: string; address: string; dc: string }>;
-  [key: string]: unknown;
-}
+import { localCopy, phasedPlan } from './operation-plan';
 
 /**
  * A global request may carry the full node form (protocol://bucket/cluster/dc/node, as Icarus clients send)
@@ -28,15 +18,11 @@ export function backupNameFor(snapshotTag: string | undefined, start: Date): str
   return snapshotTag ? `${snapshotTag}-${start.getTime()}` : `autosnap-${start.getTime()}`;
 }
 
-export const backupPlan: OperationPlan = {
-  phases(record: OperationRecord): PhasePlan[] {
-    const upload: PhasePlan = { name: BACKUP_PHASES.upload, on: 'all', weight: 0.97 };
-    // A cluster-wide backup is committed once every node's manifest is in: topology + cluster record.
-    return record.request.globalRequest ? [upload, { name: BACKUP_PHASES.commit, on: 'one', weight: 0.03 }] : [{ ...upload, weight: 1 }];
-  },
-
-  context(record: OperationRecord, targets: NodeProgress[], registrations: NodeRegistration[], now: Date): BackupContext {
-    const request = record.request as BackupRequest;
+export const backupPlan = phasedPlan({
+  protocol: backupProtocol,
+  // the upload is nearly all the work; a cluster-wide backup's COMMIT writes two small documents
+  weights: { UPLOAD: 0.97, COMMIT: 0.03 },
+  context(request, targets, registrations, now): BackupContext {
     const clusterName = registrations.find((r) => r.hostId === targets[0]?.hostId)?.clusterName ?? 'cluster';
     return {
       backupName: backupNameFor(request.snapshotTag, now),
@@ -45,17 +31,12 @@ export const backupPlan: OperationPlan = {
       participants: targets.map((t) => ({ hostId: t.hostId, address: t.address, dc: t.dc })),
     };
   },
-
-  nodeRequest(record: OperationRecord, node: NodeProgress): Record<string, unknown> {
+  // each node of a global backup writes under its own <bucket>/<cluster>/<dc>/<hostId>
+  nodeRequest(record, node, context) {
     const request = localCopy(record, node);
-    if (!record.request.globalRequest) return request;
-    const context = record.context as BackupContext;
-    const location = nodeLocation(
-      baseLocation((record.request as BackupRequest).storageLocation),
-      context.clusterName,
-      node.dc,
-      node.hostId,
-    );
+    if (!record.request.globalRequest || record.request.type !== 'backup') return request;
+    if (!context) throw new Error(`backup ${record.id} has no context`);
+    const location = nodeLocation(baseLocation(record.request.storageLocation), context.clusterName, node.dc, node.hostId);
     return { ...request, storageLocation: formatStorageLocation(location) };
   },
-};
+});

@@ -1,30 +1,27 @@
-import { NodeProgress, NodeRegistration, OperationRecord } from '@daedalus/contracts';
-
-/** What the coordinator concludes once every node finished a phase. */
-export type PhaseVerdict = { ok: true; context?: Record<string, unknown> } | { ok: false; error: string };
-
-/** One step of a multi-phase operation: every target runs it, or only one of them (e.g. a cluster-wide commit). */
-export interface PhasePlan {
-  name: string;
-  on: 'all' | 'one';
-  /** share of the operation's progress this phase accounts for */
-  weight: number;
-  /**
-   * Whether a cancel may stop the operation before this phase starts (default true). A restore may not stop
-   * between truncating and importing: the data would stay truncated.
-   */
-  cancelBefore?: boolean;
-  /** Checks the nodes' results of this phase together (e.g. they agree) and adds facts for later phases. */
-  afterAll?: (results: Record<string, unknown>) => PhaseVerdict;
-}
+import {
+  AnyProtocol,
+  ContextOf,
+  contextOf,
+  NodeProgress,
+  NodeRegistration,
+  NodeResults,
+  OperationRecord,
+  PhaseOf,
+  PhaseStep,
+  PhaseVerdict,
+  RequestOf,
+  requestOf,
+  ResultOf,
+} from '@daedalus/contracts';
 
 /**
- * How the coordinator runs one operation type: its phases, the facts fixed when it starts, and the
- * node-local request each node receives. Single-phase types use `singlePhasePlan`.
+ * How the coordinator runs one operation type: its phase steps, the facts fixed when it starts, and the
+ * node-local request each node receives. Single-phase types use `singlePhasePlan`; multi-phase types build
+ * theirs from their protocol with `phasedPlan`.
  */
 export interface OperationPlan {
   /** empty = one unnamed phase on every target */
-  phases(record: OperationRecord): PhasePlan[];
+  phases(record: OperationRecord): PhaseStep[];
   context(
     record: OperationRecord,
     targets: NodeProgress[],
@@ -44,3 +41,36 @@ export const singlePhasePlan: OperationPlan = {
   context: () => undefined,
   nodeRequest: localCopy,
 };
+
+/** A cross-node check of one phase's results, typed by the protocol. */
+export type PhaseCheck<P extends AnyProtocol, K extends PhaseOf<P>> = (results: NodeResults<ResultOf<P, K>>) => PhaseVerdict<ContextOf<P>>;
+
+/**
+ * What a multi-phase type's plan adds to its protocol (libs/contracts/src/protocols): only what the
+ * coordinator needs — progress weights, cross-node checks, the context it fixes at the start and, when the
+ * local copy is not enough, each node's request.
+ */
+export interface PhasedPlanSpec<P extends AnyProtocol> {
+  protocol: P;
+  /** each phase's share of the operation's progress, relative to the other phases a request runs */
+  weights: { readonly [K in PhaseOf<P>]: number };
+  afterAll?: { readonly [K in PhaseOf<P>]?: PhaseCheck<P, K> };
+  context(request: RequestOf<P>, targets: NodeProgress[], registrations: NodeRegistration[], now: Date): ContextOf<P>;
+  nodeRequest?(record: OperationRecord, node: NodeProgress, context: ContextOf<P> | undefined): Record<string, unknown>;
+}
+
+export function phasedPlan<P extends AnyProtocol>(spec: PhasedPlanSpec<P>): OperationPlan {
+  const { protocol } = spec;
+  const step = (name: PhaseOf<P>): PhaseStep => {
+    // The lifecycle hands a check the results of its own phase, which the agents returned typed by the same
+    // protocol: widening the check's parameter to the record's untyped results is safe here.
+    const afterAll = spec.afterAll?.[name] as PhaseStep['afterAll'];
+    return { name, ...protocol.rules[name], weight: spec.weights[name], ...(afterAll ? { afterAll } : {}) };
+  };
+  return {
+    phases: (record) => protocol.sequence(requestOf(protocol, record)).map(step),
+    context: (record, targets, registrations, now) => spec.context(requestOf(protocol, record), targets, registrations, now),
+    nodeRequest: (record, node) =>
+      spec.nodeRequest ? spec.nodeRequest(record, node, contextOf(protocol, record.context)) : localCopy(record, node),
+  };
+}

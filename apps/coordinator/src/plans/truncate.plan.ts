@@ -1,15 +1,11 @@
-import { localCopy, OperationPlan, PhasePlan } from './operation-plan';
+import { truncateProtocol } from '@daedalus/contracts';
+import { phasedPlan } from './operation-plan';
 
-/**
- * Cassandra's truncate is cluster-wide: a global truncate runs on one node (the others have no work), so
- * the table is truncated — and auto-snapshotted — once, not once per node. The node chosen is one whose agent
- * allows truncate.
- */
-export const truncatePlan: OperationPlan = {
-  phases: (record): PhasePlan[] => (record.request.globalRequest ? [{ name: 'TRUNCATE', on: 'one', weight: 1 }] : []),
-  // the node that does it must have an agent started with --enable-truncate
-  context: (_record, targets, registrations) => ({
+/** A global truncate runs once, on a node whose agent allows truncate (started with --enable-truncate). */
+export const truncatePlan = phasedPlan({
+  protocol: truncateProtocol,
+  weights: { TRUNCATE: 1 },
+  context: (_request, targets, registrations) => ({
     leader: targets.find((t) => registrations.find((r) => r.hostId === t.hostId)?.capabilities?.truncateEnabled)?.hostId,
   }),
-  nodeRequest: localCopy,
-};
+});

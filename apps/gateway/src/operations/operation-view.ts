@@ -2,7 +2,8 @@ import { OperationRecord } from '@daedalus/contracts';
 
 /**
  * An operation as Icarus returns it: the request's fields flattened beside the status fields.
- * Daedalus adds `nodes` (per-node state and progress); Icarus clients ignore unknown fields.
+ * Daedalus adds `nodes` (per-node state and progress); Icarus clients ignore unknown fields. What coordinators
+ * and agents keep for themselves (`context`, `phaseResults`, `restoreLedger`) stays out: `response` is the result.
  */
 export function toOperationView(record: OperationRecord): Record<string, unknown> {
   return {

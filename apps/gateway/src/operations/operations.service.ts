@@ -2,6 +2,7 @@ import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavai
 import { randomUUID } from 'node:crypto';
 import {
   ALL_OPERATION_STATES,
+  failOperation,
   FieldError,
   isOperationType,
   isTerminal,
@@ -134,16 +135,10 @@ export class OperationsService {
     } catch (error) {
       const reason = `could not queue the request: ${errorMessage(error)}`;
       this.logger.error(`operation ${record.id}: ${reason}`);
+      // only a record no coordinator took up yet: one that started was queued after all
       await this.operations
         .mutate(record.id, (current) =>
-          current.state === OperationState.PENDING
-            ? {
-                ...current,
-                state: OperationState.FAILED,
-                completionTime: this.clock.now().toISOString(),
-                errors: [{ source: 'gateway', message: reason }],
-              }
-            : undefined,
+          current.state === OperationState.PENDING ? failOperation(current, 'gateway', reason, this.clock.now()) : undefined,
         )
         .catch(() => undefined);
       throw new ServiceUnavailableException(reason);

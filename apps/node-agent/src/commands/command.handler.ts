@@ -128,6 +128,7 @@ export class CommandHandler {
         operationId: command.operationId,
         phase,
         coordinatorContext: command.context,
+        phaseResults: command.phaseResults,
         signal: controller.signal,
         progress: async (fraction, message, step) => {
           lastProgress = fraction;

@@ -1,4 +1,4 @@
-import { OperationRequest } from '@daedalus/contracts';
+import { BaseOperationRequest, OperationRequest, StoredPhaseResults } from '@daedalus/contracts';
 
 /** The request cannot succeed on this node as given (unknown keyspace, node drained, ...): fail, do not retry. */
 export class OperationRejectedError extends Error {
@@ -14,6 +14,8 @@ export interface ExecutionContext {
   phase?: string;
   /** facts the coordinator fixed for the whole operation (e.g. a backup's name and participants) */
   coordinatorContext?: Record<string, unknown>;
+  /** results of the phases before this one, by phase and host ID (multi-phase operations) */
+  phaseResults?: StoredPhaseResults;
   /** aborted when the operation is cancelled; executors stop at their next safe point */
   signal: AbortSignal;
   /**
@@ -23,14 +25,14 @@ export interface ExecutionContext {
   progress(fraction: number, message?: string, step?: string): Promise<void>;
 }
 
-export interface OperationExecutor<R extends OperationRequest = OperationRequest> {
+export interface OperationExecutor<R extends BaseOperationRequest = OperationRequest> {
   readonly type: R['type'];
   /**
    * false when Cassandra offers no way to stop the operation (drain, decommission, truncate, ...): a cancel
    * then lets it run to the end and the node reports what really happened. Absent means cancellable.
    */
   readonly cancellable?: boolean;
-  /** Per-phase answer for multi-phase operations; wins over `cancellable` when present. */
+  /** Per-phase answer for multi-phase operations (their protocol's `cancelDuring`); wins over `cancellable`. */
   cancellableIn?(phase?: string): boolean;
   /** Returns the operation's result for the record's `response` (or undefined). */
   execute(request: R, context: ExecutionContext): Promise<unknown>;
@@ -59,6 +61,9 @@ export interface ExecutorSettings {
 }
 
 /** Whether a cancel stops this executor in this phase. */
-export function honoursCancel(executor: OperationExecutor, phase?: string): boolean {
+export function honoursCancel(
+  executor: Pick<OperationExecutor<BaseOperationRequest>, 'cancellable' | 'cancellableIn'>,
+  phase?: string,
+): boolean {
   return executor.cancellableIn ? executor.cancellableIn(phase) : executor.cancellable !== false;
 }

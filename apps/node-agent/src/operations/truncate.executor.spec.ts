@@ -1,5 +1,5 @@
 import { TruncateRequest } from '@daedalus/contracts';
-import { OperationRejectedError } from './executor';
+import { honoursCancel, OperationRejectedError } from './executor';
 import { FakeCassandraNode } from './testing/fake-cassandra-node';
 import { recordingContext } from './testing/recording-context';
 import { TRUNCATE_DISABLED_MESSAGE, TruncateExecutor } from './truncate.executor';
@@ -23,6 +23,8 @@ describe('TruncateExecutor', () => {
     await executor.execute(request(), recordingContext().context);
     expect(node.callsOf('truncate')).toEqual([['ks1', 't1']]);
     await expect(executor.execute(request('nope'), recordingContext().context)).rejects.toThrow('table(s) nope do not exist');
-    expect(executor.cancellable).toBe(false);
+    // Cassandra cannot stop a truncate: a cancel neither skips nor stops it, named or not as the phase
+    expect(honoursCancel(executor)).toBe(false);
+    expect(honoursCancel(executor, 'TRUNCATE')).toBe(false);
   });
 });

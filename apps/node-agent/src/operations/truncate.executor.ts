@@ -1,28 +1,32 @@
-import { TruncateRequest } from '@daedalus/contracts';
+import { TruncateProtocol, truncateProtocol } from '@daedalus/contracts';
 import { CassandraNode } from '../cassandra/cassandra-node';
-import { ExecutionContext, OperationExecutor, OperationRejectedError } from './executor';
+import { OperationRejectedError } from './executor';
 import { requireTables } from './keyspace-guard';
+import { PhasedExecutor, PhaseHandlers } from './phased-executor';
 
 export const TRUNCATE_DISABLED_MESSAGE = 'truncate is not enabled on this node agent (start it with --enable-truncate)';
 
 /**
  * Cluster-wide truncate of one table (Cassandra needs every node up). Like Icarus, only when the agent was
- * started with --enable-truncate: it deletes data, so it is opt-in per node.
+ * started with --enable-truncate: it deletes data, so it is opt-in per node. Cassandra cannot stop a truncate,
+ * so a cancel lets it finish (the protocol's `cancelDuring`).
  */
-export class TruncateExecutor implements OperationExecutor<TruncateRequest> {
-  readonly type = 'truncate' as const;
-  readonly cancellable = false;
+export class TruncateExecutor extends PhasedExecutor<TruncateProtocol> {
+  protected readonly protocol = truncateProtocol;
+  protected readonly phases: PhaseHandlers<TruncateProtocol> = {
+    TRUNCATE: async (request, context) => {
+      if (!this.enabled) throw new OperationRejectedError(TRUNCATE_DISABLED_MESSAGE);
+      await requireTables(this.node, request.keyspace, [request.table]);
+      await context.progress(0.1, `truncating ${request.keyspace}.${request.table} on every node`);
+      await this.node.truncate(request.keyspace, request.table);
+      return undefined;
+    },
+  };
 
   constructor(
     private readonly node: CassandraNode,
     private readonly enabled: boolean,
-  ) {}
-
-  async execute(request: TruncateRequest, context: ExecutionContext): Promise<undefined> {
-    if (!this.enabled) throw new OperationRejectedError(TRUNCATE_DISABLED_MESSAGE);
-    await requireTables(this.node, request.keyspace, [request.table]);
-    await context.progress(0.1, `truncating ${request.keyspace}.${request.table} on every node`);
-    await this.node.truncate(request.keyspace, request.table);
-    return undefined;
+  ) {
+    super();
   }
 }

@@ -1,3 +1,7 @@
+import type { BackupCommitResult, BackupTotals } from '@daedalus/contracts';
+
+export type { BackupTotals };
+
 /** Versioned JSON documents a backup writes; readers reject a major version they do not know. */
 export const MANIFEST_SCHEMA_VERSION = '1.0';
 
@@ -18,14 +22,6 @@ export interface ManifestTable {
   /** the snapshot's schema.cql (CREATE statements), when Cassandra wrote one */
   schemaCql?: string;
   files: ManifestFile[];
-}
-
-export interface BackupTotals {
-  files: number;
-  bytes: number;
-  /** what this backup uploaded (the rest was already in the store) */
-  uploadedFiles: number;
-  uploadedBytes: number;
 }
 
 /** The node manifest: written last, it is what makes a node's backup exist. */
@@ -51,18 +47,13 @@ export interface NodeManifest {
   totals: BackupTotals;
 }
 
-/** The cluster record: written after every node's manifest is in; a global backup is complete with it. */
-export interface ClusterBackupRecord {
+/**
+ * The cluster record: written after every node's manifest is in; a global backup is complete with it. Its
+ * fields are what COMMIT reports (BackupCommitResult, in the backup protocol).
+ */
+export interface ClusterBackupRecord extends BackupCommitResult {
   schemaVersion: string;
   kind: 'daedalus.cluster-backup';
-  backupName: string;
-  snapshotTag: string;
-  operationId: string;
-  cluster: string;
-  startTime: string;
-  endTime: string;
-  nodes: Array<{ hostId: string; dc: string; rack: string; address: string; manifest: string; totals: BackupTotals }>;
-  totals: BackupTotals;
 }
 
 export function parseManifestJson<T extends { schemaVersion: string; kind: string }>(text: string, kind: T['kind'], source: string): T {

@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { BackupRequest } from '@daedalus/contracts';
+import { BackupContext, BackupProtocol, backupProtocol, BackupRequest, BackupUploadResult } from '@daedalus/contracts';
 import { errorMessage } from '@daedalus/common';
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
 import { CassandraNode } from '../../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
-import { ExecutionContext, OperationExecutor, OperationRejectedError } from '../executor';
+import { ExecutionContext, OperationRejectedError } from '../executor';
+import { PhaseContext, PhasedExecutor, PhaseHandlers } from '../phased-executor';
 import { NodeRegistrationService } from '../../registration/node-registration.service';
 import { BackupLayout, NodePath } from '../../repository/backup-layout';
 import { resolveBackupScope } from './backup-entities';
@@ -24,27 +25,14 @@ import { nodeStorageLocation, openRequestBackend, parseDurationMs } from '../../
 import { listSnapshot } from '../../cassandra/snapshot-files';
 import { uploadSnapshot, UploadItem } from '../../repository/uploader';
 
-/** What the coordinator fixes for a backup (apps/coordinator/src/plans/backup.plan.ts). */
-interface BackupCoordination {
-  backupName?: string;
-  snapshotTag?: string;
-  participants?: Array<{ hostId: string; address: string; dc: string }>;
-}
-
 /** Everything one phase of one backup works with. */
 interface BackupJob {
   backend: StorageBackend;
   location: StorageLocation;
   request: BackupRequest;
   backupName: string;
-  coordination: BackupCoordination;
+  coordination: BackupContext | undefined;
   context: ExecutionContext;
-}
-
-export interface BackupResult {
-  backupName: string;
-  manifest: string;
-  totals: BackupTotals;
 }
 
 const PROGRESS_INTERVAL_MS = 1_000;
@@ -54,8 +42,14 @@ const PROGRESS_INTERVAL_MS = 1_000;
  * point), clear the snapshot — also when anything failed. A global backup's COMMIT phase runs on one node:
  * it checks every participant's manifest and writes the topology and the cluster record.
  */
-export class BackupExecutor implements OperationExecutor<BackupRequest> {
-  readonly type = 'backup' as const;
+export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
+  protected readonly protocol = backupProtocol;
+  protected readonly phases: PhaseHandlers<BackupProtocol> = {
+    // the upload stops at the request's deadline too
+    UPLOAD: (request, context) =>
+      this.withJob(request, { ...context, signal: this.deadline(request, context.signal) }, (job) => this.upload(job)),
+    COMMIT: (request, context) => this.withJob(request, context, (job) => this.commit(job)),
+  };
   private readonly logger = new Logger(BackupExecutor.name);
 
   constructor(
@@ -64,18 +58,22 @@ export class BackupExecutor implements OperationExecutor<BackupRequest> {
     private readonly identity: NodeRegistrationService,
     private readonly manifests: ManifestCache,
     private readonly inFlight: InFlightUploads,
-  ) {}
+    private readonly openBackend: typeof openRequestBackend = openRequestBackend,
+  ) {
+    super();
+  }
 
-  async execute(request: BackupRequest, context: ExecutionContext): Promise<BackupResult | ClusterBackupRecord> {
+  private async withJob<T>(
+    request: BackupRequest,
+    context: PhaseContext<BackupProtocol>,
+    work: (job: BackupJob) => Promise<T>,
+  ): Promise<T> {
     const location = nodeStorageLocation(request);
-    const coordination = (context.coordinatorContext ?? {}) as BackupCoordination;
-    const backupName = coordination.backupName ?? `${request.snapshotTag ?? 'autosnap'}-${Date.now()}`;
-    const signal = this.deadline(request, context.signal);
-    const backend = await openRequestBackend(location, request);
+    const coordination = context.coordination;
+    const backupName = coordination?.backupName ?? `${request.snapshotTag ?? 'autosnap'}-${Date.now()}`;
+    const backend = await this.openBackend(location, request);
     try {
-      const job: BackupJob = { backend, location, request, backupName, coordination, context };
-      if (context.phase === 'COMMIT') return await this.commit(job);
-      return await this.upload({ ...job, context: { ...context, signal } });
+      return await work({ backend, location, request, backupName, coordination, context });
     } finally {
       await backend.close();
     }
@@ -96,7 +94,7 @@ export class BackupExecutor implements OperationExecutor<BackupRequest> {
     return { cluster, dc, hostId };
   }
 
-  private async upload({ backend, location, request, backupName, coordination, context }: BackupJob): Promise<BackupResult> {
+  private async upload({ backend, location, request, backupName, coordination, context }: BackupJob): Promise<BackupUploadResult> {
     const path = this.nodePath(location);
     const manifestKey = BackupLayout.manifest(path, backupName);
     const existing = await backend.stat(manifestKey);
@@ -163,7 +161,7 @@ export class BackupExecutor implements OperationExecutor<BackupRequest> {
         schemaVersion: MANIFEST_SCHEMA_VERSION,
         kind: 'daedalus.node-backup',
         backupName,
-        snapshotTag: coordination.snapshotTag ?? request.snapshotTag ?? backupName,
+        snapshotTag: coordination?.snapshotTag ?? request.snapshotTag ?? backupName,
         operationId: context.operationId,
         cluster: path.cluster,
         dc: registration.dc,
@@ -173,7 +171,7 @@ export class BackupExecutor implements OperationExecutor<BackupRequest> {
         tokens: registration.tokens,
         cassandraVersion: registration.cassandraVersion,
         cassandraSchemaVersion,
-        expectedNodes: coordination.participants?.length ?? 1,
+        expectedNodes: coordination?.participants.length ?? 1,
         startTime,
         endTime: new Date().toISOString(),
         tables: manifestTables,
@@ -209,7 +207,7 @@ export class BackupExecutor implements OperationExecutor<BackupRequest> {
 
   private async commit({ backend, location, request, backupName, coordination, context }: BackupJob): Promise<ClusterBackupRecord> {
     const cluster = location.path[0];
-    const participants = coordination.participants ?? [];
+    const participants = coordination?.participants ?? [];
     if (participants.length === 0) throw new OperationRejectedError('the coordinator named no participants to commit');
     const recordKey = BackupLayout.clusterRecord(cluster, backupName);
     const manifests: NodeManifest[] = [];
@@ -223,7 +221,7 @@ export class BackupExecutor implements OperationExecutor<BackupRequest> {
       schemaVersion: MANIFEST_SCHEMA_VERSION,
       kind: 'daedalus.cluster-backup',
       backupName,
-      snapshotTag: coordination.snapshotTag ?? request.snapshotTag ?? backupName,
+      snapshotTag: coordination?.snapshotTag ?? request.snapshotTag ?? backupName,
       operationId: context.operationId,
       cluster,
       startTime: manifests.map((m) => m.startTime).sort()[0],

@@ -1,7 +1,7 @@
 import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { NodeRegistration, RestoreRequest } from '@daedalus/contracts';
+import { NodeRegistration, RestoreInPlaceResult, RestoreRequest } from '@daedalus/contracts';
 import { StorageBackend } from '@daedalus/storage';
 import { ManifestTable } from '../../repository/manifest';
 import { anyStorageLocation } from '../../repository/request-storage';
@@ -135,7 +135,7 @@ export async function restoreInPlace(
   node: CassandraNode,
   cluster: string,
   settings: InPlaceSettings,
-): Promise<unknown> {
+): Promise<RestoreInPlaceResult> {
   if (!(await nodeIsDown(node))) throw new OperationRejectedError('the node answers over JMX: an IN_PLACE restore needs Cassandra stopped');
   const configDir = request.cassandraConfigDirectory ?? settings.configDir;
   const layout = await readCassandraLayout(configDir, settings.cassandraHome);

@@ -1,23 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { OperationRecord } from '@daedalus/contracts';
+import { OperationRecord, RestoreLedger as RestoreLedgerState } from '@daedalus/contracts';
 import { OperationStore } from '@daedalus/messaging';
 
 /**
- * What a restore has done that must never be done twice, kept in the operation record itself (compare-and-set):
- * the tables truncated (cluster-wide, once per operation) and the tables each node imported.
+ * What a restore has done that must never be done twice, kept in the operation record itself (its
+ * `restoreLedger`, updated by compare-and-set): the tables truncated (cluster-wide, once per operation) and the
+ * tables each node imported.
  */
-export interface RestoreLedgerState {
-  truncated: string[];
-  imported: Record<string, string[]>;
-}
-
 function ledgerOf(record: OperationRecord): RestoreLedgerState {
-  const stored = record.context?.restoreLedger as Partial<RestoreLedgerState> | undefined;
-  return { truncated: stored?.truncated ?? [], imported: stored?.imported ?? {} };
+  return { truncated: record.restoreLedger?.truncated ?? [], imported: record.restoreLedger?.imported ?? {} };
 }
 
 function withLedger(record: OperationRecord, ledger: RestoreLedgerState): OperationRecord {
-  return { ...record, context: { ...record.context, restoreLedger: ledger } };
+  return { ...record, restoreLedger: ledger };
 }
 
 export type TruncateClaim = 'truncate' | 'already-truncated' | 'phase-left';

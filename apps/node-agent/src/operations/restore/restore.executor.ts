@@ -1,14 +1,25 @@
 import { Logger } from '@nestjs/common';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RestoreRequest, Subjects } from '@daedalus/contracts';
+import {
+  RestoreCleanupResult,
+  RestoreDownloadResult,
+  RestoreImportResult,
+  RestoreInitResult,
+  RestoreProtocol,
+  restoreProtocol,
+  RestoreRequest,
+  RestoreTruncateResult,
+  Subjects,
+} from '@daedalus/contracts';
 import { errorMessage } from '@daedalus/common';
 import { StorageBackend } from '@daedalus/storage';
 import { readNodeManifest } from '../../repository/manifest-store';
 import { anyStorageLocation, openRequestBackend } from '../../repository/request-storage';
 import { CassandraNode } from '../../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
-import { ExecutionContext, OperationExecutor, OperationRejectedError } from '../executor';
+import { OperationRejectedError } from '../executor';
+import { PhaseContext, PhasedExecutor, PhaseHandlers } from '../phased-executor';
 import { NodeRegistrationService } from '../../registration/node-registration.service';
 import { downloadFiles, downloadPath } from '../../repository/downloader';
 import { importOptions, importWithCassandra, importWithHardLinks } from './import-tables';
@@ -18,20 +29,7 @@ import { RestoreLedger } from './restore-ledger';
 import { expectationFile, requireTargets, RestoreTable, restoreTables, stagingDir, stagingRoot, tableId } from './restore-scope';
 import { resolveRestoreSource } from './restore-source';
 
-/** What INIT reports, and what later phases read back from the coordinator's context. */
-export interface InitResult {
-  backupName: string;
-  sourceHostId: string;
-  manifestKey: string;
-  schemaVersion: string;
-  tables: Array<{ keyspace: string; source: string; target: string; bytes: number }>;
-}
-
-interface RestoreCoordination {
-  clusterName?: string;
-  backupName?: string;
-  phaseResults?: Record<string, Record<string, unknown>>;
-}
+type Phase = PhaseContext<RestoreProtocol>;
 
 const IMPORT_ATTEMPTS = 3;
 
@@ -45,11 +43,24 @@ export interface RestoreSettings {
 }
 
 /**
- * Restore on a running cluster, one phase per command (the coordinator orders them). Every phase can run again
- * safely: DOWNLOAD fetches only what is missing, TRUNCATE consults the ledger, IMPORT skips imported tables.
+ * Restore, one phase per command (the coordinator orders them). Every phase can run again safely: DOWNLOAD
+ * fetches only what is missing, TRUNCATE consults the ledger, IMPORT skips imported tables. Whether a cancel
+ * stops a phase is the protocol's `cancelDuring`: INIT and DOWNLOAD (nothing changed yet) and IN_PLACE stop;
+ * once TRUNCATE started the data must come back, so TRUNCATE, IMPORT and the CLEANUP after them run to their end.
  */
-export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
-  readonly type = 'restore' as const;
+export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
+  protected readonly protocol = restoreProtocol;
+  protected readonly phases: PhaseHandlers<RestoreProtocol> = {
+    INIT: (request, context) => this.withBackend(request, (backend) => this.init(backend, request, context)),
+    DOWNLOAD: (request, context) => this.withBackend(request, (backend) => this.download(backend, request, context)),
+    TRUNCATE: (_request, context) => this.truncate(context),
+    IMPORT: (request, context) => this.import(request, context),
+    CLEANUP: (request, context) => this.cleanup(request, context),
+    IN_PLACE: (request, context) =>
+      this.withBackend(request, (backend) =>
+        restoreInPlace(backend, request, context, this.identity.current, this.node, this.cluster(request, context), this.settings),
+      ),
+  };
   private readonly logger = new Logger(RestoreExecutor.name);
 
   constructor(
@@ -58,62 +69,40 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     private readonly identity: NodeRegistrationService,
     private readonly ledger: RestoreLedger,
     private readonly settings: RestoreSettings,
-  ) {}
-
-  /**
-   * A cancel stops INIT and DOWNLOAD (nothing changed yet). Once TRUNCATE started the data must come back, so
-   * TRUNCATE, IMPORT and the CLEANUP after them run to their end.
-   */
-  cancellableIn(phase?: string): boolean {
-    return phase === undefined || phase === 'INIT' || phase === 'DOWNLOAD' || phase === 'IN_PLACE';
+    private readonly openBackend: typeof openRequestBackend = openRequestBackend,
+  ) {
+    super();
   }
 
-  async execute(request: RestoreRequest, context: ExecutionContext): Promise<unknown> {
-    const coordination = (context.coordinatorContext ?? {}) as RestoreCoordination;
-    const phase = context.phase ?? 'INIT';
-    if (phase === 'TRUNCATE') return this.truncate(request, context, coordination);
-    if (phase === 'IMPORT') return this.import(request, context, coordination);
-    if (phase === 'CLEANUP') return this.cleanup(request, context, coordination);
-    const location = anyStorageLocation(request.storageLocation);
-    const backend = await openRequestBackend(location, { ...request, createMissingBucket: false });
+  /** The backup's storage, for the phases that read it (a restore never creates the bucket). */
+  private async withBackend<T>(request: RestoreRequest, work: (backend: StorageBackend) => Promise<T>): Promise<T> {
+    const backend = await this.openBackend(anyStorageLocation(request.storageLocation), { ...request, createMissingBucket: false });
     try {
-      if (phase === 'INIT') return await this.init(backend, request, coordination);
-      if (phase === 'DOWNLOAD') return await this.download(backend, request, context, coordination);
-      if (phase === 'IN_PLACE') {
-        return await restoreInPlace(
-          backend,
-          request,
-          context,
-          this.identity.current,
-          this.node,
-          this.cluster(request, coordination),
-          this.settings,
-        );
-      }
-      throw new OperationRejectedError(`unknown restore phase ${phase}`);
+      return await work(backend);
     } finally {
       await backend.close();
     }
   }
 
-  private cluster(request: RestoreRequest, coordination: RestoreCoordination): string {
+  private cluster(request: RestoreRequest, context: Phase): string {
     const location = anyStorageLocation(request.storageLocation);
-    return location.path[0] ?? coordination.clusterName ?? this.identity.current.clusterName;
+    return location.path[0] ?? context.coordination?.clusterName ?? this.identity.current.clusterName;
   }
 
-  private initResult(coordination: RestoreCoordination): InitResult | undefined {
-    return coordination.phaseResults?.INIT?.[this.identity.current.hostId] as InitResult | undefined;
+  /** What INIT found on this node, when this restore ran INIT (a single-phase request did not). */
+  private initResult(context: Phase): RestoreInitResult | undefined {
+    return context.results.INIT?.[this.identity.current.hostId];
   }
 
   /** Before any change: the backup is complete and has this node, tokens match, targets exist, node is NORMAL. */
-  private async init(backend: StorageBackend, request: RestoreRequest, coordination: RestoreCoordination): Promise<InitResult> {
+  private async init(backend: StorageBackend, request: RestoreRequest, context: Phase): Promise<RestoreInitResult> {
     const me = this.identity.current;
     const mode = await this.node.operationMode();
     if (mode !== 'NORMAL') throw new OperationRejectedError(`the node is ${mode}, not NORMAL`);
     const location = anyStorageLocation(request.storageLocation);
     const source = await resolveRestoreSource(
       backend,
-      this.cluster(request, coordination),
+      this.cluster(request, context),
       location,
       request.snapshotTag,
       me,
@@ -135,15 +124,15 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     };
   }
 
-  private async scope(backend: StorageBackend, request: RestoreRequest, coordination: RestoreCoordination): Promise<RestoreTable[]> {
-    const init = this.initResult(coordination) ?? (await this.init(backend, request, coordination));
+  private async scope(backend: StorageBackend, request: RestoreRequest, context: Phase): Promise<RestoreTable[]> {
+    const init = this.initResult(context) ?? (await this.init(backend, request, context));
     return restoreTables(await readNodeManifest(backend, init.manifestKey), request);
   }
 
   /** Every file of this node's part of the backup, verified, into the staging directory. */
-  private async download(backend: StorageBackend, request: RestoreRequest, context: ExecutionContext, coordination: RestoreCoordination) {
+  private async download(backend: StorageBackend, request: RestoreRequest, context: Phase): Promise<RestoreDownloadResult> {
     const root = stagingRoot(request, this.identity.current.dataDirectories, context.operationId);
-    const tables = await this.scope(backend, request, coordination);
+    const tables = await this.scope(backend, request, context);
     const items = tables.flatMap((t) =>
       t.files.map((file) => ({ file, path: downloadPath(stagingDir(root, t.keyspace, t.target), file) })),
     );
@@ -164,9 +153,9 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
   }
 
   /** One node truncates each table once for the whole cluster; the ledger refuses a second time. */
-  private async truncate(request: RestoreRequest, context: ExecutionContext, coordination: RestoreCoordination) {
+  private async truncate(context: Phase): Promise<RestoreTruncateResult> {
     const targets = new Set<string>();
-    for (const result of Object.values(coordination.phaseResults?.INIT ?? {}) as InitResult[]) {
+    for (const result of Object.values(context.results.INIT ?? {})) {
       for (const t of result.tables) targets.add(tableId(t.keyspace, t.target));
     }
     if (targets.size === 0) throw new OperationRejectedError('no INIT results to know which tables to truncate');
@@ -187,12 +176,8 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
   }
 
   /** Tables this node imports: from INIT, or (a single-phase IMPORT finishing an interrupted restore) from the staging layout. */
-  private async importTables(
-    request: RestoreRequest,
-    root: string,
-    coordination: RestoreCoordination,
-  ): Promise<Array<{ keyspace: string; target: string }>> {
-    const init = this.initResult(coordination);
+  private async importTables(root: string, context: Phase): Promise<Array<{ keyspace: string; target: string }>> {
+    const init = this.initResult(context);
     if (init) return init.tables;
     const visible = (names: string[]) => names.filter((name) => !name.startsWith('.'));
     const tables: Array<{ keyspace: string; target: string }> = [];
@@ -203,10 +188,10 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     return tables;
   }
 
-  private async import(request: RestoreRequest, context: ExecutionContext, coordination: RestoreCoordination) {
+  private async import(request: RestoreRequest, context: Phase): Promise<RestoreImportResult> {
     const me = this.identity.current;
     const root = stagingRoot(request, me.dataDirectories, context.operationId);
-    const tables = await this.importTables(request, root, coordination);
+    const tables = await this.importTables(root, context);
     const done = new Set((await this.ledger.state(context.operationId)).imported[me.hostId] ?? []);
     const imported: string[] = [];
     for (const t of tables) {
@@ -262,13 +247,7 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
   }
 
   /** Says exactly where things stand and gives the request that finishes the job. */
-  private async recoveryMessage(
-    request: RestoreRequest,
-    context: ExecutionContext,
-    root: string,
-    table: string,
-    problem: string,
-  ): Promise<string> {
+  private async recoveryMessage(request: RestoreRequest, context: Phase, root: string, table: string, problem: string): Promise<string> {
     const ledger = await this.ledger.state(context.operationId);
     const truncated = ledger.truncated.length > 0 ? ledger.truncated.join(', ') : 'none';
     const finish = {
@@ -289,7 +268,7 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     );
   }
 
-  private async cleanup(request: RestoreRequest, context: ExecutionContext, coordination: RestoreCoordination) {
+  private async cleanup(request: RestoreRequest, context: Phase): Promise<RestoreCleanupResult> {
     const me = this.identity.current;
     const root = stagingRoot(request, me.dataDirectories, context.operationId);
     const removed: string[] = [];
@@ -300,8 +279,8 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
       // only our own bookkeeping goes from a directory we were given (or told to keep)
       await rm(join(root, '.daedalus'), { recursive: true, force: true });
     }
-    const tables = this.initResult(coordination)?.tables ?? [];
-    const truncation = Object.values(coordination.phaseResults?.TRUNCATE ?? {})[0] as { startedAt?: number } | undefined;
+    const tables = this.initResult(context)?.tables ?? [];
+    const truncation = Object.values(context.results.TRUNCATE ?? {})[0];
     const cleared: string[] = [];
     if (!request.noDeleteTruncates && truncation?.startedAt !== undefined) {
       for (const t of tables) {

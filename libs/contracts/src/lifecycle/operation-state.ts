@@ -1,6 +1,7 @@
 /**
- * Operation (and per-node) state machine, in the manner of Cassandra Sidecar's RestoreRangeStatus:
- * one table of allowed moves, one function that refuses every other move.
+ * Operation state machine, in the manner of Cassandra Sidecar's RestoreRangeStatus: one table of allowed
+ * moves, one function that refuses every other move. Node entries share the states but have their own table
+ * (node-state.ts).
  */
 export enum OperationState {
   PENDING = 'PENDING',
@@ -23,8 +24,9 @@ export class InvalidStateTransitionError extends Error {
     readonly from: OperationState,
     readonly to: OperationState,
     how = 'move',
+    what: 'operation' | 'node' = 'operation',
   ) {
-    super(how === 'move' ? `operation cannot move from ${from} to ${to}` : `operation cannot be ${how} from ${from} to ${to}`);
+    super(how === 'move' ? `${what} cannot move from ${from} to ${to}` : `${what} cannot be ${how} from ${from} to ${to}`);
     this.name = 'InvalidStateTransitionError';
   }
 }

@@ -1,23 +1,18 @@
-import { NodeEventKind, NodeEventMessage, OperationRecord, SCHEMA_VERSION } from '@daedalus/contracts';
-import { PhasePlan } from '../plans/operation-plan';
+import { NodeEventKind, NodeEventMessage } from '../messages';
+import { OperationRecord } from '../operation-record';
+import { SCHEMA_VERSION } from '../schema-version';
 import { applyNodeEvent, pendingNodes, requestCancel, startOperation } from './operation-lifecycle';
-import { planTargets } from './target-planner';
-import { flushRecord, NOW, OperationState, registration } from './test-fixtures';
+import { PhaseStep } from './phase-step';
+import { OperationState } from './operation-state';
+import { flushRecord, NOW, targets } from './test-fixtures';
 
-const PHASES: PhasePlan[] = [
-  { name: 'UPLOAD', on: 'all', weight: 0.9 },
-  { name: 'COMMIT', on: 'one', weight: 0.1 },
+const PHASES: PhaseStep[] = [
+  { name: 'UPLOAD', on: 'all', cancelBefore: true, cancelDuring: true, weight: 0.9 },
+  { name: 'COMMIT', on: 'one', cancelBefore: true, cancelDuring: true, weight: 0.1 },
 ];
 
 function started(): OperationRecord {
-  const base = flushRecord({ globalRequest: true });
-  const plan = planTargets(
-    base.request,
-    ['h1', 'h2'].map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })),
-    1000,
-  );
-  if (!plan.ok) throw new Error(plan.error);
-  const record = startOperation(base, plan.targets, NOW, PHASES, { backupName: 'b-1' });
+  const record = startOperation(flushRecord(), targets(['h1', 'h2']), NOW, PHASES, { backupName: 'b-1' });
   if (!record) throw new Error('not started');
   return record;
 }
@@ -62,11 +57,14 @@ describe('multi-phase operations', () => {
     expect(record.progress).toBeCloseTo(0.9);
     expect(pendingNodes(record).map((n) => n.hostId)).toEqual(['h1']);
     expect(record.nodes?.h2).toMatchObject({ state: OperationState.COMPLETED, message: 'no work in phase COMMIT' });
-    expect(record.response).toEqual({ UPLOAD: { h2: { bytes: 10 } } });
+    expect(record.phaseResults).toEqual({ UPLOAD: { h2: { bytes: 10 } } });
+    expect(record.response).toBeUndefined(); // written when the operation ends
 
-    record = apply(record, event('h1', 'completed', 1, 'COMMIT'));
+    record = apply(record, { ...event('h1', 'completed', 1, 'COMMIT'), result: { committed: true } });
     expect(record.state).toBe(OperationState.COMPLETED);
     expect(record.progress).toBe(1);
+    const results = { UPLOAD: { h2: { bytes: 10 } }, COMMIT: { h1: { committed: true } } };
+    expect(record).toMatchObject({ phaseResults: results, response: results });
   });
 
   it('fails in the phase where a node failed, naming the phase, and never starts the next', () => {
@@ -77,14 +75,8 @@ describe('multi-phase operations', () => {
   });
 
   it('gives a one-node phase to the leader the plan named', () => {
-    const base = flushRecord({ globalRequest: true });
-    const plan = planTargets(
-      base.request,
-      ['h1', 'h2'].map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })),
-      1000,
-    );
-    if (!plan.ok) throw new Error(plan.error);
-    const record = startOperation(base, plan.targets, NOW, [{ name: 'TRUNCATE', on: 'one', weight: 1 }], { leader: 'h2' });
+    const truncate: PhaseStep = { name: 'TRUNCATE', on: 'one', cancelBefore: true, cancelDuring: false, weight: 1 };
+    const record = startOperation(flushRecord(), targets(['h1', 'h2']), NOW, [truncate], { leader: 'h2' });
     expect(pendingNodes(record as OperationRecord).map((n) => n.hostId)).toEqual(['h2']);
     expect(record?.nodes?.h1).toMatchObject({ state: OperationState.COMPLETED, message: 'no work in phase TRUNCATE' });
   });

@@ -1,16 +1,12 @@
-import { NodeEventKind, NodeEventMessage, OperationRecord, SCHEMA_VERSION } from '@daedalus/contracts';
+import { NodeEventKind, NodeEventMessage } from '../messages';
+import { OperationRecord } from '../operation-record';
+import { SCHEMA_VERSION } from '../schema-version';
 import { applyNodeEvent, failOperation, pendingNodes, requestCancel, startOperation } from './operation-lifecycle';
-import { planTargets } from './target-planner';
-import { flushRecord, NOW, OperationState, registration } from './test-fixtures';
+import { OperationState } from './operation-state';
+import { flushRecord, NOW, targets } from './test-fixtures';
 
 function running(hostIds: string[]): OperationRecord {
-  const plan = planTargets(
-    flushRecord({ globalRequest: true }).request,
-    hostIds.map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 })),
-    1000,
-  );
-  if (!plan.ok) throw new Error(plan.error);
-  const started = startOperation(flushRecord({ globalRequest: true }), plan.targets, NOW);
+  const started = startOperation(flushRecord(), targets(hostIds), NOW);
   if (!started) throw new Error('not started');
   return started;
 }
@@ -70,7 +66,7 @@ describe('operation lifecycle', () => {
   });
 
   it('cancels a pending operation at once and marks a running one', () => {
-    const pending = requestCancel(flushRecord(), NOW);
+    const pending = requestCancel(flushRecord(false), NOW);
     expect(pending?.state).toBe(OperationState.CANCELLED);
     const marked = requestCancel(running(['h1']), NOW);
     expect(marked).toMatchObject({ state: OperationState.RUNNING, cancelRequested: true });
@@ -80,7 +76,7 @@ describe('operation lifecycle', () => {
   });
 
   it('fails an operation with a source and refuses to touch a finished one', () => {
-    const failed = failOperation(flushRecord(), 'coordinator', 'no registered nodes', NOW);
+    const failed = failOperation(flushRecord(false), 'coordinator', 'no registered nodes', NOW);
     expect(failed).toMatchObject({ state: OperationState.FAILED, errors: [{ source: 'coordinator', message: 'no registered nodes' }] });
     expect(failOperation(failed as OperationRecord, 'x', 'y', NOW)).toBeUndefined();
   });

@@ -1,8 +1,8 @@
 import { plainToInstance } from 'class-transformer';
-import { newOperationRecord, OperationRecord } from './operation-record';
+import { newOperationRecord, OperationRecord } from '../operation-record';
 import { isRestorePastTruncate, resumeRefusal, resumeRequest } from './operation-resume';
 import { OperationState } from './operation-state';
-import { FlushRequest, RestoreRequest } from './requests/index';
+import { FlushRequest, RestoreRequest } from '../requests/index';
 
 const ID = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
 const node = { hostId: 'h1', address: '10.0.0.1', dc: 'dc1', state: OperationState.FAILED, progress: 0 };
@@ -29,7 +29,7 @@ describe('which operations a resume applies to', () => {
   });
 
   it('counts a restore with truncated tables in its ledger as past TRUNCATE, whatever its phase says', () => {
-    const record = restore({}, { phase: 'DOWNLOAD', context: { restoreLedger: { truncated: ['ks.t'], imported: {} } } });
+    const record = restore({}, { phase: 'DOWNLOAD', restoreLedger: { truncated: ['ks.t'], imported: {} } });
     expect(isRestorePastTruncate(record)).toBe(true);
     expect(resumeRefusal(record)).toBeUndefined();
   });

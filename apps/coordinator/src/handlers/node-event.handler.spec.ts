@@ -1,0 +1,132 @@
+import { plainToInstance } from 'class-transformer';
+import {
+  BackupRequest,
+  newOperationRecord,
+  NodeEventKind,
+  OperationRecord,
+  OperationState,
+  SCHEMA_VERSION,
+  startOperation,
+} from '@daedalus/contracts';
+import { FatalError } from '@daedalus/messaging';
+import { clockAt, MemoryOperationStore, recordingCommands } from '../operations/handler-fakes';
+import { planTargets } from '../operations/target-planner';
+import { NOW, registration, restoreRecord } from '../operations/test-fixtures';
+import { backupPlan } from '../plans/backup.plan';
+import { restorePlan } from '../plans/restore.plan';
+import { NodeEventHandler } from './node-event.handler';
+
+const ID = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
+
+/** A record started as the submit handler starts it, on h1 and h2. */
+function started(base: OperationRecord, plan: typeof backupPlan): OperationRecord {
+  const registered = ['h1', 'h2'].map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 }));
+  const targets = planTargets(base.request, registered, 1000);
+  if (!targets.ok) throw new Error(targets.error);
+  const context = plan.context(
+    base,
+    targets.targets,
+    registered.map((r) => r.registration),
+    NOW,
+  );
+  return startOperation(base, targets.targets, NOW, plan.phases(base), context) as OperationRecord;
+}
+
+const globalBackup = () =>
+  started(
+    newOperationRecord(
+      ID,
+      plainToInstance(BackupRequest, { type: 'backup', globalRequest: true, storageLocation: 's3://b' }),
+      NOW,
+      SCHEMA_VERSION,
+    ),
+    backupPlan,
+  );
+
+const event = (hostId: string, kind: NodeEventKind, phase: string, fields: { progress?: number; result?: unknown } = {}) => ({
+  schemaVersion: SCHEMA_VERSION,
+  kind,
+  operationId: ID,
+  hostId,
+  phase,
+  progress: fields.progress ?? (kind === 'completed' ? 1 : 0),
+  ...(fields.result !== undefined ? { result: fields.result } : {}),
+  at: NOW.toISOString(),
+});
+
+async function harness(record: OperationRecord) {
+  const store = new MemoryOperationStore();
+  await store.create(record);
+  const clock = clockAt(NOW);
+  const { commands, published, announced } = recordingCommands(clock);
+  return { handler: new NodeEventHandler(store.asStore(), commands, clock), published, announced, record: () => store.records.get(ID) };
+}
+
+const upload = (hostId: string) => ({
+  backupName: 'b-1',
+  manifest: `m/${hostId}`,
+  totals: { files: 1, bytes: 1, uploadedFiles: 1, uploadedBytes: 1 },
+});
+
+describe('NodeEventHandler', () => {
+  it('folds a node’s progress into the record, weighted by phase, and announces it', async () => {
+    const { handler, published, announced, record } = await harness(globalBackup());
+    await handler.handle(event('h1', 'progress', 'UPLOAD', { progress: 0.5 }));
+    expect(record()?.nodes?.h1).toMatchObject({ state: OperationState.RUNNING, progress: 0.5 });
+    expect(record()?.progress).toBeCloseTo(0.97 * 0.25);
+    expect(announced).toHaveLength(1);
+    expect(published).toEqual([]);
+  });
+
+  it('starts the next phase when every node completed, commanding its worker with the earlier results', async () => {
+    const { handler, published, record } = await harness(globalBackup());
+    await handler.handle(event('h1', 'completed', 'UPLOAD', { result: upload('h1') }));
+    expect(published).toEqual([]);
+    await handler.handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
+    expect(record()).toMatchObject({
+      state: OperationState.RUNNING,
+      phase: 'COMMIT',
+      phaseResults: { UPLOAD: { h1: upload('h1'), h2: upload('h2') } },
+    });
+    expect(record()?.response).toBeUndefined();
+    // a 'one' phase: h1 commits, h2 has no work
+    expect(published.map((p) => p.id)).toEqual([`command.${ID}.h1.run.COMMIT`]);
+    expect(published[0].command).toMatchObject({ phase: 'COMMIT', phaseResults: { UPLOAD: { h1: upload('h1'), h2: upload('h2') } } });
+    expect(published[0].command.context).toEqual(record()?.context);
+  });
+
+  it('sends the current phase again for a redelivered event that closed the previous one (a coordinator died)', async () => {
+    const { handler, published } = await harness(globalBackup());
+    await handler.handle(event('h1', 'completed', 'UPLOAD', { result: upload('h1') }));
+    await handler.handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
+    await handler.handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
+    expect(published.map((p) => p.id)).toEqual([`command.${ID}.h1.run.COMMIT`, `command.${ID}.h1.run.COMMIT`]);
+  });
+
+  it('completes after the last phase, writing the response from every phase’s results', async () => {
+    const { handler, published, record } = await harness(globalBackup());
+    for (const h of ['h1', 'h2']) await handler.handle(event(h, 'completed', 'UPLOAD', { result: upload(h) }));
+    await handler.handle(event('h1', 'completed', 'COMMIT', { result: { backupName: 'b-1' } }));
+    const results = { UPLOAD: { h1: upload('h1'), h2: upload('h2') }, COMMIT: { h1: { backupName: 'b-1' } } };
+    expect(record()).toMatchObject({ state: OperationState.COMPLETED, progress: 1, phaseResults: results, response: results });
+    expect(published).toHaveLength(1);
+  });
+
+  it('fails a restore whose nodes found different backups in INIT (the plan’s check), starting no DOWNLOAD', async () => {
+    const { handler, published, record } = await harness(started(restoreRecord({}, ID), restorePlan));
+    await handler.handle(event('h1', 'completed', 'INIT', { result: { backupName: 'b-1', schemaVersion: 's' } }));
+    await handler.handle(event('h2', 'completed', 'INIT', { result: { backupName: 'b-2', schemaVersion: 's' } }));
+    expect(record()).toMatchObject({
+      state: OperationState.FAILED,
+      phase: 'INIT',
+      errors: [{ source: 'coordinator', message: 'nodes resolved different backups: h1=b-1, h2=b-2 (phase INIT)' }],
+    });
+    expect(published).toEqual([]);
+  });
+
+  it('dead-letters an event without a host, a known kind or a numeric progress', async () => {
+    const { handler } = await harness(globalBackup());
+    await expect(handler.handle({ ...event('h1', 'progress', 'UPLOAD'), kind: 'exploded' })).rejects.toThrow(FatalError);
+    await expect(handler.handle({ ...event('h1', 'progress', 'UPLOAD'), progress: 'half' })).rejects.toThrow(FatalError);
+  });
+});

@@ -1,0 +1,93 @@
+import { Logger } from '@nestjs/common';
+import { OperationState, SCHEMA_VERSION } from '@daedalus/contracts';
+import { FatalError } from '@daedalus/messaging';
+import { CoordinatorConfig } from '../coordinator-config';
+import { clockAt, MemoryOperationStore, recordingCommands, registryOf } from '../operations/handler-fakes';
+import { NOW, registration } from '../operations/test-fixtures';
+import { SubmitHandler } from './submit.handler';
+
+const ID = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
+const backup = { type: 'backup', globalRequest: true, storageLocation: 's3://bucket', snapshotTag: 'nightly' };
+const submit = (request: Record<string, unknown>) => ({
+  schemaVersion: SCHEMA_VERSION,
+  operationId: ID,
+  request,
+  submittedAt: NOW.toISOString(),
+});
+
+function harness(heartbeatAgeMs = [0, 0]) {
+  const store = new MemoryOperationStore();
+  const clock = clockAt(NOW);
+  const { commands, published, announced } = recordingCommands(clock);
+  const nodes = registryOf(heartbeatAgeMs.map((age, i) => ({ registration: registration(`h${i + 1}`), heartbeatAgeMs: age })));
+  const config = { nodeTimeoutMs: 10_000 } as CoordinatorConfig;
+  const handler = new SubmitHandler(store.asStore(), nodes, commands, clock, config);
+  return { handler, store, published, announced, record: () => store.records.get(ID) };
+}
+
+describe('SubmitHandler', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('starts a global backup in its first phase with the plan’s context, and commands every node', async () => {
+    const { handler, published, announced, record } = harness();
+    await handler.handle(submit(backup));
+    const participants = [
+      { hostId: 'h1', address: '10.0.0.1', dc: 'dc1' },
+      { hostId: 'h2', address: '10.0.0.2', dc: 'dc1' },
+    ];
+    const context = { backupName: `nightly-${NOW.getTime()}`, snapshotTag: 'nightly', clusterName: 'test', participants };
+    expect(record()).toMatchObject({ state: OperationState.RUNNING, phases: ['UPLOAD', 'COMMIT'], phase: 'UPLOAD', context });
+    expect(announced.map((r) => r.state)).toEqual([OperationState.RUNNING]);
+    expect(published.map((p) => [p.subject, p.id])).toEqual([
+      ['daedalus.commands.h1', `command.${ID}.h1.run.UPLOAD`],
+      ['daedalus.commands.h2', `command.${ID}.h2.run.UPLOAD`],
+    ]);
+    // each node's own copy of the request, under its own <bucket>/<cluster>/<dc>/<hostId>; the context; no results yet
+    expect(published[0].command).toMatchObject({
+      kind: 'run',
+      type: 'backup',
+      phase: 'UPLOAD',
+      request: { storageLocation: 's3://bucket/test/dc1/h1', globalRequest: false, hostId: 'h1', id: ID },
+      context,
+      phaseResults: {},
+    });
+  });
+
+  it('is safe to run twice: a redelivered submit changes nothing and sends the same commands again', async () => {
+    const { handler, published, record } = harness();
+    await handler.handle(submit(backup));
+    const first = record();
+    await handler.handle(submit(backup));
+    expect(record()).toEqual(first);
+    // JetStream drops the repeats: their message ids are the first ones'
+    const ids = [`command.${ID}.h1.run.UPLOAD`, `command.${ID}.h2.run.UPLOAD`];
+    expect(published.map((p) => p.id)).toEqual([...ids, ...ids]);
+  });
+
+  it('fails the operation at once, naming the node, when a target stopped heartbeating', async () => {
+    const { handler, published, record } = harness([0, 60_000]);
+    await handler.handle(submit({ type: 'flush', keyspace: 'ks', globalRequest: true }));
+    expect(record()).toMatchObject({
+      state: OperationState.FAILED,
+      errors: [{ source: 'coordinator', message: expect.stringContaining('h2') }],
+    });
+    expect(published).toEqual([]);
+  });
+
+  it('turns a request that fails validation (a direct NATS client) into a FAILED record naming the field', async () => {
+    const { handler, published, record } = harness();
+    await handler.handle(submit({ type: 'backup', globalRequest: true }));
+    expect(record()).toMatchObject({
+      type: 'backup',
+      state: OperationState.FAILED,
+      errors: [{ source: 'coordinator', message: expect.stringContaining('storageLocation') }],
+    });
+    expect(published).toEqual([]);
+  });
+
+  it('dead-letters a message that is not a submit envelope', async () => {
+    const { handler } = harness();
+    await expect(handler.handle({ schemaVersion: SCHEMA_VERSION, operationId: 'not-a-uuid', request: backup })).rejects.toThrow(FatalError);
+    await expect(handler.handle({ ...submit(backup), schemaVersion: '2.0' })).rejects.toThrow(FatalError);
+  });
+});

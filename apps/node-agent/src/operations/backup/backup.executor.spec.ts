@@ -1,0 +1,109 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { BackupContext, BackupRequest } from '@daedalus/contracts';
+import { MemoryBackend } from '@daedalus/storage';
+import { InFlightUploads } from '../../repository/in-flight-uploads';
+import { ManifestCache } from '../../repository/manifest-store';
+import { honoursCancel, OperationRejectedError } from '../executor';
+import { FakeCassandraNode } from '../testing/fake-cassandra-node';
+import { FakeSnapshots, HOST, identityOf, nodeRegistration, phaseContext, TABLE_ID, writeSSTable } from '../testing/node-fixtures';
+import { BackupExecutor } from './backup.executor';
+
+const MANIFEST = `test/dc1/${HOST}/manifests/nightly-42.json`;
+const me = { hostId: HOST, address: '127.0.0.1', dc: 'dc1' };
+const coordination: BackupContext = { backupName: 'nightly-42', snapshotTag: 'nightly', clusterName: 'test', participants: [me] };
+
+/** The node-local request the coordinator's backup plan sends (its own <bucket>/<cluster>/<dc>/<hostId>). */
+const request = plainToInstance(BackupRequest, {
+  type: 'backup',
+  storageLocation: `s3://bucket/test/dc1/${HOST}`,
+  snapshotTag: 'nightly',
+  globalRequest: false,
+  hostId: HOST,
+});
+
+describe('BackupExecutor', () => {
+  let dir: string;
+  let snapshots: FakeSnapshots;
+  let backend: MemoryBackend;
+  let executor: BackupExecutor;
+  const run = (phase: string, context: BackupContext = coordination) =>
+    executor.execute(request, phaseContext(phase, { coordinatorContext: context }).context);
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'backup-spec-'));
+    const data = join(dir, 'data');
+    writeSSTable(join(data, 'ks1', `t1-${TABLE_ID}`), 1, 'first');
+    writeSSTable(join(data, 'ks1', `t1-${TABLE_ID}`), 2, 'second');
+    const node = new FakeCassandraNode();
+    node.schemaView = { system: ['local'], ks1: ['t1'] };
+    snapshots = new FakeSnapshots([data]);
+    backend = new MemoryBackend();
+    const identity = identityOf(nodeRegistration(data));
+    executor = new BackupExecutor(node, snapshots, identity, new ManifestCache(), new InFlightUploads(), async () => backend);
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('UPLOAD snapshots the node, uploads every file, writes the manifest last and clears the snapshot', async () => {
+    const { context, reports } = phaseContext('UPLOAD', { coordinatorContext: coordination });
+    const result = await executor.execute(request, context);
+    expect(result).toEqual({
+      backupName: 'nightly-42',
+      manifest: MANIFEST,
+      totals: { files: 6, bytes: expect.any(Number), uploadedFiles: 6, uploadedBytes: expect.any(Number) },
+    });
+    expect(backend.objects.has(MANIFEST)).toBe(true);
+    expect(snapshots.taken).toEqual(['nightly-42']);
+    expect(snapshots.cleared).toEqual(['nightly-42']);
+    expect(existsSync(join(dir, 'data', 'ks1', `t1-${TABLE_ID}`, 'snapshots', 'nightly-42'))).toBe(false);
+    expect(reports.length).toBeGreaterThan(0);
+  });
+
+  it('reports a redelivered UPLOAD whose manifest is in without taking the snapshot again', async () => {
+    const first = await run('UPLOAD');
+    const again = await run('UPLOAD');
+    expect(again).toEqual(first);
+    expect(snapshots.taken).toEqual(['nightly-42']);
+  });
+
+  it('COMMIT checks every participant’s manifest, then writes the topology and the cluster record', async () => {
+    await run('UPLOAD');
+    const record = await run('COMMIT');
+    expect(record).toMatchObject({
+      kind: 'daedalus.cluster-backup',
+      backupName: 'nightly-42',
+      snapshotTag: 'nightly',
+      cluster: 'test',
+      nodes: [{ hostId: HOST, dc: 'dc1', manifest: MANIFEST }],
+      totals: { files: 6, uploadedFiles: 6 },
+    });
+    expect(backend.objects.has('test/backups/nightly-42.json')).toBe(true);
+    expect(backend.objects.has('test/topology/nightly-42.json')).toBe(true);
+  });
+
+  it('COMMIT refuses while a participant has no manifest, naming it, and writes nothing', async () => {
+    await run('UPLOAD');
+    const other = { hostId: '00000000-0000-4000-8000-000000000002', address: '127.0.0.2', dc: 'dc1' };
+    await expect(run('COMMIT', { ...coordination, participants: [me, other] })).rejects.toThrow(
+      new OperationRejectedError(`node ${other.hostId} (127.0.0.2) has no manifest test/dc1/${other.hostId}/manifests/nightly-42.json`),
+    );
+    expect(backend.objects.has('test/backups/nightly-42.json')).toBe(false);
+  });
+
+  it('stops for a cancel in either phase (the protocol), and refuses a phase the protocol does not have', async () => {
+    expect(honoursCancel(executor, 'UPLOAD')).toBe(true);
+    expect(honoursCancel(executor, 'COMMIT')).toBe(true);
+    await expect(run('VERIFY')).rejects.toThrow(new OperationRejectedError('unknown backup phase VERIFY'));
+  });
+
+  it('a cancelled UPLOAD writes no manifest and still clears its snapshot', async () => {
+    const { context, cancel } = phaseContext('UPLOAD', { coordinatorContext: coordination });
+    cancel();
+    await expect(executor.execute(request, context)).rejects.toThrow();
+    expect(backend.objects.has(MANIFEST)).toBe(false);
+    expect(snapshots.cleared).toEqual(['nightly-42']);
+  });
+});

@@ -1,0 +1,185 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { BackupRequest, OperationRecord, RestoreContext, RestoreRequest, StoredPhaseResults } from '@daedalus/contracts';
+import { OperationStore } from '@daedalus/messaging';
+import { MemoryBackend } from '@daedalus/storage';
+import { InFlightUploads } from '../../repository/in-flight-uploads';
+import { ManifestCache } from '../../repository/manifest-store';
+import { BackupExecutor } from '../backup/backup.executor';
+import { honoursCancel, OperationRejectedError } from '../executor';
+import { FakeCassandraNode } from '../testing/fake-cassandra-node';
+import {
+  FakeSnapshots,
+  HOST,
+  identityOf,
+  movingImport,
+  nodeRegistration,
+  phaseContext,
+  TABLE_ID,
+  writeSSTable,
+} from '../testing/node-fixtures';
+import { RestoreExecutor } from './restore.executor';
+import { RestoreLedger } from './restore-ledger';
+
+const MANIFEST = `test/dc1/${HOST}/manifests/nightly-42.json`;
+const me = { hostId: HOST, address: '127.0.0.1', dc: 'dc1' };
+const coordination: RestoreContext = { clusterName: 'test', participants: [me] };
+const dataFiles = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('-Data.db'));
+
+/** The node-local copy of a global restore of everything in backup nightly-42. */
+const request = (fields: Partial<RestoreRequest> = {}) =>
+  plainToInstance(RestoreRequest, {
+    type: 'restore',
+    storageLocation: 's3://bucket',
+    snapshotTag: 'nightly-42',
+    globalRequest: false,
+    hostId: HOST,
+    ...fields,
+  });
+
+/** The operation record as the restore ledger reads and updates it (compare-and-set, here in memory). */
+function recordStore() {
+  let record = { id: 'op-1', type: 'restore', phase: 'INIT' } as OperationRecord;
+  const operations = {
+    get: async () => record,
+    mutate: async (_id: string, mutation: (current: OperationRecord) => OperationRecord | undefined) => {
+      record = mutation(record) ?? record;
+      return record;
+    },
+  } as unknown as OperationStore;
+  return { operations, record: () => record, set: (fields: Partial<OperationRecord>) => (record = { ...record, ...fields }) };
+}
+
+describe('RestoreExecutor', () => {
+  let dir: string;
+  let live: string;
+  let node: FakeCassandraNode;
+  let snapshots: FakeSnapshots;
+  let store: ReturnType<typeof recordStore>;
+  let executor: RestoreExecutor;
+  let results: StoredPhaseResults;
+
+  /** Runs one phase as the coordinator would command it, keeping its result for the later phases. */
+  async function phase(name: string, fields: Partial<RestoreRequest> = {}): Promise<unknown> {
+    store.set({ phase: name });
+    const { context } = phaseContext(name, { coordinatorContext: coordination, phaseResults: results });
+    const result = await executor.execute(request(fields), context);
+    results = { ...results, [name]: { [HOST]: result } };
+    return result;
+  }
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'restore-spec-'));
+    const data = join(dir, 'data');
+    live = join(data, 'ks1', `t1-${TABLE_ID}`);
+    writeSSTable(live, 1, 'first');
+    writeSSTable(live, 2, 'second');
+    node = new FakeCassandraNode();
+    node.schemaView = { system: ['local'], ks1: ['t1'] };
+    node.dataPaths['ks1.t1'] = [live];
+    node.loadEffect = async (keyspace, table, directories) => {
+      await movingImport(live)(keyspace, table, directories);
+      node.liveCounts['ks1.t1'] = dataFiles(live).length;
+    };
+    snapshots = new FakeSnapshots([data]);
+    const backend = new MemoryBackend();
+    const identity = identityOf(nodeRegistration(data));
+
+    // the backup to restore, taken by the backup executor into the same store
+    const backup = new BackupExecutor(node, snapshots, identity, new ManifestCache(), new InFlightUploads(), async () => backend);
+    const backupRequest = plainToInstance(BackupRequest, { type: 'backup', storageLocation: `s3://bucket/test/dc1/${HOST}` });
+    const backupContext = { backupName: 'nightly-42', snapshotTag: 'nightly', clusterName: 'test', participants: [me] };
+    for (const name of ['UPLOAD', 'COMMIT']) {
+      await backup.execute(backupRequest, phaseContext(name, { coordinatorContext: backupContext }).context);
+    }
+    // then the table lost its data
+    for (const name of readdirSync(live)) rmSync(join(live, name), { recursive: true });
+
+    store = recordStore();
+    const settings = { configDir: join(dir, 'conf'), reserveBytes: 0 };
+    executor = new RestoreExecutor(node, snapshots, identity, new RestoreLedger(store.operations), settings, async () => backend);
+    results = {};
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs INIT → DOWNLOAD → TRUNCATE → IMPORT → CLEANUP, each phase reading what the earlier ones returned', async () => {
+    const staging = join(dir, 'daedalus-restore', 'op-1');
+    expect(await phase('INIT')).toEqual({
+      backupName: 'nightly-42',
+      sourceHostId: HOST,
+      manifestKey: MANIFEST,
+      schemaVersion: 'schema-1',
+      tables: [{ keyspace: 'ks1', source: 't1', target: 't1', bytes: expect.any(Number) }],
+    });
+    expect(await phase('DOWNLOAD')).toEqual({ staging, files: 6, fetchedFiles: 6, fetchedBytes: expect.any(Number) });
+    expect(dataFiles(join(staging, 'ks1', 't1'))).toHaveLength(2);
+
+    const truncation = (await phase('TRUNCATE')) as { startedAt: number };
+    expect(truncation).toEqual({ truncated: ['ks1.t1'], startedAt: expect.any(Number) });
+    expect(node.callsOf('truncate')).toEqual([['ks1', 't1']]);
+    expect(store.record().restoreLedger).toEqual({ truncated: ['ks1.t1'], imported: {} });
+
+    expect(await phase('IMPORT')).toEqual({ imported: ['ks1.t1'] });
+    expect(dataFiles(live)).toHaveLength(2);
+    expect(store.record().restoreLedger?.imported).toEqual({ [HOST]: ['ks1.t1'] });
+
+    // Cassandra's auto_snapshot of the truncate this restore made: CLEANUP clears it
+    const tag = `truncated-${truncation.startedAt + 1}-t1`;
+    mkdirSync(join(live, 'snapshots', tag), { recursive: true });
+    expect(await phase('CLEANUP')).toEqual({ removed: [staging], clearedSnapshots: [tag] });
+    expect(existsSync(staging)).toBe(false);
+    expect(snapshots.cleared).toContain(tag);
+  });
+
+  it('truncates only while the record is in TRUNCATE, and a table the ledger lists not again', async () => {
+    await phase('INIT');
+    store.set({ restoreLedger: { truncated: ['ks1.t1'], imported: {} } });
+    expect(await phase('TRUNCATE')).toMatchObject({ truncated: ['ks1.t1'] });
+    expect(node.callsOf('truncate')).toEqual([]);
+
+    store.set({ restoreLedger: undefined });
+    const late = phaseContext('TRUNCATE', { coordinatorContext: coordination, phaseResults: results }).context;
+    store.set({ phase: 'IMPORT' });
+    await expect(executor.execute(request(), late)).rejects.toThrow(
+      new OperationRejectedError('the restore has left its TRUNCATE phase: not truncating again'),
+    );
+    expect(node.callsOf('truncate')).toEqual([]);
+  });
+
+  it('refuses to TRUNCATE without the INIT results that say which tables', async () => {
+    await expect(phase('TRUNCATE')).rejects.toThrow(new OperationRejectedError('no INIT results to know which tables to truncate'));
+  });
+
+  it('skips in IMPORT the tables the ledger marks imported by this node (a repeated or resumed IMPORT)', async () => {
+    await phase('INIT');
+    await phase('DOWNLOAD');
+    store.set({ restoreLedger: { truncated: ['ks1.t1'], imported: { [HOST]: ['ks1.t1'] } } });
+    expect(await phase('IMPORT')).toEqual({ imported: ['ks1.t1'] });
+    expect(node.callsOf('importNewSSTables')).toEqual([]);
+  });
+
+  it('runs a single-phase IMPORT (finishing an interrupted restore) from the staged layout, without INIT results', async () => {
+    await phase('INIT');
+    await phase('DOWNLOAD');
+    results = {};
+    expect(await phase('IMPORT', { restorationPhase: 'IMPORT' })).toEqual({ imported: ['ks1.t1'] });
+    expect(dataFiles(live)).toHaveLength(2);
+  });
+
+  it('honours a cancel before TRUNCATE only, as the restore protocol says, and needs a named phase', async () => {
+    expect(['INIT', 'DOWNLOAD', 'TRUNCATE', 'IMPORT', 'CLEANUP', 'IN_PLACE'].map((p) => honoursCancel(executor, p))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      true,
+    ]);
+    await expect(executor.execute(request(), phaseContext(undefined).context)).rejects.toThrow(
+      new OperationRejectedError('unknown restore phase (none)'),
+    );
+  });
+});

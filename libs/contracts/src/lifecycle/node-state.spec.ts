@@ -1,0 +1,63 @@
+import { applyToNode, freshNode, nodesForPhase } from './node-entries';
+import { advanceNodeTo, canAdvanceNode, isNodeFinished } from './node-state';
+import { ALL_OPERATION_STATES, InvalidStateTransitionError, OperationState as S } from './operation-state';
+import { NOW, targets } from './test-fixtures';
+
+const VALID: Array<[S, S]> = [
+  [S.PENDING, S.RUNNING],
+  // a result may be applied before the node's `started` (events are consumed concurrently), and idle nodes of a 'one' phase complete at once
+  [S.PENDING, S.COMPLETED],
+  [S.PENDING, S.FAILED],
+  [S.PENDING, S.CANCELLED],
+  [S.RUNNING, S.COMPLETED],
+  [S.RUNNING, S.FAILED],
+  [S.RUNNING, S.CANCELLED],
+];
+
+const isValid = (from: S, to: S) => VALID.some(([f, t]) => f === from && t === to);
+const allPairs = ALL_OPERATION_STATES.flatMap((from) => ALL_OPERATION_STATES.map((to) => [from, to] as [S, S]));
+const event = (kind: 'started' | 'progress' | 'completed', progress: number) => ({
+  schemaVersion: '1.0',
+  kind,
+  operationId: 'op-1',
+  hostId: 'h1',
+  progress,
+  at: NOW.toISOString(),
+});
+
+describe('node entry state machine', () => {
+  it.each(allPairs.filter(([f, t]) => isValid(f, t)))('allows %s -> %s', (from, to) => {
+    expect(canAdvanceNode(from, to)).toBe(true);
+    expect(advanceNodeTo(from, to)).toBe(to);
+  });
+
+  it.each(allPairs.filter(([f, t]) => !isValid(f, t)))('refuses %s -> %s', (from, to) => {
+    expect(canAdvanceNode(from, to)).toBe(false);
+    expect(() => advanceNodeTo(from, to)).toThrow(new InvalidStateTransitionError(from, to, 'move', 'node'));
+    expect(() => advanceNodeTo(from, to)).toThrow(`node cannot move from ${from} to ${to}`);
+  });
+
+  it('keeps a result: COMPLETED, FAILED and CANCELLED are final', () => {
+    expect(ALL_OPERATION_STATES.filter(isNodeFinished).sort()).toEqual([S.CANCELLED, S.COMPLETED, S.FAILED]);
+  });
+
+  it('completes a pending node whose completion arrives before its start, and ignores the late start', () => {
+    const done = applyToNode(freshNode(targets(['h1'])[0], 'UPLOAD'), event('completed', 1), NOW);
+    expect(done).toMatchObject({ state: S.COMPLETED, progress: 1, startTime: NOW.toISOString(), completionTime: NOW.toISOString() });
+    expect(applyToNode(done as NonNullable<typeof done>, event('started', 0), NOW)).toBeUndefined();
+  });
+
+  it('moves to RUNNING once, then only on progress', () => {
+    const running = applyToNode(freshNode(targets(['h1'])[0]), event('started', 0), NOW);
+    expect(running?.state).toBe(S.RUNNING);
+    expect(applyToNode(running as NonNullable<typeof running>, event('started', 0), NOW)).toBeUndefined();
+    expect(applyToNode(running as NonNullable<typeof running>, event('progress', 0.4), NOW)?.progress).toBe(0.4);
+  });
+
+  it('gives an idle node of a "one" phase a result at once, through the table', () => {
+    const step = { name: 'COMMIT', on: 'one' as const, cancelBefore: true, cancelDuring: true, weight: 1 };
+    const nodes = nodesForPhase(targets(['h1', 'h2']), step, NOW);
+    expect(nodes.h1).toMatchObject({ state: S.PENDING, phase: 'COMMIT' });
+    expect(nodes.h2).toMatchObject({ state: S.COMPLETED, progress: 1, message: 'no work in phase COMMIT' });
+  });
+});

@@ -1,0 +1,63 @@
+import type { BackupRequest } from '../requests/backup-restore';
+import type { OperationProtocol, Participant } from './protocol';
+
+/**
+ * A backup uploads on every node; a cluster-wide one is then committed by one node, which checks every
+ * participant's manifest and writes the topology and the cluster record (the global backup's commit point).
+ */
+export const BACKUP_PHASES = ['UPLOAD', 'COMMIT'] as const;
+export type BackupPhase = (typeof BACKUP_PHASES)[number];
+
+/** Fixed by the coordinator when the backup starts. */
+export type BackupContext = {
+  /** `<snapshotTag>-<start millis>`: the snapshot's tag on every node and the backup's name in storage */
+  backupName: string;
+  snapshotTag: string;
+  clusterName: string;
+  participants: Participant[];
+};
+
+export interface BackupTotals {
+  files: number;
+  bytes: number;
+  /** what this backup uploaded (the rest was already in the store) */
+  uploadedFiles: number;
+  uploadedBytes: number;
+}
+
+/** UPLOAD on one node: its manifest (the node's commit point) is written. */
+export interface BackupUploadResult {
+  backupName: string;
+  /** the manifest's key, relative to the bucket */
+  manifest: string;
+  totals: BackupTotals;
+}
+
+/** COMMIT: the cluster record written (the agent's storage document adds its schema version and kind). */
+export interface BackupCommitResult {
+  backupName: string;
+  snapshotTag: string;
+  operationId: string;
+  cluster: string;
+  startTime: string;
+  endTime: string;
+  nodes: Array<{ hostId: string; dc: string; rack: string; address: string; manifest: string; totals: BackupTotals }>;
+  totals: BackupTotals;
+}
+
+export type BackupProtocol = OperationProtocol<
+  BackupRequest,
+  typeof BACKUP_PHASES,
+  BackupContext,
+  { UPLOAD: BackupUploadResult; COMMIT: BackupCommitResult }
+>;
+
+export const backupProtocol: BackupProtocol = {
+  type: 'backup',
+  phases: BACKUP_PHASES,
+  rules: {
+    UPLOAD: { on: 'all', cancelBefore: true, cancelDuring: true },
+    COMMIT: { on: 'one', cancelBefore: true, cancelDuring: true },
+  },
+  sequence: (request) => (request.globalRequest ? BACKUP_PHASES : ['UPLOAD']),
+};

@@ -1,0 +1,4 @@
+export * from './protocol';
+export * from './backup.protocol';
+export * from './restore.protocol';
+export * from './truncate.protocol';

@@ -1,0 +1,119 @@
+import { RESTORATION_PHASES } from '../requests/backup-restore';
+import type { RestoreRequest } from '../requests/backup-restore';
+import type { OperationProtocol, Participant } from './protocol';
+
+/**
+ * A restore on a running cluster goes INIT → DOWNLOAD → TRUNCATE → IMPORT → CLEANUP (Icarus's
+ * `restorationPhase` names them), each phase starting when every node finished the previous one. A node-local
+ * request may run one of them alone (how an interrupted IMPORT is finished). IN_PLACE (Cassandra stopped) is a
+ * phase of its own on each node.
+ */
+export const RESTORE_PHASES = [...RESTORATION_PHASES, 'IN_PLACE'] as const;
+export type RestorePhase = (typeof RESTORE_PHASES)[number];
+
+/** Phases of a global restore during which the data may already be gone (a silent node gets a grace; resume applies). */
+export const RESTORE_PHASES_AFTER_TRUNCATE: readonly string[] = ['TRUNCATE', 'IMPORT', 'CLEANUP'] satisfies RestorePhase[];
+
+/** Fixed by the coordinator when the restore starts; INIT's cross-node check adds the backup every node found. */
+export type RestoreContext = {
+  clusterName: string;
+  participants: Participant[];
+  backupName?: string;
+};
+
+/** One table a node restores: `source` as backed up, `target` the live table it goes to (`rename`). */
+export interface RestoreTableScope {
+  keyspace: string;
+  source: string;
+  target: string;
+  bytes: number;
+}
+
+/** INIT: what this node found, without changing anything; later phases read it back. */
+export interface RestoreInitResult {
+  backupName: string;
+  /** the node whose backup this node restores (itself, or by tokens with `resolveHostIdFromTopology`) */
+  sourceHostId: string;
+  manifestKey: string;
+  /** the node's live schema version: the coordinator requires one for the whole cluster */
+  schemaVersion: string;
+  tables: RestoreTableScope[];
+}
+
+export interface RestoreDownloadResult {
+  /** the staging directory the files are in */
+  staging: string;
+  files: number;
+  fetchedBytes: number;
+  fetchedFiles: number;
+}
+
+export interface RestoreTruncateResult {
+  truncated: string[];
+  /** epoch millis: CLEANUP clears only the `truncated-*` snapshots taken from then on */
+  startedAt: number;
+}
+
+export interface RestoreImportResult {
+  imported: string[];
+}
+
+export interface RestoreCleanupResult {
+  removed: string[];
+  clearedSnapshots: string[];
+}
+
+export interface RestoreInPlaceResult {
+  backupName: string;
+  files: number;
+  removedFiles: number;
+  fetchedBytes: number;
+  fetchedFiles: number;
+  /** where the commit log, hints and saved caches went (how many entries from each directory) */
+  setAside: { folder: string; moved: Record<string, number> } | null;
+  /** the cassandra.yaml rewritten with the backup's tokens (`updateCassandraYaml`) */
+  cassandraYaml: string | null;
+}
+
+/**
+ * What a restore did that must never be done twice, in the record's `restoreLedger` (compare-and-set): the
+ * tables truncated (cluster-wide, once per operation) and, by host ID, the tables each node imported.
+ */
+export interface RestoreLedger {
+  truncated: string[];
+  imported: Record<string, string[]>;
+}
+
+export type RestoreProtocol = OperationProtocol<
+  RestoreRequest,
+  typeof RESTORE_PHASES,
+  RestoreContext,
+  {
+    INIT: RestoreInitResult;
+    DOWNLOAD: RestoreDownloadResult;
+    TRUNCATE: RestoreTruncateResult;
+    IMPORT: RestoreImportResult;
+    CLEANUP: RestoreCleanupResult;
+    IN_PLACE: RestoreInPlaceResult;
+  }
+>;
+
+export const restoreProtocol: RestoreProtocol = {
+  type: 'restore',
+  phases: RESTORE_PHASES,
+  rules: {
+    INIT: { on: 'all', cancelBefore: true, cancelDuring: true },
+    DOWNLOAD: { on: 'all', cancelBefore: true, cancelDuring: true },
+    // truncate is cluster-wide in Cassandra: one node does it for all. Once it started the data must come
+    // back, so from here on a cancel neither stops a phase nor keeps the next one from starting.
+    TRUNCATE: { on: 'one', cancelBefore: true, cancelDuring: false },
+    IMPORT: { on: 'all', cancelBefore: false, cancelDuring: false },
+    CLEANUP: { on: 'all', cancelBefore: false, cancelDuring: false },
+    IN_PLACE: { on: 'all', cancelBefore: true, cancelDuring: true },
+  },
+  sequence(request) {
+    if (request.restorationStrategyType === 'IN_PLACE') return ['IN_PLACE'];
+    if (!request.globalRequest && request.restorationPhase) return [request.restorationPhase];
+    return RESTORATION_PHASES;
+  },
+};
