@@ -5,3 +5,5 @@ export * from './operation-record';
 export * from './messages';
 export * from './requests/index';
 export * from './operation-resume';
+export * from './message-dto';
+export * from './catalogue';
