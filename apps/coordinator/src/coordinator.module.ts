@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
+import { jetStreamTransportProviders, NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
 import { ConfigReader } from '@daedalus/common';
 import { NodeCommands } from './adapters/node-commands';
 import { CoordinatorConfig } from './coordinator-config';
-import { CoordinatorConsumers } from './coordinator-consumers';
+import { coordinatorEndpoints } from './coordinator-consumers';
 import { CancelHandler } from './handlers/cancel.handler';
 import { HeartbeatSweeper } from './handlers/heartbeat-sweeper';
 import { NodeEventHandler } from './handlers/node-event.handler';
@@ -17,15 +17,13 @@ export class CoordinatorModule {
     return {
       module: CoordinatorModule,
       imports: [NatsInfraModule.forRoot(nats, topologyFromConfig(reader, nats.replicas))],
+      // the message handlers (`@EventPattern`), discovered by Nest and fed by the JetStream transport
+      controllers: [SubmitHandler, CancelHandler, ResumeHandler, NodeEventHandler],
       providers: [
         { provide: CoordinatorConfig, useValue: new CoordinatorConfig(reader) },
         NodeCommands,
-        SubmitHandler,
-        CancelHandler,
-        ResumeHandler,
-        NodeEventHandler,
         HeartbeatSweeper,
-        CoordinatorConsumers,
+        ...jetStreamTransportProviders({ inject: [CoordinatorConfig], useFactory: coordinatorEndpoints }),
       ],
     };
   }

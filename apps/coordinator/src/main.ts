@@ -1,14 +1,19 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { AsyncMicroserviceOptions } from '@nestjs/microservices';
 import { ConfigReader } from '@daedalus/common';
+import { jetStreamMicroservice } from '@daedalus/messaging';
 import { CoordinatorModule } from './coordinator.module';
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(CoordinatorModule.create(new ConfigReader()), {
+  // A Nest microservice whose transport is JetStream: its handlers are the module's @EventPattern methods.
+  const app = await NestFactory.createMicroservice<AsyncMicroserviceOptions>(CoordinatorModule.create(new ConfigReader()), {
+    ...jetStreamMicroservice(),
     logger: ['log', 'warn', 'error'],
   });
   app.enableShutdownHooks();
+  await app.listen();
   Logger.log(`coordinator ready (pid ${process.pid})`, 'Bootstrap');
 }
 

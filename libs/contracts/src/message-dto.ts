@@ -90,9 +90,9 @@ function messagesOf(errors: ValidationError[], parent = ''): string[] {
  * Untyped data (a parsed message body) as the DTO `type`, or every reason it is not one. Unknown fields are
  * kept (a newer minor version may add optional ones); nothing is converted implicitly.
  */
-export function checkMessage<T extends object>(type: DtoClass<T>, data: unknown): MessageCheck<T> {
+export function checkMessage<T>(type: DtoClass<T>, data: unknown): MessageCheck<T> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, errors: ['not a JSON object'] };
   const value = plainToInstance(type, data);
-  const errors = validateSync(value, { forbidUnknownValues: true });
-  return errors.length === 0 ? { ok: true, value } : { ok: false, errors: messagesOf(errors) };
+  const errors = validateSync(value as object, { forbidUnknownValues: true });
+  return errors.length === 0 ? { ok: true, value } : { ok: false, errors: [...new Set(messagesOf(errors))] };
 }

@@ -12,6 +12,7 @@ import { OperationState } from './operation-state';
 
 const SCHEMA_VERSION_DOC = 'major.minor; a consumer accepts any minor of a major it knows and dead-letters other majors';
 const TIME = { format: 'date-time' };
+const WHOLE = (field: string) => `${field} must be a whole number of 0 or more`;
 
 /** On `daedalus.requests.submit`, with `Nats-Msg-Id: submit.<operationId>`. */
 @Doc('Run an operation. The request is validated by the coordinator: an invalid one becomes a FAILED record naming the field.')
@@ -79,8 +80,8 @@ export class ResumeOperationMessage {
    */
   @Doc("the record's resumeCount the requester saw (0 before the first resume); a message for an older count changes nothing")
   @IsOptional()
-  @IsInt()
-  @Min(0)
+  @IsInt({ message: WHOLE('resumeCount') })
+  @Min(0, { message: WHOLE('resumeCount') })
   resumeCount?: number;
 
   @Doc('when the client asked', TIME)
