@@ -23,6 +23,7 @@ import { ManifestCache, readNodeManifest } from '../../repository/manifest-store
 import { nodeStorageLocation, openRequestBackend, parseDurationMs } from '../../repository/request-storage';
 import { listSnapshot } from '../../cassandra/snapshot-files';
 import { uploadSnapshot, UploadItem } from '../../repository/uploader';
+import { OperationExecutorFor } from '../executor-discovery';
 
 /** What the coordinator fixes for a backup (apps/coordinator/src/plans/backup.plan.ts). */
 interface BackupCoordination {
@@ -54,6 +55,7 @@ const PROGRESS_INTERVAL_MS = 1_000;
  * point), clear the snapshot — also when anything failed. A global backup's COMMIT phase runs on one node:
  * it checks every participant's manifest and writes the topology and the cluster record.
  */
+@OperationExecutorFor('backup')
 export class BackupExecutor implements OperationExecutor<BackupRequest> {
   readonly type = 'backup' as const;
   private readonly logger = new Logger(BackupExecutor.name);

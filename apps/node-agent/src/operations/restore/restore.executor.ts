@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RestoreRequest, Subjects } from '@daedalus/contracts';
@@ -17,6 +17,7 @@ import { expectedFingerprints, notYetLive, proveLoaded } from './load-proof';
 import { RestoreLedger } from './restore-ledger';
 import { expectationFile, requireTargets, RestoreTable, restoreTables, stagingDir, stagingRoot, tableId } from './restore-scope';
 import { resolveRestoreSource } from './restore-source';
+import { OperationExecutorFor, RESTORE_SETTINGS } from '../executor-discovery';
 
 /** What INIT reports, and what later phases read back from the coordinator's context. */
 export interface InitResult {
@@ -48,6 +49,7 @@ export interface RestoreSettings {
  * Restore on a running cluster, one phase per command (the coordinator orders them). Every phase can run again
  * safely: DOWNLOAD fetches only what is missing, TRUNCATE consults the ledger, IMPORT skips imported tables.
  */
+@OperationExecutorFor('restore')
 export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
   readonly type = 'restore' as const;
   private readonly logger = new Logger(RestoreExecutor.name);
@@ -57,7 +59,7 @@ export class RestoreExecutor implements OperationExecutor<RestoreRequest> {
     private readonly snapshots: CassandraSnapshots,
     private readonly identity: NodeRegistrationService,
     private readonly ledger: RestoreLedger,
-    private readonly settings: RestoreSettings,
+    @Inject(RESTORE_SETTINGS) private readonly settings: RestoreSettings,
   ) {}
 
   /**
