@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { NatsInfraModule, natsConfigFromEnv, topologyFromConfig } from '@daedalus/messaging';
+import { NatsInfraModule, natsConfigFromEnv, NatsRequester, topologyFromConfig } from '@daedalus/messaging';
 import { ConfigReader } from '@daedalus/common';
 import { BackupsController } from './backups/backups.controller';
 import { DocsController } from './docs/docs.controller';
@@ -21,7 +21,14 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [NatsInfraModule.forRoot(nats, topologyFromConfig(reader, nats.replicas)), TerminusModule],
       controllers: [OperationsController, ClusterController, HealthController, DocsController, BackupsController],
-      providers: [{ provide: GatewayConfig, useValue: config }, OperationPublisher, OperationsService, ClusterService, NodeQueryClient],
+      providers: [
+        { provide: GatewayConfig, useValue: config },
+        OperationPublisher,
+        OperationsService,
+        ClusterService,
+        NatsRequester,
+        NodeQueryClient,
+      ],
     };
   }
 }
