@@ -39,6 +39,8 @@ export interface ChannelMessage<T> {
   schema?: SchemaFragment;
   /** `Nats-Msg-Id` as the publisher sets it (JetStream de-duplication) */
   messageId?: string;
+  /** other headers it carries: name → what it holds */
+  headers?: Record<string, string>;
 }
 
 interface ChannelBase {
@@ -202,13 +204,16 @@ const deadLetters: AnnouncementChannel = {
   ...subjectOf(Subjects.deadLetterFor, ['stream']),
   parameters: { stream: 'the stream the message came from' },
   operation: 'subscribe',
-  description:
-    `Dead letters (stream ${Streams.deadLetters}, kept for operators): messages no handler could process, with headers ` +
-    `${Headers.deadLetterReason}, ${Headers.deadLetterSubject} and ${Headers.deadLetterDeliveries}.`,
+  description: `Dead letters (stream ${Streams.deadLetters}, kept for operators): messages no handler could process, with the reason.`,
   message: {
     name: 'DeadLetter',
     schema: { description: 'the original message bytes, unchanged' },
     messageId: 'dlq.<stream>.<sequence>',
+    headers: {
+      [Headers.deadLetterReason]: 'why no handler could process it',
+      [Headers.deadLetterSubject]: 'the subject it was published on',
+      [Headers.deadLetterDeliveries]: 'how often it was delivered',
+    },
   },
 };
 

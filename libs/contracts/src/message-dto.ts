@@ -10,7 +10,7 @@ import { assertSupportedSchemaVersion, UnsupportedSchemaVersionError } from './s
  */
 
 /** A DTO class: every message class has a no-argument constructor (class-transformer creates it). */
-export type DtoClass<T = object> = new () => T;
+export type DtoClass<T = unknown> = new () => T;
 
 /** A JSON Schema fragment, as the AsyncAPI document holds it. */
 export type SchemaFragment = Record<string, unknown>;

@@ -341,7 +341,7 @@ export class ListBackupsRequest {
   @IsSchemaVersion()
   schemaVersion!: string;
 
-  @Doc('s3://bucket, gcs://bucket, azure://container or file:///path (optionally /<cluster>)')
+  @Doc('a storage location (s3://, gcp:// or gs://, azure://, file://), optionally ending in /<cluster>')
   @IsString()
   storageLocation!: string;
 
