@@ -3,7 +3,7 @@ import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microse
 import { JetStreamClient } from '@nats-io/jetstream';
 import { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { channelOf, checkMessage, RequestChannel, StreamChannel, subjectMatches } from '@daedalus/contracts';
+import { channelOf, checkMessage, subjectMatches } from '@daedalus/contracts';
 import { errorMessage } from '@daedalus/common';
 import { ConsumerRunner, durableRunner, MessageContext } from '../consumer-runner';
 import { FatalError } from '../errors';
@@ -159,7 +159,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   private async handleMessage(data: unknown, delivery: MessageContext): Promise<void> {
     const channel = channelOf(delivery.subject);
     if (channel?.kind !== 'stream') throw new FatalError(`${delivery.subject} is not a JetStream subject of the protocol`);
-    const { name, payload } = (channel as StreamChannel).message;
+    const { name, payload } = channel.message;
     const handler = this.handlerFor(delivery.subject, true);
     if (!handler) throw new FatalError(`no handler for ${name} on ${delivery.subject}`);
     const checked = checkMessage(payload, data);
@@ -174,7 +174,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       this.log.warn(`${msg.subject} is not a request subject of the protocol: not answered`);
       return;
     }
-    const { errorReply, request } = channel as RequestChannel;
+    const { errorReply, request } = channel;
     let reply: unknown;
     try {
       const handler = this.handlerFor(msg.subject, false);
