@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { NatsInfraModule } from '@daedalus/messaging';
+import { jetStreamTransportProviders, NatsInfraModule } from '@daedalus/messaging';
 import { NodeCommands } from './adapters/node-commands';
 import { CoordinatorConfig } from './coordinator-config';
-import { CoordinatorConsumers } from './coordinator-consumers';
+import { coordinatorEndpoints } from './coordinator-consumers';
 import { CancelHandler } from './handlers/cancel.handler';
 import { HeartbeatSweeper } from './handlers/heartbeat-sweeper';
 import { NodeEventHandler } from './handlers/node-event.handler';
@@ -15,15 +15,13 @@ export class CoordinatorModule {
     return {
       module: CoordinatorModule,
       imports: [NatsInfraModule.forRoot(config.nats, config.topology)],
+      // the message handlers (`@EventPattern`), discovered by Nest and fed by the JetStream transport
+      controllers: [SubmitHandler, CancelHandler, ResumeHandler, NodeEventHandler],
       providers: [
         { provide: CoordinatorConfig, useValue: config },
         NodeCommands,
-        SubmitHandler,
-        CancelHandler,
-        ResumeHandler,
-        NodeEventHandler,
         HeartbeatSweeper,
-        CoordinatorConsumers,
+        ...jetStreamTransportProviders({ inject: [CoordinatorConfig], useFactory: coordinatorEndpoints }),
       ],
     };
   }

@@ -1,17 +1,22 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { AsyncMicroserviceOptions } from '@nestjs/microservices';
 import { configure } from '@daedalus/common';
+import { jetStreamMicroservice } from '@daedalus/messaging';
 import { COORDINATOR_SERVICE, CoordinatorConfig } from './coordinator-config';
 import { CoordinatorModule } from './coordinator.module';
 
 async function bootstrap(): Promise<void> {
   const config = await configure(COORDINATOR_SERVICE, (reader) => new CoordinatorConfig(reader));
   if (!config) return; // --help, or settings that are wrong: said on the console, nothing opened
-  const app = await NestFactory.createApplicationContext(CoordinatorModule.create(config), {
+  // A Nest microservice whose transport is JetStream: its handlers are the module's @EventPattern methods.
+  const app = await NestFactory.createMicroservice<AsyncMicroserviceOptions>(CoordinatorModule.create(config), {
+    ...jetStreamMicroservice(),
     logger: ['log', 'warn', 'error'],
   });
   app.enableShutdownHooks();
+  await app.listen();
   Logger.log(`coordinator ready (pid ${process.pid})`, 'Bootstrap');
 }
 

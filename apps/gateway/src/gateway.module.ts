@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { NatsInfraModule } from '@daedalus/messaging';
+import { NatsInfraModule, NatsRequester } from '@daedalus/messaging';
 import { BackupsController } from './backups/backups.controller';
 import { DocsController } from './docs/docs.controller';
 import { GatewayConfig } from './gateway-config';
@@ -19,7 +19,14 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [NatsInfraModule.forRoot(config.nats, config.topology), TerminusModule],
       controllers: [OperationsController, ClusterController, HealthController, DocsController, BackupsController],
-      providers: [{ provide: GatewayConfig, useValue: config }, OperationPublisher, OperationsService, ClusterService, NodeQueryClient],
+      providers: [
+        { provide: GatewayConfig, useValue: config },
+        OperationPublisher,
+        OperationsService,
+        ClusterService,
+        NatsRequester,
+        NodeQueryClient,
+      ],
     };
   }
 }

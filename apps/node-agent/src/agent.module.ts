@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { JmxBridgeClient, JmxClient } from '@daedalus/jmx';
-import { NatsInfraModule } from '@daedalus/messaging';
+import { jetStreamTransportProviders, NatsInfraModule } from '@daedalus/messaging';
 import { AgentConfig } from './agent-config';
 import { BackupListService } from './repository/backup-list.service';
 import { BackupExecutor } from './operations/backup/backup.executor';
@@ -10,7 +11,7 @@ import { ListExecutor } from './operations/backup/list.executor';
 import { ManifestCache } from './repository/manifest-store';
 import { CassandraSnapshots, JmxCassandraSnapshots } from './cassandra/snapshots';
 import { RestoreLedger } from './operations/restore/restore-ledger';
-import { RestoreExecutor } from './operations/restore/restore.executor';
+import { RestoreExecutor, RestoreSettings } from './operations/restore/restore.executor';
 import { CassandraNode } from './cassandra/cassandra-node';
 import { JmxCassandraNode } from './cassandra/jmx-cassandra-node';
 import { AgentConsumerService } from './commands/agent-consumer.service';
@@ -19,7 +20,15 @@ import { EventPublisher } from './commands/event-publisher';
 import { CleanupExecutor } from './operations/cleanup.executor';
 import { DecommissionExecutor } from './operations/decommission.executor';
 import { DrainExecutor } from './operations/drain.executor';
-import { ExecutorRegistry, ExecutorSettings, MapExecutorRegistry } from './operations/executor';
+import { ExecutorRegistry, ExecutorSettings } from './operations/executor';
+import {
+  DiscoveredExecutors,
+  EXECUTOR_SETTINGS,
+  IMPORT_WORK_ROOT,
+  LOCAL_HOST_ID,
+  RESTORE_SETTINGS,
+  TRUNCATE_ENABLED,
+} from './operations/executor-discovery';
 import { FlushExecutor } from './operations/flush.executor';
 import { ImportExecutor } from './operations/import.executor';
 import { RebuildExecutor } from './operations/rebuild.executor';
@@ -32,14 +41,38 @@ import { NodeRegistrationService } from './registration/node-registration.servic
 
 const JMX_CLIENT = Symbol('JMX_CLIENT');
 
+/** The executors (`@OperationExecutorFor`), found by `DiscoveredExecutors`. */
+const EXECUTORS = [
+  BackupExecutor,
+  RestoreExecutor,
+  ListExecutor,
+  FlushExecutor,
+  CleanupExecutor,
+  ScrubExecutor,
+  UpgradeSSTablesExecutor,
+  RefreshExecutor,
+  ImportExecutor,
+  TruncateExecutor,
+  RebuildExecutor,
+  DecommissionExecutor,
+  DrainExecutor,
+];
+
 @Module({})
 export class AgentModule {
   static create(config: AgentConfig): DynamicModule {
     const jmxLogger = new Logger('JmxBridge');
     const settings: ExecutorSettings = { progressIntervalMs: config.progressIntervalMs };
+    const restore: RestoreSettings = {
+      configDir: config.cassandraConfigDir,
+      cassandraHome: config.cassandraHome,
+      reserveBytes: config.restoreReserveBytes,
+    };
     return {
       module: AgentModule,
-      imports: [NatsInfraModule.forRoot(config.nats, config.topology)],
+      imports: [NatsInfraModule.forRoot(config.nats, config.topology), DiscoveryModule],
+      // the handlers of commands (`@EventPattern`) and of core NATS requests (`@MessagePattern`)
+      controllers: [CommandHandler, NodeQueryService, BackupListService],
       providers: [
         { provide: AgentConfig, useValue: config },
         {
@@ -61,47 +94,25 @@ export class AgentModule {
         ManifestCache,
         InFlightUploads,
         RestoreLedger,
-        BackupListService,
+        { provide: EXECUTOR_SETTINGS, useValue: settings },
+        { provide: RESTORE_SETTINGS, useValue: restore },
+        { provide: TRUNCATE_ENABLED, useValue: config.enableTruncate },
         {
-          provide: ExecutorRegistry,
-          inject: [CassandraNode, CassandraSnapshots, NodeRegistrationService, ManifestCache, InFlightUploads, RestoreLedger],
-          useFactory: (
-            node: CassandraNode,
-            snapshots: CassandraSnapshots,
-            identity: NodeRegistrationService,
-            manifests: ManifestCache,
-            inFlight: InFlightUploads,
-            ledger: RestoreLedger,
-          ) =>
-            new MapExecutorRegistry([
-              new BackupExecutor(node, snapshots, identity, manifests, inFlight),
-              new RestoreExecutor(node, snapshots, identity, ledger, {
-                configDir: config.cassandraConfigDir,
-                cassandraHome: config.cassandraHome,
-                reserveBytes: config.restoreReserveBytes,
-              }),
-              new ListExecutor(),
-              new FlushExecutor(node),
-              new CleanupExecutor(node, settings),
-              new ScrubExecutor(node, settings),
-              new UpgradeSSTablesExecutor(node, settings),
-              new RefreshExecutor(node),
-              new ImportExecutor(
-                node,
-                () => join(dirname(identity.current.dataDirectories[0]), 'daedalus-import'),
-                () => identity.current.hostId,
-              ),
-              new TruncateExecutor(node, config.enableTruncate),
-              new RebuildExecutor(node),
-              new DecommissionExecutor(node, settings),
-              new DrainExecutor(node),
-            ]),
+          provide: IMPORT_WORK_ROOT,
+          inject: [NodeRegistrationService],
+          useFactory: (identity: NodeRegistrationService) => () => join(dirname(identity.current.dataDirectories[0]), 'daedalus-import'),
         },
+        {
+          provide: LOCAL_HOST_ID,
+          inject: [NodeRegistrationService],
+          useFactory: (identity: NodeRegistrationService) => () => identity.current.hostId,
+        },
+        ...EXECUTORS,
+        { provide: ExecutorRegistry, useClass: DiscoveredExecutors },
         EventPublisher,
         NodeRegistrationService,
-        NodeQueryService,
-        CommandHandler,
         AgentConsumerService,
+        ...jetStreamTransportProviders({ inject: [AgentConsumerService], useFactory: (agent: AgentConsumerService) => agent.endpoints() }),
       ],
     };
   }

@@ -1,18 +1,24 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { AsyncMicroserviceOptions } from '@nestjs/microservices';
 import { configure } from '@daedalus/common';
+import { jetStreamMicroservice } from '@daedalus/messaging';
 import { AGENT_SERVICE, AgentConfig } from './agent-config';
 import { AgentModule } from './agent.module';
+import { NodeRegistrationService } from './registration/node-registration.service';
 
 async function bootstrap(): Promise<void> {
   const config = await configure(AGENT_SERVICE, (reader) => AgentConfig.load(reader));
   if (!config) return; // --help, or settings that are wrong: said on the console, nothing opened
-  const app = await NestFactory.createApplicationContext(AgentModule.create(config), {
+  // A Nest microservice whose transport is JetStream (commands) and core NATS (queries, listings).
+  const app = await NestFactory.createMicroservice<AsyncMicroserviceOptions>(AgentModule.create(config), {
+    ...jetStreamMicroservice(),
     logger: ['log', 'warn', 'error'],
   });
   app.enableShutdownHooks();
-  Logger.log(`node agent started (pid ${process.pid})`, 'Bootstrap');
+  await app.listen();
+  Logger.log(`node agent ready for ${app.get(NodeRegistrationService).current.hostId} (pid ${process.pid})`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

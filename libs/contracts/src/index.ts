@@ -5,3 +5,5 @@ export * from './messages';
 export * from './requests/index';
 export * from './protocols/index';
 export * from './lifecycle/index';
+export * from './message-dto';
+export * from './catalogue';

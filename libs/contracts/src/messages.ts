@@ -1,25 +1,61 @@
+import 'reflect-metadata';
+import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Min, ValidateIf } from 'class-validator';
+import { Doc, IsSchemaVersion, Nested } from './message-dto';
 import { OperationState } from './lifecycle/operation-state';
 import type { StoredPhaseResults } from './protocols/protocol';
 
 /**
- * Message catalogue. Payloads are JSON; every message carries `schemaVersion`.
+ * Message catalogue. Payloads are JSON; every message carries `schemaVersion`. Each message is a DTO class:
+ * the transport validates what it receives against it (a message that is not one is dead-lettered with the
+ * reasons), and the AsyncAPI document is generated from it. `catalogue.ts` says which subject carries which.
  * See docs/design.md for subjects, headers and who publishes / consumes each.
  */
 
+const SCHEMA_VERSION_DOC = 'major.minor; a consumer accepts any minor of a major it knows and dead-letters other majors';
+const TIME = { format: 'date-time' };
+const WHOLE = (field: string) => `${field} must be a whole number of 0 or more`;
+
 /** On `daedalus.requests.submit`, with `Nats-Msg-Id: submit.<operationId>`. */
-export interface SubmitOperationMessage {
-  schemaVersion: string;
-  operationId: string;
-  /** The request as a client sent it (an Icarus operation request body); validated by the coordinator too. */
-  request: Record<string, unknown>;
-  submittedAt: string;
+@Doc('Run an operation. The request is validated by the coordinator: an invalid one becomes a FAILED record naming the field.')
+export class SubmitOperationMessage {
+  @Doc(SCHEMA_VERSION_DOC)
+  @IsSchemaVersion()
+  schemaVersion!: string;
+
+  @Doc('a UUID the client chooses: a repeat with the same id is one operation')
+  @IsUUID()
+  operationId!: string;
+
+  /**
+   * The request as a client sent it (an Icarus operation request body). Not checked here: the coordinator
+   * validates it, and an invalid one becomes a FAILED record naming the field, as the gateway would answer.
+   */
+  @Doc('an Icarus operation request body (as for POST /operations); an invalid one becomes a FAILED record naming the field', {
+    type: 'object',
+  })
+  @Allow()
+  request!: Record<string, unknown>;
+
+  @Doc('when the client submitted it', TIME)
+  @IsOptional()
+  @IsString()
+  submittedAt!: string;
 }
 
 /** On `daedalus.requests.cancel`, with `Nats-Msg-Id: cancel.<operationId>`. */
-export interface CancelOperationMessage {
-  schemaVersion: string;
-  operationId: string;
-  requestedAt: string;
+@Doc('Cancel an operation: PENDING ones end at once, running nodes stop at a safe point.')
+export class CancelOperationMessage {
+  @Doc(SCHEMA_VERSION_DOC)
+  @IsSchemaVersion()
+  schemaVersion!: string;
+
+  @IsUUID()
+  operationId!: string;
+
+  @Doc('when the client asked', TIME)
+  @IsOptional()
+  @IsString()
+  requestedAt!: string;
 }
 
 /**
@@ -27,52 +63,134 @@ export interface CancelOperationMessage {
  * again from the phase that failed (see operation-resume.ts for which ones). The coordinator records a refusal
  * in the record's `resumeRefused`.
  */
-export interface ResumeOperationMessage {
-  schemaVersion: string;
-  operationId: string;
+@Doc(
+  'Resume a FAILED cluster-wide restore (IMPORT or HARDLINKS) that reached TRUNCATE from the phase that failed. ' +
+    'A refusal is written to the record as `resumeRefused`.',
+)
+export class ResumeOperationMessage {
+  @Doc(SCHEMA_VERSION_DOC)
+  @IsSchemaVersion()
+  schemaVersion!: string;
+
+  @IsUUID()
+  operationId!: string;
+
   /**
    * The record's `resumeCount` the requester saw (0 before the first resume). A message for an older count is
    * a repeat of a resume already done and changes nothing. Absent: resume whatever the count.
    */
+  @Doc("the record's resumeCount the requester saw (0 before the first resume); a message for an older count changes nothing")
+  @IsOptional()
+  @IsInt({ message: WHOLE('resumeCount') })
+  @Min(0, { message: WHOLE('resumeCount') })
   resumeCount?: number;
-  requestedAt: string;
+
+  @Doc('when the client asked', TIME)
+  @IsOptional()
+  @IsString()
+  requestedAt!: string;
 }
 
-export type NodeCommandKind = 'run' | 'cancel';
+export const NODE_COMMAND_KINDS = ['run', 'cancel'] as const;
+export type NodeCommandKind = (typeof NODE_COMMAND_KINDS)[number];
 
 /** On `daedalus.commands.<hostId>`. `request` is the node-local request (globalRequest false). */
-export interface NodeCommandMessage {
-  schemaVersion: string;
-  kind: NodeCommandKind;
-  operationId: string;
-  hostId: string;
-  type: string;
-  request: Record<string, unknown>;
+@Doc("A coordinator's command to one node: run its part (of a phase) of an operation, or cancel it.")
+export class NodeCommandMessage {
+  @Doc(SCHEMA_VERSION_DOC)
+  @IsSchemaVersion()
+  schemaVersion!: string;
+
+  @IsIn(NODE_COMMAND_KINDS)
+  kind!: NodeCommandKind;
+
+  @IsString()
+  operationId!: string;
+
+  @Doc('the Cassandra host ID of the node that runs it')
+  @IsString()
+  hostId!: string;
+
+  @Doc('the operation type')
+  @IsOptional()
+  @IsString()
+  type!: string;
+
+  @Doc('the node-local copy of the request (globalRequest false, hostId set), as the operation plan builds it', { type: 'object' })
+  @Allow()
+  request!: Record<string, unknown>;
+
   /** For multi-phase operations (backup, restore): the phase this command runs. */
+  @Doc('for multi-phase operations (backup, restore): the phase this command runs')
+  @IsOptional()
+  @IsString()
   phase?: string;
+
   /** Facts the coordinator fixed for the operation (e.g. the other participants of a backup): the protocol's context. */
+  @Doc("facts the coordinator fixed for the operation (e.g. the participants of a backup): the operation protocol's context")
+  @IsOptional()
+  @IsObject()
   context?: Record<string, unknown>;
+
   /** The results of the phases before this one, by phase and host ID (a restore's DOWNLOAD reads its INIT). */
+  @Doc('the results of the phases before this one, by phase and host ID', { type: 'object' })
+  @IsOptional()
+  @IsObject()
   phaseResults?: StoredPhaseResults;
+
   /** The operation's `resumeCount` when this command was issued (absent or 0 for the first run). */
+  @Doc("the operation's resumeCount when issued (absent or 0 for the first run)")
+  @IsOptional()
+  @IsInt()
+  @Min(0)
   resume?: number;
-  issuedAt: string;
+
+  @Doc('when the coordinator issued it', TIME)
+  @IsOptional()
+  @IsString()
+  issuedAt!: string;
 }
 
-export type NodeEventKind = 'started' | 'progress' | 'completed' | 'failed' | 'cancelled';
+export const NODE_EVENT_KINDS = ['started', 'progress', 'completed', 'failed', 'cancelled'] as const;
+export type NodeEventKind = (typeof NODE_EVENT_KINDS)[number];
 
 /** On `daedalus.events.<operationId>.<hostId>`. */
-export interface NodeEventMessage {
-  schemaVersion: string;
-  kind: NodeEventKind;
-  operationId: string;
-  hostId: string;
+@Doc("A node's progress in an operation, or its result (completed, failed, cancelled) of a phase.")
+export class NodeEventMessage {
+  @Doc(SCHEMA_VERSION_DOC)
+  @IsSchemaVersion()
+  schemaVersion!: string;
+
+  @IsIn(NODE_EVENT_KINDS)
+  kind!: NodeEventKind;
+
+  @IsUUID()
+  operationId!: string;
+
+  @IsString()
+  hostId!: string;
+
   /** 0.0 to 1.0 */
-  progress: number;
+  @Doc("the node's progress (of the current phase), 0.0 to 1.0", { minimum: 0, maximum: 1 })
+  @IsNumber()
+  progress!: number;
+
+  @IsOptional()
+  @IsString()
   phase?: string;
+
+  @IsOptional()
+  @IsString()
   message?: string;
+
+  @Doc("the node's result (of the phase), kept in the record")
+  @IsOptional()
   result?: unknown;
-  at: string;
+
+  @Doc('when the node sent it', TIME)
+  @IsOptional()
+  @IsString()
+  at!: string;
 }
 
 export const TERMINAL_EVENT_STATE: Readonly<Partial<Record<NodeEventKind, OperationState>>> = {
@@ -118,44 +236,163 @@ export interface AgentCapabilities {
   truncateEnabled: boolean;
 }
 
-export type NodeQueryKind = 'status' | 'versions' | 'topology' | 'schema';
+export const NODE_QUERY_KINDS = ['status', 'versions', 'topology', 'schema'] as const;
+export type NodeQueryKind = (typeof NODE_QUERY_KINDS)[number];
 
 /** Core NATS request on `daedalus.nodes.<hostId>.query`; the agent answers from JMX at request time. */
-export interface NodeQueryMessage {
-  schemaVersion: string;
-  query: NodeQueryKind;
+@Doc('A live question to one node agent, answered from JMX at request time.')
+export class NodeQueryMessage {
+  @Doc(SCHEMA_VERSION_DOC)
+  @IsSchemaVersion()
+  schemaVersion!: string;
+
+  @IsIn(NODE_QUERY_KINDS)
+  query!: NodeQueryKind;
 }
 
 /** One node as the answering node's Cassandra sees it (gossip view). */
-export interface LiveNodeView {
-  hostId: string;
-  address: string;
-  dc: string;
-  rack: string;
+export class LiveNodeView {
+  @IsString()
+  hostId!: string;
+
+  @IsString()
+  address!: string;
+
+  @IsString()
+  dc!: string;
+
+  @IsString()
+  rack!: string;
+
   /** up in the answering node's view (LiveNodesWithPort) */
-  live: boolean;
+  @Doc("up in the answering node's view (LiveNodesWithPort)")
+  @IsBoolean()
+  live!: boolean;
 }
 
-export interface NodeQueryReply {
-  schemaVersion: string;
+export class NodeStatusView {
+  @IsString()
+  operationMode!: string;
+}
+
+export class NodeVersionsView {
+  @IsString()
+  cassandra!: string;
+
+  @IsString()
+  schema!: string;
+}
+
+export class NodeTopologyView {
+  @IsString()
+  clusterName!: string;
+
+  @IsString()
+  schemaVersion!: string;
+
+  @Nested(() => LiveNodeView, { each: true })
+  nodes!: LiveNodeView[];
+}
+
+const KEYSPACE_MAP = { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } };
+
+export class NodeSchemaView {
+  @Doc('keyspace name → table names', KEYSPACE_MAP)
+  @IsObject()
+  keyspaces!: Record<string, string[]>;
+}
+
+@Doc("The node agent's answer; `ok: false` with `error` when it could not read its node.")
+export class NodeQueryReply {
+  @Doc(SCHEMA_VERSION_DOC)
+  @IsSchemaVersion()
+  schemaVersion!: string;
+
   /** the answering node */
-  hostId: string;
-  ok: boolean;
+  @Doc('the answering node')
+  @IsString()
+  hostId!: string;
+
+  @IsBoolean()
+  ok!: boolean;
+
   /** why the node could not answer (e.g. JMX unreachable) when ok is false */
+  @Doc('why the node could not answer (e.g. JMX unreachable) when ok is false')
+  @IsOptional()
+  @IsString()
   error?: string;
-  status?: { operationMode: string };
-  versions?: { cassandra: string; schema: string };
-  topology?: { clusterName: string; schemaVersion: string; nodes: LiveNodeView[] };
+
+  @IsOptional()
+  @Nested(() => NodeStatusView)
+  status?: NodeStatusView;
+
+  @IsOptional()
+  @Nested(() => NodeVersionsView)
+  versions?: NodeVersionsView;
+
+  @IsOptional()
+  @Nested(() => NodeTopologyView)
+  topology?: NodeTopologyView;
+
   /** keyspace name → table names, read at request time (the registration's `keyspaces` may be a heartbeat old) */
-  schema?: { keyspaces: Record<string, string[]> };
+  @Doc("read at request time (the registration's `keyspaces` may be a heartbeat old)")
+  @IsOptional()
+  @Nested(() => NodeSchemaView)
+  schema?: NodeSchemaView;
 }
 
 /** Request on `daedalus.backups.list`. */
-export interface ListBackupsRequest {
-  schemaVersion: string;
-  storageLocation: string;
+@Doc('Which backups are under a storage location; any one agent answers (queue group `agents`).')
+export class ListBackupsRequest {
+  @Doc(SCHEMA_VERSION_DOC)
+  @IsSchemaVersion()
+  schemaVersion!: string;
+
+  @Doc('a storage location (s3://, gcp:// or gs://, azure://, file://), optionally ending in /<cluster>')
+  @IsString()
+  storageLocation!: string;
+
+  @Doc('only the newest N')
+  @IsOptional()
+  @IsInt()
+  @Min(0)
   lastN?: number;
+
+  @Doc('only backups taken from this time on (epoch milliseconds)')
+  @IsOptional()
+  @IsInt()
+  @Min(0)
   fromTimestamp?: number;
+}
+
+/**
+ * The reply on `daedalus.backups.list` as one DTO (what the requester validates and the AsyncAPI document
+ * shows): `ok: true` with `backups`, or `ok: false` with `invalid` (the request was at fault) and `error`.
+ * Code reads it as the union `ListBackupsReply`.
+ */
+@Doc('The backups (`ok: true`), or why not (`ok: false`; `invalid` when the request was at fault).')
+export class ListBackupsReplyMessage {
+  @Doc(SCHEMA_VERSION_DOC)
+  @IsSchemaVersion()
+  schemaVersion!: string;
+
+  @IsBoolean()
+  ok!: boolean;
+
+  @Doc('when ok: name, time, nodes complete / expected, total size, bytes added, complete', { type: 'array', items: { type: 'object' } })
+  @ValidateIf((reply: ListBackupsReplyMessage) => reply.ok === true)
+  @IsArray()
+  backups?: unknown[];
+
+  @Doc('when not ok: true when the request was at fault (a bad location), false when listing failed')
+  @ValidateIf((reply: ListBackupsReplyMessage) => reply.ok === false)
+  @IsBoolean()
+  invalid?: boolean;
+
+  @Doc('when not ok: why')
+  @ValidateIf((reply: ListBackupsReplyMessage) => reply.ok === false)
+  @IsString()
+  error?: string;
 }
 
 /** Reply on `daedalus.backups.list`: the backups, or an error that says whether the request was at fault. */

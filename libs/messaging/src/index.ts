@@ -9,3 +9,4 @@ export * from './publish';
 export * from './stores';
 export * from './nats.module';
 export * from './startup-retry';
+export * from './transport/index';

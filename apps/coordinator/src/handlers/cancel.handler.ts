@@ -1,12 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { OperationState, pendingNodes, requestCancel } from '@daedalus/contracts';
+import { Controller, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { CancelOperationMessage, OperationState, pendingNodes, requestCancel, Subjects } from '@daedalus/contracts';
 import { OperationStore, RetryableError } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
-import { checkEnvelope } from './message-guards';
 
 /** Marks the operation as cancel-requested and forwards the cancel to every node still working on it. */
-@Injectable()
+@Controller()
 export class CancelHandler {
   private readonly logger = new Logger(CancelHandler.name);
 
@@ -16,9 +16,9 @@ export class CancelHandler {
     private readonly clock: Clock,
   ) {}
 
-  async handle(data: unknown): Promise<void> {
-    const message = checkEnvelope(data, 'cancel message');
-    const id = message.operationId as string;
+  @EventPattern(Subjects.cancel)
+  async handle(@Payload() message: CancelOperationMessage): Promise<void> {
+    const id = message.operationId;
     const existing = await this.operations.get(id);
     // The submit may not have been processed yet (direct clients): try again shortly, a bounded number of times.
     if (!existing) throw new RetryableError(`operation ${id} is not known yet`);

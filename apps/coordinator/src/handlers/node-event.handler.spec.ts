@@ -1,14 +1,15 @@
 import { plainToInstance } from 'class-transformer';
 import {
   BackupRequest,
+  checkMessage,
   newOperationRecord,
   NodeEventKind,
+  NodeEventMessage,
   OperationRecord,
   OperationState,
   SCHEMA_VERSION,
   startOperation,
 } from '@daedalus/contracts';
-import { FatalError } from '@daedalus/messaging';
 import { clockAt, MemoryOperationStore, recordingCommands } from '../operations/handler-fakes';
 import { planTargets } from '../operations/target-planner';
 import { NOW, registration, restoreRecord } from '../operations/test-fixtures';
@@ -124,9 +125,9 @@ describe('NodeEventHandler', () => {
     expect(published).toEqual([]);
   });
 
-  it('dead-letters an event without a host, a known kind or a numeric progress', async () => {
-    const { handler } = await harness(globalBackup());
-    await expect(handler.handle({ ...event('h1', 'progress', 'UPLOAD'), kind: 'exploded' })).rejects.toThrow(FatalError);
-    await expect(handler.handle({ ...event('h1', 'progress', 'UPLOAD'), progress: 'half' })).rejects.toThrow(FatalError);
+  it('never sees an event without a known kind or a numeric progress: the transport refuses it against the DTO', () => {
+    expect(checkMessage(NodeEventMessage, { ...event('h1', 'progress', 'UPLOAD'), kind: 'exploded' }).ok).toBe(false);
+    expect(checkMessage(NodeEventMessage, { ...event('h1', 'progress', 'UPLOAD'), progress: 'half' }).ok).toBe(false);
+    expect(checkMessage(NodeEventMessage, event('h1', 'progress', 'UPLOAD')).ok).toBe(true);
   });
 });

@@ -1,15 +1,13 @@
-import { Injectable } from '@nestjs/common';
-import { applyNodeEvent, NodeEventMessage, OperationState, PhaseStep } from '@daedalus/contracts';
-import { FatalError, OperationStore } from '@daedalus/messaging';
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { applyNodeEvent, NodeEventMessage, OperationState, PhaseStep, Subjects } from '@daedalus/contracts';
+import { OperationStore } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { planFor } from '../plans/plans';
-import { checkEnvelope } from './message-guards';
-
-const EVENT_KINDS = new Set(['started', 'progress', 'completed', 'failed', 'cancelled']);
 
 /** Folds a node's progress or result into the operation record (compare-and-set; repeats change nothing). */
-@Injectable()
+@Controller()
 export class NodeEventHandler {
   constructor(
     private readonly operations: OperationStore,
@@ -17,12 +15,8 @@ export class NodeEventHandler {
     private readonly clock: Clock,
   ) {}
 
-  async handle(data: unknown): Promise<void> {
-    const message = checkEnvelope(data, 'node event');
-    if (typeof message.hostId !== 'string' || !EVENT_KINDS.has(String(message.kind)) || typeof message.progress !== 'number') {
-      throw new FatalError('node event needs hostId, a known kind and a numeric progress');
-    }
-    const event = message as unknown as NodeEventMessage;
+  @EventPattern(Subjects.eventsAll)
+  async handle(@Payload() event: NodeEventMessage): Promise<void> {
     let phases: PhaseStep[] = [];
     const updated = await this.operations.mutate(event.operationId, (record) => {
       phases = planFor(record.type).phases(record);

@@ -1,5 +1,5 @@
-import { OperationRecord, OperationState, SCHEMA_VERSION, startOperation } from '@daedalus/contracts';
-import { FatalError, OperationStore, RetryableError } from '@daedalus/messaging';
+import { checkMessage, OperationRecord, OperationState, ResumeOperationMessage, SCHEMA_VERSION, startOperation } from '@daedalus/contracts';
+import { OperationStore, RetryableError } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { planTargets } from '../operations/target-planner';
@@ -59,7 +59,7 @@ function harness(initial: OperationRecord | undefined) {
   return { handler, sent, announced, stored: () => stored as OperationRecord };
 }
 
-const message = (id: string, resumeCount?: unknown) => ({
+const message = (id: string, resumeCount?: number): ResumeOperationMessage => ({
   schemaVersion: SCHEMA_VERSION,
   operationId: id,
   requestedAt: NOW.toISOString(),
@@ -93,10 +93,16 @@ describe('ResumeHandler', () => {
     expect(sent).toEqual([]);
   });
 
-  it('waits for an operation it does not know yet, and dead-letters a malformed count', async () => {
+  it('waits for an operation it does not know yet', async () => {
     const record = failedIn('IMPORT');
     await expect(harness(undefined).handler.handle(message(record.id))).rejects.toThrow(RetryableError);
-    await expect(harness(record).handler.handle(message(record.id, -1))).rejects.toThrow(FatalError);
-    await expect(harness(record).handler.handle(message(record.id, '0'))).rejects.toThrow('resumeCount must be a whole number');
   });
+
+  it.each([[-1], ['0'], [1.5]])(
+    'never gets a malformed count %p: the message is not a ResumeOperation (the transport dead-letters it)',
+    (count) => {
+      const checked = checkMessage(ResumeOperationMessage, { ...message(failedIn('IMPORT').id), resumeCount: count });
+      expect(checked).toEqual({ ok: false, errors: [expect.stringContaining('resumeCount must be')] });
+    },
+  );
 });

@@ -1,17 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { noteResumeRefused, OperationState, resumeOperation, ResumeOutcome } from '@daedalus/contracts';
-import { FatalError, OperationStore, RetryableError } from '@daedalus/messaging';
+import { Controller, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { noteResumeRefused, OperationState, ResumeOperationMessage, resumeOperation, ResumeOutcome, Subjects } from '@daedalus/contracts';
+import { OperationStore, RetryableError } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { planFor } from '../plans/plans';
-import { checkEnvelope } from './message-guards';
 
 /**
  * Resumes a FAILED restore from the phase that failed (ResumeOperation on `daedalus.requests.resume`).
  * Safe to run twice: the move is a compare-and-set, a repeat finds the record RUNNING and only re-sends the
  * current phase's commands, which JetStream de-duplicates (their ids carry the resume count).
  */
-@Injectable()
+@Controller()
 export class ResumeHandler {
   private readonly logger = new Logger(ResumeHandler.name);
 
@@ -21,13 +21,10 @@ export class ResumeHandler {
     private readonly clock: Clock,
   ) {}
 
-  async handle(data: unknown): Promise<void> {
-    const message = checkEnvelope(data, 'resume message');
-    const id = message.operationId as string;
+  @EventPattern(Subjects.resume)
+  async handle(@Payload() message: ResumeOperationMessage): Promise<void> {
+    const id = message.operationId;
     const expected = message.resumeCount;
-    if (expected !== undefined && (typeof expected !== 'number' || !Number.isInteger(expected) || expected < 0)) {
-      throw new FatalError('resume message: resumeCount must be a whole number of 0 or more');
-    }
     if (!(await this.operations.get(id))) throw new RetryableError(`operation ${id} is not known yet`);
 
     let outcome: ResumeOutcome = { kind: 'unchanged' };

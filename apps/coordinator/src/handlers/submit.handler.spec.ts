@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { OperationState, SCHEMA_VERSION } from '@daedalus/contracts';
-import { FatalError } from '@daedalus/messaging';
+import { checkMessage, OperationState, SCHEMA_VERSION, SubmitOperationMessage } from '@daedalus/contracts';
 import { CoordinatorConfig } from '../coordinator-config';
 import { clockAt, MemoryOperationStore, recordingCommands, registryOf } from '../operations/handler-fakes';
 import { NOW, registration } from '../operations/test-fixtures';
@@ -85,9 +84,11 @@ describe('SubmitHandler', () => {
     expect(published).toEqual([]);
   });
 
-  it('dead-letters a message that is not a submit envelope', async () => {
-    const { handler } = harness();
-    await expect(handler.handle({ schemaVersion: SCHEMA_VERSION, operationId: 'not-a-uuid', request: backup })).rejects.toThrow(FatalError);
-    await expect(handler.handle({ ...submit(backup), schemaVersion: '2.0' })).rejects.toThrow(FatalError);
+  it('never sees a message that is not a submit envelope: the transport refuses it against the DTO', () => {
+    expect(checkMessage(SubmitOperationMessage, { schemaVersion: SCHEMA_VERSION, operationId: 'not-a-uuid', request: backup }).ok).toBe(
+      false,
+    );
+    expect(checkMessage(SubmitOperationMessage, { ...submit(backup), schemaVersion: '2.0' }).ok).toBe(false);
+    expect(checkMessage(SubmitOperationMessage, submit(backup)).ok).toBe(true);
   });
 });

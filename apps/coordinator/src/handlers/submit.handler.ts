@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
 import {
   failOperation,
   isTerminal,
@@ -10,6 +11,8 @@ import {
   RequestValidationError,
   SCHEMA_VERSION,
   startOperation,
+  Subjects,
+  SubmitOperationMessage,
 } from '@daedalus/contracts';
 import { FatalError, NodeRegistry, OperationStore } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
@@ -17,7 +20,6 @@ import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
 import { planFor } from '../plans/plans';
 import { planTargets } from '../operations/target-planner';
-import { checkEnvelope } from './message-guards';
 
 const SOURCE = 'coordinator';
 
@@ -25,7 +27,7 @@ const SOURCE = 'coordinator';
  * Turns a submitted request into per-node commands. Safe to run twice at any point: the record is created
  * create-only, started with compare-and-set, and commands are de-duplicated by message id.
  */
-@Injectable()
+@Controller()
 export class SubmitHandler {
   private readonly logger = new Logger(SubmitHandler.name);
 
@@ -37,9 +39,9 @@ export class SubmitHandler {
     private readonly config: CoordinatorConfig,
   ) {}
 
-  async handle(data: unknown): Promise<void> {
-    const message = checkEnvelope(data, 'submit message');
-    const id = message.operationId as string;
+  @EventPattern(Subjects.submit)
+  async handle(@Payload() message: SubmitOperationMessage): Promise<void> {
+    const id = message.operationId;
     const request = await this.validate(id, message.request);
     if (!request) return;
 

@@ -1,8 +1,7 @@
-import { Controller, Get, Inject, Query, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Query, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { NatsConnection } from '@nats-io/transport-node';
-import { ListBackupsReply, ListBackupsRequest, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
-import { NATS_CONNECTION } from '@daedalus/messaging';
+import { Channels, ListBackupsReplyMessage, ListBackupsRequest, SCHEMA_VERSION } from '@daedalus/contracts';
+import { NatsRequester } from '@daedalus/messaging';
 import { errorMessage } from '@daedalus/common';
 import { badRequest } from '../http/bad-request';
 
@@ -18,7 +17,7 @@ function optionalInteger(value: string | undefined, field: string): number | und
 @ApiTags('backups')
 @Controller('backups')
 export class BackupsController {
-  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+  constructor(private readonly requester: NatsRequester) {}
 
   @Get()
   @ApiOperation({ summary: 'List backups: name, time, nodes complete / expected, total size, bytes added, complete' })
@@ -37,15 +36,14 @@ export class BackupsController {
       lastN: optionalInteger(lastN, 'lastN'),
       fromTimestamp: optionalInteger(fromTimestamp, 'fromTimestamp'),
     };
-    let reply: ListBackupsReply;
+    let reply: ListBackupsReplyMessage;
     try {
-      const msg = await this.nc.request(Subjects.listBackups, JSON.stringify(request), { timeout: LIST_TIMEOUT_MS });
-      reply = JSON.parse(new TextDecoder().decode(msg.data)) as ListBackupsReply;
+      reply = await this.requester.request(Channels.listBackups, request, { timeoutMs: LIST_TIMEOUT_MS });
     } catch (error) {
       throw new ServiceUnavailableException(`no node agent answered the listing: ${errorMessage(error)}`);
     }
-    if (reply.ok) return reply.backups;
-    if (reply.invalid) throw badRequest([{ field: 'storageLocation', message: reply.error }]);
+    if (reply.ok) return reply.backups ?? [];
+    if (reply.invalid) throw badRequest([{ field: 'storageLocation', message: reply.error ?? 'invalid storage location' }]);
     throw new ServiceUnavailableException(`listing failed: ${reply.error}`);
   }
 }

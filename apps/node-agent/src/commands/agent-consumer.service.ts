@@ -1,53 +1,40 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { JetStreamClient } from '@nats-io/jetstream';
-import { NatsConnection } from '@nats-io/transport-node';
-import { Consumers, Streams } from '@daedalus/contracts';
-import {
-  agentConsumer,
-  ConsumerRunner,
-  durableRunner,
-  ensureConsumerAtStartup,
-  JETSTREAM,
-  NATS_CONFIG,
-  NATS_CONNECTION,
-  NatsConfig,
-} from '@daedalus/messaging';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { QueueGroups, Subjects } from '@daedalus/contracts';
+import { agentConsumer, TransportEndpoints } from '@daedalus/messaging';
 import { AgentConfig } from '../agent-config';
 import { CassandraNode } from '../cassandra/cassandra-node';
 import { NodeRegistrationService } from '../registration/node-registration.service';
-import { CommandHandler } from './command.handler';
 
-/** Start-up order: learn who we are over JMX, register, then take this node's commands. */
+/**
+ * Where the agent listens, in start-up order: backup listings at once (any agent answers; no node needed),
+ * then — once it has learnt who it is over JMX and registered — this node's commands and its live queries.
+ */
 @Injectable()
-export class AgentConsumerService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(AgentConsumerService.name);
-  private runner?: ConsumerRunner;
-
+export class AgentConsumerService implements OnApplicationShutdown {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(NATS_CONFIG) private readonly nats: NatsConfig,
-    @Inject(JETSTREAM) private readonly js: JetStreamClient,
     private readonly config: AgentConfig,
     private readonly registration: NodeRegistrationService,
-    private readonly handler: CommandHandler,
     private readonly node: CassandraNode,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    const { hostId } = await this.registration.register();
-    await ensureConsumerAtStartup(this.nc, this.nats, agentConsumer(hostId, this.config.ackWaitMs));
+  endpoints(): TransportEndpoints {
     const { settlement: policy, concurrency, ackWaitMs } = this.config;
-    this.runner = durableRunner(
-      this.js,
-      { stream: Streams.commands, durable: Consumers.agentCommands(hostId), policy, concurrency, ackWaitMs, logger: this.logger },
-      (data, context) => this.handler.handle(data, context),
-    );
-    await this.runner.start();
-    this.logger.log(`node agent ready for ${hostId}`);
+    return {
+      replies: [
+        { subject: Subjects.listBackups, queue: QueueGroups.agents },
+        async () => ({ subject: Subjects.nodeQuery((await this.registration.whenRegistered()).hostId) }),
+      ],
+      consumers: [
+        async () => {
+          const { hostId } = await this.registration.register();
+          return { consumer: agentConsumer(hostId, ackWaitMs), policy, concurrency };
+        },
+      ],
+    };
   }
 
+  /** After the transport stopped taking commands (Nest closes it first). */
   async onApplicationShutdown(): Promise<void> {
-    await this.runner?.stop();
     await this.node.close();
   }
 }

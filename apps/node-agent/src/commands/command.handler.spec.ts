@@ -39,7 +39,7 @@ describe('CommandHandler', () => {
   );
   const command = (phase: string) => ({
     schemaVersion: SCHEMA_VERSION,
-    kind: 'run',
+    kind: 'run' as const,
     operationId: OP,
     hostId: HOST,
     type: 'flush',
@@ -95,7 +95,7 @@ describe('CommandHandler', () => {
     }
     const restoreCommand = (resume?: number) => ({
       schemaVersion: SCHEMA_VERSION,
-      kind: 'run',
+      kind: 'run' as const,
       operationId: OP,
       hostId: HOST,
       type: 'restore',

@@ -1,6 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
-  assertSupportedSchemaVersion,
   isTerminal,
   NodeCommandMessage,
   NodeEventKind,
@@ -8,7 +8,7 @@ import {
   OperationState,
   parseOperationRequest,
   RequestValidationError,
-  UnsupportedSchemaVersionError,
+  Subjects,
 } from '@daedalus/contracts';
 import { JmxError } from '@daedalus/jmx';
 import { FatalError, MessageContext, OperationStore, RetryableError } from '@daedalus/messaging';
@@ -24,26 +24,11 @@ function isTransient(error: unknown): boolean {
 
 const runKey = (command: NodeCommandMessage) => `${command.operationId}/${command.phase ?? ''}`;
 
-function parseCommand(data: unknown): NodeCommandMessage {
-  if (typeof data !== 'object' || data === null) throw new FatalError('command is not a JSON object');
-  const command = data as Partial<NodeCommandMessage>;
-  try {
-    assertSupportedSchemaVersion(command.schemaVersion);
-  } catch (error) {
-    if (error instanceof UnsupportedSchemaVersionError) throw new FatalError(error.message);
-    throw error;
-  }
-  if (typeof command.operationId !== 'string' || (command.kind !== 'run' && command.kind !== 'cancel')) {
-    throw new FatalError('command needs an operationId and kind run or cancel');
-  }
-  return command as NodeCommandMessage;
-}
-
 /**
  * Runs this node's part of an operation. Idempotent under redelivery: a node whose result is already in
  * the record is not run again, and results are published with de-duplicating ids.
  */
-@Injectable()
+@Controller()
 export class CommandHandler {
   private readonly logger = new Logger(CommandHandler.name);
   /**
@@ -61,8 +46,9 @@ export class CommandHandler {
     private readonly identity: NodeRegistrationService,
   ) {}
 
-  async handle(data: unknown, context: MessageContext): Promise<void> {
-    const command = parseCommand(data);
+  /** This node's commands (the transport consumes only `daedalus.commands.<this host ID>`). */
+  @EventPattern(Subjects.commandsAll)
+  async handle(@Payload() command: NodeCommandMessage, @Ctx() context: MessageContext): Promise<void> {
     const hostId = this.identity.current.hostId;
     if (command.hostId !== hostId) throw new FatalError(`command for ${command.hostId} reached node ${hostId}`);
     if (command.kind === 'cancel') return this.cancel(command.operationId);

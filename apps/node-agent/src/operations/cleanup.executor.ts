@@ -3,14 +3,17 @@ import { CassandraNode } from '../cassandra/cassandra-node';
 import { runCompactionOperation } from './compaction-progress';
 import { ExecutionContext, ExecutorSettings, OperationExecutor } from './executor';
 import { requireTables } from './keyspace-guard';
+import { Inject } from '@nestjs/common';
+import { OperationExecutorFor, EXECUTOR_SETTINGS } from './executor-discovery';
 
 /** `forceKeyspaceCleanup(jobs, keyspace, tables...)`: drops the rows this node no longer replicates. */
+@OperationExecutorFor('cleanup')
 export class CleanupExecutor implements OperationExecutor<CleanupRequest> {
   readonly type = 'cleanup' as const;
 
   constructor(
     private readonly node: CassandraNode,
-    private readonly settings: ExecutorSettings,
+    @Inject(EXECUTOR_SETTINGS) private readonly settings: ExecutorSettings,
   ) {}
 
   async execute(request: CleanupRequest, context: ExecutionContext): Promise<undefined> {

@@ -2,7 +2,9 @@ import { FlushRequest } from '@daedalus/contracts';
 import { CassandraNode } from '../cassandra/cassandra-node';
 import { ExecutionContext, OperationExecutor } from './executor';
 import { requireTables } from './keyspace-guard';
+import { OperationExecutorFor } from './executor-discovery';
 
+@OperationExecutorFor('flush')
 export class FlushExecutor implements OperationExecutor<FlushRequest> {
   readonly type = 'flush' as const;
   /** Cassandra has no way to stop a flush; it is short anyway */

@@ -1,11 +1,13 @@
 import { link, mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { Inject } from '@nestjs/common';
 import { ImportRequest } from '@daedalus/contracts';
 import { parseComponentName } from '../cassandra/sstable-names';
 import { CassandraNode, ImportOptions } from '../cassandra/cassandra-node';
 import { expectedFingerprints, notYetLive, proveLoaded } from './restore/load-proof';
 import { ExecutionContext, OperationExecutor, OperationRejectedError } from './executor';
 import { requireTables } from './keyspace-guard';
+import { OperationExecutorFor, IMPORT_WORK_ROOT, LOCAL_HOST_ID } from './executor-discovery';
 
 /**
  * Icarus's flags say what to skip; Cassandra's say what to do. `quick` is nodetool import's --quick: no
@@ -63,6 +65,7 @@ async function removeStaging(directory: string, staging: string): Promise<void> 
  * an empty failure list when it found nothing), so a source shaped otherwise is staged first as hard links
  * under `<sourceDir>/.daedalus-import/<operation>.<host id>/<keyspace>/<table>/` (same filesystem, no copy).
  */
+@OperationExecutorFor('import')
 export class ImportExecutor implements OperationExecutor<ImportRequest> {
   readonly type = 'import' as const;
   readonly cancellable = false;
@@ -73,8 +76,8 @@ export class ImportExecutor implements OperationExecutor<ImportRequest> {
    */
   constructor(
     private readonly node: CassandraNode,
-    private readonly workRoot: () => string,
-    private readonly hostId: () => string,
+    @Inject(IMPORT_WORK_ROOT) private readonly workRoot: () => string,
+    @Inject(LOCAL_HOST_ID) private readonly hostId: () => string,
   ) {}
 
   async execute(request: ImportRequest, context: ExecutionContext): Promise<{ sourceDir: string; sstables: number; stagedIn?: string }> {

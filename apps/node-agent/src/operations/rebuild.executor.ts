@@ -2,6 +2,7 @@ import { RebuildRequest } from '@daedalus/contracts';
 import { CassandraNode, RebuildOptions } from '../cassandra/cassandra-node';
 import { ExecutionContext, OperationExecutor } from './executor';
 import { requireTables } from './keyspace-guard';
+import { OperationExecutorFor } from './executor-discovery';
 
 /** Icarus's fields in Cassandra's rebuild form: ranges as "(start,end],(start,end]", sources comma-separated. */
 export function rebuildOptions(request: RebuildRequest): RebuildOptions {
@@ -19,6 +20,7 @@ export function rebuildOptions(request: RebuildRequest): RebuildOptions {
  * Streams this node's ranges from other replicas. Cassandra reports rebuild progress through streaming
  * (not CompactionManager) and offers no way to stop it, so this reports its phase only and is not cancellable.
  */
+@OperationExecutorFor('rebuild')
 export class RebuildExecutor implements OperationExecutor<RebuildRequest> {
   readonly type = 'rebuild' as const;
   readonly cancellable = false;

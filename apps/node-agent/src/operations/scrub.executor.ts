@@ -3,14 +3,17 @@ import { CassandraNode } from '../cassandra/cassandra-node';
 import { runCompactionOperation } from './compaction-progress';
 import { ExecutionContext, ExecutorSettings, OperationExecutor } from './executor';
 import { requireTables } from './keyspace-guard';
+import { Inject } from '@nestjs/common';
+import { OperationExecutorFor, EXECUTOR_SETTINGS } from './executor-discovery';
 
 /** `scrub(disableSnapshot, skipCorrupted, checkData, reinsertOverflowedTTL, jobs, keyspace, tables...)` */
+@OperationExecutorFor('scrub')
 export class ScrubExecutor implements OperationExecutor<ScrubRequest> {
   readonly type = 'scrub' as const;
 
   constructor(
     private readonly node: CassandraNode,
-    private readonly settings: ExecutorSettings,
+    @Inject(EXECUTOR_SETTINGS) private readonly settings: ExecutorSettings,
   ) {}
 
   async execute(request: ScrubRequest, context: ExecutionContext): Promise<undefined> {

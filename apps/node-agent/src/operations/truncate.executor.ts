@@ -2,6 +2,8 @@ import { TruncateProtocol, truncateProtocol } from '@daedalus/contracts';
 import { CassandraNode } from '../cassandra/cassandra-node';
 import { OperationRejectedError } from './executor';
 import { requireTables } from './keyspace-guard';
+import { Inject } from '@nestjs/common';
+import { OperationExecutorFor, TRUNCATE_ENABLED } from './executor-discovery';
 import { PhasedExecutor, PhaseHandlers } from './phased-executor';
 
 export const TRUNCATE_DISABLED_MESSAGE = 'truncate is not enabled on this node agent (start it with --enable-truncate)';
@@ -11,6 +13,7 @@ export const TRUNCATE_DISABLED_MESSAGE = 'truncate is not enabled on this node a
  * started with --enable-truncate: it deletes data, so it is opt-in per node. Cassandra cannot stop a truncate,
  * so a cancel lets it finish (the protocol's `cancelDuring`).
  */
+@OperationExecutorFor('truncate')
 export class TruncateExecutor extends PhasedExecutor<TruncateProtocol> {
   protected readonly protocol = truncateProtocol;
   protected readonly phases: PhaseHandlers<TruncateProtocol> = {
@@ -25,7 +28,7 @@ export class TruncateExecutor extends PhasedExecutor<TruncateProtocol> {
 
   constructor(
     private readonly node: CassandraNode,
-    private readonly enabled: boolean,
+    @Inject(TRUNCATE_ENABLED) private readonly enabled: boolean,
   ) {
     super();
   }

@@ -3,14 +3,17 @@ import { CassandraNode } from '../cassandra/cassandra-node';
 import { runCompactionOperation } from './compaction-progress';
 import { ExecutionContext, ExecutorSettings, OperationExecutor } from './executor';
 import { requireTables } from './keyspace-guard';
+import { Inject } from '@nestjs/common';
+import { OperationExecutorFor, EXECUTOR_SETTINGS } from './executor-discovery';
 
 /** Rewrites SSTables in the node's current format; all of them when `includeAllSStables`. */
+@OperationExecutorFor('upgradesstables')
 export class UpgradeSSTablesExecutor implements OperationExecutor<UpgradeSSTablesRequest> {
   readonly type = 'upgradesstables' as const;
 
   constructor(
     private readonly node: CassandraNode,
-    private readonly settings: ExecutorSettings,
+    @Inject(EXECUTOR_SETTINGS) private readonly settings: ExecutorSettings,
   ) {}
 
   async execute(request: UpgradeSSTablesRequest, context: ExecutionContext): Promise<undefined> {

@@ -1,67 +1,31 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import {
-  assertSupportedSchemaVersion,
-  NodeQueryKind,
-  NodeQueryMessage,
-  NodeQueryReply,
-  SCHEMA_VERSION,
-  Subjects,
-} from '@daedalus/contracts';
-import { NATS_CONNECTION } from '@daedalus/messaging';
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Channels, NodeQueryKind, NodeQueryMessage, NodeQueryReply, SCHEMA_VERSION } from '@daedalus/contracts';
 import { errorMessage } from '@daedalus/common';
 import { CassandraNode } from '../cassandra/cassandra-node';
 import { NodeRegistrationService } from './node-registration.service';
 
-const KINDS: readonly NodeQueryKind[] = ['status', 'versions', 'topology', 'schema'];
-
-function parseQuery(data: unknown): NodeQueryMessage {
-  if (typeof data !== 'object' || data === null) throw new Error('query is not a JSON object');
-  const query = data as Partial<NodeQueryMessage>;
-  assertSupportedSchemaVersion(query.schemaVersion);
-  if (!KINDS.includes(query.query as NodeQueryKind)) throw new Error(`query must be one of ${KINDS.join(', ')}`);
-  return query as NodeQueryMessage;
-}
-
 /**
  * Answers live questions about this node (core NATS request/reply on `daedalus.nodes.<hostId>.query`)
  * by reading JMX at request time, so the gateway's /status, /version/* and /topology are not a heartbeat old,
- * and a table created a moment ago is found before the registration lists it.
+ * and a table created a moment ago is found before the registration lists it. The transport subscribes to this
+ * node's subject only, once registration has learnt the host ID.
  */
-@Injectable()
-export class NodeQueryService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(NodeQueryService.name);
-  private subscription?: Subscription;
-  private stopped = false;
-
+@Controller()
+export class NodeQueryService {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly node: CassandraNode,
     private readonly registration: NodeRegistrationService,
   ) {}
 
-  /** Not awaited: the subject needs the host ID, which registration (run by the command consumer) learns. */
-  onApplicationBootstrap(): void {
-    void this.registration.whenRegistered().then(({ hostId }) => {
-      if (this.stopped) return;
-      this.subscription = this.nc.subscribe(Subjects.nodeQuery(hostId), {
-        callback: (error, msg) => {
-          if (error) this.logger.warn(`query subscription: ${errorMessage(error)}`);
-          else void this.answer(hostId, msg);
-        },
-      });
-      this.logger.log(`answering live queries on ${Subjects.nodeQuery(hostId)}`);
-    });
-  }
-
-  private async answer(hostId: string, msg: Msg): Promise<void> {
-    let reply: NodeQueryReply;
+  @MessagePattern(Channels.nodeQuery.pattern)
+  async answer(@Payload() query: NodeQueryMessage): Promise<NodeQueryReply> {
+    const hostId = this.registration.current.hostId;
     try {
-      reply = { schemaVersion: SCHEMA_VERSION, hostId, ok: true, ...(await this.read(parseQuery(msg.json<unknown>()).query)) };
+      return { schemaVersion: SCHEMA_VERSION, hostId, ok: true, ...(await this.read(query.query)) };
     } catch (error) {
-      reply = { schemaVersion: SCHEMA_VERSION, hostId, ok: false, error: errorMessage(error) };
+      return { schemaVersion: SCHEMA_VERSION, hostId, ok: false, error: errorMessage(error) };
     }
-    msg.respond(JSON.stringify(reply));
   }
 
   private async read(kind: NodeQueryKind): Promise<Partial<NodeQueryReply>> {
@@ -80,10 +44,5 @@ export class NodeQueryService implements OnApplicationBootstrap, OnApplicationSh
         // the gateway asks when a request names a keyspace or table the registration does not list yet
         return { schema: { keyspaces: await this.node.schema() } };
     }
-  }
-
-  onApplicationShutdown(): void {
-    this.stopped = true;
-    this.subscription?.unsubscribe();
   }
 }

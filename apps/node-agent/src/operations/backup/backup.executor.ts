@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, Optional } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { BackupContext, BackupProtocol, backupProtocol, BackupRequest, BackupUploadResult } from '@daedalus/contracts';
 import { errorMessage } from '@daedalus/common';
@@ -24,6 +24,7 @@ import { ManifestCache, readNodeManifest } from '../../repository/manifest-store
 import { nodeStorageLocation, openRequestBackend, parseDurationMs } from '../../repository/request-storage';
 import { listSnapshot } from '../../cassandra/snapshot-files';
 import { uploadSnapshot, UploadItem } from '../../repository/uploader';
+import { OperationExecutorFor } from '../executor-discovery';
 
 /** Everything one phase of one backup works with. */
 interface BackupJob {
@@ -42,6 +43,7 @@ const PROGRESS_INTERVAL_MS = 1_000;
  * point), clear the snapshot — also when anything failed. A global backup's COMMIT phase runs on one node:
  * it checks every participant's manifest and writes the topology and the cluster record.
  */
+@OperationExecutorFor('backup')
 export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
   protected readonly protocol = backupProtocol;
   protected readonly phases: PhaseHandlers<BackupProtocol> = {
@@ -58,7 +60,8 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
     private readonly identity: NodeRegistrationService,
     private readonly manifests: ManifestCache,
     private readonly inFlight: InFlightUploads,
-    private readonly openBackend: typeof openRequestBackend = openRequestBackend,
+    // tests pass an opener over an in-memory store; Nest has none to give (@Optional), so the default applies
+    @Optional() private readonly openBackend: typeof openRequestBackend = openRequestBackend,
   ) {
     super();
   }

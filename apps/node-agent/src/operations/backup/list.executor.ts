@@ -1,8 +1,10 @@
 import { ListRequest } from '@daedalus/contracts';
 import { ExecutionContext, OperationExecutor } from '../executor';
 import { BackupSummary, listBackupsAt } from '../../repository/backup-catalog';
+import { OperationExecutorFor } from '../executor-discovery';
 
 /** Icarus `list`: the backups under a storage location; the result is the operation's `response`. */
+@OperationExecutorFor('list')
 export class ListExecutor implements OperationExecutor<ListRequest> {
   readonly type = 'list' as const;
 

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger, Optional } from '@nestjs/common';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -28,6 +28,7 @@ import { expectedFingerprints, notYetLive, proveLoaded } from './load-proof';
 import { RestoreLedger } from './restore-ledger';
 import { expectationFile, requireTargets, RestoreTable, restoreTables, stagingDir, stagingRoot, tableId } from './restore-scope';
 import { resolveRestoreSource } from './restore-source';
+import { OperationExecutorFor, RESTORE_SETTINGS } from '../executor-discovery';
 
 type Phase = PhaseContext<RestoreProtocol>;
 
@@ -48,6 +49,7 @@ export interface RestoreSettings {
  * stops a phase is the protocol's `cancelDuring`: INIT and DOWNLOAD (nothing changed yet) and IN_PLACE stop;
  * once TRUNCATE started the data must come back, so TRUNCATE, IMPORT and the CLEANUP after them run to their end.
  */
+@OperationExecutorFor('restore')
 export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
   protected readonly protocol = restoreProtocol;
   protected readonly phases: PhaseHandlers<RestoreProtocol> = {
@@ -68,8 +70,9 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     private readonly snapshots: CassandraSnapshots,
     private readonly identity: NodeRegistrationService,
     private readonly ledger: RestoreLedger,
-    private readonly settings: RestoreSettings,
-    private readonly openBackend: typeof openRequestBackend = openRequestBackend,
+    @Inject(RESTORE_SETTINGS) private readonly settings: RestoreSettings,
+    // tests pass an opener over an in-memory store; Nest has none to give (@Optional), so the default applies
+    @Optional() private readonly openBackend: typeof openRequestBackend = openRequestBackend,
   ) {
     super();
   }
