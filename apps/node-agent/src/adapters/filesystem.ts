@@ -6,8 +6,8 @@
  *
  * Errors are Node's own (`ENOENT`, `EEXIST`, `EXDEV`, ...): callers that care test `errorCode(error)`.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -50,6 +50,8 @@ export abstract class FileSystem {
   abstract removeEmptyDirectory(dir: string): Promise<boolean>;
   /** A hard link `newPath` to `existing` (fails with EEXIST when `newPath` exists, EXDEV across filesystems). */
   abstract link(existing: string, newPath: string): Promise<void>;
+  /** A copy of a file (fails with EEXIST when `to` exists). */
+  abstract copy(from: string, to: string): Promise<void>;
   abstract openRead(path: string): Readable;
   abstract openWrite(path: string): Writable;
   /** Bytes an unprivileged writer may still use on the filesystem holding `path`. */
@@ -142,6 +144,10 @@ export class LocalFileSystem extends FileSystem {
 
   link(existing: string, newPath: string): Promise<void> {
     return link(existing, newPath);
+  }
+
+  copy(from: string, to: string): Promise<void> {
+    return copyFile(from, to, constants.COPYFILE_EXCL);
   }
 
   openRead(path: string): Readable {
