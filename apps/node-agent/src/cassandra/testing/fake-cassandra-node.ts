@@ -190,6 +190,7 @@ export class FakeCassandraNode extends CassandraNode {
   /** DROP TABLE: snapshots it (`dropped-<millis>-<table>`), deletes its SSTables; its directory stays. */
   async dropTable(keyspace: string, table: string): Promise<void> {
     const state = this.table(keyspace, table);
+    await this.flushTable(keyspace, table);
     await this.snapshotAndDelete(keyspace, table, state, `dropped-${this.clock.now().getTime()}-${table}`);
     this.schemaView[keyspace] = this.schemaView[keyspace].filter((t) => t !== table);
     this.tableStates.delete(`${keyspace}.${table}`);
@@ -199,7 +200,7 @@ export class FakeCassandraNode extends CassandraNode {
   }
 
   /** Writes `count` rows into the table's memtable (a flush makes an SSTable of them). */
-  async writeRows(keyspace: string, table: string, count: number): Promise<number> {
+  async writeRows(keyspace: string, table: string, count: number, _seed = 0): Promise<number> {
     if (['DRAINED', 'DRAINING', 'DECOMMISSIONED', 'STARTING'].includes(this.mode)) {
       throw refused(`Node is ${this.mode}: it accepts no writes (native transport is stopped)`, 'java.lang.IllegalStateException');
     }
@@ -318,7 +319,8 @@ export class FakeCassandraNode extends CassandraNode {
     if (!this.exists(keyspace, table)) throw refused(`Unknown keyspace/cf pair (${keyspace}.${table})`);
     await this.record('truncate', keyspace, table);
     const state = this.table(keyspace, table);
-    state.memtableRows = 0;
+    // auto_snapshot: what the memtable holds is flushed first, so the snapshot keeps it
+    await this.flushTable(keyspace, table);
     await this.snapshotAndDelete(keyspace, table, state, `truncated-${this.clock.now().getTime()}-${table}`);
     this.liveCounts[`${keyspace}.${table}`] = 0;
   }
