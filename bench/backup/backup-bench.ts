@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, ProcessGroup, removeDir } from '../../test/support/processes';
 import { DaedalusSystem, OperationView } from '../../test/support/system';
-import { S3RVER_KEY, startS3rver } from '../../test/storage/emulators';
+import { S3RVER_KEY, startEmulator } from '../../test/storage/emulators';
 
 interface Row {
   target: string;
@@ -61,14 +61,8 @@ export async function runBackupBench(args: string[]): Promise<void> {
   let system: DaedalusSystem | undefined;
   const rows: Row[] = [];
   try {
-    const s3 = await startS3rver(emulators, join(dir, 's3'));
-    const env = {
-      AWS_ACCESS_KEY_ID: S3RVER_KEY,
-      AWS_SECRET_ACCESS_KEY: S3RVER_KEY,
-      AWS_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL: s3.endpoint,
-      AWS_S3_FORCE_PATH_STYLE: 'true',
-    };
+    const s3 = await startEmulator('s3', emulators, join(dir, 's3'));
+    const env = s3.env;
     system = await DaedalusSystem.start({ nodes: 1, coordinators: 1, baseDir: join(dir, 'system'), env });
     const [node] = system.nodes;
     await system.createTables('bench', ['data']);

@@ -167,17 +167,18 @@ export function runCassandraNodeContract(name: string, setup: () => Promise<Cass
 
     it('refuses flush, cleanup, scrub and upgradesstables of an unknown keyspace or table, naming it', async () => {
       const scrub = { disableSnapshot: true, skipCorrupted: false, checkData: true, reinsertOverflowedTTL: false, jobs: 0 };
-      const calls = (keyspace: string, tables: string[]) => [
-        node.flush(keyspace, tables),
-        node.cleanup(keyspace, tables, 0),
-        node.scrub(keyspace, tables, scrub),
-        node.upgradeSSTables(keyspace, tables, { excludeCurrentVersion: false, jobs: 0 }),
+      // one at a time: a refusal is only caught once its call is awaited
+      const calls = (keyspace: string, tables: string[]): Array<() => Promise<unknown>> => [
+        () => node.flush(keyspace, tables),
+        () => node.cleanup(keyspace, tables, 0),
+        () => node.scrub(keyspace, tables, scrub),
+        () => node.upgradeSSTables(keyspace, tables, { excludeCurrentVersion: false, jobs: 0 }),
       ];
       for (const call of calls('no_such_keyspace', [])) {
-        expect(await refusal(call)).toMatchObject({ kind: 'remote', message: 'Keyspace no_such_keyspace does not exist' });
+        expect(await refusal(call())).toMatchObject({ kind: 'remote', message: 'Keyspace no_such_keyspace does not exist' });
       }
       for (const call of calls(ks, ['alpha', 'nope'])) {
-        expect(await refusal(call)).toMatchObject({ kind: 'remote', message: `Unknown table 'nope' in keyspace '${ks}'` });
+        expect(await refusal(call())).toMatchObject({ kind: 'remote', message: `Unknown table 'nope' in keyspace '${ks}'` });
       }
     });
 
