@@ -7,7 +7,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, ProcessGroup, removeDir } from '../../test/support/processes';
 import { DaedalusSystem, OperationView } from '../../test/support/system';
 import { S3RVER_KEY, startEmulator } from '../../test/storage/emulators';
@@ -68,14 +67,7 @@ export async function runBackupBench(args: string[]): Promise<void> {
     await system.createTables('bench', ['data']);
     const bytesEach = Math.round((gib * 1024 ** 3) / sstables);
     console.log(`generating ${sstables} SSTables of ${(bytesEach / 1024 ** 2).toFixed(1)} MiB on the simulated node ...`);
-    await system.sim(
-      node,
-      'generateSSTables',
-      jmxArgs.string('bench'),
-      jmxArgs.string('data'),
-      jmxArgs.int(sstables),
-      jmxArgs.long(bytesEach),
-    );
+    await system.simOf(node).generateSSTables('bench', 'data', sstables, bytesEach);
 
     // The baselines copy the same files a backup reads: a snapshot of the table.
     const tableDir = execFileSync('bash', ['-c', `ls -d ${join(node.home, 'data/data/bench')}/data-*`])

@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { jmxArgs } from '@daedalus/jmx';
 import { openProvider, StorageBackend } from '@daedalus/storage';
 import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
 import { DaedalusSystem } from '../support/system';
@@ -32,14 +31,7 @@ describe('cluster-wide backup to each storage emulator', () => {
     system = await DaedalusSystem.start({ nodes: 3, coordinators: 2, env });
     await system.createTables('shop', ['orders'], 300);
     for (const node of system.nodes) {
-      await system.sim(
-        node,
-        'generateSSTables',
-        jmxArgs.string('shop'),
-        jmxArgs.string('orders'),
-        jmxArgs.int(2),
-        jmxArgs.long(2 * 1024 * 1024),
-      );
+      await system.simOf(node).generateSSTables('shop', 'orders', 2, 2 * 1024 * 1024);
     }
   }, 240_000);
 
