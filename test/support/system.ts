@@ -73,6 +73,8 @@ export class DaedalusSystem {
   /** the simulated Cassandra cluster (test/support/simulator.ts) */
   cluster?: SimulatedCluster;
   private natsClient?: NatsConnection;
+  /** how many times NATS was set up anew (reconfigureNats) */
+  private generation = 0;
 
   private constructor(
     readonly group: ProcessGroup,
@@ -213,9 +215,8 @@ export class DaedalusSystem {
 
   /** Stops every Daedalus service and nats-server, then starts them again on the same ports and stores. */
   async restartServices(): Promise<void> {
-    await Promise.all([this.gateway, ...this.coordinators, ...this.agents].map((p) => this.group.kill(p, 'SIGTERM')));
-    await this.group.kill(this.nats.process, 'SIGTERM');
     if (this.natsServers.length > 1) throw new Error('restartServices restarts a single nats-server, not a cluster');
+    await this.stopServices();
     this.nats = await startNatsServer(
       this.group,
       join(this.baseDir, 'nats'),
@@ -224,6 +225,49 @@ export class DaedalusSystem {
       this.options.nats?.serverArgs,
     );
     this.natsServers = [this.nats];
+    await this.startServices();
+  }
+
+  /**
+   * Moves the whole system to NATS set up anew — other auth, TLS, a JetStream cluster — with fresh stores: stops
+   * every service and nats-server, starts the new NATS, then every service again with `env` in place of the
+   * environment given at start (the simulated nodes keep running). The harness's own client follows `setup.client`.
+   */
+  async reconfigureNats(setup: NatsSetup, env: NodeJS.ProcessEnv = {}): Promise<void> {
+    await this.stopServices();
+    this.generation += 1;
+    this.options.nats = setup;
+    this.options.env = env;
+    this.natsServers =
+      (setup.clusterSize ?? 1) > 1
+        ? await startNatsCluster(
+            this.group,
+            join(this.baseDir, `nats-g${this.generation}`),
+            setup.clusterSize ?? 1,
+            setup.serverArgs,
+            setup.client,
+          )
+        : [
+            await startNatsServer(
+              this.group,
+              join(this.baseDir, `nats-g${this.generation}`),
+              `nats-g${this.generation}`,
+              undefined,
+              setup.serverArgs,
+            ),
+          ];
+    this.nats = this.natsServers[0];
+    await this.startServices();
+  }
+
+  private async stopServices(): Promise<void> {
+    await Promise.all([this.gateway, ...this.coordinators, ...this.agents].map((p) => this.group.kill(p, 'SIGTERM')));
+    await Promise.all(this.natsServers.map((server) => this.group.kill(server.process, 'SIGTERM')));
+    await this.natsClient?.close().catch(() => undefined);
+    this.natsClient = undefined;
+  }
+
+  private async startServices(): Promise<void> {
     await Promise.all(this.nodes.map((node) => this.startAgent(node)));
     for (let i = 0; i < this.coordinators.length; i++) await this.startCoordinator(i);
     await this.startGateway(Number(new URL(this.gatewayUrl).port));
