@@ -212,10 +212,10 @@ describe('OperationsService.submit', () => {
 
   describe('the target of a local request', () => {
     const local = { type: 'flush', keyspace: 'shop' };
-    const three = [H1, H2].map((h) => registration(h, { shop: ['orders'] }));
+    const two = [H1, H2].map((h) => registration(h, { shop: ['orders'] }));
 
     it('is the node named by hostId or by address; an unknown one is refused naming the field', async () => {
-      const { service, published } = await harness({ nodes: three });
+      const { service, published } = await harness({ nodes: two });
       expect((await service.submit({ ...local, hostId: H2 })).record.request.hostId).toBe(H2);
       expect((await service.submit({ ...local, address: '127.0.0.2' })).record.request.hostId).toBe(H2);
       expect(fieldErrors(await rejection(service.submit({ ...local, hostId: '00000000-0000-4000-8000-000000000009' })))).toEqual([
@@ -226,20 +226,20 @@ describe('OperationsService.submit', () => {
     });
 
     it("is the gateway's --local-node when the request names none, and the only node when one is registered", async () => {
-      const byLocal = await harness({ nodes: three, localNode: '127.0.0.1' });
+      const byLocal = await harness({ nodes: two, localNode: '127.0.0.1' });
       expect((await byLocal.service.submit(local)).record.request.hostId).toBe(H1);
       const single = await harness({ nodes: [registration(H2, { shop: ['orders'] })] });
       expect((await single.service.submit(local)).record.request.hostId).toBe(H2);
     });
 
     it('is refused when several nodes are registered and none is named, or none is registered', async () => {
-      const several = await harness({ nodes: three });
+      const several = await harness({ nodes: two });
       expect(fieldErrors(await rejection(several.service.submit(local)))[0].field).toBe('globalRequest');
       const none = await harness({ nodes: [] });
       expect(fieldErrors(await rejection(none.service.submit(local)))).toEqual([
         { field: 'globalRequest', message: 'no node is registered to run this request' },
       ]);
-      const missing = await harness({ nodes: three, localNode: '10.0.0.7' });
+      const missing = await harness({ nodes: two, localNode: '10.0.0.7' });
       expect(fieldErrors(await rejection(missing.service.submit(local)))[0].message).toContain("the gateway's local node 10.0.0.7");
     });
 
