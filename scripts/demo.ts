@@ -7,7 +7,6 @@
  */
 import { join } from 'node:path';
 import { mkdirSync, rmSync } from 'node:fs';
-import { jmxArgs } from '@daedalus/jmx';
 import { DaedalusSystem, OperationView, REPO_ROOT } from '../test/support/system';
 
 function show(title: string, value: unknown): void {
@@ -54,9 +53,7 @@ async function main(): Promise<void> {
     if (flush.state !== 'COMPLETED') throw new Error('flush did not complete');
 
     const checksums = async () =>
-      Promise.all(
-        system.nodes.map(async (node) => String(await system.sim(node, 'checksum', jmxArgs.string('shop'), jmxArgs.string('orders')))),
-      );
+      Promise.all(system.nodes.map(async (node) => String(await system.simOf(node).checksum('shop', 'orders'))));
     const backedUp = await checksums();
     const storageLocation = `file://${join(baseDir, 'backups')}/bucket`;
     const backup = await runOperation(system, {
@@ -73,7 +70,7 @@ async function main(): Promise<void> {
     );
 
     for (const node of system.nodes) {
-      await system.sim(node, 'writeRows', jmxArgs.string('shop'), jmxArgs.string('orders'), jmxArgs.int(500), jmxArgs.long(42));
+      await system.simOf(node).writeRows('shop', 'orders', 500, 42);
     }
     await runOperation(system, { type: 'flush', keyspace: 'shop', globalRequest: true });
     console.log(

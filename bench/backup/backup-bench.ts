@@ -7,10 +7,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, ProcessGroup, removeDir } from '../../test/support/processes';
 import { DaedalusSystem, OperationView } from '../../test/support/system';
-import { S3RVER_KEY, startS3rver } from '../../test/storage/emulators';
+import { S3RVER_KEY, startEmulator } from '../../test/storage/emulators';
 
 interface Row {
   target: string;
@@ -61,27 +60,14 @@ export async function runBackupBench(args: string[]): Promise<void> {
   let system: DaedalusSystem | undefined;
   const rows: Row[] = [];
   try {
-    const s3 = await startS3rver(emulators, join(dir, 's3'));
-    const env = {
-      AWS_ACCESS_KEY_ID: S3RVER_KEY,
-      AWS_SECRET_ACCESS_KEY: S3RVER_KEY,
-      AWS_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL: s3.endpoint,
-      AWS_S3_FORCE_PATH_STYLE: 'true',
-    };
+    const s3 = await startEmulator('s3', emulators, join(dir, 's3'));
+    const env = s3.env;
     system = await DaedalusSystem.start({ nodes: 1, coordinators: 1, baseDir: join(dir, 'system'), env });
     const [node] = system.nodes;
     await system.createTables('bench', ['data']);
     const bytesEach = Math.round((gib * 1024 ** 3) / sstables);
     console.log(`generating ${sstables} SSTables of ${(bytesEach / 1024 ** 2).toFixed(1)} MiB on the simulated node ...`);
-    await system.sim(
-      node,
-      'generateSSTables',
-      jmxArgs.string('bench'),
-      jmxArgs.string('data'),
-      jmxArgs.int(sstables),
-      jmxArgs.long(bytesEach),
-    );
+    await system.simOf(node).generateSSTables('bench', 'data', sstables, bytesEach);
 
     // The baselines copy the same files a backup reads: a snapshot of the table.
     const tableDir = execFileSync('bash', ['-c', `ls -d ${join(node.home, 'data/data/bench')}/data-*`])

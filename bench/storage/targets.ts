@@ -2,7 +2,7 @@
 import { ContainerSASPermissions, generateBlobSASQueryParameters, SASProtocol, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { join } from 'node:path';
 import { ProcessGroup } from '../../test/support/processes';
-import { AZURITE_ACCOUNT, AZURITE_KEY, S3RVER_KEY, startAzurite, startGcsFakeProcess, startS3rver } from '../../test/storage/emulators';
+import { AZURITE_ACCOUNT, AZURITE_KEY, S3RVER_KEY, startEmulator } from '../../test/storage/emulators';
 
 export type TargetName = 's3' | 'azure' | 'gcs';
 
@@ -38,20 +38,13 @@ export async function startTarget(name: TargetName, group: ProcessGroup, dir: st
   const dataDir = join(dir, `${name}-data`);
   switch (name) {
     case 's3': {
-      const s3 = await startS3rver(group, dataDir);
+      const s3 = await startEmulator('s3', group, dataDir);
       return {
         name,
-        label: 's3rver 3.7.1',
-        location: `s3://${BUCKET}`,
+        label: s3.label,
+        location: s3.location(BUCKET),
         pid: s3.process.pid,
-        env: {
-          AWS_ACCESS_KEY_ID: S3RVER_KEY,
-          AWS_SECRET_ACCESS_KEY: S3RVER_KEY,
-          AWS_REGION: 'us-east-1',
-          AWS_ENDPOINT_URL: s3.endpoint,
-          AWS_S3_FORCE_PATH_STYLE: 'true',
-          BENCH_S3_CONDITIONAL: 'check-first',
-        },
+        env: { ...s3.env, BENCH_S3_CONDITIONAL: 'check-first' },
         rcloneEnv: {
           RCLONE_CONFIG_BENCH_TYPE: 's3',
           RCLONE_CONFIG_BENCH_PROVIDER: 'Other',
@@ -65,13 +58,13 @@ export async function startTarget(name: TargetName, group: ProcessGroup, dir: st
       };
     }
     case 'azure': {
-      const azurite = await startAzurite(group, dataDir);
+      const azurite = await startEmulator('azure', group, dataDir);
       return {
         name,
-        label: 'Azurite 3.35',
-        location: `azure://${BUCKET}`,
+        label: azurite.label,
+        location: azurite.location(BUCKET),
         pid: azurite.process.pid,
-        env: { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString },
+        env: azurite.env,
         // rclone 1.60 takes an endpoint only as a domain suffix; a container SAS URL reaches Azurite's port.
         rcloneEnv: {
           RCLONE_CONFIG_BENCH_TYPE: 'azureblob',
@@ -81,13 +74,13 @@ export async function startTarget(name: TargetName, group: ProcessGroup, dir: st
       };
     }
     case 'gcs': {
-      const fake = await startGcsFakeProcess(group, dataDir);
+      const fake = await startEmulator('gcs', group, dataDir);
       return {
         name,
-        label: 'GCS fake (test/fakes/gcs)',
-        location: `gcp://${BUCKET}`,
+        label: fake.label,
+        location: fake.location(BUCKET),
         pid: fake.process.pid,
-        env: { GCS_API_ENDPOINT: fake.endpoint, GOOGLE_CLOUD_PROJECT: 'bench' },
+        env: fake.env,
         rcloneEnv: {
           RCLONE_CONFIG_BENCH_TYPE: 'google cloud storage',
           RCLONE_CONFIG_BENCH_ANONYMOUS: 'true',

@@ -2,7 +2,6 @@
  * Backbone end to end: gateway → JetStream → coordinators → node agents → real JMX (simulator) and back,
  * with every service a separate process. Requires `npm run build` (scripts/test.sh does it).
  */
-import { jmxArgs } from '@daedalus/jmx';
 import { DaedalusSystem, OperationView } from '../support/system';
 import { sleep } from '../support/processes';
 
@@ -30,7 +29,7 @@ describe('backbone: one operation flows through every service', () => {
   }
 
   async function liveSSTables(index: number, table: string): Promise<string[]> {
-    return (await system.sim(system.nodes[index], 'liveSSTables', jmxArgs.string('ks1'), jmxArgs.string(table))) as string[];
+    return (await system.simOf(system.nodes[index]).liveSSTables('ks1', table)) as string[];
   }
 
   it('runs a global flush on every node, over real JMX, to COMPLETED with progress 1.0', async () => {

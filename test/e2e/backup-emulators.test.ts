@@ -5,11 +5,10 @@
  */
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { jmxArgs } from '@daedalus/jmx';
 import { openProvider, StorageBackend } from '@daedalus/storage';
 import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
 import { DaedalusSystem } from '../support/system';
-import { RunningEmulator, S3RVER_KEY, startAzurite, startGcsFakeProcess, startS3rver } from '../storage/emulators';
+import { EmulatorKind, startEmulator, StorageEmulator } from '../storage/emulators';
 import { filesUnder, ManifestDoc, runBackup, sha256File } from './backup-support';
 import { sha256OfStream } from '../storage/support';
 
@@ -20,38 +19,19 @@ describe('cluster-wide backup to each storage emulator', () => {
   let emulators: ProcessGroup;
   let system: DaedalusSystem;
   let env: NodeJS.ProcessEnv;
-  const running: Record<string, RunningEmulator> = {};
+  const running = new Map<EmulatorKind, StorageEmulator>();
 
   beforeAll(async () => {
     dir = makeTempDir('emulators');
     emulators = new ProcessGroup(dir);
-    running.s3 = await startS3rver(emulators, join(dir, 's3'));
-    const azurite = await startAzurite(emulators, join(dir, 'azure'));
-    running.azure = azurite;
-    running.gcs = await startGcsFakeProcess(emulators, join(dir, 'gcs'));
-    env = {
-      AWS_ACCESS_KEY_ID: S3RVER_KEY,
-      AWS_SECRET_ACCESS_KEY: S3RVER_KEY,
-      AWS_REGION: 'us-east-1',
-      AWS_ENDPOINT_URL: running.s3.endpoint,
-      AWS_S3_FORCE_PATH_STYLE: 'true',
-      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
-      GCS_API_ENDPOINT: running.gcs.endpoint,
-      GOOGLE_CLOUD_PROJECT: 'daedalus-test',
-    };
+    for (const kind of ['s3', 'azure', 'gcs'] as const) running.set(kind, await startEmulator(kind, emulators, join(dir, kind)));
+    env = Object.assign({}, ...[...running.values()].map((emulator) => emulator.env));
     // the test reads objects back through the same SDKs, whose credential chains read this process's environment
     Object.assign(process.env, env);
     system = await DaedalusSystem.start({ nodes: 3, coordinators: 2, env });
     await system.createTables('shop', ['orders'], 300);
     for (const node of system.nodes) {
-      await system.sim(
-        node,
-        'generateSSTables',
-        jmxArgs.string('shop'),
-        jmxArgs.string('orders'),
-        jmxArgs.int(2),
-        jmxArgs.long(2 * 1024 * 1024),
-      );
+      await system.simOf(node).generateSSTables('shop', 'orders', 2, 2 * 1024 * 1024);
     }
   }, 240_000);
 

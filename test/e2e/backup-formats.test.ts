@@ -4,7 +4,6 @@
  * right hash, and a restore brings the content back.
  */
 import { join } from 'node:path';
-import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, removeDir } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
 import { filesUnder, ManifestDoc, readJson, runBackup, sha256File } from './backup-support';
@@ -14,7 +13,7 @@ describe('backup and restore of a 5.0 node: bti, UUID ids, two data directories'
   let system: DaedalusSystem;
   let dataDirs: string[];
   const location = () => `file://${join(dir, 'store')}/bucket`;
-  const checksum = async () => String(await system.sim(system.nodes[0], 'checksum', jmxArgs.string('fmt'), jmxArgs.string('t1')));
+  const checksum = async () => String(await system.simOf(system.nodes[0]).checksum('fmt', 't1'));
 
   async function flush(): Promise<void> {
     const response = await system.post('/operations', { type: 'flush', keyspace: 'fmt', globalRequest: true });
@@ -28,12 +27,13 @@ describe('backup and restore of a 5.0 node: bti, UUID ids, two data directories'
       nodes: 1,
       coordinators: 1,
       cassandraVersion: '5.0',
-      simulatorArgs: ['--sstable-format', 'bti', '--uuid-sstable-ids', '--data-dirs', dataDirs.join(',')],
+      simulatorArgs: ['--sstable-format', 'bti', '--uuid-sstable-ids'],
+      dataDirs: [dataDirs],
     });
     await system.createTables('fmt', ['t1'], 0);
     // two flushes: Cassandra spreads SSTables over the data directories
     for (const seed of [1, 2]) {
-      await system.sim(system.nodes[0], 'writeRows', jmxArgs.string('fmt'), jmxArgs.string('t1'), jmxArgs.int(100), jmxArgs.long(seed));
+      await system.simOf(system.nodes[0]).writeRows('fmt', 't1', 100, seed);
       await flush();
     }
   }, 180_000);
@@ -74,7 +74,7 @@ describe('backup and restore of a 5.0 node: bti, UUID ids, two data directories'
     expect(files.some((f) => f.size === 0)).toBe(true);
     expect(files.some((f) => f.name.endsWith('-Partitions.db'))).toBe(true);
 
-    await system.sim(node, 'writeRows', jmxArgs.string('fmt'), jmxArgs.string('t1'), jmxArgs.int(50), jmxArgs.long(3));
+    await system.simOf(node).writeRows('fmt', 't1', 50, 3);
     await flush();
     expect(await checksum()).not.toBe(atBackup);
     const response = await system.post('/operations', {
@@ -89,7 +89,7 @@ describe('backup and restore of a 5.0 node: bti, UUID ids, two data directories'
     expect(await checksum()).toBe(atBackup);
 
     // HARDLINKS with UUID ids: links keep the staged ids, so the live directory must be the table's own
-    await system.sim(node, 'writeRows', jmxArgs.string('fmt'), jmxArgs.string('t1'), jmxArgs.int(50), jmxArgs.long(4));
+    await system.simOf(node).writeRows('fmt', 't1', 50, 4);
     await flush();
     const linkedResponse = await system.post('/operations', {
       type: 'restore',

@@ -4,7 +4,6 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, removeDir } from '../support/processes';
 import { DaedalusSystem } from '../support/system';
 import { bytesRead, filesUnder, ManifestDoc, readJson, runBackup, sha256File } from './backup-support';
@@ -26,14 +25,7 @@ describe('cluster-wide backup to the file store', () => {
     await system.createTables('shop', ['orders', 'customers'], 200);
     // bulk data so that reading Data.db files again would show in the agent's I/O counters
     for (const node of system.nodes) {
-      await system.sim(
-        node,
-        'generateSSTables',
-        jmxArgs.string('shop'),
-        jmxArgs.string('orders'),
-        jmxArgs.int(3),
-        jmxArgs.long(4 * 1024 * 1024),
-      );
+      await system.simOf(node).generateSSTables('shop', 'orders', 3, 4 * 1024 * 1024);
     }
   }, 180_000);
 
@@ -104,7 +96,7 @@ describe('cluster-wide backup to the file store', () => {
 
   it('uploads only the new SSTables after more writes, and the compacted one after a compaction', async () => {
     for (const node of system.nodes) {
-      await system.sim(node, 'writeRows', jmxArgs.string('shop'), jmxArgs.string('customers'), jmxArgs.int(500), jmxArgs.long(99));
+      await system.simOf(node).writeRows('shop', 'customers', 500, 99);
     }
     const more = await runBackup(system, { storageLocation: location, snapshotTag: 'more' });
     expect(more.operation.state).toBe('COMPLETED');
@@ -123,7 +115,7 @@ describe('cluster-wide backup to the file store', () => {
       expect(files.filter((f) => f.table === 'orders').every((f) => earlier.has(f.key))).toBe(true);
     }
 
-    for (const node of system.nodes) await system.sim(node, 'compact', jmxArgs.string('shop'), jmxArgs.string('orders'));
+    for (const node of system.nodes) await system.simOf(node).compact('shop', 'orders');
     const compacted = await runBackup(system, { storageLocation: location, snapshotTag: 'compacted' });
     expect(compacted.operation.state).toBe('COMPLETED');
     for (const node of system.nodes) {
@@ -201,7 +193,7 @@ describe('cluster-wide backup to the file store', () => {
     removeDir(join(blocked, 'data'));
     writeFileSync(join(blocked, 'data'), 'not a directory');
     // new rows, so the victim has an SSTable the store lacks and must upload
-    await system.sim(victim, 'writeRows', jmxArgs.string('shop'), jmxArgs.string('customers'), jmxArgs.int(50), jmxArgs.long(7));
+    await system.simOf(victim).writeRows('shop', 'customers', 50, 7);
     try {
       const { operation } = await runBackup(system, { storageLocation: location, snapshotTag: 'doomed', entities: 'shop.customers' });
       expect(operation.state).toBe('FAILED');

@@ -1,8 +1,10 @@
 /**
  * NATS the way production runs it: user/password over TLS with a private CA, token auth, and a 3-server
- * JetStream cluster whose streams and buckets get 3 replicas. Operations on the cluster are not gated here:
- * run by hand they passed, but in two clean CI runs the first operation on a freshly formed cluster stalled
- * (cause not found yet), and losing a server mid-run passed 4 runs in 6; see the session notes.
+ * JetStream cluster whose streams and buckets get 3 replicas. One system serves the three: its simulated nodes
+ * keep running while NATS is set up anew for each (reconfigureNats: every service restarted on it with the new
+ * credentials, fresh stores). Operations on the cluster are not gated here: run by hand they passed, but in two
+ * clean CI runs the first operation on a freshly formed cluster stalled (cause not found yet), and losing a
+ * server mid-run passed 4 runs in 6; see the session notes.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -72,8 +74,9 @@ async function globalFlush(system: DaedalusSystem): Promise<OperationView> {
   return system.waitForOperation((response.body as OperationView).id, undefined, 60_000);
 }
 
-describe('NATS with user and password over TLS', () => {
+describe('NATS as production runs it (one system, NATS set up three ways)', () => {
   const PASSWORD = 'pw-4e1d9c0b-never-logged';
+  const TOKEN = 'tok-5b2c81d4-never-logged';
   let certDir: string;
   let system: DaedalusSystem;
 
@@ -82,7 +85,7 @@ describe('NATS with user and password over TLS', () => {
     const tls = makeCertificates(certDir);
     system = await DaedalusSystem.start({
       nodes: 2,
-      coordinators: 1,
+      coordinators: 2,
       nats: {
         serverArgs: ['--user', 'daedalus', '--pass', PASSWORD, '--tls', '--tlscert', tls.cert, '--tlskey', tls.key],
         client: { user: 'daedalus', pass: PASSWORD, tls: { caFile: tls.ca } },
@@ -97,114 +100,91 @@ describe('NATS with user and password over TLS', () => {
     if (certDir) removeDir(certDir);
   }, 60_000);
 
-  it('runs a global operation end to end through the authenticated, encrypted server', async () => {
-    const done = await globalFlush(system);
-    expect(done.errors).toEqual([]);
-    expect(done.state).toBe('COMPLETED');
-    expect((await system.get('/healthz')).status).toBe(200);
-  });
+  describe('NATS with user and password over TLS', () => {
+    it('runs a global operation end to end through the authenticated, encrypted server', async () => {
+      const done = await globalFlush(system);
+      expect(done.errors).toEqual([]);
+      expect(done.state).toBe('COMPLETED');
+      expect((await system.get('/healthz')).status).toBe(200);
+    });
 
-  it('refuses to start a service with a wrong password, saying why and without printing it', async () => {
-    const wrong = 'pw-wrong-0a7f3e-never-logged';
-    const coordinator = system.group.start(
-      'coordinator-wrong-password',
-      process.execPath,
-      [join(__dirname, '../../dist/apps/coordinator/src/main.js')],
-      {
-        env: {
-          ...process.env,
-          NATS_SERVERS: system.nats.url,
-          NATS_USER: 'daedalus',
-          NATS_PASSWORD: wrong,
-          NATS_TLS_CA: join(certDir, 'ca.pem'),
-          NO_COLOR: '1',
+    it('refuses to start a service with a wrong password, saying why and without printing it', async () => {
+      const wrong = 'pw-wrong-0a7f3e-never-logged';
+      const coordinator = system.group.start(
+        'coordinator-wrong-password',
+        process.execPath,
+        [join(__dirname, '../../dist/apps/coordinator/src/main.js')],
+        {
+          env: {
+            ...process.env,
+            NATS_SERVERS: system.nats.url,
+            NATS_USER: 'daedalus',
+            NATS_PASSWORD: wrong,
+            NATS_TLS_CA: join(certDir, 'ca.pem'),
+            NO_COLOR: '1',
+          },
         },
-      },
-    );
-    const code = await exitOf(coordinator);
-    expect(code).not.toBe(0);
-    const output = coordinator.output();
-    expect(output).toMatch(/authori[sz]ation/i);
-    expect(output).not.toContain(wrong);
-  });
-
-  it('refuses a server certificate it cannot verify', async () => {
-    const coordinator = system.group.start(
-      'coordinator-no-ca',
-      process.execPath,
-      [join(__dirname, '../../dist/apps/coordinator/src/main.js')],
-      {
-        env: { ...process.env, NATS_SERVERS: system.nats.url, NATS_USER: 'daedalus', NATS_PASSWORD: PASSWORD, NO_COLOR: '1' },
-      },
-    );
-    const code = await exitOf(coordinator);
-    expect(code).not.toBe(0);
-    expect(coordinator.output()).toMatch(/certificate/i);
-    expect(coordinator.output()).not.toContain(PASSWORD);
-  });
-
-  it('never writes the password into a log', () => {
-    const logs = allLogs(system);
-    expect(logs).toContain('connected to');
-    expect(logs).not.toContain(PASSWORD);
-  });
-});
-
-describe('NATS with token auth', () => {
-  const TOKEN = 'tok-5b2c81d4-never-logged';
-  let system: DaedalusSystem;
-
-  beforeAll(async () => {
-    system = await DaedalusSystem.start({
-      nodes: 1,
-      coordinators: 1,
-      nats: { serverArgs: ['--auth', TOKEN], client: { token: TOKEN } },
-      env: { NATS_TOKEN: TOKEN },
+      );
+      const code = await exitOf(coordinator);
+      expect(code).not.toBe(0);
+      const output = coordinator.output();
+      expect(output).toMatch(/authori[sz]ation/i);
+      expect(output).not.toContain(wrong);
     });
-    await system.createTables('ks1', ['t1'], 10);
-  }, 180_000);
 
-  afterAll(async () => {
-    await system?.stop();
-  }, 60_000);
-
-  it('runs a global operation, and no log holds the token', async () => {
-    const done = await globalFlush(system);
-    expect(done.state).toBe('COMPLETED');
-    expect(allLogs(system)).not.toContain(TOKEN);
-  });
-});
-
-describe('a 3-server JetStream cluster with replicas 3', () => {
-  let system: DaedalusSystem;
-
-  beforeAll(async () => {
-    system = await DaedalusSystem.start({
-      nodes: 2,
-      coordinators: 2,
-      nats: { clusterSize: 3 },
-      env: { DAEDALUS_NATS_REPLICAS: '3' },
+    it('refuses a server certificate it cannot verify', async () => {
+      const coordinator = system.group.start(
+        'coordinator-no-ca',
+        process.execPath,
+        [join(__dirname, '../../dist/apps/coordinator/src/main.js')],
+        {
+          env: { ...process.env, NATS_SERVERS: system.nats.url, NATS_USER: 'daedalus', NATS_PASSWORD: PASSWORD, NO_COLOR: '1' },
+        },
+      );
+      const code = await exitOf(coordinator);
+      expect(code).not.toBe(0);
+      expect(coordinator.output()).toMatch(/certificate/i);
+      expect(coordinator.output()).not.toContain(PASSWORD);
     });
-    await system.createTables('ks1', ['t1'], 10);
-  }, 180_000);
 
-  afterAll(async () => {
-    await system?.stop();
-  }, 60_000);
+    it('never writes the password into a log', () => {
+      const logs = allLogs(system);
+      expect(logs).toContain('connected to');
+      expect(logs).not.toContain(PASSWORD);
+    });
+  });
 
-  it('creates every stream and bucket with 3 replicas', async () => {
-    const nc = await system.connectNats();
-    try {
-      const jsm = await jetstreamManager(nc);
-      for (const stream of [Streams.requests, Streams.commands, Streams.events, Streams.deadLetters]) {
-        expect({ stream, replicas: (await jsm.streams.info(stream)).config.num_replicas }).toEqual({ stream, replicas: 3 });
+  describe('NATS with token auth', () => {
+    beforeAll(async () => {
+      await system.reconfigureNats({ serverArgs: ['--auth', TOKEN], client: { token: TOKEN } }, { NATS_TOKEN: TOKEN });
+    }, 180_000);
+
+    it('runs a global operation, and no log holds the token', async () => {
+      const done = await globalFlush(system);
+      expect(done.state).toBe('COMPLETED');
+      expect(allLogs(system)).not.toContain(TOKEN);
+    });
+  });
+
+  describe('a 3-server JetStream cluster with replicas 3', () => {
+    beforeAll(async () => {
+      await system.reconfigureNats({ clusterSize: 3 }, { DAEDALUS_NATS_REPLICAS: '3' });
+    }, 180_000);
+
+    it('creates every stream and bucket with 3 replicas', async () => {
+      const nc = await system.connectNats();
+      try {
+        const jsm = await jetstreamManager(nc);
+        for (const stream of [Streams.requests, Streams.commands, Streams.events, Streams.deadLetters]) {
+          expect({ stream, replicas: (await jsm.streams.info(stream)).config.num_replicas }).toEqual({ stream, replicas: 3 });
+        }
+        const kvm = new Kvm(nc);
+        for (const bucket of [Buckets.operations, Buckets.activeOperations, Buckets.nodes]) {
+          expect({ bucket, replicas: (await (await kvm.open(bucket)).status()).replicas }).toEqual({ bucket, replicas: 3 });
+        }
+      } finally {
+        await nc.close();
       }
-      const kvm = new Kvm(nc);
-      for (const bucket of [Buckets.operations, Buckets.activeOperations, Buckets.nodes]) {
-        expect({ bucket, replicas: (await (await kvm.open(bucket)).status()).replicas }).toEqual({ bucket, replicas: 3 });
-      }
-    } finally {
-      await nc.close();
-    }
+    });
   });
 });

@@ -9,7 +9,6 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { jmxArgs } from '@daedalus/jmx';
 import { waitFor } from '../support/processes';
 import { DaedalusSystem, OperationView, SimulatedNode } from '../support/system';
 
@@ -50,8 +49,8 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
   // ------------------------------------------------------------------ helpers
 
   async function createKeyspace(keyspace: string, replication: Record<string, string>, tables: string[]): Promise<void> {
-    await system.sim(n1, 'createKeyspace', jmxArgs.string(keyspace), jmxArgs.string(JSON.stringify(replication)));
-    for (const table of tables) await system.sim(n1, 'createTable', jmxArgs.string(keyspace), jmxArgs.string(table));
+    await system.simOf(n1).createKeyspace(keyspace, replication);
+    for (const table of tables) await system.simOf(n1).createTable(keyspace, table);
     await system.waitForSchema(keyspace, tables);
   }
 
@@ -77,12 +76,9 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
   const source = (node: SimulatedNode) => `${node.hostId} (${node.address})`;
   const resultOf = (done: OperationView, node: SimulatedNode) =>
     (done.nodes as Array<{ hostId: string; result?: unknown }>).find((n) => n.hostId === node.hostId)?.result;
-  const rows = async (node: SimulatedNode, ks: string, table: string) =>
-    Number(await system.sim(node, 'rowCount', jmxArgs.string(ks), jmxArgs.string(table)));
-  const live = async (node: SimulatedNode, ks: string, table: string) =>
-    (await system.sim(node, 'liveSSTables', jmxArgs.string(ks), jmxArgs.string(table))) as string[];
-  const checksum = async (node: SimulatedNode, ks: string, table: string) =>
-    String(await system.sim(node, 'checksum', jmxArgs.string(ks), jmxArgs.string(table)));
+  const rows = async (node: SimulatedNode, ks: string, table: string) => Number(await system.simOf(node).rowCount(ks, table));
+  const live = async (node: SimulatedNode, ks: string, table: string) => (await system.simOf(node).liveSSTables(ks, table)) as string[];
+  const checksum = async (node: SimulatedNode, ks: string, table: string) => String(await system.simOf(node).checksum(ks, table));
   const mode = async (node: SimulatedNode) => String(await system.attribute(node, STORAGE_SERVICE, 'OperationMode'));
 
   function tableDir(node: SimulatedNode, ks: string, table: string): string {
@@ -122,7 +118,7 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
   it('cleanup drops the rows a node does not replicate: local on one node, then global', async () => {
     // RF 1: every node holds all 300 keys, but owns about a third of them
     for (const node of system.nodes) {
-      await system.sim(node, 'writeRows', jmxArgs.string('rf1'), jmxArgs.string('c'), jmxArgs.int(300), jmxArgs.long(7));
+      await system.simOf(node).writeRows('rf1', 'c', 300, 7);
     }
     await run({ type: 'flush', keyspace: 'rf1', globalRequest: true });
 
@@ -179,7 +175,7 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
   });
 
   it('reports progress from CompactionManager while a long scrub runs', async () => {
-    await system.sim(n1, 'generateSSTables', jmxArgs.string('ops'), jmxArgs.string('big'), jmxArgs.int(2), jmxArgs.long(6 * 1024 * 1024));
+    await system.simOf(n1).generateSSTables('ops', 'big', 2, 6 * 1024 * 1024);
     const { id } = await submit({ type: 'scrub', keyspace: 'ops', tables: ['big'], disableSnapshot: true, hostId: n1.hostId });
     const seen: Array<{ progress: number; message?: string }> = [];
     const done = await system.waitForOperation(id, (op) => {
@@ -198,7 +194,7 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
     // The cancel must land while Cassandra still works: at 4 MiB/s the 12 MiB of `big` took ~3 s, which the
     // progress poll, the DELETE, the coordinator and the agent's stopCompaction could use up on a loaded
     // machine (the cleanup then COMPLETED). Twice the data doubles that window.
-    await system.sim(n1, 'generateSSTables', jmxArgs.string('ops'), jmxArgs.string('big'), jmxArgs.int(2), jmxArgs.long(6 * 1024 * 1024));
+    await system.simOf(n1).generateSSTables('ops', 'big', 2, 6 * 1024 * 1024);
     const before = await live(n1, 'ops', 'big');
     const { id } = await submit({ type: 'cleanup', keyspace: 'ops', tables: ['big'], hostId: n1.hostId });
     await system.waitForOperation(id, (op) => op.state === 'RUNNING' && op.progress > 0, 30_000);
@@ -255,7 +251,7 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
     const [fromNode1] = await live(n1, 'ops', 't2');
     const staging = join(system.baseDir, 'staging-bad');
     copySSTable(fromNode1, staging, 1);
-    await system.sim(n3, 'failNextImports', jmxArgs.string('ops'), jmxArgs.string('t2'), jmxArgs.int(1));
+    await system.simOf(n3).failNextImports('ops', 't2', 1);
     const done = await run({ type: 'import', keyspace: 'ops', table: 't2', sourceDir: staging, hostId: n3.hostId }, 'FAILED');
     expect(done.errors).toEqual([
       { source: source(n3), message: expect.stringContaining(`Cassandra could not import the SSTables of ${staging}`) },
@@ -264,7 +260,7 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
   });
 
   it("rebuild streams a keyspace from the other replicas: local, global, and Cassandra's refusal of an unknown dc", async () => {
-    await system.sim(n1, 'writeRows', jmxArgs.string('rb'), jmxArgs.string('r'), jmxArgs.int(150), jmxArgs.long(3));
+    await system.simOf(n1).writeRows('rb', 'r', 150, 3);
     await run({ type: 'flush', keyspace: 'rb', hostId: n1.hostId });
     const expected = await checksum(n1, 'rb', 'r');
     expect(await rows(n2, 'rb', 'r')).toBe(0);
@@ -334,7 +330,7 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
     process.kill(agent.pid, 'SIGSTOP'); // its registration keeps listing the table
     let id = '';
     try {
-      await system.sim(n1, 'dropTable', jmxArgs.string('ops'), jmxArgs.string('gone'));
+      await system.simOf(n1).dropTable('ops', 'gone');
       // node 2 itself has caught up (its table MBean is gone); only the registration is stale
       await waitFor(
         'node 2 to drop the table',

@@ -8,7 +8,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, removeDir, waitFor } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
 import { filesUnder, runBackup } from './backup-support';
@@ -49,9 +48,9 @@ describe('restores that are right on a real node (4.1, one node)', () => {
   const node = () => system.nodes[0];
   const dataDir = () => join(node().home, 'data', 'data');
 
-  const sim = (operation: string, ...args: string[]) => system.sim(node(), operation, ...args.map((a) => jmxArgs.string(a)));
-  const checksum = async (table: string) => String(await sim('checksum', KS, table));
-  const checkIndexes = async (table: string) => String(await sim('checkIndexes', KS, table));
+  const sim = () => system.simOf(node());
+  const checksum = async (table: string) => String(await sim().checksum(KS, table));
+  const checkIndexes = async (table: string) => String(await sim().checkIndexes(KS, table));
   const tableDirs = (table: string) =>
     readdirSync(join(dataDir(), KS)).filter((name) => name.startsWith(`${table}-`) && name.length === table.length + 33);
 
@@ -61,7 +60,7 @@ describe('restores that are right on a real node (4.1, one node)', () => {
   }
 
   async function writeAndFlush(table: string, seed: number): Promise<void> {
-    await system.sim(node(), 'writeRows', jmxArgs.string(KS), jmxArgs.string(table), jmxArgs.int(60), jmxArgs.long(seed));
+    await system.simOf(node()).writeRows(KS, table, 60, seed);
     await flush();
   }
 
@@ -94,16 +93,9 @@ describe('restores that are right on a real node (4.1, one node)', () => {
     storeRoot = makeTempDir('restore-real-store');
     location = `file://${storeRoot}/bucket`;
     system = await DaedalusSystem.start({ nodes: 1, coordinators: 1, nodeTimeoutMs: 15_000 });
-    await system.sim(node(), 'createKeyspace', jmxArgs.string(KS), jmxArgs.string('{"class":"SimpleStrategy","replication_factor":"1"}'));
-    for (const table of ['orders', 'indexed']) await system.sim(node(), 'createTable', jmxArgs.string(KS), jmxArgs.string(table));
-    await system.sim(
-      node(),
-      'createIndex',
-      jmxArgs.string(KS),
-      jmxArgs.string('indexed'),
-      jmxArgs.string('by_value'),
-      jmxArgs.string('legacy'),
-    );
+    await system.simOf(node()).createKeyspace(KS, { class: 'SimpleStrategy', replication_factor: '1' });
+    for (const table of ['orders', 'indexed']) await system.simOf(node()).createTable(KS, table);
+    await system.simOf(node()).createIndex(KS, 'indexed', 'by_value', 'legacy');
     await system.waitForSchema(KS, ['orders', 'indexed']);
     for (const table of ['orders', 'indexed']) await writeAndFlush(table, 1);
     for (const table of ['orders', 'indexed']) atBackup[table] = await checksum(table);
@@ -124,8 +116,8 @@ describe('restores that are right on a real node (4.1, one node)', () => {
 
   it('restores a table dropped and created again into its live directory with IMPORT, HARDLINKS and IN_PLACE, leaving the dropped one alone', async () => {
     const [oldDir] = tableDirs('orders');
-    await system.sim(node(), 'dropTable', jmxArgs.string(KS), jmxArgs.string('orders'));
-    await system.sim(node(), 'createTable', jmxArgs.string(KS), jmxArgs.string('orders'));
+    await system.simOf(node()).dropTable(KS, 'orders');
+    await system.simOf(node()).createTable(KS, 'orders');
     const newDir = tableDirs('orders').find((name) => name !== oldDir);
     if (!newDir) throw new Error('no new directory for the re-created table');
     const dropped = join(dataDir(), KS, oldDir);
@@ -153,7 +145,7 @@ describe('restores that are right on a real node (4.1, one node)', () => {
   it('fails a restore whose load has no effect, naming the table, instead of completing', async () => {
     await writeAndFlush('orders', 20);
     // Cassandra imports nothing and reports no failed directory, as real 5.0 does when it finds no SSTables
-    await system.sim(node(), 'ignoreNextImports', jmxArgs.string(KS), jmxArgs.string('orders'), jmxArgs.int(3));
+    await system.simOf(node()).ignoreNextImports(KS, 'orders', 3);
     const done = await restore({ globalRequest: true, entities: `${KS}.orders` });
     expect(done.state).toBe('FAILED');
     expect(done.errors).toHaveLength(1);
@@ -168,8 +160,8 @@ describe('restores that are right on a real node (4.1, one node)', () => {
 
   it('sets the commit log aside for IN_PLACE after a crash, so the backup is exactly what comes back', async () => {
     // unflushed writes live only in the commit log; a crash leaves them there for replay at start
-    await system.sim(node(), 'writeRows', jmxArgs.string(KS), jmxArgs.string('orders'), jmxArgs.int(50), jmxArgs.long(30));
-    expect(Number(await sim('memtableRows', KS, 'orders'))).toBeGreaterThan(0);
+    await system.simOf(node()).writeRows(KS, 'orders', 50, 30);
+    expect(Number(await sim().memtableRows(KS, 'orders'))).toBeGreaterThan(0);
     await system.stopSimulator(node(), 'SIGKILL');
     const commitLog = join(node().home, 'data', 'commitlog');
     const segments = readdirSync(commitLog).filter((name) => name.startsWith('CommitLog-'));
@@ -207,15 +199,15 @@ describe('import on Cassandra 5.0 (one node)', () => {
   let system: DaedalusSystem;
   let uploads: string;
   const node = () => system.nodes[0];
-  const checksum = async (table: string) => String(await system.sim(node(), 'checksum', jmxArgs.string(KS), jmxArgs.string(table)));
+  const checksum = async (table: string) => String(await system.simOf(node()).checksum(KS, table));
 
   beforeAll(async () => {
     uploads = makeTempDir('import-uploads');
     system = await DaedalusSystem.start({ nodes: 1, coordinators: 1, cassandraVersion: '5.0' });
-    await system.sim(node(), 'createKeyspace', jmxArgs.string(KS), jmxArgs.string('{"class":"SimpleStrategy","replication_factor":"1"}'));
-    for (const table of ['source', 'target']) await system.sim(node(), 'createTable', jmxArgs.string(KS), jmxArgs.string(table));
+    await system.simOf(node()).createKeyspace(KS, { class: 'SimpleStrategy', replication_factor: '1' });
+    for (const table of ['source', 'target']) await system.simOf(node()).createTable(KS, table);
     await system.waitForSchema(KS, ['source', 'target']);
-    await system.sim(node(), 'writeRows', jmxArgs.string(KS), jmxArgs.string('source'), jmxArgs.int(80), jmxArgs.long(5));
+    await system.simOf(node()).writeRows(KS, 'source', 80, 5);
     const flush = await system.post('/operations', { type: 'flush', keyspace: KS, globalRequest: true });
     await system.waitForOperation((flush.body as OperationView).id);
   }, 180_000);
@@ -228,7 +220,7 @@ describe('import on Cassandra 5.0 (one node)', () => {
   /** Copies the source table's live SSTables into a directory of the test's choosing (an operator's upload). */
   async function upload(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    const dataFiles = (await system.sim(node(), 'liveSSTables', jmxArgs.string(KS), jmxArgs.string('source'))) as string[];
+    const dataFiles = (await system.simOf(node()).liveSSTables(KS, 'source')) as string[];
     for (const data of dataFiles) {
       const prefix = data.slice(0, -'Data.db'.length);
       const tableDir = join(prefix, '..');
@@ -247,11 +239,11 @@ describe('import on Cassandra 5.0 (one node)', () => {
   it('fails an import that loads nothing, naming the table', async () => {
     const dir = join(uploads, 'nothing', KS, 'target');
     await upload(dir);
-    await system.sim(node(), 'ignoreNextImports', jmxArgs.string(KS), jmxArgs.string('target'), jmxArgs.int(1));
+    await system.simOf(node()).ignoreNextImports(KS, 'target', 1);
     const done = await importFrom(dir);
     expect(done.state).toBe('FAILED');
     expect(done.errors[0].message).toContain(`import into ${KS}.target had no effect`);
-    expect(Number(await system.sim(node(), 'rowCount', jmxArgs.string(KS), jmxArgs.string('target')))).toBe(0);
+    expect(Number(await system.simOf(node()).rowCount(KS, 'target'))).toBe(0);
   });
 
   it('loads the files of a directory not shaped <keyspace>/<table>, which 5.0 itself would ignore', async () => {

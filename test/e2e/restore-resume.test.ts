@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import { Headers, MessageIds, ResumeOperationMessage, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
-import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, removeDir, waitFor } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
 import { runBackup } from './backup-support';
@@ -26,16 +25,14 @@ describe('restore resume and recovery', () => {
   const atBackup: Record<string, string[]> = {};
 
   const checksums = async (table: string) =>
-    Promise.all(system.nodes.map(async (node) => String(await system.sim(node, 'checksum', jmxArgs.string(KS), jmxArgs.string(table)))));
+    Promise.all(system.nodes.map(async (node) => String(await system.simOf(node).checksum(KS, table))));
   /** how often Cassandra (the simulator) truncated the table on each node, kept over restarts */
   const truncations = async (table: string) =>
-    Promise.all(
-      system.nodes.map(async (node) => Number(await system.sim(node, 'truncationCount', jmxArgs.string(KS), jmxArgs.string(table)))),
-    );
+    Promise.all(system.nodes.map(async (node) => Number(await system.simOf(node).truncationCount(KS, table))));
 
   async function writeMore(table: string): Promise<void> {
     for (const node of system.nodes) {
-      await system.sim(node, 'writeRows', jmxArgs.string(KS), jmxArgs.string(table), jmxArgs.int(60), jmxArgs.long(5000 + node.index));
+      await system.simOf(node).writeRows(KS, table, 60, 5000 + node.index);
     }
     const flush = await system.post('/operations', { type: 'flush', keyspace: KS, globalRequest: true });
     expect((await system.waitForOperation((flush.body as OperationView).id)).state).toBe('COMPLETED');
@@ -82,7 +79,7 @@ describe('restore resume and recovery', () => {
     // the victim's import waits 120 s before touching anything: the agent is killed while it waits, so only the
     // restarted agent's own import can bring the data back before that (asserted below)
     const delayMs = 120_000;
-    await system.sim(victim, 'delayNextImports', jmxArgs.string(KS), jmxArgs.string('orders'), jmxArgs.long(delayMs));
+    await system.simOf(victim).delayNextImports(KS, 'orders', delayMs);
     const id = await submitRestore({ entities: 'shop.orders' });
     await system.waitForOperation(id, (op) => op.phase === 'IMPORT' && nodeEntry(op, victim.hostId)?.state === 'RUNNING', 90_000);
     await system.group.kill(system.agents[victim.index], 'SIGKILL');
@@ -114,7 +111,7 @@ describe('restore resume and recovery', () => {
     await writeMore('customers');
     const truncatedBefore = await truncations('customers');
     // every one of the agent's 3 import attempts fails on the victim
-    await system.sim(victim, 'failNextImports', jmxArgs.string(KS), jmxArgs.string('customers'), jmxArgs.int(3));
+    await system.simOf(victim).failNextImports(KS, 'customers', 3);
     const id = await submitRestore({ entities: 'shop.customers', restorationStrategyType: 'IMPORT' });
     const failed = await system.waitForOperation(id, undefined, 120_000);
     expect(failed.state).toBe('FAILED');
@@ -124,7 +121,7 @@ describe('restore resume and recovery', () => {
     expect(failed.errors[0].message).toContain(`POST /operations/${id}/resume`);
     expect((await truncations('customers')).map((count, i) => count - truncatedBefore[i])).toEqual([1, 1]);
     // the victim's table really is empty now: only the resume brings its data back
-    expect(Number(await system.sim(victim, 'rowCount', jmxArgs.string(KS), jmxArgs.string('customers')))).toBe(0);
+    expect(Number(await system.simOf(victim).rowCount(KS, 'customers'))).toBe(0);
 
     const resume = await system.post(`/operations/${id}/resume`, undefined);
     expect(resume.status).toBe(202);
@@ -179,7 +176,7 @@ describe('restore resume and recovery', () => {
     let restoreId = '';
     for (let attempt = 1; attempt <= 3 && !restoreId; attempt++) {
       table = `fresh_${attempt}_${Date.now() % 100_000}`;
-      await system.sim(system.nodes[0], 'createTable', jmxArgs.string(KS), jmxArgs.string(table));
+      await system.simOf(system.nodes[0]).createTable(KS, table);
       const restore = await system.post('/operations', {
         type: 'restore',
         storageLocation: location,

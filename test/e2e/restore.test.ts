@@ -7,7 +7,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { jmxArgs } from '@daedalus/jmx';
 import { makeTempDir, removeDir } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
 import { filesUnder, ManifestDoc, readJson, runBackup } from './backup-support';
@@ -23,8 +22,7 @@ describe('cluster-wide restore', () => {
   /** content of each table on each node at backup time: checksums[table][nodeIndex] */
   const atBackup: Record<string, string[]> = {};
 
-  const checksum = async (index: number, table: string) =>
-    String(await system.sim(system.nodes[index], 'checksum', jmxArgs.string('shop'), jmxArgs.string(table)));
+  const checksum = async (index: number, table: string) => String(await system.simOf(system.nodes[index]).checksum('shop', table));
   const checksums = async (table: string) => Promise.all(system.nodes.map((_, i) => checksum(i, table)));
   const truncateSnapshots = async (index: number, table: string) =>
     (await filesUnder(join(system.nodes[index].home, 'data', 'data', 'shop')))
@@ -35,14 +33,7 @@ describe('cluster-wide restore', () => {
   async function writeMore(): Promise<void> {
     for (const node of system.nodes) {
       for (const table of ['orders', 'customers']) {
-        await system.sim(
-          node,
-          'writeRows',
-          jmxArgs.string('shop'),
-          jmxArgs.string(table),
-          jmxArgs.int(80),
-          jmxArgs.long(1000 + node.index),
-        );
+        await system.simOf(node).writeRows('shop', table, 80, 1000 + node.index);
       }
     }
     const flush = await system.post('/operations', { type: 'flush', keyspace: 'shop', globalRequest: true });
@@ -68,7 +59,7 @@ describe('cluster-wide restore', () => {
     await system.createTables('shop', TABLES, 150);
     // 3 MiB per node that a throttled restore takes seconds to download
     for (const node of system.nodes) {
-      await system.sim(node, 'generateSSTables', jmxArgs.string('shop'), jmxArgs.string('bulk'), jmxArgs.int(3), jmxArgs.long(1024 * 1024));
+      await system.simOf(node).generateSSTables('shop', 'bulk', 3, 1024 * 1024);
     }
     const flush = await system.post('/operations', { type: 'flush', keyspace: 'shop', globalRequest: true });
     await system.waitForOperation((flush.body as OperationView).id);
@@ -143,7 +134,7 @@ describe('cluster-wide restore', () => {
 
   it('retries a failing IMPORT; when it keeps failing, names the truncated tables and the request that finishes it', async () => {
     const node = system.nodes[1];
-    await system.sim(node, 'failNextImports', jmxArgs.string('shop'), jmxArgs.string('customers'), jmxArgs.int(1));
+    await system.simOf(node).failNextImports('shop', 'customers', 1);
     await writeMore();
     const retried = await restore({ entities: 'shop.customers' });
     expect(retried.errors).toEqual([]);
@@ -151,7 +142,7 @@ describe('cluster-wide restore', () => {
     expect(await checksums('customers')).toEqual(atBackup.customers);
 
     await writeMore();
-    await system.sim(node, 'failNextImports', jmxArgs.string('shop'), jmxArgs.string('customers'), jmxArgs.int(3));
+    await system.simOf(node).failNextImports('shop', 'customers', 3);
     const failed = await restore({ entities: 'shop.customers' });
     expect(failed.state).toBe('FAILED');
     expect(failed.errors).toHaveLength(1);
@@ -230,7 +221,7 @@ describe('cluster-wide restore', () => {
     // two failing import attempts on one node keep IMPORT going long enough to cancel during it: the agent
     // backs off 1 s, then 2 s, and its third (last) attempt succeeds. With one failure the window was ~1 s,
     // which the poll, the DELETE and the coordinator's handling of the cancel could overrun on a busy machine.
-    await system.sim(system.nodes[0], 'failNextImports', jmxArgs.string('shop'), jmxArgs.string('customers'), jmxArgs.int(2));
+    await system.simOf(system.nodes[0]).failNextImports('shop', 'customers', 2);
     const response = await system.post('/operations', {
       type: 'restore',
       storageLocation: location,

@@ -3,6 +3,8 @@
  * the signatures of each release: every node operation must pick the form its version has (upgradeSSTables
  * with or without maxSSTableTimestamp, rebuild with 4 or 5 arguments, importNewSSTables with 8 or 10).
  * A wrong signature fails with a JMX signature error, so each call succeeding and doing its work is the proof.
+ * Then the CassandraNode contract suite (the one FakeCassandraNode passes too) on one node of each version with
+ * two data directories.
  */
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -10,6 +12,7 @@ import { JmxBridgeClient } from '@daedalus/jmx';
 import { JmxCassandraNode } from '../../apps/node-agent/src/cassandra/jmx-cassandra-node';
 import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
 import { CassandraVersionFlag, SimulatedCluster, SimulatedNode, startSimulatedCluster } from '../support/simulator';
+import { runCassandraNodeContract } from './cassandra-node-contract';
 
 const RELEASES: Record<CassandraVersionFlag, string> = { '4.0': '4.0.14', '4.1': '4.1.7', '5.0': '5.0.2' };
 const IMPORT_OPTIONS = {
@@ -143,3 +146,31 @@ describe.each(['4.0', '4.1', '5.0'] as const)('JmxCassandraNode on Cassandra %s'
     expect((await node1.clusterNodes()).find((n) => n.hostId === n2.hostId)).toMatchObject({ dc: 'dc1', rack: 'rack1' });
   });
 });
+
+for (const version of ['4.0', '4.1', '5.0'] as const) {
+  runCassandraNodeContract(`JmxCassandraNode on simulated Cassandra ${version}`, async () => {
+    const dir = makeTempDir(`agent-contract-${version}`);
+    const group = new ProcessGroup(dir);
+    try {
+      const cluster = await startSimulatedCluster({ version, group, baseDir: dir, nodes: [{ dataDirCount: 2 }] });
+      const [sim] = cluster.nodes;
+      const node = new JmxCassandraNode(new JmxBridgeClient({ host: '127.0.0.1', port: sim.jmxPort }));
+      return {
+        node,
+        world: sim.sim,
+        dataDirectories: sim.dataDirs,
+        version,
+        scratch: join(dir, 'scratch'),
+        teardown: async () => {
+          await node.close().catch(() => undefined);
+          await cluster.close();
+          await group.stopAll();
+          removeDir(dir);
+        },
+      };
+    } catch (error) {
+      await group.stopAll();
+      throw error;
+    }
+  });
+}

@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { AlreadyExistsError, IntegrityError, StorageBackend, StorageError } from '@daedalus/storage';
-import { chunked, collect, generatedStream, keysOf, rejection, sha256, sha256OfStream } from './support';
+import { AlreadyExistsError, IntegrityError, ListEntry, StorageBackend, StorageError } from '@daedalus/storage';
+import { chunked, collect, collectChunks, generatedStream, keysOf, rejection, sha256, sha256OfStream } from './support';
 
 export interface ContractTarget {
   /** A backend on the test bucket; `listPageSize` forces list pagination with few objects. */
@@ -15,6 +15,8 @@ export interface ContractTarget {
   openMissingBucket?(): StorageBackend;
   /** Strings that must never appear in an error message (credentials of this target). */
   secrets?: string[];
+  /** Size of the streamed large object; default 13 MiB + 12345 bytes (past the providers' 5 MiB parts). */
+  largeObjectBytes?: number;
   teardown(): Promise<void>;
 }
 
@@ -109,13 +111,13 @@ export function runBackendContract(name: string, setup: () => Promise<ContractTa
     });
 
     it('streams a multi-part-sized object up and down with matching hashes', async () => {
-      const size = 13 * MIB + 12345;
+      const size = target.largeObjectBytes ?? 13 * MIB + 12345;
       const expected = await sha256OfStream(generatedStream(size, 7));
-      const result = await backend.put(key('large/13mib'), () => generatedStream(size, 7));
+      const result = await backend.put(key('large/object'), () => generatedStream(size, 7));
       expect(result).toMatchObject({ size, sha256: expected.sha256 });
-      const downloaded = await sha256OfStream(await backend.get(key('large/13mib'), { expected: { size, sha256: expected.sha256 } }));
+      const downloaded = await sha256OfStream(await backend.get(key('large/object'), { expected: { size, sha256: expected.sha256 } }));
       expect(downloaded).toEqual(expected);
-      const tail = await collect(await backend.get(key('large/13mib'), { range: { start: size - 100 } }));
+      const tail = await collect(await backend.get(key('large/object'), { range: { start: size - 100 } }));
       const reference = await collect(generatedStream(size, 7));
       expect(tail.equals(reference.subarray(size - 100))).toBe(true);
     });
@@ -138,6 +140,22 @@ export function runBackendContract(name: string, setup: () => Promise<ContractTa
       expect(ranged.equals(data.subarray(10, 20))).toBe(true);
     });
 
+    it('refuses invalid byte ranges before reading, and a range starting past the end of the object', async () => {
+      await backend.put(key('ranges/short'), Readable.from([Buffer.from('0123456789')]), { size: 10 });
+      for (const range of [{ start: -1 }, { start: 5, end: 4 }, { start: 1.5 }, { start: 10 }, { start: 50, end: 60 }]) {
+        const error = await failure(backend.get(key('ranges/short'), { range }).then(collect));
+        expect({ range, error }).toEqual({ range, error: expect.any(StorageError) });
+        expect({ range, kind: (error as StorageError).kind }).toEqual({ range, kind: 'permanent' });
+      }
+    });
+
+    it('hands out copies: changing downloaded bytes does not change the stored object', async () => {
+      const data = Buffer.from('immutable content');
+      await backend.put(key('copies/object'), Readable.from([Buffer.from(data)]));
+      for (const chunk of await collectChunks(await backend.get(key('copies/object')))) chunk.fill(0x21);
+      expect((await collect(await backend.get(key('copies/object')))).equals(data)).toBe(true);
+    });
+
     it('reports missing keys: stat gives undefined, get fails with kind not-found', async () => {
       expect(await backend.stat(key('missing/nothing-here'))).toBeUndefined();
       const error = await failure(backend.get(key('missing/nothing-here')));
@@ -154,7 +172,7 @@ export function runBackendContract(name: string, setup: () => Promise<ContractTa
       const flat = await keysOf(paged.list(key('list/')));
       expect(flat).toEqual(names.map((n) => key(`list/${n}`)));
 
-      const entries: Array<{ key: string; isPrefix: boolean; size?: number }> = [];
+      const entries: ListEntry[] = [];
       for await (const entry of paged.list(key('list/'), { delimiter: '/' })) entries.push(entry);
       expect(entries.map((e) => [e.key, e.isPrefix])).toEqual([
         [key('list/a'), false],
@@ -165,6 +183,12 @@ export function runBackendContract(name: string, setup: () => Promise<ContractTa
         [key('list/z'), false],
       ]);
       expect(entries.find((e) => e.key === key('list/ca'))?.size).toBe(2);
+      // every object entry carries its size and time; a prefix entry carries neither
+      for (const entry of entries) {
+        if (entry.isPrefix) expect({ key: entry.key, size: entry.size }).toEqual({ key: entry.key, size: undefined });
+        else expect(Number.isFinite(entry.lastModified?.getTime())).toBe(true);
+      }
+      for await (const entry of paged.list(key('list/b/'))) expect(entry).toMatchObject({ isPrefix: false, size: expect.any(Number) });
 
       expect(await keysOf(paged.list(key('list/c')))).toEqual([key('list/c'), key('list/ca')]);
       expect(await keysOf(paged.list(key('list/b/')))).toEqual([key('list/b/1'), key('list/b/2'), key('list/b/3/deep')]);
@@ -233,11 +257,23 @@ export function runBackendContract(name: string, setup: () => Promise<ContractTa
       expect((await collect(await backend.get(key('conditional/once')))).toString()).toBe('third');
     });
 
-    it('rejects invalid keys before touching the store', async () => {
-      for (const bad of ['', '/abs', 'a//b', 'a/../b', './a', 'trailing/']) {
-        const error = await failure(backend.put(bad, Readable.from([Buffer.from('x')])));
-        expect(error).toBeInstanceOf(StorageError);
-        expect((error as StorageError).kind).toBe('permanent');
+    it('rejects invalid keys before touching the store, in every call, and invalid list prefixes', async () => {
+      for (const bad of ['', '/abs', 'a//b', 'a/../b', './a', 'trailing/', 'back\\slash', 'control\u0001char']) {
+        const calls: Array<[string, () => Promise<unknown>]> = [
+          ['put', () => backend.put(bad, Readable.from([Buffer.from('x')]))],
+          ['get', () => backend.get(bad)],
+          ['stat', () => backend.stat(bad)],
+          ['delete', () => backend.delete(bad)],
+        ];
+        for (const [call, run] of calls) {
+          const error = await failure(run());
+          expect({ call, bad, error }).toEqual({ call, bad, error: expect.any(StorageError) });
+          expect({ call, bad, kind: (error as StorageError).kind }).toEqual({ call, bad, kind: 'permanent' });
+        }
+      }
+      for (const bad of ['/abs/', 'a//', '../', 'a/./']) {
+        const error = await failure(keysOf(backend.list(bad)));
+        expect({ bad, kind: (error as StorageError).kind }).toEqual({ bad, kind: 'permanent' });
       }
     });
 

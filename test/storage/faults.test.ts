@@ -11,15 +11,14 @@ import {
   FileBackend,
   IntegrityError,
   RetryingBackend,
-  S3Backend,
   StorageBackend,
   StorageError,
   withFaults,
   withRetry,
 } from '@daedalus/storage';
 import { mapConcurrent } from '@daedalus/common';
-import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
-import { S3RVER_KEY, startS3rver } from './emulators';
+import { makeTempDir, removeDir } from '../support/processes';
+import { startOwnEmulator } from './emulators';
 import { collect, keysOf, rejection, sha256 } from './support';
 
 jest.setTimeout(180_000);
@@ -159,29 +158,7 @@ faultSuite('file', async () => {
 });
 
 faultSuite('s3 (s3rver)', async () => {
-  const dir = makeTempDir('storage-faults-s3');
-  const group = new ProcessGroup(dir);
-  try {
-    const s3rver = await startS3rver(group, `${dir}/data`);
-    process.env.AWS_ACCESS_KEY_ID = S3RVER_KEY;
-    process.env.AWS_SECRET_ACCESS_KEY = S3RVER_KEY;
-    const backend = new S3Backend({
-      bucket: 'faults',
-      endpoint: s3rver.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      conditionalWrites: 'check-first',
-      sdkMaxAttempts: 1,
-    });
-    return {
-      backend,
-      teardown: async () => {
-        await group.stopAll();
-        removeDir(dir);
-      },
-    };
-  } catch (error) {
-    await group.stopAll();
-    throw error;
-  }
+  const emulator = await startOwnEmulator('s3');
+  // the SDK makes one attempt: every fault reaches the retry wrapper under test
+  return { backend: emulator.open('faults', { sdkMaxAttempts: 1 }), teardown: () => emulator.stop() };
 });

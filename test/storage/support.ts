@@ -40,9 +40,14 @@ export async function sha256OfStream(stream: Readable): Promise<{ sha256: string
 }
 
 export async function collect(stream: Readable): Promise<Buffer> {
+  return Buffer.concat(await collectChunks(stream));
+}
+
+/** The chunks a stream delivers, as it delivered them. */
+export async function collectChunks(stream: Readable): Promise<Buffer[]> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  return chunks;
 }
 
 export function sha256(data: Buffer | string): string {

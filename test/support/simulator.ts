@@ -1,6 +1,7 @@
 /**
- * Starts clusters of simulated Cassandra nodes (test/simulator/src, `daedalus.sim.CassandraSimulator`) for
- * integration tests, and talks to their test-only MBean. Each node is a real JVM serving the Cassandra MBeans
+ * The one launcher of simulated Cassandra nodes (test/simulator/src, `daedalus.sim.CassandraSimulator`): the
+ * simulator's own tests, the agent's JMX tests and every DaedalusSystem start their nodes here. It also holds the
+ * typed client of the simulator's test-only MBean (`SimulatorControl`). Each node is a real JVM serving the Cassandra MBeans
  * over a real JMX RMI connector, with a real data directory layout under its home.
  *
  * Processes are started through the caller's ProcessGroup, so `group.stopAll()` in afterAll stops them by PID;
@@ -8,8 +9,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { JmxBridgeClient, JmxClient, JmxValue, jmxArgs } from '@daedalus/jmx';
+import { join } from 'node:path';
+import { findRepoRoot, JmxBridgeClient, JmxClient, JmxValue, jmxArgs } from '@daedalus/jmx';
 import { freePort, ManagedProcess, ProcessGroup, waitFor } from './processes';
 
 export type CassandraVersionFlag = '4.0' | '4.1' | '5.0';
@@ -33,7 +34,8 @@ export function tableMetric(keyspace: string, table: string, name: string): stri
   return `org.apache.cassandra.metrics:type=Table,keyspace=${keyspace},scope=${table},name=${name}`;
 }
 
-const REPO_ROOT = resolve(__dirname, '..', '..');
+/** The checkout's root, whether this runs from test/support (ts-jest) or dist/test/support (compiled: the demo). */
+const REPO_ROOT = findRepoRoot(__dirname);
 const SIM_SOURCES = join(REPO_ROOT, 'test', 'simulator', 'src');
 const SIM_CLASSES = join(REPO_ROOT, 'dist', 'java', 'simulator');
 const MAIN_CLASS = 'daedalus.sim.CassandraSimulator';
@@ -46,6 +48,8 @@ export interface SimulatedNodeSpec {
   address?: string;
   /** Number of data directories (created under the node home); default 1 (`<home>/data/data`). */
   dataDirCount?: number;
+  /** The data directories themselves (absolute), instead of `dataDirCount` under the node home. */
+  dataDirs?: string[];
   extraArgs?: string[];
 }
 
@@ -90,6 +94,8 @@ export interface SimulatedClusterOptions {
   snapshotCleanupPeriodSeconds?: number;
   /** After how long without a heartbeat a peer counts as down; default 2000 ms here. */
   downAfterMs?: number;
+  /** How often a node writes its membership heartbeat; default 300 ms here. */
+  heartbeatMs?: number;
   /** Flags appended to every node's command line. */
   extraArgs?: string[];
   startTimeoutMs?: number;
@@ -203,9 +209,10 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
       const jmxPort = await freePort();
       const dataDirCount = spec.dataDirCount ?? 1;
       const dataDirs =
-        dataDirCount === 1
+        spec.dataDirs ??
+        (dataDirCount === 1
           ? [join(home, 'data', 'data')]
-          : Array.from({ length: dataDirCount }, (_, i) => join(home, 'data', `data${i + 1}`));
+          : Array.from({ length: dataDirCount }, (_, i) => join(home, 'data', `data${i + 1}`)));
       const args = [
         '--version',
         options.version,
@@ -234,7 +241,7 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
         '--down-after-ms',
         String(options.downAfterMs ?? 2000),
         '--heartbeat-ms',
-        '300',
+        String(options.heartbeatMs ?? 300),
       ];
       if (options.storageCompatibilityMode) args.push('--storage-compatibility-mode', options.storageCompatibilityMode);
       if (options.uuidSSTableIds) args.push('--uuid-sstable-ids');
@@ -254,7 +261,10 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
       if (options.snapshotCleanupPeriodSeconds !== undefined) {
         args.push('--snapshot-cleanup-period-seconds', String(options.snapshotCleanupPeriodSeconds));
       }
-      args.push(...(options.extraArgs ?? []), ...(spec.extraArgs ?? []));
+      const extra = [...(options.extraArgs ?? []), ...(spec.extraArgs ?? [])];
+      // the simulator adds up repeated --data-dirs: they are a node option here, so node.dataDirs stays the truth
+      if (extra.includes('--data-dirs')) throw new Error('pass data directories as the node spec dataDirs, not as --data-dirs');
+      args.push(...extra);
 
       const jmx = new JmxBridgeClient({
         host: '127.0.0.1',

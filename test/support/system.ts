@@ -1,7 +1,8 @@
 /**
  * Starts a whole Daedalus system as separate processes for end-to-end tests and the demo:
- * a private nats-server, simulated Cassandra nodes (Java, real JMX), one node agent per node,
- * coordinators and the gateway — all on free loopback ports, all stopped by PID.
+ * a private nats-server, simulated Cassandra nodes (Java, real JMX; launched by test/support/simulator.ts),
+ * one node agent per node, coordinators and the gateway — all on free loopback ports, all stopped by PID.
+ * A node's test controls are typed: `system.simOf(node)` (a SimulatorControl).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,25 +11,16 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, ConnectionOptions, NatsConnection } from '@nats-io/transport-node';
 import { Buckets, NodeRegistration } from '@daedalus/contracts';
 import { bucketKeys } from '@daedalus/messaging';
-import { findRepoRoot, JmxArg, JmxBridgeClient, jmxArgs, JmxValue } from '@daedalus/jmx';
+import { findRepoRoot, JmxValue } from '@daedalus/jmx';
 import { startNatsCluster, startNatsServer, NatsServer } from './nats';
 import { freePort, makeTempDir, ManagedProcess, ProcessGroup, removeDir, waitFor } from './processes';
+import { SimulatedCluster, SimulatedNode, SimulatorControl, startSimulatedCluster } from './simulator';
+
+export type { SimulatedNode } from './simulator';
 
 /** The checkout's root, whether this runs from test/support (ts-jest) or dist/test/support (compiled). */
 export const REPO_ROOT = findRepoRoot(__dirname);
 const DIST = join(REPO_ROOT, 'dist');
-
-export interface SimulatedNode {
-  index: number;
-  hostId: string;
-  address: string;
-  jmxPort: number;
-  home: string;
-  dc: string;
-  process: ManagedProcess;
-  /** the java command line, to start the node again */
-  launchArgs: string[];
-}
 
 export interface SystemOptions {
   nodes?: number;
@@ -46,6 +38,8 @@ export interface SystemOptions {
   agentArgsByNode?: Record<number, string[]>;
   /** extra flags for every simulator (e.g. --compaction-throughput-mib 4) */
   simulatorArgs?: string[];
+  /** data directories of each node, by index (default: one under the node's home) */
+  dataDirs?: string[][];
   /** extra flags for the gateway (e.g. --local-node 127.0.0.1) */
   gatewayArgs?: string[];
   /** extra environment for every service */
@@ -65,7 +59,7 @@ export interface NatsSetup {
   client?: Partial<ConnectionOptions>;
 }
 
-type PerProcessArgs = 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'gatewayArgs' | 'nats';
+type PerProcessArgs = 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'dataDirs' | 'gatewayArgs' | 'nats';
 
 export class DaedalusSystem {
   readonly nodes: SimulatedNode[] = [];
@@ -76,8 +70,11 @@ export class DaedalusSystem {
   nats!: NatsServer;
   /** every server of the NATS cluster (just `nats` on a single server) */
   natsServers: NatsServer[] = [];
-  private readonly jmxClients = new Map<number, JmxBridgeClient>();
+  /** the simulated Cassandra cluster (test/support/simulator.ts) */
+  cluster?: SimulatedCluster;
   private natsClient?: NatsConnection;
+  /** how many times NATS was set up anew (reconfigureNats) */
+  private generation = 0;
 
   private constructor(
     readonly group: ProcessGroup,
@@ -105,6 +102,7 @@ export class DaedalusSystem {
         agentArgs: options.agentArgs,
         agentArgsByNode: options.agentArgsByNode,
         simulatorArgs: options.simulatorArgs,
+        dataDirs: options.dataDirs,
         gatewayArgs: options.gatewayArgs,
         nats: options.nats,
       },
@@ -135,63 +133,41 @@ export class DaedalusSystem {
         ? await startNatsCluster(this.group, this.baseDir, setup.clusterSize ?? 1, setup.serverArgs, setup.client)
         : [await startNatsServer(this.group, join(this.baseDir, 'nats'), 'nats', undefined, setup.serverArgs)];
     this.nats = this.natsServers[0];
-    const clusterDir = join(this.baseDir, 'cluster');
-    mkdirSync(clusterDir, { recursive: true });
-    await Promise.all(Array.from({ length: this.options.nodes }, (_, i) => this.startSimulator(i, clusterDir)));
-    this.nodes.sort((a, b) => a.index - b.index);
+    this.cluster = await startSimulatedCluster({
+      version: this.options.cassandraVersion,
+      group: this.group,
+      baseDir: this.baseDir,
+      nodes: Array.from({ length: this.options.nodes }, (_, i) => ({
+        dc: this.options.dcs?.[i] ?? 'dc1',
+        dataDirs: this.options.dataDirs?.[i],
+      })),
+      clusterName: 'daedalus-test',
+      numTokens: 4,
+      // the simulator's own membership timing, as in production-like runs (the simulator tests use faster)
+      heartbeatMs: 500,
+      downAfterMs: 3000,
+      extraArgs: this.options.simulatorArgs,
+    });
+    this.nodes.push(...this.cluster.nodes);
     await Promise.all(this.nodes.map((node) => this.startAgent(node)));
     for (let i = 0; i < this.options.coordinators; i++) await this.startCoordinator(i);
     await this.startGateway();
     await this.waitForRegistrations(this.nodes.length);
   }
 
-  private async startSimulator(index: number, clusterDir: string): Promise<void> {
-    const jmxPort = await freePort();
-    const home = join(this.baseDir, `node${index + 1}`);
-    const address = `127.0.0.${index + 1}`;
-    const dc = this.options.dcs?.[index] ?? 'dc1';
-    const launchArgs = [
-      '-Xmx256m',
-      '-XX:+UseSerialGC',
-      '-cp',
-      join(DIST, 'java/simulator'),
-      'daedalus.sim.CassandraSimulator',
-      '--version',
-      this.options.cassandraVersion,
-      '--home',
-      home,
-      '--cluster-dir',
-      clusterDir,
-      '--cluster-name',
-      'daedalus-test',
-      '--address',
-      address,
-      '--jmx-port',
-      String(jmxPort),
-      '--dc',
-      dc,
-      '--rack',
-      'rack1',
-      '--num-tokens',
-      '4',
-      ...(this.options.simulatorArgs ?? []),
-    ];
-    const proc = this.group.start(`simulator-${index + 1}`, 'java', launchArgs);
-    const ready = await this.group.waitForOutput(proc, /SIMULATOR READY hostId=(\S+)/, 60_000);
-    this.nodes.push({ index, hostId: ready[1], address, jmxPort, home, dc, process: proc, launchArgs });
+  private simulated(): SimulatedCluster {
+    if (!this.cluster) throw new Error('the system has no simulated cluster yet');
+    return this.cluster;
   }
 
   /** Stops a simulated node (SIGTERM: a clean shutdown; SIGKILL: a crash). Its agent keeps running. */
   async stopSimulator(node: SimulatedNode, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    await this.group.kill(node.process, signal);
+    await this.simulated().stopNode(node, signal);
   }
 
   /** Starts a stopped simulated node again with the same home, port and identity. */
   async restartSimulator(node: SimulatedNode): Promise<void> {
-    const proc = this.group.start(`simulator-${node.index + 1}-restarted`, 'java', node.launchArgs);
-    const ready = await this.group.waitForOutput(proc, /SIMULATOR READY hostId=(\S+)/, 60_000);
-    if (ready[1] !== node.hostId) throw new Error(`node ${node.index + 1} came back as ${ready[1]}, not ${node.hostId}`);
-    node.process = proc;
+    await this.simulated().restartNode(node);
   }
 
   agentArgsFor(node: SimulatedNode): string[] {
@@ -200,7 +176,7 @@ export class DaedalusSystem {
       '--jmx-service',
       `127.0.0.1:${node.jmxPort}`,
       '--cassandra-config-dir',
-      join(node.home, 'conf'),
+      node.configDir,
       '--heartbeat-interval-ms',
       '1000',
       '--ack-wait-ms',
@@ -239,9 +215,8 @@ export class DaedalusSystem {
 
   /** Stops every Daedalus service and nats-server, then starts them again on the same ports and stores. */
   async restartServices(): Promise<void> {
-    await Promise.all([this.gateway, ...this.coordinators, ...this.agents].map((p) => this.group.kill(p, 'SIGTERM')));
-    await this.group.kill(this.nats.process, 'SIGTERM');
     if (this.natsServers.length > 1) throw new Error('restartServices restarts a single nats-server, not a cluster');
+    await this.stopServices();
     this.nats = await startNatsServer(
       this.group,
       join(this.baseDir, 'nats'),
@@ -250,6 +225,49 @@ export class DaedalusSystem {
       this.options.nats?.serverArgs,
     );
     this.natsServers = [this.nats];
+    await this.startServices();
+  }
+
+  /**
+   * Moves the whole system to NATS set up anew — other auth, TLS, a JetStream cluster — with fresh stores: stops
+   * every service and nats-server, starts the new NATS, then every service again with `env` in place of the
+   * environment given at start (the simulated nodes keep running). The harness's own client follows `setup.client`.
+   */
+  async reconfigureNats(setup: NatsSetup, env: NodeJS.ProcessEnv = {}): Promise<void> {
+    await this.stopServices();
+    this.generation += 1;
+    this.options.nats = setup;
+    this.options.env = env;
+    this.natsServers =
+      (setup.clusterSize ?? 1) > 1
+        ? await startNatsCluster(
+            this.group,
+            join(this.baseDir, `nats-g${this.generation}`),
+            setup.clusterSize ?? 1,
+            setup.serverArgs,
+            setup.client,
+          )
+        : [
+            await startNatsServer(
+              this.group,
+              join(this.baseDir, `nats-g${this.generation}`),
+              `nats-g${this.generation}`,
+              undefined,
+              setup.serverArgs,
+            ),
+          ];
+    this.nats = this.natsServers[0];
+    await this.startServices();
+  }
+
+  private async stopServices(): Promise<void> {
+    await Promise.all([this.gateway, ...this.coordinators, ...this.agents].map((p) => this.group.kill(p, 'SIGTERM')));
+    await Promise.all(this.natsServers.map((server) => this.group.kill(server.process, 'SIGTERM')));
+    await this.natsClient?.close().catch(() => undefined);
+    this.natsClient = undefined;
+  }
+
+  private async startServices(): Promise<void> {
     await Promise.all(this.nodes.map((node) => this.startAgent(node)));
     for (let i = 0; i < this.coordinators.length; i++) await this.startCoordinator(i);
     await this.startGateway(Number(new URL(this.gatewayUrl).port));
@@ -349,41 +367,30 @@ export class DaedalusSystem {
     );
   }
 
-  private jmxOf(node: SimulatedNode): JmxBridgeClient {
-    let client = this.jmxClients.get(node.index);
-    if (!client) {
-      client = new JmxBridgeClient({ host: '127.0.0.1', port: node.jmxPort });
-      this.jmxClients.set(node.index, client);
-    }
-    return client;
-  }
-
-  /** Calls the simulator's test-only MBean (daedalus.sim:type=Simulator) on one node. */
-  async sim(node: SimulatedNode, operation: string, ...args: JmxArg[]): Promise<JmxValue> {
-    return this.jmxOf(node).invoke('daedalus.sim:type=Simulator', operation, args, { timeoutMs: 60_000 });
+  /** The test-only MBean of one node (daedalus.sim:type=Simulator), typed. */
+  simOf(node: SimulatedNode): SimulatorControl {
+    return node.sim;
   }
 
   /** ObjectNames of one node matching a pattern (e.g. the table MBeans of a keyspace). */
   async mbeanNames(node: SimulatedNode, pattern: string): Promise<string[]> {
-    return this.jmxOf(node).queryNames(pattern, { timeoutMs: 30_000 });
+    return node.jmx.queryNames(pattern, { timeoutMs: 30_000 });
   }
 
   /** Reads a Cassandra MBean attribute of one node (e.g. StorageService OperationMode) to check an effect. */
   async attribute(node: SimulatedNode, objectName: string, attribute: string): Promise<JmxValue> {
-    return this.jmxOf(node).getAttribute(objectName, attribute, { timeoutMs: 30_000 });
+    return node.jmx.getAttribute(objectName, attribute, { timeoutMs: 30_000 });
   }
 
   /** Creates a keyspace and tables (schema is cluster-wide) and writes `rows` rows per table on every node. */
   async createTables(keyspace: string, tables: string[], rows = 0): Promise<void> {
     const [first] = this.nodes;
-    await this.sim(first, 'createKeyspace', jmxArgs.string(keyspace), jmxArgs.string('{"class":"NetworkTopologyStrategy","dc1":"3"}'));
-    for (const table of tables) await this.sim(first, 'createTable', jmxArgs.string(keyspace), jmxArgs.string(table));
+    await first.sim.createKeyspace(keyspace, { class: 'NetworkTopologyStrategy', dc1: '3' });
+    for (const table of tables) await first.sim.createTable(keyspace, table);
     await this.waitForSchema(keyspace, tables);
     if (rows === 0) return;
     for (const node of this.nodes) {
-      for (const table of tables) {
-        await this.sim(node, 'writeRows', jmxArgs.string(keyspace), jmxArgs.string(table), jmxArgs.int(rows), jmxArgs.long(node.index + 1));
-      }
+      for (const table of tables) await node.sim.writeRows(keyspace, table, rows, node.index + 1);
     }
   }
 
@@ -393,7 +400,7 @@ export class DaedalusSystem {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.jmxClients.values()].map((client) => client.close().catch(() => undefined)));
+    await this.cluster?.close().catch(() => undefined);
     await this.natsClient?.close().catch(() => undefined);
     await this.group.stopAll();
     if (this.ownsDir && !process.env.DAEDALUS_KEEP_TEST_DIRS) removeDir(this.baseDir);

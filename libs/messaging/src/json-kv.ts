@@ -23,6 +23,27 @@ function isCasConflict(error: unknown): boolean {
 export type Mutation<T> = (current: T) => T | undefined;
 
 /**
+ * JSON values by key with compare-and-set updates: what the operation store and the node registry need from a
+ * KV bucket. `JsonKv` keeps them in NATS; `MemoryJsonKv` (testing/) in memory. Both pass the same contract suite
+ * (test/messaging/kv-contract.ts).
+ */
+export interface JsonStore<T> {
+  /** undefined when the key was never written or its last entry is a delete */
+  get(key: string): Promise<Versioned<T> | undefined>;
+  /** Writes only if the key holds no value (never written, or deleted). Returns false when it did. */
+  create(key: string, value: T): Promise<boolean>;
+  put(key: string, value: T): Promise<void>;
+  /** Applies `mutation` under compare-and-set. Returns the stored value (changed or not), or undefined if absent. */
+  mutate(key: string, mutation: Mutation<T>): Promise<T | undefined>;
+  /** Every key written, including keys whose last entry is a delete (`get` and `values` skip those). */
+  keys(): Promise<string[]>;
+  /** The entries that hold a value. */
+  values(): Promise<Array<Versioned<T>>>;
+  /** Idempotent. */
+  delete(key: string): Promise<void>;
+}
+
+/**
  * The keys of a KV bucket, from its stream's state in one request. The client's `kv.keys()` reads them with an
  * ordered consumer that counts on its pending count, and waits forever when a key is rewritten while it lists
  * (seen with nats-server 2.9.10 and a registration rewritten by heartbeats: 1 listing in 400 hung); it also
@@ -38,7 +59,7 @@ export async function bucketKeys(jsm: JetStreamManager, bucket: string): Promise
  * JSON values in a KV bucket with compare-and-set updates: `mutate` re-reads and retries on conflict,
  * a bounded number of times, so concurrent coordinators never overwrite each other's changes.
  */
-export class JsonKv<T> {
+export class JsonKv<T> implements JsonStore<T> {
   constructor(
     private readonly kv: KV,
     private readonly listing: { jsm: JetStreamManager; bucket: string },

@@ -1,40 +1,6 @@
 import { newOperationRecord, OperationRecord, OperationRequest, OperationState } from '@daedalus/contracts';
-import { JsonKv, Mutation, Versioned } from './json-kv';
 import { ActiveMarker, OperationStore } from './stores';
-
-/** JsonKv over a Map, with a hook before deletes to interleave a concurrent writer. */
-class MemoryKv<T> {
-  readonly entries = new Map<string, Versioned<T>>();
-  private revision = 0;
-  beforeDelete?: (key: string) => void;
-
-  async get(key: string) {
-    return this.entries.get(key);
-  }
-  async create(key: string, value: T) {
-    if (this.entries.has(key)) return false;
-    await this.put(key, value);
-    return true;
-  }
-  async put(key: string, value: T) {
-    this.entries.set(key, { key, value, revision: ++this.revision, storedAt: new Date() });
-  }
-  async mutate(key: string, mutation: Mutation<T>) {
-    const current = this.entries.get(key);
-    if (!current) return undefined;
-    const next = mutation(current.value);
-    if (next === undefined) return current.value;
-    await this.put(key, next);
-    return next;
-  }
-  async values() {
-    return [...this.entries.values()];
-  }
-  async delete(key: string) {
-    this.beforeDelete?.(key);
-    this.entries.delete(key);
-  }
-}
+import { MemoryJsonKv } from './testing/memory-json-kv';
 
 const ID = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
 const failed = (): OperationRecord => ({
@@ -44,9 +10,9 @@ const failed = (): OperationRecord => ({
 
 describe('OperationStore: the index of unfinished operations across a resume', () => {
   function store() {
-    const records = new MemoryKv<OperationRecord>();
-    const active = new MemoryKv<ActiveMarker>();
-    const operations = new OperationStore(records as unknown as JsonKv<OperationRecord>, active as unknown as JsonKv<ActiveMarker>);
+    const records = new MemoryJsonKv<OperationRecord>();
+    const active = new MemoryJsonKv<ActiveMarker>();
+    const operations = new OperationStore(records, active);
     return { records, active, operations };
   }
 
@@ -55,7 +21,7 @@ describe('OperationStore: the index of unfinished operations across a resume', (
     await records.put(ID, failed());
     const resumed = await operations.reopen(ID, (r) => ({ ...r, state: OperationState.RUNNING, resumedAt: new Date(5).toISOString() }));
     expect(resumed?.state).toBe(OperationState.RUNNING);
-    expect(active.entries.get(ID)?.value).toEqual({ since: new Date(5).toISOString() });
+    expect((await active.get(ID))?.value).toEqual({ since: new Date(5).toISOString() });
     expect((await operations.listActive(new Date())).map((r) => r.id)).toEqual([ID]);
   });
 
@@ -63,7 +29,7 @@ describe('OperationStore: the index of unfinished operations across a resume', (
     const { records, active, operations } = store();
     await records.put(ID, failed());
     await operations.reopen(ID, () => undefined);
-    expect(active.entries.has(ID)).toBe(false);
+    expect(await active.get(ID)).toBeUndefined();
   });
 
   it('puts the marker back when a clean-up deleted it while a resume took the record back to RUNNING', async () => {
@@ -71,12 +37,12 @@ describe('OperationStore: the index of unfinished operations across a resume', (
     await records.put(ID, failed());
     await active.put(ID, { since: 'x' });
     // the sweeper read the record as FAILED; before its delete lands, a resume moves the record to RUNNING
-    active.beforeDelete = () => {
-      active.beforeDelete = undefined;
-      const record = records.entries.get(ID);
-      if (record) records.entries.set(ID, { ...record, value: { ...record.value, state: OperationState.RUNNING } });
+    active.beforeWrite = async (_key, operation) => {
+      if (operation !== 'delete') return;
+      active.beforeWrite = undefined;
+      await records.mutate(ID, (record) => ({ ...record, state: OperationState.RUNNING }));
     };
     await operations.mutate(ID, () => undefined);
-    expect(active.entries.has(ID)).toBe(true);
+    expect(await active.get(ID)).toBeDefined();
   });
 });

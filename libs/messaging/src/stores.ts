@@ -1,6 +1,6 @@
 import { isTerminal, NodeRegistration, OperationRecord } from '@daedalus/contracts';
 import { Clock } from '@daedalus/common';
-import { JsonKv, Mutation } from './json-kv';
+import { JsonStore, Mutation } from './json-kv';
 
 /** Marks an operation as not finished yet; the value is only for operators looking at the bucket. */
 export interface ActiveMarker {
@@ -17,8 +17,8 @@ const ORPHAN_MARKER_GRACE_MS = 60_000;
  */
 export class OperationStore {
   constructor(
-    private readonly kv: JsonKv<OperationRecord>,
-    private readonly active: JsonKv<ActiveMarker>,
+    private readonly kv: JsonStore<OperationRecord>,
+    private readonly active: JsonStore<ActiveMarker>,
   ) {}
 
   async get(id: string): Promise<OperationRecord | undefined> {
@@ -86,7 +86,7 @@ export interface RegisteredNodeView {
 /** Repository of node registrations (KV `daedalus-nodes`), with heartbeat age by the server's clock. */
 export class NodeRegistry {
   constructor(
-    private readonly kv: JsonKv<NodeRegistration>,
+    private readonly kv: JsonStore<NodeRegistration>,
     private readonly clock: Clock,
   ) {}
 

@@ -57,7 +57,15 @@ export function openProvider(location: StorageLocation | string, options: OpenBa
  * `locationPrefix(location)` for the cluster/dc/node part.
  */
 export function openBackend(location: StorageLocation | string, options: OpenBackendOptions = {}): StorageBackend {
-  let backend = openProvider(location, options);
+  return wrapBackend(openProvider(location, options), options);
+}
+
+/** The wrappers openBackend stacks over a provider: retry( concurrency-limit( throttle( provider ))). */
+export function wrapBackend(
+  provider: StorageBackend,
+  options: Pick<OpenBackendOptions, 'retry' | 'retryHooks' | 'concurrency' | 'bandwidthBytesPerSecond'> = {},
+): StorageBackend {
+  let backend = provider;
   if (options.bandwidthBytesPerSecond !== undefined) backend = withThrottle(backend, options.bandwidthBytesPerSecond);
   backend = withConcurrencyLimit(backend, options.concurrency ?? 10);
   if (options.retry !== false) backend = withRetry(backend, options.retry ?? {}, options.retryHooks);

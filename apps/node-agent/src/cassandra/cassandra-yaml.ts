@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
+import { FileSystem, localFileSystem } from '../adapters/filesystem';
 
 /** The parts of cassandra.yaml the agent needs; a real node does not expose them over JMX. */
 export interface CassandraLayout {
@@ -24,9 +24,15 @@ const YAML_KEYS: Record<keyof typeof DEFAULT_UNDER_HOME, string> = {
   savedCachesDirectory: 'saved_caches_directory',
 };
 
-export async function readCassandraLayout(configDir: string, cassandraHome?: string): Promise<CassandraLayout> {
-  const file = join(configDir, 'cassandra.yaml');
-  const parsed: unknown = parse(await readFile(file, 'utf8'));
+export const cassandraYamlPath = (configDir: string): string => join(configDir, 'cassandra.yaml');
+
+export async function readCassandraLayout(
+  configDir: string,
+  cassandraHome?: string,
+  fs: FileSystem = localFileSystem,
+): Promise<CassandraLayout> {
+  const file = cassandraYamlPath(configDir);
+  const parsed: unknown = parse(await fs.readText(file));
   const yaml = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
   const dirs = yaml.data_file_directories;
   const home = cassandraHome ?? process.env.CASSANDRA_HOME;
@@ -42,4 +48,25 @@ export async function readCassandraLayout(configDir: string, cassandraHome?: str
     else if (home) layout[key] = join(home, 'data', DEFAULT_UNDER_HOME[key]);
   }
   return layout;
+}
+
+/** cassandra.yaml is not valid YAML: nothing was changed. */
+export class InvalidCassandraYamlError extends Error {}
+
+/**
+ * Sets top-level settings of cassandra.yaml, keeping its comments and every other setting. The file is
+ * replaced atomically (a temporary file renamed over it), so a crash never leaves a half-written cassandra.yaml.
+ * Returns the file's path.
+ */
+export async function updateCassandraYaml(
+  configDir: string,
+  settings: Record<string, string | number | boolean>,
+  fs: FileSystem = localFileSystem,
+): Promise<string> {
+  const file = cassandraYamlPath(configDir);
+  const doc = parseDocument(await fs.readText(file));
+  if (doc.errors.length > 0) throw new InvalidCassandraYamlError(`${file} is not valid YAML: ${doc.errors[0].message}`);
+  for (const [key, value] of Object.entries(settings)) doc.set(key, value);
+  await fs.replace(file, doc.toString());
+  return file;
 }

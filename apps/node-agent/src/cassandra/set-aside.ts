@@ -1,7 +1,6 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { errorCode, FileSystem, localFileSystem } from '../adapters/filesystem';
 
 export interface SetAside {
   /** the dated folder that now holds what was moved */
@@ -11,18 +10,18 @@ export interface SetAside {
 }
 
 /** A rename, or (the directory is a mount of its own) a streamed copy and then removal of the original. */
-async function move(from: string, to: string): Promise<void> {
+async function move(fs: FileSystem, from: string, to: string): Promise<void> {
   try {
-    await rename(from, to);
+    await fs.rename(from, to);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    if ((await stat(from)).isDirectory()) {
-      await mkdir(to, { recursive: true });
-      for (const name of await readdir(from)) await move(join(from, name), join(to, name));
+    if (errorCode(error) !== 'EXDEV') throw error;
+    if ((await fs.stat(from))?.isDirectory) {
+      await fs.makeDirectory(to);
+      for (const entry of await fs.listExisting(from)) await move(fs, join(from, entry.name), join(to, entry.name));
     } else {
-      await pipeline(createReadStream(from), createWriteStream(to));
+      await pipeline(fs.openRead(from), fs.openWrite(to));
     }
-    await rm(from, { recursive: true, force: true });
+    await fs.remove(from);
   }
 }
 
@@ -31,17 +30,17 @@ async function move(from: string, to: string): Promise<void> {
  * keeping each directory's name, so that Cassandra replays, re-sends and preloads nothing from before the
  * restore at its next start. Nothing is deleted: an operator can still inspect or replay what was set aside.
  */
-export async function setAside(dirs: string[], label: string, now: Date): Promise<SetAside | undefined> {
+export async function setAside(dirs: string[], label: string, now: Date, fs: FileSystem = localFileSystem): Promise<SetAside | undefined> {
   const present: string[] = [];
-  for (const dir of dirs) if ((await readdir(dir).catch(() => [])).length > 0) present.push(dir);
+  for (const dir of dirs) if ((await fs.list(dir)).length > 0) present.push(dir);
   if (present.length === 0) return undefined;
   const folder = join(dirname(present[0]), 'daedalus-set-aside', `${now.toISOString().replace(/[:.]/g, '-')}-${label}`);
   const moved: Record<string, number> = {};
   for (const dir of present) {
     const into = join(folder, basename(dir));
-    await mkdir(into, { recursive: true });
-    const names = await readdir(dir);
-    for (const name of names) await move(join(dir, name), join(into, name));
+    await fs.makeDirectory(into);
+    const names = (await fs.listExisting(dir)).map((e) => e.name);
+    for (const name of names) await move(fs, join(dir, name), join(into, name));
     moved[dir] = names.length;
   }
   return { folder, moved };

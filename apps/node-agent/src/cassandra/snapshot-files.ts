@@ -1,7 +1,6 @@
-import { Dirent } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseComponentName, parseTableDir } from './sstable-names';
+import { localFileSystem } from '../adapters/filesystem';
+import { dataWalker, snapshotDirectory } from './data-directories';
 
 /** One file of a table's snapshot on disk. */
 export interface SnapshotFile {
@@ -24,63 +23,34 @@ export interface SnapshotTable {
 /** Files Cassandra writes into a snapshot that are not SSTable components: kept in the manifest, not uploaded. */
 const SNAPSHOT_METADATA = new Set(['manifest.json', 'schema.cql']);
 
-export async function entries(dir: string): Promise<Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-}
-
-/**
- * The identity of an SSTable without reading its data: the CRC32 of Data.db that Cassandra keeps in the
- * tiny Digest component. Without a digest, the Data.db size and modification time stand in.
- */
-export async function sstableIdentity(
-  dir: string,
-  sstable: string,
-  files: Map<string, { size: number; mtimeMs: number }>,
-): Promise<string> {
-  const digestName = `${sstable}-Digest.crc32`;
-  if (files.has(digestName)) {
-    const text = (await readFile(join(dir, digestName), 'utf8')).trim();
-    if (/^\d+$/.test(text)) return `c${Number(text).toString(16).padStart(8, '0')}`;
-  }
-  const data = files.get(`${sstable}-Data.db`);
-  return data ? `s${data.size}t${Math.floor(data.mtimeMs)}` : 'unknown';
-}
-
 /** The files of one snapshot directory (and its secondary-index subdirectories). */
-async function snapshotDirFiles(dir: string, subdir = ''): Promise<{ files: SnapshotFile[]; schemaCql?: string }> {
-  const stats = new Map<string, { size: number; mtimeMs: number }>();
-  const subdirs: string[] = [];
-  let schemaCql: string | undefined;
-  for (const entry of await entries(dir)) {
-    if (entry.isDirectory()) {
-      if (entry.name.startsWith('.')) subdirs.push(entry.name);
-      continue;
-    }
-    if (!entry.isFile()) continue;
-    if (SNAPSHOT_METADATA.has(entry.name)) {
-      if (entry.name === 'schema.cql' && !subdir) schemaCql = await readFile(join(dir, entry.name), 'utf8');
-      continue;
-    }
-    const info = await stat(join(dir, entry.name));
-    stats.set(entry.name, { size: info.size, mtimeMs: info.mtimeMs });
+async function snapshotDirFiles(dir: string): Promise<{ files: SnapshotFile[]; schemaCql?: string }> {
+  const walked = (await dataWalker.files(dir, { indexes: true })).filter((f) => !SNAPSHOT_METADATA.has(f.name.split('/').pop() ?? ''));
+  const schemaCql = await localFileSystem.readTextIfExists(join(dir, 'schema.cql'));
+  // one directory (the snapshot's own, or one index subdirectory) at a time: identities are per directory
+  const byDir = new Map<string, typeof walked>();
+  for (const file of walked) {
+    const subdir = file.name.includes('/') ? file.name.slice(0, file.name.lastIndexOf('/')) : '';
+    byDir.set(subdir, [...(byDir.get(subdir) ?? []), file]);
   }
-  const identities = new Map<string, string>();
   const files: SnapshotFile[] = [];
-  for (const [name, info] of [...stats.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const parsed = parseComponentName(name);
-    const sstable = parsed?.sstable ?? 'other';
-    if (!identities.has(sstable)) identities.set(sstable, parsed ? await sstableIdentity(dir, sstable, stats) : 'files');
-    const sstableDir = `${subdir ? `${subdir}/` : ''}${sstable}-${identities.get(sstable)}`;
-    files.push({ path: join(dir, name), name: subdir ? `${subdir}/${name}` : name, size: info.size, sstableDir });
-  }
-  for (const child of subdirs) {
-    const nested = await snapshotDirFiles(join(dir, child), subdir ? `${subdir}/${child}` : child);
-    files.push(...nested.files);
+  for (const subdir of [...byDir.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : 0))) {
+    const inDir = byDir.get(subdir) ?? [];
+    const baseName = (name: string) => name.slice(subdir ? subdir.length + 1 : 0);
+    const stats = new Map(inDir.map((f) => [baseName(f.name), f]));
+    const identities = new Map<string, string>();
+    for (const file of [...inDir].sort((a, b) => baseName(a.name).localeCompare(baseName(b.name)))) {
+      const sstable = file.component?.sstable ?? 'other';
+      if (!identities.has(sstable)) {
+        identities.set(sstable, file.component ? await dataWalker.identity(join(dir, subdir), sstable, stats) : 'files');
+      }
+      files.push({
+        path: file.path,
+        name: file.name,
+        size: file.size,
+        sstableDir: `${subdir ? `${subdir}/` : ''}${sstable}-${identities.get(sstable)}`,
+      });
+    }
   }
   return { files, schemaCql };
 }
@@ -94,24 +64,20 @@ export async function listSnapshot(
   tag: string,
   tables: Array<{ keyspace: string; table: string }>,
 ): Promise<SnapshotTable[]> {
-  const wanted = new Map(tables.map((t) => [`${t.keyspace}.${t.table}`, t]));
+  const wanted = new Set(tables.map((t) => `${t.keyspace}.${t.table}`));
   const result = new Map<string, SnapshotTable>();
-  for (const dataDir of dataDirs) {
-    for (const keyspace of new Set(tables.map((t) => t.keyspace))) {
-      for (const tableEntry of await entries(join(dataDir, keyspace))) {
-        if (!tableEntry.isDirectory()) continue;
-        const parsed = parseTableDir(tableEntry.name);
-        if (!parsed || !wanted.has(`${keyspace}.${parsed.table}`)) continue;
-        const snapshotDir = join(dataDir, keyspace, tableEntry.name, 'snapshots', tag);
-        const { files, schemaCql } = await snapshotDirFiles(snapshotDir);
-        if (files.length === 0 && schemaCql === undefined) continue;
-        const id = `${keyspace}.${parsed.table}.${parsed.tableId}`;
-        const table = result.get(id) ?? { keyspace, table: parsed.table, tableId: parsed.tableId, files: [] };
-        table.files.push(...files);
-        table.schemaCql ??= schemaCql;
-        result.set(id, table);
-      }
-    }
+  for (const dir of await dataWalker.tableDirectories(
+    dataDirs,
+    tables.map((t) => t.keyspace),
+  )) {
+    if (!wanted.has(`${dir.keyspace}.${dir.table}`)) continue;
+    const { files, schemaCql } = await snapshotDirFiles(snapshotDirectory(dir.path, tag));
+    if (files.length === 0 && schemaCql === undefined) continue;
+    const id = `${dir.keyspace}.${dir.table}.${dir.tableId}`;
+    const table = result.get(id) ?? { keyspace: dir.keyspace, table: dir.table, tableId: dir.tableId, files: [] };
+    table.files.push(...files);
+    table.schemaCql ??= schemaCql;
+    result.set(id, table);
   }
   return [...result.values()].sort((a, b) => `${a.keyspace}.${a.table}`.localeCompare(`${b.keyspace}.${b.table}`));
 }

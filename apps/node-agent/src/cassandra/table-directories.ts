@@ -1,9 +1,9 @@
-import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { NodeRegistration } from '@daedalus/contracts';
 import { parseTableDir } from './sstable-names';
 import { mapConcurrent } from '@daedalus/common';
 import { CassandraNode, SchemaView } from './cassandra-node';
+import { dataWalker } from './data-directories';
 
 /** JMX reads of DataPaths at once while the registration learns the tables' ids. */
 const ID_READS_AT_ONCE = 8;
@@ -56,7 +56,6 @@ export function registeredTableDirs(registration: NodeRegistration, keyspace: st
  * True when the directory belongs to a dropped table: DROP TABLE leaves `snapshots/dropped-<millis>-<table>`
  * in it (auto_snapshot). Such a directory is never written or cleaned by a restore.
  */
-export async function isDroppedTableDir(dir: string): Promise<boolean> {
-  const tags = await readdir(join(dir, 'snapshots')).catch(() => [] as string[]);
-  return tags.some((tag) => tag.startsWith('dropped-'));
+export function isDroppedTableDir(dir: string): Promise<boolean> {
+  return dataWalker.isDroppedTableDir(dir);
 }

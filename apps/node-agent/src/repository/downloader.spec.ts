@@ -1,11 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { MemoryBackend, sha256Hex } from '@daedalus/storage';
 import { ManifestFile } from './manifest';
 import { OperationRejectedError } from '../operations/executor';
 import { downloadFiles, DownloadItem, DownloadOptions } from './downloader';
+import { localFileSystem as fs } from '../adapters/filesystem';
+
+const names = async (dir: string) => (await fs.listExisting(dir)).map((e) => e.name);
 
 describe('downloadFiles', () => {
   let dir: string;
@@ -25,12 +26,12 @@ describe('downloadFiles', () => {
     ...extra,
   });
 
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'downloader-'));
+  beforeEach(async () => {
+    dir = await fs.makeTemporaryDirectory('downloader');
     backend = new MemoryBackend();
   });
 
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => fs.remove(dir));
 
   it('downloads every file verified, and a re-run fetches nothing', async () => {
     const items: DownloadItem[] = [
@@ -40,7 +41,7 @@ describe('downloadFiles', () => {
     const progress: Array<[number, number]> = [];
     const first = await downloadFiles(backend, items, options({ onProgress: (done, total) => progress.push([done, total]) }));
     expect(first).toEqual({ fetchedFiles: 2, fetchedBytes: 10 + 16 });
-    expect(readFileSync(items[0].path, 'utf8')).toBe('first data');
+    expect(await fs.readText(items[0].path)).toBe('first data');
     expect(progress[progress.length - 1]).toEqual([26, 26]);
     expect(await downloadFiles(backend, items, options())).toEqual({ fetchedFiles: 0, fetchedBytes: 0 });
   });
@@ -50,7 +51,7 @@ describe('downloadFiles', () => {
     const refusal = downloadFiles(backend, items, options({ reserveBytes: Number.MAX_SAFE_INTEGER }));
     await expect(refusal).rejects.toBeInstanceOf(OperationRejectedError);
     await expect(refusal).rejects.toThrow(/not enough free disk space at .*staging: 10 bytes to download/);
-    expect(readdirSync(join(dir, 'staging'))).toEqual([]);
+    expect(await names(join(dir, 'staging'))).toEqual([]);
   });
 
   it('leaves no file under its name, and no part file, when the object does not match the manifest', async () => {
@@ -58,16 +59,16 @@ describe('downloadFiles', () => {
     await backend.put(file.key, Readable.from([Buffer.from('tampered!')]));
     const items = [{ file, path: join(dir, 'nb-3-big-Data.db') }];
     await expect(downloadFiles(backend, items, options())).rejects.toThrow(/sha256/);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(await names(dir)).toEqual([]);
   });
 
   it('trusts a same-sized file under its name, unless told to verify existing files', async () => {
     const file = await stored('nb-4-big-Data.db', 'backed-up');
     const path = join(dir, 'nb-4-big-Data.db');
-    writeFileSync(path, 'reused-gn'); // same size, other bytes: a reused generation on a rebuilt node
+    await fs.write(path, 'reused-gn'); // same size, other bytes: a reused generation on a rebuilt node
     expect(await downloadFiles(backend, [{ file, path }], options())).toEqual({ fetchedFiles: 0, fetchedBytes: 0 });
     expect(await downloadFiles(backend, [{ file, path }], options({ verifyExisting: true }))).toEqual({ fetchedFiles: 1, fetchedBytes: 9 });
-    expect(readFileSync(path, 'utf8')).toBe('backed-up');
+    expect(await fs.readText(path)).toBe('backed-up');
     expect(await downloadFiles(backend, [{ file, path }], options({ verifyExisting: true }))).toEqual({ fetchedFiles: 0, fetchedBytes: 0 });
   });
 });

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +6,7 @@ import { StorageBackend } from '@daedalus/storage';
 import { ManifestFile } from './manifest';
 import { mapConcurrent } from '@daedalus/common';
 import { OperationRejectedError } from '../operations/executor';
+import { FileSystem, localFileSystem } from '../adapters/filesystem';
 
 export interface DownloadItem {
   file: ManifestFile;
@@ -23,14 +22,16 @@ export interface DownloadOptions {
   reserveBytes?: number;
   /** re-hash files already under their final name instead of trusting their size */
   verifyExisting?: boolean;
+  /** where the files are written (the local filesystem unless a test says otherwise) */
+  fs?: FileSystem;
 }
 
 /** Default space left free on every filesystem a restore writes to, for Cassandra's own needs. */
 export const DEFAULT_RESERVE_BYTES = 256 * 1024 * 1024;
 
-async function sha256OfFile(path: string): Promise<string> {
+async function sha256OfFile(fs: FileSystem, path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  for await (const chunk of fs.openRead(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
@@ -39,28 +40,26 @@ async function sha256OfFile(path: string): Promise<string> {
  * `verifyExisting` re-hashes it instead, for directories we do not own (IN_PLACE: a rebuilt node may have
  * reused an SSTable generation, and a same-named file of the same size need not hold the same bytes).
  */
-async function alreadyThere(item: DownloadItem, verifyExisting: boolean): Promise<boolean> {
-  try {
-    if ((await stat(item.path)).size !== item.file.size) return false;
-  } catch {
-    return false;
-  }
-  return !verifyExisting || (await sha256OfFile(item.path)) === item.file.sha256;
+async function alreadyThere(fs: FileSystem, item: DownloadItem, verifyExisting: boolean): Promise<boolean> {
+  const info = await fs.stat(item.path).catch(() => undefined);
+  if (info?.size !== item.file.size) return false;
+  return !verifyExisting || (await sha256OfFile(fs, item.path)) === item.file.sha256;
 }
 
 /**
  * Refuses before the first byte when any filesystem written to would be left with less than `reserveBytes`
  * free: items are grouped by device, since data directories often sit on different disks.
  */
-async function checkFreeSpace(missing: DownloadItem[], reserveBytes: number): Promise<void> {
+async function checkFreeSpace(fs: FileSystem, missing: DownloadItem[], reserveBytes: number): Promise<void> {
   const byDevice = new Map<number, { dir: string; bytes: number }>();
   const deviceOf = new Map<string, number>();
   for (const item of missing) {
     const dir = dirname(item.path);
     let device = deviceOf.get(dir);
     if (device === undefined) {
-      await mkdir(dir, { recursive: true });
-      device = (await stat(dir)).dev;
+      await fs.makeDirectory(dir);
+      device = (await fs.stat(dir))?.device;
+      if (device === undefined) throw new Error(`${dir} vanished while the restore checked free space`);
       deviceOf.set(dir, device);
     }
     const need = byDevice.get(device) ?? { dir, bytes: 0 };
@@ -68,8 +67,7 @@ async function checkFreeSpace(missing: DownloadItem[], reserveBytes: number): Pr
     byDevice.set(device, need);
   }
   for (const { dir, bytes } of byDevice.values()) {
-    const fs = await statfs(dir);
-    const free = fs.bavail * fs.bsize;
+    const free = await fs.freeBytes(dir);
     if (free < bytes + reserveBytes) {
       throw new OperationRejectedError(
         `not enough free disk space at ${dir}: ${bytes} bytes to download and ${reserveBytes} to keep free, but ${free} bytes free`,
@@ -88,14 +86,15 @@ export async function downloadFiles(
   items: DownloadItem[],
   options: DownloadOptions,
 ): Promise<{ fetchedBytes: number; fetchedFiles: number }> {
+  const fs = options.fs ?? localFileSystem;
   const missing: DownloadItem[] = [];
-  for (const item of items) if (!(await alreadyThere(item, options.verifyExisting ?? false))) missing.push(item);
+  for (const item of items) if (!(await alreadyThere(fs, item, options.verifyExisting ?? false))) missing.push(item);
   const total = missing.reduce((sum, item) => sum + item.file.size, 0);
-  await checkFreeSpace(missing, options.reserveBytes ?? DEFAULT_RESERVE_BYTES);
+  await checkFreeSpace(fs, missing, options.reserveBytes ?? DEFAULT_RESERVE_BYTES);
   let done = 0;
   options.onProgress(0, total);
   await mapConcurrent(missing, options.concurrency, options.signal, async (item) => {
-    await mkdir(dirname(item.path), { recursive: true });
+    await fs.makeDirectory(dirname(item.path));
     const part = `${item.path}.part`;
     const source = await backend.get(item.file.key, { expected: { size: item.file.size, sha256: item.file.sha256 } });
     const counter = new Transform({
@@ -106,12 +105,12 @@ export async function downloadFiles(
       },
     });
     try {
-      await pipeline(source, counter, createWriteStream(part), { signal: options.signal });
+      await pipeline(source, counter, fs.openWrite(part), { signal: options.signal });
     } catch (error) {
-      await rm(part, { force: true });
+      await fs.remove(part);
       throw error;
     }
-    await rename(part, item.path);
+    await fs.rename(part, item.path);
   });
   return { fetchedBytes: total, fetchedFiles: missing.length };
 }

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FaultInjectingBackend, MemoryBackend, StorageError, withRetry } from '@daedalus/storage';
 import { InFlightUploads } from './in-flight-uploads';
 import { uploadSnapshot, UploadItem } from './uploader';
+import { localFileSystem as fs } from '../adapters/filesystem';
 
 async function bytesOf(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -23,19 +22,21 @@ describe('uploadSnapshot against a failing store (storage fault injection)', () 
   let items: UploadItem[];
   const contents = new Map<string, Buffer>();
 
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'uploader-'));
-    items = Array.from({ length: 40 }, (_, i) => {
-      const data = Buffer.alloc(i === 0 ? 0 : 4096 + i * 97, i); // one zero-byte component too
-      const path = join(dir, `nb-${i}-big-Data.db`);
-      writeFileSync(path, data);
-      const key = `c/dc1/h1/data/ks/t-00/nb-${i}-big-c${i}/nb-${i}-big-Data.db`;
-      contents.set(key, data);
-      return { key, file: { path, name: `nb-${i}-big-Data.db`, size: data.length, sstableDir: `nb-${i}-big-c${i}` } };
-    });
+  beforeAll(async () => {
+    dir = await fs.makeTemporaryDirectory('uploader');
+    items = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const data = Buffer.alloc(i === 0 ? 0 : 4096 + i * 97, i); // one zero-byte component too
+        const path = join(dir, `nb-${i}-big-Data.db`);
+        await fs.write(path, data);
+        const key = `c/dc1/h1/data/ks/t-00/nb-${i}-big-c${i}/nb-${i}-big-Data.db`;
+        contents.set(key, data);
+        return { key, file: { path, name: `nb-${i}-big-Data.db`, size: data.length, sstableDir: `nb-${i}-big-c${i}` } };
+      }),
+    );
   });
 
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => fs.remove(dir));
 
   const options = () => ({
     prefix: 'c/dc1/h1/data/',

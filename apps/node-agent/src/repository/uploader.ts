@@ -1,9 +1,9 @@
-import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { StorageBackend } from '@daedalus/storage';
 import { mapConcurrent } from '@daedalus/common';
 import { InFlightUploads } from './in-flight-uploads';
 import { SnapshotFile } from '../cassandra/snapshot-files';
+import { FileSystem, localFileSystem } from '../adapters/filesystem';
 
 export interface UploadItem {
   file: SnapshotFile;
@@ -29,6 +29,8 @@ export interface UploadOptions {
   known: Map<string, StoredObject>;
   inFlight: InFlightUploads;
   onProgress: (doneBytes: number, totalBytes: number) => void;
+  /** where the snapshot files are read from (the local filesystem unless a test says otherwise) */
+  fs?: FileSystem;
 }
 
 /** Counts the bytes that pass, so progress follows the upload itself (including its throttling). */
@@ -99,7 +101,7 @@ export async function uploadSnapshot(
           done -= attemptBytes; // a retried attempt starts the file again
           attemptBytes = 0;
           return counted(
-            createReadStream(item.file.path),
+            (options.fs ?? localFileSystem).openRead(item.file.path),
             (n) => {
               attemptBytes += n;
               done += n;

@@ -159,6 +159,16 @@ export class AzureBackend implements StorageBackend {
       const response = await this.container.getBlobClient(key).download(range?.start ?? 0, count);
       const body = response.readableStreamBody;
       if (!body) throw new StorageError('permanent', 'azure: download returned no body', details);
+      // Azure answers 416 for a range starting at or past the end; Azurite answers an open-ended one with no bytes.
+      // A range starting inside the object returns at least one byte, so no bytes means it started past the end.
+      if (range && range.start > 0 && response.contentLength === 0) {
+        if ('destroy' in body && typeof body.destroy === 'function') body.destroy();
+        throw new StorageError('permanent', `azure: range start ${range.start} is beyond the object size`, {
+          ...details,
+          code: 'invalid-range',
+          status: 416,
+        });
+      }
       const stream = body instanceof Readable ? body : Readable.from(body);
       return guardDownload(stream, options.expected, details, (e) => toAzureStorageError(e, 'get', key));
     } catch (error) {
