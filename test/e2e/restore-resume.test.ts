@@ -82,6 +82,12 @@ describe('restore resume and recovery', () => {
     await system.simOf(victim).delayNextImports(KS, 'orders', delayMs);
     const id = await submitRestore({ entities: 'shop.orders' });
     await system.waitForOperation(id, (op) => op.phase === 'IMPORT' && nodeEntry(op, victim.hostId)?.state === 'RUNNING', 90_000);
+    // the agent reads the table's state before it imports: kill it only once Cassandra has its import call
+    await waitFor(
+      "the victim's import call",
+      async () => ((await system.simOf(victim).delayedImports(KS, 'orders')) > 0 ? true : undefined),
+      60_000,
+    );
     await system.group.kill(system.agents[victim.index], 'SIGKILL');
     const killedAt = Date.now();
 

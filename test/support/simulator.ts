@@ -448,6 +448,11 @@ export class SimulatorControl {
     await this.call('delayNextImports', [s(keyspace), s(table), jmxArgs.long(millis)]);
   }
 
+  /** How many import/load calls on the table have entered a delay set by delayNextImports (started, maybe still waiting). */
+  async delayedImports(keyspace: string, table: string): Promise<number> {
+    return Number(await this.call('delayedImports', [s(keyspace), s(table)]));
+  }
+
   /** The next n import/load calls on the table import nothing and report no failed directory. */
   async ignoreNextImports(keyspace: string, table: string, n: number): Promise<void> {
     await this.call('ignoreNextImports', [s(keyspace), s(table), jmxArgs.int(n)]);

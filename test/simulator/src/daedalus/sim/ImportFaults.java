@@ -10,6 +10,8 @@ final class ImportFaults {
     private long delayNextMillis;
     private int ignoreNext;
     private int failNext;
+    /** import calls that entered an injected delay: a test waits for one before killing the caller */
+    private long delayedCalls;
 
     synchronized void delayNext(long millis) {
         if (millis < 0) throw new IllegalArgumentException("millis must not be negative");
@@ -32,6 +34,7 @@ final class ImportFaults {
         synchronized (this) {
             millis = delayNextMillis;
             delayNextMillis = 0;
+            if (millis > 0) delayedCalls++;
         }
         if (millis <= 0) return;
         try {
@@ -40,6 +43,10 @@ final class ImportFaults {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("import interrupted during its injected delay");
         }
+    }
+
+    synchronized long delayedCalls() {
+        return delayedCalls;
     }
 
     synchronized boolean consumeIgnore() {

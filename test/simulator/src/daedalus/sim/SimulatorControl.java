@@ -229,6 +229,11 @@ final class SimulatorControl implements SimulatorControlMBean {
     }
 
     @Override
+    public long delayedImports(String keyspace, String table) {
+        return node.store(keyspace, table).importFaults.delayedCalls();
+    }
+
+    @Override
     public void ignoreNextImports(String keyspace, String table, int n) {
         node.store(keyspace, table).importFaults.ignoreNext(n);
     }

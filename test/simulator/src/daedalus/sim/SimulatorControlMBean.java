@@ -26,6 +26,7 @@ public interface SimulatorControlMBean {
     long memtableRows(String keyspace, String table);
     void failNextImports(String keyspace, String table, int n);
     void delayNextImports(String keyspace, String table, long millis);
+    long delayedImports(String keyspace, String table);
     void ignoreNextImports(String keyspace, String table, int n);
     long truncationCount(String keyspace, String table);
     void setOperationMode(String mode);
