@@ -3,7 +3,6 @@ import { NodeRegistration } from '@daedalus/contracts';
 import { parseTableDir } from './sstable-names';
 import { mapConcurrent } from '@daedalus/common';
 import { CassandraNode, SchemaView } from './cassandra-node';
-import { dataWalker } from './data-directories';
 
 /** JMX reads of DataPaths at once while the registration learns the tables' ids. */
 const ID_READS_AT_ONCE = 8;
@@ -50,12 +49,4 @@ export async function readTableIds(
 export function registeredTableDirs(registration: NodeRegistration, keyspace: string, table: string): string[] | undefined {
   const id = registration.tableIds?.[tableKey(keyspace, table)];
   return id === undefined ? undefined : registration.dataDirectories.map((dataDir) => join(dataDir, keyspace, `${table}-${id}`));
-}
-
-/**
- * True when the directory belongs to a dropped table: DROP TABLE leaves `snapshots/dropped-<millis>-<table>`
- * in it (auto_snapshot). Such a directory is never written or cleaned by a restore.
- */
-export function isDroppedTableDir(dir: string): Promise<boolean> {
-  return dataWalker.isDroppedTableDir(dir);
 }

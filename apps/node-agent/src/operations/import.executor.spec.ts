@@ -1,10 +1,9 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { ImportRequest } from '@daedalus/contracts';
+import { localFileSystem as fs } from '../adapters/filesystem';
 import { ImportExecutor, importOptions } from './import.executor';
 import { FakeCassandraNode } from './testing/fake-cassandra-node';
+import { dataFiles, movingImport, namesIn, writeSSTable } from './testing/node-fixtures';
 import { recordingContext } from './testing/recording-context';
 
 function request(fields: Partial<ImportRequest>): ImportRequest {
@@ -48,34 +47,6 @@ describe('importOptions', () => {
   });
 });
 
-/** A minimal SSTable as Cassandra names it: Data.db plus the Digest.crc32 that identifies its content. */
-function writeSSTable(dir: string, generation: number, content: string): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `nb-${generation}-big-Data.db`), content);
-  writeFileSync(join(dir, `nb-${generation}-big-Digest.crc32`), String(crc32(Buffer.from(content))));
-  writeFileSync(join(dir, `nb-${generation}-big-TOC.txt`), 'Data.db\nDigest.crc32\nTOC.txt\n');
-}
-
-/** What Cassandra's import does to the files: moves every component into the live directory under a new generation. */
-function movingImport(live: string) {
-  let generation = 100;
-  return async (_keyspace: string, _table: string, directories: string[]) => {
-    for (const dir of directories) {
-      const sstables = new Set(
-        readdirSync(dir)
-          .filter((n) => n.endsWith('-Data.db'))
-          .map((n) => n.replace(/-Data\.db$/, '')),
-      );
-      for (const sstable of sstables) {
-        generation++;
-        for (const name of readdirSync(dir).filter((n) => n.startsWith(`${sstable}-`))) {
-          renameSync(join(dir, name), join(live, name.replace(sstable, `nb-${generation}-big`)));
-        }
-      }
-    }
-  };
-}
-
 describe('ImportExecutor', () => {
   let dir: string;
   let source: string;
@@ -84,18 +55,18 @@ describe('ImportExecutor', () => {
   let executor: ImportExecutor;
   const run = (fields: Partial<ImportRequest>) => executor.execute(request(fields), recordingContext().context);
 
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'import-spec-'));
+  beforeEach(async () => {
+    dir = await fs.makeTemporaryDirectory('import-spec');
     source = join(dir, 'upload');
     live = join(dir, 'data', 'ks1', 't1-0123456789abcdef0123456789abcdef');
-    mkdirSync(live, { recursive: true });
-    writeSSTable(source, 1, 'first');
-    writeSSTable(source, 2, 'second');
+    await fs.makeDirectory(live);
+    await writeSSTable(source, 1, 'first');
+    await writeSSTable(source, 2, 'second');
     node = new FakeCassandraNode();
     node.dataPaths['ks1.t1'] = [live];
     node.loadEffect = async (keyspace, table, directories) => {
       await movingImport(live)(keyspace, table, directories);
-      node.liveCounts['ks1.t1'] = readdirSync(live).filter((n) => n.endsWith('-Data.db')).length;
+      node.liveCounts['ks1.t1'] = (await dataFiles(live)).length;
     };
     executor = new ImportExecutor(
       node,
@@ -104,15 +75,15 @@ describe('ImportExecutor', () => {
     );
   });
 
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => fs.remove(dir));
 
   it('imports a directory shaped <keyspace>/<table> as it is, and proves the SSTables are live', async () => {
     const shaped = join(dir, 'in', 'ks1', 't1');
-    writeSSTable(shaped, 7, 'seventh');
+    await writeSSTable(shaped, 7, 'seventh');
     const result = await run({ sourceDir: shaped });
     expect(result).toEqual({ sourceDir: shaped, sstables: 1 });
     expect(node.callsOf('importNewSSTables')).toEqual([['ks1', 't1', [shaped], importOptions(request({}))]]);
-    expect(readdirSync(live).filter((n) => n.endsWith('-Data.db'))).toHaveLength(1);
+    expect(await dataFiles(live)).toHaveLength(1);
   });
 
   it('stages any other directory as <keyspace>/<table> (Cassandra 5.0 ignores others) and leaves the source as a direct import would', async () => {
@@ -120,17 +91,13 @@ describe('ImportExecutor', () => {
     const staged = join(source, '.daedalus-import', 'op-1.host-1', 'ks1', 't1');
     expect(result).toEqual({ sourceDir: source, sstables: 2, stagedIn: staged });
     expect(node.callsOf('importNewSSTables')[0][2]).toEqual([staged]);
-    expect(readdirSync(live).filter((n) => n.endsWith('-Data.db'))).toHaveLength(2);
-    expect(readdirSync(source)).toEqual([]); // moved, as importNewSSTables without copyData does
+    expect(await dataFiles(live)).toHaveLength(2);
+    expect(await namesIn(source)).toEqual([]); // moved, as importNewSSTables without copyData does
   });
 
   it('keeps the source files with copyData', async () => {
     await run({ sourceDir: source, copyData: true });
-    expect(
-      readdirSync(source)
-        .filter((n) => n.endsWith('-Data.db'))
-        .sort(),
-    ).toEqual(['nb-1-big-Data.db', 'nb-2-big-Data.db']);
+    expect(await dataFiles(source)).toEqual(['nb-1-big-Data.db', 'nb-2-big-Data.db']);
   });
 
   it('takes tablePath when sourceDir is absent', async () => {
@@ -152,9 +119,9 @@ describe('ImportExecutor', () => {
 
   it('does not import again what an earlier attempt of the same operation brought in (an agent restarted mid-import)', async () => {
     const shaped = join(dir, 'in', 'ks1', 't1');
-    writeSSTable(shaped, 7, 'seventh');
+    await writeSSTable(shaped, 7, 'seventh');
     node.loadEffect = async () => {
-      for (const name of readdirSync(shaped)) copyFileSync(join(shaped, name), join(live, name.replace('-7-', '-107-')));
+      for (const name of await namesIn(shaped)) await fs.copy(join(shaped, name), join(live, name.replace('-7-', '-107-')));
       node.liveCounts['ks1.t1'] = 1;
       if (node.callsOf('importNewSSTables').length === 1) throw new Error('agent killed'); // the first attempt dies after Cassandra took the files
     };
@@ -177,16 +144,13 @@ describe('ImportExecutor', () => {
   it('fails naming the directories Cassandra could not import, leaving the source as it was', async () => {
     node.failedImports = ['x'];
     await expect(run({ sourceDir: source })).rejects.toThrow('Cassandra could not import the SSTables of x into ks1.t1');
-    expect(readdirSync(source).sort()).toEqual(
-      readdirSync(source)
-        .filter((n) => !n.startsWith('.'))
-        .sort(),
-    );
-    expect(readdirSync(source).filter((n) => n.endsWith('-Data.db'))).toHaveLength(2);
+    const names = await namesIn(source);
+    expect(names).toEqual(names.filter((n) => !n.startsWith('.')));
+    expect(await dataFiles(source)).toHaveLength(2);
   });
 
   it('rejects an empty directory, a directory that is not on this node and unknown tables before calling Cassandra', async () => {
-    mkdirSync(join(dir, 'empty'));
+    await fs.makeDirectory(join(dir, 'empty'));
     await expect(run({ sourceDir: join(dir, 'empty') })).rejects.toThrow('holds no SSTables');
     await expect(run({ sourceDir: join(dir, 'missing') })).rejects.toThrow(
       `sourceDir ${join(dir, 'missing')} is not a directory on this node`,

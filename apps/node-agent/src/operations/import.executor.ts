@@ -1,8 +1,8 @@
-import { link, mkdir, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Inject } from '@nestjs/common';
 import { ImportRequest } from '@daedalus/contracts';
-import { parseComponentName } from '../cassandra/sstable-names';
+import { errorCode, localFileSystem as fs } from '../adapters/filesystem';
+import { dataWalker } from '../cassandra/data-directories';
 import { CassandraNode, ImportOptions } from '../cassandra/cassandra-node';
 import { expectedFingerprints, notYetLive, proveLoaded } from './restore/load-proof';
 import { ExecutionContext, OperationExecutor, OperationRejectedError } from './executor';
@@ -27,36 +27,29 @@ export function importOptions(request: ImportRequest): ImportOptions {
 }
 
 async function isDirectory(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
-  }
+  return (await fs.stat(path).catch(() => undefined))?.isDirectory ?? false;
 }
 
-/** SSTable component files directly in `dir`. */
+/** SSTable component files directly in `dir`, sorted. */
 async function componentNames(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true }))
-    if (entry.isFile() && parseComponentName(entry.name)) names.push(entry.name);
-  return names.sort();
+  return (await dataWalker.components(dir)).map((file) => file.name);
 }
 
 /** Hard links of `names` from `from` into `to` (same filesystem: `to` is inside `from`); links already there stay. */
 async function linkInto(from: string, to: string, names: string[]): Promise<void> {
-  await mkdir(to, { recursive: true });
+  await fs.makeDirectory(to);
   for (const name of names) {
     try {
-      await link(join(from, name), join(to, name));
+      await fs.link(join(from, name), join(to, name));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (errorCode(error) !== 'EEXIST') throw error;
     }
   }
 }
 
 async function removeStaging(directory: string, staging: string): Promise<void> {
-  await rm(staging, { recursive: true, force: true });
-  await rmdir(join(directory, '.daedalus-import')).catch(() => undefined); // another import may still use it
+  await fs.remove(staging);
+  await fs.removeEmptyDirectory(join(directory, '.daedalus-import')).catch(() => false); // another import may still use it
 }
 
 /**
@@ -116,10 +109,10 @@ export class ImportExecutor implements OperationExecutor<ImportRequest> {
     }
     if (!shaped) {
       // Cassandra moved (or, with copyData, copied) the staged links; the source keeps or loses its files as a direct import would
-      if (!(request.copyData ?? false)) for (const name of names) await rm(join(directory, name), { force: true });
+      if (!(request.copyData ?? false)) for (const name of names) await fs.remove(join(directory, name));
       await removeStaging(directory, staging);
     }
-    await rm(join(this.workRoot(), context.operationId), { recursive: true, force: true });
+    await fs.remove(join(this.workRoot(), context.operationId));
     return { sourceDir: directory, sstables: expected.length, ...(shaped ? {} : { stagedIn: loadDir }) };
   }
 }

@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { plainToInstance } from 'class-transformer';
+import { ManualClock } from '@daedalus/common/testing/manual-clock';
 import { BackupContext, BackupRequest } from '@daedalus/contracts';
 import { MemoryBackend } from '@daedalus/storage';
+import { localFileSystem as fs } from '../../adapters/filesystem';
 import { InFlightUploads } from '../../repository/in-flight-uploads';
 import { ManifestCache } from '../../repository/manifest-store';
 import { honoursCancel, OperationRejectedError } from '../executor';
@@ -29,23 +29,25 @@ describe('BackupExecutor', () => {
   let snapshots: FakeSnapshots;
   let backend: MemoryBackend;
   let executor: BackupExecutor;
+  let clock: ManualClock;
   const run = (phase: string, context: BackupContext = coordination) =>
     executor.execute(request, phaseContext(phase, { coordinatorContext: context }).context);
 
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'backup-spec-'));
+  beforeEach(async () => {
+    dir = await fs.makeTemporaryDirectory('backup-spec');
+    clock = new ManualClock('2026-03-01T12:00:00Z');
     const data = join(dir, 'data');
-    writeSSTable(join(data, 'ks1', `t1-${TABLE_ID}`), 1, 'first');
-    writeSSTable(join(data, 'ks1', `t1-${TABLE_ID}`), 2, 'second');
+    await writeSSTable(join(data, 'ks1', `t1-${TABLE_ID}`), 1, 'first');
+    await writeSSTable(join(data, 'ks1', `t1-${TABLE_ID}`), 2, 'second');
     const node = new FakeCassandraNode();
     node.schemaView = { system: ['local'], ks1: ['t1'] };
     snapshots = new FakeSnapshots([data]);
     backend = new MemoryBackend();
     const identity = identityOf(nodeRegistration(data));
-    executor = new BackupExecutor(node, snapshots, identity, new ManifestCache(), new InFlightUploads(), async () => backend);
+    executor = new BackupExecutor(node, snapshots, identity, new ManifestCache(), new InFlightUploads(), clock, async () => backend);
   });
 
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => fs.remove(dir));
 
   it('UPLOAD snapshots the node, uploads every file, writes the manifest last and clears the snapshot', async () => {
     const { context, reports } = phaseContext('UPLOAD', { coordinatorContext: coordination });
@@ -58,7 +60,7 @@ describe('BackupExecutor', () => {
     expect(backend.objects.has(MANIFEST)).toBe(true);
     expect(snapshots.taken).toEqual(['nightly-42']);
     expect(snapshots.cleared).toEqual(['nightly-42']);
-    expect(existsSync(join(dir, 'data', 'ks1', `t1-${TABLE_ID}`, 'snapshots', 'nightly-42'))).toBe(false);
+    expect(await fs.stat(join(dir, 'data', 'ks1', `t1-${TABLE_ID}`, 'snapshots', 'nightly-42'))).toBeUndefined();
     expect(reports.length).toBeGreaterThan(0);
   });
 
@@ -82,6 +84,15 @@ describe('BackupExecutor', () => {
     });
     expect(backend.objects.has('test/backups/nightly-42.json')).toBe(true);
     expect(backend.objects.has('test/topology/nightly-42.json')).toBe(true);
+  });
+
+  it('takes its times from the clock: the manifest’s start and end, the topology’s timestamp', async () => {
+    const read = (key: string): unknown => JSON.parse(backend.objects.get(key)?.data.toString() ?? 'null');
+    await run('UPLOAD');
+    expect(read(MANIFEST)).toMatchObject({ startTime: '2026-03-01T12:00:00.000Z', endTime: '2026-03-01T12:00:00.000Z' });
+    clock.advance(60_000);
+    await run('COMMIT');
+    expect(read('test/topology/nightly-42.json')).toMatchObject({ timestamp: Date.parse('2026-03-01T12:01:00Z') });
   });
 
   it('COMMIT refuses while a participant has no manifest, naming it, and writes nothing', async () => {

@@ -1,7 +1,7 @@
 import { Logger, Optional } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { BackupContext, BackupProtocol, backupProtocol, BackupRequest, BackupUploadResult } from '@daedalus/contracts';
-import { errorMessage } from '@daedalus/common';
+import { Clock, errorMessage } from '@daedalus/common';
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
 import { CassandraNode } from '../../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
@@ -60,6 +60,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
     private readonly identity: NodeRegistrationService,
     private readonly manifests: ManifestCache,
     private readonly inFlight: InFlightUploads,
+    private readonly clock: Clock,
     // tests pass an opener over an in-memory store; Nest has none to give (@Optional), so the default applies
     @Optional() private readonly openBackend: typeof openRequestBackend = openRequestBackend,
   ) {
@@ -73,7 +74,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
   ): Promise<T> {
     const location = nodeStorageLocation(request);
     const coordination = context.coordination;
-    const backupName = coordination?.backupName ?? `${request.snapshotTag ?? 'autosnap'}-${Date.now()}`;
+    const backupName = coordination?.backupName ?? `${request.snapshotTag ?? 'autosnap'}-${this.clock.now().getTime()}`;
     const backend = await this.openBackend(location, request);
     try {
       return await work({ backend, location, request, backupName, coordination, context });
@@ -109,7 +110,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
     }
     const registration = this.identity.current;
     const scope = await resolveBackupScope(this.node, request.entities);
-    const startTime = new Date().toISOString();
+    const startTime = this.clock.now().toISOString();
     const cassandraSchemaVersion = await this.node.schemaVersion();
     const fresh = await this.snapshots.take(backupName, scope.snapshotEntities, false);
     if (!fresh) this.logger.log(`snapshot ${backupName} already existed (repeated command): backing it up`);
@@ -131,7 +132,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
         known,
         inFlight: this.inFlight,
         onProgress: (done, total) => {
-          const now = Date.now();
+          const now = this.clock.now().getTime();
           if (now - lastReport < PROGRESS_INTERVAL_MS && done < total) return;
           lastReport = now;
           void context
@@ -176,7 +177,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
         cassandraSchemaVersion,
         expectedNodes: coordination?.participants.length ?? 1,
         startTime,
-        endTime: new Date().toISOString(),
+        endTime: this.clock.now().toISOString(),
         tables: manifestTables,
         totals,
       };
@@ -244,7 +245,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
     };
     if (request.uploadClusterTopology !== false) {
       const topology = {
-        timestamp: Date.now(),
+        timestamp: this.clock.now().getTime(),
         clusterName: cluster,
         schemaVersion: manifests[0].cassandraSchemaVersion,
         topology: manifests.map((m) => ({

@@ -1,9 +1,9 @@
-import { link, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RestoreRequest } from '@daedalus/contracts';
+import { localFileSystem as fs } from '../../adapters/filesystem';
 import { parseComponentName } from '../../cassandra/sstable-names';
 import { CassandraNode, ImportOptions } from '../../cassandra/cassandra-node';
-import { isDroppedTableDir } from '../../cassandra/table-directories';
+import { dataWalker } from '../../cassandra/data-directories';
 
 export function importOptions(request: RestoreRequest): ImportOptions {
   const i = request.import ?? {};
@@ -30,28 +30,6 @@ export async function importWithCassandra(
   return failed.length > 0 ? `Cassandra could not import ${failed.join(', ')}` : undefined;
 }
 
-/** "dev:ino" → name of every file directly in `dir`: a hard link made earlier shows up under whatever name it has now. */
-async function namesByInode(dir: string): Promise<Map<string, string>> {
-  const names = new Map<string, string>();
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const info = await stat(join(dir, name)).catch(() => undefined);
-    if (info?.isFile()) names.set(`${info.dev}:${info.ino}`, name);
-  }
-  return names;
-}
-
-/** Integer generations in use in the table's live directories (new links go past them). */
-async function usedGenerations(dirs: string[]): Promise<number[]> {
-  const used: number[] = [];
-  for (const dir of dirs) {
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const id = parseComponentName(name)?.sstable.split('-')[1];
-      if (id && /^\d+$/.test(id)) used.push(Number(id));
-    }
-  }
-  return used;
-}
-
 /**
  * HARDLINKS strategy: hard-link the staged components into the table's live directory (from Cassandra's
  * DataPaths, on the staging's filesystem) under ids the table does not use, then ask Cassandra to load them.
@@ -60,25 +38,25 @@ async function usedGenerations(dirs: string[]): Promise<number[]> {
  */
 export async function importWithHardLinks(node: CassandraNode, keyspace: string, table: string, dir: string): Promise<string | undefined> {
   const liveDirs = await node.tableDataPaths(keyspace, table);
-  const stagingDevice = (await stat(dir)).dev;
+  const stagingDevice = (await fs.stat(dir))?.device;
+  if (stagingDevice === undefined) throw new Error(`the staging directory ${dir} does not exist`);
   let target: string | undefined;
   for (const candidate of liveDirs) {
-    if ((await stat(candidate).catch(() => undefined))?.dev === stagingDevice) target ??= candidate;
+    if ((await fs.stat(candidate).catch(() => undefined))?.device === stagingDevice) target ??= candidate;
   }
   if (!target)
     return `none of ${keyspace}.${table}'s live directories (${liveDirs.join(', ')}) is on the staging directory's filesystem: hard links cannot reach them`;
-  if (await isDroppedTableDir(target)) return `${target} holds a dropped table's snapshots: refusing to link into it`;
-  const linked = await namesByInode(target);
+  if (await dataWalker.isDroppedTableDir(target)) return `${target} holds a dropped table's snapshots: refusing to link into it`;
+  const linked = await dataWalker.namesByInode(target);
   const staged = new Map<string, Array<{ name: string; component: string; inode: string }>>();
-  for (const name of (await readdir(dir)).sort()) {
-    const parsed = parseComponentName(name);
-    if (!parsed) continue;
-    const info = await stat(join(dir, name));
-    const components = staged.get(parsed.sstable) ?? [];
-    components.push({ name, component: parsed.component, inode: `${info.dev}:${info.ino}` });
-    staged.set(parsed.sstable, components);
+  for (const file of await dataWalker.components(dir)) {
+    if (!file.component) continue;
+    const components = staged.get(file.component.sstable) ?? [];
+    components.push({ name: file.name, component: file.component.component, inode: file.inode });
+    staged.set(file.component.sstable, components);
   }
-  let nextGeneration = Math.max(0, ...(await usedGenerations(liveDirs))) + 1;
+  // integer generations in use in the table's live directories: new links go past them
+  let nextGeneration = Math.max(0, ...(await dataWalker.usedGenerations(liveDirs))) + 1;
   for (const [sstable, components] of staged) {
     // an SSTable partly linked by an earlier attempt keeps the id it was given then
     const earlier = components.map((c) => linked.get(c.inode)).find((n) => n !== undefined);
@@ -87,7 +65,7 @@ export async function importWithHardLinks(node: CassandraNode, keyspace: string,
     // integer generations are renumbered past the table's own; UUID-style ids are unique already
     newSSTable ??= /^\d+$/.test(id) ? `${version}-${nextGeneration++}-${format}` : sstable;
     for (const c of components) {
-      if (!linked.has(c.inode)) await link(join(dir, c.name), join(target, `${newSSTable}-${c.component}`));
+      if (!linked.has(c.inode)) await fs.link(join(dir, c.name), join(target, `${newSSTable}-${c.component}`));
     }
   }
   await node.loadNewSSTables(keyspace, table);

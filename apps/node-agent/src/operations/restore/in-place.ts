@@ -1,14 +1,14 @@
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
+import { Clock } from '@daedalus/common';
 import { NodeRegistration, RestoreInPlaceResult, RestoreRequest } from '@daedalus/contracts';
 import { StorageBackend } from '@daedalus/storage';
+import { localFileSystem as fs } from '../../adapters/filesystem';
 import { ManifestTable } from '../../repository/manifest';
 import { anyStorageLocation } from '../../repository/request-storage';
-import { parseComponentName } from '../../cassandra/sstable-names';
 import { CassandraNode } from '../../cassandra/cassandra-node';
-import { readCassandraLayout } from '../../cassandra/cassandra-yaml';
-import { isDroppedTableDir, registeredTableDirs } from '../../cassandra/table-directories';
+import { InvalidCassandraYamlError, readCassandraLayout, updateCassandraYaml } from '../../cassandra/cassandra-yaml';
+import { dataWalker } from '../../cassandra/data-directories';
+import { registeredTableDirs } from '../../cassandra/table-directories';
 import { ExecutionContext, OperationRejectedError } from '../executor';
 import { downloadFiles, downloadPath, DownloadItem } from '../../repository/downloader';
 import { RestoreTable, restoreTables, tableId } from './restore-scope';
@@ -48,7 +48,7 @@ async function targetDirs(me: NodeRegistration, table: RestoreTable, backedUp: M
   if (!dirs)
     throw new OperationRejectedError(`table ${tableId(table.keyspace, table.target)} is not known to this node and not in the backup`);
   for (const dir of dirs) {
-    if (await isDroppedTableDir(dir)) {
+    if (await dataWalker.isDroppedTableDir(dir)) {
       throw new OperationRejectedError(
         `${dir} belongs to a dropped ${tableId(table.keyspace, table.target)} (it holds dropped-* snapshots): not restoring into it. ` +
           'Create the table again (or start the node once so the agent learns its live id) and retry',
@@ -58,26 +58,13 @@ async function targetDirs(me: NodeRegistration, table: RestoreTable, backedUp: M
   return dirs;
 }
 
-/** SSTable component files in a table directory and its secondary-index subdirectories (`.<index>/`), as paths relative to it. */
-async function componentFiles(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    if (entry.isFile() && parseComponentName(entry.name)) found.push(entry.name);
-    if (entry.isDirectory() && entry.name.startsWith('.')) {
-      for (const name of await readdir(join(dir, entry.name)).catch(() => [] as string[])) {
-        if (parseComponentName(name)) found.push(`${entry.name}/${name}`);
-      }
-    }
-  }
-  return found;
-}
-
 /** Files in the table's live directories that are not the backup's: removed before, and proven absent after. */
 async function strayFiles(target: InPlaceTarget): Promise<string[]> {
   const wanted = new Set(target.table.files.map((f) => f.name));
   const stray: string[] = [];
   for (const [i, dir] of target.dirs.entries()) {
-    for (const name of await componentFiles(dir)) if (i > 0 || !wanted.has(name)) stray.push(join(dir, name));
+    // SSTable component files, also of the secondary indexes (`.<index>/<file>`)
+    for (const file of await dataWalker.components(dir, { indexes: true })) if (i > 0 || !wanted.has(file.name)) stray.push(file.path);
   }
   return stray;
 }
@@ -87,7 +74,7 @@ async function proveInPlace(targets: InPlaceTarget[]): Promise<void> {
   for (const target of targets) {
     for (const file of target.table.files) {
       const path = downloadPath(target.dirs[0], file);
-      const size = (await stat(path).catch(() => undefined))?.size;
+      const size = (await fs.stat(path).catch(() => undefined))?.size;
       if (size !== file.size)
         throw new OperationRejectedError(
           `${path} is ${size === undefined ? 'missing' : `${size} bytes, not ${file.size}`} after the restore`,
@@ -108,16 +95,12 @@ async function proveInPlace(targets: InPlaceTarget[]): Promise<void> {
  */
 export async function pinTokens(configDir: string, tokens: string[]): Promise<string> {
   if (tokens.length === 0) throw new OperationRejectedError('the backup holds no tokens for this node: cannot pin cassandra.yaml');
-  const file = join(configDir, 'cassandra.yaml');
-  const doc = parseDocument(await readFile(file, 'utf8'));
-  if (doc.errors.length > 0) throw new OperationRejectedError(`${file} is not valid YAML: ${doc.errors[0].message}`);
-  doc.set('initial_token', tokens.join(','));
-  doc.set('num_tokens', tokens.length);
-  doc.set('auto_bootstrap', false);
-  const temporary = `${file}.daedalus-${process.pid}`;
-  await writeFile(temporary, doc.toString());
-  await rename(temporary, file);
-  return file;
+  try {
+    return await updateCassandraYaml(configDir, { initial_token: tokens.join(','), num_tokens: tokens.length, auto_bootstrap: false });
+  } catch (error) {
+    if (error instanceof InvalidCassandraYamlError) throw new OperationRejectedError(error.message);
+    throw error;
+  }
 }
 
 /**
@@ -135,6 +118,7 @@ export async function restoreInPlace(
   node: CassandraNode,
   cluster: string,
   settings: InPlaceSettings,
+  clock: Clock,
 ): Promise<RestoreInPlaceResult> {
   if (!(await nodeIsDown(node))) throw new OperationRejectedError('the node answers over JMX: an IN_PLACE restore needs Cassandra stopped');
   const configDir = request.cassandraConfigDirectory ?? settings.configDir;
@@ -156,7 +140,7 @@ export async function restoreInPlace(
   const removed: string[] = [];
   for (const target of targets) {
     for (const path of await strayFiles(target)) {
-      await rm(path, { force: true });
+      await fs.remove(path);
       removed.push(path);
     }
   }
@@ -172,7 +156,7 @@ export async function restoreInPlace(
   const replayable = [layout.commitLogDirectory, layout.hintsDirectory, layout.savedCachesDirectory].filter(
     (d): d is string => d !== undefined,
   );
-  const setAsideResult = await setAside(replayable, `restore-${context.operationId}`, new Date());
+  const setAsideResult = await setAside(replayable, `restore-${context.operationId}`, clock.now());
   const yaml = request.updateCassandraYaml ? await pinTokens(configDir, source.manifest.tokens) : undefined;
   return {
     backupName: source.backup.name,

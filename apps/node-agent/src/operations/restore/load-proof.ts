@@ -1,7 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { localFileSystem as fs } from '../../adapters/filesystem';
 import { CassandraNode } from '../../cassandra/cassandra-node';
-import { fingerprintsIn, sstableFingerprints } from '../../cassandra/sstable-fingerprints';
+import { dataWalker } from '../../cassandra/data-directories';
 
 /**
  * The SSTables a load must bring into a table, fixed before the first attempt and kept in `recordFile`: once
@@ -11,22 +11,20 @@ export async function expectedFingerprints(
   stagedDir: string,
   recordFile: string,
 ): Promise<{ expected: string[]; earlierAttempt: boolean }> {
-  try {
-    const stored: unknown = JSON.parse(await readFile(recordFile, 'utf8'));
+  const text = await fs.readTextIfExists(recordFile);
+  if (text !== undefined) {
+    const stored: unknown = JSON.parse(text);
     if (Array.isArray(stored) && stored.every((f): f is string => typeof f === 'string')) return { expected: stored, earlierAttempt: true };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const expected = [...new Set((await sstableFingerprints(stagedDir)).values())].sort();
-  await mkdir(dirname(recordFile), { recursive: true });
-  await writeFile(`${recordFile}.tmp`, JSON.stringify(expected));
-  await rename(`${recordFile}.tmp`, recordFile);
+  const expected = [...new Set((await dataWalker.fingerprints(stagedDir)).values())].sort();
+  await fs.makeDirectory(dirname(recordFile));
+  await fs.replace(recordFile, JSON.stringify(expected));
   return { expected, earlierAttempt: false };
 }
 
 /** The expected SSTables that are not in the table's live directories (empty: all are there). */
 export async function notYetLive(node: CassandraNode, keyspace: string, table: string, expected: string[]): Promise<string[]> {
-  const live = await fingerprintsIn(await node.tableDataPaths(keyspace, table));
+  const live = await dataWalker.fingerprintsIn(await node.tableDataPaths(keyspace, table));
   return expected.filter((fingerprint) => !live.has(fingerprint));
 }
 

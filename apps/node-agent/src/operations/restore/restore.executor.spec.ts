@@ -1,20 +1,23 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { plainToInstance } from 'class-transformer';
+import { ManualClock } from '@daedalus/common/testing/manual-clock';
 import { BackupRequest, OperationRecord, RestoreContext, RestoreRequest, StoredPhaseResults } from '@daedalus/contracts';
 import { OperationStore } from '@daedalus/messaging';
 import { MemoryBackend } from '@daedalus/storage';
+import { localFileSystem as fs } from '../../adapters/filesystem';
+import { dataWalker } from '../../cassandra/data-directories';
 import { InFlightUploads } from '../../repository/in-flight-uploads';
 import { ManifestCache } from '../../repository/manifest-store';
 import { BackupExecutor } from '../backup/backup.executor';
 import { honoursCancel, OperationRejectedError } from '../executor';
 import { FakeCassandraNode } from '../testing/fake-cassandra-node';
 import {
+  dataFiles,
   FakeSnapshots,
   HOST,
   identityOf,
   movingImport,
+  namesIn,
   nodeRegistration,
   phaseContext,
   TABLE_ID,
@@ -26,7 +29,7 @@ import { RestoreLedger } from './restore-ledger';
 const MANIFEST = `test/dc1/${HOST}/manifests/nightly-42.json`;
 const me = { hostId: HOST, address: '127.0.0.1', dc: 'dc1' };
 const coordination: RestoreContext = { clusterName: 'test', participants: [me] };
-const dataFiles = (dir: string) => readdirSync(dir).filter((n) => n.endsWith('-Data.db'));
+const NOW = Date.parse('2026-03-01T12:00:00Z');
 
 /** The node-local copy of a global restore of everything in backup nightly-42. */
 const request = (fields: Partial<RestoreRequest> = {}) =>
@@ -59,6 +62,7 @@ describe('RestoreExecutor', () => {
   let snapshots: FakeSnapshots;
   let store: ReturnType<typeof recordStore>;
   let executor: RestoreExecutor;
+  let clock: ManualClock;
   let results: StoredPhaseResults;
 
   /** Runs one phase as the coordinator would command it, keeping its result for the later phases. */
@@ -71,39 +75,40 @@ describe('RestoreExecutor', () => {
   }
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'restore-spec-'));
+    dir = await fs.makeTemporaryDirectory('restore-spec');
+    clock = new ManualClock(NOW);
     const data = join(dir, 'data');
     live = join(data, 'ks1', `t1-${TABLE_ID}`);
-    writeSSTable(live, 1, 'first');
-    writeSSTable(live, 2, 'second');
-    node = new FakeCassandraNode();
+    await writeSSTable(live, 1, 'first');
+    await writeSSTable(live, 2, 'second');
+    node = new FakeCassandraNode({ clock }); // its truncate's auto_snapshot is named by the restore's clock
     node.schemaView = { system: ['local'], ks1: ['t1'] };
     node.dataPaths['ks1.t1'] = [live];
     node.loadEffect = async (keyspace, table, directories) => {
       await movingImport(live)(keyspace, table, directories);
-      node.liveCounts['ks1.t1'] = dataFiles(live).length;
+      node.liveCounts['ks1.t1'] = (await dataFiles(live)).length;
     };
     snapshots = new FakeSnapshots([data]);
     const backend = new MemoryBackend();
     const identity = identityOf(nodeRegistration(data));
 
     // the backup to restore, taken by the backup executor into the same store
-    const backup = new BackupExecutor(node, snapshots, identity, new ManifestCache(), new InFlightUploads(), async () => backend);
+    const backup = new BackupExecutor(node, snapshots, identity, new ManifestCache(), new InFlightUploads(), clock, async () => backend);
     const backupRequest = plainToInstance(BackupRequest, { type: 'backup', storageLocation: `s3://bucket/test/dc1/${HOST}` });
     const backupContext = { backupName: 'nightly-42', snapshotTag: 'nightly', clusterName: 'test', participants: [me] };
     for (const name of ['UPLOAD', 'COMMIT']) {
       await backup.execute(backupRequest, phaseContext(name, { coordinatorContext: backupContext }).context);
     }
     // then the table lost its data
-    for (const name of readdirSync(live)) rmSync(join(live, name), { recursive: true });
+    for (const name of await namesIn(live)) await fs.remove(join(live, name));
 
     store = recordStore();
     const settings = { configDir: join(dir, 'conf'), reserveBytes: 0 };
-    executor = new RestoreExecutor(node, snapshots, identity, new RestoreLedger(store.operations), settings, async () => backend);
+    executor = new RestoreExecutor(node, snapshots, identity, new RestoreLedger(store.operations), settings, clock, async () => backend);
     results = {};
   });
 
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => fs.remove(dir));
 
   it('runs INIT → DOWNLOAD → TRUNCATE → IMPORT → CLEANUP, each phase reading what the earlier ones returned', async () => {
     const staging = join(dir, 'daedalus-restore', 'op-1');
@@ -115,22 +120,24 @@ describe('RestoreExecutor', () => {
       tables: [{ keyspace: 'ks1', source: 't1', target: 't1', bytes: expect.any(Number) }],
     });
     expect(await phase('DOWNLOAD')).toEqual({ staging, files: 6, fetchedFiles: 6, fetchedBytes: expect.any(Number) });
-    expect(dataFiles(join(staging, 'ks1', 't1'))).toHaveLength(2);
+    expect(await dataFiles(join(staging, 'ks1', 't1'))).toHaveLength(2);
 
+    clock.advance(5_000);
     const truncation = (await phase('TRUNCATE')) as { startedAt: number };
-    expect(truncation).toEqual({ truncated: ['ks1.t1'], startedAt: expect.any(Number) });
+    expect(truncation).toEqual({ truncated: ['ks1.t1'], startedAt: NOW + 5_000 });
     expect(node.callsOf('truncate')).toEqual([['ks1', 't1']]);
     expect(store.record().restoreLedger).toEqual({ truncated: ['ks1.t1'], imported: {} });
 
     expect(await phase('IMPORT')).toEqual({ imported: ['ks1.t1'] });
-    expect(dataFiles(live)).toHaveLength(2);
+    expect(await dataFiles(live)).toHaveLength(2);
     expect(store.record().restoreLedger?.imported).toEqual({ [HOST]: ['ks1.t1'] });
 
-    // Cassandra's auto_snapshot of the truncate this restore made: CLEANUP clears it
-    const tag = `truncated-${truncation.startedAt + 1}-t1`;
-    mkdirSync(join(live, 'snapshots', tag), { recursive: true });
+    // Cassandra's auto_snapshot of the truncate this restore made: CLEANUP clears it, and leaves one of an earlier truncate
+    const tag = `truncated-${truncation.startedAt}-t1`;
+    expect(await dataWalker.snapshotTags(live)).toEqual([tag]);
+    await fs.makeDirectory(join(live, 'snapshots', `truncated-${truncation.startedAt - 1}-t1`));
     expect(await phase('CLEANUP')).toEqual({ removed: [staging], clearedSnapshots: [tag] });
-    expect(existsSync(staging)).toBe(false);
+    expect(await fs.stat(staging)).toBeUndefined();
     expect(snapshots.cleared).toContain(tag);
   });
 
@@ -166,7 +173,7 @@ describe('RestoreExecutor', () => {
     await phase('DOWNLOAD');
     results = {};
     expect(await phase('IMPORT', { restorationPhase: 'IMPORT' })).toEqual({ imported: ['ks1.t1'] });
-    expect(dataFiles(live)).toHaveLength(2);
+    expect(await dataFiles(live)).toHaveLength(2);
   });
 
   it('honours a cancel before TRUNCATE only, as the restore protocol says, and needs a named phase', async () => {

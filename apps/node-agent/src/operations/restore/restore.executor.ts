@@ -1,5 +1,4 @@
 import { Inject, Logger, Optional } from '@nestjs/common';
-import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   RestoreCleanupResult,
@@ -12,8 +11,10 @@ import {
   RestoreTruncateResult,
   Subjects,
 } from '@daedalus/contracts';
-import { errorMessage } from '@daedalus/common';
+import { Clock, errorMessage } from '@daedalus/common';
 import { StorageBackend } from '@daedalus/storage';
+import { localFileSystem as fs } from '../../adapters/filesystem';
+import { dataWalker } from '../../cassandra/data-directories';
 import { readNodeManifest } from '../../repository/manifest-store';
 import { anyStorageLocation, openRequestBackend } from '../../repository/request-storage';
 import { CassandraNode } from '../../cassandra/cassandra-node';
@@ -60,7 +61,16 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     CLEANUP: (request, context) => this.cleanup(request, context),
     IN_PLACE: (request, context) =>
       this.withBackend(request, (backend) =>
-        restoreInPlace(backend, request, context, this.identity.current, this.node, this.cluster(request, context), this.settings),
+        restoreInPlace(
+          backend,
+          request,
+          context,
+          this.identity.current,
+          this.node,
+          this.cluster(request, context),
+          this.settings,
+          this.clock,
+        ),
       ),
   };
   private readonly logger = new Logger(RestoreExecutor.name);
@@ -71,6 +81,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     private readonly identity: NodeRegistrationService,
     private readonly ledger: RestoreLedger,
     @Inject(RESTORE_SETTINGS) private readonly settings: RestoreSettings,
+    private readonly clock: Clock,
     // tests pass an opener over an in-memory store; Nest has none to give (@Optional), so the default applies
     @Optional() private readonly openBackend: typeof openRequestBackend = openRequestBackend,
   ) {
@@ -145,8 +156,9 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
       signal: context.signal,
       reserveBytes: this.settings.reserveBytes,
       onProgress: (done, total) => {
-        if (Date.now() - lastReport < 1_000 && done < total) return;
-        lastReport = Date.now();
+        const now = this.clock.now().getTime();
+        if (now - lastReport < 1_000 && done < total) return;
+        lastReport = now;
         void context
           .progress(total === 0 ? 0.99 : Math.min(0.99, done / total), `${done} of ${total} bytes downloaded`)
           .catch(() => undefined);
@@ -163,7 +175,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     }
     if (targets.size === 0) throw new OperationRejectedError('no INIT results to know which tables to truncate');
     const truncated: string[] = [];
-    const startedAt = Date.now();
+    const startedAt = this.clock.now().getTime();
     for (const table of [...targets].sort()) {
       const claim = await this.ledger.mayTruncate(context.operationId, table);
       if (claim === 'phase-left') throw new OperationRejectedError('the restore has left its TRUNCATE phase: not truncating again');
@@ -182,10 +194,12 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
   private async importTables(root: string, context: Phase): Promise<Array<{ keyspace: string; target: string }>> {
     const init = this.initResult(context);
     if (init) return init.tables;
-    const visible = (names: string[]) => names.filter((name) => !name.startsWith('.'));
+    // every name in the directory but hidden ones (the agent's own `.daedalus`); a directory that cannot be read has none
+    const visible = async (dir: string) =>
+      (await fs.list(dir).catch(() => [])).map((entry) => entry.name).filter((name) => !name.startsWith('.'));
     const tables: Array<{ keyspace: string; target: string }> = [];
-    for (const keyspace of visible(await readdir(root).catch(() => [] as string[]))) {
-      for (const target of visible(await readdir(join(root, keyspace)).catch(() => [] as string[]))) tables.push({ keyspace, target });
+    for (const keyspace of await visible(root)) {
+      for (const target of await visible(join(root, keyspace))) tables.push({ keyspace, target });
     }
     if (tables.length === 0) throw new OperationRejectedError(`nothing staged to import in ${root}`);
     return tables;
@@ -276,11 +290,11 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     const root = stagingRoot(request, me.dataDirectories, context.operationId);
     const removed: string[] = [];
     if (!request.noDeleteDownloads && !request.import?.sourceDir) {
-      await rm(root, { recursive: true, force: true });
+      await fs.remove(root);
       removed.push(root);
     } else {
       // only our own bookkeeping goes from a directory we were given (or told to keep)
-      await rm(join(root, '.daedalus'), { recursive: true, force: true });
+      await fs.remove(join(root, '.daedalus'));
     }
     const tables = this.initResult(context)?.tables ?? [];
     const truncation = Object.values(context.results.TRUNCATE ?? {})[0];
@@ -302,7 +316,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
   private async truncateSnapshots(keyspace: string, table: string, since: number): Promise<string[]> {
     const tags = new Set<string>();
     for (const dir of await this.node.tableDataPaths(keyspace, table)) {
-      for (const tag of await readdir(join(dir, 'snapshots')).catch(() => [] as string[])) {
+      for (const tag of await dataWalker.snapshotTags(dir).catch(() => [] as string[])) {
         const millis = Number(/^truncated-(\d+)-/.exec(tag)?.[1]);
         if (tag.endsWith(`-${table}`) && millis >= since) tags.add(tag);
       }

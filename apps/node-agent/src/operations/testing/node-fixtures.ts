@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { NodeRegistration, SCHEMA_VERSION, StoredPhaseResults } from '@daedalus/contracts';
+import { localFileSystem as fs } from '../../adapters/filesystem';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
 import { NodeRegistrationService } from '../../registration/node-registration.service';
 import { ExecutionContext } from '../executor';
@@ -12,11 +12,21 @@ export const HOST = '00000000-0000-4000-8000-000000000001';
 export const TABLE_ID = '0123456789abcdef0123456789abcdef';
 
 /** A minimal SSTable as Cassandra names it: Data.db plus the Digest.crc32 that identifies its content. */
-export function writeSSTable(dir: string, generation: number, content: string): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `nb-${generation}-big-Data.db`), content);
-  writeFileSync(join(dir, `nb-${generation}-big-Digest.crc32`), String(crc32(Buffer.from(content))));
-  writeFileSync(join(dir, `nb-${generation}-big-TOC.txt`), 'Data.db\nDigest.crc32\nTOC.txt\n');
+export async function writeSSTable(dir: string, generation: number, content: string): Promise<void> {
+  await fs.makeDirectory(dir);
+  await fs.write(join(dir, `nb-${generation}-big-Data.db`), content);
+  await fs.write(join(dir, `nb-${generation}-big-Digest.crc32`), String(crc32(Buffer.from(content))));
+  await fs.write(join(dir, `nb-${generation}-big-TOC.txt`), 'Data.db\nDigest.crc32\nTOC.txt\n');
+}
+
+/** The names in a directory, sorted (none when it does not exist). */
+export async function namesIn(dir: string): Promise<string[]> {
+  return (await fs.list(dir)).map((entry) => entry.name);
+}
+
+/** The Data.db files in a directory: one per SSTable. */
+export async function dataFiles(dir: string): Promise<string[]> {
+  return (await namesIn(dir)).filter((name) => name.endsWith('-Data.db'));
 }
 
 export function nodeRegistration(dataDir: string): NodeRegistration {
@@ -52,27 +62,32 @@ export class FakeSnapshots extends CassandraSnapshots {
     super();
   }
 
-  private tableDirs(keyspaces: string[]): string[] {
-    return this.dataDirs.flatMap((data) =>
-      keyspaces.flatMap((ks) => (existsSync(join(data, ks)) ? readdirSync(join(data, ks)).map((t) => join(data, ks, t)) : [])),
-    );
+  private async tableDirs(keyspaces: string[]): Promise<string[]> {
+    const dirs: string[] = [];
+    for (const data of this.dataDirs)
+      for (const ks of keyspaces) for (const t of await namesIn(join(data, ks))) dirs.push(join(data, ks, t));
+    return dirs;
   }
 
   async take(tag: string, entities: string[]): Promise<boolean> {
     this.taken.push(tag);
     let fresh = true;
-    for (const dir of this.tableDirs([...new Set(entities.map((e) => e.split('.')[0]))])) {
+    for (const dir of await this.tableDirs([...new Set(entities.map((e) => e.split('.')[0]))])) {
       const target = join(dir, 'snapshots', tag);
-      if (existsSync(target)) fresh = false;
-      mkdirSync(target, { recursive: true });
-      for (const name of readdirSync(dir)) if (statSync(join(dir, name)).isFile()) copyFileSync(join(dir, name), join(target, name));
+      if (await fs.stat(target)) fresh = false;
+      await fs.makeDirectory(target);
+      for (const entry of await fs.list(dir)) {
+        if (!entry.isFile) continue;
+        await fs.remove(join(target, entry.name)); // a snapshot taken again overwrites its files
+        await fs.copy(join(dir, entry.name), join(target, entry.name));
+      }
     }
     return fresh;
   }
 
   async clear(tag: string, keyspaces: string[]): Promise<void> {
     this.cleared.push(tag);
-    for (const dir of this.tableDirs(keyspaces)) rmSync(join(dir, 'snapshots', tag), { recursive: true, force: true });
+    for (const dir of await this.tableDirs(keyspaces)) await fs.remove(join(dir, 'snapshots', tag));
   }
 }
 
@@ -81,15 +96,11 @@ export function movingImport(live: string) {
   let generation = 100;
   return async (_keyspace: string, _table: string, directories: string[]) => {
     for (const dir of directories) {
-      const sstables = new Set(
-        readdirSync(dir)
-          .filter((n) => n.endsWith('-Data.db'))
-          .map((n) => n.replace(/-Data\.db$/, '')),
-      );
+      const sstables = new Set((await dataFiles(dir)).map((n) => n.replace(/-Data\.db$/, '')));
       for (const sstable of sstables) {
         generation++;
-        for (const name of readdirSync(dir).filter((n) => n.startsWith(`${sstable}-`))) {
-          renameSync(join(dir, name), join(live, name.replace(sstable, `nb-${generation}-big`)));
+        for (const name of (await namesIn(dir)).filter((n) => n.startsWith(`${sstable}-`))) {
+          await fs.rename(join(dir, name), join(live, name.replace(sstable, `nb-${generation}-big`)));
         }
       }
     }
