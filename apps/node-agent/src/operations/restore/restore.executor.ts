@@ -11,7 +11,7 @@ import {
   RestoreTruncateResult,
   Subjects,
 } from '@daedalus/contracts';
-import { Clock, errorMessage } from '@daedalus/common';
+import { Clock, errorMessage, retry } from '@daedalus/common';
 import { StorageBackend } from '@daedalus/storage';
 import { localFileSystem as fs } from '../../adapters/filesystem';
 import { dataWalker } from '../../cassandra/data-directories';
@@ -243,24 +243,28 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     recordFile: string,
   ): Promise<string | undefined> {
     const { expected } = await expectedFingerprints(dir, recordFile);
-    let problem: string | undefined;
-    for (let attempt = 1; attempt <= IMPORT_ATTEMPTS; attempt++) {
-      try {
-        if (expected.length > 0 && (await notYetLive(this.node, keyspace, table, expected)).length === 0) return undefined;
-        const liveBefore = await this.node.liveSSTableCount(keyspace, table);
-        problem =
-          request.restorationStrategyType === 'HARDLINKS'
-            ? await importWithHardLinks(this.node, keyspace, table, dir)
-            : await importWithCassandra(this.node, keyspace, table, dir, importOptions(request));
-        problem ??= await proveLoaded(this.node, keyspace, table, expected, liveBefore);
-      } catch (error) {
-        problem = errorMessage(error);
-      }
-      if (!problem) return undefined;
-      this.logger.warn(`import of ${keyspace}.${table} failed (attempt ${attempt} of ${IMPORT_ATTEMPTS}): ${problem}`);
-      if (attempt < IMPORT_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+    const attempt = async (): Promise<void> => {
+      if (expected.length > 0 && (await notYetLive(this.node, keyspace, table, expected)).length === 0) return;
+      const liveBefore = await this.node.liveSSTableCount(keyspace, table);
+      const problem =
+        (request.restorationStrategyType === 'HARDLINKS'
+          ? await importWithHardLinks(this.node, keyspace, table, dir)
+          : await importWithCassandra(this.node, keyspace, table, dir, importOptions(request))) ??
+        (await proveLoaded(this.node, keyspace, table, expected, liveBefore));
+      if (problem) throw new Error(problem);
+    };
+    try {
+      await retry(attempt, {
+        attempts: IMPORT_ATTEMPTS,
+        initialDelayMs: 1_000,
+        maxDelayMs: 2_000,
+        onRetry: ({ attempt: n, error }) =>
+          this.logger.warn(`import of ${keyspace}.${table} failed (attempt ${n} of ${IMPORT_ATTEMPTS}): ${errorMessage(error)}`),
+      });
+      return undefined;
+    } catch (error) {
+      return errorMessage(error);
     }
-    return problem;
   }
 
   /** Says exactly where things stand and gives the request that finishes the job. */
