@@ -52,6 +52,15 @@ function streamConfigs(options: TopologyOptions): Array<Partial<StreamConfig> & 
   ];
 }
 
+async function streamExists(jsm: JetStreamManager, name: string): Promise<boolean> {
+  try {
+    await jsm.streams.info(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Creates the streams, or updates them when their configuration changed. Safe to run from every service. */
 export async function ensureStreams(jsm: JetStreamManager, options: TopologyOptions): Promise<void> {
   for (const config of streamConfigs(options)) {
@@ -63,8 +72,10 @@ export async function ensureStreams(jsm: JetStreamManager, options: TopologyOpti
       try {
         await jsm.streams.add(config);
       } catch (addError) {
-        // Another service created it in the meantime: fine.
-        if (!(addError instanceof JetStreamApiError) || !/already in use/i.test(addError.message)) throw addError;
+        // Another service created it in the meantime: fine. nats-server 2.9 may say so as "stream name already
+        // in use" or, when the two adds race, "subjects overlap with an existing stream": the stream being there
+        // now is what counts.
+        if (!(addError instanceof JetStreamApiError) || !(await streamExists(jsm, config.name))) throw addError;
       }
     }
   }
