@@ -57,16 +57,7 @@ function harness(startedBeforeMutate = false) {
 }
 
 describe('OperationsService: a request that cannot be queued', () => {
-  it('answers 503 and fails the pending record through the lifecycle, naming the gateway', async () => {
-    const { service, stored } = harness();
-    await expect(service.submit({ type: 'flush', keyspace: 'shop', globalRequest: true })).rejects.toThrow(ServiceUnavailableException);
-    expect(stored()).toMatchObject({
-      state: OperationState.FAILED,
-      completionTime: NOW.toISOString(),
-      errors: [{ source: 'gateway', message: 'could not queue the request: no responders' }],
-    });
-  });
-
+  // the pending record failed through the lifecycle, with 503: operations.service.spec.ts ('when the request cannot be published')
   it('leaves a record a coordinator already started as it is', async () => {
     const { service, stored } = harness(true);
     await expect(service.submit({ type: 'flush', keyspace: 'shop', globalRequest: true })).rejects.toThrow(ServiceUnavailableException);
