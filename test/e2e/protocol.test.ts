@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, NatsConnection } from '@nats-io/transport-node';
-import { Headers, MessageIds, OperationRecord, Streams, Subjects, SubmitOperationMessage } from '@daedalus/contracts';
+import { Consumers, Headers, MessageIds, OperationRecord, Streams, Subjects, SubmitOperationMessage } from '@daedalus/contracts';
 import { waitFor } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
 
@@ -85,6 +85,15 @@ describe('public protocol and durability', () => {
     expect(letter.header.get(Headers.deadLetterReason)).toContain('unsupported schemaVersion "2.0"');
     expect(letter.header.get(Headers.deadLetterSubject)).toBe(Subjects.submit);
     expect((await system.get(`/operations/${message.operationId}`)).status).toBe(404);
+
+    // settled for good: nats-server 2.9 ignores a term that carries a reason, and the message then came back
+    // after every ack wait (4 s here) to be dead-lettered again. Nothing else is published meanwhile.
+    const deliveries = async () => (await jsm.consumers.info(Streams.requests, Consumers.coordinatorRequests)).delivered.consumer_seq;
+    const settled = await deliveries();
+    await new Promise((resolve) => setTimeout(resolve, 9_000));
+    expect(await deliveries()).toBe(settled);
+    const info = await jsm.consumers.info(Streams.requests, Consumers.coordinatorRequests);
+    expect({ pending: info.num_ack_pending, redelivered: info.num_redelivered }).toEqual({ pending: 0, redelivered: 0 });
   });
 
   it('keeps finished operations queryable across a restart of every service and nats-server', async () => {

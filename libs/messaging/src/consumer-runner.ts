@@ -179,7 +179,9 @@ export class ConsumerRunner {
         try {
           await this.publishDeadLetter(msg, settlement.reason);
           if (this.options.onDeadLetter && data !== undefined) await this.options.onDeadLetter(data, settlement.reason, context);
-          msg.term(settlement.reason.slice(0, 200));
+          // a plain term: nats-server before 2.10.4 ignores a term that carries a reason, and redelivers the
+          // message after every ack wait (the reason is in the dead letter's headers)
+          msg.term();
         } catch (error) {
           // Could not record it: leave the message for redelivery rather than lose it.
           this.options.log('error', `could not dead-letter ${context.subject}: ${errorMessage(error)}`);
