@@ -60,9 +60,16 @@ interface Published {
 /** The JetStream the publisher talks to: records each publish; `down` makes publishing fail as an unreachable server does. */
 function recordingJetStream() {
   const published: Published[] = [];
-  const state = { down: undefined as Error | undefined };
+  const state = {
+    down: undefined as Error | undefined,
+    /** runs before a failing publish throws: e.g. a coordinator that took the request up all the same */
+    meanwhile: undefined as (() => Promise<void>) | undefined,
+  };
   const publish = async (subject: string, data: string, options?: { msgID?: string }): Promise<PubAck> => {
-    if (state.down) throw state.down;
+    if (state.down) {
+      await state.meanwhile?.();
+      throw state.down;
+    }
     published.push({ subject, msgID: options?.msgID, body: JSON.parse(data) as Record<string, unknown> });
     return { stream: 'DAEDALUS_REQUESTS', seq: published.length, duplicate: false, domain: '' };
   };
@@ -273,6 +280,16 @@ describe('OperationsService.submit', () => {
       const retried = await service.submit({ ...flush, id: ID });
       expect(retried).toMatchObject({ created: false, record: { state: OperationState.FAILED } });
       expect(published).toEqual([]);
+    });
+
+    it('leaves a record a coordinator already started as it is (the publish reached JetStream after all)', async () => {
+      const { service, operations, jetstream } = await harness();
+      jetstream.down = new Error('TIMEOUT');
+      jetstream.meanwhile = async () => {
+        await operations.mutate(ID, (record) => ({ ...record, state: OperationState.RUNNING }));
+      };
+      expect(await rejection(service.submit({ ...flush, id: ID }))).toBeInstanceOf(ServiceUnavailableException);
+      expect(await operations.get(ID)).toMatchObject({ state: OperationState.RUNNING, errors: [] });
     });
   });
 });

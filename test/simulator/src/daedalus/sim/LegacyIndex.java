@@ -100,29 +100,7 @@ final class LegacyIndex {
                 expected += s.rowCount;
             }
             Iterator<Row> merged = new MergeIterator(readers);
-            Iterator<Row> kept = new Iterator<Row>() {
-                Row next = advance();
-
-                private Row advance() {
-                    while (merged.hasNext()) {
-                        Row r = merged.next();
-                        if (!removed.contains(r.key)) return r;
-                    }
-                    return null;
-                }
-
-                @Override
-                public boolean hasNext() {
-                    return next != null;
-                }
-
-                @Override
-                public Row next() {
-                    Row r = next;
-                    next = advance();
-                    return r;
-                }
-            };
+            Iterator<Row> kept = FilteredRows.of(merged, r -> !removed.contains(r.key));
             write(dirIn(store.nextDir()), kept, Math.max(1, expected), false);
         } finally {
             for (RowFile.Reader r : readers) r.close();

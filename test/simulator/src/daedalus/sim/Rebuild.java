@@ -100,29 +100,7 @@ final class Rebuild {
             }
             if (readers.isEmpty()) return;
             Iterator<Row> merged = new MergeIterator(readers);
-            Iterator<Row> owned = new Iterator<Row>() {
-                Row next = advance();
-
-                private Row advance() {
-                    while (merged.hasNext()) {
-                        Row r = merged.next();
-                        if (node.owns(ks, r.key)) return r;
-                    }
-                    return null;
-                }
-
-                @Override
-                public boolean hasNext() {
-                    return next != null;
-                }
-
-                @Override
-                public Row next() {
-                    Row r = next;
-                    next = advance();
-                    return r;
-                }
-            };
+            Iterator<Row> owned = FilteredRows.of(merged, r -> node.owns(ks, r.key));
             SSTable s = SSTableWriter.write(store.nextDir(), store.currentVersion(), store.newId(),
                 node.options.sstableFormat, table.compressed(), owned, 1024);
             if (s != null) store.addLive(s, true);

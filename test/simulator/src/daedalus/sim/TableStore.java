@@ -306,7 +306,7 @@ final class TableStore {
                         expected += s.rowCount;
                     }
                     Iterator<Row> rows = node.operations.track(task, new MergeIterator(readers));
-                    Iterator<Row> kept = filtered(rows, keep);
+                    Iterator<Row> kept = FilteredRows.of(rows, keep);
                     SSTable out = SSTableWriter.write(nextDir(), currentVersion(), newId(), node.options.sstableFormat,
                         def.compressed(), kept, Math.max(1, expected));
                     if (out != null) outputs.add(indexes.withSai(out));
@@ -357,33 +357,6 @@ final class TableStore {
     /** See TableIndexes.check. */
     synchronized String checkIndexes() {
         return indexes.check(new ArrayList<>(live));
-    }
-
-    private static Iterator<Row> filtered(Iterator<Row> rows, Predicate<Row> filter) {
-        if (filter == null) return rows;
-        return new Iterator<Row>() {
-            Row next = advance();
-
-            private Row advance() {
-                while (rows.hasNext()) {
-                    Row r = rows.next();
-                    if (filter.test(r)) return r;
-                }
-                return null;
-            }
-
-            @Override
-            public boolean hasNext() {
-                return next != null;
-            }
-
-            @Override
-            public Row next() {
-                Row r = next;
-                next = advance();
-                return r;
-            }
-        };
     }
 
     /** Removes files of live SSTables from the live set without deleting them (used by import rollback). */
