@@ -389,6 +389,11 @@ export class ListBackupsReplyMessage {
   @IsBoolean()
   invalid?: boolean;
 
+  @Doc('when not ok: true when the location names a bucket (or directory) that does not exist')
+  @IsOptional()
+  @IsBoolean()
+  notFound?: boolean;
+
   @Doc('when not ok: why')
   @ValidateIf((reply: ListBackupsReplyMessage) => reply.ok === false)
   @IsString()
@@ -397,4 +402,5 @@ export class ListBackupsReplyMessage {
 
 /** Reply on `daedalus.backups.list`: the backups, or an error that says whether the request was at fault. */
 export type ListBackupsReply =
-  { schemaVersion: string; ok: true; backups: unknown[] } | { schemaVersion: string; ok: false; invalid: boolean; error: string };
+  | { schemaVersion: string; ok: true; backups: unknown[] }
+  | { schemaVersion: string; ok: false; invalid: boolean; notFound?: boolean; error: string };
