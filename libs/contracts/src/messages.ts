@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Min, ValidateIf } from 'class-validator';
 import { Doc, IsSchemaVersion, Nested } from './message-dto';
 import { OperationState } from './lifecycle/operation-state';
+import { LowercaseId } from './requests/lenient';
 import type { StoredPhaseResults } from './protocols/protocol';
 
 /**
@@ -22,7 +23,8 @@ export class SubmitOperationMessage {
   @IsSchemaVersion()
   schemaVersion!: string;
 
-  @Doc('a UUID the client chooses: a repeat with the same id is one operation')
+  @Doc('a UUID the client chooses: a repeat with the same id is one operation (ids are kept in lower case)')
+  @LowercaseId()
   @IsUUID()
   operationId!: string;
 
@@ -49,6 +51,7 @@ export class CancelOperationMessage {
   @IsSchemaVersion()
   schemaVersion!: string;
 
+  @LowercaseId()
   @IsUUID()
   operationId!: string;
 
@@ -72,6 +75,7 @@ export class ResumeOperationMessage {
   @IsSchemaVersion()
   schemaVersion!: string;
 
+  @LowercaseId()
   @IsUUID()
   operationId!: string;
 
