@@ -51,7 +51,6 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
 
   afterAll(async () => {
     agent.destroy();
-    // eslint-disable-next-line no-console
     const byStatus = [...statuses.entries()].sort(([a], [b]) => a - b).map(([status, count]) => `${status}: ${count}`);
     console.log(`gateway fuzz: ${sent} HTTP requests sent (seed ${SEED}); answers ${byStatus.join(', ')}`);
     await system?.stop();
@@ -210,7 +209,11 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
   const operationBody: fc.Arbitrary<unknown> = fc.oneof(
     fc
       .tuple(
-        fc.oneof(fc.constantFrom(...types), fc.constantFrom(...types).map((t) => t.toUpperCase()), fc.string({ maxLength: 20 })),
+        fc.oneof(
+          fc.constantFrom(...types),
+          fc.constantFrom(...types).map((t) => t.toUpperCase()),
+          fc.string({ maxLength: 20 }),
+        ),
         fc.array(fc.tuple(fieldNames, anyValue), { maxLength: 5 }),
       )
       .map(([type, fields]) => {
@@ -225,7 +228,9 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
   const rawBody = fc.oneof(
     fc.string({ maxLength: 200 }),
     fc.integer({ min: 1_000, max: 60_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
-    fc.integer({ min: 1_000, max: 20_000 }).map((depth) => '{"type":"restore","rename":'.concat('{"a":'.repeat(depth), '1', '}'.repeat(depth), '}')),
+    fc
+      .integer({ min: 1_000, max: 20_000 })
+      .map((depth) => '{"type":"restore","rename":'.concat('{"a":'.repeat(depth), '1', '}'.repeat(depth), '}')),
     fc.constant('{"type":"flush","keyspace":"fz"'),
     fc.constant('\u00ff\u00fe{}'),
   );
@@ -242,7 +247,10 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
         'multipart/form-data; boundary=x',
       ),
       'content-encoding': fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-unknown'),
-      'idempotency-key': fc.oneof(fc.string({ minLength: 1, maxLength: 40 }).filter((k) => /^[\x21-\x7e]+$/.test(k)), uuid),
+      'idempotency-key': fc.oneof(
+        fc.string({ minLength: 1, maxLength: 40 }).filter((k) => /^[\x21-\x7e]+$/.test(k)),
+        uuid,
+      ),
     },
     { requiredKeys: [] },
   );
@@ -391,7 +399,10 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
         expect({ status: fetched.status, id: fetched.json?.id }).toEqual({ status: 200, id: id.toLowerCase() });
         const listed = await send({ method: 'GET', path: read });
         if (listed.status !== 200) throw new Error(`${listed.status} for GET ${read}: ${listed.text}`);
-        const backups = await send({ method: 'GET', path: `/backups?storageLocation=${encodeURIComponent(`file://${backupsRoot}/bucket`)}` });
+        const backups = await send({
+          method: 'GET',
+          path: `/backups?storageLocation=${encodeURIComponent(`file://${backupsRoot}/bucket`)}`,
+        });
         expect({ status: backups.status, body: backups.json }).toEqual({ status: 200, body: [] });
       }),
       { seed: SEED, numRuns: GOOD_RUNS, endOnFailure: true },

@@ -9,6 +9,11 @@ import { refuseUnreadableBodies } from './http/body-guards';
  */
 export function configureHttp(app: NestExpressApplication, config: GatewayConfig): void {
   app.use(refuseUnreadableBodies);
-  app.useBodyParser('json', { limit: config.maxBodyBytes, strict: false, inflate: false, type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('json', {
+    limit: config.maxBodyBytes,
+    strict: false,
+    inflate: false,
+    type: ['application/json', 'application/*+json'],
+  });
   app.useGlobalFilters(new AllExceptionsFilter());
 }

@@ -44,7 +44,24 @@ const hostileJson: fc.Arbitrary<unknown> = fc.oneof(
 describe('parseOperationRequest under fuzz', () => {
   it('only ever throws RequestValidationError naming fields, for any body of any type', () => {
     const types = Object.keys(OPERATION_REQUEST_TYPES);
-    const fields = ['bandwidth', 'retry', 'import', 'rename', 'proxySettings', 'entities', 'dc', 'duration', 'id', 'hostId', 'tables', 'keyspace', 'specificTokens', 'storageLocation', 'snapshotTag', 'dataDirs'];
+    const fields = [
+      'bandwidth',
+      'retry',
+      'import',
+      'rename',
+      'proxySettings',
+      'entities',
+      'dc',
+      'duration',
+      'id',
+      'hostId',
+      'tables',
+      'keyspace',
+      'specificTokens',
+      'storageLocation',
+      'snapshotTag',
+      'dataDirs',
+    ];
     fc.assert(
       fc.property(fc.constantFrom(...types), fc.dictionary(fc.constantFrom(...fields), hostileJson, { maxKeys: 4 }), (type, extra) => {
         try {

@@ -18,6 +18,7 @@ const PROTOTYPE_KEYS: ReadonlySet<string> = new Set([...Object.getOwnPropertyNam
  * C0/C1 control characters and the Unicode line/paragraph separators: no request field needs them, and in a
  * log line they forge entries (a newline followed by a fake record).
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 
 export function hasControlCharacters(text: string): boolean {
@@ -63,7 +64,8 @@ export function rawJsonProblem(value: unknown, maxDepth = MAX_REQUEST_DEPTH): Fi
     for (const key of Object.keys(current.value)) {
       const path = pathOf(current.path, key);
       if (PROTOTYPE_KEYS.has(key)) return { field: path, message: `${path}: "${key}" is not allowed as a key` };
-      if (CONTROL_CHARACTERS.test(key)) return { field: fieldOf(path), message: `${fieldOf(path)}: a key may not contain control characters` };
+      if (CONTROL_CHARACTERS.test(key))
+        return { field: fieldOf(path), message: `${fieldOf(path)}: a key may not contain control characters` };
       pending.push({ value: (current.value as Record<string, unknown>)[key], path, depth: current.depth + 1 });
     }
   }
