@@ -290,6 +290,12 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body) ?? 'null',
     })),
+    operationBody.map((body) => ({
+      method: 'POST',
+      path: '/operations',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body) ?? 'null',
+    })),
     fc.tuple(rawBody, contentHeaders).map(([body, headers]) => ({ method: 'POST', path: '/operations', headers, body })),
     query.map((q) => ({ method: 'GET', path: `/operations${q}` })),
     fc

@@ -45,7 +45,14 @@ function describeParserError(error: BodyParserError): { field: string; message: 
 }
 
 /** The field a 4xx is about when the code that threw it named none. */
-const DEFAULT_FIELD: Readonly<Record<number, string>> = { 404: 'path', 405: 'method', 409: 'id', 413: 'body', 415: 'Content-Type' };
+const DEFAULT_FIELD: Readonly<Record<number, string>> = {
+  400: 'body',
+  404: 'path',
+  405: 'method',
+  409: 'id',
+  413: 'body',
+  415: 'Content-Type',
+};
 
 const REASON: Readonly<Record<number, string>> = {
   400: 'Bad Request',
@@ -115,7 +122,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const raw = exception.getResponse();
     const body: Record<string, unknown> = typeof raw === 'string' ? { statusCode: status, message: raw } : { ...(raw as object) };
     if (status < 400 || status >= 500 || Array.isArray(body.errors)) return body;
-    const message = Array.isArray(body.message) ? body.message.join('; ') : String(body.message ?? exception.message);
+    const detail = Array.isArray(body.message) ? body.message.join('; ') : String(body.message ?? exception.message);
+    // Nest answers an unreadable body itself (before any handler) with a bare 400 or 413
+    const message =
+      status === 400 ? `body is not valid JSON: ${detail}` : status === 413 ? 'body is larger than the gateway accepts' : detail;
     return { ...this.fieldBody(status, message, DEFAULT_FIELD[status] ?? 'request'), error: body.error ?? REASON[status] ?? 'Error' };
   }
 }
