@@ -4,9 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { configure } from '@daedalus/common';
+import { configureHttp } from './gateway-app';
 import { GATEWAY_SERVICE, GatewayConfig } from './gateway-config';
 import { GatewayModule } from './gateway.module';
-import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { SIDECAR_VERSION } from './topology/cluster.controller';
 
 async function bootstrap(): Promise<void> {
@@ -16,8 +16,7 @@ async function bootstrap(): Promise<void> {
     bodyParser: false,
     logger: ['log', 'warn', 'error'],
   });
-  app.useBodyParser('json', { limit: config.maxBodyBytes, strict: false });
-  app.useGlobalFilters(new AllExceptionsFilter());
+  configureHttp(app, config);
   app.enableShutdownHooks();
 
   const openApi = new DocumentBuilder()

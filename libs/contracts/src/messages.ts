@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Min, ValidateIf } from 'class-validator';
 import { Doc, IsSchemaVersion, Nested } from './message-dto';
 import { OperationState } from './lifecycle/operation-state';
+import { LowercaseId } from './requests/lenient';
 import type { StoredPhaseResults } from './protocols/protocol';
 
 /**
@@ -22,7 +23,8 @@ export class SubmitOperationMessage {
   @IsSchemaVersion()
   schemaVersion!: string;
 
-  @Doc('a UUID the client chooses: a repeat with the same id is one operation')
+  @Doc('a UUID the client chooses: a repeat with the same id is one operation (ids are kept in lower case)')
+  @LowercaseId()
   @IsUUID()
   operationId!: string;
 
@@ -49,6 +51,7 @@ export class CancelOperationMessage {
   @IsSchemaVersion()
   schemaVersion!: string;
 
+  @LowercaseId()
   @IsUUID()
   operationId!: string;
 
@@ -72,6 +75,7 @@ export class ResumeOperationMessage {
   @IsSchemaVersion()
   schemaVersion!: string;
 
+  @LowercaseId()
   @IsUUID()
   operationId!: string;
 
@@ -389,6 +393,11 @@ export class ListBackupsReplyMessage {
   @IsBoolean()
   invalid?: boolean;
 
+  @Doc('when not ok: true when the location names a bucket (or directory) that does not exist')
+  @IsOptional()
+  @IsBoolean()
+  notFound?: boolean;
+
   @Doc('when not ok: why')
   @ValidateIf((reply: ListBackupsReplyMessage) => reply.ok === false)
   @IsString()
@@ -397,4 +406,5 @@ export class ListBackupsReplyMessage {
 
 /** Reply on `daedalus.backups.list`: the backups, or an error that says whether the request was at fault. */
 export type ListBackupsReply =
-  { schemaVersion: string; ok: true; backups: unknown[] } | { schemaVersion: string; ok: false; invalid: boolean; error: string };
+  | { schemaVersion: string; ok: true; backups: unknown[] }
+  | { schemaVersion: string; ok: false; invalid: boolean; notFound?: boolean; error: string };

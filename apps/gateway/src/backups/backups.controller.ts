@@ -1,15 +1,26 @@
 import { Controller, Get, Query, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Channels, ListBackupsReplyMessage, ListBackupsRequest, SCHEMA_VERSION } from '@daedalus/contracts';
+import {
+  Channels,
+  hasControlCharacters,
+  ListBackupsReplyMessage,
+  ListBackupsRequest,
+  SCHEMA_VERSION,
+  storageLocationProblem,
+} from '@daedalus/contracts';
 import { NatsRequester } from '@daedalus/messaging';
 import { errorMessage } from '@daedalus/common';
-import { badRequest } from '../http/bad-request';
+import { badRequest, notFound } from '../http/bad-request';
+import { QueryParams, rejectUnknownParams, singleParam } from '../http/query';
 
 const LIST_TIMEOUT_MS = 60_000;
 
-function optionalInteger(value: string | undefined, field: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (!/^\d+$/.test(value)) throw badRequest([{ field, message: `${field} must be a non-negative integer` }]);
+const LIST_PARAMS = ['storageLocation', 'lastN', 'fromTimestamp'] as const;
+
+function optionalInteger(query: QueryParams, field: string): number | undefined {
+  const value = singleParam(query, field);
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value)) throw badRequest([{ field, message: `${field} must be a non-negative integer` }]);
   return Number(value);
 }
 
@@ -24,17 +35,23 @@ export class BackupsController {
   @ApiQuery({ name: 'storageLocation', required: true, example: 's3://bucket or s3://bucket/cluster' })
   @ApiQuery({ name: 'lastN', required: false })
   @ApiQuery({ name: 'fromTimestamp', required: false, description: 'epoch milliseconds' })
-  async list(
-    @Query('storageLocation') storageLocation?: string,
-    @Query('lastN') lastN?: string,
-    @Query('fromTimestamp') fromTimestamp?: string,
-  ) {
+  async list(@Query() query: QueryParams) {
+    rejectUnknownParams(query, LIST_PARAMS);
+    const storageLocation = singleParam(query, 'storageLocation');
     if (!storageLocation) throw badRequest([{ field: 'storageLocation', message: 'storageLocation is required' }]);
+    // a malformed location is refused here, without asking an agent (and never reaches their logs)
+    const malformed =
+      storageLocation.length > 2048
+        ? 'storageLocation may be at most 2048 characters'
+        : hasControlCharacters(storageLocation)
+          ? 'storageLocation may not contain control characters'
+          : storageLocationProblem(storageLocation);
+    if (malformed) throw badRequest([{ field: 'storageLocation', message: malformed }]);
     const request: ListBackupsRequest = {
       schemaVersion: SCHEMA_VERSION,
       storageLocation,
-      lastN: optionalInteger(lastN, 'lastN'),
-      fromTimestamp: optionalInteger(fromTimestamp, 'fromTimestamp'),
+      lastN: optionalInteger(query, 'lastN'),
+      fromTimestamp: optionalInteger(query, 'fromTimestamp'),
     };
     let reply: ListBackupsReplyMessage;
     try {
@@ -43,6 +60,7 @@ export class BackupsController {
       throw new ServiceUnavailableException(`no node agent answered the listing: ${errorMessage(error)}`);
     }
     if (reply.ok) return reply.backups ?? [];
+    if (reply.notFound) throw notFound('storageLocation', reply.error ?? 'the storage location does not exist');
     if (reply.invalid) throw badRequest([{ field: 'storageLocation', message: reply.error ?? 'invalid storage location' }]);
     throw new ServiceUnavailableException(`listing failed: ${reply.error}`);
   }

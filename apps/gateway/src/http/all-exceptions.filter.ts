@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { errors } from '@nats-io/transport-node';
 import { isTransientJetStreamError } from '@daedalus/messaging';
+import { allowedMethods } from './allowed-methods';
 
 const RETRY_AFTER_SECONDS = 5;
 
@@ -27,9 +28,45 @@ function bodyParserError(exception: unknown): BodyParserError | undefined {
   return typeof e.type === 'string' && typeof e.status === 'number' ? e : undefined;
 }
 
+/** What a body-parser failure is about: the header at fault, else the body. */
+function describeParserError(error: BodyParserError): { field: string; message: string } {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return { field: 'body', message: `body is not valid JSON: ${error.message ?? ''}`.trim() };
+    case 'entity.too.large':
+      return { field: 'body', message: 'body is larger than the gateway accepts' };
+    case 'charset.unsupported':
+      return { field: 'Content-Type', message: `Content-Type: ${error.message ?? 'unsupported charset'} (send UTF-8)` };
+    case 'encoding.unsupported':
+      return { field: 'Content-Encoding', message: 'Content-Encoding is not supported: send the body uncompressed (identity)' };
+    default:
+      return { field: 'body', message: `body could not be read: ${error.message ?? error.type}` };
+  }
+}
+
+/** The field a 4xx is about when the code that threw it named none. */
+const DEFAULT_FIELD: Readonly<Record<number, string>> = {
+  400: 'body',
+  404: 'path',
+  405: 'method',
+  409: 'id',
+  413: 'body',
+  415: 'Content-Type',
+};
+
+const REASON: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+};
+
 /**
- * Bad input never becomes a 500: body-parser failures (malformed JSON, body too large, wrong charset)
- * get their own 4xx naming the body; only genuine server faults are 500, logged, with a generic message.
+ * Bad input never becomes a 500, and every 4xx names what was wrong in `errors: [{field, message}]` (a body
+ * field, a query or path parameter, a header, or `method`). A path that exists for other methods is 405 with
+ * an Allow header. Only genuine server faults are 500, logged, with a generic message.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -37,20 +74,24 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    const request = host.switchToHttp().getRequest<Request>();
     if (exception instanceof HttpException) {
+      if (exception.getStatus() === 404) {
+        const allowed = allowedMethods(request);
+        if (allowed.length > 0 && !allowed.includes(request.method.toUpperCase())) {
+          const message = `${request.method} is not allowed on ${request.path.slice(0, 200)} (allowed: ${allowed.join(', ')})`;
+          response.setHeader('Allow', allowed.join(', '));
+          response.status(405).json(this.fieldBody(405, message, 'method'));
+          return;
+        }
+      }
       response.status(exception.getStatus()).json(this.describe(exception));
       return;
     }
     const parserError = bodyParserError(exception);
     if (parserError && parserError.status! >= 400 && parserError.status! < 500) {
-      const status = parserError.status!;
-      const message =
-        parserError.type === 'entity.parse.failed'
-          ? `body is not valid JSON: ${parserError.message ?? ''}`.trim()
-          : parserError.type === 'entity.too.large'
-            ? 'body is larger than the gateway accepts'
-            : `body could not be read: ${parserError.message ?? parserError.type}`;
-      response.status(status).json({ statusCode: status, error: 'Bad Request', message, errors: [{ field: 'body', message }] });
+      const { field, message } = describeParserError(parserError);
+      response.status(parserError.status!).json(this.fieldBody(parserError.status!, message, field));
       return;
     }
     if (isNatsUnavailable(exception)) {
@@ -68,19 +109,23 @@ export class AllExceptionsFilter implements ExceptionFilter {
     response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ statusCode: 500, message: 'internal error' });
   }
 
+  private fieldBody(status: number, message: string, field: string): Record<string, unknown> {
+    return { statusCode: status, error: REASON[status] ?? 'Error', message, errors: [{ field, message }] };
+  }
+
   /**
-   * Our own 400s already name their fields. Nest answers unreadable bodies (malformed JSON, too large) itself
-   * before any handler runs; those name no field, so they are about the body.
+   * Our own 4xx already name their fields. Others (Nest's "Cannot GET /x", a 404 or 409 from code that named
+   * nothing) get the field their status implies.
    */
   private describe(exception: HttpException): Record<string, unknown> {
     const status = exception.getStatus();
     const raw = exception.getResponse();
     const body: Record<string, unknown> = typeof raw === 'string' ? { statusCode: status, message: raw } : { ...(raw as object) };
-    if ((status === 400 || status === 413) && !Array.isArray(body.errors)) {
-      const detail = Array.isArray(body.message) ? body.message.join('; ') : String(body.message ?? exception.message);
-      const message = status === 413 ? 'body is larger than the gateway accepts' : `body is not valid JSON: ${detail}`;
-      return { statusCode: status, error: body.error ?? 'Bad Request', message, errors: [{ field: 'body', message }] };
-    }
-    return body;
+    if (status < 400 || status >= 500 || Array.isArray(body.errors)) return body;
+    const detail = Array.isArray(body.message) ? body.message.join('; ') : String(body.message ?? exception.message);
+    // Nest answers an unreadable body itself (before any handler) with a bare 400 or 413
+    const message =
+      status === 400 ? `body is not valid JSON: ${detail}` : status === 413 ? 'body is larger than the gateway accepts' : detail;
+    return { ...this.fieldBody(status, message, DEFAULT_FIELD[status] ?? 'request'), error: body.error ?? REASON[status] ?? 'Error' };
   }
 }

@@ -1,14 +1,19 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { isUUID } from 'class-validator';
+import { notFound } from '../http/bad-request';
+import { listParam, QueryParams, rejectUnknownParams } from '../http/query';
 import { OperationsService } from './operations.service';
 import { toOperationView } from './operation-view';
 
+/** Ids are stored in lower case (the request DTO normalises them): any case the client sends finds the operation. */
 function requireUuid(id: string): string {
-  if (!isUUID(id)) throw new NotFoundException(`operation ${id.slice(0, 64)} does not exist`);
+  if (!isUUID(id)) throw notFound('id', `operation ${JSON.stringify(id.slice(0, 64))} does not exist`);
   return id.toLowerCase();
 }
+
+const LIST_PARAMS = ['type', 'state', 'status'] as const;
 
 @ApiTags('operations')
 @Controller('operations')
@@ -34,10 +39,11 @@ export class OperationsController {
 
   @Get()
   @ApiOperation({ summary: 'List operations, newest first' })
-  @ApiQuery({ name: 'type', required: false })
-  @ApiQuery({ name: 'state', required: false, description: 'also accepted as `status` (Icarus spec)' })
-  async list(@Query('type') type?: string, @Query('state') state?: string, @Query('status') status?: string) {
-    const records = await this.operations.list(type || undefined, state || status || undefined);
+  @ApiQuery({ name: 'type', required: false, description: 'one or more types: repeated or comma-separated', isArray: true })
+  @ApiQuery({ name: 'state', required: false, description: 'one or more states; also accepted as `status` (Icarus spec)', isArray: true })
+  async list(@Query() query: QueryParams) {
+    rejectUnknownParams(query, LIST_PARAMS);
+    const records = await this.operations.list(listParam(query, 'type'), [...listParam(query, 'state'), ...listParam(query, 'status')]);
     return records.map(toOperationView);
   }
 

@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
   ALL_OPERATION_STATES,
@@ -19,7 +19,7 @@ import {
 import { NodeRegistry, OperationStore } from '@daedalus/messaging';
 import { Clock, errorMessage } from '@daedalus/common';
 import { GatewayConfig } from '../gateway-config';
-import { badRequest } from '../http/bad-request';
+import { badRequest, conflict, notFound } from '../http/bad-request';
 import { NodeQueryClient } from '../topology/node-query.client';
 import { resolveLocalTarget } from './local-target';
 import { checkAgainstTargets, LiveSchema, nodesToAskAgain, recheckWithLiveSchemas, targetsLackingNames } from './target-check';
@@ -82,7 +82,7 @@ export class OperationsService {
     const existing = await this.operations.get(id);
     if (!existing) throw new ServiceUnavailableException('the operation store did not answer consistently; try again');
     if (existing.type !== record.type) {
-      throw new ConflictException(`operation ${id} already exists with type ${existing.type}`);
+      throw conflict('type', `operation ${id} already exists with type ${existing.type}`);
     }
     // A replay of a submission whose publish may not have happened (gateway died in between): publish again;
     // JetStream drops it if it was a duplicate.
@@ -147,21 +147,26 @@ export class OperationsService {
 
   async get(id: string): Promise<OperationRecord> {
     const record = await this.operations.get(id);
-    if (!record) throw new NotFoundException(`operation ${id} does not exist`);
+    if (!record) throw notFound('id', `operation ${id} does not exist`);
     return record;
   }
 
-  async list(type?: string, state?: string): Promise<OperationRecord[]> {
-    const wantedType = type?.toLowerCase();
-    const wantedState = state?.toUpperCase();
-    if (wantedType && !isOperationType(wantedType))
-      throw badRequest([{ field: 'type', message: `type "${type}" is not an operation type` }]);
-    if (wantedState && !ALL_OPERATION_STATES.includes(wantedState as OperationState)) {
-      throw badRequest([{ field: 'state', message: `state must be one of ${ALL_OPERATION_STATES.join(', ')}` }]);
-    }
+  /** Operations of any of `types` in any of `states` (empty: no filter), newest first. */
+  async list(types: string[] = [], states: string[] = []): Promise<OperationRecord[]> {
+    const wantedTypes = new Set(types.map((t) => t.toLowerCase()));
+    const wantedStates = new Set(states.map((s) => s.toUpperCase()));
+    const errors: FieldError[] = [
+      ...types
+        .filter((t) => !isOperationType(t.toLowerCase()))
+        .map((t) => ({ field: 'type', message: `type ${JSON.stringify(t.slice(0, 64))} is not an operation type` })),
+      ...[...wantedStates]
+        .filter((s) => !ALL_OPERATION_STATES.includes(s as OperationState))
+        .map(() => ({ field: 'state', message: `state must be one of ${ALL_OPERATION_STATES.join(', ')}` })),
+    ];
+    if (errors.length > 0) throw badRequest(errors);
     const records = await this.operations.list();
     return records
-      .filter((r) => (!wantedType || r.type === wantedType) && (!wantedState || r.state === wantedState))
+      .filter((r) => (wantedTypes.size === 0 || wantedTypes.has(r.type)) && (wantedStates.size === 0 || wantedStates.has(r.state)))
       .sort((a, b) => b.creationTime.localeCompare(a.creationTime));
   }
 
@@ -180,7 +185,7 @@ export class OperationsService {
     const record = await this.get(id);
     if (record.state === OperationState.RUNNING || record.state === OperationState.PENDING) return { record, requested: false };
     const refusal = resumeRefusal(record);
-    if (refusal) throw new ConflictException(refusal);
+    if (refusal) throw conflict('id', refusal);
     await this.publisher.resume(id, record.resumeCount ?? 0);
     return { record, requested: true };
   }

@@ -1,5 +1,16 @@
 import { FieldError, NodeRegistration, OperationRequest } from '@daedalus/contracts';
 
+/**
+ * The tables a node registered for a keyspace, or undefined. The registration's map is a plain object decoded
+ * from JSON and the keyspace name comes from the client: look it up as an own key only, so names such as
+ * `__proto__` or `constructor` find nothing instead of Object.prototype's members.
+ */
+function tablesIn(keyspaces: Record<string, string[]> | undefined, keyspace: string): string[] | undefined {
+  if (!keyspaces || !Object.prototype.hasOwnProperty.call(keyspaces, keyspace)) return undefined;
+  const tables = keyspaces[keyspace];
+  return Array.isArray(tables) ? tables : undefined;
+}
+
 function name(node: NodeRegistration): string {
   return `${node.hostId} (${node.address})`;
 }
@@ -62,13 +73,13 @@ export function nameErrors(request: OperationRequest, targets: NodeRegistration[
   const known = targets.filter((t) => t.keyspaces !== undefined);
   errors.push(...entityErrors(request, known));
   if (keyspace === undefined || known.length === 0) return errors;
-  const lackingKeyspace = known.filter((t) => !Object.prototype.hasOwnProperty.call(t.keyspaces, keyspace));
+  const lackingKeyspace = known.filter((t) => tablesIn(t.keyspaces, keyspace) === undefined);
   if (lackingKeyspace.length > 0) {
     errors.push({ field: 'keyspace', message: `keyspace ${keyspace} does not exist${where(lackingKeyspace, known)}` });
     return errors;
   }
   for (const table of new Set(tables)) {
-    const lacking = known.filter((t) => !(t.keyspaces?.[keyspace] ?? []).includes(table));
+    const lacking = known.filter((t) => !(tablesIn(t.keyspaces, keyspace) ?? []).includes(table));
     if (lacking.length > 0) {
       errors.push({ field: tablesField, message: `table ${table} does not exist in keyspace ${keyspace}${where(lacking, known)}` });
     }
@@ -137,19 +148,19 @@ function entityErrors(request: OperationRequest, known: NodeRegistration[]): Fie
     .split(',')
     .map((e) => e.trim())
     .filter((e) => e.length > 0);
-  const rename = request.type === 'restore' ? (request.rename ?? {}) : {};
+  // a Map: the client's names must not meet Object.prototype's members on lookup
+  const rename = new Map(request.type === 'restore' ? Object.entries(request.rename ?? {}) : []);
   const check = (entity: string, field: string, role: string) => {
     const [ks, table] = entity.split('.');
     const lacking = known.filter((t) =>
-      table === undefined ? !Object.prototype.hasOwnProperty.call(t.keyspaces, ks) : !(t.keyspaces?.[ks] ?? []).includes(table),
+      table === undefined ? tablesIn(t.keyspaces, ks) === undefined : !(tablesIn(t.keyspaces, ks) ?? []).includes(table),
     );
     if (lacking.length > 0) errors.push({ field, message: `${role} ${entity} does not exist${where(lacking, known)}` });
   };
   for (const entity of entities) {
-    const target = rename[entity];
-    if (target) continue; // the renamed target is checked below; the source only has to be in the backup
+    if (rename.has(entity)) continue; // the renamed target is checked below; the source only has to be in the backup
     check(entity, 'entities', entity.includes('.') ? 'table' : 'keyspace');
   }
-  for (const target of Object.values(rename)) check(target, 'rename', 'target table');
+  for (const target of rename.values()) check(target, 'rename', 'target table');
   return errors;
 }

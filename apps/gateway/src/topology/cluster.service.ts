@@ -1,7 +1,8 @@
-import { Injectable, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { LiveNodeView, NodeRegistration } from '@daedalus/contracts';
 import { NodeRegistry, RegisteredNodeView } from '@daedalus/messaging';
 import { GatewayConfig } from '../gateway-config';
+import { notFound } from '../http/bad-request';
 import { NodeQueryClient } from './node-query.client';
 
 /** How many agents /topology asks, one after another, before it answers from the registry. */
@@ -130,7 +131,7 @@ export class ClusterService {
   private inDc<T>(nodes: T[], dc: string | undefined, dcOf: (node: T) => string): T[] {
     if (!dc) return [...nodes];
     const chosen = nodes.filter((n) => dcOf(n) === dc);
-    if (chosen.length === 0) throw new NotFoundException(`no nodes in dc ${dc}`);
+    if (chosen.length === 0) throw notFound('dc', `no nodes in dc ${JSON.stringify(dc.slice(0, 128))}`);
     return chosen;
   }
 

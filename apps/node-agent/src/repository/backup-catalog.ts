@@ -128,7 +128,8 @@ export async function listBackups(backend: StorageBackend, location: StorageLoca
 /** Lists the backups under a storage location string, opening and closing the backend around it. */
 export async function listBackupsAt(storageLocation: string, filter: ListFilter = {}): Promise<BackupSummary[]> {
   const location = anyStorageLocation(storageLocation);
-  const backend = await openRequestBackend(location, { type: 'list', storageLocation, skipBucketVerification: true });
+  // the bucket is verified (never created): a missing one is "not found", not an empty list or a provider error
+  const backend = await openRequestBackend(location, { type: 'list', storageLocation });
   try {
     return await listBackups(backend, location, filter);
   } finally {

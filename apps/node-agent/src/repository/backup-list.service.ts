@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { ListBackupsReply, ListBackupsRequest, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
 import { errorMessage } from '@daedalus/common';
-import { LocationError } from '@daedalus/storage';
+import { isStorageError, LocationError } from '@daedalus/storage';
 import { OperationRejectedError } from '../operations/executor';
 import { listBackupsAt } from './backup-catalog';
 
@@ -19,8 +19,10 @@ export class BackupListService {
       const backups = await listBackupsAt(request.storageLocation, { lastN: request.lastN, fromTimestamp: request.fromTimestamp });
       return { schemaVersion: SCHEMA_VERSION, ok: true, backups };
     } catch (error) {
-      const invalid = error instanceof OperationRejectedError || error instanceof LocationError;
-      return { schemaVersion: SCHEMA_VERSION, ok: false, invalid, error: errorMessage(error) };
+      // a bucket that does not exist is the request's fault too: the gateway answers 404, not "unavailable"
+      const notFound = isStorageError(error) && error.kind === 'not-found';
+      const invalid = notFound || error instanceof OperationRejectedError || error instanceof LocationError;
+      return { schemaVersion: SCHEMA_VERSION, ok: false, invalid, notFound, error: errorMessage(error) };
     }
   }
 }

@@ -14,7 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { BandwidthDto, StorageOperationRequest } from './common';
-import { IsEntityList, IsSafeName } from './identifiers';
+import { IsDuration, IsEntityList, IsSafeName } from './identifiers';
 import { CommaSeparatedList, EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber } from './lenient';
 
 export class BackupRequest extends StorageOperationRequest {
@@ -41,10 +41,11 @@ export class BackupRequest extends StorageOperationRequest {
   @IsOptional()
   @EmptyAsUndefined()
   @IsString()
-  @MaxLength(64)
+  @IsDuration()
   duration?: string;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => BandwidthDto)
   bandwidth?: BandwidthDto;
@@ -129,6 +130,7 @@ export class RestoreRequest extends StorageOperationRequest {
   restorationPhase?: (typeof RESTORATION_PHASES)[number];
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => RestoreImportDto)
   import?: RestoreImportDto;
@@ -155,6 +157,7 @@ export class RestoreRequest extends StorageOperationRequest {
 
   /** Daedalus extension: caps download bandwidth per node, so a restore does not saturate the network. */
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => BandwidthDto)
   bandwidth?: BandwidthDto;
@@ -168,7 +171,8 @@ export class RestoreRequest extends StorageOperationRequest {
     const table = /^[A-Za-z0-9_]{1,48}\.[A-Za-z0-9_]{1,48}$/;
     for (const [from, to] of Object.entries(this.rename ?? {})) {
       if (!table.test(from) || typeof to !== 'string' || !table.test(to)) {
-        errors.push({ field: 'rename', message: `rename: "${from}" → "${String(to)}" must map "ks.table" to "ks.table"` });
+        const shown = typeof to === 'string' ? to : `(${typeof to})`;
+        errors.push({ field: 'rename', message: `rename: "${from}" → "${shown}" must map "ks.table" to "ks.table"` });
       } else if (from.split('.')[0] !== to.split('.')[0]) {
         errors.push({ field: 'rename', message: `rename: "${from}" → "${to}" must stay in the same keyspace` });
       }
@@ -190,8 +194,8 @@ export class CommitLogBackupRequest extends StorageOperationRequest {
   @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) commitLogArchiveOverride?: string;
   @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cassandraCommitLogDirectory?: string;
   @IsOptional() @LenientBoolean() @IsBoolean() online?: boolean;
-  @IsOptional() @ValidateNested() @Type(() => BandwidthDto) bandwidth?: BandwidthDto;
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(64) duration?: string;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => BandwidthDto) bandwidth?: BandwidthDto;
+  @IsOptional() @EmptyAsUndefined() @IsString() @IsDuration() duration?: string;
 }
 
 export class CommitLogRestoreRequest extends StorageOperationRequest {

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
-import { EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber } from './lenient';
+import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsDataCenterName } from './identifiers';
+import { EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber, LowercaseId } from './lenient';
 import { IsStorageLocation } from './storage-location';
 
 /** Fields every request may carry. */
@@ -11,7 +12,7 @@ export abstract class BaseOperationRequest {
 
   /** Client-chosen operation id: submitting the same id twice yields one operation. */
   @IsOptional()
-  @EmptyAsUndefined()
+  @LowercaseId()
   @IsUUID()
   id?: string;
 
@@ -24,12 +25,12 @@ export abstract class BaseOperationRequest {
   @IsOptional()
   @EmptyAsUndefined()
   @IsString()
-  @MaxLength(128)
+  @IsDataCenterName()
   dc?: string;
 
   /** Daedalus extension: the node (Cassandra host ID) a local request is for. */
   @IsOptional()
-  @EmptyAsUndefined()
+  @LowercaseId()
   @IsUUID()
   hostId?: string;
 
@@ -167,11 +168,13 @@ export abstract class StorageOperationRequest extends BaseOperationRequest {
   skipBucketVerification?: boolean;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => ProxySettingsDto)
   proxySettings?: ProxySettingsDto;
 
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => RetryDto)
   retry?: RetryDto;

@@ -33,3 +33,25 @@ export function IsAbsolutePath(options?: ValidationOptions): PropertyDecorator {
     ...options,
   });
 }
+
+/**
+ * Data center names come from the snitch (cassandra-rackdc.properties, cloud regions): printable ASCII, no
+ * leading or trailing space. Anything else cannot name a real data center, and would reach the logs as given.
+ */
+export function IsDataCenterName(options?: ValidationOptions): PropertyDecorator {
+  return Matches(/^[\x21-\x7e](?:[\x20-\x7e]{0,126}[\x21-\x7e])?$/, {
+    message: '$property must be a data center name (printable ASCII, 1-128 characters, no leading or trailing space)',
+    ...options,
+  });
+}
+
+/** ISO-8601 ("PT2H", "P1DT30M") or Icarus's "<n> <unit>" ("2 HOURS", "90 minutes"), as the agents parse it. */
+export const DURATION =
+  /^(?:P(?=\d|T\d)(?:\d{1,9}D)?(?:T(?=\d)(?:\d{1,9}H)?(?:\d{1,9}M)?(?:\d{1,9}S)?)?|\d{1,9}\s*(?:seconds?|minutes?|hours?|days?))$/i;
+
+export function IsDuration(options?: ValidationOptions): PropertyDecorator {
+  return Matches(DURATION, {
+    message: '$property must be an ISO-8601 duration (PT2H) or "<n> <unit>" (2 HOURS; seconds, minutes, hours or days)',
+    ...options,
+  });
+}

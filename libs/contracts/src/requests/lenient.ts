@@ -55,3 +55,11 @@ export function CommaSeparatedList(): PropertyDecorator {
       .filter((part) => part.length > 0);
   });
 }
+
+/** Operation and host ids are UUIDs, compared and stored in lower case whatever case the client sent. */
+export function LowercaseId(): PropertyDecorator {
+  return Transform(({ value }) => {
+    const v = emptyToUndefined(value);
+    return typeof v === 'string' ? v.trim().toLowerCase() : v;
+  });
+}

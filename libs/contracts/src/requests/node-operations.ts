@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsDefined,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Max,
@@ -12,7 +13,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { IsAbsolutePath, IsCassandraName } from './identifiers';
+import { IsAbsolutePath, IsCassandraName, IsDataCenterName } from './identifiers';
 import { BaseOperationRequest } from './common';
 import { CommaSeparatedList, EmptyAsUndefined, LenientBoolean, LenientNumber } from './lenient';
 
@@ -170,11 +171,12 @@ export class RebuildRequest extends BaseOperationRequest {
   @IsOptional()
   @EmptyAsUndefined()
   @IsString()
-  @MaxLength(128)
+  @IsDataCenterName()
   sourceDC?: string;
 
   @IsOptional()
   @IsArray()
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => TokenRangeDto)
   specificTokens?: TokenRangeDto[];

@@ -20,6 +20,7 @@ import {
   TruncateRequest,
   UpgradeSSTablesRequest,
 } from './node-operations';
+import { rawJsonProblem } from './raw-json-guard';
 
 /** Every operation type Icarus knows, with the DTO that validates it. */
 export const OPERATION_REQUEST_TYPES = {
@@ -109,6 +110,9 @@ export function parseOperationRequest(body: unknown): OperationRequest {
   if (!isPlainObject(body)) {
     throw new RequestValidationError('invalid', [{ field: 'body', message: 'body must be a JSON object' }]);
   }
+  // before class-transformer: it recurses (a deep body overflows the stack) and assigns keys as given
+  const shapeProblem = rawJsonProblem(body);
+  if (shapeProblem) throw new RequestValidationError('invalid', [shapeProblem]);
   const rawType = body.type;
   if (typeof rawType !== 'string' || rawType.trim() === '') {
     throw new RequestValidationError('invalid', [{ field: 'type', message: 'type is required and must be a string' }]);
