@@ -22,13 +22,15 @@ export const backupPlan = phasedPlan({
   protocol: backupProtocol,
   // the upload is nearly all the work; a cluster-wide backup's COMMIT writes two small documents
   weights: { UPLOAD: 0.97, COMMIT: 0.03 },
-  context(request, targets, registrations, now): BackupContext {
+  context(request, targets, registrations, now, missing): BackupContext {
     const clusterName = registrations.find((r) => r.hostId === targets[0]?.hostId)?.clusterName ?? 'cluster';
     return {
       backupName: backupNameFor(request.snapshotTag, now),
       snapshotTag: request.snapshotTag ?? backupNameFor(undefined, now),
       clusterName,
       participants: targets.map((t) => ({ hostId: t.hostId, address: t.address, dc: t.dc })),
+      // a partial backup (skipDownNodes): COMMIT writes them into the cluster record, so a restore knows
+      ...(missing.length > 0 ? { missingNodes: missing } : {}),
     };
   },
   // each node of a global backup writes under its own <bucket>/<cluster>/<dc>/<hostId>
