@@ -207,7 +207,9 @@ export class JmxCassandraNode extends CassandraNode {
    */
   async rangeReplicas(keyspace: string): Promise<RangeReplicas[]> {
     const [ranges, hostIds] = await Promise.all([
-      this.jmx.invoke(MBeans.storageService, 'getRangeToEndpointWithPortMap', [jmxArgs.string(keyspace)], { timeoutMs: this.callTimeoutMs }),
+      this.jmx.invoke(MBeans.storageService, 'getRangeToEndpointWithPortMap', [jmxArgs.string(keyspace)], {
+        timeoutMs: this.callTimeoutMs,
+      }),
       this.ss('EndpointWithPortToHostId'),
     ]);
     const byEndpoint = asStringMap(hostIds, 'EndpointWithPortToHostId');

@@ -16,7 +16,9 @@ export async function readCoverage(node: CassandraNode, hostIds: string[], entit
     .map((e) => e.trim().split('.')[0])
     .filter((k) => k.length > 0);
   const replicated = await node.replicatedKeyspaces();
-  const keyspaces = (named.length > 0 ? replicated.filter((k) => named.includes(k)) : replicated.filter((k) => !SYSTEM_KEYSPACES.has(k))).sort();
+  const keyspaces = (
+    named.length > 0 ? replicated.filter((k) => named.includes(k)) : replicated.filter((k) => !SYSTEM_KEYSPACES.has(k))
+  ).sort();
   const taking = new Set(hostIds);
   const uncovered: RangeCoverageView['uncovered'] = [];
   let uncoveredCount = 0;
