@@ -409,6 +409,11 @@ export class SimulatorControl {
     return asString(await this.call('checkIndexes', [s(keyspace), s(table)]), 'checkIndexes');
   }
 
+  /** Rows whose keys this node replicates (by the ring and the keyspace's replication), as a real write places them. */
+  async writeOwnedRows(keyspace: string, table: string, count: number, seed: number): Promise<number> {
+    return asNumber(await this.call('writeOwnedRows', [s(keyspace), s(table), jmxArgs.int(count), jmxArgs.long(seed)]), 'writeOwnedRows');
+  }
+
   async writeRows(keyspace: string, table: string, count: number, seed: number): Promise<number> {
     return asNumber(await this.call('writeRows', [s(keyspace), s(table), jmxArgs.int(count), jmxArgs.long(seed)]), 'writeRows');
   }

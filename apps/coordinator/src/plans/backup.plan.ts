@@ -35,7 +35,8 @@ export const backupPlan = phasedPlan({
   },
   // each node of a global backup writes under its own <bucket>/<cluster>/<dc>/<hostId>
   nodeRequest(record, node, context) {
-    const request = localCopy(record, node);
+    // skipDownNodes is the coordinator's alone (spent on planning); a node-local backup refuses it
+    const { skipDownNodes: _spent, ...request } = localCopy(record, node);
     if (!record.request.globalRequest || record.request.type !== 'backup') return request;
     if (!context) throw new Error(`backup ${record.id} has no context`);
     const location = nodeLocation(baseLocation(record.request.storageLocation), context.clusterName, node.dc, node.hostId);

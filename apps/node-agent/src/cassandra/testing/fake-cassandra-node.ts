@@ -231,7 +231,7 @@ export class FakeCassandraNode extends CassandraNode {
       clusterName: 'test',
       dc: 'dc1',
       rack: 'rack1',
-      tokens: ['1'],
+      tokens: ['100'], // the end of the range it owns in rangeReplicas
       releaseVersion: this.releaseText,
       schemaVersion: this.schemaVersionText,
       operationMode: this.mode,
@@ -287,8 +287,10 @@ export class FakeCassandraNode extends CassandraNode {
     if (!(keyspace in this.schemaView)) throw refused(`Unknown keyspace ${keyspace}`, 'java.lang.IllegalArgumentException');
     if (this.ranges[keyspace]) return this.ranges[keyspace].map((r) => ({ range: [...r.range], replicas: [...r.replicas] }));
     const ring = (await this.clusterNodes()).map((n) => n.hostId);
+    const token = (i: number) => String((((i % ring.length) + ring.length) % ring.length) * 100 + 100);
+    // node i owns (token i-1, token i]; the first range wraps around from the last token
     return ring.map((hostId, i) => ({
-      range: [String(i * 100), String((i + 1) * 100)],
+      range: [token(i - 1), token(i)],
       replicas: ring.length > 1 ? [hostId, ring[(i + 1) % ring.length]] : [hostId],
     }));
   }
