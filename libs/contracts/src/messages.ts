@@ -335,12 +335,12 @@ export class UncoveredRangeView {
   @IsString()
   keyspace!: string;
 
-  @Doc('Cassandra\'s range (start, end], as the tokens\' strings')
+  @Doc("Cassandra's range (start, end], as the tokens' strings")
   @IsArray()
   @IsString({ each: true })
   range!: string[];
 
-  @Doc('host IDs of the range\'s replicas (none of them among the given nodes)')
+  @Doc("host IDs of the range's replicas (none of them among the given nodes)")
   @IsArray()
   @IsString({ each: true })
   replicas!: string[];

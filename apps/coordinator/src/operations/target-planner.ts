@@ -1,4 +1,12 @@
-import { NodeProgress, NodeRegistration, NodeStanding, nodeStandings, OperationRequest, OperationState, Participant } from '@daedalus/contracts';
+import {
+  NodeProgress,
+  NodeRegistration,
+  NodeStanding,
+  nodeStandings,
+  OperationRequest,
+  OperationState,
+  Participant,
+} from '@daedalus/contracts';
 
 export interface RegisteredNode {
   registration: NodeRegistration;

@@ -58,7 +58,13 @@ export interface PhasedPlanSpec<P extends AnyProtocol> {
   /** each phase's share of the operation's progress, relative to the other phases a request runs */
   weights: { readonly [K in PhaseOf<P>]: number };
   afterAll?: { readonly [K in PhaseOf<P>]?: PhaseCheck<P, K> };
-  context(request: RequestOf<P>, targets: NodeProgress[], registrations: NodeRegistration[], now: Date, missing: Participant[]): ContextOf<P>;
+  context(
+    request: RequestOf<P>,
+    targets: NodeProgress[],
+    registrations: NodeRegistration[],
+    now: Date,
+    missing: Participant[],
+  ): ContextOf<P>;
   nodeRequest?(record: OperationRecord, node: NodeProgress, context: ContextOf<P> | undefined): Record<string, unknown>;
 }
 
