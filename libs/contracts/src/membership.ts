@@ -34,7 +34,9 @@ const seconds = (ms: number) => Math.round(ms / 1000);
 /** A heartbeating node whose Cassandra answered and lists itself in its ring: its view of the ring counts. */
 function isObserver(view: RegistrationView, nodeTimeoutMs: number): boolean {
   const r = view.registration;
-  return view.heartbeatAgeMs <= nodeTimeoutMs && r.operationMode === 'NORMAL' && r.ring !== undefined && r.hostId in r.ring.members;
+  return (
+    view.heartbeatAgeMs <= nodeTimeoutMs && r.operationMode === 'NORMAL' && r.ring !== undefined && Object.hasOwn(r.ring.members, r.hostId)
+  );
 }
 
 function departedReason(view: RegistrationView, observers: RegistrationView[], nodeTimeoutMs: number): string | undefined {
@@ -49,7 +51,7 @@ function departedReason(view: RegistrationView, observers: RegistrationView[], n
       o.registration.clusterName === r.clusterName &&
       (o.registration.ring?.readAt ?? '') > r.startedAt,
   );
-  if (witnesses.length === 0 || witnesses.some((o) => r.hostId in (o.registration.ring?.members ?? {}))) return undefined;
+  if (witnesses.length === 0 || witnesses.some((o) => Object.hasOwn(o.registration.ring?.members ?? {}, r.hostId))) return undefined;
   const names = witnesses.map((o) => `${o.registration.hostId} (${o.registration.address})`);
   return `no longer in the token ring (as seen by ${names.join(', ')})`;
 }
