@@ -110,6 +110,26 @@ export function runCassandraNodeContract(name: string, setup: () => Promise<Cass
       expect(await node.clusterNodes()).toContainEqual({ hostId: d.hostId, address: d.address, dc: d.dc, rack: d.rack, live: true });
     });
 
+    it('lists the ring (itself included) and every token range of a replicated keyspace with replicas from it', async () => {
+      const d = await node.describe();
+      const members = await node.ringMembers();
+      expect(members[d.hostId]).toBe(d.address);
+      const replicated = await node.replicatedKeyspaces();
+      expect(replicated).toContain(ks);
+      expect(replicated).not.toContain('system');
+      const ranges = await node.rangeReplicas(ks);
+      expect(ranges.length).toBeGreaterThanOrEqual(d.tokens.length);
+      for (const { range, replicas } of ranges) {
+        expect(range.every((t) => /^-?\d+$/.test(t))).toBe(true);
+        expect(replicas.length).toBeGreaterThan(0);
+        for (const replica of replicas) expect(Object.keys(members)).toContain(replica);
+      }
+      // (start, end] ranges close the ring: every end is another range's start
+      expect(ranges.map((r) => r.range[0]).sort()).toEqual(ranges.map((r) => r.range[1]).sort());
+      for (const token of d.tokens) expect(ranges.map((r) => r.range[1])).toContain(token);
+      await expect(node.rangeReplicas('no_such_keyspace')).rejects.toThrow(/Unknown keyspace no_such_keyspace/);
+    });
+
     it('lists keyspaces and their sorted tables, the same way in one call or per keyspace, and nothing for an unknown keyspace', async () => {
       const keyspaces = await node.keyspaces();
       expect(keyspaces).toEqual(expect.arrayContaining(['system', ks]));

@@ -168,6 +168,29 @@ describe('simulated cluster (Cassandra 4.1)', () => {
     expect(await n2.sim.checksum('shop', 'orders')).not.toBe(sum);
   });
 
+  it('maps each token range to its replicas as getRangeToEndpointWithPortMap does, ranges wrapping around the ring', async () => {
+    const ranges = (await cluster.nodes[0].jmx.invoke(STORAGE_SERVICE, 'getRangeToEndpointWithPortMap', [
+      jmxArgs.string('shop'),
+    ])) as Record<string, string[]>;
+    const ring = Object.keys((await ss(0, 'TokenToEndpointWithPortMap')) as Record<string, string>)
+      .map(BigInt)
+      .sort((a, b) => (a < b ? -1 : 1))
+      .map(String);
+    // Map<List<String>, List<String>>: the JMX bridge writes each key as Java's "[start, end]"
+    const expected = ring.map((end, i) => `[${ring[(i + ring.length - 1) % ring.length]}, ${end}]`);
+    expect(Object.keys(ranges).sort()).toEqual(expected.sort());
+    // NetworkTopologyStrategy dc1: 1, dc2: 1 on one node per dc: both nodes replicate every range
+    for (const replicas of Object.values(ranges)) expect([...replicas].sort()).toEqual(['127.0.0.1:7000', '127.0.0.2:7000']);
+    const legacy = (await cluster.nodes[1].jmx.invoke(STORAGE_SERVICE, 'getRangeToEndpointMap', [jmxArgs.string('shop')])) as Record<
+      string,
+      string[]
+    >;
+    expect(Object.values(legacy)[0].sort()).toEqual(['127.0.0.1', '127.0.0.2']);
+    await expect(cluster.nodes[0].jmx.invoke(STORAGE_SERVICE, 'getRangeToEndpointWithPortMap', [jmxArgs.string('nope')])).rejects.toThrow(
+      /Unknown keyspace nope/,
+    );
+  });
+
   it('keeps its identity over a restart and replays the commit log after a crash', async () => {
     const n1 = cluster.nodes[0];
     await n1.sim.writeRows('shop', 'orders', 50, 99);

@@ -126,6 +126,12 @@ export interface SimulatedCluster {
   clusterDir: string;
   version: CassandraVersionFlag;
   nodes: SimulatedNode[];
+  /**
+   * Starts one more node in the cluster (index and name follow the others), e.g. a replacement:
+   * `{ address: old.address, extraArgs: ['--replace-address', old.address] }` takes over the dead node's tokens
+   * with a new host ID, as Cassandra's replace_address does.
+   */
+  addNode(spec: SimulatedNodeSpec): Promise<SimulatedNode>;
   /** Stops a node: SIGTERM drains like Cassandra's shutdown hook, SIGKILL is a crash. */
   stopNode(node: SimulatedNode, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped node again with the same home, port and identity. */
@@ -199,112 +205,116 @@ export async function startSimulatedCluster(options: SimulatedClusterOptions): P
     return { hostId: match[1] };
   };
 
-  const nodes = await Promise.all(
-    specs.map(async (spec, index) => {
-      const name = `sim${index + 1}`;
-      const home = join(options.baseDir, name);
-      const address = spec.address ?? `127.0.0.${index + 1}`;
-      const dc = spec.dc ?? 'dc1';
-      const rack = spec.rack ?? 'rack1';
-      const jmxPort = await freePort();
-      const dataDirCount = spec.dataDirCount ?? 1;
-      const dataDirs =
-        spec.dataDirs ??
-        (dataDirCount === 1
-          ? [join(home, 'data', 'data')]
-          : Array.from({ length: dataDirCount }, (_, i) => join(home, 'data', `data${i + 1}`)));
-      const args = [
-        '--version',
-        options.version,
-        '--home',
-        home,
-        '--cluster-dir',
-        clusterDir,
-        '--cluster-name',
-        options.clusterName ?? 'Test Cluster',
-        '--address',
-        address,
-        '--jmx-port',
-        String(jmxPort),
-        '--dc',
-        dc,
-        '--rack',
-        rack,
-        '--num-tokens',
-        String(options.numTokens ?? 16),
-        '--data-dirs',
-        dataDirs.join(','),
-        '--sstable-format',
-        options.sstableFormat ?? 'big',
-        '--auto-snapshot',
-        String(options.autoSnapshot ?? true),
-        '--down-after-ms',
-        String(options.downAfterMs ?? 2000),
-        '--heartbeat-ms',
-        String(options.heartbeatMs ?? 300),
-      ];
-      if (options.storageCompatibilityMode) args.push('--storage-compatibility-mode', options.storageCompatibilityMode);
-      if (options.uuidSSTableIds) args.push('--uuid-sstable-ids');
-      if (options.incrementalBackups) args.push('--incremental-backups');
-      if (passwordFile) args.push('--jmx-password-file', passwordFile);
-      if (options.jmxTls) {
-        args.push('--jmx-ssl', '--keystore', options.jmxTls.keystore, '--keystore-password', options.jmxTls.keystorePassword);
-      }
-      if (options.schemaFile) args.push('--schema', options.schemaFile);
-      if (options.compactionThroughputMiB !== undefined) {
-        args.push('--compaction-throughput-mib', String(options.compactionThroughputMiB));
-      }
-      if (options.commitLogSegmentKiB !== undefined) args.push('--commitlog-segment-kib', String(options.commitLogSegmentKiB));
-      if (options.snapshotMinTtlSeconds !== undefined) {
-        args.push('--snapshot-min-ttl-seconds', String(options.snapshotMinTtlSeconds));
-      }
-      if (options.snapshotCleanupPeriodSeconds !== undefined) {
-        args.push('--snapshot-cleanup-period-seconds', String(options.snapshotCleanupPeriodSeconds));
-      }
-      const extra = [...(options.extraArgs ?? []), ...(spec.extraArgs ?? [])];
-      // the simulator adds up repeated --data-dirs: they are a node option here, so node.dataDirs stays the truth
-      if (extra.includes('--data-dirs')) throw new Error('pass data directories as the node spec dataDirs, not as --data-dirs');
-      args.push(...extra);
+  const startNode = async (spec: SimulatedNodeSpec, index: number): Promise<SimulatedNode> => {
+    const name = `sim${index + 1}`;
+    const home = join(options.baseDir, name);
+    const address = spec.address ?? `127.0.0.${index + 1}`;
+    const dc = spec.dc ?? 'dc1';
+    const rack = spec.rack ?? 'rack1';
+    const jmxPort = await freePort();
+    const dataDirCount = spec.dataDirCount ?? 1;
+    const dataDirs =
+      spec.dataDirs ??
+      (dataDirCount === 1
+        ? [join(home, 'data', 'data')]
+        : Array.from({ length: dataDirCount }, (_, i) => join(home, 'data', `data${i + 1}`)));
+    const args = [
+      '--version',
+      options.version,
+      '--home',
+      home,
+      '--cluster-dir',
+      clusterDir,
+      '--cluster-name',
+      options.clusterName ?? 'Test Cluster',
+      '--address',
+      address,
+      '--jmx-port',
+      String(jmxPort),
+      '--dc',
+      dc,
+      '--rack',
+      rack,
+      '--num-tokens',
+      String(options.numTokens ?? 16),
+      '--data-dirs',
+      dataDirs.join(','),
+      '--sstable-format',
+      options.sstableFormat ?? 'big',
+      '--auto-snapshot',
+      String(options.autoSnapshot ?? true),
+      '--down-after-ms',
+      String(options.downAfterMs ?? 2000),
+      '--heartbeat-ms',
+      String(options.heartbeatMs ?? 300),
+    ];
+    if (options.storageCompatibilityMode) args.push('--storage-compatibility-mode', options.storageCompatibilityMode);
+    if (options.uuidSSTableIds) args.push('--uuid-sstable-ids');
+    if (options.incrementalBackups) args.push('--incremental-backups');
+    if (passwordFile) args.push('--jmx-password-file', passwordFile);
+    if (options.jmxTls) {
+      args.push('--jmx-ssl', '--keystore', options.jmxTls.keystore, '--keystore-password', options.jmxTls.keystorePassword);
+    }
+    if (options.schemaFile) args.push('--schema', options.schemaFile);
+    if (options.compactionThroughputMiB !== undefined) {
+      args.push('--compaction-throughput-mib', String(options.compactionThroughputMiB));
+    }
+    if (options.commitLogSegmentKiB !== undefined) args.push('--commitlog-segment-kib', String(options.commitLogSegmentKiB));
+    if (options.snapshotMinTtlSeconds !== undefined) {
+      args.push('--snapshot-min-ttl-seconds', String(options.snapshotMinTtlSeconds));
+    }
+    if (options.snapshotCleanupPeriodSeconds !== undefined) {
+      args.push('--snapshot-cleanup-period-seconds', String(options.snapshotCleanupPeriodSeconds));
+    }
+    const extra = [...(options.extraArgs ?? []), ...(spec.extraArgs ?? [])];
+    // the simulator adds up repeated --data-dirs: they are a node option here, so node.dataDirs stays the truth
+    if (extra.includes('--data-dirs')) throw new Error('pass data directories as the node spec dataDirs, not as --data-dirs');
+    args.push(...extra);
 
-      const jmx = new JmxBridgeClient({
-        host: '127.0.0.1',
-        port: jmxPort,
-        username: options.jmxAuth?.username,
-        password: options.jmxAuth?.password,
-        ssl: options.jmxTls !== undefined,
-        trustStore: options.jmxTls?.truststore,
-        trustStorePassword: options.jmxTls?.truststorePassword,
-        defaultTimeoutMs: 60_000,
-      });
-      clients.push(jmx);
-      const node: SimulatedNode = {
-        name,
-        index,
-        hostId: '',
-        address,
-        dc,
-        rack,
-        jmxPort,
-        home,
-        dataDirs,
-        configDir: join(home, 'conf'),
-        commitLogDir: join(home, 'data', 'commitlog'),
-        process: undefined as unknown as ManagedProcess,
-        jmx,
-        sim: new SimulatorControl(jmx),
-        alive: () => node.process.child.exitCode === null && node.process.child.signalCode === null,
-      };
-      const l = { name, args };
-      launches.set(node, l);
-      node.hostId = (await launch(node, l)).hostId;
-      return node;
-    }),
-  );
+    const jmx = new JmxBridgeClient({
+      host: '127.0.0.1',
+      port: jmxPort,
+      username: options.jmxAuth?.username,
+      password: options.jmxAuth?.password,
+      ssl: options.jmxTls !== undefined,
+      trustStore: options.jmxTls?.truststore,
+      trustStorePassword: options.jmxTls?.truststorePassword,
+      defaultTimeoutMs: 60_000,
+    });
+    clients.push(jmx);
+    const node: SimulatedNode = {
+      name,
+      index,
+      hostId: '',
+      address,
+      dc,
+      rack,
+      jmxPort,
+      home,
+      dataDirs,
+      configDir: join(home, 'conf'),
+      commitLogDir: join(home, 'data', 'commitlog'),
+      process: undefined as unknown as ManagedProcess,
+      jmx,
+      sim: new SimulatorControl(jmx),
+      alive: () => node.process.child.exitCode === null && node.process.child.signalCode === null,
+    };
+    const l = { name, args };
+    launches.set(node, l);
+    node.hostId = (await launch(node, l)).hostId;
+    return node;
+  };
+  const nodes = await Promise.all(specs.map((spec, index) => startNode(spec, index)));
 
   const cluster: SimulatedCluster = {
     clusterDir,
     version: options.version,
     nodes,
+    async addNode(spec) {
+      const node = await startNode(spec, nodes.length);
+      nodes.push(node);
+      return node;
+    },
     async stopNode(node, signal = 'SIGTERM') {
       await options.group.kill(node.process, signal, 15_000);
     },
@@ -397,6 +407,11 @@ export class SimulatorControl {
   /** '' when every index holds exactly the keys of the live SSTables; otherwise what is stale or missing, one per line. */
   async checkIndexes(keyspace: string, table: string): Promise<string> {
     return asString(await this.call('checkIndexes', [s(keyspace), s(table)]), 'checkIndexes');
+  }
+
+  /** Rows whose keys this node replicates (by the ring and the keyspace's replication), as a real write places them. */
+  async writeOwnedRows(keyspace: string, table: string, count: number, seed: number): Promise<number> {
+    return asNumber(await this.call('writeOwnedRows', [s(keyspace), s(table), jmxArgs.int(count), jmxArgs.long(seed)]), 'writeOwnedRows');
   }
 
   async writeRows(keyspace: string, table: string, count: number, seed: number): Promise<number> {

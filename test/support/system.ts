@@ -170,6 +170,29 @@ export class DaedalusSystem {
     await this.simulated().restartNode(node);
   }
 
+  /**
+   * Replaces a stopped node as Cassandra's replace_address does: a new node at the same address takes over its
+   * tokens with a new host ID; its agent is started too. The old node's agent must be stopped first.
+   */
+  async replaceNode(old: SimulatedNode): Promise<SimulatedNode> {
+    if (old.alive()) throw new Error(`${old.name} is still running; stop it first`);
+    const node = await this.simulated().addNode({
+      dc: old.dc,
+      rack: old.rack,
+      address: old.address,
+      extraArgs: ['--replace-address', old.address],
+    });
+    this.nodes.push(node);
+    await this.startAgent(node);
+    return node;
+  }
+
+  /** Stops a node's agent (SIGTERM); its registration stays in KV and ages. */
+  async stopAgent(node: SimulatedNode): Promise<void> {
+    const agent = this.agents[node.index];
+    if (agent) await this.group.kill(agent, 'SIGTERM');
+  }
+
   agentArgsFor(node: SimulatedNode): string[] {
     return [
       join(DIST, 'apps/node-agent/src/main.js'),

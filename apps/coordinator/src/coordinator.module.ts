@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { jetStreamTransportProviders, NatsInfraModule } from '@daedalus/messaging';
+import { jetStreamTransportProviders, NatsInfraModule, NatsRequester } from '@daedalus/messaging';
 import { NodeCommands } from './adapters/node-commands';
+import { RangeCoverageClient } from './adapters/range-coverage';
 import { CoordinatorConfig } from './coordinator-config';
 import { coordinatorEndpoints } from './coordinator-consumers';
 import { CancelHandler } from './handlers/cancel.handler';
@@ -20,6 +21,8 @@ export class CoordinatorModule {
       providers: [
         { provide: CoordinatorConfig, useValue: config },
         NodeCommands,
+        NatsRequester,
+        RangeCoverageClient,
         HeartbeatSweeper,
         ...jetStreamTransportProviders({ inject: [CoordinatorConfig], useFactory: coordinatorEndpoints }),
       ],

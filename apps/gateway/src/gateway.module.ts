@@ -5,6 +5,8 @@ import { BackupsController } from './backups/backups.controller';
 import { DocsController } from './docs/docs.controller';
 import { GatewayConfig } from './gateway-config';
 import { HealthController } from './health/health.controller';
+import { NodesController } from './nodes/nodes.controller';
+import { NodesService } from './nodes/nodes.service';
 import { OperationPublisher } from './operations/operation-publisher';
 import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
@@ -18,7 +20,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [NatsInfraModule.forRoot(config.nats, config.topology), TerminusModule],
-      controllers: [OperationsController, ClusterController, HealthController, DocsController, BackupsController],
+      controllers: [OperationsController, ClusterController, HealthController, DocsController, BackupsController, NodesController],
       providers: [
         { provide: GatewayConfig, useValue: config },
         OperationPublisher,
@@ -26,6 +28,7 @@ export class GatewayModule {
         ClusterService,
         NatsRequester,
         NodeQueryClient,
+        NodesService,
       ],
     };
   }

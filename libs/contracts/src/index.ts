@@ -7,3 +7,4 @@ export * from './protocols/index';
 export * from './lifecycle/index';
 export * from './message-dto';
 export * from './catalogue';
+export * from './membership';

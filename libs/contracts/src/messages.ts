@@ -233,6 +233,21 @@ export interface NodeRegistration {
   tableIds?: Record<string, string>;
   /** What this agent was started to allow; absent means the defaults (all false). */
   capabilities?: AgentCapabilities;
+  /**
+   * The token ring as this node's Cassandra sees it, read at every heartbeat: who is still a member. A node
+   * that decommissioned, was removed or was replaced is missing from the ring of the others, which is how
+   * coordinators tell a departed node from one that is only down (see `nodeStandings`). Absent from agents
+   * that predate it, and while Cassandra does not answer.
+   */
+  ring?: RingView;
+}
+
+/** The members of the token ring (`HostIdToEndpointWithPort`) as one node saw them. */
+export interface RingView {
+  /** host ID → address (without the storage port) */
+  members: Record<string, string>;
+  /** when the agent read it (ISO-8601) */
+  readAt: string;
 }
 
 export interface AgentCapabilities {
@@ -240,7 +255,7 @@ export interface AgentCapabilities {
   truncateEnabled: boolean;
 }
 
-export const NODE_QUERY_KINDS = ['status', 'versions', 'topology', 'schema'] as const;
+export const NODE_QUERY_KINDS = ['status', 'versions', 'topology', 'schema', 'coverage'] as const;
 export type NodeQueryKind = (typeof NODE_QUERY_KINDS)[number];
 
 /** Core NATS request on `daedalus.nodes.<hostId>.query`; the agent answers from JMX at request time. */
@@ -252,6 +267,19 @@ export class NodeQueryMessage {
 
   @IsIn(NODE_QUERY_KINDS)
   query!: NodeQueryKind;
+
+  /** coverage: the nodes that would take part (host IDs); ranges with no replica among them are reported */
+  @Doc('coverage only: host IDs of the nodes that take part; a token range none of them replicates is reported')
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  hostIds?: string[];
+
+  /** coverage: the request's `entities` ("ks1,ks2" or "ks.t1,ks.t2"); absent: every non-system keyspace */
+  @Doc('coverage only: Icarus `entities` ("ks1,ks2" or "ks.t1,ks.t2"); absent: every non-system keyspace')
+  @IsOptional()
+  @IsString()
+  entities?: string;
 }
 
 /** One node as the answering node's Cassandra sees it (gossip view). */
@@ -306,6 +334,38 @@ export class NodeSchemaView {
   keyspaces!: Record<string, string[]>;
 }
 
+/** One token range none of the given nodes replicates. */
+export class UncoveredRangeView {
+  @IsString()
+  keyspace!: string;
+
+  @Doc("Cassandra's range (start, end], as the tokens' strings")
+  @IsArray()
+  @IsString({ each: true })
+  range!: string[];
+
+  @Doc("host IDs of the range's replicas (none of them among the given nodes)")
+  @IsArray()
+  @IsString({ each: true })
+  replicas!: string[];
+}
+
+export class RangeCoverageView {
+  @Doc('the replicated keyspaces checked (LocalStrategy keyspaces have no replicas elsewhere and are skipped)')
+  @IsArray()
+  @IsString({ each: true })
+  keyspaces!: string[];
+
+  @Doc('how many ranges have no replica among the given nodes')
+  @IsInt()
+  @Min(0)
+  uncoveredCount!: number;
+
+  @Doc('the first of them (at most 20)')
+  @Nested(() => UncoveredRangeView, { each: true })
+  uncovered!: UncoveredRangeView[];
+}
+
 @Doc("The node agent's answer; `ok: false` with `error` when it could not read its node.")
 export class NodeQueryReply {
   @Doc(SCHEMA_VERSION_DOC)
@@ -343,6 +403,11 @@ export class NodeQueryReply {
   @IsOptional()
   @Nested(() => NodeSchemaView)
   schema?: NodeSchemaView;
+
+  @Doc('token ranges (getRangeToEndpointWithPortMap) with no replica among the given nodes')
+  @IsOptional()
+  @Nested(() => RangeCoverageView)
+  coverage?: RangeCoverageView;
 }
 
 /** Request on `daedalus.backups.list`. */

@@ -3,6 +3,7 @@ import { checkMessage, OperationState, SCHEMA_VERSION, SubmitOperationMessage } 
 import { CoordinatorConfig } from '../coordinator-config';
 import { clockAt, MemoryOperationStore, recordingCommands, registryOf } from '../operations/handler-fakes';
 import { NOW, registration } from '../operations/test-fixtures';
+import { AskCoverage, CoverageAnswer, RangeCoverageClient } from '../adapters/range-coverage';
 import { SubmitHandler } from './submit.handler';
 
 const ID = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
@@ -14,15 +15,27 @@ const submit = (request: Record<string, unknown>) => ({
   submittedAt: NOW.toISOString(),
 });
 
-function harness(heartbeatAgeMs = [0, 0]) {
+function harness(heartbeatAgeMs = [0, 0], coverage: CoverageAnswer[] = []) {
   const store = new MemoryOperationStore();
   const clock = clockAt(NOW);
   const { commands, published, announced } = recordingCommands(clock);
   const nodes = registryOf(heartbeatAgeMs.map((age, i) => ({ registration: registration(`h${i + 1}`), heartbeatAgeMs: age })));
   const config = { nodeTimeoutMs: 10_000 } as CoordinatorConfig;
-  const handler = new SubmitHandler(store.asStore(), nodes, commands, clock, config);
-  return { handler, store, published, announced, record: () => store.records.get(ID) };
+  const asked: Array<{ hostId: string; hostIds: string[]; entities?: string }> = [];
+  const answers = [...coverage];
+  const ask: AskCoverage = async (hostId, hostIds, entities) => {
+    asked.push({ hostId, hostIds, entities });
+    return answers.shift() ?? { ok: false, reason: 'no answer: TIMEOUT' };
+  };
+  const handler = new SubmitHandler(store.asStore(), nodes, commands, clock, config, { ask } as RangeCoverageClient);
+  return { handler, store, published, announced, asked, record: () => store.records.get(ID) };
 }
+
+const covered: CoverageAnswer = { ok: true, coverage: { keyspaces: ['shop'], uncoveredCount: 0, uncovered: [] } };
+const uncovered: CoverageAnswer = {
+  ok: true,
+  coverage: { keyspaces: ['solo'], uncoveredCount: 3, uncovered: [{ keyspace: 'solo', range: ['-10', '20'], replicas: ['h3'] }] },
+};
 
 describe('SubmitHandler', () => {
   beforeAll(() => Logger.overrideLogger(false));
@@ -71,6 +84,41 @@ describe('SubmitHandler', () => {
       errors: [{ source: 'coordinator', message: expect.stringContaining('h2') }],
     });
     expect(published).toEqual([]);
+  });
+
+  it('fails a global backup at once when a node is down, naming it and the way to go without it', async () => {
+    const { handler, record, asked } = harness([0, 0, 60_000]);
+    await handler.handle(submit(backup));
+    expect(record()?.state).toBe(OperationState.FAILED);
+    expect(record()?.errors[0].message).toMatch(/node\(s\) down: h3 \(10\.0\.0\.3\) last seen 60 s ago.*skipDownNodes/);
+    expect(asked).toEqual([]);
+  });
+
+  it('with skipDownNodes goes on without a down node when every range keeps a replica, naming it in the context', async () => {
+    const { handler, record, asked, published } = harness([0, 0, 60_000], [covered]);
+    await handler.handle(submit({ ...backup, skipDownNodes: true, entities: 'shop' }));
+    expect(asked).toEqual([{ hostId: 'h1', hostIds: ['h1', 'h2'], entities: 'shop' }]);
+    expect(record()).toMatchObject({
+      state: OperationState.RUNNING,
+      context: { participants: [{ hostId: 'h1' }, { hostId: 'h2' }], missingNodes: [{ hostId: 'h3', address: '10.0.0.3', dc: 'dc1' }] },
+    });
+    expect(published.map((p) => p.subject)).toEqual(['daedalus.commands.h1', 'daedalus.commands.h2']);
+  });
+
+  it('with skipDownNodes fails naming a token range no node that is up replicates', async () => {
+    const { handler, record, published } = harness([0, 0, 60_000], [uncovered]);
+    await handler.handle(submit({ ...backup, skipDownNodes: true }));
+    expect(record()?.state).toBe(OperationState.FAILED);
+    expect(record()?.errors[0].message).toContain('3 token range(s) would have no replica');
+    expect(record()?.errors[0].message).toContain('keyspace solo range (-10, 20] (replicas h3)');
+    expect(published).toEqual([]);
+  });
+
+  it('with skipDownNodes fails when no agent can say whether the ranges stay covered, after asking each in turn', async () => {
+    const { handler, record, asked } = harness([0, 0, 60_000]);
+    await handler.handle(submit({ ...backup, skipDownNodes: true }));
+    expect(asked.map((a) => a.hostId)).toEqual(['h1', 'h2']);
+    expect(record()?.errors[0].message).toContain('could not confirm that every token range keeps a replica');
   });
 
   it('turns a request that fails validation (a direct NATS client) into a FAILED record naming the field', async () => {

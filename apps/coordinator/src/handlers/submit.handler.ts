@@ -19,7 +19,8 @@ import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
 import { planFor } from '../plans/plans';
-import { planTargets } from '../operations/target-planner';
+import { planTargets, TargetPlan } from '../operations/target-planner';
+import { confirmCoverage, RangeCoverageClient } from '../adapters/range-coverage';
 
 const SOURCE = 'coordinator';
 
@@ -37,6 +38,7 @@ export class SubmitHandler {
     private readonly commands: NodeCommands,
     private readonly clock: Clock,
     private readonly config: CoordinatorConfig,
+    private readonly coverage: RangeCoverageClient,
   ) {}
 
   @EventPattern(Subjects.submit)
@@ -76,7 +78,7 @@ export class SubmitHandler {
 
   private async start(record: OperationRecord): Promise<OperationRecord | undefined> {
     const registered = await this.nodes.list();
-    const plan = planTargets(record.request, registered, this.config.nodeTimeoutMs);
+    const plan = await this.confirmed(record.request, planTargets(record.request, registered, this.config.nodeTimeoutMs));
     const now = this.clock.now();
     const operationPlan = planFor(record.type);
     const next = await this.operations.mutate(record.id, (current) => {
@@ -86,6 +88,7 @@ export class SubmitHandler {
         plan.targets,
         registered.map((n) => n.registration),
         now,
+        plan.missing,
       );
       return startOperation(current, plan.targets, now, operationPlan.phases(current), context);
     });
@@ -98,5 +101,13 @@ export class SubmitHandler {
       );
     }
     return next;
+  }
+
+  /** A plan that goes without down nodes stands only if every token range keeps a replica among its targets. */
+  private async confirmed(request: OperationRequest, plan: TargetPlan): Promise<TargetPlan> {
+    if (!plan.ok || plan.missing.length === 0) return plan;
+    const entities = request.type === 'backup' ? request.entities : undefined;
+    const verdict = await confirmCoverage(plan.targets, plan.missing, entities, this.coverage.ask);
+    return verdict.ok ? plan : verdict;
   }
 }

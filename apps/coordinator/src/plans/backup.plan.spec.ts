@@ -34,4 +34,13 @@ describe('backup plan', () => {
     const request = backupPlan.nodeRequest({ ...global, context }, node);
     expect(request).toMatchObject({ storageLocation: 'file:///var/backups/bucket/test/dc1/h1', globalRequest: false, hostId: 'h1' });
   });
+
+  it('names the nodes a backup goes without in its context, and keeps skipDownNodes from the nodes (a local backup refuses it)', () => {
+    const global = record({ globalRequest: true, storageLocation: 's3://b', skipDownNodes: true });
+    const missing = [{ hostId: 'h2', address: '10.0.0.2', dc: 'dc1' }];
+    const context = backupPlan.context(global, [node], [registration('h1')], new Date(42), missing) as BackupContext;
+    expect(context.missingNodes).toEqual(missing);
+    expect(backupPlan.context(global, [node], [registration('h1')], new Date(42), [])).not.toHaveProperty('missingNodes');
+    expect(backupPlan.nodeRequest({ ...global, context }, node)).not.toHaveProperty('skipDownNodes');
+  });
 });

@@ -22,18 +22,21 @@ export const backupPlan = phasedPlan({
   protocol: backupProtocol,
   // the upload is nearly all the work; a cluster-wide backup's COMMIT writes two small documents
   weights: { UPLOAD: 0.97, COMMIT: 0.03 },
-  context(request, targets, registrations, now): BackupContext {
+  context(request, targets, registrations, now, missing): BackupContext {
     const clusterName = registrations.find((r) => r.hostId === targets[0]?.hostId)?.clusterName ?? 'cluster';
     return {
       backupName: backupNameFor(request.snapshotTag, now),
       snapshotTag: request.snapshotTag ?? backupNameFor(undefined, now),
       clusterName,
       participants: targets.map((t) => ({ hostId: t.hostId, address: t.address, dc: t.dc })),
+      // a partial backup (skipDownNodes): COMMIT writes them into the cluster record, so a restore knows
+      ...(missing.length > 0 ? { missingNodes: missing } : {}),
     };
   },
   // each node of a global backup writes under its own <bucket>/<cluster>/<dc>/<hostId>
   nodeRequest(record, node, context) {
-    const request = localCopy(record, node);
+    // skipDownNodes is the coordinator's alone (spent on planning); a node-local backup refuses it
+    const { skipDownNodes: _spent, ...request } = localCopy(record, node);
     if (!record.request.globalRequest || record.request.type !== 'backup') return request;
     if (!context) throw new Error(`backup ${record.id} has no context`);
     const location = nodeLocation(baseLocation(record.request.storageLocation), context.clusterName, node.dc, node.hostId);

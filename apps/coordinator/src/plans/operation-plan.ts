@@ -6,6 +6,7 @@ import {
   NodeRegistration,
   NodeResults,
   OperationRecord,
+  Participant,
   PhaseOf,
   PhaseStep,
   PhaseVerdict,
@@ -27,6 +28,8 @@ export interface OperationPlan {
     targets: NodeProgress[],
     registrations: NodeRegistration[],
     now: Date,
+    /** down nodes the operation proceeds without (a global backup with `skipDownNodes`) */
+    missing?: Participant[],
   ): Record<string, unknown> | undefined;
   nodeRequest(record: OperationRecord, node: NodeProgress): Record<string, unknown>;
 }
@@ -55,7 +58,13 @@ export interface PhasedPlanSpec<P extends AnyProtocol> {
   /** each phase's share of the operation's progress, relative to the other phases a request runs */
   weights: { readonly [K in PhaseOf<P>]: number };
   afterAll?: { readonly [K in PhaseOf<P>]?: PhaseCheck<P, K> };
-  context(request: RequestOf<P>, targets: NodeProgress[], registrations: NodeRegistration[], now: Date): ContextOf<P>;
+  context(
+    request: RequestOf<P>,
+    targets: NodeProgress[],
+    registrations: NodeRegistration[],
+    now: Date,
+    missing: Participant[],
+  ): ContextOf<P>;
   nodeRequest?(record: OperationRecord, node: NodeProgress, context: ContextOf<P> | undefined): Record<string, unknown>;
 }
 
@@ -69,7 +78,8 @@ export function phasedPlan<P extends AnyProtocol>(spec: PhasedPlanSpec<P>): Oper
   };
   return {
     phases: (record) => protocol.sequence(requestOf(protocol, record)).map(step),
-    context: (record, targets, registrations, now) => spec.context(requestOf(protocol, record), targets, registrations, now),
+    context: (record, targets, registrations, now, missing = []) =>
+      spec.context(requestOf(protocol, record), targets, registrations, now, missing),
     nodeRequest: (record, node) =>
       spec.nodeRequest ? spec.nodeRequest(record, node, contextOf(protocol, record.context)) : localCopy(record, node),
   };

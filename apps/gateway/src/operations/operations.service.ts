@@ -17,6 +17,7 @@ import {
   SCHEMA_VERSION,
 } from '@daedalus/contracts';
 import { NodeRegistry, OperationStore } from '@daedalus/messaging';
+import { plannableViews } from '../nodes/nodes.service';
 import { Clock, errorMessage } from '@daedalus/common';
 import { GatewayConfig } from '../gateway-config';
 import { badRequest, conflict, notFound } from '../http/bad-request';
@@ -62,8 +63,10 @@ export class OperationsService {
     }
     const id = request.id?.toLowerCase() ?? keyId ?? randomUUID();
 
-    const nodes = await this.nodes.list();
-    const target = resolveLocalTarget(request, nodes, this.config.localNode);
+    const registered = await this.nodes.list();
+    // a departed node named outright goes on to the coordinator, which refuses it saying why
+    const nodes = plannableViews(registered, request, this.config.nodeTimeoutMs);
+    const target = resolveLocalTarget(request, request.hostId || request.address ? registered : nodes, this.config.localNode);
     if (!target.ok) throw badRequest([{ field: target.field, message: target.message }]);
     if (target.hostId) request.hostId = target.hostId;
     const targets = nodes

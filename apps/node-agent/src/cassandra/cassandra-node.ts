@@ -23,6 +23,13 @@ export interface ClusterNodeView {
   live: boolean;
 }
 
+/** One token range of a keyspace and the host IDs of its replicas (getRangeToEndpointWithPortMap). */
+export interface RangeReplicas {
+  /** Cassandra's (start, end] as the tokens' strings */
+  range: [string, string];
+  replicas: string[];
+}
+
 /** Keyspace name → its table names. */
 export type SchemaView = Record<string, string[]>;
 
@@ -100,6 +107,12 @@ export abstract class CassandraNode {
   /** every keyspace with its tables, in two JMX calls whatever the schema's size */
   abstract schema(): Promise<SchemaView>;
   abstract clusterNodes(): Promise<ClusterNodeView[]>;
+  /** Members of the token ring: host ID → address (HostIdToEndpointWithPort; a departed node is not listed). */
+  abstract ringMembers(): Promise<Record<string, string>>;
+  /** Keyspaces whose data is replicated across nodes (NonLocalStrategyKeyspaces). */
+  abstract replicatedKeyspaces(): Promise<string[]>;
+  /** Every token range of a keyspace with its replicas, by host ID. */
+  abstract rangeReplicas(keyspace: string): Promise<RangeReplicas[]>;
   /**
    * The table's live directory in each data directory (the Tables MBean's `DataPaths`). A dropped and
    * re-created table leaves its old directory beside the new one: only these are read by Cassandra.

@@ -6,6 +6,7 @@ import {
   CompactionTask,
   ImportOptions,
   NodeDescription,
+  RangeReplicas,
   RebuildOptions,
   SchemaView,
   ScrubOptions,
@@ -189,6 +190,38 @@ export class JmxCassandraNode extends CassandraNode {
         return { hostId, address, dc: String(dc), rack: String(rack), live: liveSet.has(endpoint) };
       }),
     );
+  }
+
+  async ringMembers(): Promise<Record<string, string>> {
+    const members = asStringMap(await this.ss('HostIdToEndpointWithPort'), 'HostIdToEndpointWithPort');
+    return Object.fromEntries(Object.entries(members).map(([hostId, endpoint]) => [hostId, stripPort(endpoint)]));
+  }
+
+  async replicatedKeyspaces(): Promise<string[]> {
+    return asStringList(await this.ss('NonLocalStrategyKeyspaces'), 'NonLocalStrategyKeyspaces');
+  }
+
+  /**
+   * getRangeToEndpointWithPortMap(keyspace) is a Map<List<String>, List<String>>: the range's [start, end] tokens
+   * to its replicas' "ip:port"; the JMX bridge writes a list key as Java's "[start, end]".
+   */
+  async rangeReplicas(keyspace: string): Promise<RangeReplicas[]> {
+    const [ranges, hostIds] = await Promise.all([
+      this.jmx.invoke(MBeans.storageService, 'getRangeToEndpointWithPortMap', [jmxArgs.string(keyspace)], {
+        timeoutMs: this.callTimeoutMs,
+      }),
+      this.ss('EndpointWithPortToHostId'),
+    ]);
+    const byEndpoint = asStringMap(hostIds, 'EndpointWithPortToHostId');
+    if (typeof ranges !== 'object' || ranges === null || Array.isArray(ranges)) {
+      throw new Error('getRangeToEndpointWithPortMap: expected a map from JMX');
+    }
+    return Object.entries(ranges).map(([key, endpoints]) => {
+      const tokens = /^\[(-?\d+), (-?\d+)\]$/.exec(key);
+      if (!tokens) throw new Error(`getRangeToEndpointWithPortMap: "${key}" is not a [start, end] range`);
+      const replicas = asStringList(endpoints, 'getRangeToEndpointWithPortMap').map((e) => byEndpoint[e] ?? e);
+      return { range: [tokens[1], tokens[2]], replicas };
+    });
   }
 
   async tableDataPaths(keyspace: string, table: string): Promise<string[]> {

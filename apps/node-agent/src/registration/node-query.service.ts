@@ -4,6 +4,7 @@ import { Channels, NodeQueryKind, NodeQueryMessage, NodeQueryReply, SCHEMA_VERSI
 import { errorMessage } from '@daedalus/common';
 import { CassandraNode } from '../cassandra/cassandra-node';
 import { NodeRegistrationService } from './node-registration.service';
+import { readCoverage } from './range-coverage';
 
 /**
  * Answers live questions about this node (core NATS request/reply on `daedalus.nodes.<hostId>.query`)
@@ -22,13 +23,14 @@ export class NodeQueryService {
   async answer(@Payload() query: NodeQueryMessage): Promise<NodeQueryReply> {
     const hostId = this.registration.current.hostId;
     try {
-      return { schemaVersion: SCHEMA_VERSION, hostId, ok: true, ...(await this.read(query.query)) };
+      return { schemaVersion: SCHEMA_VERSION, hostId, ok: true, ...(await this.read(query)) };
     } catch (error) {
       return { schemaVersion: SCHEMA_VERSION, hostId, ok: false, error: errorMessage(error) };
     }
   }
 
-  private async read(kind: NodeQueryKind): Promise<Partial<NodeQueryReply>> {
+  private async read(query: NodeQueryMessage): Promise<Partial<NodeQueryReply>> {
+    const kind: NodeQueryKind = query.query;
     switch (kind) {
       case 'status':
         return { status: { operationMode: await this.node.operationMode() } };
@@ -43,6 +45,9 @@ export class NodeQueryService {
       case 'schema':
         // the gateway asks when a request names a keyspace or table the registration does not list yet
         return { schema: { keyspaces: await this.node.schema() } };
+      case 'coverage':
+        // a coordinator asks before a backup goes on without down nodes (skipDownNodes)
+        return { coverage: await readCoverage(this.node, query.hostIds ?? [], query.entities) };
     }
   }
 }

@@ -93,6 +93,21 @@ describe('NodeRegistrationService', () => {
     expect(stored.at(-1)).toMatchObject({ address: '127.0.0.1', operationMode: 'DECOMMISSIONED' });
   });
 
+  it('carries the token ring at every heartbeat, and no ring while Cassandra does not answer', async () => {
+    const { node, stored, service } = await setUp();
+    const registration = await service.register();
+    service.onApplicationShutdown();
+    const members = Object.fromEntries((await node.clusterNodes()).map((n) => [n.hostId, n.address]));
+    expect(registration.ring).toEqual({ members, readAt: '2026-01-01T00:00:00.000Z' });
+    node.peers.pop(); // a peer left the ring
+    await service.heartbeat();
+    expect(Object.keys(stored.at(-1)?.ring?.members ?? {})).toHaveLength(2);
+    node.failures.set('ringMembers', new JmxError('connection', 'refused'));
+    await service.heartbeat();
+    expect(stored.at(-1)).toMatchObject({ operationMode: 'UNREACHABLE' });
+    expect(stored.at(-1)?.ring).toBeUndefined();
+  });
+
   it('reports UNREACHABLE while Cassandra does not answer, and keeps beating', async () => {
     const { node, stored, service } = await setUp();
     await service.register();

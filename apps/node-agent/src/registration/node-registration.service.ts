@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { NodeRegistration, SCHEMA_VERSION } from '@daedalus/contracts';
+import { NodeRegistration, RingView, SCHEMA_VERSION } from '@daedalus/contracts';
 import { JmxError } from '@daedalus/jmx';
 import { NodeRegistry } from '@daedalus/messaging';
 import { Clock, errorMessage, retry } from '@daedalus/common';
@@ -103,7 +103,13 @@ export class NodeRegistrationService implements OnApplicationShutdown {
       keyspaces: schema,
       tableIds: await this.tableIds(schema, description.schemaVersion, previous),
       capabilities: { truncateEnabled: this.config.enableTruncate },
+      ring: await this.ring(),
     };
+  }
+
+  /** Who is in the token ring now: coordinators tell a departed node from a down one by it. */
+  private async ring(): Promise<RingView> {
+    return { members: await this.node.ringMembers(), readAt: this.clock.now().toISOString() };
   }
 
   /**
@@ -141,6 +147,7 @@ export class NodeRegistrationService implements OnApplicationShutdown {
     try {
       const [mode, schemaVersion] = await Promise.all([this.node.operationMode(), this.node.schemaVersion()]);
       next.operationMode = mode;
+      next.ring = await this.ring();
       if (schemaVersion !== previous.schemaVersionId) this.schemaRereads = SCHEMA_REREADS;
       next.schemaVersionId = schemaVersion;
       if (this.schemaRereads > 0) {
@@ -150,6 +157,7 @@ export class NodeRegistrationService implements OnApplicationShutdown {
       }
     } catch (error) {
       next.operationMode = 'UNREACHABLE';
+      delete next.ring; // an old view must not speak for the ring
       if (!(error instanceof JmxError)) this.logger.warn(`heartbeat could not read the node: ${errorMessage(error)}`);
     }
     return next;

@@ -21,6 +21,10 @@ export interface BackupSummary {
   addedBytes: number;
   complete: boolean;
   nodes: Array<{ hostId: string; dc: string }>;
+  /** a global backup taken without the nodes that were down (skipDownNodes) */
+  partial?: boolean;
+  /** the nodes a partial backup lacks */
+  missingNodes?: Array<{ hostId: string; address: string; dc: string }>;
 }
 
 export interface ListFilter {
@@ -64,6 +68,7 @@ function fromRecord(record: ClusterBackupRecord): BackupSummary {
     addedBytes: record.totals.uploadedBytes,
     complete: true,
     nodes: record.nodes.map((n) => ({ hostId: n.hostId, dc: n.dc })),
+    ...(record.partial ? { partial: true, missingNodes: record.missingNodes ?? [] } : {}),
   };
 }
 

@@ -15,6 +15,8 @@ export type BackupContext = {
   snapshotTag: string;
   clusterName: string;
   participants: Participant[];
+  /** the down nodes a backup with `skipDownNodes` goes without (every token range kept a replica): a partial backup */
+  missingNodes?: Participant[];
 };
 
 export interface BackupTotals {
@@ -43,6 +45,9 @@ export interface BackupCommitResult {
   endTime: string;
   nodes: Array<{ hostId: string; dc: string; rack: string; address: string; manifest: string; totals: BackupTotals }>;
   totals: BackupTotals;
+  /** true when nodes that were down were left out (`skipDownNodes`); they are named in `missingNodes` */
+  partial?: boolean;
+  missingNodes?: Participant[];
 }
 
 export type BackupProtocol = OperationProtocol<

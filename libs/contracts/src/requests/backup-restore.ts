@@ -71,6 +71,24 @@ export class BackupRequest extends StorageOperationRequest {
   @LenientBoolean()
   @IsBoolean()
   keepSnapshot?: boolean;
+
+  /**
+   * Daedalus extension (global backups only, default false): proceed without the nodes that are down, as long
+   * as every token range of the backed-up keyspaces still has a replica among the nodes that are up; the
+   * backup is then recorded as partial, naming the missing nodes. Without it a down node fails the backup.
+   */
+  @IsOptional()
+  @LenientBoolean()
+  @IsBoolean()
+  skipDownNodes?: boolean;
+
+  /** Rules between fields that decorators cannot express. */
+  crossFieldErrors(): Array<{ field: string; message: string }> {
+    if (this.skipDownNodes && !this.globalRequest) {
+      return [{ field: 'skipDownNodes', message: 'skipDownNodes: only a global backup (globalRequest: true) can skip down nodes' }];
+    }
+    return [];
+  }
 }
 
 export const RESTORATION_STRATEGIES = ['IN_PLACE', 'IMPORT', 'HARDLINKS'] as const;

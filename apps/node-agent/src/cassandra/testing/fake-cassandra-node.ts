@@ -28,6 +28,7 @@ import {
   CompactionTask,
   ImportOptions,
   NodeDescription,
+  RangeReplicas,
   RebuildOptions,
   SchemaView,
   ScrubOptions,
@@ -130,6 +131,8 @@ export class FakeCassandraNode extends CassandraNode {
   /** the next call of this method (or of "<method> <keyspace>.<table>") rejects with it */
   readonly failures = new Map<string, Error>();
   readonly peers: ClusterNodeView[];
+  /** token ranges by keyspace, overriding the default ring (see rangeReplicas) */
+  ranges: Record<string, RangeReplicas[]> = {};
   readonly dataDirectories: string[];
   private readonly hostId: string;
   private readonly fs: FileSystem;
@@ -228,7 +231,7 @@ export class FakeCassandraNode extends CassandraNode {
       clusterName: 'test',
       dc: 'dc1',
       rack: 'rack1',
-      tokens: ['1'],
+      tokens: ['100'], // the end of the range it owns in rangeReplicas
       releaseVersion: this.releaseText,
       schemaVersion: this.schemaVersionText,
       operationMode: this.mode,
@@ -264,6 +267,32 @@ export class FakeCassandraNode extends CassandraNode {
   async clusterNodes(): Promise<ClusterNodeView[]> {
     const self: ClusterNodeView = { hostId: this.hostId, address: '127.0.0.1', dc: 'dc1', rack: 'rack1', live: true };
     return [self, ...this.peers].map((n) => ({ ...n }));
+  }
+
+  async ringMembers(): Promise<Record<string, string>> {
+    this.failIfAsked('ringMembers');
+    return Object.fromEntries((await this.clusterNodes()).map((n) => [n.hostId, n.address]));
+  }
+
+  async replicatedKeyspaces(): Promise<string[]> {
+    return Object.keys(this.schemaView).filter((k) => !['system', 'system_schema'].includes(k));
+  }
+
+  /**
+   * Ranges by a test's `ranges` (keyspace → ranges), else one range per node, replicated on that node and the next
+   * (RF 2, like SimpleStrategy over a ring in the order clusterNodes lists it).
+   */
+  async rangeReplicas(keyspace: string): Promise<RangeReplicas[]> {
+    this.failIfAsked('rangeReplicas', keyspace);
+    if (!(keyspace in this.schemaView)) throw refused(`Unknown keyspace ${keyspace}`, 'java.lang.IllegalArgumentException');
+    if (this.ranges[keyspace]) return this.ranges[keyspace].map((r) => ({ range: [...r.range], replicas: [...r.replicas] }));
+    const ring = (await this.clusterNodes()).map((n) => n.hostId);
+    const token = (i: number) => String((((i % ring.length) + ring.length) % ring.length) * 100 + 100);
+    // node i owns (token i-1, token i]; the first range wraps around from the last token
+    return ring.map((hostId, i) => ({
+      range: [token(i - 1), token(i)],
+      replicas: ring.length > 1 ? [hostId, ring[(i + 1) % ring.length]] : [hostId],
+    }));
   }
 
   async tableDataPaths(keyspace: string, table: string): Promise<string[]> {

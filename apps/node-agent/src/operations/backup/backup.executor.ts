@@ -243,6 +243,9 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
       })),
       totals: sumTotals(manifests.map((m) => m.totals)),
     };
+    // skipDownNodes: the nodes that were down are named, so listing and restore know the backup lacks them
+    const missing = coordination?.missingNodes ?? [];
+    if (missing.length > 0) Object.assign(record, { partial: true, missingNodes: missing });
     if (request.uploadClusterTopology !== false) {
       const topology = {
         timestamp: this.clock.now().getTime(),

@@ -45,6 +45,9 @@ export async function resolveRestoreSource(
     }
     return { backup, manifestKey, manifest };
   }
+  if (backup.missingNodes?.some((m) => m.hostId === node.hostId)) {
+    throw new OperationRejectedError(`backup ${backup.name} is partial: node ${node.hostId} was down when it was taken (skipDownNodes)`);
+  }
   if (!resolveHostIdFromTopology) {
     throw new OperationRejectedError(
       `backup ${backup.name} has no data for node ${node.hostId} (set resolveHostIdFromTopology to match nodes by tokens)`,
@@ -55,5 +58,8 @@ export async function resolveRestoreSource(
     const manifest = await readNodeManifest(backend, manifestKey);
     if (sameTokens(manifest.tokens, node.tokens)) return { backup, manifestKey, manifest };
   }
-  throw new OperationRejectedError(`no node in backup ${backup.name} owned this node's tokens`);
+  const partial = backup.partial
+    ? ` (the backup is partial: ${(backup.missingNodes ?? []).map((m) => m.hostId).join(', ')} were down)`
+    : '';
+  throw new OperationRejectedError(`no node in backup ${backup.name} owned this node's tokens${partial}`);
 }

@@ -254,6 +254,24 @@ final class Node {
         return count;
     }
 
+    /**
+     * Like writeRows, but only the keys this node replicates (as a coordinator's write would place them): rows
+     * key-seed-i for increasing i, skipping the others, until `count` are written. Bounded: gives up (returns
+     * fewer) after count * 1000 keys.
+     */
+    int writeOwnedRows(String keyspace, String table, int count, long seed) {
+        Schema.Keyspace ks = schema().keyspaces.get(keyspace);
+        if (ks == null) throw new IllegalArgumentException("Unknown keyspace " + keyspace);
+        int written = 0;
+        for (int i = 0; written < count && i < count * 1000; i++) {
+            String key = rowKey(seed, i);
+            if (!owns(ks, key)) continue;
+            write(keyspace, table, key, rowValue(seed, i));
+            written++;
+        }
+        return written;
+    }
+
     static String rowKey(long seed, int i) {
         return String.format("key-%d-%08d", seed, i);
     }

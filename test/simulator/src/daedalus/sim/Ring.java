@@ -34,16 +34,39 @@ final class Ring {
 
     static Set<UUID> replicas(List<ClusterMembership.Peer> ring, Schema.Keyspace ks, String key) {
         Set<UUID> out = new LinkedHashSet<>();
+        for (ClusterMembership.Peer p : replicaPeers(ring, ks, token(key))) out.add(p.hostId);
+        return out;
+    }
+
+    /**
+     * Every token range of the ring, (previous token, token], with its replicas in ring order: what Cassandra's
+     * getRangeToAddressMap gives (keyed by [start, end] as the tokens' strings). The first range wraps around.
+     */
+    static Map<List<String>, List<ClusterMembership.Peer>> ranges(List<ClusterMembership.Peer> ring, Schema.Keyspace ks) {
+        TreeMap<Long, ClusterMembership.Peer> tokens = new TreeMap<>();
+        for (ClusterMembership.Peer p : ring) for (Long t : p.tokens) tokens.put(t, p);
+        Map<List<String>, List<ClusterMembership.Peer>> out = new java.util.LinkedHashMap<>();
+        Long previous = tokens.isEmpty() ? null : tokens.lastKey();
+        for (Long t : tokens.keySet()) {
+            out.put(List.of(previous.toString(), t.toString()), replicaPeers(ring, ks, t));
+            previous = t;
+        }
+        return out;
+    }
+
+    /** The replicas of a token: walk the ring clockwise from it, as the keyspace's strategy picks. */
+    private static List<ClusterMembership.Peer> replicaPeers(List<ClusterMembership.Peer> ring, Schema.Keyspace ks, long token) {
+        List<ClusterMembership.Peer> out = new ArrayList<>();
         String strategy = ks.replication.getOrDefault("class", "");
         if (strategy.endsWith("LocalStrategy") || strategy.endsWith("EverywhereStrategy")) {
-            for (ClusterMembership.Peer p : ring) out.add(p.hostId);
+            out.addAll(ring);
             return out;
         }
         TreeMap<Long, ClusterMembership.Peer> tokens = new TreeMap<>();
         for (ClusterMembership.Peer p : ring) for (Long t : p.tokens) tokens.put(t, p);
         if (tokens.isEmpty()) return out;
-        List<ClusterMembership.Peer> walk = new ArrayList<>(tokens.tailMap(token(key), true).values());
-        walk.addAll(tokens.headMap(token(key), false).values());
+        List<ClusterMembership.Peer> walk = new ArrayList<>(tokens.tailMap(token, true).values());
+        walk.addAll(tokens.headMap(token, false).values());
         boolean nts = strategy.endsWith("NetworkTopologyStrategy");
         Map<String, Integer> wanted = new HashMap<>();
         int simpleRf = 0;
@@ -57,15 +80,15 @@ final class Ring {
         }
         Map<String, Integer> found = new HashMap<>();
         for (ClusterMembership.Peer p : walk) {
-            if (out.contains(p.hostId)) continue;
+            if (out.contains(p)) continue;
             if (nts) {
                 int have = found.getOrDefault(p.dc, 0);
                 if (have < wanted.getOrDefault(p.dc, 0)) {
-                    out.add(p.hostId);
+                    out.add(p);
                     found.put(p.dc, have + 1);
                 }
             } else if (out.size() < simpleRf) {
-                out.add(p.hostId);
+                out.add(p);
             }
         }
         return out;

@@ -177,6 +177,11 @@ final class SimulatorControl implements SimulatorControlMBean {
     }
 
     @Override
+    public int writeOwnedRows(String keyspace, String table, int count, long seed) {
+        return node.writeOwnedRows(keyspace, table, count, seed);
+    }
+
+    @Override
     public void writeRow(String keyspace, String table, String key, String value) {
         node.write(keyspace, table, key, value.getBytes(StandardCharsets.UTF_8));
     }

@@ -16,6 +16,7 @@ public interface SimulatorControlMBean {
     List<String> indexFiles(String keyspace, String table);
     String checkIndexes(String keyspace, String table);
     int writeRows(String keyspace, String table, int count, long seed);
+    int writeOwnedRows(String keyspace, String table, int count, long seed);
     void writeRow(String keyspace, String table, String key, String value);
     String readRow(String keyspace, String table, String key);
     List<String> generateSSTables(String keyspace, String table, int count, long bytesEach);

@@ -36,6 +36,8 @@ public interface StorageServiceCommon {
     String getSavedCachesLocation();
     @Deprecated Map<String, String> getTokenToEndpointMap();
     Map<String, String> getTokenToEndpointWithPortMap();
+    @Deprecated Map<List<String>, List<String>> getRangeToEndpointMap(String keyspace);
+    Map<List<String>, List<String>> getRangeToEndpointWithPortMap(String keyspace);
     @Deprecated Map<String, String> getEndpointToHostId();
     Map<String, String> getEndpointWithPortToHostId();
     @Deprecated Map<String, String> getHostIdToEndpoint();

@@ -123,6 +123,26 @@ final class StorageServiceImpl implements StorageService40, StorageService41, St
     @Override public Map<String, String> getHostIdToEndpointWithPort() { return hostIdToEndpoint(true); }
     @Override public Map<String, String> getHostIdMap() { return endpointToHostId(false); }
 
+    /**
+     * Each token range of the keyspace, [start, end], to its replicas in ring order, as Cassandra's
+     * getRangeToAddressMap: down nodes stay replicas (they are still in the ring), departed ones are gone.
+     */
+    private Map<List<String>, List<String>> rangeToEndpoints(String keyspace, boolean withPort) {
+        Schema.Keyspace ks = node.schema().keyspaces.get(keyspace);
+        // Keyspace.open's assertion (Cassandra runs with -ea)
+        if (ks == null) throw new AssertionError("Unknown keyspace " + keyspace);
+        Map<List<String>, List<String>> out = new java.util.HashMap<>();
+        for (Map.Entry<List<String>, List<ClusterMembership.Peer>> e : Ring.ranges(node.membership.ring(), ks).entrySet()) {
+            List<String> endpoints = new ArrayList<>();
+            for (ClusterMembership.Peer p : e.getValue()) endpoints.add(withPort ? p.endpointWithPort() : p.address);
+            out.put(new ArrayList<>(e.getKey()), endpoints);
+        }
+        return out;
+    }
+
+    @Override public Map<List<String>, List<String>> getRangeToEndpointMap(String keyspace) { return rangeToEndpoints(keyspace, false); }
+    @Override public Map<List<String>, List<String>> getRangeToEndpointWithPortMap(String keyspace) { return rangeToEndpoints(keyspace, true); }
+
     @Override
     public List<String> getKeyspaces() {
         return new ArrayList<>(node.schema().keyspaces.keySet());
