@@ -305,6 +305,9 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
       .tuple(storageLocation, query)
       .map(([location, q]) => ({ method: 'GET', path: `/backups?storageLocation=${encodeURIComponent(location)}${q.replace('?', '&')}` })),
     query.map((q) => ({ method: 'GET', path: `/backups${q}` })),
+    fc
+      .tuple(fc.constantFrom('GET', 'DELETE'), fc.oneof(idSegment, fc.constantFrom('__proto__', '%0a', 'constructor')))
+      .map(([method, hostId]) => ({ method, path: `/nodes/${hostId}` })),
     fc.oneof(fc.constantFrom('dc1', 'DC1', 'nodc', '%0a', '__proto__'), fc.string({ maxLength: 20 }).map(encodeURIComponent)).map((dc) => ({
       method: 'GET',
       path: `/topology/${dc}`,
@@ -315,6 +318,8 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
         fc.constantFrom(
           '/operations',
           '/backups',
+          '/nodes',
+          '/nodes/x',
           '/topology',
           '/status',
           '/version',
@@ -375,6 +380,7 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
     '/operations?type=flush,cleanup&state=PENDING&status=running',
     '/topology',
     '/topology/dc1',
+    '/nodes',
     '/status',
     '/version',
     '/version/sidecar',
