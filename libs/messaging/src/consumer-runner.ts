@@ -2,7 +2,7 @@ import { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { Headers, Subjects } from '@daedalus/contracts';
 import { Backoff, errorMessage, sleep } from '@daedalus/common';
-import { decideSettlement, exceedsAttempts, Settlement, SettlementPolicy } from './settlement';
+import { decideSettlement, exceedsAttempts, printableReason, Settlement, SettlementPolicy } from './settlement';
 
 export interface MessageContext {
   subject: string;
@@ -162,7 +162,8 @@ export class ConsumerRunner {
     await this.settle(msg, decideSettlement(attempt, failure, this.options.policy), parsed.data, context);
   }
 
-  private async settle(msg: JsMsg, settlement: Settlement, data: unknown, context: MessageContext): Promise<void> {
+  private async settle(msg: JsMsg, decided: Settlement, data: unknown, context: MessageContext): Promise<void> {
+    const settlement = decided.action === 'ack' ? decided : { ...decided, reason: printableReason(decided.reason) };
     switch (settlement.action) {
       case 'ack':
         msg.ack();
@@ -193,7 +194,7 @@ export class ConsumerRunner {
 
   private async publishDeadLetter(msg: JsMsg, reason: string): Promise<void> {
     const h = natsHeaders();
-    h.set(Headers.deadLetterReason, reason.slice(0, 1000));
+    h.set(Headers.deadLetterReason, reason);
     h.set(Headers.deadLetterSubject, msg.subject);
     h.set(Headers.deadLetterDeliveries, String(msg.info.deliveryCount));
     await this.js.publish(Subjects.deadLetterFor(this.options.stream), msg.data, {
