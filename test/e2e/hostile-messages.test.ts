@@ -90,11 +90,12 @@ describe('poison messages', () => {
     let flooding = true;
     const publishBatch = async (size: number) => {
       const batch = Array.from({ length: size }, (_, k) => js.publish(Subjects.submit, junk(published + k)));
-      await Promise.all(batch);
       published += size;
+      await Promise.all(batch);
     };
-    // the first 320 at once, then 20 more every 100 ms (up to 200/s) all the time the valid submissions run
-    await publishBatch(320);
+    // a backlog of 1,000 at once (four times max_ack_pending), then 20 more every 100 ms (up to 200/s) all the
+    // time the valid submissions run
+    await publishBatch(1_000);
     const flood = (async () => {
       while (flooding) {
         await publishBatch(20);
@@ -102,23 +103,37 @@ describe('poison messages', () => {
       }
     })();
 
-    const timings: number[] = [];
+    const timings: string[] = [];
+    const floodStarted = Date.now();
     try {
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 4; round++) {
         const started = Date.now();
-        const created = await system.post('/operations', { type: 'flush', keyspace: 'ks1', globalRequest: true });
-        expect(created.status).toBe(201);
-        const done = await system.waitForOperation((created.body as OperationView).id, undefined, 30_000);
-        timings.push(Date.now() - started);
+        let id: string;
+        if (round % 2 === 0) {
+          const created = await system.post('/operations', { type: 'flush', keyspace: 'ks1', globalRequest: true });
+          expect(created.status).toBe(201);
+          id = (created.body as OperationView).id;
+        } else {
+          // straight to the submit subject, as a direct client (or the bad producer itself, once) would
+          id = randomUUID();
+          const message = { schemaVersion: '1.0', operationId: id, request: { type: 'flush', keyspace: 'ks1', globalRequest: true } };
+          await publishSubmit(id, JSON.stringify(message));
+        }
+        const done = await system.waitForOperation(id, undefined, 30_000);
+        const took = Date.now() - started;
+        timings.push(`${round % 2 === 0 ? 'POST' : 'subject'} ${took} ms`);
         expect(done.state).toBe('COMPLETED');
+        expect(took).toBeLessThan(15_000);
+        // spread the rounds over the flood
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     } finally {
       flooding = false;
       await flood;
     }
-    console.log(`flood of ${published} junk messages: valid submissions completed in ${timings.join(', ')} ms`);
-    expect(published).toBeGreaterThanOrEqual(300);
-    for (const ms of timings) expect(ms).toBeLessThan(15_000);
+    const floodMs = Date.now() - floodStarted;
+    console.log(`flood of ${published} junk messages over ${floodMs} ms; valid submissions completed in: ${timings.join(', ')}`);
+    expect(published).toBeGreaterThanOrEqual(1_300);
 
     // every junk message settled: nothing left to deliver or waiting for an ack, and each dead-lettered once
     const settled = await waitFor(
@@ -198,5 +213,32 @@ describe('poison messages', () => {
     expect(await deadLetterCount()).toBe(lettersAfter);
     // the server's own bound agrees: one delivery more than the attempts, for a handler that kept dying
     expect(settled.config.max_deliver).toBe(4);
+  });
+
+  it('bounds redelivery and pending on every consumer, and brings a consumer an older version created up to date', async () => {
+    const bounds = async () => {
+      const out: Record<string, { maxDeliver: number; maxAckPending: number }> = {};
+      for (const stream of [Streams.requests, Streams.events, Streams.commands]) {
+        for await (const info of jsm.consumers.list(stream)) {
+          out[info.name] = { maxDeliver: info.config.max_deliver ?? -1, maxAckPending: info.config.max_ack_pending ?? -1 };
+        }
+      }
+      return out;
+    };
+    // coordinators run with --max-attempts 3, the agent with its default 5: one delivery more each
+    expect(await bounds()).toEqual({
+      [Consumers.coordinatorRequests]: { maxDeliver: 4, maxAckPending: 256 },
+      [Consumers.coordinatorEvents]: { maxDeliver: 4, maxAckPending: 256 },
+      [Consumers.agentCommands(system.nodes[0].hostId)]: { maxDeliver: 6, maxAckPending: 256 },
+    });
+
+    // as an older version left it: unbounded redelivery. A coordinator restarted on it bounds it again.
+    await jsm.consumers.update(Streams.requests, Consumers.coordinatorRequests, { max_deliver: -1 });
+    expect((await consumerInfo()).config.max_deliver).toBe(-1);
+    await system.group.kill(system.coordinators[0], 'SIGTERM');
+    await system.startCoordinator(0);
+    expect((await consumerInfo()).config.max_deliver).toBe(4);
+    const created = await system.post('/operations', { type: 'flush', keyspace: 'ks1', globalRequest: true });
+    expect((await system.waitForOperation((created.body as OperationView).id)).state).toBe('COMPLETED');
   });
 });
