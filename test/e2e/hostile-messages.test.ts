@@ -6,6 +6,8 @@
  * bounded number of times, then dead-lettered. Runs on the nats-server the project supports (2.9 and later).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { JetStreamClient, jetstream, JetStreamManager, jetstreamManager, StoredMsg } from '@nats-io/jetstream';
 import { headers, NatsConnection } from '@nats-io/transport-node';
 import { Consumers, Headers, MessageIds, Streams, Subjects } from '@daedalus/contracts';
@@ -153,6 +155,12 @@ describe('poison messages', () => {
     const letters = (await deadLetters()).slice(lettersBefore);
     expect(letters).toHaveLength(published);
     expect(letters.every((letter) => letter.header.get(Headers.deadLetterDeliveries) === '1')).toBe(true);
+
+    // nor does the log flood: at most 20 dead-letter lines a minute per coordinator (the test takes < 2 minutes)
+    for (const coordinator of ['coordinator-1', 'coordinator-2']) {
+      const log = readFileSync(join(system.baseDir, 'logs', `${coordinator}.log`), 'latin1');
+      expect(log.split('\n').filter((line) => line.includes('dead-lettered:')).length).toBeLessThanOrEqual(40);
+    }
 
     // and none comes back: the consumer delivers nothing more over two ack waits (4 s each here)
     await new Promise((resolve) => setTimeout(resolve, 9_000));
