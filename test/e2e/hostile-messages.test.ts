@@ -138,6 +138,7 @@ describe('poison messages', () => {
     expect(published).toBeGreaterThanOrEqual(1_300);
 
     // every junk message settled: nothing left to deliver or waiting for an ack, and each dead-lettered once
+    const floodEnded = Date.now();
     const settled = await waitFor(
       'the consumer to settle the flood',
       async () => {
@@ -147,6 +148,7 @@ describe('poison messages', () => {
       60_000,
       200,
     );
+    console.log(`the last junk message was settled ${Date.now() - floodEnded} ms after the flood ended`);
     expect(await deadLetterCount()).toBe(lettersBefore + published);
     expect(settled.num_redelivered).toBe(before.num_redelivered);
     const stream = await jsm.streams.info(Streams.requests);
@@ -174,7 +176,11 @@ describe('poison messages', () => {
   });
 
   it.each([
-    ['5,000 levels deep', (id: string) => `{"schemaVersion":"1.0","operationId":"${id}","request":{"type":"flush","keyspace":"ks1","tables":${nested(DEPTH)}}}`, 'tables'],
+    [
+      '5,000 levels deep',
+      (id: string) => `{"schemaVersion":"1.0","operationId":"${id}","request":{"type":"flush","keyspace":"ks1","tables":${nested(DEPTH)}}}`,
+      'tables',
+    ],
     [
       'a constructor key',
       (id: string) =>
@@ -183,7 +189,8 @@ describe('poison messages', () => {
     ],
     [
       'a __proto__ key',
-      (id: string) => `{"schemaVersion":"1.0","operationId":"${id}","request":{"type":"flush","keyspace":"ks1","__proto__":{"globalRequest":true}}}`,
+      (id: string) =>
+        `{"schemaVersion":"1.0","operationId":"${id}","request":{"type":"flush","keyspace":"ks1","__proto__":{"globalRequest":true}}}`,
       '__proto__',
     ],
   ])('turns a direct submission with %s into a FAILED record naming the field', async (_case, body, field) => {
@@ -201,7 +208,10 @@ describe('poison messages', () => {
     const id = randomUUID();
     const h = headers();
     h.set(Headers.schemaVersion, '1.0');
-    await js.publish(Subjects.cancel, JSON.stringify({ schemaVersion: '1.0', operationId: id }), { msgID: MessageIds.cancel(id), headers: h });
+    await js.publish(Subjects.cancel, JSON.stringify({ schemaVersion: '1.0', operationId: id }), {
+      msgID: MessageIds.cancel(id),
+      headers: h,
+    });
     const letter = await waitFor(
       'the dead letter of the cancel',
       async () => {

@@ -111,7 +111,10 @@ export function maxDeliveries(policy: Pick<SettlementPolicy, 'maxAttempts'>): nu
   return policy.maxAttempts + 1;
 }
 
-export function consumerConfig(spec: DurableConsumerSpec, policy: Pick<SettlementPolicy, 'maxAttempts'>): Partial<ConsumerConfig> & UpdatableConsumerConfig {
+export function consumerConfig(
+  spec: DurableConsumerSpec,
+  policy: Pick<SettlementPolicy, 'maxAttempts'>,
+): Partial<ConsumerConfig> & UpdatableConsumerConfig {
   return {
     durable_name: spec.durable,
     ack_policy: AckPolicy.Explicit,
@@ -128,7 +131,11 @@ export function consumerConfig(spec: DurableConsumerSpec, policy: Pick<Settlemen
  * date (a consumer an older version created kept `max_deliver: -1`: unbounded redelivery). nats-server 2.9 and
  * later allow these three to change on a live consumer.
  */
-export async function ensureConsumer(jsm: JetStreamManager, spec: DurableConsumerSpec, policy: Pick<SettlementPolicy, 'maxAttempts'>): Promise<void> {
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  spec: DurableConsumerSpec,
+  policy: Pick<SettlementPolicy, 'maxAttempts'>,
+): Promise<void> {
   const config = consumerConfig(spec, policy);
   try {
     await jsm.consumers.info(spec.stream, spec.durable);

@@ -85,7 +85,11 @@ describe('SubmitHandler', () => {
   });
 
   it.each([
-    ['nested 5,000 levels deep', `{"type":"flush","keyspace":"ks","tables":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}`, 'tables is nested'],
+    [
+      'nested 5,000 levels deep',
+      `{"type":"flush","keyspace":"ks","tables":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}`,
+      'tables is nested',
+    ],
     ['with a constructor key', '{"type":"restore","rename":{"constructor":"x"}}', 'rename.constructor'],
     ['with a __proto__ key', '{"type":"flush","keyspace":"ks","__proto__":{"globalRequest":true}}', '__proto__'],
   ])('turns a request %s into a FAILED record naming the field, without storing the body', async (_case, json, field) => {

@@ -133,7 +133,9 @@ describe('JetStreamServer', () => {
   });
 
   it('passes a submit’s request to the handler untouched, however hostile (the handler fails the operation)', async () => {
-    const request = JSON.parse('{"type":"restore","rename":{"constructor":"x"},"tables":' + '['.repeat(5_000) + ']'.repeat(5_000) + '}') as unknown;
+    const request = JSON.parse(
+      '{"type":"restore","rename":{"constructor":"x"},"tables":' + '['.repeat(5_000) + ']'.repeat(5_000) + '}',
+    ) as unknown;
     await deliver(submit({ request }), delivery(Subjects.submit));
     expect(received).toHaveLength(1);
     expect((received[0].message as SubmitOperationMessage).request).toBe(request);
