@@ -42,6 +42,8 @@ export interface SystemOptions {
   dataDirs?: string[][];
   /** extra flags for the gateway (e.g. --local-node 127.0.0.1) */
   gatewayArgs?: string[];
+  /** extra flags for every coordinator (e.g. --max-attempts 3) */
+  coordinatorArgs?: string[];
   /** extra environment for every service */
   env?: NodeJS.ProcessEnv;
   /** keep the temp dir (demo) */
@@ -59,7 +61,7 @@ export interface NatsSetup {
   client?: Partial<ConnectionOptions>;
 }
 
-type PerProcessArgs = 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'dataDirs' | 'gatewayArgs' | 'nats';
+type PerProcessArgs = 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'dataDirs' | 'gatewayArgs' | 'coordinatorArgs' | 'nats';
 
 export class DaedalusSystem {
   readonly nodes: SimulatedNode[] = [];
@@ -104,6 +106,7 @@ export class DaedalusSystem {
         simulatorArgs: options.simulatorArgs,
         dataDirs: options.dataDirs,
         gatewayArgs: options.gatewayArgs,
+        coordinatorArgs: options.coordinatorArgs,
         nats: options.nats,
       },
       options.baseDir === undefined,
@@ -228,6 +231,7 @@ export class DaedalusSystem {
         String(this.options.ackWaitMs),
         '--sweep-interval-ms',
         '1000',
+        ...(this.options.coordinatorArgs ?? []),
       ],
       { env: this.serviceEnv() },
     );

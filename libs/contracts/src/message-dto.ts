@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, Type } from 'class-transformer';
-import { ValidateBy, ValidateNested, ValidationError, validateSync } from 'class-validator';
+import { Allow, ValidateBy, ValidateNested, ValidationError, validateSync } from 'class-validator';
+import { MESSAGE_JSON_RULES, rawJsonProblem } from './requests/raw-json-guard';
 import { assertSupportedSchemaVersion, UnsupportedSchemaVersionError } from './schema-version';
 
 /**
@@ -17,6 +18,7 @@ export type SchemaFragment = Record<string, unknown>;
 
 const DOC = Symbol('daedalus:doc');
 const NESTED = Symbol('daedalus:nested');
+const OPAQUE = Symbol('daedalus:opaque');
 
 export interface PropertyDoc {
   description?: string;
@@ -50,6 +52,23 @@ export function Nested(type: () => DtoClass, options: { each?: boolean } = {}): 
 
 export function nestedOf(target: DtoClass, property: string): { type: () => DtoClass; each: boolean } | undefined {
   return Reflect.getMetadata(NESTED, target.prototype as object, property) as { type: () => DtoClass; each: boolean } | undefined;
+}
+
+/**
+ * A field carried as it arrived: not converted, not validated, not even walked by checkMessage; whoever handles
+ * the message checks it (a submit's client request, which must become a FAILED record naming its field, never
+ * a dead letter of the whole message).
+ */
+export function Opaque(): PropertyDecorator {
+  return (target: object, property: string | symbol) => {
+    Allow()(target, property);
+    const fields = (Reflect.getMetadata(OPAQUE, target) as string[] | undefined) ?? [];
+    Reflect.defineMetadata(OPAQUE, [...fields, String(property)], target);
+  };
+}
+
+function opaqueFieldsOf(type: DtoClass): string[] {
+  return (Reflect.getMetadata(OPAQUE, type.prototype as object) as string[] | undefined) ?? [];
 }
 
 export const IS_SCHEMA_VERSION = 'isSchemaVersion';
@@ -88,11 +107,23 @@ function messagesOf(errors: ValidationError[], parent = ''): string[] {
 
 /**
  * Untyped data (a parsed message body) as the DTO `type`, or every reason it is not one. Unknown fields are
- * kept (a newer minor version may add optional ones); nothing is converted implicitly.
+ * kept (a newer minor version may add optional ones); nothing is converted implicitly. A body nested deeper
+ * than any message is, or with a `__proto__`/`constructor`/`prototype` key, is refused before class-transformer
+ * walks it (it would overflow the stack or throw); `@Opaque()` fields are passed through untouched.
  */
 export function checkMessage<T>(type: DtoClass<T>, data: unknown): MessageCheck<T> {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, errors: ['not a JSON object'] };
-  const value = plainToInstance(type, data);
+  const opaque = opaqueFieldsOf(type);
+  const checked: Record<string, unknown> = {};
+  const passed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (opaque.includes(key)) passed[key] = value;
+    else checked[key] = value;
+  }
+  const shape = rawJsonProblem(checked, MESSAGE_JSON_RULES);
+  if (shape) return { ok: false, errors: [shape.message] };
+  const value = plainToInstance(type, checked);
+  Object.assign(value as object, passed);
   const errors = validateSync(value as object, { forbidUnknownValues: true });
   return errors.length === 0 ? { ok: true, value } : { ok: false, errors: [...new Set(messagesOf(errors))] };
 }

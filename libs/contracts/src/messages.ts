@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Min, ValidateIf } from 'class-validator';
-import { Doc, IsSchemaVersion, Nested } from './message-dto';
+import { Doc, IsSchemaVersion, Nested, Opaque } from './message-dto';
 import { OperationState } from './lifecycle/operation-state';
 import { LowercaseId } from './requests/lenient';
 import type { StoredPhaseResults } from './protocols/protocol';
@@ -35,7 +35,7 @@ export class SubmitOperationMessage {
   @Doc('an Icarus operation request body (as for POST /operations); an invalid one becomes a FAILED record naming the field', {
     type: 'object',
   })
-  @Allow()
+  @Opaque()
   request!: Record<string, unknown>;
 
   @Doc('when the client submitted it', TIME)

@@ -1,8 +1,9 @@
 import { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import { Headers, Subjects } from '@daedalus/contracts';
+import { Headers, Streams, Subjects } from '@daedalus/contracts';
 import { Backoff, errorMessage, sleep } from '@daedalus/common';
-import { decideSettlement, exceedsAttempts, Settlement, SettlementPolicy } from './settlement';
+import { LogBudget } from './log-budget';
+import { decideSettlement, exceedsAttempts, printableReason, Settlement, SettlementPolicy } from './settlement';
 
 export interface MessageContext {
   subject: string;
@@ -38,6 +39,9 @@ function parseBody(msg: JsMsg): { ok: true; data: unknown } | { ok: false; reaso
 }
 
 const PULL_EXPIRES_MS = 10_000;
+/** settlement lines (retries, dead letters) logged one by one per minute and consumer; the rest are summed up */
+const SETTLEMENT_LOG_LINES = 20;
+const SETTLEMENT_LOG_WINDOW_MS = 60_000;
 /** about 10 minutes of attempts at the 10 s backoff cap */
 const MAX_RESUBSCRIBE_ATTEMPTS = 60;
 const RESUBSCRIBE_BACKOFF = { initialDelayMs: 500, maxDelayMs: 10_000 };
@@ -52,6 +56,8 @@ export class ConsumerRunner {
   private stopped = false;
   private loop?: Promise<void>;
   private received = 0;
+  private readonly settlementLog = new LogBudget(SETTLEMENT_LOG_LINES, SETTLEMENT_LOG_WINDOW_MS);
+  private summary?: NodeJS.Timeout;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -62,6 +68,23 @@ export class ConsumerRunner {
   async start(): Promise<void> {
     this.messages = await this.open();
     this.loop = this.supervise(this.messages);
+    this.summary = setInterval(() => this.logSkipped(), SETTLEMENT_LOG_WINDOW_MS);
+    this.summary.unref();
+  }
+
+  /** A line about one message's settlement: within the budget, so a producer of junk cannot flood the log. */
+  private logSettlement(level: 'warn' | 'error', message: string): void {
+    if (this.settlementLog.take()) this.options.log(level, message);
+  }
+
+  private logSkipped(): void {
+    const skipped = this.settlementLog.drainSkipped();
+    if (skipped === 0) return;
+    this.options.log(
+      'error',
+      `consumer ${this.options.durable}: ${skipped} more retries and dead letters in the last minute were not logged one ` +
+        `by one (more than ${SETTLEMENT_LOG_LINES} a minute; each dead letter's reason is in ${Streams.deadLetters})`,
+    );
   }
 
   private async open(): Promise<ConsumerMessages> {
@@ -162,20 +185,21 @@ export class ConsumerRunner {
     await this.settle(msg, decideSettlement(attempt, failure, this.options.policy), parsed.data, context);
   }
 
-  private async settle(msg: JsMsg, settlement: Settlement, data: unknown, context: MessageContext): Promise<void> {
+  private async settle(msg: JsMsg, decided: Settlement, data: unknown, context: MessageContext): Promise<void> {
+    const settlement = decided.action === 'ack' ? decided : { ...decided, reason: printableReason(decided.reason) };
     switch (settlement.action) {
       case 'ack':
         msg.ack();
         return;
       case 'retry':
-        this.options.log(
+        this.logSettlement(
           'warn',
           `${context.subject} attempt ${context.attempt} failed, retrying in ${settlement.delayMs} ms: ${settlement.reason}`,
         );
         msg.nak(settlement.delayMs);
         return;
       case 'dead-letter':
-        this.options.log('error', `${context.subject} dead-lettered: ${settlement.reason}`);
+        this.logSettlement('error', `${context.subject} dead-lettered: ${settlement.reason}`);
         try {
           await this.publishDeadLetter(msg, settlement.reason);
           if (this.options.onDeadLetter && data !== undefined) await this.options.onDeadLetter(data, settlement.reason, context);
@@ -184,7 +208,7 @@ export class ConsumerRunner {
           msg.term();
         } catch (error) {
           // Could not record it: leave the message for redelivery rather than lose it.
-          this.options.log('error', `could not dead-letter ${context.subject}: ${errorMessage(error)}`);
+          this.logSettlement('error', `could not dead-letter ${context.subject}: ${errorMessage(error)}`);
           msg.nak(this.options.policy.maxDelayMs);
         }
         return;
@@ -193,7 +217,7 @@ export class ConsumerRunner {
 
   private async publishDeadLetter(msg: JsMsg, reason: string): Promise<void> {
     const h = natsHeaders();
-    h.set(Headers.deadLetterReason, reason.slice(0, 1000));
+    h.set(Headers.deadLetterReason, reason);
     h.set(Headers.deadLetterSubject, msg.subject);
     h.set(Headers.deadLetterDeliveries, String(msg.info.deliveryCount));
     await this.js.publish(Subjects.deadLetterFor(this.options.stream), msg.data, {
@@ -205,6 +229,8 @@ export class ConsumerRunner {
   /** Stops taking messages and waits (bounded) for the ones in flight. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopped = true;
+    clearInterval(this.summary);
+    this.logSkipped();
     await this.messages?.close();
     const drained = Promise.all([...this.inFlight]);
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, timeoutMs))]);

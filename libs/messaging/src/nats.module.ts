@@ -6,6 +6,7 @@ import { Clock, SystemClock } from '@daedalus/common';
 import { connectNats } from './connection';
 import { JsonKv } from './json-kv';
 import { describeNatsConfig, NatsConfig } from './nats-config';
+import { SettlementPolicy } from './settlement';
 import { retryDuringStartup, StartupRetryOptions } from './startup-retry';
 import { ActiveMarker, NodeRegistry, OperationStore } from './stores';
 import { DurableConsumerSpec, ensureBuckets, ensureConsumer, ensureStreams, Stores, TopologyOptions } from './topology';
@@ -17,9 +18,14 @@ export function startupRetry(config: NatsConfig): StartupRetryOptions {
 }
 
 /** Creates or updates a durable consumer at start-up, waiting out a JetStream that is not ready yet. */
-export async function ensureConsumerAtStartup(nc: NatsConnection, config: NatsConfig, spec: DurableConsumerSpec): Promise<void> {
+export async function ensureConsumerAtStartup(
+  nc: NatsConnection,
+  config: NatsConfig,
+  spec: DurableConsumerSpec,
+  policy: SettlementPolicy,
+): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  await retryDuringStartup(`creating consumer ${spec.durable}`, () => ensureConsumer(jsm, spec), startupRetry(config));
+  await retryDuringStartup(`creating consumer ${spec.durable}`, () => ensureConsumer(jsm, spec, policy), startupRetry(config));
 }
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');

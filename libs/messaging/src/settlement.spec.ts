@@ -1,5 +1,5 @@
 import { FatalError, RetryableError } from './errors';
-import { backoffDelay, decideSettlement, exceedsAttempts, SettlementPolicy } from './settlement';
+import { backoffDelay, decideSettlement, exceedsAttempts, MAX_REASON_LENGTH, printableReason, SettlementPolicy } from './settlement';
 
 const policy: SettlementPolicy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 500 };
 
@@ -36,5 +36,15 @@ describe('settlement', () => {
   it('flags deliveries beyond the bound', () => {
     expect(exceedsAttempts(4, policy)).toBe(false);
     expect(exceedsAttempts(5, policy)).toBe(true);
+  });
+
+  it('makes a reason printable: control characters escaped (a header cannot hold a line break), length bounded', () => {
+    expect(printableReason('body is not JSON: Unexpected token \'\u0000\', "\u0000\r\nINFO forged"')).toBe(
+      'body is not JSON: Unexpected token \'\\u0000\', "\\u0000\\u000d\\u000aINFO forged"',
+    );
+    expect(printableReason('ünïcode stays')).toBe('ünïcode stays');
+    const long = printableReason('x'.repeat(5_000));
+    expect(long).toHaveLength(MAX_REASON_LENGTH);
+    expect(long.endsWith('…')).toBe(true);
   });
 });

@@ -40,3 +40,18 @@ export function decideSettlement(attempt: number, error: unknown, policy: Settle
 export function exceedsAttempts(attempt: number, policy: SettlementPolicy): boolean {
   return attempt > policy.maxAttempts;
 }
+
+/** Longest reason kept in a dead letter's header or a log line. */
+export const MAX_REASON_LENGTH = 1000;
+
+/**
+ * A reason as it may go into a NATS header and a log line: control characters escaped (`\n` as `\u000a`), at
+ * most MAX_REASON_LENGTH characters. Reasons quote what arrived (a JSON parser's error shows the body it choked
+ * on): a line break would make the header unpublishable, so the message could never be dead-lettered, and
+ * would let a producer forge log lines.
+ */
+export function printableReason(reason: string): string {
+  // eslint-disable-next-line no-control-regex
+  const escaped = reason.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escaped.length > MAX_REASON_LENGTH ? `${escaped.slice(0, MAX_REASON_LENGTH - 1)}…` : escaped;
+}

@@ -1,5 +1,6 @@
 import { JetStreamApiError, JetStreamManager } from '@nats-io/jetstream';
-import { DEFAULT_TOPOLOGY, ensureStreams } from './topology';
+import { nanos } from '@nats-io/transport-node';
+import { consumerConfig, DEFAULT_MAX_ACK_PENDING, DEFAULT_TOPOLOGY, ensureConsumer, ensureStreams, maxDeliveries } from './topology';
 
 const apiError = (code: number, err_code: number, description: string) => new JetStreamApiError({ code, err_code, description });
 
@@ -46,5 +47,33 @@ describe('ensureStreams', () => {
       },
     } as unknown as JetStreamManager;
     await expect(ensureStreams(jsm, DEFAULT_TOPOLOGY)).rejects.toThrow('subjects overlap');
+  });
+});
+
+describe('consumers', () => {
+  const spec = { stream: 'S', durable: 'd', filterSubject: 'daedalus.requests.>', ackWaitMs: 4_000 };
+
+  it('bounds redelivery: the attempts, and one delivery more to dead-letter a message whose handling kept dying', () => {
+    expect(maxDeliveries({ maxAttempts: 8 })).toBe(9);
+    expect(consumerConfig(spec, { maxAttempts: 3 })).toMatchObject({
+      ack_wait: nanos(4_000),
+      max_deliver: 4,
+      max_ack_pending: DEFAULT_MAX_ACK_PENDING,
+    });
+  });
+
+  it('brings a consumer an older version created (unbounded redelivery) up to date', async () => {
+    const updated: unknown[] = [];
+    const jsm = {
+      consumers: {
+        info: async () => ({ config: { durable_name: 'd', max_deliver: -1 } }),
+        update: async (_stream: string, _durable: string, config: unknown) => updated.push(config),
+        add: async () => {
+          throw new Error('must not be added again');
+        },
+      },
+    } as unknown as JetStreamManager;
+    await ensureConsumer(jsm, spec, { maxAttempts: 8 });
+    expect(updated).toEqual([{ ack_wait: nanos(4_000), max_deliver: 9, max_ack_pending: DEFAULT_MAX_ACK_PENDING }]);
   });
 });

@@ -1,5 +1,6 @@
 import {
   AckPolicy,
+  ConsumerConfig,
   DeliverPolicy,
   JetStreamApiError,
   JetStreamManager,
@@ -13,6 +14,7 @@ import { NatsConnection } from '@nats-io/transport-node';
 import { Buckets, Consumers, Streams, Subjects } from '@daedalus/contracts';
 import { nanos } from '@nats-io/transport-node';
 import { ConfigSection, DAY_MS, HOUR_MS, IntRange, MINUTE_MS, Option } from '@daedalus/common';
+import { SettlementPolicy } from './settlement';
 
 export interface TopologyOptions {
   replicas: number;
@@ -89,17 +91,52 @@ export interface DurableConsumerSpec {
   maxAckPending?: number;
 }
 
-/** Creates or updates a durable pull consumer. Delivery attempts are bounded by our settlement, not here. */
-export async function ensureConsumer(jsm: JetStreamManager, spec: DurableConsumerSpec): Promise<void> {
-  const config = {
+/**
+ * Messages one consumer may have delivered and not yet settled, across every process reading it. Bounded, so
+ * one consumer cannot hold the server's memory; large enough that messages waiting out a retry's backoff (they
+ * keep their slot until redelivered) do not shut out new work. Junk never keeps one: it is settled at once.
+ */
+export const DEFAULT_MAX_ACK_PENDING = 256;
+
+/** The settings ensureConsumer keeps up to date on a consumer that exists already (e.g. from an older version). */
+export type UpdatableConsumerConfig = Pick<ConsumerConfig, 'ack_wait' | 'max_deliver' | 'max_ack_pending'>;
+
+/**
+ * Deliveries the server makes of one message: the settlement policy's attempts, and one more. A handler that
+ * fails on the last attempt is dead-lettered by the runner; the extra delivery exists for the message whose
+ * handling killed the process every time (no settlement ran), which the runner then dead-letters unseen. Past
+ * this the server itself stops: redelivery is bounded even when the runner cannot settle at all.
+ */
+export function maxDeliveries(policy: Pick<SettlementPolicy, 'maxAttempts'>): number {
+  return policy.maxAttempts + 1;
+}
+
+export function consumerConfig(
+  spec: DurableConsumerSpec,
+  policy: Pick<SettlementPolicy, 'maxAttempts'>,
+): Partial<ConsumerConfig> & UpdatableConsumerConfig {
+  return {
     durable_name: spec.durable,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     filter_subject: spec.filterSubject,
     ack_wait: nanos(spec.ackWaitMs),
-    max_deliver: -1,
-    max_ack_pending: spec.maxAckPending ?? 256,
+    max_deliver: maxDeliveries(policy),
+    max_ack_pending: spec.maxAckPending ?? DEFAULT_MAX_ACK_PENDING,
   };
+}
+
+/**
+ * Creates a durable pull consumer, or brings an existing one's ack wait, delivery bound and pending bound up to
+ * date (a consumer an older version created kept `max_deliver: -1`: unbounded redelivery). nats-server 2.9 and
+ * later allow these three to change on a live consumer.
+ */
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  spec: DurableConsumerSpec,
+  policy: Pick<SettlementPolicy, 'maxAttempts'>,
+): Promise<void> {
+  const config = consumerConfig(spec, policy);
   try {
     await jsm.consumers.info(spec.stream, spec.durable);
     await jsm.consumers.update(spec.stream, spec.durable, {

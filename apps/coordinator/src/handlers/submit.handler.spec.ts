@@ -132,6 +132,45 @@ describe('SubmitHandler', () => {
     expect(published).toEqual([]);
   });
 
+  it.each([
+    [
+      'nested 5,000 levels deep',
+      `{"type":"flush","keyspace":"ks","tables":${'{"a":'.repeat(5_000)}1${'}'.repeat(5_000)}}`,
+      'tables is nested',
+    ],
+    ['with a constructor key', '{"type":"restore","rename":{"constructor":"x"}}', 'rename.constructor'],
+    ['with a __proto__ key', '{"type":"flush","keyspace":"ks","__proto__":{"globalRequest":true}}', '__proto__'],
+  ])('turns a request %s into a FAILED record naming the field, without storing the body', async (_case, json, field) => {
+    const { handler, published, record } = harness();
+    await handler.handle(submit(JSON.parse(json) as Record<string, unknown>));
+    expect(record()).toMatchObject({
+      state: OperationState.FAILED,
+      errors: [{ source: 'coordinator', message: expect.stringContaining(field) }],
+    });
+    expect(record()?.request).toEqual({ type: JSON.parse(json).type });
+    expect(published).toEqual([]);
+  });
+
+  it('turns whatever else validation throws into a FAILED record too (it would throw again on every retry)', async () => {
+    const { handler, record } = harness();
+    // a field whose value passes the shape check, then throws when validation reads it again
+    const hostile = { type: 'flush', keyspace: 'ks' };
+    let reads = 0;
+    Object.defineProperty(hostile, 'globalRequest', {
+      enumerable: true,
+      get: () => {
+        reads += 1;
+        if (reads > 1) throw new RangeError('Maximum call stack size exceeded');
+        return true;
+      },
+    });
+    await handler.handle(submit(hostile));
+    expect(record()).toMatchObject({
+      state: OperationState.FAILED,
+      errors: [{ source: 'coordinator', message: 'request could not be validated: Maximum call stack size exceeded' }],
+    });
+  });
+
   it('never sees a message that is not a submit envelope: the transport refuses it against the DTO', () => {
     expect(checkMessage(SubmitOperationMessage, { schemaVersion: SCHEMA_VERSION, operationId: 'not-a-uuid', request: backup }).ok).toBe(
       false,

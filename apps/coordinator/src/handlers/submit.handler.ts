@@ -8,6 +8,8 @@ import {
   OperationRequest,
   OperationState,
   parseOperationRequest,
+  rawJsonProblem,
+  REQUEST_JSON_RULES,
   RequestValidationError,
   SCHEMA_VERSION,
   startOperation,
@@ -15,7 +17,7 @@ import {
   SubmitOperationMessage,
 } from '@daedalus/contracts';
 import { FatalError, NodeRegistry, OperationStore } from '@daedalus/messaging';
-import { Clock } from '@daedalus/common';
+import { Clock, errorMessage } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
 import { planFor } from '../plans/plans';
@@ -59,21 +61,33 @@ export class SubmitHandler {
     await this.commands.dispatchPending(record);
   }
 
-  /** A request that fails validation (direct NATS clients skip the gateway) becomes a FAILED record. */
+  /**
+   * A request that fails validation (direct NATS clients skip the gateway) becomes a FAILED record naming the
+   * field, however it fails: a hostile shape (nesting too deep, a prototype key) is refused before anything walks
+   * it, and whatever else validation throws is deterministic too (retrying it could only fail again).
+   */
   private async validate(id: string, raw: unknown): Promise<OperationRequest | undefined> {
+    const shape = rawJsonProblem(raw, REQUEST_JSON_RULES, 'request');
+    if (shape) return this.reject(id, raw, shape.message, false);
     try {
       return parseOperationRequest(raw);
     } catch (error) {
-      if (!(error instanceof RequestValidationError)) throw error;
-      const body = (typeof raw === 'object' && raw !== null ? raw : {}) as OperationRequest;
-      const type = typeof body.type === 'string' ? body.type : 'unknown';
-      const record = newOperationRecord(id, { ...body, type } as OperationRequest, this.clock.now(), SCHEMA_VERSION);
-      await this.operations.create(record);
-      const failed = await this.operations.mutate(id, (current) => failOperation(current, SOURCE, error.message, this.clock.now()));
-      if (failed) this.commands.announce(failed);
-      this.logger.warn(`operation ${id} rejected: ${error.message}`);
-      return undefined;
+      const reason = error instanceof RequestValidationError ? error.message : `request could not be validated: ${errorMessage(error)}`;
+      return this.reject(id, raw, reason, error instanceof RequestValidationError);
     }
+  }
+
+  /** Records the request as FAILED; the body itself is kept only when its shape is safe to store and show. */
+  private async reject(id: string, raw: unknown, reason: string, keepBody: boolean): Promise<undefined> {
+    const body = (keepBody && typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+    const rawType = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).type : undefined;
+    const type = typeof rawType === 'string' ? rawType.slice(0, 64) : 'unknown';
+    const record = newOperationRecord(id, { ...body, type } as unknown as OperationRequest, this.clock.now(), SCHEMA_VERSION);
+    await this.operations.create(record);
+    const failed = await this.operations.mutate(id, (current) => failOperation(current, SOURCE, reason, this.clock.now()));
+    if (failed) this.commands.announce(failed);
+    this.logger.warn(`operation ${id} rejected: ${reason}`);
+    return undefined;
   }
 
   private async start(record: OperationRecord): Promise<OperationRecord | undefined> {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MAX_REQUEST_DEPTH, rawJsonProblem } from './raw-json-guard';
+import { MESSAGE_JSON_RULES, rawJsonProblem, REQUEST_JSON_RULES } from './raw-json-guard';
 import { OPERATION_REQUEST_TYPES, parseOperationRequest, RequestValidationError } from './registry';
 
 function nested(depth: number, leaf: unknown = 1): unknown {
@@ -12,7 +12,7 @@ describe('rawJsonProblem', () => {
   it('refuses nesting far deeper than any request needs, without recursing (100,000 levels)', () => {
     expect(rawJsonProblem({ type: 'restore', rename: nested(100_000) })).toEqual({
       field: 'rename',
-      message: `rename is nested deeper than ${MAX_REQUEST_DEPTH} levels`,
+      message: `rename is nested deeper than ${REQUEST_JSON_RULES.maxDepth} levels`,
     });
   });
 
@@ -107,5 +107,35 @@ describe('parseOperationRequest under fuzz', () => {
   it('normalises operation and host ids to lower case', () => {
     const id = 'A1B2C3D4-1111-4111-8111-ABCDEFABCDEF';
     expect(parseOperationRequest({ type: 'drain', id, hostId: id })).toMatchObject({ id: id.toLowerCase(), hostId: id.toLowerCase() });
+  });
+});
+
+describe('rawJsonProblem with the message rules', () => {
+  const nested = (depth: number): unknown => JSON.parse('{"a":'.repeat(depth) + '1' + '}'.repeat(depth));
+  const check = (value: unknown, root = 'body') => rawJsonProblem(value, MESSAGE_JSON_RULES, root);
+
+  it('accepts what messages carry: error text with line breaks, Cassandra names that objects also have', () => {
+    expect(check({ error: 'line one\nline two', keyspaces: { toString: ['t'], valueOf: [] } })).toBeUndefined();
+    expect(check(nested(MESSAGE_JSON_RULES.maxDepth - 1))).toBeUndefined();
+  });
+
+  it('names the top-level field of a value nested too deep, at any depth, and the root for a bare array', () => {
+    expect(check({ type: 'flush', tables: nested(5_000) })).toEqual({
+      field: 'tables',
+      message: `tables is nested deeper than ${MESSAGE_JSON_RULES.maxDepth} levels`,
+    });
+    expect(check(JSON.parse('['.repeat(100_000) + ']'.repeat(100_000)), 'request')).toMatchObject({ field: 'request' });
+  });
+
+  it.each([
+    ['{"rename":{"constructor":"x"}}', 'rename.constructor'],
+    ['{"__proto__":{"globalRequest":true}}', '__proto__'],
+    ['{"dcs":[{"prototype":1}]}', 'dcs[0].prototype'],
+  ])('refuses a key that reaches a prototype, naming its path: %s', (json, field) => {
+    expect(check(JSON.parse(json))).toEqual({ field, message: expect.stringContaining(`${field}: "`) });
+  });
+
+  it('names the first problem in field order', () => {
+    expect(check({ a: { constructor: 1 }, b: { prototype: 1 } })).toMatchObject({ field: 'a.constructor' });
   });
 });

@@ -99,7 +99,7 @@ describe('JetStreamServer', () => {
   });
 
   it('ensures the consumer, then runs it; subscribes the reply subject in its queue group', () => {
-    expect(ensureConsumerAtStartup).toHaveBeenCalledWith(nc, {}, consumer.consumer);
+    expect(ensureConsumerAtStartup).toHaveBeenCalledWith(nc, {}, consumer.consumer, consumer.policy);
     expect(runner.start).toHaveBeenCalled();
     expect(nc.subscribe).toHaveBeenCalledWith(Subjects.listBackups, expect.objectContaining({ queue: 'agents' }));
   });
@@ -118,6 +118,27 @@ describe('JetStreamServer', () => {
     );
     await expect(deliver([1], delivery(Subjects.submit))).rejects.toThrow('SubmitOperation: not a JSON object');
     expect(received).toHaveLength(0);
+  });
+
+  it('refuses a hostile envelope at once (never retried): too deep, or a prototype key, naming the field', async () => {
+    const deep = JSON.parse('{"a":'.repeat(5_000) + '1' + '}'.repeat(5_000)) as unknown;
+    await expect(deliver(submit({ submittedAt: deep }), delivery(Subjects.submit))).rejects.toThrow(
+      new FatalError('SubmitOperation: submittedAt is nested deeper than 32 levels'),
+    );
+    const proto = JSON.parse(`{"schemaVersion":"1.0","operationId":"${OPERATION}","constructor":{"name":"x"},"request":{}}`) as unknown;
+    await expect(deliver(proto, delivery(Subjects.submit))).rejects.toThrow(
+      new FatalError('SubmitOperation: constructor: "constructor" is not allowed as a key'),
+    );
+    expect(received).toHaveLength(0);
+  });
+
+  it('passes a submit’s request to the handler untouched, however hostile (the handler fails the operation)', async () => {
+    const request = JSON.parse(
+      '{"type":"restore","rename":{"constructor":"x"},"tables":' + '['.repeat(5_000) + ']'.repeat(5_000) + '}',
+    ) as unknown;
+    await deliver(submit({ request }), delivery(Subjects.submit));
+    expect(received).toHaveLength(1);
+    expect((received[0].message as SubmitOperationMessage).request).toBe(request);
   });
 
   it('keeps an invalid Icarus request for the handler (it becomes a FAILED record naming the field)', async () => {

@@ -3,7 +3,7 @@ import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microse
 import { JetStreamClient } from '@nats-io/jetstream';
 import { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { channelOf, checkMessage, subjectMatches } from '@daedalus/contracts';
+import { channelOf, checkMessage, DtoClass, MessageCheck, subjectMatches } from '@daedalus/contracts';
 import { errorMessage } from '@daedalus/common';
 import { ConsumerRunner, durableRunner, MessageContext } from '../consumer-runner';
 import { FatalError } from '../errors';
@@ -110,7 +110,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   private async consume(endpoint: ConsumerEndpoint): Promise<string> {
     const { consumer, policy, concurrency } = endpoint;
     this.assertHandled(consumer.filterSubject, true, `consumer ${consumer.durable}`);
-    await ensureConsumerAtStartup(this.nc, this.nats, consumer);
+    await ensureConsumerAtStartup(this.nc, this.nats, consumer, policy);
     const runner = durableRunner(
       this.js,
       { stream: consumer.stream, durable: consumer.durable, policy, concurrency, ackWaitMs: consumer.ackWaitMs, logger: this.log },
@@ -162,7 +162,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     const { name, payload } = channel.message;
     const handler = this.handlerFor(delivery.subject, true);
     if (!handler) throw new FatalError(`no handler for ${name} on ${delivery.subject}`);
-    const checked = checkMessage(payload, data);
+    const checked = checkPayload(payload, data);
     if (!checked.ok) throw new FatalError(`${name}: ${checked.errors.join('; ')}`);
     await this.invoke(handler, checked.value, new JetStreamContext([delivery]));
   }
@@ -179,7 +179,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     try {
       const handler = this.handlerFor(msg.subject, false);
       if (!handler) throw new Error(`no handler for ${request.name} on ${msg.subject}`);
-      const checked = checkMessage(request.payload, parseJson(msg.data));
+      const checked = checkPayload(request.payload, parseJson(msg.data));
       reply = checked.ok
         ? await this.invoke(handler, checked.value, new NatsRequestContext([msg.subject]))
         : errorReply(`${request.name}: ${checked.errors.join('; ')}`, true, msg.subject);
@@ -207,6 +207,19 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
 
   unwrap<T>(): T {
     return this.nc as T;
+  }
+}
+
+/**
+ * checkMessage, with whatever it throws counted as a reason the message is not valid: the check is pure, so it
+ * would throw again on every redelivery (retrying such a message only held a slot of the consumer's
+ * max_ack_pending for every attempt's backoff).
+ */
+function checkPayload<T>(payload: DtoClass<T>, data: unknown): MessageCheck<T> {
+  try {
+    return checkMessage(payload, data);
+  } catch (error) {
+    return { ok: false, errors: [`could not be checked: ${errorMessage(error)}`] };
   }
 }
 
