@@ -3,7 +3,7 @@
  * always stopped by PID (also when a test fails), and bounded waits.
  */
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
-import { mkdtempSync, rmSync, createWriteStream, WriteStream } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, createWriteStream, WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,8 +40,15 @@ async function probeFreePort(): Promise<number> {
   });
 }
 
+/**
+ * A fresh private directory. When DAEDALUS_KEEP_TEST_DIRS names a directory (an absolute path), it is made
+ * there, out of reach of anything that cleans the system's temp dir while a long loop of runs goes on.
+ */
 export function makeTempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `daedalus-${prefix}-`));
+  const keepIn = process.env.DAEDALUS_KEEP_TEST_DIRS;
+  const root = keepIn?.startsWith('/') ? keepIn : tmpdir();
+  mkdirSync(root, { recursive: true });
+  return mkdtempSync(join(root, `daedalus-${prefix}-`));
 }
 
 export function removeDir(dir: string): void {
