@@ -99,8 +99,8 @@ export class JsonKv<T> implements JsonStore<T> {
    * Applies `mutation` under compare-and-set. Returns the stored value (changed or not), or undefined if absent.
    *
    * On a replicated bucket the write also expects the whole stream to be where it was when the key was read.
-   * A replicated stream of nats-server before 2.9.21 checks a key's expected revision only before proposing the
-   * write, not when applying it: two updates from the same revision both succeed, and the later silently
+   * A replicated stream of nats-server before the fix of nats-io/nats-server#4320 (2023; Debian's 2.9.10 among
+   * them) checks a key's expected revision only before proposing the write, not when applying it: two updates from the same revision both succeed, and the later silently
    * undoes the earlier (measured on 2.9.10 with three servers: 100 of 100 rounds of six concurrent updates had
    * several winners). The stream's last sequence is checked when the write is applied (0 of 100), so a write
    * that anything else overtook fails as a conflict and is retried on a fresh read. Writes to other keys of the
