@@ -101,13 +101,17 @@ export interface ManagedProcess {
  */
 export class ProcessGroup {
   private readonly processes: ManagedProcess[] = [];
+  private readonly started = new Map<string, number>();
 
   constructor(private readonly logDir: string) {}
 
   start(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
     if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
-    const logFile = join(this.logDir, `${name}.log`);
+    // a process started again under the same name (a restarted service) logs to a file of its own: every log is kept
+    const starts = (this.started.get(name) ?? 0) + 1;
+    this.started.set(name, starts);
+    const logFile = join(this.logDir, starts === 1 ? `${name}.log` : `${name}.${starts}.log`);
     const log: WriteStream = createWriteStream(logFile);
     let buffer = '';
     const onData = (chunk: Buffer): void => {
