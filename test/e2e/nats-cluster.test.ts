@@ -9,7 +9,7 @@
  *
  * Not here: stopping all three servers of the cluster at once after a server was killed. nats-server 2.9.10
  * then found its store of DAEDALUS_COMMANDS broken ("stream store EOF", "Resetting stream cluster state") and
- * an operation stalled in 1 of 2 runs; see docs/design.md, "Broker topology and failover".
+ * a restore did not finish in 1 of 2 runs; see docs/design.md, "Broker topology and failover".
  */
 import { Buckets, Streams } from '@daedalus/contracts';
 import { makeTempDir, removeDir } from '../support/processes';
