@@ -18,6 +18,12 @@ export interface NatsServer {
   url: string;
   port: number;
   process: ManagedProcess;
+  /** the flags it was started with (restartNatsServer starts it again with them: same port, store and cluster) */
+  args: string[];
+  /** its log name (a restart logs under `<name>-r<n>`, so every run's log is kept) */
+  name: string;
+  /** how many times it was started again */
+  restarts: number;
 }
 
 /**
@@ -32,9 +38,20 @@ export async function startNatsServer(
   extraArgs: string[] = [],
 ): Promise<NatsServer> {
   port ??= await freePort();
-  const process = group.start(name, natsServerBinary(), ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, ...extraArgs]);
+  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, ...extraArgs];
+  const process = group.start(name, natsServerBinary(), args);
   await group.waitForOutput(process, /Server is ready/, 15_000);
-  return { url: `nats://127.0.0.1:${port}`, port, process };
+  return { url: `nats://127.0.0.1:${port}`, port, process, args, name, restarts: 0 };
+}
+
+/**
+ * Starts a stopped (or killed) server again with the flags it had: the same port, store directory and cluster
+ * routes, so clients and the other servers find it where they left it and its JetStream state is back.
+ */
+export async function restartNatsServer(group: ProcessGroup, server: NatsServer): Promise<void> {
+  server.restarts += 1;
+  server.process = group.start(`${server.name}-r${server.restarts}`, natsServerBinary(), server.args);
+  await group.waitForOutput(server.process, /Server is ready/, 30_000);
 }
 
 /**
@@ -55,8 +72,8 @@ export async function startNatsCluster(
     routePorts.push(await freePort());
   }
   const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
-  const servers = clientPorts.map((port, i) => {
-    const process = group.start(`nats-${i + 1}`, natsServerBinary(), [
+  const servers = clientPorts.map((port, i): NatsServer => {
+    const args = [
       '-js',
       '-a',
       '127.0.0.1',
@@ -73,8 +90,9 @@ export async function startNatsCluster(
       '--routes',
       routes,
       ...extraArgs,
-    ]);
-    return { url: `nats://127.0.0.1:${port}`, port, process };
+    ];
+    const name = `nats-${i + 1}`;
+    return { url: `nats://127.0.0.1:${port}`, port, process: group.start(name, natsServerBinary(), args), args, name, restarts: 0 };
   });
   await Promise.all(servers.map((server) => group.waitForOutput(server.process, /Server is ready/, 30_000)));
   // As in production, the cluster is formed (a meta leader elected, JetStream answering on every server)

@@ -3,7 +3,7 @@
  * always stopped by PID (also when a test fails), and bounded waits.
  */
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
-import { mkdtempSync, rmSync, createWriteStream, WriteStream } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, createWriteStream, WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,8 +40,15 @@ async function probeFreePort(): Promise<number> {
   });
 }
 
+/**
+ * A fresh private directory. When DAEDALUS_KEEP_TEST_DIRS names a directory (an absolute path), it is made
+ * there, out of reach of anything that cleans the system's temp dir while a long loop of runs goes on.
+ */
 export function makeTempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `daedalus-${prefix}-`));
+  const keepIn = process.env.DAEDALUS_KEEP_TEST_DIRS;
+  const root = keepIn?.startsWith('/') ? keepIn : tmpdir();
+  mkdirSync(root, { recursive: true });
+  return mkdtempSync(join(root, `daedalus-${prefix}-`));
 }
 
 export function removeDir(dir: string): void {
@@ -94,13 +101,17 @@ export interface ManagedProcess {
  */
 export class ProcessGroup {
   private readonly processes: ManagedProcess[] = [];
+  private readonly started = new Map<string, number>();
 
   constructor(private readonly logDir: string) {}
 
   start(name: string, command: string, args: string[], options: SpawnOptions = {}): ManagedProcess {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...options });
     if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
-    const logFile = join(this.logDir, `${name}.log`);
+    // a process started again under the same name (a restarted service) logs to a file of its own: every log is kept
+    const starts = (this.started.get(name) ?? 0) + 1;
+    this.started.set(name, starts);
+    const logFile = join(this.logDir, starts === 1 ? `${name}.log` : `${name}.${starts}.log`);
     const log: WriteStream = createWriteStream(logFile);
     let buffer = '';
     const onData = (chunk: Buffer): void => {

@@ -12,7 +12,7 @@ import { connect, ConnectionOptions, NatsConnection } from '@nats-io/transport-n
 import { Buckets, NodeRegistration } from '@daedalus/contracts';
 import { bucketKeys } from '@daedalus/messaging';
 import { findRepoRoot, JmxValue } from '@daedalus/jmx';
-import { startNatsCluster, startNatsServer, NatsServer } from './nats';
+import { restartNatsServer, startNatsCluster, startNatsServer, NatsServer } from './nats';
 import { freePort, makeTempDir, ManagedProcess, ProcessGroup, removeDir, waitFor } from './processes';
 import { SimulatedCluster, SimulatedNode, SimulatorControl, startSimulatedCluster } from './simulator';
 
@@ -253,6 +253,29 @@ export class DaedalusSystem {
     );
     this.natsServers = [this.nats];
     await this.startServices();
+  }
+
+  /**
+   * Stops nats-servers (SIGKILL: a crash; SIGTERM: a clean shutdown) and starts them again on the same ports,
+   * stores and routes, while every Daedalus service keeps running. With `downMs` they stay down that long first.
+   */
+  async bounceNats(servers: NatsServer[], signal: NodeJS.Signals, downMs = 0): Promise<void> {
+    await Promise.all(servers.map((server) => this.group.kill(server.process, signal)));
+    if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+    await Promise.all(servers.map((server) => restartNatsServer(this.group, server)));
+  }
+
+  /** The server whose name (`n1`...) the cluster reports as leader of a stream (KV bucket `b`: stream `KV_b`). */
+  async natsLeaderOf(stream: string): Promise<NatsServer> {
+    return waitFor(
+      `a leader of ${stream}`,
+      async () => {
+        this.natsClient ??= await this.connectNats();
+        const leader = (await (await jetstreamManager(this.natsClient)).streams.info(stream)).cluster?.leader;
+        return this.natsServers.find((server) => server.args.includes(leader ?? '-'));
+      },
+      30_000,
+    );
   }
 
   /**

@@ -55,6 +55,14 @@ export async function bucketKeys(jsm: JetStreamManager, bucket: string): Promise
   return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
 }
 
+/** The bucket behind a JsonKv, for listing keys and for compare-and-set on a JetStream cluster. */
+export interface KvBucketRef {
+  jsm: JetStreamManager;
+  bucket: string;
+  /** the bucket has more than one replica (a JetStream cluster): see `JsonKv.mutate` */
+  replicated?: boolean;
+}
+
 /**
  * JSON values in a KV bucket with compare-and-set updates: `mutate` re-reads and retries on conflict,
  * a bounded number of times, so concurrent coordinators never overwrite each other's changes.
@@ -62,7 +70,7 @@ export async function bucketKeys(jsm: JetStreamManager, bucket: string): Promise
 export class JsonKv<T> implements JsonStore<T> {
   constructor(
     private readonly kv: KV,
-    private readonly listing: { jsm: JetStreamManager; bucket: string },
+    private readonly listing: KvBucketRef,
     private readonly maxCasAttempts = 20,
   ) {}
 
@@ -87,14 +95,29 @@ export class JsonKv<T> implements JsonStore<T> {
     await this.kv.put(key, JSON.stringify(value));
   }
 
-  /** Applies `mutation` under compare-and-set. Returns the stored value (changed or not), or undefined if absent. */
+  /**
+   * Applies `mutation` under compare-and-set. Returns the stored value (changed or not), or undefined if absent.
+   *
+   * On a replicated bucket the write also expects the whole stream to be where it was when the key was read.
+   * A replicated stream of nats-server before the fix of nats-io/nats-server#4320 (2023; Debian's 2.9.10 among
+   * them) checks a key's expected revision only before proposing the write, not when applying it: two updates from the same revision both succeed, and the later silently
+   * undoes the earlier (measured on 2.9.10 with three servers: 100 of 100 rounds of six concurrent updates had
+   * several winners). The stream's last sequence is checked when the write is applied (0 of 100), so a write
+   * that anything else overtook fails as a conflict and is retried on a fresh read. Writes to other keys of the
+   * bucket then conflict too: the price of a correct update, paid in retries.
+   */
   async mutate(key: string, mutation: Mutation<T>): Promise<T | undefined> {
     const attempt = async (): Promise<T | undefined> => {
+      const streamLast = this.listing.replicated ? await this.streamLastSequence() : undefined;
       const current = await this.get(key);
       if (!current) return undefined;
       const next = mutation(current.value);
       if (next === undefined) return current.value;
-      await this.kv.update(key, JSON.stringify(next), current.revision);
+      if (streamLast === undefined) await this.kv.update(key, JSON.stringify(next), current.revision);
+      else
+        await this.listing.jsm.jetstream().publish(`$KV.${this.listing.bucket}.${key}`, JSON.stringify(next), {
+          expect: { lastSubjectSequence: current.revision, lastSequence: streamLast },
+        });
       return next;
     };
     try {
@@ -104,6 +127,11 @@ export class JsonKv<T> implements JsonStore<T> {
       if (isCasConflict(error)) throw new RetryableError(`too many concurrent updates of ${key}`);
       throw error;
     }
+  }
+
+  /** The sequence of the bucket stream's last message, as its leader knows it. */
+  private async streamLastSequence(): Promise<number> {
+    return (await this.listing.jsm.streams.info(`KV_${this.listing.bucket}`)).state.last_seq;
   }
 
   async keys(): Promise<string[]> {

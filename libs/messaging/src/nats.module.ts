@@ -56,6 +56,7 @@ class NatsLifecycle implements OnApplicationShutdown {
 @Module({})
 export class NatsInfraModule {
   static forRoot(config: NatsConfig, topology: TopologyOptions): DynamicModule {
+    const replicated = topology.replicas > 1;
     return {
       module: NatsInfraModule,
       providers: [
@@ -91,15 +92,15 @@ export class NatsInfraModule {
           inject: [KV_STORES],
           useFactory: (stores: Stores) =>
             new OperationStore(
-              new JsonKv<OperationRecord>(stores.operations, { jsm: stores.jsm, bucket: Buckets.operations }),
-              new JsonKv<ActiveMarker>(stores.activeOperations, { jsm: stores.jsm, bucket: Buckets.activeOperations }),
+              new JsonKv<OperationRecord>(stores.operations, { jsm: stores.jsm, bucket: Buckets.operations, replicated }),
+              new JsonKv<ActiveMarker>(stores.activeOperations, { jsm: stores.jsm, bucket: Buckets.activeOperations, replicated }),
             ),
         },
         {
           provide: NodeRegistry,
           inject: [KV_STORES, Clock],
           useFactory: (stores: Stores, clock: Clock) =>
-            new NodeRegistry(new JsonKv<NodeRegistration>(stores.nodes, { jsm: stores.jsm, bucket: Buckets.nodes }), clock),
+            new NodeRegistry(new JsonKv<NodeRegistration>(stores.nodes, { jsm: stores.jsm, bucket: Buckets.nodes, replicated }), clock),
         },
         NatsLifecycle,
       ],

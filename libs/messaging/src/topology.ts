@@ -180,13 +180,14 @@ export interface Stores {
  */
 export async function ensureBuckets(nc: NatsConnection, options: TopologyOptions): Promise<Stores> {
   const kvm = new Kvm(nc);
-  const operations = await kvm.create(Buckets.operations, {
-    replicas: options.replicas,
-    ttl: options.operationRetentionMs,
-    history: 1,
-  });
-  const activeOperations = await kvm.create(Buckets.activeOperations, { replicas: options.replicas, history: 1 });
-  const nodes = await kvm.create(Buckets.nodes, { replicas: options.replicas, history: 1 });
+  // Every read goes to the bucket's stream leader. With direct gets (the client's default) any replica of a
+  // JetStream cluster answers a get, also a follower that has not applied the latest write yet: a coordinator
+  // or agent then decides on a stale record ("that phase is over", "that event is old"), settles the message
+  // and the operation stalls for good. Leader reads see every write that was acknowledged before them.
+  const leaderReads = { replicas: options.replicas, history: 1, allow_direct: false };
+  const operations = await kvm.create(Buckets.operations, { ...leaderReads, ttl: options.operationRetentionMs });
+  const activeOperations = await kvm.create(Buckets.activeOperations, leaderReads);
+  const nodes = await kvm.create(Buckets.nodes, leaderReads);
   return { operations, activeOperations, nodes, jsm: await jetstreamManager(nc) };
 }
 

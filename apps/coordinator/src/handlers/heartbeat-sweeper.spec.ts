@@ -69,6 +69,34 @@ describe('HeartbeatSweeper', () => {
     expect(stored().nodes?.h1.state).toBe(OperationState.PENDING);
   });
 
+  it('counts no silence from before NATS last failed it: a broker outage fails no node, a node silent after it is failed', async () => {
+    let now = NOW.getTime();
+    let brokerDown = true;
+    const stale = () => view(11_000 + (now - NOW.getTime()));
+    let stored = runningOn(['h1', 'h2']);
+    const operations = {
+      listActive: async () => {
+        if (brokerDown) throw new Error('timeout');
+        return [stored];
+      },
+      mutate: async (_id: string, mutation: (r: OperationRecord) => OperationRecord | undefined) => (stored = mutation(stored) ?? stored),
+    } as unknown as OperationStore;
+    const nodes = { list: async () => [view(500, 'h1'), stale()], get: async (h: string) => (h === 'h2' ? stale() : view(500, 'h1')) };
+    const clock = { now: () => new Date(now) } as Clock;
+    const commands = { announce: () => undefined } as unknown as NodeCommands;
+    const config = { ...LIMITS, sweepIntervalMs: 1000 } as CoordinatorConfig;
+    const instance = new HeartbeatSweeper(operations, nodes as unknown as NodeRegistry, commands, clock, config);
+    await instance.tick();
+    brokerDown = false;
+    now += 1_000;
+    await instance.tick();
+    expect(stored.nodes?.h2.state).toBe(OperationState.PENDING);
+    now += 9_500;
+    await instance.tick();
+    expect(stored.nodes?.h2.state).toBe(OperationState.FAILED);
+    expect(stored.nodes?.h2.message).toMatch(/stopped heartbeating/);
+  });
+
   it('gives a silent node of a restore past TRUNCATE the grace, saying so in its entry, then fails it naming the resume', async () => {
     const record = restoreIn('IMPORT');
     const silent = view(60_000);

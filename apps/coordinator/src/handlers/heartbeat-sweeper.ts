@@ -104,6 +104,13 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger(HeartbeatSweeper.name);
   private timer?: NodeJS.Timeout;
   private running = false;
+  /**
+   * When a sweep last failed to read NATS (a server down, leaders being elected, the whole broker restarting).
+   * Agents cannot store heartbeats then either: a node's silence is counted from the later of its last
+   * heartbeat and this, so a broker outage never fails the nodes it silenced, while a node that stays silent
+   * once NATS answers again is failed a node timeout later.
+   */
+  private brokerTroubleAt?: number;
 
   constructor(
     private readonly operations: OperationStore,
@@ -130,6 +137,7 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
       const registry = new Map((await this.nodes.list()).map((n) => [n.registration.hostId, n]));
       for (const record of active) await this.sweep(record, registry);
     } catch (error) {
+      this.brokerTroubleAt = this.clock.now().getTime();
       this.logger.warn(`sweep failed: ${errorMessage(error)}`);
     } finally {
       this.running = false;
@@ -137,7 +145,10 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private verdict(record: OperationRecord, hostId: string, node: RegisteredNodeView | undefined): SweepVerdict {
-    return sweepVerdict(record, hostId, node, this.clock.now().getTime(), this.config);
+    const now = this.clock.now().getTime();
+    const sinceTrouble = this.brokerTroubleAt === undefined ? Infinity : now - this.brokerTroubleAt;
+    const silence = node && sinceTrouble < node.heartbeatAgeMs ? { ...node, heartbeatAgeMs: sinceTrouble } : node;
+    return sweepVerdict(record, hostId, silence, now, this.config);
   }
 
   private async sweep(record: OperationRecord, registry: Map<string, RegisteredNodeView>): Promise<void> {

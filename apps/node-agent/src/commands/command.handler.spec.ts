@@ -1,5 +1,6 @@
+import { errors } from '@nats-io/transport-node';
 import { NodeEventKind, OperationRecord, OperationState, SCHEMA_VERSION } from '@daedalus/contracts';
-import { DEFAULT_SETTLEMENT_POLICY, exceedsAttempts, OperationStore } from '@daedalus/messaging';
+import { DEFAULT_SETTLEMENT_POLICY, exceedsAttempts, OperationStore, RetryableError } from '@daedalus/messaging';
 import { ExecutionContext, MapExecutorRegistry, OperationExecutor } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { CommandHandler } from './command.handler';
@@ -139,6 +140,49 @@ describe('CommandHandler', () => {
       const second = restartedAgent();
       await second.agent.handle(restoreCommand(), context);
       expect(second.published.every((p) => p.run === 1)).toBe(true);
+    });
+  });
+  describe('while NATS cannot answer (a server lost, the broker restarting)', () => {
+    function agentWith(publishFails: (kind: NodeEventKind) => boolean, execute: OperationExecutor['execute']) {
+      const published: NodeEventKind[] = [];
+      const agent = new CommandHandler(
+        new MapExecutorRegistry([{ type: 'flush', execute }]),
+        {
+          publish: async (_op: string, _host: string, kind: NodeEventKind) => {
+            if (publishFails(kind)) throw new errors.TimeoutError();
+            published.push(kind);
+          },
+        } as unknown as EventPublisher,
+        {
+          get: async () => ({ state: OperationState.RUNNING, phase: 'A', nodes: {} }) as unknown as OperationRecord,
+        } as unknown as OperationStore,
+        { current: { hostId: HOST } } as unknown as NodeRegistrationService,
+      );
+      return { agent, published };
+    }
+
+    it('keeps working when a progress event cannot be published, and reports the result once NATS takes it', async () => {
+      let resultRefusals = 1;
+      const { agent, published } = agentWith(
+        (kind) => kind === 'progress' || (kind === 'completed' && resultRefusals-- > 0),
+        async (_request, context) => {
+          await context.progress(0.5, 'half');
+          return { done: true };
+        },
+      );
+      await agent.handle(command('A'), context);
+      expect(published).toEqual(['started', 'completed']);
+    });
+
+    it('has the command redelivered, never reports the node failed, when NATS fails the work itself', async () => {
+      const { agent, published } = agentWith(
+        () => false,
+        async () => {
+          throw new errors.TimeoutError();
+        },
+      );
+      await expect(agent.handle(command('A'), context)).rejects.toBeInstanceOf(RetryableError);
+      expect(published).toEqual(['started']);
     });
   });
 });

@@ -11,8 +11,8 @@ import {
   Subjects,
 } from '@daedalus/contracts';
 import { JmxError } from '@daedalus/jmx';
-import { FatalError, MessageContext, OperationStore, RetryableError } from '@daedalus/messaging';
-import { errorMessage } from '@daedalus/common';
+import { FatalError, isTransientJetStreamError, MessageContext, OperationStore, RetryableError } from '@daedalus/messaging';
+import { errorMessage, retry } from '@daedalus/common';
 import { ExecutorRegistry, honoursCancel, OperationRejectedError } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { EventPublisher } from './event-publisher';
@@ -23,6 +23,13 @@ function isTransient(error: unknown): boolean {
 }
 
 const runKey = (command: NodeCommandMessage) => `${command.operationId}/${command.phase ?? ''}`;
+
+/**
+ * A start or a result is published again while NATS cannot take it (a server lost, leaders being elected, the
+ * broker restarting): the node's work is done and must not be reported failed, nor run again, for want of a
+ * broker for a few seconds. Bounded: past it the command is redelivered and the phase (safe to repeat) runs again.
+ */
+const REPORT_RETRY = { deadlineMs: 60_000, initialDelayMs: 500, maxDelayMs: 5_000, retryIf: isTransientJetStreamError };
 
 /**
  * Runs this node's part of an operation. Idempotent under redelivery: a node whose result is already in
@@ -92,8 +99,14 @@ export class CommandHandler {
 
   private async run(command: NodeCommandMessage, hostId: string, context: MessageContext, run: number): Promise<void> {
     const phase = command.phase;
-    const publish = (kind: NodeEventKind, fields: { progress: number; message?: string; result?: unknown }) =>
+    const publishOnce = (kind: NodeEventKind, fields: { progress: number; message?: string; result?: unknown }) =>
       this.events.publish(command.operationId, hostId, kind, { ...fields, phase }, run);
+    const publish = (kind: NodeEventKind, fields: { progress: number; message?: string; result?: unknown }) =>
+      retry(() => publishOnce(kind, fields), {
+        ...REPORT_RETRY,
+        onRetry: ({ error, delayMs }) =>
+          this.logger.warn(`operation ${command.operationId}: ${kind} not published (${errorMessage(error)}), again in ${delayMs} ms`),
+      });
     const fail = (message: string) => publish('failed', { progress: 0, message });
     let request: OperationRequest;
     try {
@@ -119,7 +132,10 @@ export class CommandHandler {
         progress: async (fraction, message, step) => {
           lastProgress = fraction;
           const text = step ? `${step}${message ? `: ${message}` : ''}` : message;
-          await publish('progress', { progress: fraction, message: text });
+          // progress is for people watching: a broker that cannot take it now must not stop the work
+          await publishOnce('progress', { progress: fraction, message: text }).catch((error: unknown) =>
+            this.logger.warn(`operation ${command.operationId}: progress not published: ${errorMessage(error)}`),
+          );
         },
       });
       // An operation Cassandra cannot stop ran to its end despite the cancel: report what really happened.
@@ -132,7 +148,8 @@ export class CommandHandler {
     } catch (error) {
       if (controller.signal.aborted && honoursCancel(executor, phase)) {
         await publish('cancelled', { progress: lastProgress, message: 'cancelled' });
-      } else if (isTransient(error) && !context.isLastAttempt) {
+      } else if ((isTransient(error) || isTransientJetStreamError(error)) && !context.isLastAttempt) {
+        // JMX that may pass, or NATS unable to answer (a restore's ledger, a result that could not be published)
         throw new RetryableError(`${request.type} on ${hostId}: ${errorMessage(error)}`, { cause: error });
       } else {
         const message = error instanceof OperationRejectedError ? error.message : `${request.type} failed: ${errorMessage(error)}`;
