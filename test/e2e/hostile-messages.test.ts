@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JetStreamClient, jetstream, JetStreamManager, jetstreamManager, StoredMsg } from '@nats-io/jetstream';
+import { AckPolicy, JetStreamClient, jetstream, JetStreamManager, jetstreamManager, StoredMsg } from '@nats-io/jetstream';
 import { headers, NatsConnection } from '@nats-io/transport-node';
 import { Consumers, Headers, MessageIds, Streams, Subjects } from '@daedalus/contracts';
 import { waitFor } from '../support/processes';
@@ -62,7 +62,8 @@ describe('poison messages', () => {
     await system?.stop();
   }, 60_000);
 
-  const consumerInfo = () => jsm.consumers.info(Streams.requests, Consumers.coordinatorRequests);
+  const consumerInfo = () => jsm.consumers.info(Streams.requests, Consumers.coordinatorSubmits);
+  const cancelConsumerInfo = () => jsm.consumers.info(Streams.requests, Consumers.coordinatorCancels);
   const deadLetterSubject = Subjects.deadLetterFor(Streams.requests);
   const deadLetterCount = async (): Promise<number> => {
     const info = await jsm.streams.info(Streams.deadLetters, { subjects_filter: deadLetterSubject });
@@ -223,9 +224,9 @@ describe('poison messages', () => {
     expect(letter.header.get(Headers.deadLetterReason)).toContain('gave up after 3 attempts');
     expect(letter.header.get(Headers.deadLetterDeliveries)).toBe('3');
     const lettersAfter = await deadLetterCount();
-    const settled = await consumerInfo();
+    const settled = await cancelConsumerInfo();
     await new Promise((resolve) => setTimeout(resolve, 9_000));
-    const after = await consumerInfo();
+    const after = await cancelConsumerInfo();
     expect(after.delivered.consumer_seq).toBe(settled.delivered.consumer_seq);
     expect(after.num_ack_pending).toBe(0);
     expect(await deadLetterCount()).toBe(lettersAfter);
@@ -244,19 +245,106 @@ describe('poison messages', () => {
       return out;
     };
     // coordinators run with --max-attempts 3, the agent with its default 5: one delivery more each
+    const coordinatorBound = { maxDeliver: 4, maxAckPending: 256 };
     expect(await bounds()).toEqual({
-      [Consumers.coordinatorRequests]: { maxDeliver: 4, maxAckPending: 256 },
-      [Consumers.coordinatorEvents]: { maxDeliver: 4, maxAckPending: 256 },
+      [Consumers.coordinatorSubmits]: coordinatorBound,
+      [Consumers.coordinatorCancels]: coordinatorBound,
+      [Consumers.coordinatorResumes]: coordinatorBound,
+      [Consumers.coordinatorEvents]: coordinatorBound,
       [Consumers.agentCommands(system.nodes[0].hostId)]: { maxDeliver: 6, maxAckPending: 256 },
     });
 
     // as an older version left it: unbounded redelivery. A coordinator restarted on it bounds it again.
-    await jsm.consumers.update(Streams.requests, Consumers.coordinatorRequests, { max_deliver: -1 });
+    await jsm.consumers.update(Streams.requests, Consumers.coordinatorSubmits, { max_deliver: -1 });
     expect((await consumerInfo()).config.max_deliver).toBe(-1);
     await system.group.kill(system.coordinators[0], 'SIGTERM');
     await system.startCoordinator(0);
     expect((await consumerInfo()).config.max_deliver).toBe(4);
     const created = await system.post('/operations', { type: 'flush', keyspace: 'ks1', globalRequest: true });
     expect((await system.waitForOperation((created.body as OperationView).id)).state).toBe('COMPLETED');
+  });
+
+  it('takes over from the one request consumer an older version used, losing no request that waited in it', async () => {
+    // as an older version left the broker: every coordinator stopped, the stream taking `requests.>`, one
+    // consumer for every request (unbounded redelivery), and a submission waiting in it
+    await Promise.all(system.coordinators.map((coordinator) => system.group.kill(coordinator, 'SIGTERM')));
+    for (const durable of [Consumers.coordinatorSubmits, Consumers.coordinatorCancels, Consumers.coordinatorResumes]) {
+      await jsm.consumers.delete(Streams.requests, durable);
+    }
+    await jsm.streams.update(Streams.requests, { subjects: ['daedalus.requests.>'] });
+    await jsm.consumers.add(Streams.requests, {
+      durable_name: Consumers.retiredCoordinatorRequests,
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: 'daedalus.requests.>',
+      max_deliver: -1,
+    });
+    const id = randomUUID();
+    const message = { schemaVersion: '1.0', operationId: id, request: { type: 'flush', keyspace: 'ks1', globalRequest: true } };
+    await publishSubmit(id, JSON.stringify(message));
+
+    for (let i = 0; i < system.coordinators.length; i++) await system.startCoordinator(i);
+    expect((await system.waitForOperation(id, undefined, 30_000)).state).toBe('COMPLETED');
+    const names: string[] = [];
+    for await (const info of jsm.consumers.list(Streams.requests)) names.push(info.name);
+    expect(names.sort()).toEqual([Consumers.coordinatorCancels, Consumers.coordinatorResumes, Consumers.coordinatorSubmits]);
+    expect((await jsm.streams.info(Streams.requests)).config.subjects).toEqual([Subjects.submit, Subjects.cancel, Subjects.resume]);
+    // and a request on any other subject finds no stream, rather than waiting in one no consumer reads
+    await expect(js.publish('daedalus.requests.bogus', '{}')).rejects.toThrow();
+  });
+
+  it('keeps valid submissions completing while cancels of operations nobody submitted fill the cancel consumer', async () => {
+    // a valid-looking cancel of an unknown operation is retried (its submit may still be on the way), so it holds
+    // one of the cancel consumer's 256 pending slots through its backoff (1.5 s here): hundreds a second keep it full
+    let published = 0;
+    let flooding = true;
+    let mostPending = 0;
+    const publishCancels = async (count: number) => {
+      const ids = Array.from({ length: count }, () => randomUUID());
+      published += count;
+      await Promise.all(
+        ids.map((id) =>
+          js.publish(Subjects.cancel, JSON.stringify({ schemaVersion: '1.0', operationId: id }), { msgID: MessageIds.cancel(id) }),
+        ),
+      );
+    };
+    const flood = (async () => {
+      while (flooding) {
+        await publishCancels(100);
+        mostPending = Math.max(mostPending, (await cancelConsumerInfo()).num_ack_pending);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const timings: number[] = [];
+    try {
+      await waitFor('the cancel consumer to fill up', async () => mostPending >= 250, 30_000, 100);
+      // long enough for a backlog of cancels to build up behind the full consumer: had submits shared their
+      // consumer (as they once did), each would now queue behind thousands of cancels for many seconds
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      for (let round = 0; round < 3; round++) {
+        const started = Date.now();
+        const created = await system.post('/operations', { type: 'flush', keyspace: 'ks1', globalRequest: true });
+        expect(created.status).toBe(201);
+        expect((await system.waitForOperation((created.body as OperationView).id, undefined, 30_000)).state).toBe('COMPLETED');
+        timings.push(Date.now() - started);
+      }
+    } finally {
+      flooding = false;
+      await flood;
+    }
+    console.log(
+      `${published} cancels of unknown operations (up to ${mostPending} pending at once): valid submissions completed in ${timings.join(', ')} ms`,
+    );
+    expect(mostPending).toBeGreaterThanOrEqual(250);
+    expect(Math.max(...timings)).toBeLessThan(5_000);
+    // the cancels themselves end as dead letters, none left behind
+    await waitFor(
+      'every cancel to be settled',
+      async () => {
+        const info = await cancelConsumerInfo();
+        return info.num_pending === 0 && info.num_ack_pending === 0;
+      },
+      120_000,
+      500,
+    );
   });
 });

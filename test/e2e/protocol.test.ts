@@ -88,11 +88,11 @@ describe('public protocol and durability', () => {
 
     // settled for good: nats-server 2.9 ignores a term that carries a reason, and the message then came back
     // after every ack wait (4 s here) to be dead-lettered again. Nothing else is published meanwhile.
-    const deliveries = async () => (await jsm.consumers.info(Streams.requests, Consumers.coordinatorRequests)).delivered.consumer_seq;
+    const deliveries = async () => (await jsm.consumers.info(Streams.requests, Consumers.coordinatorSubmits)).delivered.consumer_seq;
     const settled = await deliveries();
     await new Promise((resolve) => setTimeout(resolve, 9_000));
     expect(await deliveries()).toBe(settled);
-    const info = await jsm.consumers.info(Streams.requests, Consumers.coordinatorRequests);
+    const info = await jsm.consumers.info(Streams.requests, Consumers.coordinatorSubmits);
     expect({ pending: info.num_ack_pending, redelivered: info.num_redelivered }).toEqual({ pending: 0, redelivered: 0 });
   });
 

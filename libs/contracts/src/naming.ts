@@ -52,8 +52,16 @@ export const Subjects = {
 } as const;
 
 export const Consumers = {
-  /** Shared by all coordinator replicas: each request goes to one replica at a time. */
-  coordinatorRequests: 'coordinator-requests',
+  /**
+   * One consumer per kind of request, each shared by all coordinator replicas (a request goes to one replica at a
+   * time). Separate, so each kind has its own pending bound: cancels of operations nobody submitted wait out their
+   * retries in the cancel consumer's slots, never in the submit consumer's.
+   */
+  coordinatorSubmits: 'coordinator-submits',
+  coordinatorCancels: 'coordinator-cancels',
+  coordinatorResumes: 'coordinator-resumes',
+  /** Before 0.1 every request shared this one (filter `daedalus.requests.>`): deleted by coordinators at start-up. */
+  retiredCoordinatorRequests: 'coordinator-requests',
   coordinatorEvents: 'coordinator-events',
   agentCommands: (hostId: string) => `agent-${assertSubjectToken(hostId, 'host ID')}`,
 } as const;

@@ -41,7 +41,14 @@ function streamConfigs(options: TopologyOptions): Array<Partial<StreamConfig> & 
   };
   return [
     // Work queues: a message is removed once its (single) consumer acked it.
-    { ...base, name: Streams.requests, subjects: [Subjects.requestsAll], retention: RetentionPolicy.Workqueue },
+    // The request subjects one by one, not `requests.>`: a message on any other subject would find no consumer
+    // and stay in the work queue for good. Published elsewhere, it is refused (no stream takes it).
+    {
+      ...base,
+      name: Streams.requests,
+      subjects: [Subjects.submit, Subjects.cancel, Subjects.resume],
+      retention: RetentionPolicy.Workqueue,
+    },
     { ...base, name: Streams.commands, subjects: [Subjects.commandsAll], retention: RetentionPolicy.Workqueue },
     { ...base, name: Streams.events, subjects: [Subjects.eventsAll], retention: RetentionPolicy.Workqueue },
     {
@@ -89,6 +96,12 @@ export interface DurableConsumerSpec {
   filterSubject: string;
   ackWaitMs: number;
   maxAckPending?: number;
+  /**
+   * Consumers of the same stream this one takes over from (an older version's), deleted before it is created:
+   * a work-queue stream refuses two consumers whose filters overlap. Their unacknowledged messages stay in the
+   * stream and go to this consumer.
+   */
+  replaces?: string[];
 }
 
 /**
@@ -137,6 +150,7 @@ export async function ensureConsumer(
   policy: Pick<SettlementPolicy, 'maxAttempts'>,
 ): Promise<void> {
   const config = consumerConfig(spec, policy);
+  for (const retired of spec.replaces ?? []) await deleteConsumerIfPresent(jsm, spec.stream, retired);
   try {
     await jsm.consumers.info(spec.stream, spec.durable);
     await jsm.consumers.update(spec.stream, spec.durable, {
@@ -150,9 +164,26 @@ export async function ensureConsumer(
   }
 }
 
+async function deleteConsumerIfPresent(jsm: JetStreamManager, stream: string, durable: string): Promise<void> {
+  try {
+    await jsm.consumers.delete(stream, durable);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError) || !/not found/i.test(error.message)) throw error;
+  }
+}
+
 export function coordinatorConsumers(ackWaitMs: number): DurableConsumerSpec[] {
+  const request = (durable: string, filterSubject: string): DurableConsumerSpec => ({
+    stream: Streams.requests,
+    durable,
+    filterSubject,
+    ackWaitMs,
+    replaces: [Consumers.retiredCoordinatorRequests],
+  });
   return [
-    { stream: Streams.requests, durable: Consumers.coordinatorRequests, filterSubject: Subjects.requestsAll, ackWaitMs },
+    request(Consumers.coordinatorSubmits, Subjects.submit),
+    request(Consumers.coordinatorCancels, Subjects.cancel),
+    request(Consumers.coordinatorResumes, Subjects.resume),
     { stream: Streams.events, durable: Consumers.coordinatorEvents, filterSubject: Subjects.eventsAll, ackWaitMs },
   ];
 }
