@@ -9,17 +9,24 @@ import { Buckets } from '@daedalus/contracts';
 import { DEFAULT_TOPOLOGY, ensureBuckets, JsonKv } from '@daedalus/messaging';
 import { startNatsCluster, startNatsServer } from '../support/nats';
 import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
-import { runKvContract } from './kv-contract';
+import { KvTarget, runKvContract } from './kv-contract';
 
-runKvContract('JsonKv on nats-server', async () => {
-  const dir = makeTempDir('kv-contract');
+/**
+ * The stores over a broker `start` boots in a fresh directory; everything it started is stopped and removed at
+ * teardown, and also when booting fails.
+ */
+async function storesOn(
+  dirName: string,
+  replicas: number,
+  start: (group: ProcessGroup, dir: string) => Promise<string[]>,
+): Promise<KvTarget> {
+  const dir = makeTempDir(dirName);
   const group = new ProcessGroup(dir);
   let nc: NatsConnection | undefined;
   try {
-    const nats = await startNatsServer(group, join(dir, 'nats'));
-    nc = await connect({ servers: nats.url });
-    const stores = await ensureBuckets(nc, DEFAULT_TOPOLOGY);
-    const listing = (bucket: string) => ({ jsm: stores.jsm, bucket });
+    nc = await connect({ servers: await start(group, dir) });
+    const stores = await ensureBuckets(nc, { ...DEFAULT_TOPOLOGY, replicas });
+    const listing = (bucket: string) => ({ jsm: stores.jsm, bucket, replicated: replicas > 1 });
     const connection = nc;
     return {
       operations: () => new JsonKv(stores.operations, listing(Buckets.operations)),
@@ -38,33 +45,12 @@ runKvContract('JsonKv on nats-server', async () => {
     removeDir(dir);
     throw error;
   }
-});
+}
 
-runKvContract('JsonKv on a 3-server JetStream cluster with replicas 3', async () => {
-  const dir = makeTempDir('kv-contract-cluster');
-  const group = new ProcessGroup(dir);
-  let nc: NatsConnection | undefined;
-  try {
-    const servers = await startNatsCluster(group, dir, 3);
-    nc = await connect({ servers: servers.map((server) => server.url) });
-    const stores = await ensureBuckets(nc, { ...DEFAULT_TOPOLOGY, replicas: 3 });
-    const listing = (bucket: string) => ({ jsm: stores.jsm, bucket, replicated: true });
-    const connection = nc;
-    return {
-      operations: () => new JsonKv(stores.operations, listing(Buckets.operations)),
-      activeOperations: () => new JsonKv(stores.activeOperations, listing(Buckets.activeOperations)),
-      nodes: () => new JsonKv(stores.nodes, listing(Buckets.nodes)),
-      scratch: () => new JsonKv(stores.nodes, listing(Buckets.nodes)),
-      teardown: async () => {
-        await connection.close();
-        await group.stopAll();
-        removeDir(dir);
-      },
-    };
-  } catch (error) {
-    await nc?.close();
-    await group.stopAll();
-    removeDir(dir);
-    throw error;
-  }
-});
+runKvContract('JsonKv on nats-server', () =>
+  storesOn('kv-contract', 1, async (group, dir) => [(await startNatsServer(group, join(dir, 'nats'))).url]),
+);
+
+runKvContract('JsonKv on a 3-server JetStream cluster with replicas 3', () =>
+  storesOn('kv-contract-cluster', 3, async (group, dir) => (await startNatsCluster(group, dir, 3)).map((server) => server.url)),
+);
