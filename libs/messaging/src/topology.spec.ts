@@ -1,4 +1,5 @@
-import { JetStreamApiError, JetStreamManager } from '@nats-io/jetstream';
+import { DiscardPolicy, JetStreamApiError, JetStreamManager } from '@nats-io/jetstream';
+import { Streams, Subjects } from '@daedalus/contracts';
 import { nanos } from '@nats-io/transport-node';
 import { consumerConfig, DEFAULT_MAX_ACK_PENDING, DEFAULT_TOPOLOGY, ensureConsumer, ensureStreams, maxDeliveries } from './topology';
 
@@ -47,6 +48,46 @@ describe('ensureStreams', () => {
       },
     } as unknown as JetStreamManager;
     await expect(ensureStreams(jsm, DEFAULT_TOPOLOGY)).rejects.toThrow('subjects overlap');
+  });
+});
+
+describe('stream limits', () => {
+  it('bounds the dead-letter stream by age and by size, dropping the oldest letters (a flood of junk cannot fill the disk)', async () => {
+    const written: Array<{ name: string; max_bytes?: number; max_age?: number; discard?: string }> = [];
+    const jsm = {
+      streams: {
+        info: async (name: string) => ({ config: { name } }),
+        update: async (_name: string, config: { name: string }) => {
+          written.push(config);
+          return { config };
+        },
+      },
+    } as unknown as JetStreamManager;
+    await ensureStreams(jsm, { ...DEFAULT_TOPOLOGY, deadLetterMaxBytes: 5 * 1024 ** 2 });
+    expect(written.find((config) => config.name === Streams.deadLetters)).toMatchObject({
+      max_bytes: 5 * 1024 ** 2,
+      max_age: nanos(DEFAULT_TOPOLOGY.deadLetterRetentionMs),
+      discard: DiscardPolicy.Old,
+    });
+  });
+
+  it('takes exactly the three request subjects, so a message on any other finds no stream', async () => {
+    const written: Array<{ name: string; subjects?: string[] }> = [];
+    const jsm = {
+      streams: {
+        info: async (name: string) => ({ config: { name } }),
+        update: async (_name: string, config: { name: string }) => {
+          written.push(config);
+          return { config };
+        },
+      },
+    } as unknown as JetStreamManager;
+    await ensureStreams(jsm, DEFAULT_TOPOLOGY);
+    expect(written.find((config) => config.name === Streams.requests)?.subjects).toEqual([
+      Subjects.submit,
+      Subjects.cancel,
+      Subjects.resume,
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@ import {
   AckPolicy,
   ConsumerConfig,
   DeliverPolicy,
+  DiscardPolicy,
   JetStreamApiError,
   JetStreamManager,
   jetstreamManager,
@@ -24,6 +25,8 @@ export interface TopologyOptions {
   operationRetentionMs: number;
   /** how long a dead-lettered message is kept */
   deadLetterRetentionMs: number;
+  /** the most the dead-letter stream holds; past it the oldest letters go (a flood of junk cannot fill the disk) */
+  deadLetterMaxBytes: number;
 }
 
 export const DEFAULT_TOPOLOGY: TopologyOptions = {
@@ -31,6 +34,7 @@ export const DEFAULT_TOPOLOGY: TopologyOptions = {
   duplicateWindowMs: 10 * 60_000,
   operationRetentionMs: 7 * 24 * 3600_000,
   deadLetterRetentionMs: 30 * 24 * 3600_000,
+  deadLetterMaxBytes: 1024 ** 3,
 };
 
 function streamConfigs(options: TopologyOptions): Array<Partial<StreamConfig> & { name: string }> {
@@ -57,6 +61,8 @@ function streamConfigs(options: TopologyOptions): Array<Partial<StreamConfig> & 
       subjects: [Subjects.deadLettersAll],
       retention: RetentionPolicy.Limits,
       max_age: nanos(options.deadLetterRetentionMs),
+      max_bytes: options.deadLetterMaxBytes,
+      discard: DiscardPolicy.Old,
     },
   ];
 }
@@ -252,8 +258,17 @@ export class TopologySettings {
   @IntRange(HOUR_MS, 365 * DAY_MS, 'a whole number of milliseconds')
   readonly deadLetterRetentionMs!: number;
 
+  @Option({
+    flag: 'dead-letter-max-bytes',
+    description: 'the most DAEDALUS_DLQ holds; past it the oldest dead letters are dropped, so a flood of junk cannot fill the disk',
+    default: DEFAULT_TOPOLOGY.deadLetterMaxBytes,
+    unit: 'bytes',
+  })
+  @IntRange(1024 ** 2, 1024 ** 4, 'a whole number of bytes')
+  readonly deadLetterMaxBytes!: number;
+
   toTopology(replicas: number): TopologyOptions {
-    const { duplicateWindowMs, operationRetentionMs, deadLetterRetentionMs } = this;
-    return { replicas, duplicateWindowMs, operationRetentionMs, deadLetterRetentionMs };
+    const { duplicateWindowMs, operationRetentionMs, deadLetterRetentionMs, deadLetterMaxBytes } = this;
+    return { replicas, duplicateWindowMs, operationRetentionMs, deadLetterRetentionMs, deadLetterMaxBytes };
   }
 }
