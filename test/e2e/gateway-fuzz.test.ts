@@ -18,6 +18,18 @@ const HOSTILE_RUNS = 900;
 const GOOD_RUNS = 120;
 const KEYSPACE = 'fz';
 const TABLES = ['t1', 't2'];
+/** Every path a GET reads, answering 200 on a healthy system. */
+const READ_PATHS = [
+  '/operations',
+  '/topology',
+  '/nodes',
+  '/status',
+  '/version',
+  '/version/sidecar',
+  '/version/cassandra',
+  '/version/schema',
+  '/healthz',
+];
 
 interface Sent {
   method: string;
@@ -315,22 +327,7 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
     fc
       .tuple(
         fc.constantFrom('GET', 'PUT', 'PATCH', 'DELETE', 'POST', 'HEAD', 'OPTIONS'),
-        fc.constantFrom(
-          '/operations',
-          '/backups',
-          '/nodes',
-          '/nodes/x',
-          '/topology',
-          '/status',
-          '/version',
-          '/version/sidecar',
-          '/version/cassandra',
-          '/version/schema',
-          '/healthz',
-          '/asyncapi.json',
-          '/nowhere',
-          '/operations/x/y/z',
-        ),
+        fc.constantFrom(...READ_PATHS, '/backups', '/nodes/x', '/asyncapi.json', '/nowhere', '/operations/x/y/z'),
       )
       .map(([method, path]) => ({ method, path })),
   );
@@ -375,18 +372,10 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
   );
 
   const goodRead = fc.constantFrom(
-    '/operations',
+    ...READ_PATHS,
     '/operations?type=flush&type=backup',
     '/operations?type=flush,cleanup&state=PENDING&status=running',
-    '/topology',
     '/topology/dc1',
-    '/nodes',
-    '/status',
-    '/version',
-    '/version/sidecar',
-    '/version/cassandra',
-    '/version/schema',
-    '/healthz',
   );
 
   // ------------------------------------------------------------------ the properties

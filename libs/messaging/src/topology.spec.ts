@@ -51,20 +51,26 @@ describe('ensureStreams', () => {
   });
 });
 
+/** A JetStream manager on which every stream exists: records the configuration ensureStreams writes. */
+function recordingManager() {
+  const written: Array<{ name: string; subjects?: string[]; max_bytes?: number; max_age?: number; discard?: string }> = [];
+  const jsm = {
+    streams: {
+      info: async (name: string) => ({ config: { name } }),
+      update: async (_name: string, config: { name: string }) => {
+        written.push(config);
+        return { config };
+      },
+    },
+  } as unknown as JetStreamManager;
+  return { jsm, written: (name: string) => written.find((config) => config.name === name) };
+}
+
 describe('stream limits', () => {
   it('bounds the dead-letter stream by age and by size, dropping the oldest letters (a flood of junk cannot fill the disk)', async () => {
-    const written: Array<{ name: string; max_bytes?: number; max_age?: number; discard?: string }> = [];
-    const jsm = {
-      streams: {
-        info: async (name: string) => ({ config: { name } }),
-        update: async (_name: string, config: { name: string }) => {
-          written.push(config);
-          return { config };
-        },
-      },
-    } as unknown as JetStreamManager;
+    const { jsm, written } = recordingManager();
     await ensureStreams(jsm, { ...DEFAULT_TOPOLOGY, deadLetterMaxBytes: 5 * 1024 ** 2 });
-    expect(written.find((config) => config.name === Streams.deadLetters)).toMatchObject({
+    expect(written(Streams.deadLetters)).toMatchObject({
       max_bytes: 5 * 1024 ** 2,
       max_age: nanos(DEFAULT_TOPOLOGY.deadLetterRetentionMs),
       discard: DiscardPolicy.Old,
@@ -72,22 +78,9 @@ describe('stream limits', () => {
   });
 
   it('takes exactly the three request subjects, so a message on any other finds no stream', async () => {
-    const written: Array<{ name: string; subjects?: string[] }> = [];
-    const jsm = {
-      streams: {
-        info: async (name: string) => ({ config: { name } }),
-        update: async (_name: string, config: { name: string }) => {
-          written.push(config);
-          return { config };
-        },
-      },
-    } as unknown as JetStreamManager;
+    const { jsm, written } = recordingManager();
     await ensureStreams(jsm, DEFAULT_TOPOLOGY);
-    expect(written.find((config) => config.name === Streams.requests)?.subjects).toEqual([
-      Subjects.submit,
-      Subjects.cancel,
-      Subjects.resume,
-    ]);
+    expect(written(Streams.requests)?.subjects).toEqual([Subjects.submit, Subjects.cancel, Subjects.resume]);
   });
 });
 
