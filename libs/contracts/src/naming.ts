@@ -60,7 +60,7 @@ export const Consumers = {
   coordinatorSubmits: 'coordinator-submits',
   coordinatorCancels: 'coordinator-cancels',
   coordinatorResumes: 'coordinator-resumes',
-  /** Before 0.1 every request shared this one (filter `daedalus.requests.>`): deleted by coordinators at start-up. */
+  /** What earlier builds shared for every request (filter `daedalus.requests.>`): coordinators delete it at start-up. */
   retiredCoordinatorRequests: 'coordinator-requests',
   coordinatorEvents: 'coordinator-events',
   agentCommands: (hostId: string) => `agent-${assertSubjectToken(hostId, 'host ID')}`,
