@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { inspect } from 'node:util';
 import {
   DecryptStream,
   EncryptedObjectError,
@@ -49,17 +50,20 @@ const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const chunkAt = (i: number) => HEADER_BYTES + i * (CHUNK + TAG_BYTES);
 
 describe('client-side encryption framing', () => {
-  it.each([0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 2 * 1024 * 1024 + 5])('round-trips %d bytes at the size it predicts', async (n) => {
-    const data = randomBytes(n);
-    const encryptor = new EncryptStream(key, CHUNK);
-    const sealed = await collect(source(data), encryptor);
-    expect(sealed.length).toBe(encryptedSize(n, CHUNK));
-    expect(sealed.subarray(0, 4)).toEqual(MAGIC);
-    expect(encryptor.plaintextSha256).toBe(sha(data));
-    expect(encryptor.plaintextSize).toBe(n);
-    // compared by hash: jest's deep equality walks a 2 MiB buffer byte by byte for seconds
-    expect(sha(await decrypt(sealed, key, { size: n, sha256: sha(data) }))).toBe(sha(data));
-  });
+  it.each([0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 2 * 1024 * 1024 + 5])(
+    'round-trips %d bytes at the size it predicts',
+    async (n) => {
+      const data = randomBytes(n);
+      const encryptor = new EncryptStream(key, CHUNK);
+      const sealed = await collect(source(data), encryptor);
+      expect(sealed.length).toBe(encryptedSize(n, CHUNK));
+      expect(sealed.subarray(0, 4)).toEqual(MAGIC);
+      expect(encryptor.plaintextSha256).toBe(sha(data));
+      expect(encryptor.plaintextSize).toBe(n);
+      // compared by hash: jest's deep equality walks a 2 MiB buffer byte by byte for seconds
+      expect(sha(await decrypt(sealed, key, { size: n, sha256: sha(data) }))).toBe(sha(data));
+    },
+  );
 
   it('gives every object its own salt, so equal plaintexts never share ciphertext', async () => {
     const data = Buffer.alloc(3000, 1);
@@ -142,7 +146,9 @@ describe('client-side encryption framing', () => {
     it('the wrong key or none, naming both fingerprints, before decrypting anything', async () => {
       const wrong = decrypt(sealed, otherKey);
       await expect(wrong).rejects.toThrow(EncryptionKeyMismatchError);
-      await expect(wrong).rejects.toThrow(`encrypted with key ${key.id}, not with this agent's key ${otherKey.id}: key fingerprint mismatch`);
+      await expect(wrong).rejects.toThrow(
+        `encrypted with key ${key.id}, not with this agent's key ${otherKey.id}: key fingerprint mismatch`,
+      );
       await expect(decryptWith(undefined, sealed)).rejects.toThrow(/this agent has no encryption key/);
     });
   });
@@ -214,7 +220,7 @@ describe('EncryptionKey', () => {
 
   it('never shows the key when printed or serialised', () => {
     const k = EncryptionKey.fromBytes(bytes);
-    const shown = [String(k), JSON.stringify({ k }), require('node:util').inspect(k), require('node:util').inspect({ nested: k })].join();
+    const shown = [String(k), JSON.stringify({ k }), inspect(k), inspect({ nested: k })].join();
     expect(shown).toContain(k.id);
     expect(shown).not.toContain(bytes.toString('hex'));
     expect(shown).not.toContain(bytes.toString('base64'));
