@@ -205,4 +205,33 @@ describe('client-side encrypted backup and restore (executors)', () => {
     await restore('plain', keyA, ['INIT', 'DOWNLOAD']);
     expect(sha(await fs.readText(join(staged(), 'nb-2-big-Data.db')))).toBe(sha(CONTENT[1]));
   });
+
+  describe('IN_PLACE (Cassandra stopped)', () => {
+    beforeEach(async () => {
+      await fs.makeDirectory(join(dir, 'conf'));
+      await fs.write(
+        join(dir, 'conf', 'cassandra.yaml'),
+        `data_file_directories:\n  - ${join(dir, 'data')}\ncommitlog_directory: ${join(dir, 'commitlog')}\n`,
+      );
+    });
+    const stopped = () => node.failures.set('operationMode', new Error('connection refused'));
+
+    it('refuses another key before it removes a single file from the live directory', async () => {
+      await backup('b1', keyA);
+      await writeSSTable(live, 3, 'written after the backup');
+      const before = await namesIn(live);
+      stopped();
+      await expect(restore('b1', keyB, ['IN_PLACE'])).rejects.toThrow(/key fingerprint mismatch/);
+      expect(await namesIn(live)).toEqual(before);
+    });
+
+    it('puts the decrypted files in place with the key', async () => {
+      await backup('b1', keyA);
+      await writeSSTable(live, 3, 'written after the backup');
+      stopped();
+      await restore('b1', keyA, ['IN_PLACE']);
+      expect(await dataFiles(live)).toEqual(['nb-1-big-Data.db', 'nb-2-big-Data.db']);
+      expect(await fs.readText(join(live, 'nb-1-big-Data.db'))).toBe(CONTENT[0]);
+    });
+  });
 });
