@@ -1,9 +1,11 @@
 /**
- * Client-side encryption on a running 2-node simulated cluster with a file store: agents started with
- * `--encryption-key-file` back up objects that hold none of the SSTables' bytes, dedup a second backup,
- * restore the backed-up content (the simulator's checksum), and refuse a restore with another key in INIT and a
- * tampered object in DOWNLOAD — both before TRUNCATE, so the tables keep their content.
+ * Client-side encryption on a running 2-node simulated cluster with a file store that also holds a backup taken
+ * in the clear: agents started with `--encryption-key-file` back up objects that hold none of the SSTables'
+ * bytes, dedup a second backup, restore the backed-up content (the simulator's checksum) and the plaintext
+ * backup too, and refuse a restore with another key or none in INIT and a tampered object in DOWNLOAD — all
+ * before TRUNCATE, so the tables keep their content.
  */
+import { createHash } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +22,9 @@ const TABLES = ['orders', 'customers'];
 interface EncryptedManifest extends ManifestDoc {
   encryption?: { scheme: string; keyId: string; chunkBytes: number };
   tables: Array<
-    ManifestDoc['tables'][number] & { files: Array<ManifestDoc['tables'][number]['files'][number] & { stored?: { size: number } }> }
+    ManifestDoc['tables'][number] & {
+      files: Array<ManifestDoc['tables'][number]['files'][number] & { stored?: { size: number; sha256: string } }>;
+    }
   >;
 }
 
@@ -28,14 +32,16 @@ describe('client-side encryption (agents with a key, file store)', () => {
   let system: DaedalusSystem;
   let storeRoot: string;
   let keyDir: string;
-  let keyFile: string;
   let location: string;
   let backupName: string;
+  let clearBackupName: string;
   const keyA = randomBytes(32);
   const keyB = randomBytes(32);
   const idA = EncryptionKey.fromBytes(keyA).id;
   const idB = EncryptionKey.fromBytes(keyB).id;
   const atBackup: Record<string, string[]> = {};
+  const atClearBackup: Record<string, string[]> = {};
+  const keyFiles: Record<string, string> = {};
 
   const bucket = () => join(storeRoot, 'bucket');
   const manifestOf = (hostId: string, name: string) =>
@@ -54,11 +60,11 @@ describe('client-side encryption (agents with a key, file store)', () => {
     await system.waitForOperation((flushed.body as OperationView).id);
   }
 
-  async function restore(): Promise<OperationView> {
+  async function restore(name = backupName): Promise<OperationView> {
     const response = await system.post('/operations', {
       type: 'restore',
       storageLocation: location,
-      snapshotTag: backupName,
+      snapshotTag: name,
       globalRequest: true,
       entities: 'shop.orders,shop.customers',
     });
@@ -66,12 +72,11 @@ describe('client-side encryption (agents with a key, file store)', () => {
     return system.waitForOperation((response.body as OperationView).id, undefined, 120_000);
   }
 
-  /** Gives every agent another key: the key file rewritten, the agents started again (they read it at start). */
-  async function switchKey(key: Buffer): Promise<void> {
-    writeFileSync(keyFile, `${key.toString('hex')}\n`, { mode: 0o600 });
+  /** Starts every agent again with the key named (A or B) or none: an agent reads its key at start. */
+  async function useKey(name: 'A' | 'B' | 'none'): Promise<void> {
     for (const node of system.nodes) {
       await system.stopAgent(node);
-      await system.startAgent(node);
+      await system.startAgent(node, name === 'none' ? [] : ['--encryption-key-file', keyFiles[name]]);
     }
     await system.waitForRegistrations(system.nodes.length);
   }
@@ -79,11 +84,25 @@ describe('client-side encryption (agents with a key, file store)', () => {
   beforeAll(async () => {
     storeRoot = makeTempDir('cse-store');
     keyDir = makeTempDir('cse-key');
-    keyFile = join(keyDir, 'backup.key');
-    writeFileSync(keyFile, `${keyA.toString('hex')}\n`, { mode: 0o600 });
+    for (const [name, key] of [
+      ['A', keyA],
+      ['B', keyB],
+    ] as const) {
+      keyFiles[name] = join(keyDir, `${name}.key`);
+      writeFileSync(keyFiles[name], `${key.toString('hex')}\n`, { mode: 0o600 });
+    }
     location = `file://${storeRoot}/bucket`;
-    system = await DaedalusSystem.start({ nodes: 2, coordinators: 1, agentArgs: ['--encryption-key-file', keyFile] });
+    // first a backup in the clear, by agents without a key, into the same bucket
+    system = await DaedalusSystem.start({ nodes: 2, coordinators: 1 });
     await system.createTables('shop', TABLES, 200);
+    await flush();
+    for (const table of TABLES) atClearBackup[table] = await checksums(table);
+    const clear = await runBackup(system, { storageLocation: location, snapshotTag: 'clear', createMissingBucket: true });
+    expect(clear.operation.state).toBe('COMPLETED');
+    clearBackupName = clear.backupName;
+
+    await useKey('A');
+    for (const node of system.nodes) await system.simOf(node).writeRows('shop', 'customers', 40, 500 + node.index);
     await flush();
     for (const table of TABLES) atBackup[table] = await checksums(table);
     const backup = await runBackup(system, { storageLocation: location, snapshotTag: 'sealed', createMissingBucket: true });
@@ -104,6 +123,8 @@ describe('client-side encryption (agents with a key, file store)', () => {
       expect(manifest.encryption).toEqual({ scheme: 'daedalus-aes-256-gcm-chunked/1', keyId: idA, chunkBytes: 65536 });
       const files = manifest.tables.flatMap((t) => t.files);
       expect(files.length).toBeGreaterThan(0);
+      // nothing of the backup in the clear was reused: its objects are readable by anyone
+      expect(manifest.totals.uploadedFiles).toBe(files.length);
       for (const file of files) {
         expect(file.key.startsWith(`${CLUSTER}/dc1/${node.hostId}/encrypted/${idA}/data/shop/`)).toBe(true);
         const stored = readFileSync(join(bucket(), file.key));
@@ -123,8 +144,13 @@ describe('client-side encryption (agents with a key, file store)', () => {
     }
     expect(windows.length).toBeGreaterThan(4);
     const stored = await Promise.all((await filesUnder(bucket())).map(async (p) => ({ p, data: readFileSync(p) })));
-    const leaks = stored.filter(({ data }) => windows.some((w) => data.includes(w))).map(({ p }) => p);
+    // the sealed objects hold no SSTable bytes; the plaintext backup's objects do (so the check can find them)
+    const leaks = stored.filter(({ p, data }) => p.includes('/encrypted/') && windows.some((w) => data.includes(w))).map(({ p }) => p);
     expect(leaks).toEqual([]);
+    expect(
+      stored.filter(({ p, data }) => p.includes('/data/shop/') && !p.includes('/encrypted/') && windows.some((w) => data.includes(w)))
+        .length,
+    ).toBeGreaterThan(0);
     const secrets = [keyA, Buffer.from(keyA.toString('hex')), Buffer.from(keyA.toString('base64'))];
     const logs = await Promise.all((await filesUnder(join(system.baseDir, 'logs'))).map(async (p) => ({ p, data: readFileSync(p) })));
     expect([...stored, ...logs].filter(({ data }) => secrets.some((s) => data.includes(s))).map(({ p }) => p)).toEqual([]);
@@ -150,25 +176,35 @@ describe('client-side encryption (agents with a key, file store)', () => {
     for (const table of TABLES) expect(await checksums(table)).toEqual(atBackup[table]);
   });
 
-  it('fails a restore with another key in INIT, naming both fingerprints, and truncates nothing', async () => {
+  it.each([
+    ['another key', 'B', `encrypted with key ${idA}, not with this agent's key ${idB}: key fingerprint mismatch`],
+    ['no key', 'none', `encrypted with key ${idA}, and this agent has no encryption key`],
+  ] as const)('fails a restore by agents with %s in INIT, naming the fingerprints, and truncates nothing', async (_what, key, message) => {
     for (const node of system.nodes) await system.simOf(node).writeRows('shop', 'orders', 30, 900 + node.index);
     await flush();
     const before = { orders: await checksums('orders'), customers: await checksums('customers') };
-    const truncated = await truncations('orders');
-    await switchKey(keyB);
+    const truncated = [await truncations('orders'), await truncations('customers')];
+    await useKey(key);
     try {
       const done = await restore();
       expect(done.state).toBe('FAILED');
       expect(done.errors.length).toBe(system.nodes.length);
       for (const error of done.errors) {
         expect(error.message).toMatch(/phase INIT/);
-        expect(error.message).toContain(`encrypted with key ${idA}, not with this agent's key ${idB}: key fingerprint mismatch`);
+        expect(error.message).toContain(message);
       }
       expect({ orders: await checksums('orders'), customers: await checksums('customers') }).toEqual(before);
-      expect(await truncations('orders')).toEqual(truncated);
+      expect([await truncations('orders'), await truncations('customers')]).toEqual(truncated);
     } finally {
-      await switchKey(keyA);
+      await useKey('A');
     }
+  });
+
+  it('restores the backup taken in the clear with agents that have a key', async () => {
+    const done = await restore(clearBackupName);
+    expect(done.errors).toEqual([]);
+    expect(done.state).toBe('COMPLETED');
+    for (const table of TABLES) expect(await checksums(table)).toEqual(atClearBackup[table]);
   });
 
   it('fails a restore in DOWNLOAD when a stored object was changed, and truncates nothing', async () => {
@@ -177,10 +213,15 @@ describe('client-side encryption (agents with a key, file store)', () => {
     const victim = manifest.tables.flatMap((t) => t.files).find((f) => f.name.endsWith('Data.db') && f.size > 0);
     if (!victim) throw new Error('no Data.db in the backup');
     const path = join(bucket(), victim.key);
-    const original = readFileSync(path);
+    const manifestPath = join(bucket(), CLUSTER, 'dc1', node.hostId, 'manifests', `${backupName}.json`);
+    const [original, originalManifest] = [readFileSync(path), readFileSync(manifestPath)];
     const tampered = Buffer.from(original);
     tampered[60] ^= 0x01; // inside the first chunk, past the 50-byte header
     writeFileSync(path, tampered);
+    // the manifest made to expect the changed bytes, so the store's hash check passes and only the framing can tell
+    const edited = manifest.tables.flatMap((t) => t.files).find((f) => f.key === victim.key);
+    if (edited?.stored) edited.stored.sha256 = createHash('sha256').update(tampered).digest('hex');
+    writeFileSync(manifestPath, JSON.stringify(manifest));
     try {
       const before = { orders: await checksums('orders'), customers: await checksums('customers') };
       const truncated = [await truncations('orders'), await truncations('customers')];
@@ -188,11 +229,12 @@ describe('client-side encryption (agents with a key, file store)', () => {
       expect(done.state).toBe('FAILED');
       expect(done.errors.map((e) => e.source)).toEqual([`${node.hostId} (${node.address})`]);
       expect(done.errors[0].message).toMatch(/phase DOWNLOAD/);
-      expect(done.errors[0].message).toMatch(/fails authentication|integrity check failed/);
+      expect(done.errors[0].message).toContain(`encrypted object ${victim.key} cannot be read: chunk 0 fails authentication`);
       expect({ orders: await checksums('orders'), customers: await checksums('customers') }).toEqual(before);
       expect([await truncations('orders'), await truncations('customers')]).toEqual(truncated);
     } finally {
       writeFileSync(path, original);
+      writeFileSync(manifestPath, originalManifest);
     }
   });
 });
