@@ -196,7 +196,7 @@ export class DaedalusSystem {
     if (agent) await this.group.kill(agent, 'SIGTERM');
   }
 
-  agentArgsFor(node: SimulatedNode): string[] {
+  agentArgsFor(node: SimulatedNode, extraArgs: string[] = []): string[] {
     return [
       join(DIST, 'apps/node-agent/src/main.js'),
       '--jmx-service',
@@ -209,11 +209,15 @@ export class DaedalusSystem {
       '10000',
       ...(this.options.agentArgs ?? []),
       ...(this.options.agentArgsByNode?.[node.index] ?? []),
+      ...extraArgs,
     ];
   }
 
-  async startAgent(node: SimulatedNode): Promise<ManagedProcess> {
-    const proc = this.group.start(`agent-${node.index + 1}`, process.execPath, this.agentArgsFor(node), { env: this.serviceEnv() });
+  /** Starts a node's agent; `extraArgs` are added for this start only (e.g. a restarted agent given another key). */
+  async startAgent(node: SimulatedNode, extraArgs: string[] = []): Promise<ManagedProcess> {
+    const proc = this.group.start(`agent-${node.index + 1}`, process.execPath, this.agentArgsFor(node, extraArgs), {
+      env: this.serviceEnv(),
+    });
     await this.group.waitForOutput(proc, /node agent ready/, 60_000);
     this.agents[node.index] = proc;
     return proc;

@@ -96,4 +96,38 @@ describe('AgentConfig', () => {
     ]);
     expect(problems.join()).not.toContain('secret');
   });
+
+  describe('client-side encryption key', () => {
+    const hex = 'a1'.repeat(32);
+
+    it('is off without a key, and reads one from a file or the environment to the same fingerprint', async () => {
+      expect((await load([])).encryption.key).toBeUndefined();
+      const file = join(dir, 'backup.key');
+      writeFileSync(file, `${hex}\n`);
+      const fromFile = (await load(['--encryption-key-file', file])).encryption.key;
+      const fromEnv = (await load([], { DAEDALUS_ENCRYPTION_KEY: Buffer.from(hex, 'hex').toString('base64') })).encryption.key;
+      expect(fromFile?.id).toMatch(/^[0-9a-f]{16}$/);
+      expect(fromEnv?.id).toBe(fromFile?.id);
+      const raw = join(dir, 'raw.key');
+      writeFileSync(raw, Buffer.from(hex, 'hex'));
+      expect((await load(['--encryption-key-file', raw])).encryption.key?.id).toBe(fromFile?.id);
+    });
+
+    it('refuses a key of the wrong length, an unreadable file, or both sources, never printing the key', async () => {
+      const short = join(dir, 'short.key');
+      writeFileSync(short, 'secret-key-too-short');
+      expect(await problemsOf(['--encryption-key-file', short])).toEqual([
+        `--encryption-key-file ${short}: an encryption key must be 32 bytes: 64 hex characters, base64, or the raw bytes in a file`,
+      ]);
+      expect(await problemsOf([], { DAEDALUS_ENCRYPTION_KEY: 'secret-key-too-short' })).toEqual([
+        'DAEDALUS_ENCRYPTION_KEY: an encryption key must be 32 bytes: 64 hex characters, base64, or the raw bytes in a file',
+      ]);
+      expect(await problemsOf(['--encryption-key-file', join(dir, 'missing.key')])).toEqual([
+        `--encryption-key-file ${join(dir, 'missing.key')} cannot be read (ENOENT)`,
+      ]);
+      expect(await problemsOf(['--encryption-key-file', short], { DAEDALUS_ENCRYPTION_KEY: hex })).toEqual([
+        'give the encryption key either in --encryption-key-file or in DAEDALUS_ENCRYPTION_KEY, not both',
+      ]);
+    });
+  });
 });

@@ -10,6 +10,7 @@ import {
   TopologySettings,
 } from '@daedalus/messaging';
 import {
+  ConfigError,
   ConfigReader,
   ConfigSection,
   IntRange,
@@ -21,6 +22,7 @@ import {
   TimerMs,
 } from '@daedalus/common';
 import { DEFAULT_RESERVE_BYTES } from './repository/downloader';
+import { ClientEncryption, EncryptionKey } from './repository/encryption';
 
 /** `host:port` (port 1 to 65535) or a `service:jmx:` URL. */
 function IsJmxService(): PropertyDecorator {
@@ -216,6 +218,27 @@ export class AgentConfig {
   @IntRange(1, 100)
   readonly maxAttempts!: number;
 
+  @Option({
+    flag: 'encryption-key-file',
+    description:
+      'file holding the 256-bit key that seals backups client-side (AES-256-GCM): 64 hex characters, base64, or 32 raw bytes. ' +
+      'Backups taken with it are encrypted; restoring them needs the same key. The key never leaves the agent: manifests record its fingerprint',
+    placeholder: 'file',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  readonly encryptionKeyFile?: string;
+
+  @Option({
+    env: 'DAEDALUS_ENCRYPTION_KEY',
+    description: 'the client-side encryption key itself (64 hex characters or base64), instead of --encryption-key-file',
+    secret: true,
+  })
+  @IsOptional()
+  @IsString()
+  readonly encryptionKeyText?: string;
+
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;
 
@@ -227,13 +250,42 @@ export class AgentConfig {
   readonly topology: TopologyOptions;
   private fromCredentialsFile?: JmxCredentials;
   private fromPasswordFile?: string;
+  private encryptionKey?: EncryptionKey;
 
   /** Reads the files the settings name (Icarus's `--jmx-credentials` properties file, `--jmx-password-file`) too. */
   static async load(reader: ConfigReader = new ConfigReader()): Promise<AgentConfig> {
     const config = new AgentConfig(reader);
     if (config.jmxCredentials) config.fromCredentialsFile = await loadJmxCredentialsFile(config.jmxCredentials);
     if (config.jmxPasswordFile) config.fromPasswordFile = (await readFile(config.jmxPasswordFile, 'utf8')).trim();
+    config.encryptionKey = await AgentConfig.readEncryptionKey(config.encryptionKeyFile, config.encryptionKeyText);
     return config;
+  }
+
+  /** The key from its file or the environment (one of them); a problem names the setting, never the key. */
+  private static async readEncryptionKey(file: string | undefined, text: string | undefined): Promise<EncryptionKey | undefined> {
+    if (file !== undefined && text !== undefined) {
+      throw new ConfigError(['give the encryption key either in --encryption-key-file or in DAEDALUS_ENCRYPTION_KEY, not both']);
+    }
+    const [source, content] =
+      file !== undefined
+        ? [
+            `--encryption-key-file ${file}`,
+            await readFile(file).catch((error: NodeJS.ErrnoException) => {
+              throw new ConfigError([`--encryption-key-file ${file} cannot be read (${error.code ?? 'error'})`]);
+            }),
+          ]
+        : ['DAEDALUS_ENCRYPTION_KEY', text === undefined ? undefined : Buffer.from(text, 'utf8')];
+    if (content === undefined) return undefined;
+    try {
+      return EncryptionKey.parse(content);
+    } catch (error) {
+      throw new ConfigError([`${source}: ${(error as Error).message}`]);
+    }
+  }
+
+  /** Client-side encryption of backups: on with a key, off without. */
+  get encryption(): ClientEncryption {
+    return new ClientEncryption(this.encryptionKey);
   }
 
   private constructor(reader: ConfigReader) {

@@ -11,6 +11,7 @@ import { ListExecutor } from './operations/backup/list.executor';
 import { ManifestCache } from './repository/manifest-store';
 import { CassandraSnapshots, JmxCassandraSnapshots } from './cassandra/snapshots';
 import { RestoreLedger } from './operations/restore/restore-ledger';
+import { ClientEncryption } from './repository/encryption';
 import { RestoreExecutor, RestoreSettings } from './operations/restore/restore.executor';
 import { CassandraNode } from './cassandra/cassandra-node';
 import { JmxCassandraNode } from './cassandra/jmx-cassandra-node';
@@ -93,6 +94,7 @@ export class AgentModule {
         },
         ManifestCache,
         InFlightUploads,
+        { provide: ClientEncryption, useValue: config.encryption },
         RestoreLedger,
         { provide: EXECUTOR_SETTINGS, useValue: settings },
         { provide: RESTORE_SETTINGS, useValue: restore },

@@ -2,6 +2,7 @@
  * Where a backup's objects live in a bucket (keys are relative to the bucket):
  *
  *   <cluster>/<dc>/<hostId>/data/<ks>/<table>-<tableId>/<sstable>-<digest>/<component>   immutable SSTable files
+ *   <cluster>/<dc>/<hostId>/encrypted/<keyId>/data/<ks>/…                                the same, client-side encrypted
  *   <cluster>/<dc>/<hostId>/manifests/<backupName>.json                                  node commit point
  *   <cluster>/index/<backupName>/<dc>/<hostId>.json                                      node summary, for listing
  *   <cluster>/topology/<backupName>.json                                                 cluster topology
@@ -13,6 +14,8 @@
  * An SSTable directory is named by the SSTable's own name plus the CRC32 of its Data.db (Cassandra's
  * Digest component), so an SSTable that an earlier backup uploaded is recognised without reading it,
  * and a generation number reused after a wipe never collides with older data.
+ * Encrypted SSTable files live under their key's fingerprint: dedup by key then never hands a backup an object
+ * in the clear or sealed with another key, and one bucket holds plaintext and encrypted backups side by side.
  */
 export interface NodePath {
   cluster: string;
@@ -24,8 +27,11 @@ export const BackupLayout = {
   nodePrefix: (node: NodePath) => `${node.cluster}/${node.dc}/${node.hostId}/`,
   manifestsPrefix: (node: NodePath) => `${BackupLayout.nodePrefix(node)}manifests/`,
   manifest: (node: NodePath, backupName: string) => `${BackupLayout.manifestsPrefix(node)}${backupName}.json`,
-  dataFile: (node: NodePath, keyspace: string, tableDir: string, sstableDir: string, file: string) =>
-    `${BackupLayout.nodePrefix(node)}data/${keyspace}/${tableDir}/${sstableDir}/${file}`,
+  /** the SSTable objects: in the clear without a key id, else those sealed with that key (client-side encryption) */
+  dataPrefix: (node: NodePath, keyId?: string) =>
+    keyId === undefined ? `${BackupLayout.nodePrefix(node)}data/` : `${BackupLayout.nodePrefix(node)}encrypted/${keyId}/data/`,
+  dataFile: (node: NodePath, keyspace: string, tableDir: string, sstableDir: string, file: string, keyId?: string) =>
+    `${BackupLayout.dataPrefix(node, keyId)}${keyspace}/${tableDir}/${sstableDir}/${file}`,
   nodeIndexPrefix: (cluster: string) => `${cluster}/index/`,
   nodeIndex: (node: NodePath, backupName: string) => `${node.cluster}/index/${backupName}/${node.dc}/${node.hostId}.json`,
   clustersPrefix: '_daedalus/clusters/',

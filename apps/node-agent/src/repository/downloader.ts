@@ -7,6 +7,7 @@ import { ManifestFile } from './manifest';
 import { mapConcurrent } from '@daedalus/common';
 import { OperationRejectedError } from '../operations/executor';
 import { FileSystem, localFileSystem } from '../adapters/filesystem';
+import { DecryptStream, EncryptionKey } from './encryption';
 
 export interface DownloadItem {
   file: ManifestFile;
@@ -24,6 +25,8 @@ export interface DownloadOptions {
   verifyExisting?: boolean;
   /** where the files are written (the local filesystem unless a test says otherwise) */
   fs?: FileSystem;
+  /** opens the encrypted objects (files with `stored`); without it they fail, naming the key they need */
+  encryption?: EncryptionKey;
 }
 
 /** Default space left free on every filesystem a restore writes to, for Cassandra's own needs. */
@@ -96,7 +99,10 @@ export async function downloadFiles(
   await mapConcurrent(missing, options.concurrency, options.signal, async (item) => {
     await fs.makeDirectory(dirname(item.path));
     const part = `${item.path}.part`;
-    const source = await backend.get(item.file.key, { expected: { size: item.file.size, sha256: item.file.sha256 } });
+    const { key, size, sha256, stored } = item.file;
+    // an encrypted object is verified twice: its stored bytes against the manifest, then its plaintext as it is opened
+    const source = await backend.get(key, { expected: stored ?? { size, sha256 } });
+    const decrypt = stored ? [new DecryptStream(options.encryption, { object: key, expected: { size, sha256 } })] : [];
     const counter = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         done += chunk.length;
@@ -105,7 +111,7 @@ export async function downloadFiles(
       },
     });
     try {
-      await pipeline(source, counter, fs.openWrite(part), { signal: options.signal });
+      await pipeline([source, ...decrypt, counter, fs.openWrite(part)], { signal: options.signal });
     } catch (error) {
       await fs.remove(part);
       throw error;

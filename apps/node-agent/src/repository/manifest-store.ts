@@ -50,7 +50,7 @@ export class ManifestCache {
       const cacheKey = `${backend.name}/${entry.key}`;
       const files = this.files.get(cacheKey) ?? (await readNodeManifest(backend, entry.key)).tables.flatMap((t) => t.files);
       this.remember(cacheKey, files);
-      for (const file of files) known.set(file.key, { size: file.size, sha256: file.sha256 });
+      for (const file of files) known.set(file.key, { size: file.size, sha256: file.sha256, stored: file.stored });
     }
     return known;
   }

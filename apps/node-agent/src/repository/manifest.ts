@@ -10,8 +10,20 @@ export interface ManifestFile {
   key: string;
   /** path inside the table directory, e.g. "nb-3-big-Data.db" or ".ix_name/nb-1-big-Data.db" */
   name: string;
+  /** the file's size and sha256 (of the plaintext when the object is encrypted) */
   size: number;
   sha256: string;
+  /** set when the object is client-side encrypted: size and sha256 of the bytes in the store, for verifying them */
+  stored?: { size: number; sha256: string };
+}
+
+/** How a backup's SSTable objects are encrypted (docs/design.md, "Client-side encryption"); absent: in the clear. */
+export interface ManifestEncryption {
+  /** the object format, ENCRYPTION_SCHEME */
+  scheme: string;
+  /** the fingerprint of the key the objects are sealed with; the key itself is never stored */
+  keyId: string;
+  chunkBytes: number;
 }
 
 export interface ManifestTable {
@@ -45,6 +57,7 @@ export interface NodeManifest {
   endTime: string;
   tables: ManifestTable[];
   totals: BackupTotals;
+  encryption?: ManifestEncryption;
 }
 
 /**
@@ -97,6 +110,8 @@ export interface NodeBackupSummary {
   startTime: string;
   endTime: string;
   totals: BackupTotals;
+  /** the key fingerprint of an encrypted backup */
+  encryptionKeyId?: string;
 }
 
 export function summarise(manifest: NodeManifest, manifestKey: string): NodeBackupSummary {
@@ -113,5 +128,6 @@ export function summarise(manifest: NodeManifest, manifestKey: string): NodeBack
     startTime: manifest.startTime,
     endTime: manifest.endTime,
     totals: manifest.totals,
+    ...(manifest.encryption ? { encryptionKeyId: manifest.encryption.keyId } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { FaultInjectingBackend, MemoryBackend, StorageError, withRetry } from '@
 import { InFlightUploads } from './in-flight-uploads';
 import { uploadSnapshot, UploadItem } from './uploader';
 import { localFileSystem as fs } from '../adapters/filesystem';
+import { DecryptStream, EncryptionKey, encryptedSize } from './encryption';
 
 async function bytesOf(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -87,5 +88,54 @@ describe('uploadSnapshot against a failing store (storage fault injection)', () 
     expect(items.slice(0, 10).every((i) => outcomes.get(i.key)?.uploaded === false)).toBe(true);
     expect(items.slice(10).every((i) => outcomes.get(i.key)?.uploaded === true)).toBe(true);
     expect(progress[0]).toBe(items.slice(10).reduce((sum, i) => sum + i.file.size, 0));
+  });
+
+  it('seals every file with the key through retried attempts: plaintext hash in the outcome, ciphertext that opens to the file', async () => {
+    const key = EncryptionKey.fromBytes(Buffer.alloc(32, 3));
+    const memory = new MemoryBackend();
+    const faulty = new FaultInjectingBackend(memory, {
+      seed: 11,
+      rules: [{ operations: ['put'], trigger: { probability: 0.25 }, fault: { type: 'cut', afterBytes: 1000, mode: 'error' } }],
+    });
+    const outcomes = await uploadSnapshot(withRetry(faulty, fastRetry), items, { ...options(), encryption: key });
+    expect(faulty.injected.length).toBeGreaterThan(3);
+    for (const [objectKey, data] of contents) {
+      const stored = await bytesOf(await memory.get(objectKey));
+      expect({ objectKey, outcome: outcomes.get(objectKey) }).toEqual({
+        objectKey,
+        outcome: {
+          size: data.length,
+          sha256: sha256(data),
+          stored: { size: encryptedSize(data.length), sha256: sha256(stored) },
+          uploaded: true,
+        },
+      });
+      const opened = await bytesOf(
+        Readable.from([stored]).pipe(new DecryptStream(key, { object: objectKey, expected: { size: data.length, sha256: sha256(data) } })),
+      );
+      expect(sha256(opened)).toBe(sha256(data));
+    }
+  });
+
+  it('with a key, reuses only objects its manifests record as sealed, and uploads again what an unfinished backup left', async () => {
+    const key = EncryptionKey.fromBytes(Buffer.alloc(32, 3));
+    const memory = new MemoryBackend();
+    const first = await uploadSnapshot(memory, items.slice(0, 10), { ...options(), encryption: key });
+    const known = new Map([...first].slice(0, 5).map(([k, o]) => [k, { size: o.size, sha256: o.sha256, stored: o.stored }]));
+    // a plaintext record of the same key must not be taken for a sealed object
+    known.set(items[5].key, { size: items[5].file.size, sha256: sha256(contents.get(items[5].key) ?? Buffer.alloc(0)), stored: undefined });
+    const outcomes = await uploadSnapshot(memory, items.slice(0, 10), { ...options(), known, encryption: key });
+    expect(items.slice(0, 10).map((i) => outcomes.get(i.key)?.uploaded)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { mapConcurrent } from '@daedalus/common';
 import { InFlightUploads } from './in-flight-uploads';
 import { SnapshotFile } from '../cassandra/snapshot-files';
 import { FileSystem, localFileSystem } from '../adapters/filesystem';
+import { EncryptionKey, EncryptStream, encryptedSize } from './encryption';
 
 export interface UploadItem {
   file: SnapshotFile;
@@ -11,8 +12,11 @@ export interface UploadItem {
 }
 
 export interface StoredObject {
+  /** of the file (the plaintext when encrypted) */
   size: number;
   sha256: string;
+  /** of the object in the store, when it is encrypted */
+  stored?: { size: number; sha256: string };
 }
 
 export interface UploadOutcome extends StoredObject {
@@ -31,6 +35,8 @@ export interface UploadOptions {
   onProgress: (doneBytes: number, totalBytes: number) => void;
   /** where the snapshot files are read from (the local filesystem unless a test says otherwise) */
   fs?: FileSystem;
+  /** seal every object with this key (client-side encryption); the items' keys must be under its prefix */
+  encryption?: EncryptionKey;
 }
 
 /** Counts the bytes that pass, so progress follows the upload itself (including its throttling). */
@@ -65,15 +71,20 @@ export async function uploadSnapshot(
 ): Promise<Map<string, UploadOutcome>> {
   const outcomes = new Map<string, UploadOutcome>();
   const unknown: UploadItem[] = [];
+  const encrypted = options.encryption !== undefined;
   for (const item of items) {
     const known = options.known.get(item.key);
-    if (known && known.size === item.file.size) outcomes.set(item.key, { ...known, uploaded: false });
+    // an object is reused only in the form this backup writes (its key says which: layout by key id)
+    if (known && known.size === item.file.size && (known.stored !== undefined) === encrypted)
+      outcomes.set(item.key, { ...known, uploaded: false });
     else unknown.push(item);
   }
   // One listing tells which objects exist at all; only those (left by a backup that failed before its
-  // manifest) need a stat, for the hash their metadata holds.
+  // manifest) need a stat, for the hash their metadata holds. An encrypted object's metadata holds only the
+  // hash of its ciphertext, not the file's, so such leftovers are uploaded again instead.
   const present = new Map<string, number | undefined>();
-  if (unknown.length > 0) for await (const entry of backend.list(options.prefix)) if (!entry.isPrefix) present.set(entry.key, entry.size);
+  if (unknown.length > 0 && !encrypted)
+    for await (const entry of backend.list(options.prefix)) if (!entry.isPrefix) present.set(entry.key, entry.size);
   const toUpload: UploadItem[] = [];
   const candidates = unknown.filter((item) => {
     const size = present.get(item.key);
@@ -94,13 +105,14 @@ export async function uploadSnapshot(
   report();
   await mapConcurrent(toUpload, options.concurrency, options.signal, async (item) => {
     let attemptBytes = 0;
-    const { promise, shared } = options.inFlight.run(`${backend.name}/${item.key}`, () =>
-      backend.put(
+    let encryptor: EncryptStream | undefined;
+    const upload = async (): Promise<StoredObject> => {
+      const result = await backend.put(
         item.key,
         () => {
           done -= attemptBytes; // a retried attempt starts the file again
           attemptBytes = 0;
-          return counted(
+          const plaintext = counted(
             (options.fs ?? localFileSystem).openRead(item.file.path),
             (n) => {
               attemptBytes += n;
@@ -109,16 +121,28 @@ export async function uploadSnapshot(
             },
             options.signal,
           );
+          return options.encryption ? (encryptor = sealed(plaintext, options.encryption)) : plaintext;
         },
-        { size: item.file.size },
-      ),
-    );
+        { size: options.encryption ? encryptedSize(item.file.size) : item.file.size },
+      );
+      if (!encryptor) return { size: result.size, sha256: result.sha256 };
+      // the store checked the ciphertext's size, which fixes the plaintext's; the hash of the file is the encryptor's
+      return { size: encryptor.plaintextSize, sha256: encryptor.plaintextSha256, stored: { size: result.size, sha256: result.sha256 } };
+    };
+    const { promise, shared } = options.inFlight.run(`${backend.name}/${item.key}`, upload);
     const result = await promise;
     if (shared) {
       done += item.file.size;
       report();
     }
-    outcomes.set(item.key, { size: result.size, sha256: result.sha256, uploaded: !shared });
+    outcomes.set(item.key, { ...result, uploaded: !shared });
   });
   return outcomes;
+}
+
+/** The plaintext, encrypted on its way to the store; an error or cancel of the plaintext fails the upload. */
+function sealed(plaintext: Readable, key: EncryptionKey): EncryptStream {
+  const encryptor = new EncryptStream(key);
+  plaintext.on('error', (error) => encryptor.destroy(error));
+  return plaintext.pipe(encryptor);
 }

@@ -25,6 +25,7 @@ import { nodeStorageLocation, openRequestBackend, parseDurationMs } from '../../
 import { listSnapshot } from '../../cassandra/snapshot-files';
 import { uploadSnapshot, UploadItem } from '../../repository/uploader';
 import { OperationExecutorFor } from '../executor-discovery';
+import { ClientEncryption } from '../../repository/encryption';
 
 /** Everything one phase of one backup works with. */
 interface BackupJob {
@@ -63,6 +64,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
     private readonly clock: Clock,
     // tests pass an opener over an in-memory store; Nest has none to give (@Optional), so the default applies
     @Optional() private readonly openBackend: typeof openRequestBackend = openRequestBackend,
+    @Optional() private readonly encryption: ClientEncryption = ClientEncryption.none,
   ) {
     super();
   }
@@ -116,17 +118,26 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
     if (!fresh) this.logger.log(`snapshot ${backupName} already existed (repeated command): backing it up`);
     try {
       const tables = await listSnapshot(registration.dataDirectories, backupName, scope.tables);
+      const keyId = this.encryption.key?.id;
       const items: UploadItem[] = tables.flatMap((t) =>
         t.files.map((file) => ({
           file,
-          key: BackupLayout.dataFile(path, t.keyspace, `${t.table}-${t.tableId}`, file.sstableDir, file.name.split('/').pop() ?? file.name),
+          key: BackupLayout.dataFile(
+            path,
+            t.keyspace,
+            `${t.table}-${t.tableId}`,
+            file.sstableDir,
+            file.name.split('/').pop() ?? file.name,
+            keyId,
+          ),
         })),
       );
       const keyOf = new Map(items.map((item) => [item.file, item.key]));
       const known = await this.manifests.knownObjects(backend, path);
       let lastReport = 0;
       const outcomes = await uploadSnapshot(backend, items, {
-        prefix: `${BackupLayout.nodePrefix(path)}data/`,
+        prefix: BackupLayout.dataPrefix(path, keyId),
+        encryption: this.encryption.key,
         concurrency: request.concurrentConnections ?? 10,
         signal: context.signal,
         known,
@@ -151,7 +162,13 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
           const key = keyOf.get(file) ?? '';
           const outcome = outcomes.get(key);
           if (!outcome) throw new Error(`no upload outcome for ${file.path}`);
-          return { key, name: file.name, size: outcome.size, sha256: outcome.sha256 };
+          return {
+            key,
+            name: file.name,
+            size: outcome.size,
+            sha256: outcome.sha256,
+            ...(outcome.stored ? { stored: outcome.stored } : {}),
+          };
         }),
       }));
       const uploaded = [...outcomes.values()].filter((o) => o.uploaded);
@@ -181,6 +198,8 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
         tables: manifestTables,
         totals,
       };
+      const encryption = this.encryption.manifestEntry();
+      if (encryption) manifest.encryption = encryption;
       // The manifest is the commit point: written only now that every file it names is in the store.
       await backend.put(manifestKey, jsonSource(manifest), { contentType: 'application/json' });
       await this.index(backend, path, manifest, manifestKey);

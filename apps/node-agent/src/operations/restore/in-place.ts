@@ -14,6 +14,7 @@ import { downloadFiles, downloadPath, DownloadItem } from '../../repository/down
 import { RestoreTable, restoreTables, tableId } from './restore-scope';
 import { resolveRestoreSource } from './restore-source';
 import { setAside } from '../../cassandra/set-aside';
+import { ClientEncryption } from '../../repository/encryption';
 
 async function nodeIsDown(node: CassandraNode): Promise<boolean> {
   try {
@@ -119,6 +120,7 @@ export async function restoreInPlace(
   cluster: string,
   settings: InPlaceSettings,
   clock: Clock,
+  encryption: ClientEncryption = ClientEncryption.none,
 ): Promise<RestoreInPlaceResult> {
   if (!(await nodeIsDown(node))) throw new OperationRejectedError('the node answers over JMX: an IN_PLACE restore needs Cassandra stopped');
   const configDir = request.cassandraConfigDirectory ?? settings.configDir;
@@ -132,6 +134,8 @@ export async function restoreInPlace(
     me,
     request.resolveHostIdFromTopology ?? false,
   );
+  // before any stray file is removed: a backup this agent cannot open changes nothing
+  encryption.requireKeyFor(source.manifest, `backup ${source.backup.name}`);
   const targets: InPlaceTarget[] = [];
   for (const table of restoreTables(source.manifest, request)) {
     const backedUp = source.manifest.tables.find((t) => t.keyspace === table.keyspace && t.table === table.source);
@@ -150,6 +154,7 @@ export async function restoreInPlace(
     signal: context.signal,
     reserveBytes: settings.reserveBytes,
     verifyExisting: true,
+    encryption: encryption.key,
     onProgress: (done, total) => void context.progress(total === 0 ? 0.99 : Math.min(0.99, done / total)).catch(() => undefined),
   });
   await proveInPlace(targets);

@@ -30,6 +30,7 @@ import { RestoreLedger } from './restore-ledger';
 import { expectationFile, requireTargets, RestoreTable, restoreTables, stagingDir, stagingRoot, tableId } from './restore-scope';
 import { resolveRestoreSource } from './restore-source';
 import { OperationExecutorFor, RESTORE_SETTINGS } from '../executor-discovery';
+import { ClientEncryption } from '../../repository/encryption';
 
 type Phase = PhaseContext<RestoreProtocol>;
 
@@ -70,6 +71,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
           this.cluster(request, context),
           this.settings,
           this.clock,
+          this.encryption,
         ),
       ),
   };
@@ -84,6 +86,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     private readonly clock: Clock,
     // tests pass an opener over an in-memory store; Nest has none to give (@Optional), so the default applies
     @Optional() private readonly openBackend: typeof openRequestBackend = openRequestBackend,
+    @Optional() private readonly encryption: ClientEncryption = ClientEncryption.none,
   ) {
     super();
   }
@@ -127,6 +130,8 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
         `backup ${source.backup.name} has schema version ${source.manifest.cassandraSchemaVersion}, not ${request.schemaVersion}`,
       );
     }
+    // a backup this agent cannot open fails here, before DOWNLOAD fetches anything and long before TRUNCATE
+    this.encryption.requireKeyFor(source.manifest, `backup ${source.backup.name}`);
     const tables = restoreTables(source.manifest, request);
     await requireTargets(this.node, tables);
     return {
@@ -140,7 +145,9 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
 
   private async scope(backend: StorageBackend, request: RestoreRequest, context: Phase): Promise<RestoreTable[]> {
     const init = this.initResult(context) ?? (await this.init(backend, request, context));
-    return restoreTables(await readNodeManifest(backend, init.manifestKey), request);
+    const manifest = await readNodeManifest(backend, init.manifestKey);
+    this.encryption.requireKeyFor(manifest, `backup ${init.backupName}`);
+    return restoreTables(manifest, request);
   }
 
   /** Every file of this node's part of the backup, verified, into the staging directory. */
@@ -155,6 +162,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
       concurrency: request.concurrentConnections ?? 10,
       signal: context.signal,
       reserveBytes: this.settings.reserveBytes,
+      encryption: this.encryption.key,
       onProgress: (done, total) => {
         const now = this.clock.now().getTime();
         if (now - lastReport < 1_000 && done < total) return;
