@@ -30,6 +30,7 @@ import { RestoreLedger } from './restore-ledger';
 import { expectationFile, requireTargets, RestoreTable, restoreTables, stagingDir, stagingRoot, tableId } from './restore-scope';
 import { resolveRestoreSource } from './restore-source';
 import { OperationExecutorFor, RESTORE_SETTINGS } from '../executor-discovery';
+import { registeredRoots } from '../../paths/agent-roots';
 
 type Phase = PhaseContext<RestoreProtocol>;
 
@@ -145,7 +146,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
 
   /** Every file of this node's part of the backup, verified, into the staging directory. */
   private async download(backend: StorageBackend, request: RestoreRequest, context: Phase): Promise<RestoreDownloadResult> {
-    const root = stagingRoot(request, this.identity.current.dataDirectories, context.operationId);
+    const root = stagingRoot(request, registeredRoots(this.identity.current), context.operationId);
     const tables = await this.scope(backend, request, context);
     const items = tables.flatMap((t) =>
       t.files.map((file) => ({ file, path: downloadPath(stagingDir(root, t.keyspace, t.target), file) })),
@@ -207,7 +208,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
 
   private async import(request: RestoreRequest, context: Phase): Promise<RestoreImportResult> {
     const me = this.identity.current;
-    const root = stagingRoot(request, me.dataDirectories, context.operationId);
+    const root = stagingRoot(request, registeredRoots(me), context.operationId);
     const tables = await this.importTables(root, context);
     const done = new Set((await this.ledger.state(context.operationId)).imported[me.hostId] ?? []);
     const imported: string[] = [];
@@ -291,7 +292,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
 
   private async cleanup(request: RestoreRequest, context: Phase): Promise<RestoreCleanupResult> {
     const me = this.identity.current;
-    const root = stagingRoot(request, me.dataDirectories, context.operationId);
+    const root = stagingRoot(request, registeredRoots(me), context.operationId);
     const removed: string[] = [];
     if (!request.noDeleteDownloads && !request.import?.sourceDir) {
       await fs.remove(root);
