@@ -125,7 +125,7 @@ export class CommandHandler {
     try {
       await publish('started', { progress: 0 });
       // every directory the request names within this agent's roots, before any executor touches one
-      await confineRequest(request, this.identity.roots);
+      await confineRequest(request, () => this.identity.roots);
       const result = await executor.execute(request, {
         operationId: command.operationId,
         phase,

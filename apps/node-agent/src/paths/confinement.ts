@@ -54,7 +54,10 @@ export async function confine(confined: ConfinedPath, roots: readonly string[], 
   return real;
 }
 
-/** Every directory the request names, each within the roots for its kind; throws for the first that is not. */
-export async function confineRequest(request: OperationRequest, roots: AgentRoots, fs: FileSystem = localFileSystem): Promise<void> {
-  for (const confined of confinedPathsOf(request)) await confine(confined, roots[confined.kind], fs);
+/**
+ * Every directory the request names, each within the roots for its kind; throws for the first that is not.
+ * `roots` is read only when the request names a directory.
+ */
+export async function confineRequest(request: OperationRequest, roots: () => AgentRoots, fs: FileSystem = localFileSystem): Promise<void> {
+  for (const confined of confinedPathsOf(request)) await confine(confined, roots()[confined.kind], fs);
 }
