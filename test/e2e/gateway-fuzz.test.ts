@@ -343,7 +343,9 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
       .tuple(fc.constantFrom('refresh', 'truncate'), fc.constantFrom(...TABLES))
       .map(([type, table]) => ({ type: type.toUpperCase(), keyspace: KEYSPACE, table })),
     // within the directories the test agents allow (test/support/system.ts: the test temporary root)
-    fc.constantFrom(...TABLES).map((table) => ({ type: 'import', keyspace: KEYSPACE, table, sourceDir: join(testTempRoot(), 'fuzz-import') })),
+    fc
+      .constantFrom(...TABLES)
+      .map((table) => ({ type: 'import', keyspace: KEYSPACE, table, sourceDir: join(testTempRoot(), 'fuzz-import') })),
     fc.constant({ type: 'rebuild', sourceDC: 'dc1' }),
     fc.constant({ type: 'drain' }),
     fc.constant({ type: 'decommission', force: 'false' }),

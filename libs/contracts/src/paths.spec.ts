@@ -54,9 +54,9 @@ describe('the directories a request names', () => {
   });
 
   it('a restore refuses relative and ".." directories before any root is consulted', () => {
-    expect(() => parseOperationRequest({ type: 'restore', snapshotTag: 's', storageLocation: 's3://b', import: { sourceDir: 'rel' } })).toThrow(
-      'sourceDir must be an absolute path',
-    );
+    expect(() =>
+      parseOperationRequest({ type: 'restore', snapshotTag: 's', storageLocation: 's3://b', import: { sourceDir: 'rel' } }),
+    ).toThrow('sourceDir must be an absolute path');
     expect(() =>
       parseOperationRequest({ type: 'restore', snapshotTag: 's', storageLocation: 's3://b', cassandraConfigDirectory: '/etc/../root' }),
     ).toThrow('cassandraConfigDirectory must be an absolute path');

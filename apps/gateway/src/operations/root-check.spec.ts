@@ -35,7 +35,9 @@ const restore = (extra: Record<string, unknown>) => ({ type: 'restore', snapshot
 
 describe('the gateway checks request directories against the targets registered roots', () => {
   it('accepts directories within the roots, and clouds stores (no local directory)', () => {
-    expect(check({ type: 'import', keyspace: 'ks1', table: 't1', sourceDir: '/var/lib/cassandra/data/upload' }, [node(1), node(2)])).toEqual([]);
+    expect(
+      check({ type: 'import', keyspace: 'ks1', table: 't1', sourceDir: '/var/lib/cassandra/data/upload' }, [node(1), node(2)]),
+    ).toEqual([]);
     expect(check(restore({ storageLocation: 'file:///srv/backups/bucket' }), [node(1)])).toEqual([]);
     expect(check(restore({ storageLocation: 'file:///srv/backups' }), [node(1)])).toEqual([]);
     expect(check(restore({ import: { sourceDir: '/var/lib/cassandra/daedalus-restore/mine' } }), [node(1)])).toEqual([]);
@@ -51,17 +53,24 @@ describe('the gateway checks request directories against the targets registered 
           'sourceDir: /etc is outside the directories the agent allows for it (one of /var/lib/cassandra/data, /var/lib/cassandra/daedalus-import; set with --import-roots)',
       },
     ]);
-    expect(check({ type: 'import', keyspace: 'ks1', table: 't1', tablePath: '/root' }, [node(1)]).map((e) => e.field)).toEqual(['tablePath']);
+    expect(check({ type: 'import', keyspace: 'ks1', table: 't1', tablePath: '/root' }, [node(1)]).map((e) => e.field)).toEqual([
+      'tablePath',
+    ]);
     expect(
       check(
-        restore({ storageLocation: 'file:///tmp/bucket', import: { sourceDir: '/var/lib/cassandra/data' }, cassandraConfigDirectory: '/etc' }),
+        restore({
+          storageLocation: 'file:///tmp/bucket',
+          import: { sourceDir: '/var/lib/cassandra/data' },
+          cassandraConfigDirectory: '/etc',
+        }),
         [node(1)],
       ).map((e) => e.field),
     ).toEqual(['storageLocation', 'import.sourceDir', 'cassandraConfigDirectory']);
     expect(check({ type: 'list', storageLocation: 'file:///srv/backups2/bucket' }, [node(1)])).toEqual([
       {
         field: 'storageLocation',
-        message: 'storageLocation: /srv/backups2/bucket is outside the directories the agent allows for it (one of /srv/backups; set with --file-store-roots)',
+        message:
+          'storageLocation: /srv/backups2/bucket is outside the directories the agent allows for it (one of /srv/backups; set with --file-store-roots)',
       },
     ]);
   });

@@ -40,7 +40,9 @@ describe('root confinement', () => {
 
   it('refuses a symbolic link inside a root that points outside it, also through a directory that does not exist yet', async () => {
     symlinkSync(join(dir, 'elsewhere'), join(data, 'escape'));
-    await expect(confine(at(join(data, 'escape')), [data])).rejects.toThrow(`(it resolves to ${join(dir, 'elsewhere')} through a symbolic link)`);
+    await expect(confine(at(join(data, 'escape')), [data])).rejects.toThrow(
+      `(it resolves to ${join(dir, 'elsewhere')} through a symbolic link)`,
+    );
     await expect(confine(at(join(data, 'escape', 'secret', 'not-yet')), [data])).rejects.toThrow('through a symbolic link');
     await expect(confine(at(join(data, 'escape', 'missing', 'deeper')), [data])).rejects.toThrow(
       `it resolves to ${join(dir, 'elsewhere', 'missing', 'deeper')}`,
@@ -58,7 +60,9 @@ describe('root confinement', () => {
 
   it('refuses everything when no root is configured, naming the flag', async () => {
     await expect(confine({ field: 'storageLocation', path: join(dir, 'store'), kind: 'fileStores' }, [])).rejects.toThrow(
-      'storageLocation: ' + join(dir, 'store') + ' is outside the directories the agent allows for it (none is configured; set with --file-store-roots)',
+      'storageLocation: ' +
+        join(dir, 'store') +
+        ' is outside the directories the agent allows for it (none is configured; set with --file-store-roots)',
     );
   });
 
@@ -71,11 +75,18 @@ describe('root confinement', () => {
   it("checks every directory of a request against its kind's roots, naming the field", async () => {
     const roots = { fileStores: [join(dir, 'store')], import: [data], staging: [join(dir, 'staging')], config: [join(dir, 'conf')] };
     const restore = (extra: Record<string, unknown>) =>
-      parseOperationRequest({ type: 'restore', snapshotTag: 's', storageLocation: `file://${dir}/store/bucket`, ...extra }) as RestoreRequest;
+      parseOperationRequest({
+        type: 'restore',
+        snapshotTag: 's',
+        storageLocation: `file://${dir}/store/bucket`,
+        ...extra,
+      }) as RestoreRequest;
     await expect(confineRequest(restore({}), () => roots)).resolves.toBeUndefined();
     await expect(confineRequest(restore({ import: { sourceDir: join(dir, 'staging', 'x') } }), () => roots)).resolves.toBeUndefined();
     await expect(confineRequest(restore({ import: { sourceDir: data } }), () => roots)).rejects.toThrow('import.sourceDir:');
-    await expect(confineRequest(restore({ cassandraConfigDirectory: '/etc' }), () => roots)).rejects.toThrow('cassandraConfigDirectory: /etc');
+    await expect(confineRequest(restore({ cassandraConfigDirectory: '/etc' }), () => roots)).rejects.toThrow(
+      'cassandraConfigDirectory: /etc',
+    );
     await expect(confineRequest(restore({ storageLocation: `file://${dir}/elsewhere/bucket` }), () => roots)).rejects.toThrow(
       `storageLocation: ${dir}/elsewhere/bucket is outside`,
     );

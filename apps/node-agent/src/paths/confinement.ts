@@ -38,7 +38,8 @@ export class OutsideRootsError extends OperationRejectedError {
  * (a root may itself be a link, e.g. /data → /mnt/disk1/data). Returns the real path.
  */
 export async function confine(confined: ConfinedPath, roots: readonly string[], fs: FileSystem = localFileSystem): Promise<string> {
-  if (!isAbsolute(confined.path)) throw new OutsideRootsError(confined.field, `${confined.field}: ${confined.path} is not an absolute path`);
+  if (!isAbsolute(confined.path))
+    throw new OutsideRootsError(confined.field, `${confined.field}: ${confined.path} is not an absolute path`);
   if (!isWithinAnyRoot(confined.path, roots)) throw new OutsideRootsError(confined.field, outsideRootsMessage(confined, roots));
   let real: string;
   let realRoots: string[];

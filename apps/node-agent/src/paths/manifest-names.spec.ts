@@ -1,10 +1,23 @@
 import { NodeManifest } from '../repository/manifest';
-import { checkManifestNames, identifierProblem, joinFileName, joinIdentifiers, manifestFileNameProblem, UnsafeNameError } from './manifest-names';
+import {
+  checkManifestNames,
+  identifierProblem,
+  joinFileName,
+  joinIdentifiers,
+  manifestFileNameProblem,
+  UnsafeNameError,
+} from './manifest-names';
 
 const COMMON = ['Data.db', 'CompressionInfo.db', 'Statistics.db', 'Filter.db', 'Digest.crc32', 'CRC.db', 'TOC.txt'];
 const BIG = [...COMMON, 'Index.db', 'Summary.db'];
 const BTI = [...COMMON, 'Partitions.db', 'Rows.db'];
-const SAI = ['SAI+aa+GroupMeta.db', 'SAI+aa+GroupComplete.db', 'SAI+aa+TokenValues.db', 'SAI+aa+by_name+Meta.db', 'SAI+aa+by_name+TermsData.db'];
+const SAI = [
+  'SAI+aa+GroupMeta.db',
+  'SAI+aa+GroupComplete.db',
+  'SAI+aa+TokenValues.db',
+  'SAI+aa+by_name+Meta.db',
+  'SAI+aa+by_name+TermsData.db',
+];
 const UUID_ID = '3gkq_0a1b_2c3d4e5f6g7h8i9j0k';
 
 /** Every component file name Cassandra 4.0, 4.1 and 5.0 write (shared/reference/cassandra.md), with integer and UUID ids. */
@@ -61,7 +74,8 @@ describe('manifest file names', () => {
   });
 
   it('refuses what is not a string', () => {
-    for (const value of [undefined, null, 3, ['nb-1-big-Data.db'], { name: 'x' }]) expect(manifestFileNameProblem(value)).toBe('it is not a string');
+    for (const value of [undefined, null, 3, ['nb-1-big-Data.db'], { name: 'x' }])
+      expect(manifestFileNameProblem(value)).toBe('it is not a string');
   });
 });
 

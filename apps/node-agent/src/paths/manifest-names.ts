@@ -83,7 +83,8 @@ export function checkManifestNames(manifest: NodeManifest, source: string): void
     if (keyspaceProblem) fail('keyspace', table.keyspace, keyspaceProblem);
     const tableProblem = identifierProblem(table.table);
     if (tableProblem) fail(`table of keyspace ${table.keyspace}`, table.table, tableProblem);
-    if (typeof table.tableId !== 'string' || !TABLE_ID.test(table.tableId)) fail(`table id of ${table.keyspace}.${table.table}`, table.tableId, 'it is not 32 hex characters');
+    if (typeof table.tableId !== 'string' || !TABLE_ID.test(table.tableId))
+      fail(`table id of ${table.keyspace}.${table.table}`, table.tableId, 'it is not 32 hex characters');
     if (!Array.isArray(table.files)) fail(`files of ${table.keyspace}.${table.table}`, table.files, 'it is not a list');
     const seen = new Set<string>();
     for (const file of table.files) {
@@ -94,7 +95,8 @@ export function checkManifestNames(manifest: NodeManifest, source: string): void
       seen.add(file.name);
       if (typeof file.key !== 'string' || file.key.length === 0) fail(`object key of ${file.name}`, file.key, 'it is not a key');
       if (!Number.isSafeInteger(file.size) || file.size < 0) fail(`size of ${file.name}`, file.size, 'it is not a byte count');
-      if (typeof file.sha256 !== 'string' || !SHA256.test(file.sha256)) fail(`sha256 of ${file.name}`, file.sha256, 'it is not 64 hex characters');
+      if (typeof file.sha256 !== 'string' || !SHA256.test(file.sha256))
+        fail(`sha256 of ${file.name}`, file.sha256, 'it is not 64 hex characters');
     }
   }
 }

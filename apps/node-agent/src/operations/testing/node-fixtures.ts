@@ -43,7 +43,9 @@ export function nodeRegistration(dataDir: string): NodeRegistration {
     schemaVersionId: 'schema-1',
     operationMode: 'NORMAL',
     dataDirectories: [dataDir],
-    roots: agentRoots({ fileStoreRoots: [], importRoots: [], stagingRoots: [], configRoots: [], cassandraConfigDir: '/etc/cassandra' }, [dataDir]),
+    roots: agentRoots({ fileStoreRoots: [], importRoots: [], stagingRoots: [], configRoots: [], cassandraConfigDir: '/etc/cassandra' }, [
+      dataDir,
+    ]),
     agentVersion: '0.1.0',
     startedAt: new Date(0).toISOString(),
     heartbeatAt: new Date(0).toISOString(),
