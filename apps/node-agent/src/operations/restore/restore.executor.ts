@@ -31,6 +31,7 @@ import { expectationFile, requireTargets, RestoreTable, restoreTables, stagingDi
 import { resolveRestoreSource } from './restore-source';
 import { OperationExecutorFor, RESTORE_SETTINGS } from '../executor-discovery';
 import { registeredRoots } from '../../paths/agent-roots';
+import { identifierProblem } from '../../paths/manifest-names';
 
 type Phase = PhaseContext<RestoreProtocol>;
 
@@ -195,9 +196,12 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
   private async importTables(root: string, context: Phase): Promise<Array<{ keyspace: string; target: string }>> {
     const init = this.initResult(context);
     if (init) return init.tables;
-    // every name in the directory but hidden ones (the agent's own `.daedalus`); a directory that cannot be read has none
+    // keyspace and table directories only (Cassandra identifiers: not the agent's own `.daedalus`, nor any other
+    // entry); a directory that cannot be read has none
     const visible = async (dir: string) =>
-      (await fs.list(dir).catch(() => [])).map((entry) => entry.name).filter((name) => !name.startsWith('.'));
+      (await fs.list(dir).catch(() => []))
+        .filter((entry) => entry.isDirectory && identifierProblem(entry.name) === undefined)
+        .map((entry) => entry.name);
     const tables: Array<{ keyspace: string; target: string }> = [];
     for (const keyspace of await visible(root)) {
       for (const target of await visible(join(root, keyspace))) tables.push({ keyspace, target });
