@@ -197,12 +197,13 @@ export class DaedalusSystem {
   }
 
   /**
-   * Tests keep file:// stores and import sources in their temporary directories: the agents allow those (a
-   * test that passes the flag itself decides).
+   * Tests and the demo keep file:// stores and import sources in their temporary directories or the system's
+   * own directory: the agents allow those (a test that passes the flag itself decides).
    */
   private rootArgs(): string[] {
     const given = [...(this.options.agentArgs ?? []), ...Object.values(this.options.agentArgsByNode ?? {}).flat()];
-    return ['--file-store-roots', '--import-roots'].flatMap((flag) => (given.includes(flag) ? [] : [flag, testTempRoot()]));
+    const roots = [...new Set([testTempRoot(), this.baseDir])].join(',');
+    return ['--file-store-roots', '--import-roots'].flatMap((flag) => (given.includes(flag) ? [] : [flag, roots]));
   }
 
   agentArgsFor(node: SimulatedNode): string[] {
