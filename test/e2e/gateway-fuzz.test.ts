@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { OPERATION_REQUEST_TYPES } from '@daedalus/contracts';
 import { DaedalusSystem } from '../support/system';
+import { testTempRoot } from '../support/processes';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
 const HOSTILE_RUNS = 900;
@@ -341,7 +342,10 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
     fc
       .tuple(fc.constantFrom('refresh', 'truncate'), fc.constantFrom(...TABLES))
       .map(([type, table]) => ({ type: type.toUpperCase(), keyspace: KEYSPACE, table })),
-    fc.constantFrom(...TABLES).map((table) => ({ type: 'import', keyspace: KEYSPACE, table, sourceDir: '/var/lib/cassandra/import' })),
+    // within the directories the test agents allow (test/support/system.ts: the test temporary root)
+    fc
+      .constantFrom(...TABLES)
+      .map((table) => ({ type: 'import', keyspace: KEYSPACE, table, sourceDir: join(testTempRoot(), 'fuzz-import') })),
     fc.constant({ type: 'rebuild', sourceDC: 'dc1' }),
     fc.constant({ type: 'drain' }),
     fc.constant({ type: 'decommission', force: 'false' }),
@@ -368,7 +372,7 @@ describe('gateway fuzz: no 5xx, every 4xx names a field (real gateway, NATS, age
       restorationStrategyType: 'hardlinks',
       import: { type: 'import', keepLevel: true },
     }),
-    fc.constant({ type: 'list', globalRequest: true, storageLocation: 'file:///var/backups/bucket/c/dc1/n', lastN: 3 }),
+    fc.constant({ type: 'list', globalRequest: true, storageLocation: `file://${testTempRoot()}/fuzz-backups/bucket/c/dc1/n`, lastN: 3 }),
   );
 
   const goodRead = fc.constantFrom(

@@ -44,9 +44,14 @@ async function probeFreePort(): Promise<number> {
  * A fresh private directory. When DAEDALUS_KEEP_TEST_DIRS names a directory (an absolute path), it is made
  * there, out of reach of anything that cleans the system's temp dir while a long loop of runs goes on.
  */
-export function makeTempDir(prefix: string): string {
+/** Where every test's temporary directories are made (DAEDALUS_KEEP_TEST_DIRS, else the system's). */
+export function testTempRoot(): string {
   const keepIn = process.env.DAEDALUS_KEEP_TEST_DIRS;
-  const root = keepIn?.startsWith('/') ? keepIn : tmpdir();
+  return keepIn?.startsWith('/') ? keepIn : tmpdir();
+}
+
+export function makeTempDir(prefix: string): string {
+  const root = testTempRoot();
   mkdirSync(root, { recursive: true });
   return mkdtempSync(join(root, `daedalus-${prefix}-`));
 }

@@ -13,7 +13,7 @@ import { Buckets, NodeRegistration } from '@daedalus/contracts';
 import { bucketKeys } from '@daedalus/messaging';
 import { findRepoRoot, JmxValue } from '@daedalus/jmx';
 import { restartNatsServer, startNatsCluster, startNatsServer, NatsServer } from './nats';
-import { freePort, makeTempDir, ManagedProcess, ProcessGroup, removeDir, waitFor } from './processes';
+import { freePort, makeTempDir, ManagedProcess, ProcessGroup, removeDir, testTempRoot, waitFor } from './processes';
 import { SimulatedCluster, SimulatedNode, SimulatorControl, startSimulatedCluster } from './simulator';
 
 export type { SimulatedNode } from './simulator';
@@ -196,6 +196,16 @@ export class DaedalusSystem {
     if (agent) await this.group.kill(agent, 'SIGTERM');
   }
 
+  /**
+   * Tests and the demo keep file:// stores and import sources in their temporary directories or the system's
+   * own directory: the agents allow those (a test that passes the flag itself decides).
+   */
+  private rootArgs(): string[] {
+    const given = [...(this.options.agentArgs ?? []), ...Object.values(this.options.agentArgsByNode ?? {}).flat()];
+    const roots = [...new Set([testTempRoot(), this.baseDir])].join(',');
+    return ['--file-store-roots', '--import-roots'].flatMap((flag) => (given.includes(flag) ? [] : [flag, roots]));
+  }
+
   agentArgsFor(node: SimulatedNode, extraArgs: string[] = []): string[] {
     return [
       join(DIST, 'apps/node-agent/src/main.js'),
@@ -207,6 +217,7 @@ export class DaedalusSystem {
       '1000',
       '--ack-wait-ms',
       '10000',
+      ...this.rootArgs(),
       ...(this.options.agentArgs ?? []),
       ...(this.options.agentArgsByNode?.[node.index] ?? []),
       ...extraArgs,

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, registerDecorator } from 'class-validator';
 import { JmxConnectionOptions, JmxCredentials, loadJmxCredentialsFile } from '@daedalus/jmx';
 import {
@@ -43,6 +44,21 @@ function parseJmxService(service: string): { serviceUrl: string } | { host: stri
   const match = /^(.+):(\d+)$/.exec(service);
   if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) return undefined;
   return { host: match[1], port: Number(match[2]) };
+}
+
+/** Every element an absolute path without ".." segments: roots are compared as paths, never relative to the working directory. */
+function IsAbsolutePathEach(): PropertyDecorator {
+  return (target: object, key: string | symbol) =>
+    registerDecorator({
+      name: 'isAbsolutePathEach',
+      target: target.constructor,
+      propertyName: String(key),
+      validator: {
+        validate: (value: unknown) =>
+          Array.isArray(value) && value.every((v) => typeof v === 'string' && isAbsolute(v) && !v.split('/').includes('..')),
+        defaultMessage: () => '$property must be absolute directories without ".." segments',
+      },
+    });
 }
 
 /** Agent settings. JMX flags mirror Icarus's (`--jmx-service`, `--jmx-user`, `--jmx-credentials`, ...). */
@@ -144,6 +160,50 @@ export class AgentConfig {
   })
   @IsString({ each: true })
   readonly dataDirs!: string[];
+
+  @Option({
+    flag: 'file-store-roots',
+    description: 'directories file:// storage locations may use (the bucket directory must be one of them or below one)',
+    default: () => [],
+    defaultText: 'none: file:// locations are refused',
+    placeholder: 'dir,...',
+  })
+  @IsString({ each: true })
+  @IsAbsolutePathEach()
+  readonly fileStoreRoots!: string[];
+
+  @Option({
+    flag: 'import-roots',
+    description: "directories an import's sourceDir may be in",
+    default: () => [],
+    defaultText: 'the data directories and daedalus-import beside the first',
+    placeholder: 'dir,...',
+  })
+  @IsString({ each: true })
+  @IsAbsolutePathEach()
+  readonly importRoots!: string[];
+
+  @Option({
+    flag: 'staging-roots',
+    description: "directories a restore may download into (its import.sourceDir); the first holds the agent's own staging",
+    default: () => [],
+    defaultText: 'daedalus-restore beside the first data directory',
+    placeholder: 'dir,...',
+  })
+  @IsString({ each: true })
+  @IsAbsolutePathEach()
+  readonly stagingRoots!: string[];
+
+  @Option({
+    flag: 'config-roots',
+    description: "directories a restore's cassandraConfigDirectory may name (IN_PLACE may rewrite cassandra.yaml there)",
+    default: () => [],
+    defaultText: 'the --cassandra-config-dir',
+    placeholder: 'dir,...',
+  })
+  @IsString({ each: true })
+  @IsAbsolutePathEach()
+  readonly configRoots!: string[];
 
   @Option({ flag: 'enable-truncate', description: 'allow truncate operations on this node', default: false })
   @IsBoolean()

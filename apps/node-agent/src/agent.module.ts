@@ -1,4 +1,3 @@
-import { dirname, join } from 'node:path';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { JmxBridgeClient, JmxClient } from '@daedalus/jmx';
@@ -39,6 +38,7 @@ import { TruncateExecutor } from './operations/truncate.executor';
 import { UpgradeSSTablesExecutor } from './operations/upgrade-sstables.executor';
 import { NodeQueryService } from './registration/node-query.service';
 import { NodeRegistrationService } from './registration/node-registration.service';
+import { importWorkRoot } from './paths/agent-roots';
 
 const JMX_CLIENT = Symbol('JMX_CLIENT');
 
@@ -102,7 +102,7 @@ export class AgentModule {
         {
           provide: IMPORT_WORK_ROOT,
           inject: [NodeRegistrationService],
-          useFactory: (identity: NodeRegistrationService) => () => join(dirname(identity.current.dataDirectories[0]), 'daedalus-import'),
+          useFactory: (identity: NodeRegistrationService) => () => importWorkRoot(identity.roots),
         },
         {
           provide: LOCAL_HOST_ID,

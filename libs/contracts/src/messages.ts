@@ -4,6 +4,7 @@ import { Doc, IsSchemaVersion, Nested, Opaque } from './message-dto';
 import { OperationState } from './lifecycle/operation-state';
 import { LowercaseId } from './requests/lenient';
 import type { StoredPhaseResults } from './protocols/protocol';
+import type { AgentRoots } from './paths';
 
 /**
  * Message catalogue. Payloads are JSON; every message carries `schemaVersion`. Each message is a DTO class:
@@ -233,6 +234,11 @@ export interface NodeRegistration {
   tableIds?: Record<string, string>;
   /** What this agent was started to allow; absent means the defaults (all false). */
   capabilities?: AgentCapabilities;
+  /**
+   * The directories this agent lets requests reach (paths.ts): the gateway refuses a request naming a path
+   * outside them. Absent from agents that predate it: then only the agent itself checks.
+   */
+  roots?: AgentRoots;
   /**
    * The token ring as this node's Cassandra sees it, read at every heartbeat: who is still a member. A node
    * that decommissioned, was removed or was replaced is missing from the ring of the others, which is how

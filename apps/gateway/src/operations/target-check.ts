@@ -1,4 +1,5 @@
 import { FieldError, NodeRegistration, OperationRequest } from '@daedalus/contracts';
+import { rootErrors } from './root-check';
 
 /**
  * The tables a node registered for a keyspace, or undefined. The registration's map is a plain object decoded
@@ -42,7 +43,7 @@ function namesOf(request: OperationRequest): { keyspace?: string; tables: string
 /**
  * What the registered targets of a request can tell before it becomes an operation: the keyspace and
  * tables it names exist there (agents register their node's schema), a truncate is allowed by at least one
- * of them, and a decommission is not sent to several nodes at once. Targets whose agent registered no
+ * of them, the directories it names are within every target's roots (root-check.ts), and a decommission is not sent to several nodes at once. Targets whose agent registered no
  * schema are not judged. The agents check the names again when they run, as the schema may change meanwhile.
  */
 export function checkAgainstTargets(request: OperationRequest, targets: NodeRegistration[]): FieldError[] {
@@ -63,6 +64,7 @@ function capabilityErrors(request: OperationRequest, targets: NodeRegistration[]
       message: 'truncate is not enabled on the target node(s): start their agents with --enable-truncate',
     });
   }
+  errors.push(...rootErrors(request, targets));
   return errors;
 }
 

@@ -7,7 +7,7 @@
  * Errors are Node's own (`ENOENT`, `EEXIST`, `EXDEV`, ...): callers that care test `errorCode(error)`.
  */
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -42,6 +42,8 @@ export abstract class FileSystem {
   abstract listExisting(dir: string): Promise<DirEntry[]>;
   /** undefined when nothing is at `path`. */
   abstract stat(path: string): Promise<FileInfo | undefined>;
+  /** `path` with every symbolic link resolved (realpath), or undefined when nothing is at `path`. */
+  abstract realPath(path: string): Promise<string | undefined>;
   abstract makeDirectory(dir: string): Promise<void>;
   abstract rename(from: string, to: string): Promise<void>;
   /** Removes a file or a whole tree; nothing there is fine. */
@@ -118,6 +120,10 @@ export class LocalFileSystem extends FileSystem {
         isDirectory: info.isDirectory(),
       }
     );
+  }
+
+  realPath(path: string): Promise<string | undefined> {
+    return absentAs<string | undefined>(realpath(path), undefined);
   }
 
   async makeDirectory(dir: string): Promise<void> {

@@ -6,6 +6,9 @@ import { NodeRegistrationService } from '../registration/node-registration.servi
 import { CommandHandler } from './command.handler';
 import { EventPublisher } from './event-publisher';
 
+/** The agent's roots: the restore commands below use a file:// store under /tmp. */
+const ROOTS = { fileStores: ['/tmp'], import: [], staging: [], config: [] };
+
 const HOST = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 const OP = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
 
@@ -36,7 +39,7 @@ describe('CommandHandler', () => {
         void events.push([kind, fields.phase]),
     } as unknown as EventPublisher,
     { get: async () => record as OperationRecord } as unknown as OperationStore,
-    { current: { hostId: HOST } } as unknown as NodeRegistrationService,
+    { current: { hostId: HOST }, roots: ROOTS } as unknown as NodeRegistrationService,
   );
   const command = (phase: string) => ({
     schemaVersion: SCHEMA_VERSION,
@@ -90,7 +93,7 @@ describe('CommandHandler', () => {
           publish: async (_op: string, _host: string, kind: NodeEventKind, _fields: unknown, run = 0) => void published.push({ kind, run }),
         } as unknown as EventPublisher,
         { get: async () => record as OperationRecord } as unknown as OperationStore,
-        { current: { hostId: HOST } } as unknown as NodeRegistrationService,
+        { current: { hostId: HOST }, roots: ROOTS } as unknown as NodeRegistrationService,
       );
       return { agent, ran, published };
     }
@@ -156,7 +159,7 @@ describe('CommandHandler', () => {
         {
           get: async () => ({ state: OperationState.RUNNING, phase: 'A', nodes: {} }) as unknown as OperationRecord,
         } as unknown as OperationStore,
-        { current: { hostId: HOST } } as unknown as NodeRegistrationService,
+        { current: { hostId: HOST }, roots: ROOTS } as unknown as NodeRegistrationService,
       );
       return { agent, published };
     }

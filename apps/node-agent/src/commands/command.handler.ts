@@ -16,6 +16,7 @@ import { errorMessage, retry } from '@daedalus/common';
 import { ExecutorRegistry, honoursCancel, OperationRejectedError } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { EventPublisher } from './event-publisher';
+import { confineRequest } from '../paths/confinement';
 
 /** JMX trouble that may pass (node restarting, slow answer): retry the command rather than fail the operation. */
 function isTransient(error: unknown): boolean {
@@ -123,6 +124,8 @@ export class CommandHandler {
     let lastProgress = 0;
     try {
       await publish('started', { progress: 0 });
+      // every directory the request names within this agent's roots, before any executor touches one
+      await confineRequest(request, () => this.identity.roots);
       const result = await executor.execute(request, {
         operationId: command.operationId,
         phase,

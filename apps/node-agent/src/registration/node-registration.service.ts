@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { NodeRegistration, RingView, SCHEMA_VERSION } from '@daedalus/contracts';
+import { AgentRoots, NodeRegistration, RingView, SCHEMA_VERSION } from '@daedalus/contracts';
 import { JmxError } from '@daedalus/jmx';
 import { NodeRegistry } from '@daedalus/messaging';
 import { Clock, errorMessage, retry } from '@daedalus/common';
@@ -7,6 +7,7 @@ import { AgentConfig } from '../agent-config';
 import { readCassandraLayout } from '../cassandra/cassandra-yaml';
 import { CassandraNode, NodeDescription, SchemaView } from '../cassandra/cassandra-node';
 import { readTableIds } from '../cassandra/table-directories';
+import { agentRoots, registeredRoots } from '../paths/agent-roots';
 
 const AGENT_VERSION = '0.1.0';
 /** A full re-read of the node (tokens, addresses, schema) every this many heartbeats; mode and schema version every time. */
@@ -44,6 +45,11 @@ export class NodeRegistrationService implements OnApplicationShutdown {
   get current(): NodeRegistration {
     if (!this.registration) throw new Error('the agent has not registered yet');
     return this.registration;
+  }
+
+  /** The directories requests may reach on this node (paths/agent-roots.ts), as registered. */
+  get roots(): AgentRoots {
+    return registeredRoots(this.current);
   }
 
   /** Resolves once the agent knows its node (services keyed by host ID start then). */
@@ -103,6 +109,7 @@ export class NodeRegistrationService implements OnApplicationShutdown {
       keyspaces: schema,
       tableIds: await this.tableIds(schema, description.schemaVersion, previous),
       capabilities: { truncateEnabled: this.config.enableTruncate },
+      roots: agentRoots(this.config, dataDirectories),
       ring: await this.ring(),
     };
   }

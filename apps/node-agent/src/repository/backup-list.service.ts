@@ -1,10 +1,12 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { ListBackupsReply, ListBackupsRequest, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
+import { fileStoreDirectory, ListBackupsReply, ListBackupsRequest, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
 import { errorMessage } from '@daedalus/common';
 import { isStorageError, LocationError } from '@daedalus/storage';
 import { OperationRejectedError } from '../operations/executor';
 import { listBackupsAt } from './backup-catalog';
+import { NodeRegistrationService } from '../registration/node-registration.service';
+import { confine } from '../paths/confinement';
 
 /**
  * Answers "which backups are under this location?" on core NATS, for the gateway's GET /backups and for
@@ -13,9 +15,14 @@ import { listBackupsAt } from './backup-catalog';
  */
 @Controller()
 export class BackupListService {
+  constructor(private readonly identity: NodeRegistrationService) {}
+
   @MessagePattern(Subjects.listBackups)
   async answer(@Payload() request: ListBackupsRequest): Promise<ListBackupsReply> {
     try {
+      const store = fileStoreDirectory(request.storageLocation);
+      // a file:// store only within this agent's roots (the answer is then `invalid`: the gateway's 400)
+      if (store !== undefined) await confine({ field: 'storageLocation', path: store, kind: 'fileStores' }, this.identity.roots.fileStores);
       const backups = await listBackupsAt(request.storageLocation, { lastN: request.lastN, fromTimestamp: request.fromTimestamp });
       return { schemaVersion: SCHEMA_VERSION, ok: true, backups };
     } catch (error) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StorageBackend } from '@daedalus/storage';
@@ -8,6 +8,7 @@ import { mapConcurrent } from '@daedalus/common';
 import { OperationRejectedError } from '../operations/executor';
 import { FileSystem, localFileSystem } from '../adapters/filesystem';
 import { DecryptStream, EncryptionKey } from './encryption';
+import { joinFileName } from '../paths/manifest-names';
 
 export interface DownloadItem {
   file: ManifestFile;
@@ -121,4 +122,5 @@ export async function downloadFiles(
   return { fetchedBytes: total, fetchedFiles: missing.length };
 }
 
-export const downloadPath = (dir: string, file: ManifestFile) => join(dir, file.name);
+/** Where a manifest file goes in `dir`: its name is checked again here, at the join (a name with `..` never reaches a path). */
+export const downloadPath = (dir: string, file: ManifestFile) => joinFileName(dir, file.name);

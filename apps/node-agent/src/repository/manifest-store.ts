@@ -4,6 +4,7 @@ import { StorageBackend } from '@daedalus/storage';
 import { BackupLayout, NodePath } from './backup-layout';
 import { ManifestFile, NodeManifest, parseManifestJson } from './manifest';
 import { StoredObject } from './uploader';
+import { checkManifestNames } from '../paths/manifest-names';
 
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
@@ -22,8 +23,13 @@ export async function readText(backend: StorageBackend, key: string): Promise<st
   return Buffer.concat(chunks).toString('utf8');
 }
 
+const parseNodeManifest = (text: string, key: string) => parseManifestJson<NodeManifest>(text, 'daedalus.node-backup', key);
+
+/** A node manifest whose names are checked (paths.ts): nothing it names can reach outside the directory it is written to. */
 export async function readNodeManifest(backend: StorageBackend, key: string): Promise<NodeManifest> {
-  return parseManifestJson<NodeManifest>(await readText(backend, key), 'daedalus.node-backup', key);
+  const manifest = parseNodeManifest(await readText(backend, key), key);
+  checkManifestNames(manifest, key);
+  return manifest;
 }
 
 /** Manifests kept in memory; older ones are read again when needed, so memory stays bounded. */
@@ -48,7 +54,9 @@ export class ManifestCache {
     for await (const entry of backend.list(BackupLayout.manifestsPrefix(node))) {
       if (entry.isPrefix || !entry.key.endsWith('.json')) continue;
       const cacheKey = `${backend.name}/${entry.key}`;
-      const files = this.files.get(cacheKey) ?? (await readNodeManifest(backend, entry.key)).tables.flatMap((t) => t.files);
+      // only keys, sizes and hashes are used here (deduplication), never names: one bad manifest must not stop every backup
+      const files =
+        this.files.get(cacheKey) ?? parseNodeManifest(await readText(backend, entry.key), entry.key).tables.flatMap((t) => t.files);
       this.remember(cacheKey, files);
       for (const file of files) known.set(file.key, { size: file.size, sha256: file.sha256, stored: file.stored });
     }

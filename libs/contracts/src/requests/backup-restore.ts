@@ -14,7 +14,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { BandwidthDto, StorageOperationRequest } from './common';
-import { IsDuration, IsEntityList, IsSafeName } from './identifiers';
+import { IsAbsolutePath, IsDuration, IsEntityList, IsSafeName } from './identifiers';
 import { CommaSeparatedList, EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber } from './lenient';
 
 export class BackupRequest extends StorageOperationRequest {
@@ -105,6 +105,7 @@ export class RestoreImportDto {
   @EmptyAsUndefined()
   @IsString()
   @MaxLength(4096)
+  @IsAbsolutePath()
   sourceDir?: string;
 
   @IsOptional() @LenientBoolean() @IsBoolean() keepLevel?: boolean;
@@ -161,7 +162,7 @@ export class RestoreRequest extends StorageOperationRequest {
   dataDirs?: string[];
 
   @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cassandraDirectory?: string;
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cassandraConfigDirectory?: string;
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) @IsAbsolutePath() cassandraConfigDirectory?: string;
   @IsOptional() @LenientBoolean() @IsBoolean() restoreSystemKeyspace?: boolean;
   @IsOptional() @LenientBoolean() @IsBoolean() restoreSystemAuth?: boolean;
   @IsOptional() @LenientBoolean() @IsBoolean() newCluster?: boolean;

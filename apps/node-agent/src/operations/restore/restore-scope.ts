@@ -1,9 +1,11 @@
-import { dirname, join } from 'node:path';
-import { RestoreRequest } from '@daedalus/contracts';
+import { join } from 'node:path';
+import { AgentRoots, RestoreRequest } from '@daedalus/contracts';
 import { SYSTEM_KEYSPACES } from '../backup/backup-entities';
 import { ManifestFile, ManifestTable, NodeManifest } from '../../repository/manifest';
 import { CassandraNode } from '../../cassandra/cassandra-node';
 import { OperationRejectedError } from '../executor';
+import { identifierProblem, joinIdentifiers } from '../../paths/manifest-names';
+import { defaultStagingDir } from '../../paths/agent-roots';
 
 /** One table to restore: where its data comes from in the backup and which live table receives it. */
 export interface RestoreTable {
@@ -31,13 +33,13 @@ export function restoreTables(manifest: NodeManifest, request: RestoreRequest): 
   };
   const missing = named.filter((e) => !manifest.tables.some((t) => t.keyspace === e || tableId(t.keyspace, t.table) === e));
   if (missing.length > 0) throw new OperationRejectedError(`the backup holds no ${missing.join(', ')}`);
-  return manifest.tables.filter(wanted).map((t) => ({
-    keyspace: t.keyspace,
-    source: t.table,
-    target: request.rename?.[tableId(t.keyspace, t.table)]?.split('.')[1] ?? t.table,
-    files: t.files,
-    bytes: t.files.reduce((sum, f) => sum + f.size, 0),
-  }));
+  return manifest.tables.filter(wanted).map((t) => {
+    const target = request.rename?.[tableId(t.keyspace, t.table)]?.split('.')[1] ?? t.table;
+    // the target names directories: an identifier, whoever sent the rename (the gateway checked it too)
+    const problem = identifierProblem(target);
+    if (problem) throw new OperationRejectedError(`rename: target table ${JSON.stringify(target)}: ${problem}`);
+    return { keyspace: t.keyspace, source: t.table, target, files: t.files, bytes: t.files.reduce((sum, f) => sum + f.size, 0) };
+  });
 }
 
 /** Target tables must exist on the node: a restore never creates schema. */
@@ -48,15 +50,18 @@ export async function requireTargets(node: CassandraNode, tables: RestoreTable[]
 }
 
 /**
- * Where downloads wait for IMPORT: beside the first data directory (same filesystem, so HARDLINKS can link),
- * one directory per operation, or `import.sourceDir` when the request names one.
+ * Where downloads wait for IMPORT: one directory per operation under the first staging root (by default beside
+ * the first data directory: same filesystem, so HARDLINKS can link), or `import.sourceDir` when the request
+ * names one (confined to the staging roots before any phase runs: paths/confinement.ts).
  */
-export function stagingRoot(request: RestoreRequest, dataDirs: string[], operationId: string): string {
-  return request.import?.sourceDir ?? join(dirname(dataDirs[0]), 'daedalus-restore', operationId);
+export function stagingRoot(request: RestoreRequest, roots: AgentRoots, operationId: string): string {
+  return request.import?.sourceDir ?? defaultStagingDir(roots, operationId);
 }
 
-export const stagingDir = (root: string, keyspace: string, table: string) => join(root, keyspace, table);
+export const stagingDir = (root: string, keyspace: string, table: string) => joinIdentifiers(root, keyspace, table);
 
 /** Where IMPORT keeps what a table's load must achieve (outside the directories Cassandra reads). */
-export const expectationFile = (root: string, keyspace: string, table: string) =>
-  join(root, '.daedalus', 'expected', `${keyspace}.${table}.json`);
+export const expectationFile = (root: string, keyspace: string, table: string) => {
+  joinIdentifiers(root, keyspace, table); // both must be identifiers before they become a file name
+  return join(root, '.daedalus', 'expected', `${keyspace}.${table}.json`);
+};

@@ -31,6 +31,8 @@ import { expectationFile, requireTargets, RestoreTable, restoreTables, stagingDi
 import { resolveRestoreSource } from './restore-source';
 import { OperationExecutorFor, RESTORE_SETTINGS } from '../executor-discovery';
 import { ClientEncryption } from '../../repository/encryption';
+import { registeredRoots } from '../../paths/agent-roots';
+import { identifierProblem } from '../../paths/manifest-names';
 
 type Phase = PhaseContext<RestoreProtocol>;
 
@@ -152,7 +154,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
 
   /** Every file of this node's part of the backup, verified, into the staging directory. */
   private async download(backend: StorageBackend, request: RestoreRequest, context: Phase): Promise<RestoreDownloadResult> {
-    const root = stagingRoot(request, this.identity.current.dataDirectories, context.operationId);
+    const root = stagingRoot(request, registeredRoots(this.identity.current), context.operationId);
     const tables = await this.scope(backend, request, context);
     const items = tables.flatMap((t) =>
       t.files.map((file) => ({ file, path: downloadPath(stagingDir(root, t.keyspace, t.target), file) })),
@@ -202,9 +204,12 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
   private async importTables(root: string, context: Phase): Promise<Array<{ keyspace: string; target: string }>> {
     const init = this.initResult(context);
     if (init) return init.tables;
-    // every name in the directory but hidden ones (the agent's own `.daedalus`); a directory that cannot be read has none
+    // keyspace and table directories only (Cassandra identifiers: not the agent's own `.daedalus`, nor any other
+    // entry); a directory that cannot be read has none
     const visible = async (dir: string) =>
-      (await fs.list(dir).catch(() => [])).map((entry) => entry.name).filter((name) => !name.startsWith('.'));
+      (await fs.list(dir).catch(() => []))
+        .filter((entry) => entry.isDirectory && identifierProblem(entry.name) === undefined)
+        .map((entry) => entry.name);
     const tables: Array<{ keyspace: string; target: string }> = [];
     for (const keyspace of await visible(root)) {
       for (const target of await visible(join(root, keyspace))) tables.push({ keyspace, target });
@@ -215,7 +220,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
 
   private async import(request: RestoreRequest, context: Phase): Promise<RestoreImportResult> {
     const me = this.identity.current;
-    const root = stagingRoot(request, me.dataDirectories, context.operationId);
+    const root = stagingRoot(request, registeredRoots(me), context.operationId);
     const tables = await this.importTables(root, context);
     const done = new Set((await this.ledger.state(context.operationId)).imported[me.hostId] ?? []);
     const imported: string[] = [];
@@ -299,7 +304,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
 
   private async cleanup(request: RestoreRequest, context: Phase): Promise<RestoreCleanupResult> {
     const me = this.identity.current;
-    const root = stagingRoot(request, me.dataDirectories, context.operationId);
+    const root = stagingRoot(request, registeredRoots(me), context.operationId);
     const removed: string[] = [];
     if (!request.noDeleteDownloads && !request.import?.sourceDir) {
       await fs.remove(root);

@@ -5,6 +5,7 @@ import { localFileSystem as fs } from '../../adapters/filesystem';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
 import { NodeRegistrationService } from '../../registration/node-registration.service';
 import { ExecutionContext } from '../executor';
+import { agentRoots } from '../../paths/agent-roots';
 import { recordingContext } from './recording-context';
 
 /** Fixtures for the unit specs of the executors that work on a node's files (backup, restore). */
@@ -42,6 +43,9 @@ export function nodeRegistration(dataDir: string): NodeRegistration {
     schemaVersionId: 'schema-1',
     operationMode: 'NORMAL',
     dataDirectories: [dataDir],
+    roots: agentRoots({ fileStoreRoots: [], importRoots: [], stagingRoots: [], configRoots: [], cassandraConfigDir: '/etc/cassandra' }, [
+      dataDir,
+    ]),
     agentVersion: '0.1.0',
     startedAt: new Date(0).toISOString(),
     heartbeatAt: new Date(0).toISOString(),
