@@ -4,7 +4,9 @@ import { DEFAULT_SETTLEMENT_POLICY, exceedsAttempts, OperationStore, RetryableEr
 import { ExecutionContext, MapExecutorRegistry, OperationExecutor } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { CommandHandler } from './command.handler';
+import { CommandRequests } from './command-requests';
 import { EventPublisher } from './event-publisher';
+import { SecretScrubber } from './secret-scrubber';
 
 const HOST = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 const OP = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
@@ -37,6 +39,7 @@ describe('CommandHandler', () => {
     } as unknown as EventPublisher,
     { get: async () => record as OperationRecord } as unknown as OperationStore,
     { current: { hostId: HOST } } as unknown as NodeRegistrationService,
+    new CommandRequests(undefined, new SecretScrubber()),
   );
   const command = (phase: string) => ({
     schemaVersion: SCHEMA_VERSION,
@@ -91,6 +94,7 @@ describe('CommandHandler', () => {
         } as unknown as EventPublisher,
         { get: async () => record as OperationRecord } as unknown as OperationStore,
         { current: { hostId: HOST } } as unknown as NodeRegistrationService,
+        new CommandRequests(undefined, new SecretScrubber()),
       );
       return { agent, ran, published };
     }
@@ -157,6 +161,7 @@ describe('CommandHandler', () => {
           get: async () => ({ state: OperationState.RUNNING, phase: 'A', nodes: {} }) as unknown as OperationRecord,
         } as unknown as OperationStore,
         { current: { hostId: HOST } } as unknown as NodeRegistrationService,
+        new CommandRequests(undefined, new SecretScrubber()),
       );
       return { agent, published };
     }
