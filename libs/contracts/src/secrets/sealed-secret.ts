@@ -13,7 +13,7 @@ const TAG_BYTES = 16;
 const KEY_ID_HEX = 16;
 const ENVELOPE = /^sealed:v1:([0-9a-f]{16}):([A-Za-z0-9_-]+)$/;
 
-export type SealedSecretProblem = 'malformed' | 'unknown-key' | 'tampered' | 'no-key';
+export type SealedSecretProblem = 'malformed' | 'unknown-key' | 'tampered';
 
 /** A sealed value that cannot be opened. The message never quotes the value. */
 export class SealedSecretError extends Error {
