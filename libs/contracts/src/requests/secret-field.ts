@@ -13,8 +13,7 @@ export function IsSecretString(maxChars: number): PropertyDecorator {
       target: target.constructor,
       propertyName: String(key),
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && value.length <= (isSealedSecret(value) ? sealedMax : maxChars),
+        validate: (value: unknown) => typeof value === 'string' && value.length <= (isSealedSecret(value) ? sealedMax : maxChars),
         defaultMessage: () => `$property must be a string of at most ${maxChars} characters (or its sealed form)`,
       },
     });
