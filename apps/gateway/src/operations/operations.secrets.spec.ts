@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { BadRequestException } from '@nestjs/common';
 import { JetStreamClient, PubAck } from '@nats-io/jetstream';
-import { NodeRegistration, OperationRecord, REDACTED, SCHEMA_VERSION, SecretKeyring, secretsIn } from '@daedalus/contracts';
+import { BackupRequest, NodeRegistration, OperationRecord, REDACTED, SCHEMA_VERSION, SecretKeyring, secretsIn } from '@daedalus/contracts';
 import { ActiveMarker, NodeRegistry, OperationStore } from '@daedalus/messaging';
 import { MemoryJsonKv } from '@daedalus/messaging/testing/memory-json-kv';
 import { ManualClock } from '@daedalus/common/testing/manual-clock';
@@ -83,7 +83,7 @@ describe('OperationsService and secrets in requests', () => {
     expect(secretsIn(record.request).map((s) => s.value.slice(0, 10))).toEqual(['sealed:v1:', 'sealed:v1:', 'sealed:v1:']);
     // what goes to the coordinators is what the record holds
     const message = JSON.parse(published[0]) as { request: Record<string, unknown> };
-    expect(message.request.kmsKeyId).toBe(record.request.kmsKeyId);
+    expect(message.request.kmsKeyId).toBe((record.request as BackupRequest).kmsKeyId);
     expect(keyring.open(String(message.request.kmsKeyId), `daedalus/${ID}/kmsKeyId`)).toBe(PROBES[2]);
     const view = toOperationView(record);
     expect(view.kmsKeyId).toBe(REDACTED);

@@ -139,7 +139,7 @@ describe('secrets in requests', () => {
     const request = sealed();
     const record = newOperationRecord(OP, request, new Date(), '1.0');
     const redacted = redactRecordSecrets(record);
-    expect(redacted.request.kmsKeyId).toBe(REDACTED);
+    expect((redacted.request as BackupRequest).kmsKeyId).toBe(REDACTED);
     expect((redacted.request as BackupRequest).proxySettings).toEqual({
       useProxy: true,
       proxyHost: 'proxy.local',
