@@ -14,6 +14,7 @@
  * in none of the above but the broker's store (it published it there itself).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { NatsConnection, Subscription } from '@nats-io/transport-node';
@@ -266,5 +267,48 @@ describe('secret scan: request secrets appear in no log, record, message, answer
     expect(everywhere.found).toEqual([]);
     expect(onTheBus.found).toEqual([]);
     expect(onDisk.found).toEqual([]);
+  });
+});
+
+describe('secret scan: an agent that does not hold the key', () => {
+  let system: DaedalusSystem;
+  let storeRoot: string;
+
+  beforeAll(async () => {
+    storeRoot = makeTempDir('secret-scan-other-key');
+    const otherKey = `${storeRoot}/other.key`;
+    writeFileSync(otherKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    // the second node's agent holds another key (a flag wins over the harness's environment)
+    system = await DaedalusSystem.start({ nodes: 2, coordinators: 1, agentArgsByNode: { 1: ['--request-secrets-key-file', otherKey] } });
+    await system.createTables('shop', ['orders'], 20);
+  }, 240_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    if (storeRoot) removeDir(storeRoot);
+  }, 60_000);
+
+  it('fails its node naming the field and the key id, and quotes the secret nowhere', async () => {
+    const secret = probe('other-key-pw');
+    const answer = await system.post('/operations', {
+      type: 'backup',
+      globalRequest: true,
+      storageLocation: `file://${storeRoot}/bucket`,
+      createMissingBucket: true,
+      proxySettings: { useProxy: false, proxyPassword: secret },
+    });
+    expect(answer.status).toBe(201);
+    const operation = await system.waitForOperation((answer.body as OperationView).id, undefined, 120_000);
+    expect(operation.state).toBe('FAILED');
+    const byHost = new Map(operation.nodes.map((n) => [n.hostId, n]));
+    expect(byHost.get(system.nodes[0].hostId)?.state).toBe('COMPLETED');
+    const refused = byHost.get(system.nodes[1].hostId);
+    expect(refused?.state).toBe('FAILED');
+    expect(refused?.message).toMatch(
+      /^invalid request: proxySettings\.proxyPassword: sealed with key [0-9a-f]{16}, which this service does not hold \(it holds [0-9a-f]{16}\)$/,
+    );
+    expect(JSON.stringify(operation)).not.toContain(secret);
+    const logs = (await filesUnder(`${system.baseDir}/logs`)).filter((file) => file.endsWith('.log'));
+    for (const log of logs) expect((await readFile(log)).includes(secret)).toBe(false);
   });
 });
