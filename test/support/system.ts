@@ -4,7 +4,8 @@
  * one node agent per node, coordinators and the gateway — all on free loopback ports, all stopped by PID.
  * A node's test controls are typed: `system.simOf(node)` (a SimulatorControl).
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -50,6 +51,8 @@ export interface SystemOptions {
   baseDir?: string;
   /** how NATS runs: auth/TLS flags, a JetStream cluster, and how this harness itself connects */
   nats?: NatsSetup;
+  /** give the gateway and the agents a request secrets key of this system's own (default true; coordinators never get one) */
+  requestSecretsKey?: boolean;
 }
 
 export interface NatsSetup {
@@ -61,7 +64,8 @@ export interface NatsSetup {
   client?: Partial<ConnectionOptions>;
 }
 
-type PerProcessArgs = 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'dataDirs' | 'gatewayArgs' | 'coordinatorArgs' | 'nats';
+type PerProcessArgs =
+  'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'dataDirs' | 'gatewayArgs' | 'coordinatorArgs' | 'nats' | 'requestSecretsKey';
 
 export class DaedalusSystem {
   readonly nodes: SimulatedNode[] = [];
@@ -108,6 +112,7 @@ export class DaedalusSystem {
         gatewayArgs: options.gatewayArgs,
         coordinatorArgs: options.coordinatorArgs,
         nats: options.nats,
+        requestSecretsKey: options.requestSecretsKey,
       },
       options.baseDir === undefined,
     );
@@ -127,6 +132,28 @@ export class DaedalusSystem {
       NATS_SERVERS: this.natsServers.map((server) => server.url).join(','),
       NO_COLOR: '1',
     };
+  }
+
+  /**
+   * The key file that seals secrets in requests: one per system, generated at its first use, given to the gateway
+   * and the agents only (coordinators work without it). Undefined when the system runs without one.
+   */
+  get requestSecretsKeyFile(): string | undefined {
+    if (this.options.requestSecretsKey === false) return undefined;
+    const file = join(this.baseDir, 'request-secrets.key');
+    if (!this.keyWritten) writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    this.keyWritten = true;
+    return file;
+  }
+
+  private keyWritten = false;
+
+  /** The environment of a gateway or agent: the services' environment and this system's request secrets key. */
+  private keyHolderEnv(): NodeJS.ProcessEnv {
+    const env = this.serviceEnv();
+    const file = this.requestSecretsKeyFile;
+    const configured = env.DAEDALUS_REQUEST_SECRETS_KEY !== undefined || env.DAEDALUS_REQUEST_SECRETS_KEY_FILE !== undefined;
+    return file && !configured ? { ...env, DAEDALUS_REQUEST_SECRETS_KEY_FILE: file } : env;
   }
 
   private async boot(): Promise<void> {
@@ -227,7 +254,7 @@ export class DaedalusSystem {
   /** Starts a node's agent; `extraArgs` are added for this start only (e.g. a restarted agent given another key). */
   async startAgent(node: SimulatedNode, extraArgs: string[] = []): Promise<ManagedProcess> {
     const proc = this.group.start(`agent-${node.index + 1}`, process.execPath, this.agentArgsFor(node, extraArgs), {
-      env: this.serviceEnv(),
+      env: this.keyHolderEnv(),
     });
     await this.group.waitForOutput(proc, /node agent ready/, 60_000);
     this.agents[node.index] = proc;
@@ -352,7 +379,7 @@ export class DaedalusSystem {
         String(this.options.nodeTimeoutMs),
         ...(this.options.gatewayArgs ?? []),
       ],
-      { env: this.serviceEnv() },
+      { env: this.keyHolderEnv() },
     );
     await this.group.waitForOutput(this.gateway, /gateway listening/, 30_000);
     this.gatewayUrl = `http://127.0.0.1:${port}`;

@@ -1,4 +1,5 @@
 import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
+import { SecretKeyring } from '@daedalus/contracts';
 import { NatsConfig, NatsSettings, TopologyOptions, TopologySettings } from '@daedalus/messaging';
 import {
   ConfigReader,
@@ -9,6 +10,7 @@ import {
   OptionGroup,
   Port,
   readOptions,
+  RequestSecretsSettings,
   ServiceDescription,
   TimerMs,
 } from '@daedalus/common';
@@ -69,13 +71,20 @@ export class GatewayConfig {
   @OptionGroup(() => TopologySettings)
   readonly topologySettings!: TopologySettings;
 
+  @OptionGroup(() => RequestSecretsSettings)
+  readonly requestSecretsSettings!: RequestSecretsSettings;
+
   readonly nats: NatsConfig;
   readonly topology: TopologyOptions;
+  /** seals the secrets of requests (absent: a request carrying one is refused) */
+  readonly requestSecrets?: SecretKeyring;
 
   constructor(reader: ConfigReader = new ConfigReader()) {
     readOptions(this, reader);
     this.nats = this.natsSettings.toNatsConfig('daedalus-gateway');
     this.topology = this.topologySettings.toTopology(this.nats.replicas);
+    const keys = this.requestSecretsSettings.keys();
+    if (keys) this.requestSecrets = new SecretKeyring(keys);
   }
 }
 

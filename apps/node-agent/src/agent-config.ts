@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { IsBoolean, IsNotEmpty, IsOptional, IsString, registerDecorator } from 'class-validator';
+import { SecretKeyring } from '@daedalus/contracts';
 import { JmxConnectionOptions, JmxCredentials, loadJmxCredentialsFile } from '@daedalus/jmx';
 import {
   DEFAULT_SETTLEMENT_POLICY,
@@ -19,6 +20,7 @@ import {
   Option,
   OptionGroup,
   readOptions,
+  RequestSecretsSettings,
   ServiceDescription,
   TimerMs,
 } from '@daedalus/common';
@@ -305,7 +307,12 @@ export class AgentConfig {
   @OptionGroup(() => TopologySettings)
   readonly topologySettings!: TopologySettings;
 
+  @OptionGroup(() => RequestSecretsSettings)
+  readonly requestSecretsSettings!: RequestSecretsSettings;
+
   readonly settlement: SettlementPolicy;
+  /** opens the secrets of commands' requests (absent: a command carrying one fails naming the field) */
+  readonly requestSecrets?: SecretKeyring;
   readonly nats: NatsConfig;
   readonly topology: TopologyOptions;
   private fromCredentialsFile?: JmxCredentials;
@@ -353,6 +360,8 @@ export class AgentConfig {
     this.settlement = { ...DEFAULT_SETTLEMENT_POLICY, maxAttempts: this.maxAttempts };
     this.nats = this.natsSettings.toNatsConfig('daedalus-node-agent');
     this.topology = this.topologySettings.toTopology(this.nats.replicas);
+    const keys = this.requestSecretsSettings.keys();
+    if (keys) this.requestSecrets = new SecretKeyring(keys);
   }
 
   /** The JMX connection: flags first, then the password file, then the credentials file. */

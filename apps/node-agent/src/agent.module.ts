@@ -16,7 +16,9 @@ import { CassandraNode } from './cassandra/cassandra-node';
 import { JmxCassandraNode } from './cassandra/jmx-cassandra-node';
 import { AgentConsumerService } from './commands/agent-consumer.service';
 import { CommandHandler } from './commands/command.handler';
+import { CommandRequests } from './commands/command-requests';
 import { EventPublisher } from './commands/event-publisher';
+import { SecretScrubber } from './commands/secret-scrubber';
 import { CleanupExecutor } from './operations/cleanup.executor';
 import { DecommissionExecutor } from './operations/decommission.executor';
 import { DrainExecutor } from './operations/drain.executor';
@@ -112,6 +114,12 @@ export class AgentModule {
         ...EXECUTORS,
         { provide: ExecutorRegistry, useClass: DiscoveredExecutors },
         EventPublisher,
+        SecretScrubber,
+        {
+          provide: CommandRequests,
+          inject: [SecretScrubber],
+          useFactory: (scrubber: SecretScrubber) => new CommandRequests(config.requestSecrets, scrubber),
+        },
         NodeRegistrationService,
         AgentConsumerService,
         ...jetStreamTransportProviders({ inject: [AgentConsumerService], useFactory: (agent: AgentConsumerService) => agent.endpoints() }),

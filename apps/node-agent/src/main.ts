@@ -7,6 +7,8 @@ import { jetStreamMicroservice } from '@daedalus/messaging';
 import { AGENT_SERVICE, AgentConfig } from './agent-config';
 import { AgentModule } from './agent.module';
 import { NodeRegistrationService } from './registration/node-registration.service';
+import { ScrubbingLogger } from './commands/scrubbing-logger';
+import { SecretScrubber } from './commands/secret-scrubber';
 
 async function bootstrap(): Promise<void> {
   const config = await configure(AGENT_SERVICE, (reader) => AgentConfig.load(reader));
@@ -16,6 +18,8 @@ async function bootstrap(): Promise<void> {
     ...jetStreamMicroservice(),
     logger: ['log', 'warn', 'error'],
   });
+  // every line from here on without the secrets the agent opened (an SDK error may quote one)
+  app.useLogger(new ScrubbingLogger(app.get(SecretScrubber), ['log', 'warn', 'error']));
   app.enableShutdownHooks();
   await app.listen();
   Logger.log(`node agent ready for ${app.get(NodeRegistrationService).current.hostId} (pid ${process.pid})`, 'Bootstrap');

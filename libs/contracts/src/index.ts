@@ -9,3 +9,4 @@ export * from './message-dto';
 export * from './catalogue';
 export * from './membership';
 export * from './paths';
+export * from './secrets/index';

@@ -33,9 +33,12 @@ export class SubmitOperationMessage {
    * The request as a client sent it (an Icarus operation request body). Not checked here: the coordinator
    * validates it, and an invalid one becomes a FAILED record naming the field, as the gateway would answer.
    */
-  @Doc('an Icarus operation request body (as for POST /operations); an invalid one becomes a FAILED record naming the field', {
-    type: 'object',
-  })
+  @Doc(
+    'an Icarus operation request body (as for POST /operations); an invalid one becomes a FAILED record naming the field. ' +
+      'Its secrets (kmsKeyId, proxySettings.proxyUsername, proxySettings.proxyPassword) must be sealed with the request ' +
+      'secrets key (sealed:v1:<keyId>:<base64url>, see docs/design.md "Secrets in requests"): a plain one fails the request',
+    { type: 'object' },
+  )
   @Opaque()
   request!: Record<string, unknown>;
 
@@ -121,7 +124,9 @@ export class NodeCommandMessage {
   @IsString()
   type!: string;
 
-  @Doc('the node-local copy of the request (globalRequest false, hostId set), as the operation plan builds it', { type: 'object' })
+  @Doc('the node-local copy of the request (globalRequest false, hostId set), as the operation plan builds it; its secrets sealed', {
+    type: 'object',
+  })
   @Allow()
   request!: Record<string, unknown>;
 

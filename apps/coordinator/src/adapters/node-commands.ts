@@ -1,7 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JetStreamClient } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
-import { MessageIds, nodeCommand, NodeCommandKind, NodeProgress, OperationRecord, pendingNodes, Subjects } from '@daedalus/contracts';
+import {
+  MessageIds,
+  nodeCommand,
+  NodeCommandKind,
+  NodeProgress,
+  OperationRecord,
+  pendingNodes,
+  redactRecordSecrets,
+  Subjects,
+} from '@daedalus/contracts';
 import { JETSTREAM, NATS_CONNECTION, publishJson } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { planFor } from '../plans/plans';
@@ -33,7 +42,8 @@ export class NodeCommands {
     }
   }
 
+  /** A broadcast anyone subscribed may read: the request's secrets (sealed in the record) show as redacted. */
   announce(record: OperationRecord): void {
-    this.nc.publish(Subjects.operationUpdates(record.id), JSON.stringify(record));
+    this.nc.publish(Subjects.operationUpdates(record.id), JSON.stringify(redactRecordSecrets(record)));
   }
 }

@@ -9,12 +9,14 @@ import {
   OperationState,
   parseOperationRequest,
   rawJsonProblem,
+  redactRequestSecrets,
   REQUEST_JSON_RULES,
   RequestValidationError,
   SCHEMA_VERSION,
   startOperation,
   Subjects,
   SubmitOperationMessage,
+  unsealedSecretProblems,
 } from '@daedalus/contracts';
 import { FatalError, NodeRegistry, OperationStore } from '@daedalus/messaging';
 import { Clock, errorMessage } from '@daedalus/common';
@@ -70,16 +72,24 @@ export class SubmitHandler {
     const shape = rawJsonProblem(raw, REQUEST_JSON_RULES, 'request');
     if (shape) return this.reject(id, raw, shape.message, false);
     try {
-      return parseOperationRequest(raw);
+      const request = parseOperationRequest(raw);
+      // coordinators hold no secrets key: a secret that is not sealed cannot go into the record or to an agent
+      const secrets = unsealedSecretProblems(request);
+      if (secrets.length > 0) throw new RequestValidationError('invalid', secrets);
+      return request;
     } catch (error) {
       const reason = error instanceof RequestValidationError ? error.message : `request could not be validated: ${errorMessage(error)}`;
       return this.reject(id, raw, reason, error instanceof RequestValidationError);
     }
   }
 
-  /** Records the request as FAILED; the body itself is kept only when its shape is safe to store and show. */
+  /**
+   * Records the request as FAILED; the body itself is kept only when its shape is safe to store and show, and
+   * without its secrets (a direct client may have sent them in plaintext).
+   */
   private async reject(id: string, raw: unknown, reason: string, keepBody: boolean): Promise<undefined> {
-    const body = (keepBody && typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+    const kept = (keepBody && typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+    const body = redactRequestSecrets(kept);
     const rawType = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).type : undefined;
     const type = typeof rawType === 'string' ? rawType.slice(0, 64) : 'unknown';
     const record = newOperationRecord(id, { ...body, type } as unknown as OperationRequest, this.clock.now(), SCHEMA_VERSION);

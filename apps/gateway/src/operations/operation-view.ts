@@ -1,13 +1,14 @@
-import { OperationRecord } from '@daedalus/contracts';
+import { OperationRecord, redactRequestSecrets } from '@daedalus/contracts';
 
 /**
  * An operation as Icarus returns it: the request's fields flattened beside the status fields.
  * Daedalus adds `nodes` (per-node state and progress); Icarus clients ignore unknown fields. What coordinators
  * and agents keep for themselves (`context`, `phaseResults`, `restoreLedger`) stays out: `response` is the result.
+ * Secrets of the request (sealed in the record) show as `[redacted]`.
  */
 export function toOperationView(record: OperationRecord): Record<string, unknown> {
   return {
-    ...record.request,
+    ...redactRequestSecrets(record.request),
     type: record.type,
     id: record.id,
     creationTime: record.creationTime,

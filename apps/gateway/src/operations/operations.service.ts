@@ -15,6 +15,7 @@ import {
   RequestValidationError,
   resumeRefusal,
   SCHEMA_VERSION,
+  sealRequestSecrets,
 } from '@daedalus/contracts';
 import { NodeRegistry, OperationStore } from '@daedalus/messaging';
 import { plannableViews } from '../nodes/nodes.service';
@@ -62,6 +63,9 @@ export class OperationsService {
       throw badRequest([{ field: 'id', message: 'id and the Idempotency-Key header name different operations' }]);
     }
     const id = request.id?.toLowerCase() ?? keyId ?? randomUUID();
+    // from here on the request holds its secrets only sealed (bound to this operation): never a plain value
+    const secretProblems = sealRequestSecrets(request, id, this.config.requestSecrets);
+    if (secretProblems.length > 0) throw badRequest(secretProblems);
 
     const registered = await this.nodes.list();
     // a departed node named outright goes on to the coordinator, which refuses it saying why

@@ -4,7 +4,9 @@ import { DEFAULT_SETTLEMENT_POLICY, exceedsAttempts, OperationStore, RetryableEr
 import { ExecutionContext, MapExecutorRegistry, OperationExecutor } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { CommandHandler } from './command.handler';
+import { CommandRequests } from './command-requests';
 import { EventPublisher } from './event-publisher';
+import { SecretScrubber } from './secret-scrubber';
 
 /** The agent's roots: the restore commands below use a file:// store under /tmp. */
 const ROOTS = { fileStores: ['/tmp'], import: [], staging: [], config: [] };
@@ -40,6 +42,7 @@ describe('CommandHandler', () => {
     } as unknown as EventPublisher,
     { get: async () => record as OperationRecord } as unknown as OperationStore,
     { current: { hostId: HOST }, roots: ROOTS } as unknown as NodeRegistrationService,
+    new CommandRequests(undefined, new SecretScrubber()),
   );
   const command = (phase: string) => ({
     schemaVersion: SCHEMA_VERSION,
@@ -94,6 +97,7 @@ describe('CommandHandler', () => {
         } as unknown as EventPublisher,
         { get: async () => record as OperationRecord } as unknown as OperationStore,
         { current: { hostId: HOST }, roots: ROOTS } as unknown as NodeRegistrationService,
+        new CommandRequests(undefined, new SecretScrubber()),
       );
       return { agent, ran, published };
     }
@@ -160,6 +164,7 @@ describe('CommandHandler', () => {
           get: async () => ({ state: OperationState.RUNNING, phase: 'A', nodes: {} }) as unknown as OperationRecord,
         } as unknown as OperationStore,
         { current: { hostId: HOST }, roots: ROOTS } as unknown as NodeRegistrationService,
+        new CommandRequests(undefined, new SecretScrubber()),
       );
       return { agent, published };
     }

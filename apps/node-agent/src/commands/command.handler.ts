@@ -6,7 +6,6 @@ import {
   NodeEventKind,
   OperationRequest,
   OperationState,
-  parseOperationRequest,
   RequestValidationError,
   Subjects,
 } from '@daedalus/contracts';
@@ -15,6 +14,7 @@ import { FatalError, isTransientJetStreamError, MessageContext, OperationStore, 
 import { errorMessage, retry } from '@daedalus/common';
 import { ExecutorRegistry, honoursCancel, OperationRejectedError } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
+import { CommandRequests } from './command-requests';
 import { EventPublisher } from './event-publisher';
 import { confineRequest } from '../paths/confinement';
 
@@ -52,6 +52,7 @@ export class CommandHandler {
     private readonly events: EventPublisher,
     private readonly operations: OperationStore,
     private readonly identity: NodeRegistrationService,
+    private readonly requests: CommandRequests,
   ) {}
 
   /** This node's commands (the transport consumes only `daedalus.commands.<this host ID>`). */
@@ -111,7 +112,8 @@ export class CommandHandler {
     const fail = (message: string) => publish('failed', { progress: 0, message });
     let request: OperationRequest;
     try {
-      request = parseOperationRequest(command.request);
+      // validated, its sealed secrets opened: executors read plain values
+      request = this.requests.open(command);
     } catch (error) {
       if (error instanceof RequestValidationError) return fail(`invalid request: ${error.message}`);
       throw error;

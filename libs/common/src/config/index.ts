@@ -4,3 +4,4 @@ export * from './help';
 export * from './nearest';
 export * from './option';
 export * from './read-options';
+export * from './request-secrets-settings';

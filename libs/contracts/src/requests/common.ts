@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { IsDataCenterName } from './identifiers';
 import { EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber, LowercaseId } from './lenient';
+import { IsSecretString } from './secret-field';
 import { IsStorageLocation } from './storage-location';
 
 /** Fields every request may carry. */
@@ -84,6 +85,7 @@ export class RetryDto {
   maxAttempts?: number;
 }
 
+/** `proxyUsername` and `proxyPassword` are secrets: sealed past the gateway, redacted everywhere (docs/design.md). */
 export class ProxySettingsDto {
   @IsOptional()
   @LenientBoolean()
@@ -111,14 +113,12 @@ export class ProxySettingsDto {
 
   @IsOptional()
   @EmptyAsUndefined()
-  @IsString()
-  @MaxLength(256)
+  @IsSecretString(256)
   proxyUsername?: string;
 
   @IsOptional()
   @EmptyAsUndefined()
-  @IsString()
-  @MaxLength(256)
+  @IsSecretString(256)
   proxyPassword?: string;
 }
 
@@ -179,10 +179,10 @@ export abstract class StorageOperationRequest extends BaseOperationRequest {
   @Type(() => RetryDto)
   retry?: RetryDto;
 
+  /** A secret (it names the key that protects the backups): sealed past the gateway, redacted everywhere. */
   @IsOptional()
   @EmptyAsUndefined()
-  @IsString()
-  @MaxLength(2048)
+  @IsSecretString(2048)
   kmsKeyId?: string;
 
   /** Accepted for Icarus compatibility; no longer used. */

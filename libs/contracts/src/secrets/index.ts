@@ -1,0 +1,2 @@
+export * from './sealed-secret';
+export * from './request-secrets';
