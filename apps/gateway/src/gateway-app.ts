@@ -1,4 +1,10 @@
+import { readFileSync } from 'node:fs';
+import type { HttpsOptions } from '@nestjs/common/interfaces/external/https-options.interface';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { errorMessage } from '@daedalus/common';
+import { guardApiDocs } from './auth/api-docs-guard';
+import { AuthGuard } from './auth/auth.guard';
+import { HttpsSettings } from './auth/auth-settings';
 import { GatewayConfig } from './gateway-config';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { refuseUnreadableBodies } from './http/body-guards';
@@ -16,4 +22,28 @@ export function configureHttp(app: NestExpressApplication, config: GatewayConfig
     type: ['application/json', 'application/*+json'],
   });
   app.useGlobalFilters(new AllExceptionsFilter());
+  app.use(guardApiDocs(app.get(AuthGuard)));
+}
+
+/**
+ * The TLS settings of the API server, files read now (a file that cannot be read stops the gateway, naming its
+ * flag). With a client CA, the server asks every client for a certificate; it refuses the connection without a
+ * trusted one only with --tls-require-client-cert (otherwise the request may still bring a bearer token).
+ */
+export function httpsOptionsFor(https: HttpsSettings): HttpsOptions | undefined {
+  if (!https.cert || !https.key) return undefined;
+  const read = (flag: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new Error(`--${flag} ${path} cannot be read: ${errorMessage(error)}`);
+    }
+  };
+  return {
+    cert: read('tls-cert', https.cert),
+    key: read('tls-key', https.key),
+    ...(https.clientCa
+      ? { ca: read('tls-client-ca', https.clientCa), requestCert: true, rejectUnauthorized: https.requireClientCert }
+      : {}),
+  };
 }
