@@ -21,6 +21,7 @@ export class AuthSettings {
     flag: 'anonymous-role',
     description: 'role of a request without credentials (none: refused with 401); only where no one else reaches the port',
     placeholder: 'viewer|operator|admin',
+    kind: 'string',
   })
   @IsOptional()
   @IsIn(ROLES, { message: `$property must be one of ${ROLES.join(', ')}` })

@@ -12,6 +12,8 @@ export interface Refusal {
   status: 401 | 403;
   field: string;
   message: string;
+  /** credentials were sent and are wrong (RFC 6750's invalid_token), rather than missing */
+  invalid?: boolean;
 }
 
 export type Authentication = { ok: true; principal: Principal } | ({ ok: false } & Refusal);
@@ -73,7 +75,7 @@ export class Authenticator {
   /** What a 401 offers the client (the WWW-Authenticate challenge). */
   challenge(refusal: Refusal): string {
     const base = 'Bearer realm="daedalus"';
-    return refusal.field === 'Authorization' ? `${base}, error="invalid_token"` : base;
+    return refusal.invalid ? `${base}, error="invalid_token"` : base;
   }
 
   async authenticate(credentials: Credentials): Promise<Authentication> {
@@ -81,7 +83,7 @@ export class Authenticator {
     if (credentials.clientCert) return this.certificate(credentials.clientCert);
     if (this.options.anonymousRole)
       return { ok: true, principal: { method: 'anonymous', name: 'anonymous', role: this.options.anonymousRole } };
-    return refuse(401, 'Authorization', `credentials required: ${this.accepted()}`);
+    return { ok: false, status: 401, field: 'Authorization', message: `credentials required: ${this.accepted()}` };
   }
 
   private accepted(): string {
@@ -143,8 +145,9 @@ export class Authenticator {
   }
 }
 
+/** Credentials that were sent and do not prove enough. */
 function refuse(status: 401 | 403, field: string, message: string): Authentication {
-  return { ok: false, status, field, message };
+  return { ok: false, status, field, message, ...(status === 401 ? { invalid: true } : {}) };
 }
 
 /** The highest of the known roles among `names`. */
