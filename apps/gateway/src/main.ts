@@ -36,6 +36,8 @@ async function bootstrap(): Promise<void> {
     .setTitle('Daedalus gateway')
     .setDescription('Icarus-compatible REST API for Cassandra backup, restore and node operations')
     .setVersion(SIDECAR_VERSION)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API token or a JWT (see docs/design.md)' })
+    .addSecurityRequirements('bearer')
     .build();
   SwaggerModule.setup('api-docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'openapi.json' });
 
