@@ -15,7 +15,9 @@ function show(title: string, value: unknown): void {
 }
 
 async function runOperation(system: DaedalusSystem, body: Record<string, unknown>): Promise<OperationView> {
-  console.log(`\n$ curl -XPOST -H "Authorization: Bearer $TOKEN" ${system.gatewayUrl}/operations -d '${JSON.stringify(body)}'`);
+  console.log(
+    `\n$ curl -XPOST -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' ${system.gatewayUrl}/operations -d '${JSON.stringify(body)}'`,
+  );
   const created = await system.post('/operations', body);
   if (created.status !== 201) throw new Error(`gateway answered ${created.status}: ${JSON.stringify(created.body)}`);
   const id = (created.body as OperationView).id;

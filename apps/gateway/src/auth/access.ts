@@ -8,7 +8,7 @@ export type Access = 'public' | 'read' | 'submit' | 'cancel' | 'resume' | 'remov
 
 export const ACCESS_KEY = 'daedalus:access';
 
-/** Marks a route (or a controller) with what it does. A route without a mark is `read` for GET and admin-only otherwise. */
+/** Marks a route (or a controller) with what it does. A route without a mark is `read` for GET and HEAD, admin-only otherwise. */
 export const RouteAccess = (access: Access) => SetMetadata(ACCESS_KEY, access);
 
 /** The principal the guard let through (undefined only on public routes). */

@@ -181,6 +181,7 @@ describe('AuthGuard', () => {
 
   it('lets a viewer read but not submit, naming the role needed', async () => {
     expect(await decide('read', 'GET', 'viewer')).toMatchObject({ allowed: true, principal: { name: 'dash', role: 'viewer' } });
+    expect(await decide('read', 'HEAD', 'viewer')).toMatchObject({ allowed: true });
     const refused = await decide('submit', 'POST', 'viewer', { body: { type: 'backup' } });
     expect(refused).toMatchObject({ allowed: false, status: 403 });
     expect(refused.body).toMatchObject({

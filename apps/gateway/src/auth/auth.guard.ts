@@ -37,7 +37,7 @@ export class AuthGuard implements CanActivate {
     if (access === 'public') return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const response = context.switchToHttp().getResponse<Response>();
-    const principal = await this.authorize(request, access ?? (request.method === 'GET' ? 'read' : undefined), response);
+    const principal = await this.authorize(request, access ?? (['GET', 'HEAD'].includes(request.method) ? 'read' : undefined), response);
     request.principal = principal;
     this.logger.log(`${request.method} ${printable(request.path)} by ${principalId(principal)} (${principal.role})`);
     return true;
