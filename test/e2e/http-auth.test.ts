@@ -162,7 +162,7 @@ describe('HTTP authentication and roles (HTTPS, tokens, mTLS, JWT)', () => {
   /** One HTTPS request on a fresh connection, trusting only the test CA. */
   function call(method: string, path: string, caller: Caller = {}, body?: unknown): Promise<Reply> {
     const url = new URL(path, system.gatewayUrl);
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
         url,
@@ -230,6 +230,9 @@ describe('HTTP authentication and roles (HTTPS, tokens, mTLS, JWT)', () => {
       expect(reply.headers['www-authenticate']).toBe('Bearer realm="daedalus"');
       expect(errorsOf(reply)).toEqual([{ field: 'Authorization', message: expect.stringContaining('credentials required') }]);
     }
+    // who sent it is asked first: an anonymous client gets neither its body parsed nor a map of the paths
+    expect((await call('POST', '/operations', {}, '{"type": broken json')).status).toBe(401);
+    expect((await call('GET', '/no-such-path')).status).toBe(401);
     const wrong = await call('GET', '/operations', { token: 'dae_not-a-token-anyone-was-given' });
     expect(wrong.status).toBe(401);
     expect(wrong.headers['www-authenticate']).toBe('Bearer realm="daedalus", error="invalid_token"');
@@ -355,9 +358,11 @@ describe('HTTP authentication and roles (HTTPS, tokens, mTLS, JWT)', () => {
     const logs = readdirSync(join(system.baseDir, 'logs'))
       .map((name) => readFileSync(join(system.baseDir, 'logs', name), 'utf8'))
       .join('\n');
-    expect(logs).toMatch(/POST \/operations by token:ci-bot \(operator\)/);
-    expect(logs).toMatch(/GET \/operations by mtls:backup-host \(operator\)/);
-    expect(logs).toMatch(/POST \/operations by jwt:alice \(operator\)/);
+    expect(logs).toMatch(/POST \/operations 201 by token:ci-bot \(operator\)/);
+    expect(logs).toMatch(/GET \/operations 200 by mtls:backup-host \(operator\)/);
+    expect(logs).toMatch(/POST \/operations 201 by jwt:alice \(operator\)/);
+    expect(logs).toMatch(/GET \/openapi\.json 200 by token:dashboard \(viewer\)/);
+    expect(logs).toMatch(/refused POST \/operations from .*: 403 submitting a restore operation needs the admin role/);
     for (const { token } of Object.values(tokens)) expect(logs).not.toContain(token);
   });
 });

@@ -2,18 +2,22 @@ import { readFileSync } from 'node:fs';
 import type { HttpsOptions } from '@nestjs/common/interfaces/external/https-options.interface';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { errorMessage } from '@daedalus/common';
-import { guardApiDocs } from './auth/api-docs-guard';
-import { AuthGuard } from './auth/auth.guard';
 import { HttpsSettings } from './auth/auth-settings';
+import { authenticateRequests } from './auth/authenticate.middleware';
+import { Authenticator } from './auth/authenticator';
+import { RefusalLog } from './auth/refusals';
 import { GatewayConfig } from './gateway-config';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { refuseUnreadableBodies } from './http/body-guards';
 
 /**
- * How the gateway reads requests and answers errors: a body must be uncompressed JSON no larger than
+ * How the gateway reads requests and answers errors: who sent it first (401 before anything else), then a body
+ * must be uncompressed JSON no larger than
  * --max-body-bytes (415 / 413 otherwise), and every error goes through one filter that names the field.
  */
 export function configureHttp(app: NestExpressApplication, config: GatewayConfig): void {
+  // first: nothing reads a request (not even its body) before we know who sent it
+  app.use(authenticateRequests(app.get(Authenticator), app.get(RefusalLog)));
   app.use(refuseUnreadableBodies);
   app.useBodyParser('json', {
     limit: config.maxBodyBytes,
@@ -22,7 +26,6 @@ export function configureHttp(app: NestExpressApplication, config: GatewayConfig
     type: ['application/json', 'application/*+json'],
   });
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.use(guardApiDocs(app.get(AuthGuard)));
 }
 
 /**

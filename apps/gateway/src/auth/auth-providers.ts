@@ -4,11 +4,16 @@ import { AuthGuard } from './auth.guard';
 import { AuthSettings, HttpsSettings } from './auth-settings';
 import { Authenticator } from './authenticator';
 import { JoseJwtVerifier } from './jwt-verifier';
+import { RefusalLog } from './refusals';
 
-/** The gateway's authentication: the Authenticator built from the settings, and the guard on every route. */
+/**
+ * The gateway's authentication: the Authenticator built from the settings (its middleware is installed by
+ * configureHttp, before the body parser), and the guard that checks roles on every route.
+ */
 export function authProviders(auth: AuthSettings, https: HttpsSettings): Provider[] {
   return [
     { provide: Authenticator, useFactory: () => authenticatorFor(auth, https) },
+    { provide: RefusalLog, useValue: new RefusalLog() },
     AuthGuard,
     { provide: APP_GUARD, useExisting: AuthGuard },
   ];

@@ -6,10 +6,13 @@ import { join } from 'node:path';
 import { OperationStore } from '@daedalus/messaging';
 import { OperationRecord } from '@daedalus/contracts';
 import { Access, ACCESS_KEY } from './access';
-import { AuthenticatedRequest, AuthGuard } from './auth.guard';
+import { AuthGuard } from './auth.guard';
+import { authenticateRequests } from './authenticate.middleware';
 import { Authenticator, AuthenticatorOptions } from './authenticator';
 import { Credentials } from './credentials';
 import { JwtRejected } from './jwt-verifier';
+import { AuthenticatedRequest } from './principal';
+import { RefusalLog } from './refusals';
 import { ReloadingFile } from './reloading-file';
 import { newToken, parseTokenFile } from './token-file';
 import { parseClientCertRoles } from './client-cert-roles';
@@ -118,11 +121,12 @@ describe('Authenticator', () => {
   });
 });
 
-describe('AuthGuard', () => {
+describe('authenticateRequests, then AuthGuard', () => {
   let dir: string;
   const tokens = { viewer: newToken('dash', 'viewer'), operator: newToken('ci-bot', 'operator'), admin: newToken('root', 'admin') };
   let records: Map<string, Partial<OperationRecord>>;
   let guard: AuthGuard;
+  let middleware: ReturnType<typeof authenticateRequests>;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'guard-'));
@@ -135,7 +139,8 @@ describe('AuthGuard', () => {
     records = new Map();
     const store = { get: async (id: string) => records.get(id) } as unknown as OperationStore;
     const authenticator = new Authenticator({ tokensFile: new ReloadingFile(join(dir, 'tokens'), parseTokenFile), clientCerts: false });
-    guard = new AuthGuard(new Reflector(), authenticator, store);
+    middleware = authenticateRequests(authenticator, new RefusalLog());
+    guard = new AuthGuard(new Reflector(), store, new RefusalLog());
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -149,12 +154,38 @@ describe('AuthGuard', () => {
   Reflect.defineMetadata(ACCESS_KEY, 'cancel' satisfies Access, Handlers.prototype.cancel);
   Reflect.defineMetadata(ACCESS_KEY, 'public' satisfies Access, Handlers.prototype.health);
 
-  /** Runs the guard; the status it refused with (and the response headers), or the principal it let through. */
-  async function decide(handler: keyof Handlers, method: string, token?: keyof typeof tokens, extra: Partial<AuthenticatedRequest> = {}) {
+  type Decision =
+    | { allowed: true; principal?: AuthenticatedRequest['principal']; headers: Record<string, string> }
+    | { allowed: false; status: number; body: unknown; headers: Record<string, string>; by: 'middleware' | 'guard' };
+
+  /** Runs the middleware and, if it lets the request on, the guard: who refused it and how, or the principal let through. */
+  async function decide(
+    handler: keyof Handlers,
+    method: string,
+    token?: keyof typeof tokens,
+    extra: Partial<AuthenticatedRequest> = {},
+  ): Promise<Decision> {
     const headers: Record<string, string> = token ? { authorization: `Bearer ${tokens[token].token}` } : {};
-    const request = { method, path: '/operations', headers, socket: {}, params: {}, ...extra } as unknown as AuthenticatedRequest;
+    const path = handler === 'health' ? '/healthz' : '/operations';
+    const request = { method, path, headers, socket: {}, params: {}, ...extra } as unknown as AuthenticatedRequest;
     const set: Record<string, string> = {};
+    let answered: { status: number; body?: unknown } | undefined;
+    // the middleware either calls next() or answers the request itself
+    const passed = await new Promise<boolean>((resolve, reject) => {
+      const response = {
+        on: () => undefined,
+        setHeader: (name: string, value: string) => (set[name] = value),
+        status: (status: number) => ({
+          json: (body: unknown) => {
+            answered = { status, body };
+            resolve(false);
+          },
+        }),
+      };
+      middleware(request, response as never, (error?: unknown) => (error ? reject(error as Error) : resolve(true)));
+    });
     const response = { setHeader: (name: string, value: string) => (set[name] = value) };
+    if (!passed) return { allowed: false, by: 'middleware', status: answered?.status ?? 0, body: answered?.body, headers: set };
     const context = {
       getHandler: () => Handlers.prototype[handler],
       getClass: () => Handlers,
@@ -165,27 +196,48 @@ describe('AuthGuard', () => {
       return { allowed: true, principal: request.principal, headers: set };
     } catch (error) {
       if (!(error instanceof HttpException)) throw error;
-      return { allowed: false, status: error.getStatus(), body: error.getResponse(), headers: set };
+      return { allowed: false, by: 'guard', status: error.getStatus(), body: error.getResponse(), headers: set };
     }
   }
 
-  it('lets health through without credentials and refuses the rest with 401 and a challenge', async () => {
+  it('lets health through without credentials and refuses the rest with 401 and a challenge, before the body is read', async () => {
     expect(await decide('health', 'GET')).toMatchObject({ allowed: true, principal: undefined });
     const refused = await decide('read', 'GET');
-    expect(refused).toMatchObject({ allowed: false, status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="daedalus"' } });
-    expect(refused.body).toMatchObject({
-      statusCode: 401,
-      errors: [{ field: 'Authorization', message: expect.stringContaining('credentials required') }],
+    expect(refused).toMatchObject({
+      allowed: false,
+      by: 'middleware',
+      status: 401,
+      headers: { 'WWW-Authenticate': 'Bearer realm="daedalus"' },
+    });
+    expect(refused).toMatchObject({
+      body: { statusCode: 401, errors: [{ field: 'Authorization', message: expect.stringContaining('credentials required') }] },
+    });
+    expect(await decide('submit', 'POST', undefined, { headers: { authorization: 'Bearer nope-not-a-token' } })).toMatchObject({
+      by: 'middleware',
+      status: 401,
+      headers: { 'WWW-Authenticate': 'Bearer realm="daedalus", error="invalid_token"' },
     });
   });
 
-  it('lets a viewer read but not submit, naming the role needed', async () => {
+  it('refuses to run a route the middleware skipped without a principal', async () => {
+    const request = { method: 'GET', path: '/operations', headers: {}, params: {} };
+    const context = {
+      getHandler: () => Handlers.prototype.read,
+      getClass: () => Handlers,
+      switchToHttp: () => ({ getRequest: () => request, getResponse: () => ({ setHeader: () => undefined }) }),
+    } as unknown as ExecutionContext;
+    await expect(guard.canActivate(context)).rejects.toThrow(HttpException);
+  });
+
+  it('lets a viewer read (GET and HEAD) but not submit, naming the role needed', async () => {
     expect(await decide('read', 'GET', 'viewer')).toMatchObject({ allowed: true, principal: { name: 'dash', role: 'viewer' } });
     expect(await decide('read', 'HEAD', 'viewer')).toMatchObject({ allowed: true });
     const refused = await decide('submit', 'POST', 'viewer', { body: { type: 'backup' } });
-    expect(refused).toMatchObject({ allowed: false, status: 403 });
-    expect(refused.body).toMatchObject({
-      errors: [{ field: 'role', message: 'submitting a backup operation needs the operator role; token:dash has viewer' }],
+    expect(refused).toMatchObject({
+      allowed: false,
+      by: 'guard',
+      status: 403,
+      body: { errors: [{ field: 'role', message: 'submitting a backup operation needs the operator role; token:dash has viewer' }] },
     });
   });
 
@@ -205,10 +257,10 @@ describe('AuthGuard', () => {
     const other = '1b7c2a4e-9d1f-4c3b-8a2e-5f6d7c8b9a01';
     records.set(other, { id: other, submittedBy: 'token:root' });
     expect(await decide('cancel', 'DELETE', 'operator', { params: { id: OP_ID.toUpperCase() } })).toMatchObject({ allowed: true });
-    const refused = await decide('cancel', 'DELETE', 'operator', { params: { id: other } });
-    expect(refused).toMatchObject({ allowed: false, status: 403 });
-    expect(refused.body).toMatchObject({
-      message: 'cancelling an operation submitted by token:root needs the admin role; token:ci-bot has operator',
+    expect(await decide('cancel', 'DELETE', 'operator', { params: { id: other } })).toMatchObject({
+      allowed: false,
+      status: 403,
+      body: { message: 'cancelling an operation submitted by token:root needs the admin role; token:ci-bot has operator' },
     });
     expect(await decide('cancel', 'DELETE', 'admin', { params: { id: OP_ID } })).toMatchObject({ allowed: true });
     expect(await decide('cancel', 'DELETE', 'viewer', { params: { id: OP_ID } })).toMatchObject({ allowed: false, status: 403 });

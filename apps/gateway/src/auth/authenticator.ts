@@ -72,12 +72,6 @@ export class Authenticator {
     });
   }
 
-  /** What a 401 offers the client (the WWW-Authenticate challenge). */
-  challenge(refusal: Refusal): string {
-    const base = 'Bearer realm="daedalus"';
-    return refusal.invalid ? `${base}, error="invalid_token"` : base;
-  }
-
   async authenticate(credentials: Credentials): Promise<Authentication> {
     if (credentials.authorization !== undefined) return this.bearer(credentials.authorization);
     if (credentials.clientCert) return this.certificate(credentials.clientCert);

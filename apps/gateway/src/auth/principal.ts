@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import { Role } from './roles';
 
 /** How a caller proved who it is. */
@@ -23,3 +24,6 @@ export function safeName(raw: string): string {
   // eslint-disable-next-line no-control-regex
   return raw.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 128);
 }
+
+/** A request once authenticateRequests found who sent it (public paths have no principal). */
+export type AuthenticatedRequest = Request & { principal?: Principal };
