@@ -4,7 +4,7 @@
  * roles, and JWTs signed by a key whose JWKS this test serves itself. Each role can do what the table says and
  * no more; every refusal is a 401 or 403 naming what is missing; the record keeps who submitted it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
@@ -299,7 +299,16 @@ describe('HTTP authentication and roles (HTTPS, tokens, mTLS, JWT)', () => {
   });
 
   it('takes a token added to the file without a restart, and refuses one removed from it', async () => {
-    const newcomer = newToken('newcomer', 'operator');
+    // made the documented way: the line (hash only) on stdout, the token once on stderr
+    const made = spawnSync(process.execPath, [join(__dirname, '../../dist/apps/gateway/src/make-token.js'), 'newcomer', 'operator'], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(made.status).toBe(0);
+    const newcomer = { line: made.stdout.trim(), token: made.stderr.trim().split('\n').at(-1) ?? '' };
+    expect(newcomer.line).toMatch(/^newcomer operator sha256:[0-9a-f]{64}$/);
+    expect(newcomer.token).toMatch(/^dae_/);
+    expect(made.stdout).not.toContain(newcomer.token);
     expect((await call('GET', '/operations', { token: newcomer.token })).status).toBe(401);
     const lines = [tokens.viewer.line, tokens.admin.line, newcomer.line]; // ci-bot revoked
     writeFileSync(tokensFile, lines.join('\n') + '\n');
