@@ -6,15 +6,18 @@
  * Stays up for you to explore (Ctrl-C stops everything) unless DEMO_EXIT=1.
  */
 import { join } from 'node:path';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { DaedalusSystem, OperationView, REPO_ROOT } from '../test/support/system';
+import { newToken } from '../apps/gateway/src/auth/token-file';
 
 function show(title: string, value: unknown): void {
   console.log(`\n== ${title}\n${JSON.stringify(value, null, 2)}`);
 }
 
 async function runOperation(system: DaedalusSystem, body: Record<string, unknown>): Promise<OperationView> {
-  console.log(`\n$ curl -XPOST ${system.gatewayUrl}/operations -d '${JSON.stringify(body)}'`);
+  console.log(
+    `\n$ curl -XPOST -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' ${system.gatewayUrl}/operations -d '${JSON.stringify(body)}'`,
+  );
   const created = await system.post('/operations', body);
   if (created.status !== 201) throw new Error(`gateway answered ${created.status}: ${JSON.stringify(created.body)}`);
   const id = (created.body as OperationView).id;
@@ -33,7 +36,18 @@ async function main(): Promise<void> {
   rmSync(baseDir, { recursive: true, force: true });
   mkdirSync(baseDir, { recursive: true });
   console.log(`starting nats-server, 3 simulated Cassandra nodes, 3 agents, 2 coordinators and the gateway (files in ${baseDir}) ...`);
-  const system = await DaedalusSystem.start({ nodes: 3, coordinators: 2, baseDir });
+  // the gateway wants credentials: one admin API token, its hash in a tokens file (the demo's curl lines use it)
+  const { token, line } = newToken('demo', 'admin');
+  const tokensFile = join(baseDir, 'api-tokens');
+  writeFileSync(tokensFile, `${line}\n`, { mode: 0o600 });
+  const system = await DaedalusSystem.start({
+    nodes: 3,
+    coordinators: 2,
+    baseDir,
+    gatewayArgs: ['--api-tokens-file', tokensFile],
+    gatewayAuth: { anonymousRole: false, token },
+  });
+  console.log(`\nAPI token (admin, hashed in ${tokensFile}):\nTOKEN=${token}`);
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;

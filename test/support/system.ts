@@ -43,6 +43,12 @@ export interface SystemOptions {
   dataDirs?: string[][];
   /** extra flags for the gateway (e.g. --local-node 127.0.0.1) */
   gatewayArgs?: string[];
+  /**
+   * How the harness's requests reach the gateway: by default the gateway runs with `--anonymous-role admin`
+   * (tests that are not about authentication send no credentials). `anonymousRole: false` leaves it out (give
+   * the auth flags in gatewayArgs); `token` is sent as `Authorization: Bearer` by request().
+   */
+  gatewayAuth?: { anonymousRole?: 'viewer' | 'operator' | 'admin' | false; token?: string };
   /** extra flags for every coordinator (e.g. --max-attempts 3) */
   coordinatorArgs?: string[];
   /** extra environment for every service */
@@ -65,7 +71,15 @@ export interface NatsSetup {
 }
 
 type PerProcessArgs =
-  'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'dataDirs' | 'gatewayArgs' | 'coordinatorArgs' | 'nats' | 'requestSecretsKey';
+  | 'agentArgs'
+  | 'agentArgsByNode'
+  | 'simulatorArgs'
+  | 'dataDirs'
+  | 'gatewayArgs'
+  | 'gatewayAuth'
+  | 'coordinatorArgs'
+  | 'nats'
+  | 'requestSecretsKey';
 
 export class DaedalusSystem {
   readonly nodes: SimulatedNode[] = [];
@@ -110,6 +124,7 @@ export class DaedalusSystem {
         simulatorArgs: options.simulatorArgs,
         dataDirs: options.dataDirs,
         gatewayArgs: options.gatewayArgs,
+        gatewayAuth: options.gatewayAuth,
         coordinatorArgs: options.coordinatorArgs,
         nats: options.nats,
         requestSecretsKey: options.requestSecretsKey,
@@ -368,6 +383,8 @@ export class DaedalusSystem {
 
   private async startGateway(fixedPort?: number): Promise<void> {
     const port = fixedPort ?? (await freePort());
+    const anonymousRole = this.options.gatewayAuth?.anonymousRole ?? 'admin';
+    const gatewayArgs = this.options.gatewayArgs ?? [];
     this.gateway = this.group.start(
       'gateway',
       process.execPath,
@@ -377,12 +394,13 @@ export class DaedalusSystem {
         String(port),
         '--node-timeout-ms',
         String(this.options.nodeTimeoutMs),
-        ...(this.options.gatewayArgs ?? []),
+        ...(anonymousRole ? ['--anonymous-role', anonymousRole] : []),
+        ...gatewayArgs,
       ],
       { env: this.keyHolderEnv() },
     );
     await this.group.waitForOutput(this.gateway, /gateway listening/, 30_000);
-    this.gatewayUrl = `http://127.0.0.1:${port}`;
+    this.gatewayUrl = `${gatewayArgs.includes('--tls-cert') ? 'https' : 'http'}://127.0.0.1:${port}`;
   }
 
   /** What the agents registered (KV bucket daedalus-nodes), read straight from NATS. */
@@ -418,7 +436,8 @@ export class DaedalusSystem {
   }
 
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
-    const init: RequestInit = { method, headers: { ...headers } };
+    const token = this.options.gatewayAuth?.token;
+    const init: RequestInit = { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } };
     if (body !== undefined) {
       init.body = typeof body === 'string' ? body : JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] = 'application/json';

@@ -1,7 +1,9 @@
 import { IsNotEmpty, IsOptional, IsString } from 'class-validator';
 import { SecretKeyring } from '@daedalus/contracts';
 import { NatsConfig, NatsSettings, TopologyOptions, TopologySettings } from '@daedalus/messaging';
+import { AuthSettings, HttpsSettings } from './auth/auth-settings';
 import {
+  ConfigError,
   ConfigReader,
   ConfigSection,
   DAY_MS,
@@ -65,6 +67,12 @@ export class GatewayConfig {
   @TimerMs(1)
   readonly nodeQueryTimeoutMs!: number;
 
+  @OptionGroup(() => AuthSettings)
+  readonly auth!: AuthSettings;
+
+  @OptionGroup(() => HttpsSettings)
+  readonly https!: HttpsSettings;
+
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;
 
@@ -81,6 +89,8 @@ export class GatewayConfig {
 
   constructor(reader: ConfigReader = new ConfigReader()) {
     readOptions(this, reader);
+    const problems = [...this.https.problems(), ...this.auth.problems(this.https)];
+    if (problems.length > 0) throw new ConfigError(problems);
     this.nats = this.natsSettings.toNatsConfig('daedalus-gateway');
     this.topology = this.topologySettings.toTopology(this.nats.replicas);
     const keys = this.requestSecretsSettings.keys();

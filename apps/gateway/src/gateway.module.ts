@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { NatsInfraModule, NatsRequester } from '@daedalus/messaging';
+import { authProviders } from './auth/auth-providers';
 import { BackupsController } from './backups/backups.controller';
 import { DocsController } from './docs/docs.controller';
 import { GatewayConfig } from './gateway-config';
@@ -29,6 +30,7 @@ export class GatewayModule {
         NatsRequester,
         NodeQueryClient,
         NodesService,
+        ...authProviders(config.auth, config.https),
       ],
     };
   }

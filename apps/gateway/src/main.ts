@@ -4,15 +4,28 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { configure } from '@daedalus/common';
-import { configureHttp } from './gateway-app';
+import { configureHttp, httpsOptionsFor } from './gateway-app';
 import { GATEWAY_SERVICE, GatewayConfig } from './gateway-config';
 import { GatewayModule } from './gateway.module';
 import { SIDECAR_VERSION } from './topology/cluster.controller';
 
+/** Which credentials the gateway accepts, for its startup line. */
+function describeAuth(config: GatewayConfig): string {
+  const ways = [
+    config.auth.apiTokensFile ? 'API tokens' : '',
+    config.auth.jwtJwks ? 'JWT' : '',
+    config.https.clientCa ? `client certificates${config.https.requireClientCert ? ' (required)' : ''}` : '',
+    config.auth.anonymousRole ? `anonymous as ${config.auth.anonymousRole}` : '',
+  ].filter((w) => w !== '');
+  return `accepts ${ways.join(', ')}`;
+}
+
 async function bootstrap(): Promise<void> {
   const config = await configure(GATEWAY_SERVICE, (reader) => new GatewayConfig(reader));
   if (!config) return; // --help, or settings that are wrong: said on the console, nothing opened
+  const httpsOptions = httpsOptionsFor(config.https);
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.create(config), {
+    httpsOptions,
     bodyParser: false,
     logger: ['log', 'warn', 'error'],
   });
@@ -23,11 +36,15 @@ async function bootstrap(): Promise<void> {
     .setTitle('Daedalus gateway')
     .setDescription('Icarus-compatible REST API for Cassandra backup, restore and node operations')
     .setVersion(SIDECAR_VERSION)
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API token or a JWT (see docs/design.md)' })
+    .addSecurityRequirements('bearer')
     .build();
   SwaggerModule.setup('api-docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'openapi.json' });
 
   await app.listen(config.port, config.host);
-  Logger.log(`gateway listening on http://${config.host}:${config.port} (pid ${process.pid})`, 'Bootstrap');
+  const scheme = httpsOptions ? 'https' : 'http';
+  const auth = describeAuth(config);
+  Logger.log(`gateway listening on ${scheme}://${config.host}:${config.port} (pid ${process.pid}; ${auth})`, 'Bootstrap');
 }
 
 bootstrap().catch((error: unknown) => {

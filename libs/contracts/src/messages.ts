@@ -1,5 +1,19 @@
 import 'reflect-metadata';
-import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUUID, Min, ValidateIf } from 'class-validator';
+import {
+  Allow,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { Doc, IsSchemaVersion, Nested, Opaque } from './message-dto';
 import { OperationState } from './lifecycle/operation-state';
 import { LowercaseId } from './requests/lenient';
@@ -46,6 +60,14 @@ export class SubmitOperationMessage {
   @IsOptional()
   @IsString()
   submittedAt!: string;
+
+  @Doc(
+    "who submitted it, as the gateway authenticated them (`token:ci-bot`, `mtls:<CN>`, `jwt:<sub>`, `anonymous`); kept in the record's submittedBy",
+  )
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  submittedBy?: string;
 }
 
 /** On `daedalus.requests.cancel`, with `Nats-Msg-Id: cancel.<operationId>`. */

@@ -47,6 +47,11 @@ export interface OperationRecord {
   errors: OperationError[];
   /** The validated request, as submitted (after lenient normalisation). */
   request: OperationRequest;
+  /**
+   * Who submitted it, as the gateway authenticated them: `<method>:<name>` (`token:ci-bot`, `mtls:host-1`,
+   * `jwt:alice`) or `anonymous`. Absent for a request submitted straight over NATS without it.
+   */
+  submittedBy?: string;
   /** Per-node state, keyed by host ID; set once the coordinator resolved the targets. */
   nodes?: Record<string, NodeProgress>;
   /** Multi-phase operations: the phases in order and the one running now (node states are for it). */
@@ -88,7 +93,13 @@ export function errorSource(node: Pick<NodeProgress, 'hostId' | 'address'>): str
 }
 
 /** A new record as the gateway or a coordinator first writes it (create-only, so both may try). */
-export function newOperationRecord(id: string, request: OperationRequest, now: Date, schemaVersion: string): OperationRecord {
+export function newOperationRecord(
+  id: string,
+  request: OperationRequest,
+  now: Date,
+  schemaVersion: string,
+  submittedBy?: string,
+): OperationRecord {
   return {
     schemaVersion,
     id,
@@ -98,5 +109,6 @@ export function newOperationRecord(id: string, request: OperationRequest, now: D
     creationTime: now.toISOString(),
     errors: [],
     request,
+    ...(submittedBy !== undefined ? { submittedBy } : {}),
   };
 }

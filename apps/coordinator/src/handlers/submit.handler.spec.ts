@@ -177,5 +177,17 @@ describe('SubmitHandler', () => {
     );
     expect(checkMessage(SubmitOperationMessage, { ...submit(backup), schemaVersion: '2.0' }).ok).toBe(false);
     expect(checkMessage(SubmitOperationMessage, submit(backup)).ok).toBe(true);
+    expect(checkMessage(SubmitOperationMessage, { ...submit(backup), submittedBy: 'token:ci-bot' }).ok).toBe(true);
+    expect(checkMessage(SubmitOperationMessage, { ...submit(backup), submittedBy: 7 }).ok).toBe(false);
+    expect(checkMessage(SubmitOperationMessage, { ...submit(backup), submittedBy: 'x'.repeat(201) }).ok).toBe(false);
+  });
+
+  it('keeps who submitted the operation in the record it creates, and names no one when the message does not', async () => {
+    const withSubmitter = harness();
+    await withSubmitter.handler.handle({ ...submit(backup), submittedBy: 'jwt:alice' });
+    expect(withSubmitter.record()?.submittedBy).toBe('jwt:alice');
+    const direct = harness();
+    await direct.handler.handle(submit(backup));
+    expect(direct.record()).not.toHaveProperty('submittedBy');
   });
 });

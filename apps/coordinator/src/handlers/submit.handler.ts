@@ -51,7 +51,7 @@ export class SubmitHandler {
     const request = await this.validate(id, message.request);
     if (!request) return;
 
-    await this.operations.create(newOperationRecord(id, request, this.clock.now(), SCHEMA_VERSION));
+    await this.operations.create(newOperationRecord(id, request, this.clock.now(), SCHEMA_VERSION, message.submittedBy));
     let record = await this.operations.get(id);
     if (!record) throw new FatalError(`operation ${id} vanished right after it was created`);
     if (isTerminal(record.state)) return;

@@ -5,8 +5,10 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
 import { NATS_CONNECTION } from '@daedalus/messaging';
 import { errorMessage } from '@daedalus/common';
+import { RouteAccess } from '../auth/access';
 
 @ApiTags('health')
+@RouteAccess('public')
 @Controller('healthz')
 export class HealthController {
   constructor(

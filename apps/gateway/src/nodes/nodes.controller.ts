@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { RouteAccess } from '../auth/access';
 import { NodesService } from './nodes.service';
 
 /** Daedalus extension: the registered nodes and where each stands; removing a node that is gone for good. */
@@ -19,6 +20,7 @@ export class NodesController {
   }
 
   @Delete(':hostId')
+  @RouteAccess('remove-node')
   @HttpCode(204)
   @ApiOperation({ summary: "Remove a node's registration (a node replaced, decommissioned or lost for good)" })
   @ApiResponse({ status: 204, description: 'removed' })

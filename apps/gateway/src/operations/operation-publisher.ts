@@ -26,6 +26,7 @@ export class OperationPublisher {
       operationId: record.id,
       request: { ...record.request },
       submittedAt: this.clock.now().toISOString(),
+      ...(record.submittedBy !== undefined ? { submittedBy: record.submittedBy } : {}),
     };
     await publishJson(this.js, Subjects.submit, message, MessageIds.submit(record.id));
   }

@@ -17,6 +17,7 @@ export function toOperationView(record: OperationRecord): Record<string, unknown
     state: record.state,
     progress: record.progress,
     errors: record.errors,
+    ...(record.submittedBy !== undefined ? { submittedBy: record.submittedBy } : {}),
     ...(record.response !== undefined ? { response: record.response } : {}),
     ...(record.cancelRequested ? { cancelRequested: true } : {}),
     ...(record.phases ? { phases: record.phases, phase: record.phase } : {}),

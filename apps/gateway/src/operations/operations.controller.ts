@@ -2,6 +2,8 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, R
 import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { isUUID } from 'class-validator';
+import { CurrentPrincipal, RouteAccess } from '../auth/access';
+import { Principal, principalId } from '../auth/principal';
 import { notFound } from '../http/bad-request';
 import { listParam, QueryParams, rejectUnknownParams } from '../http/query';
 import { OperationsService } from './operations.service';
@@ -21,7 +23,8 @@ export class OperationsController {
   constructor(private readonly operations: OperationsService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Submit an operation (Icarus request body)' })
+  @RouteAccess('submit')
+  @ApiOperation({ summary: 'Submit an operation (Icarus request body); the role it needs depends on its type' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'same key, same operation' })
   @ApiBody({ schema: { type: 'object', required: ['type'], properties: { type: { type: 'string', example: 'flush' } } } })
   @ApiResponse({ status: 201, description: 'the operation; Location names it' })
@@ -30,8 +33,10 @@ export class OperationsController {
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
+    @CurrentPrincipal() principal: Principal | undefined,
   ): Promise<Record<string, unknown>> {
-    const { record, created } = await this.operations.submit(body, idempotencyKey || undefined);
+    const submittedBy = principal ? principalId(principal) : undefined;
+    const { record, created } = await this.operations.submit(body, idempotencyKey || undefined, submittedBy);
     response.status(201).location(`/operations/${record.id}`);
     if (!created) response.setHeader('Idempotent-Replayed', 'true');
     return toOperationView(record);
@@ -54,6 +59,7 @@ export class OperationsController {
   }
 
   @Post(':id/resume')
+  @RouteAccess('resume')
   @ApiOperation({
     summary: 'Resume a FAILED restore from the phase that failed (a cluster-wide IMPORT/HARDLINKS restore that reached TRUNCATE)',
   })
@@ -68,6 +74,7 @@ export class OperationsController {
   }
 
   @Delete(':id')
+  @RouteAccess('cancel')
   @HttpCode(202)
   @ApiOperation({ summary: 'Ask an operation to cancel (every node stops at a safe point)' })
   async cancel(@Param('id') id: string) {

@@ -50,7 +50,7 @@ export class OperationsService {
     private readonly queries: NodeQueryClient,
   ) {}
 
-  async submit(body: unknown, idempotencyKey?: string): Promise<Submission> {
+  async submit(body: unknown, idempotencyKey?: string, submittedBy?: string): Promise<Submission> {
     let request;
     try {
       request = parseOperationRequest(body);
@@ -81,7 +81,7 @@ export class OperationsService {
     if (problems.length > 0) throw badRequest(problems);
     request.id = id;
 
-    const record = newOperationRecord(id, request, this.clock.now(), SCHEMA_VERSION);
+    const record = newOperationRecord(id, request, this.clock.now(), SCHEMA_VERSION, submittedBy);
     if (await this.operations.create(record)) {
       await this.publish(record);
       return { record, created: true };

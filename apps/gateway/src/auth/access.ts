@@ -1,0 +1,59 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { isOperationType } from '@daedalus/contracts';
+import { Principal, principalId } from './principal';
+import { ACTION_ROLES, OPERATION_ROLES, Role } from './roles';
+
+/** What a route does, for the guard: `public` needs no credentials; every other kind needs a role (roles.ts). */
+export type Access = 'public' | 'read' | 'submit' | 'cancel' | 'resume' | 'remove-node';
+
+export const ACCESS_KEY = 'daedalus:access';
+
+/** Marks a route (or a controller) with what it does. A route without a mark is `read` for GET and HEAD, admin-only otherwise. */
+export const RouteAccess = (access: Access) => SetMetadata(ACCESS_KEY, access);
+
+/** The principal the guard let through (undefined only on public routes). */
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Principal | undefined =>
+    context.switchToHttp().getRequest<{ principal?: Principal }>().principal,
+);
+
+/** What a request asks, as far as its role goes. */
+export interface AccessRequest {
+  access: Exclude<Access, 'public'> | undefined;
+  /** the POST /operations body (already parsed JSON) */
+  body?: unknown;
+  /** DELETE /operations/{id}: who submitted it (undefined: nobody recorded, or no such operation) */
+  submittedBy?: string;
+  /** DELETE /operations/{id}: whether the operation exists */
+  exists?: boolean;
+}
+
+/** The role a request needs, and how to say so when the caller lacks it. */
+export function requiredRole(request: AccessRequest, principal: Principal): { role: Role; what: string } {
+  switch (request.access) {
+    case 'read':
+      return { role: ACTION_ROLES.read, what: 'reading' };
+    case 'submit': {
+      const raw = typeof request.body === 'object' && request.body !== null ? (request.body as { type?: unknown }).type : undefined;
+      // normalised as parseOperationRequest does, so the type checked here is the type that runs
+      const type = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+      if (isOperationType(type)) return { role: OPERATION_ROLES[type], what: `submitting a ${type} operation` };
+      return { role: ACTION_ROLES['submit-unknown-type'], what: 'submitting an operation' };
+    }
+    case 'cancel':
+      if (request.exists === false) return { role: ACTION_ROLES['cancel-own'], what: 'cancelling an operation' };
+      if (request.submittedBy !== undefined && request.submittedBy === principalId(principal)) {
+        return { role: ACTION_ROLES['cancel-own'], what: 'cancelling your own operation' };
+      }
+      return {
+        role: ACTION_ROLES['cancel-any'],
+        what: `cancelling an operation submitted by ${request.submittedBy ?? 'someone unrecorded'}`,
+      };
+    case 'resume':
+      return { role: ACTION_ROLES.resume, what: 'resuming a restore' };
+    case 'remove-node':
+      return { role: ACTION_ROLES['remove-node'], what: "removing a node's registration" };
+    default:
+      return { role: 'admin', what: 'this request' };
+  }
+}
