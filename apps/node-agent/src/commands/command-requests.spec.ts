@@ -95,7 +95,10 @@ describe('CommandHandler with secrets', () => {
       new MapExecutorRegistry([executor]),
       new EventPublisher(js, new ManualClock('2026-03-01T10:00:00.000Z'), scrubber),
       { get: async () => record } as unknown as OperationStore,
-      { current: { hostId: HOST } } as unknown as NodeRegistrationService,
+      {
+        current: { hostId: HOST },
+        roots: { fileStores: ['/tmp'], import: [], staging: [], config: [] },
+      } as unknown as NodeRegistrationService,
       new CommandRequests(ring, scrubber),
     );
     return { handler, events };
