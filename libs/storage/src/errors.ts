@@ -72,6 +72,8 @@ export function classOfKind(kind: StorageErrorKind): ErrorClass {
 }
 
 const REDACTIONS: Array<[RegExp, string]> = [
+  // User info in URLs (a proxy's user:password@).
+  [/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, '$1<redacted>@'],
   // Query strings of URLs carry SAS signatures, X-Amz-Signature, upload_id session tokens.
   [/(https?:\/\/[^\s?'"]*)\?[^\s'"]*/gi, '$1?<redacted>'],
   [
