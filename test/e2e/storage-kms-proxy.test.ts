@@ -1,0 +1,214 @@
+/**
+ * `kmsKeyId` and `proxySettings` on S3 take effect: a backup and restore through a real HTTP forward proxy
+ * (with Basic authentication) to s3rver, every object written with SSE-KMS. Between the proxy and s3rver a
+ * recording front (test/support/proxy/s3-sse-front.ts) shows which headers the agents sent and answers for SSE
+ * as AWS does; switched off, it shows that a store ignoring SSE-KMS fails the backup rather than keeping
+ * plaintext. A wrong proxy password fails the operation saying so, and the password is in no record or log.
+ * Providers that cannot honour the fields are refused with a 400 naming them.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { S3Backend } from '@daedalus/storage';
+import { OperationView } from '../support/system';
+import { freePort, makeTempDir, ManagedProcess, ProcessGroup, removeDir } from '../support/processes';
+import { DaedalusSystem } from '../support/system';
+import { startEmulator, StorageEmulator } from '../storage/emulators';
+import { S3SseFront, startS3SseFront } from '../support/proxy/s3-sse-front';
+import { runBackup } from './backup-support';
+
+const ROOT = join(__dirname, '..', '..');
+const KMS_KEY = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const PROXY_USER = 'backup-svc';
+const PROXY_PASSWORD = 'pr0xy-S3cret-probe-91c2';
+const WRONG_PASSWORD = 'wr0ng-S3cret-probe-77d4';
+const MIB = 1024 * 1024;
+
+interface ProxyLogLine {
+  method: string;
+  target: string;
+  allowed: boolean;
+}
+
+describe('S3 with kmsKeyId through an authenticating proxy', () => {
+  let dir: string;
+  let group: ProcessGroup;
+  let s3: StorageEmulator;
+  let front: S3SseFront;
+  let proxy: ManagedProcess;
+  let proxyPort: number;
+  let proxyLog: string;
+  let system: DaedalusSystem;
+  let env: Record<string, string>;
+
+  const proxySettings = (password = PROXY_PASSWORD) => ({
+    useProxy: true,
+    proxyHost: '127.0.0.1',
+    proxyPort,
+    proxyProtocol: 'http',
+    proxyUsername: PROXY_USER,
+    proxyPassword: password,
+  });
+  const proxied = (): ProxyLogLine[] =>
+    readFileSync(proxyLog, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as ProxyLogLine);
+
+  beforeAll(async () => {
+    dir = makeTempDir('kms-proxy');
+    group = new ProcessGroup(dir);
+    s3 = await startEmulator('s3', group, join(dir, 's3'));
+    front = await startS3SseFront(s3.endpoint);
+    proxyLog = join(dir, 'proxy.jsonl');
+    writeFileSync(proxyLog, '');
+    proxyPort = await freePort();
+    proxy = group.start(
+      'proxy',
+      'node',
+      ['-r', 'ts-node/register/transpile-only', join(ROOT, 'test', 'support', 'proxy', 'cli.ts'), '--port', String(proxyPort), '--log', proxyLog],
+      { cwd: ROOT, env: { ...process.env, PROXY_USER, PROXY_PASSWORD } },
+    );
+    await group.waitForOutput(proxy, /test proxy listening/, 60_000);
+    // the agents reach s3rver only through the front (the endpoint), and the front only through the proxy (the request)
+    env = { ...s3.env, AWS_ENDPOINT_URL: front.endpoint };
+    system = await DaedalusSystem.start({ nodes: 2, coordinators: 1, env, baseDir: join(dir, 'system') });
+    await system.createTables('shop', ['orders'], 200);
+    for (const node of system.nodes) await system.simOf(node).generateSSTables('shop', 'orders', 2, 1024 * 1024);
+  }, 240_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    await front?.close();
+    await group?.stopAll();
+    if (dir) removeDir(dir);
+  }, 60_000);
+
+  it('backs up with SSE-KMS on every object write, all through the proxy, and restores the content', async () => {
+    const checksums = async () => Promise.all(system.nodes.map(async (n) => String(await system.simOf(n).checksum('shop', 'orders'))));
+    const before = await checksums();
+    front.records.length = 0;
+    const { operation, backupName } = await runBackup(system, {
+      storageLocation: 's3://kms-backups',
+      snapshotTag: 'kms',
+      createMissingBucket: true,
+      kmsKeyId: KMS_KEY,
+      proxySettings: proxySettings(),
+    });
+    expect(operation.errors).toEqual([]);
+    expect(operation.state).toBe('COMPLETED');
+
+    const writes = front.writes();
+    // data files of both nodes, manifests, indexes and the cluster record: every one asked for SSE-KMS with the key
+    expect(writes.length).toBeGreaterThanOrEqual(2 * 4);
+    expect(writes.filter((w) => w.sse !== 'aws:kms' || w.kmsKeyId !== KMS_KEY)).toEqual([]);
+    // every request the front saw came through the proxy, authenticated
+    const seen = proxied();
+    expect(seen.filter((l) => l.allowed).length).toBeGreaterThanOrEqual(front.records.length);
+    expect(seen.every((l) => l.target.startsWith(front.endpoint))).toBe(true);
+
+    await system.simOf(system.nodes[0]).writeRows('shop', 'orders', 50, 4242);
+    const response = await system.post('/operations', {
+      type: 'restore',
+      storageLocation: 's3://kms-backups',
+      snapshotTag: backupName,
+      globalRequest: true,
+      kmsKeyId: KMS_KEY,
+      proxySettings: proxySettings(),
+    });
+    expect(response.status).toBe(201);
+    const restored = await system.waitForOperation((response.body as OperationView).id, undefined, 120_000);
+    expect(restored.errors).toEqual([]);
+    expect(restored.state).toBe('COMPLETED');
+    expect(await checksums()).toEqual(before);
+  });
+
+  it('fails a backup whose store does not confirm SSE-KMS, and leaves no plaintext object behind', async () => {
+    front.honour = false;
+    try {
+      const { operation } = await runBackup(system, {
+        storageLocation: 's3://kms-ignored',
+        snapshotTag: 'ignored',
+        createMissingBucket: true,
+        kmsKeyId: KMS_KEY,
+        proxySettings: proxySettings(),
+      });
+      expect(operation.state).toBe('FAILED');
+      expect(operation.errors.map((e) => e.message).join('\n')).toContain('did not confirm SSE-KMS encryption');
+    } finally {
+      front.honour = true;
+    }
+    const bare = s3.open('kms-ignored');
+    try {
+      const left: string[] = [];
+      for await (const entry of bare.list('')) left.push(entry.key);
+      expect(left.filter((key) => key.includes('/data/'))).toEqual([]);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('fails with a clear error when the proxy refuses the password, which appears in no record or log', async () => {
+    const { operation } = await runBackup(system, {
+      storageLocation: 's3://kms-backups',
+      snapshotTag: 'wrong-password',
+      kmsKeyId: KMS_KEY,
+      proxySettings: proxySettings(WRONG_PASSWORD),
+    });
+    expect(operation.state).toBe('FAILED');
+    expect(operation.errors.map((e) => e.message).join('\n')).toContain('the proxy refused the proxy credentials (HTTP 407)');
+    expect(proxied().some((l) => !l.allowed)).toBe(true);
+    const records = JSON.stringify(await system.get('/operations'));
+    const logs = readdirSync(join(dir, 'system', 'logs')).map((f) => readFileSync(join(dir, 'system', 'logs', f), 'utf8'));
+    for (const text of [records, ...logs]) {
+      expect(text).not.toContain(WRONG_PASSWORD);
+    }
+  });
+
+  it('refuses kmsKeyId and proxySettings where the provider cannot honour them, naming the field', async () => {
+    const hostId = system.nodes[0].hostId;
+    for (const [storageLocation, field, body] of [
+      [`azure://c/test/dc1/${hostId}`, 'kmsKeyId', { kmsKeyId: KMS_KEY }],
+      [`gcp://b/test/dc1/${hostId}`, 'proxySettings', { proxySettings: proxySettings() }],
+      [`file:///tmp/store/b/test/dc1/${hostId}`, 'kmsKeyId', { kmsKeyId: KMS_KEY }],
+    ] as const) {
+      const response = await system.post('/operations', { type: 'backup', storageLocation, hostId, ...body });
+      expect(response.status).toBe(400);
+      expect(JSON.stringify(response.body)).toContain(field);
+      expect(JSON.stringify(response.body)).toContain('provider cannot');
+      expect(JSON.stringify(response.body)).not.toContain(PROXY_PASSWORD);
+    }
+  });
+
+  it('sends SSE-KMS on a multipart create too (S3Backend through the proxy)', async () => {
+    const backend = new S3Backend({
+      bucket: 'kms-backups',
+      env: { ...process.env, ...env },
+      partSize: 5 * MIB,
+      singlePutMaxBytes: 5 * MIB,
+      conditionalWrites: 'check-first',
+      kmsKeyId: KMS_KEY,
+      proxy: { protocol: 'http', host: '127.0.0.1', port: proxyPort, username: PROXY_USER, password: PROXY_PASSWORD },
+    });
+    front.records.length = 0;
+    try {
+      // unknown size and larger than a part: a multipart upload
+      const put = await backend.put('multi/object', Readable.from([Buffer.alloc(6 * MIB, 1), Buffer.alloc(6 * MIB, 2)]));
+      expect(put.size).toBe(12 * MIB);
+      const creates = front.records.filter((r) => r.method === 'POST' && /(^|&)uploads/.test(r.query));
+      expect(creates).toHaveLength(1);
+      expect(creates[0]).toMatchObject({ sse: 'aws:kms', kmsKeyId: KMS_KEY });
+      expect(front.records.filter((r) => /partNumber=/.test(r.query)).length).toBe(3);
+      // an object the store reports encrypted with the key keeps its hash (reusable); one it does not, loses it
+      const content = Buffer.from('small object');
+      const { sha256 } = await backend.put('single/object', Readable.from([content]), { size: content.length });
+      await backend.put('single/object', Readable.from([content]), { size: content.length, sha256 });
+      expect((await backend.stat('single/object'))?.sha256).toBe(sha256);
+      front.honour = false;
+      expect((await backend.stat('single/object'))?.sha256).toBeUndefined();
+    } finally {
+      front.honour = true;
+      await backend.close();
+    }
+  });
+});
