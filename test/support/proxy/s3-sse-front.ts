@@ -36,10 +36,7 @@ export async function startS3SseFront(upstream: string): Promise<S3SseFront> {
     endpoint: '',
     records: [],
     honour: true,
-    writes: () =>
-      front.records.filter(
-        (r) => (r.method === 'PUT' && !/(^|&)(partNumber|uploadId)=/.test(r.query)) || (r.method === 'POST' && /(^|&)uploads(=|&|$)/.test(r.query)),
-      ),
+    writes: () => front.records.filter((r) => isObjectWrite(r.method, r.path, r.query)),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -52,7 +49,7 @@ export async function startS3SseFront(upstream: string): Promise<S3SseFront> {
       kmsKeyId: header(req, 'x-amz-server-side-encryption-aws-kms-key-id'),
     };
     front.records.push(record);
-    const write = record.method === 'PUT' ? !/(^|&)(partNumber|uploadId)=/.test(query) : record.method === 'POST' && /(^|&)uploads(=|&|$)/.test(query);
+    const write = isObjectWrite(record.method, path, query);
     if (write && record.sse === 'aws:kms' && record.kmsKeyId) keys.set(path, record.kmsKeyId);
     else if (write) keys.delete(path);
     const upstreamRequest = httpRequest(
@@ -74,6 +71,13 @@ export async function startS3SseFront(upstream: string): Promise<S3SseFront> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   front.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return front;
+}
+
+/** A PutObject or CreateMultipartUpload (path-style: /bucket/key); not a part upload, not a bucket creation. */
+function isObjectWrite(method: string, path: string, query: string): boolean {
+  if (path.split('/').filter(Boolean).length < 2) return false;
+  if (method === 'PUT') return !/(^|&)(partNumber|uploadId)=/.test(query);
+  return method === 'POST' && /(^|&)uploads(=|&|$)/.test(query);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
