@@ -66,7 +66,15 @@ describe('S3 with kmsKeyId through an authenticating proxy', () => {
     proxy = group.start(
       'proxy',
       'node',
-      ['-r', 'ts-node/register/transpile-only', join(ROOT, 'test', 'support', 'proxy', 'cli.ts'), '--port', String(proxyPort), '--log', proxyLog],
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        join(ROOT, 'test', 'support', 'proxy', 'cli.ts'),
+        '--port',
+        String(proxyPort),
+        '--log',
+        proxyLog,
+      ],
       { cwd: ROOT, env: { ...process.env, PROXY_USER, PROXY_PASSWORD } },
     );
     await group.waitForOutput(proxy, /test proxy listening/, 60_000);

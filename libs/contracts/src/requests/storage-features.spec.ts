@@ -60,7 +60,9 @@ describe('storage fields take effect or are refused', () => {
     expect(
       fieldsRefused(backup(`s3://b/${NODE}`, { proxySettings: { ...PROXY, proxyUsername: undefined, proxyProtocol: 'socks5' } })),
     ).toEqual(['proxySettings.proxyProtocol', 'proxySettings.proxyUsername']);
-    expect(fieldsRefused(backup(`s3://b/${NODE}`, { proxySettings: { ...PROXY, proxyHost: 'a b/c' } }))).toEqual(['proxySettings.proxyHost']);
+    expect(fieldsRefused(backup(`s3://b/${NODE}`, { proxySettings: { ...PROXY, proxyHost: 'a b/c' } }))).toEqual([
+      'proxySettings.proxyHost',
+    ]);
     expect(fieldsRefused(backup(`s3://b/${NODE}`, { proxySettings: { ...PROXY, proxyProtocol: 'HTTPS' } }))).toEqual([]);
   });
 

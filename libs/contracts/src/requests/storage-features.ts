@@ -56,13 +56,18 @@ function describesProxy(proxy: ProxySettingsDto): boolean {
 
 function proxyErrors(proxy: ProxySettingsDto): FieldError[] {
   const errors: FieldError[] = [];
-  if (proxy.proxyHost === undefined) errors.push({ field: 'proxySettings.proxyHost', message: 'proxySettings.proxyHost: required when useProxy is true' });
+  if (proxy.proxyHost === undefined)
+    errors.push({ field: 'proxySettings.proxyHost', message: 'proxySettings.proxyHost: required when useProxy is true' });
   else if (!/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/.test(proxy.proxyHost)) {
     errors.push({ field: 'proxySettings.proxyHost', message: 'proxySettings.proxyHost: must be a host name or an IP address' });
   }
-  if (proxy.proxyPort === undefined) errors.push({ field: 'proxySettings.proxyPort', message: 'proxySettings.proxyPort: required when useProxy is true' });
+  if (proxy.proxyPort === undefined)
+    errors.push({ field: 'proxySettings.proxyPort', message: 'proxySettings.proxyPort: required when useProxy is true' });
   if (proxy.proxyProtocol !== undefined && !(PROXY_PROTOCOLS as readonly string[]).includes(proxy.proxyProtocol.toLowerCase())) {
-    errors.push({ field: 'proxySettings.proxyProtocol', message: `proxySettings.proxyProtocol: must be one of ${PROXY_PROTOCOLS.join(', ')}` });
+    errors.push({
+      field: 'proxySettings.proxyProtocol',
+      message: `proxySettings.proxyProtocol: must be one of ${PROXY_PROTOCOLS.join(', ')}`,
+    });
   }
   if (proxy.proxyPassword !== undefined && proxy.proxyUsername === undefined) {
     errors.push({ field: 'proxySettings.proxyUsername', message: 'proxySettings.proxyUsername: required with proxyPassword' });
