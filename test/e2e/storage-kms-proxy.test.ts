@@ -6,78 +6,49 @@
  * plaintext. A wrong proxy password fails the operation saying so, and the password is in no record or log.
  * Providers that cannot honour the fields are refused with a 400 naming them.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { S3Backend } from '@daedalus/storage';
 import { OperationView } from '../support/system';
-import { freePort, makeTempDir, ManagedProcess, ProcessGroup, removeDir } from '../support/processes';
+import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
 import { DaedalusSystem } from '../support/system';
 import { startEmulator, StorageEmulator } from '../storage/emulators';
 import { S3SseFront, startS3SseFront } from '../support/proxy/s3-sse-front';
+import { startTestProxy, TestProxy } from '../support/proxy/test-proxy';
 import { runBackup } from './backup-support';
 
-const ROOT = join(__dirname, '..', '..');
 const KMS_KEY = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const PROXY_USER = 'backup-svc';
 const PROXY_PASSWORD = 'pr0xy-S3cret-probe-91c2';
 const WRONG_PASSWORD = 'wr0ng-S3cret-probe-77d4';
 const MIB = 1024 * 1024;
 
-interface ProxyLogLine {
-  method: string;
-  target: string;
-  allowed: boolean;
-}
-
 describe('S3 with kmsKeyId through an authenticating proxy', () => {
   let dir: string;
   let group: ProcessGroup;
   let s3: StorageEmulator;
   let front: S3SseFront;
-  let proxy: ManagedProcess;
-  let proxyPort: number;
-  let proxyLog: string;
+  let proxy: TestProxy;
   let system: DaedalusSystem;
   let env: Record<string, string>;
 
   const proxySettings = (password = PROXY_PASSWORD) => ({
     useProxy: true,
     proxyHost: '127.0.0.1',
-    proxyPort,
+    proxyPort: proxy.port,
     proxyProtocol: 'http',
     proxyUsername: PROXY_USER,
     proxyPassword: password,
   });
-  const proxied = (): ProxyLogLine[] =>
-    readFileSync(proxyLog, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as ProxyLogLine);
+  const proxied = () => proxy.seen();
 
   beforeAll(async () => {
     dir = makeTempDir('kms-proxy');
     group = new ProcessGroup(dir);
     s3 = await startEmulator('s3', group, join(dir, 's3'));
     front = await startS3SseFront(s3.endpoint);
-    proxyLog = join(dir, 'proxy.jsonl');
-    writeFileSync(proxyLog, '');
-    proxyPort = await freePort();
-    proxy = group.start(
-      'proxy',
-      'node',
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        join(ROOT, 'test', 'support', 'proxy', 'cli.ts'),
-        '--port',
-        String(proxyPort),
-        '--log',
-        proxyLog,
-      ],
-      { cwd: ROOT, env: { ...process.env, PROXY_USER, PROXY_PASSWORD } },
-    );
-    await group.waitForOutput(proxy, /test proxy listening/, 60_000);
+    proxy = await startTestProxy(group, dir, PROXY_USER, PROXY_PASSWORD);
     // the agents reach s3rver only through the front (the endpoint), and the front only through the proxy (the request)
     env = { ...s3.env, AWS_ENDPOINT_URL: front.endpoint };
     system = await DaedalusSystem.start({ nodes: 2, coordinators: 1, env, baseDir: join(dir, 'system') });

@@ -62,6 +62,18 @@ export class AlreadyExistsError extends StorageError {
   }
 }
 
+/** A forward proxy refused the proxy credentials (HTTP 407): no SDK can parse that as a store error, so say what it was. */
+export function proxyAuthenticationError(provider: string, operation: string, key?: string): StorageError {
+  const subject = key === undefined ? '' : ` ${JSON.stringify(key)}`;
+  return new StorageError('permanent', `${provider}: ${operation}${subject} failed: the proxy refused the proxy credentials (HTTP 407)`, {
+    provider,
+    key,
+    operation,
+    code: 'proxy-authentication-required',
+    status: 407,
+  });
+}
+
 export function isStorageError(error: unknown): error is StorageError {
   return error instanceof StorageError;
 }

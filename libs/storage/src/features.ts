@@ -28,7 +28,6 @@ const UNSUPPORTED: Record<StorageProtocol, Partial<Record<StorageFeature, string
   azure: {
     kmsKeyId:
       'encrypt with a KMS key per request (Azure encrypts with encryption scopes configured on the account, and a scope name is not a key id)',
-    proxySettings: 'use a per-request proxy in this version',
   },
   file: {
     kmsKeyId: 'encrypt with a KMS key (a file store has no key management service)',

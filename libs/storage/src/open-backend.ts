@@ -31,7 +31,7 @@ export interface OpenBackendOptions {
   azure?: Omit<AzureBackendOptions, 'bucket'>;
   /** Server-side encryption with this customer-managed key (S3 SSE-KMS, GCS kmsKeyName). */
   kmsKeyId?: string;
-  /** Every request through this forward proxy (S3). */
+  /** Every request through this forward proxy (S3, Azure). */
   proxy?: StorageProxy;
   /** false disables retries; default policy: 5 attempts, 200 ms doubling to 10 s, 5 min total. */
   retry?: RetryPolicy | false;
@@ -55,7 +55,7 @@ export function openProvider(location: StorageLocation | string, options: OpenBa
     case 'gcp':
       return new GcsBackend({ env, ...options.gcs, kmsKeyId, bucket: parsed.bucket });
     case 'azure':
-      return new AzureBackend({ env, ...options.azure, bucket: parsed.bucket });
+      return new AzureBackend({ env, ...options.azure, proxy, bucket: parsed.bucket });
     case 'file':
       return new FileBackend({ root: parsed.root ?? '/', bucket: parsed.bucket });
   }
