@@ -29,7 +29,6 @@ describe('storage fields take effect or are refused', () => {
     ['azure', `azure://c/${NODE}`, { kmsKeyId: SECRET }, 'kmsKeyId'],
     ['file', `file:///srv/backups/b/${NODE}`, { kmsKeyId: SECRET }, 'kmsKeyId'],
     ['gcp', `gcp://b/${NODE}`, { proxySettings: PROXY }, 'proxySettings'],
-    ['azure', `azure://c/${NODE}`, { proxySettings: PROXY }, 'proxySettings'],
     ['file', `file:///srv/backups/b/${NODE}`, { proxySettings: PROXY }, 'proxySettings'],
   ])('refuses on %s: %j', (provider, location, extra, field) => {
     expect(fieldsRefused(backup(location, extra))).toEqual([field]);
@@ -40,11 +39,16 @@ describe('storage fields take effect or are refused', () => {
     }
   });
 
-  it('refuses them on every storage operation, e.g. a list', () => {
-    expect(fieldsRefused({ type: 'list', storageLocation: 'azure://c', kmsKeyId: SECRET })).toEqual(['kmsKeyId']);
+  it('refuses them on every storage operation, e.g. a list, which has no use for a key on any provider', () => {
+    expect(
+      fieldsRefused({ type: 'list', storageLocation: 'azure://c', proxySettings: { useProxy: true, proxyHost: 'p', proxyPort: 1 } }),
+    ).toEqual([]);
+    expect(fieldsRefused({ type: 'list', storageLocation: 'gcp://c', proxySettings: PROXY })).toEqual(['proxySettings']);
+    expect(fieldsRefused({ type: 'list', storageLocation: 's3://c', kmsKeyId: SECRET })).toEqual(['kmsKeyId']);
   });
 
-  it('accepts proxySettings that ask for no proxy on any provider', () => {
+  it('accepts proxySettings that ask for no proxy on any provider, and a proxy on azure', () => {
+    expect(fieldsRefused(backup(`azure://c/${NODE}`, { proxySettings: PROXY }))).toEqual([]);
     expect(fieldsRefused(backup(`azure://c/${NODE}`, { proxySettings: { useProxy: false } }))).toEqual([]);
     expect(fieldsRefused(backup(`file:///srv/b/${NODE}`, { proxySettings: {} }))).toEqual([]);
   });

@@ -22,7 +22,9 @@ export function storageFieldErrors(request: StorageOperationRequest): FieldError
   }
   const errors: FieldError[] = [];
   if (request.kmsKeyId !== undefined) {
-    const reason = unsupportedFeature(protocol, 'kmsKeyId');
+    // a backup encrypts with the key, a restore accepts only objects encrypted with it; a list has no use for one
+    const reason =
+      request.type === 'list' ? 'a list reads backup indexes only and has no use for a key' : unsupportedFeature(protocol, 'kmsKeyId');
     if (reason) errors.push({ field: 'kmsKeyId', message: `kmsKeyId: ${reason}` });
   }
   const proxy = request.proxySettings;

@@ -1,7 +1,7 @@
 /** Plumbing shared by the providers: the put tap and the get stream guard. */
 import { pipeline, Readable, Transform } from 'node:stream';
 import { ExpectedContent, openSource, PutOptions, PutSource } from '../backend';
-import { StorageErrorDetails } from '../errors';
+import { StorageError, StorageErrorDetails } from '../errors';
 import { VerifyingStream } from '../hashing';
 
 /**
@@ -81,4 +81,13 @@ export function sliceStream(source: Readable, skip: number, take: number | undef
   });
   source.pipe(slicer);
   return slicer;
+}
+
+/** A read with a KMS key found an object the store does not report encrypted with it. */
+export function notEncryptedError(provider: string, key: string): StorageError {
+  return new StorageError(
+    'permanent',
+    `${provider}: object ${JSON.stringify(key)} is not encrypted with the requested kmsKeyId (the store reports no such server-side encryption)`,
+    { provider, key, operation: 'get', code: 'not-encrypted-with-key' },
+  );
 }

@@ -10,7 +10,8 @@
  * generation) before put returns.
  *
  * With `kmsKeyId` (a Cloud KMS key name, projects/…/cryptoKeys/…) every object is created with that
- * customer-managed key (`kmsKeyName`), and put fails unless the object resource GCS answers names it.
+ * customer-managed key (`kmsKeyName`), and put fails unless the object resource GCS answers names it; a read
+ * (a restore) accepts only objects GCS reports encrypted with it.
  */
 import { Bucket, File, Storage, StorageOptions } from '@google-cloud/storage';
 import { Readable } from 'node:stream';
@@ -31,7 +32,7 @@ import {
 import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
 import { isRequestedKey } from '../../features';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
-import { checkRange, guardDownload, tapPutSource } from '../common';
+import { checkRange, guardDownload, notEncryptedError, tapPutSource } from '../common';
 import { classifyGcsError, gcsStatus, toGcsStorageError } from './gcs-errors';
 
 export interface GcsBackendOptions {
@@ -160,12 +161,24 @@ export class GcsBackend implements StorageBackend {
     );
   }
 
+  /** A read with a KMS key (a restore) accepts only objects GCS reports encrypted with it: one metadata request. */
+  private async requireEncrypted(key: string): Promise<void> {
+    let metadata: GcsObjectMetadata;
+    try {
+      [metadata] = (await this.bucket.file(key).getMetadata()) as [GcsObjectMetadata, ...unknown[]];
+    } catch (error) {
+      throw toGcsStorageError(error, 'get', key);
+    }
+    if (!isRequestedKey(this.kmsKeyId ?? '', metadata.kmsKeyName)) throw notEncryptedError('gcs', key);
+  }
+
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     validateKey(key, 'gcs');
     const details = { provider: 'gcs', key, operation: 'get' };
     const rangeProblem = checkRange(options.range);
     if (rangeProblem) throw new StorageError('permanent', `gcs: ${rangeProblem}`, { ...details, code: 'invalid-range' });
     const range = options.range;
+    if (this.kmsKeyId) await this.requireEncrypted(key);
     const body = this.bucket
       .file(key)
       .createReadStream(

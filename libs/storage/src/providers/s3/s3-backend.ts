@@ -9,7 +9,8 @@
  * With `kmsKeyId` every object is written with SSE-KMS (PutObject, CreateMultipartUpload) and put fails unless
  * the store's answer confirms it (`x-amz-server-side-encryption: aws:kms` and the key): a store that ignores
  * the request (s3rver, a gateway without KMS) would otherwise keep plaintext while the client believes it
- * encrypted. With `proxy` every request goes through that HTTP(S) forward proxy.
+ * encrypted. Reads with `kmsKeyId` (a restore) accept only objects the store reports encrypted with that key.
+ * With `proxy` every request goes through that HTTP(S) forward proxy.
  */
 import {
   CreateBucketCommand,
@@ -40,7 +41,7 @@ import {
 import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
 import { isRequestedKey, StorageProxy } from '../../features';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
-import { checkRange, guardDownload, rangeHeader, sliceStream, tapPutSource } from '../common';
+import { checkRange, guardDownload, notEncryptedError, rangeHeader, sliceStream, tapPutSource } from '../common';
 import { proxyAgents } from '../proxy-agents';
 import { classifyS3Error, s3ErrorCode, s3Status, toS3StorageError } from './s3-errors';
 
@@ -223,6 +224,10 @@ export class S3Backend implements StorageBackend {
       const raw: unknown = response.Body;
       if (!(raw instanceof Readable))
         throw new StorageError('permanent', 's3: response body is not a Node stream', { provider: 's3', key });
+      if (this.kmsKeyId && !isEncryptedWith(this.kmsKeyId, response)) {
+        raw.destroy();
+        throw notEncryptedError('s3', key);
+      }
       const body = options.range ? trimToRange(raw, options.range, response.ContentRange) : raw;
       return guardDownload(body, options.expected, { provider: 's3', key, operation: 'get' }, (e) => toS3StorageError(e, 'get', key));
     } catch (error) {
