@@ -109,6 +109,29 @@ describe('S3 with kmsKeyId through an authenticating proxy', () => {
     expect(await checksums()).toEqual(before);
   });
 
+  it('fails a restore with kmsKeyId of a backup stored without it, before truncating anything', async () => {
+    const plain = await runBackup(system, { storageLocation: 's3://plain-backups', snapshotTag: 'plain', createMissingBucket: true });
+    expect(plain.operation.state).toBe('COMPLETED');
+    // rows the backup lacks: a truncate or an import would change the content
+    await system.simOf(system.nodes[1]).writeRows('shop', 'orders', 30, 777);
+    const flush = await system.post('/operations', { type: 'flush', keyspace: 'shop', globalRequest: true });
+    await system.waitForOperation((flush.body as OperationView).id);
+    const before = await Promise.all(system.nodes.map(async (n) => String(await system.simOf(n).checksum('shop', 'orders'))));
+    const response = await system.post('/operations', {
+      type: 'restore',
+      storageLocation: 's3://plain-backups',
+      snapshotTag: plain.backupName,
+      globalRequest: true,
+      kmsKeyId: KMS_KEY,
+    });
+    expect(response.status).toBe(201);
+    const restore = await system.waitForOperation((response.body as OperationView).id, undefined, 120_000);
+    expect(restore.state).toBe('FAILED');
+    expect(restore.errors.map((e) => e.message).join('\n')).toContain('is not encrypted with the requested kmsKeyId');
+    expect(restore.errors.map((e) => e.message).join('\n')).toMatch(/phase (INIT|DOWNLOAD)/);
+    expect(await Promise.all(system.nodes.map(async (n) => String(await system.simOf(n).checksum('shop', 'orders'))))).toEqual(before);
+  });
+
   it('fails a backup whose store does not confirm SSE-KMS, removing the object and committing nothing', async () => {
     front.honour = false;
     let refused: string[] = [];
@@ -141,7 +164,7 @@ describe('S3 with kmsKeyId through an authenticating proxy', () => {
     }
   });
 
-  it('fails with a clear error when the proxy refuses the password, which appears in no record or log', async () => {
+  it('fails with a clear error when the proxy refuses the password, which appears in no error or log', async () => {
     const { operation } = await runBackup(system, {
       storageLocation: 's3://kms-backups',
       snapshotTag: 'wrong-password',

@@ -1,7 +1,7 @@
 /**
  * GCS customer-managed keys on the fake, held to what GCS does: an object created with `kmsKeyName` reports
  * the key with its version, a name that is not a Cloud KMS key name is a 400, and a backend opened with a key
- * neither writes without it nor offers a plaintext object for reuse.
+ * neither writes without it, nor offers a plaintext object for reuse, nor reads one.
  */
 import { Readable } from 'node:stream';
 import { GcsBackend } from '@daedalus/storage';
@@ -39,6 +39,16 @@ describe('gcs kmsKeyId (fake)', () => {
     const put = await open().put('plain', body('plain'), { size: 5 });
     expect((await open().stat('plain'))?.sha256).toBe(put.sha256);
     expect((await open(KEY).stat('plain'))?.sha256).toBeUndefined();
+  });
+
+  it('reads with a key only objects encrypted with it', async () => {
+    await open(KEY).put('read/enc', body('secret'), { size: 6 });
+    await open().put('read/plain', body('plain'), { size: 5 });
+    const chunks: Buffer[] = [];
+    for await (const chunk of await open(KEY).get('read/enc')) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).toString()).toBe('secret');
+    await expect(open(KEY).get('read/plain')).rejects.toMatchObject({ kind: 'permanent', code: 'not-encrypted-with-key' });
+    await expect(open(KEY).get('read/missing')).rejects.toMatchObject({ kind: 'not-found' });
   });
 
   it('fails a put whose key name GCS refuses, storing nothing', async () => {
