@@ -110,7 +110,7 @@ export interface Capabilities {
 }
 
 export interface StorageBackend {
-  /** Human-readable, secret-free identity, e.g. `s3://bucket`. */
+  /** Human-readable, secret-free identity, e.g. `s3://bucket` (with a KMS key: `s3://bucket (kms <fingerprint>)`). */
   readonly name: string;
   readonly capabilities: Capabilities;
   ensureBucket(options: EnsureBucketOptions): Promise<void>;

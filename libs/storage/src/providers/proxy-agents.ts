@@ -30,11 +30,6 @@ export function proxyUrl(proxy: StorageProxy): URL {
   return url;
 }
 
-/** `proxy host:port`, for messages: never the credentials. */
-export function describeProxy(proxy: StorageProxy): string {
-  return `${proxy.protocol}://${proxy.host}:${proxy.port}`;
-}
-
 export function proxyAgents(proxy: StorageProxy, options: { maxSockets?: number } = {}): ProxyAgents {
   const { HttpProxyAgent } = load('http-proxy-agent') as HttpProxyAgentModule;
   const { HttpsProxyAgent } = load('https-proxy-agent') as HttpsProxyAgentModule;

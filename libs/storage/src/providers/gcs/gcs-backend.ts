@@ -32,7 +32,7 @@ import {
 import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
 import { isRequestedKey } from '../../features';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
-import { checkRange, guardDownload, notEncryptedError, tapPutSource } from '../common';
+import { checkRange, guardDownload, nameWithKey, notEncryptedError, tapPutSource } from '../common';
 import { classifyGcsError, gcsStatus, toGcsStorageError } from './gcs-errors';
 
 export interface GcsBackendOptions {
@@ -79,7 +79,7 @@ export class GcsBackend implements StorageBackend {
 
   constructor(options: GcsBackendOptions) {
     const env = options.env ?? process.env;
-    this.name = `gcp://${options.bucket}`;
+    this.name = nameWithKey(`gcp://${options.bucket}`, options.kmsKeyId);
     const apiEndpoint = options.apiEndpoint ?? env.GCS_API_ENDPOINT;
     const storageOptions: StorageOptions = {
       projectId: options.projectId ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT,

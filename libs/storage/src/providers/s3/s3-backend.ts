@@ -41,7 +41,7 @@ import {
 import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
 import { isRequestedKey, StorageProxy } from '../../features';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
-import { checkRange, guardDownload, notEncryptedError, rangeHeader, sliceStream, tapPutSource } from '../common';
+import { checkRange, guardDownload, nameWithKey, notEncryptedError, rangeHeader, sliceStream, tapPutSource } from '../common';
 import { proxyAgents } from '../proxy-agents';
 import { classifyS3Error, s3ErrorCode, s3Status, toS3StorageError } from './s3-errors';
 
@@ -99,7 +99,7 @@ export class S3Backend implements StorageBackend {
   constructor(options: S3BackendOptions) {
     const env = options.env ?? process.env;
     this.bucket = options.bucket;
-    this.name = `s3://${options.bucket}`;
+    this.name = nameWithKey(`s3://${options.bucket}`, options.kmsKeyId);
     this.partSize = Math.max(5 * MIB, options.partSize ?? 8 * MIB);
     this.queueSize = options.queueSize ?? 4;
     this.singlePutMaxBytes = Math.min(options.singlePutMaxBytes ?? 64 * MIB, 5 * 1024 * MIB);
