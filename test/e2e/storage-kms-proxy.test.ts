@@ -132,6 +132,22 @@ describe('S3 with kmsKeyId through an authenticating proxy', () => {
     expect(await Promise.all(system.nodes.map(async (n) => String(await system.simOf(n).checksum('shop', 'orders'))))).toEqual(before);
   });
 
+  it('uploads again, encrypted, what an earlier backup stored without the key (no plaintext reused)', async () => {
+    // s3://plain-backups holds the plaintext backup of the test before
+    front.records.length = 0;
+    const { operation } = await runBackup(system, {
+      storageLocation: 's3://plain-backups',
+      snapshotTag: 'now-encrypted',
+      kmsKeyId: KMS_KEY,
+      proxySettings: proxySettings(),
+    });
+    expect(operation.state).toBe('COMPLETED');
+    const upload = (operation.response as { UPLOAD: Record<string, { totals: { files: number; uploadedFiles: number } }> }).UPLOAD;
+    for (const { totals } of Object.values(upload)) expect(totals.uploadedFiles).toBe(totals.files);
+    expect(front.writes().filter((w) => w.path.includes('/data/') && w.sse === 'aws:kms').length).toBeGreaterThan(0);
+    expect(front.writes().filter((w) => w.sse !== 'aws:kms')).toEqual([]);
+  });
+
   it('fails a backup whose store does not confirm SSE-KMS, removing the object and committing nothing', async () => {
     front.honour = false;
     let refused: string[] = [];
