@@ -24,7 +24,8 @@ describe('loading the public protocol', () => {
     const loaded = modulesLoadedByContracts();
     expect(loaded.some((path) => path.includes(join('libs', 'contracts', 'src', 'naming.ts')))).toBe(true);
     expect(loaded.filter((path) => CLOUD_SDK.test(path))).toEqual([]);
-    expect(loaded.filter((path) => path.includes(join('libs', 'storage', 'src')))).toEqual([
+    expect(loaded.filter((path) => path.includes(join('libs', 'storage', 'src'))).sort()).toEqual([
+      join(ROOT, 'libs', 'storage', 'src', 'features.ts'),
       join(ROOT, 'libs', 'storage', 'src', 'location.ts'),
     ]);
   });

@@ -66,7 +66,11 @@ export interface ObjectInfo {
   size: number;
   lastModified: Date;
   etag?: string;
-  /** sha256 (hex) recorded at put time, when the provider stores it. */
+  /**
+   * sha256 (hex) recorded at put time, when the provider stores it. A backend opened with a KMS key withholds
+   * it for an object the store does not report as encrypted with that key, so deduplication never reuses a
+   * plaintext object for a backup that asked for encryption (it is uploaded again, encrypted).
+   */
   sha256?: string;
   metadata?: Record<string, string>;
 }
@@ -106,7 +110,7 @@ export interface Capabilities {
 }
 
 export interface StorageBackend {
-  /** Human-readable, secret-free identity, e.g. `s3://bucket`. */
+  /** Human-readable, secret-free identity, e.g. `s3://bucket` (with a KMS key: `s3://bucket (kms <fingerprint>)`). */
   readonly name: string;
   readonly capabilities: Capabilities;
   ensureBucket(options: EnsureBucketOptions): Promise<void>;

@@ -62,6 +62,18 @@ export class AlreadyExistsError extends StorageError {
   }
 }
 
+/** A forward proxy refused the proxy credentials (HTTP 407): no SDK can parse that as a store error, so say what it was. */
+export function proxyAuthenticationError(provider: string, operation: string, key?: string): StorageError {
+  const subject = key === undefined ? '' : ` ${JSON.stringify(key)}`;
+  return new StorageError('permanent', `${provider}: ${operation}${subject} failed: the proxy refused the proxy credentials (HTTP 407)`, {
+    provider,
+    key,
+    operation,
+    code: 'proxy-authentication-required',
+    status: 407,
+  });
+}
+
 export function isStorageError(error: unknown): error is StorageError {
   return error instanceof StorageError;
 }
@@ -72,6 +84,8 @@ export function classOfKind(kind: StorageErrorKind): ErrorClass {
 }
 
 const REDACTIONS: Array<[RegExp, string]> = [
+  // User info in URLs (a proxy's user:password@).
+  [/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@'"]+@/gi, '$1<redacted>@'],
   // Query strings of URLs carry SAS signatures, X-Amz-Signature, upload_id session tokens.
   [/(https?:\/\/[^\s?'"]*)\?[^\s'"]*/gi, '$1?<redacted>'],
   [

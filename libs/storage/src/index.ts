@@ -1,5 +1,6 @@
 export * from './backend';
 export * from './errors';
+export * from './features';
 export * from './hashing';
 export * from './keys';
 export * from './location';

@@ -9,8 +9,13 @@
  * AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT/AZURE_STORAGE_KEY). Endpoint overrides
  * for emulators and S3-compatible stores come from options or AWS_ENDPOINT_URL(_S3),
  * AWS_S3_FORCE_PATH_STYLE, GCS_API_ENDPOINT.
+ *
+ * The per-request features (`kmsKeyId`, `proxy`) go to the providers that honour them; asking a provider
+ * that cannot (see features.ts) fails here, naming the field, rather than writing without them.
  */
 import { StorageBackend } from './backend';
+import { StorageError } from './errors';
+import { StorageFeature, StorageProxy, unsupportedFeature } from './features';
 import { parseStorageLocation, StorageLocation } from './location';
 import { AzureBackend, AzureBackendOptions } from './providers/azure/azure-backend';
 import { FileBackend } from './providers/file/file-backend';
@@ -24,6 +29,10 @@ export interface OpenBackendOptions {
   s3?: Omit<S3BackendOptions, 'bucket'>;
   gcs?: Omit<GcsBackendOptions, 'bucket'>;
   azure?: Omit<AzureBackendOptions, 'bucket'>;
+  /** Server-side encryption with this customer-managed key (S3 SSE-KMS, GCS kmsKeyName). */
+  kmsKeyId?: string;
+  /** Every request through this forward proxy (S3, Azure). */
+  proxy?: StorageProxy;
   /** false disables retries; default policy: 5 attempts, 200 ms doubling to 10 s, 5 min total. */
   retry?: RetryPolicy | false;
   retryHooks?: RetryHooks;
@@ -38,15 +47,29 @@ export interface OpenBackendOptions {
 export function openProvider(location: StorageLocation | string, options: OpenBackendOptions = {}): StorageBackend {
   const parsed = typeof location === 'string' ? parseStorageLocation(location, { layout: 'prefix' }) : location;
   const env = options.env ?? process.env;
+  refuseUnsupported(parsed, options);
+  const { kmsKeyId, proxy } = options;
   switch (parsed.protocol) {
     case 's3':
-      return new S3Backend({ env, ...options.s3, bucket: parsed.bucket });
+      return new S3Backend({ env, ...options.s3, kmsKeyId, proxy, bucket: parsed.bucket });
     case 'gcp':
-      return new GcsBackend({ env, ...options.gcs, bucket: parsed.bucket });
+      return new GcsBackend({ env, ...options.gcs, kmsKeyId, bucket: parsed.bucket });
     case 'azure':
-      return new AzureBackend({ env, ...options.azure, bucket: parsed.bucket });
+      return new AzureBackend({ env, ...options.azure, proxy, bucket: parsed.bucket });
     case 'file':
       return new FileBackend({ root: parsed.root ?? '/', bucket: parsed.bucket });
+  }
+}
+
+function refuseUnsupported(location: StorageLocation, options: OpenBackendOptions): void {
+  const asked: StorageFeature[] = [];
+  if (options.kmsKeyId !== undefined) asked.push('kmsKeyId');
+  if (options.proxy !== undefined) asked.push('proxySettings');
+  for (const feature of asked) {
+    const reason = unsupportedFeature(location.protocol, feature);
+    if (reason) {
+      throw new StorageError('permanent', `${feature}: ${reason}`, { provider: location.protocol, code: 'unsupported-feature' });
+    }
   }
 }
 

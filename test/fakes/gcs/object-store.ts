@@ -17,6 +17,8 @@ export interface StoredObject {
   md5Hash: string;
   crc32c: string;
   metadata: Record<string, string>;
+  /** The customer-managed key (with its version) the object was created with, as real GCS reports it. */
+  kmsKeyName?: string;
   timeCreated: string;
   updated: string;
   /** Content file, relative to the store directory. */
@@ -117,6 +119,7 @@ export class ObjectStore {
     content: { size: number; md5Hash: string; crc32c: string },
     contentType: string,
     metadata: Record<string, string>,
+    kmsKeyName?: string,
   ): Promise<StoredObject> {
     const generation = this.nextGeneration();
     const file = join('objects', `${hashName(bucket.name + '\n' + name)}-${generation}`);
@@ -130,6 +133,7 @@ export class ObjectStore {
       ...content,
       contentType,
       metadata,
+      ...(kmsKeyName ? { kmsKeyName } : {}),
       timeCreated: now,
       updated: now,
       file,

@@ -49,6 +49,7 @@ interface UploadSession {
   name: string;
   contentType: string;
   metadata: Record<string, string>;
+  kmsKeyName?: string;
   preconditions: URLSearchParams;
   writer: ContentWriter;
   result?: StoredObject;
@@ -139,6 +140,7 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
       name,
       contentType,
       metadata: stringRecord(body.metadata),
+      kmsKeyName: requestedKmsKey(query, body),
       preconditions: query,
       writer: new ContentWriter(store.tempPath()),
     });
@@ -189,7 +191,15 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
       throw error;
     }
     const content = await writer.close();
-    session.result = await store.commit(bucket, session.name, writer.path, content, session.contentType, session.metadata);
+    session.result = await store.commit(
+      bucket,
+      session.name,
+      writer.path,
+      content,
+      session.contentType,
+      session.metadata,
+      session.kmsKeyName,
+    );
     sendJson(res, 200, objectResource(session.result));
   }
 
@@ -211,7 +221,8 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
       checkPreconditions(bucket.objects.get(name), query);
       const content = await writer.close();
       const contentType = typeof meta.contentType === 'string' ? meta.contentType : 'application/octet-stream';
-      const object = await store.commit(bucket, name, writer.path, content, contentType, stringRecord(meta.metadata));
+      const kmsKeyName = requestedKmsKey(query, meta);
+      const object = await store.commit(bucket, name, writer.path, content, contentType, stringRecord(meta.metadata), kmsKeyName);
       sendJson(res, 200, objectResource(object));
     } catch (error) {
       await writer.discard();
@@ -226,6 +237,7 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
     try {
       for await (const chunk of req as AsyncIterable<Buffer>) await writer.write(chunk);
       checkPreconditions(bucket.objects.get(name), query);
+      const kmsKeyName = requestedKmsKey(query, {});
       const content = await writer.close();
       const object = await store.commit(
         bucket,
@@ -234,6 +246,7 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
         content,
         String(req.headers['content-type'] ?? 'application/octet-stream'),
         {},
+        kmsKeyName,
       );
       sendJson(res, 200, objectResource(object));
     } catch (error) {
@@ -347,6 +360,7 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
       timeCreated: object.timeCreated,
       updated: object.updated,
       ...(Object.keys(object.metadata).length ? { metadata: object.metadata } : {}),
+      ...(object.kmsKeyName ? { kmsKeyName: object.kmsKeyName } : {}),
     };
   }
 
@@ -431,6 +445,20 @@ export async function startGcsFake(options: GcsFakeOptions = {}): Promise<GcsFak
       if (ownDir) await fs.rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+const KMS_KEY_NAME = /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/;
+
+/**
+ * The customer-managed key an upload asks for (query `kmsKeyName`, or the object resource's), as GCS does:
+ * a name that is not a Cloud KMS key name is a 400; the object records the key with its version, which is
+ * what GCS reports back (the fake has one version of every key).
+ */
+function requestedKmsKey(query: URLSearchParams, resource: Record<string, unknown>): string | undefined {
+  const asked = query.get('kmsKeyName') ?? (typeof resource.kmsKeyName === 'string' ? resource.kmsKeyName : undefined);
+  if (asked === undefined || asked === '') return undefined;
+  if (!KMS_KEY_NAME.test(asked)) throw new HttpError(400, 'Invalid argument: kmsKeyName is not a Cloud KMS key name', 'invalid');
+  return `${asked}/cryptoKeyVersions/1`;
 }
 
 function requireBucket(store: ObjectStore, name: string): StoredBucket {

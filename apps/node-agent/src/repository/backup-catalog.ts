@@ -1,3 +1,4 @@
+import { StorageOperationRequest } from '@daedalus/contracts';
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
 import { anyStorageLocation, openRequestBackend } from './request-storage';
 import { backupNameOf, BackupLayout } from './backup-layout';
@@ -130,11 +131,24 @@ export async function listBackups(backend: StorageBackend, location: StorageLoca
   return filter.lastN ? filtered.slice(0, filter.lastN) : filtered;
 }
 
-/** Lists the backups under a storage location string, opening and closing the backend around it. */
-export async function listBackupsAt(storageLocation: string, filter: ListFilter = {}): Promise<BackupSummary[]> {
+/**
+ * Lists the backups under a storage location string, opening and closing the backend around it; `settings`
+ * are a list request's storage fields (its proxy, connections, retry), when it has any.
+ */
+export async function listBackupsAt(
+  storageLocation: string,
+  filter: ListFilter = {},
+  settings: Partial<StorageOperationRequest> = {},
+): Promise<BackupSummary[]> {
   const location = anyStorageLocation(storageLocation);
   // the bucket is verified (never created): a missing one is "not found", not an empty list or a provider error
-  const backend = await openRequestBackend(location, { type: 'list', storageLocation });
+  const backend = await openRequestBackend(location, {
+    ...settings,
+    type: 'list',
+    storageLocation,
+    createMissingBucket: false,
+    skipBucketVerification: false,
+  });
   try {
     return await listBackups(backend, location, filter);
   } finally {

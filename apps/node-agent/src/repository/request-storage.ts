@@ -1,5 +1,6 @@
-import { BandwidthDto, RetryDto, StorageOperationRequest } from '@daedalus/contracts';
+import { BandwidthDto, ProxySettingsDto, RetryDto, StorageOperationRequest } from '@daedalus/contracts';
 import {
+  isStorageError,
   LocationError,
   openBackend,
   parseAnyLocation,
@@ -7,6 +8,7 @@ import {
   RetryPolicy,
   StorageBackend,
   StorageLocation,
+  StorageProxy,
 } from '@daedalus/storage';
 import { OperationRejectedError } from '../operations/executor';
 
@@ -50,16 +52,46 @@ export function nodeStorageLocation(request: StorageOperationRequest): StorageLo
   }
 }
 
-/** The backend for a request: its concurrency, bandwidth and retry settings; credentials from the environment. */
+/**
+ * Icarus's `proxySettings` as the storage layer's proxy; undefined when `useProxy` is not true. The request
+ * validation has refused incomplete settings; this checks again for what it needs (a direct submitter's
+ * request reaches the agent too) and never puts a value in a message.
+ */
+export function storageProxy(settings?: ProxySettingsDto): StorageProxy | undefined {
+  if (!settings?.useProxy) return undefined;
+  if (!settings.proxyHost || !settings.proxyPort) {
+    throw new OperationRejectedError('proxySettings: proxyHost and proxyPort are required when useProxy is true');
+  }
+  return {
+    protocol: settings.proxyProtocol?.toLowerCase() === 'https' ? 'https' : 'http',
+    host: settings.proxyHost,
+    port: settings.proxyPort,
+    username: settings.proxyUsername,
+    password: settings.proxyPassword,
+  };
+}
+
+/**
+ * The backend for a request: its concurrency, bandwidth and retry settings, its KMS key and proxy; credentials
+ * from the environment. A feature the location's provider cannot honour is refused (naming the field).
+ */
 export async function openRequestBackend(
   location: StorageLocation,
   request: StorageOperationRequest & { bandwidth?: BandwidthDto },
 ): Promise<StorageBackend> {
-  const backend = openBackend(location, {
-    concurrency: request.concurrentConnections ?? 10,
-    bandwidthBytesPerSecond: bandwidthBytesPerSecond(request.bandwidth),
-    retry: retryPolicy(request.retry),
-  });
+  let backend: StorageBackend;
+  try {
+    backend = openBackend(location, {
+      concurrency: request.concurrentConnections ?? 10,
+      bandwidthBytesPerSecond: bandwidthBytesPerSecond(request.bandwidth),
+      retry: retryPolicy(request.retry),
+      kmsKeyId: request.kmsKeyId,
+      proxy: storageProxy(request.proxySettings),
+    });
+  } catch (error) {
+    if (isStorageError(error) && error.code === 'unsupported-feature') throw new OperationRejectedError(error.message);
+    throw error;
+  }
   if (!request.skipBucketVerification) {
     try {
       await backend.ensureBucket({ create: request.createMissingBucket ?? false });

@@ -20,7 +20,9 @@ import {
   TruncateRequest,
   UpgradeSSTablesRequest,
 } from './node-operations';
+import { StorageOperationRequest } from './common';
 import { rawJsonProblem } from './raw-json-guard';
+import { storageFieldErrors } from './storage-features';
 
 /** Every operation type Icarus knows, with the DTO that validates it. */
 export const OPERATION_REQUEST_TYPES = {
@@ -132,8 +134,10 @@ export function parseOperationRequest(body: unknown): OperationRequest {
   const dto = plainToInstance(OPERATION_REQUEST_TYPES[type] as new () => OperationRequest, { ...body, type });
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length > 0) throw new RequestValidationError('invalid', flatten(errors));
-  const crossField =
-    'crossFieldErrors' in dto && typeof dto.crossFieldErrors === 'function' ? (dto.crossFieldErrors as () => FieldError[])() : [];
+  const crossField = [
+    ...(dto instanceof StorageOperationRequest ? storageFieldErrors(dto) : []),
+    ...('crossFieldErrors' in dto && typeof dto.crossFieldErrors === 'function' ? (dto.crossFieldErrors as () => FieldError[])() : []),
+  ];
   if (crossField.length > 0) throw new RequestValidationError('invalid', crossField);
   return dto;
 }

@@ -1,7 +1,8 @@
 /** Plumbing shared by the providers: the put tap and the get stream guard. */
+import { createHash } from 'node:crypto';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { ExpectedContent, openSource, PutOptions, PutSource } from '../backend';
-import { StorageErrorDetails } from '../errors';
+import { StorageError, StorageErrorDetails } from '../errors';
 import { VerifyingStream } from '../hashing';
 
 /**
@@ -81,4 +82,23 @@ export function sliceStream(source: Readable, skip: number, take: number | undef
   });
   source.pipe(slicer);
   return slicer;
+}
+
+/** A read with a KMS key found an object the store does not report encrypted with it. */
+export function notEncryptedError(provider: string, key: string): StorageError {
+  return new StorageError(
+    'permanent',
+    `${provider}: object ${JSON.stringify(key)} is not encrypted with the requested kmsKeyId (the store reports no such server-side encryption)`,
+    { provider, key, operation: 'get', code: 'not-encrypted-with-key' },
+  );
+}
+
+/**
+ * A backend's name with a KMS key: the key's short fingerprint (never the key) sets it apart from the same
+ * bucket written without the key or with another, so an upload in flight is shared only between backends that
+ * write alike (the agent shares concurrent uploads of one object by backend name and key).
+ */
+export function nameWithKey(name: string, kmsKeyId: string | undefined): string {
+  if (!kmsKeyId) return name;
+  return `${name} (kms ${createHash('sha256').update(kmsKeyId).digest('hex').slice(0, 8)})`;
 }

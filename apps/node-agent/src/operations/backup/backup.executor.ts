@@ -133,7 +133,9 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
         })),
       );
       const keyOf = new Map(items.map((item) => [item.file, item.key]));
-      const known = await this.manifests.knownObjects(backend, path);
+      // With a KMS key an earlier backup's objects are reused only when the store says they are encrypted with
+      // it (the backend's stat withholds their hash otherwise): the manifests cannot tell.
+      const known = request.kmsKeyId ? new Map() : await this.manifests.knownObjects(backend, path);
       let lastReport = 0;
       const outcomes = await uploadSnapshot(backend, items, {
         prefix: BackupLayout.dataPrefix(path, keyId),

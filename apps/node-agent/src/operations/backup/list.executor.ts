@@ -10,6 +10,7 @@ export class ListExecutor implements OperationExecutor<ListRequest> {
 
   async execute(request: ListRequest, context: ExecutionContext): Promise<{ backups: BackupSummary[] }> {
     await context.progress(0.1, 'listing');
-    return { backups: await listBackupsAt(request.storageLocation, { fromTimestamp: request.fromTimestamp, lastN: request.lastN }) };
+    const filter = { fromTimestamp: request.fromTimestamp, lastN: request.lastN };
+    return { backups: await listBackupsAt(request.storageLocation, filter, request) };
   }
 }

@@ -21,6 +21,7 @@ import {
   StorageBackend,
 } from '../../backend';
 import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
+import { StorageProxy } from '../../features';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
 import { checkRange, guardDownload, tapPutSource } from '../common';
 import { azureErrorCode, azureStatus, classifyAzureError, toAzureStorageError } from './azure-errors';
@@ -37,6 +38,8 @@ export interface AzureBackendOptions {
   listPageSize?: number;
   /** SDK-level attempts per request (1 disables the SDK's own retries). */
   sdkMaxTries?: number;
+  /** Forward proxy for every request. */
+  proxy?: StorageProxy;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -62,7 +65,20 @@ export class AzureBackend implements StorageBackend {
   constructor(options: AzureBackendOptions) {
     const env = options.env ?? process.env;
     this.name = `azure://${options.bucket}`;
-    const pipelineOptions = { retryOptions: { maxTries: options.sdkMaxTries ?? 3 } };
+    const proxy = options.proxy;
+    const pipelineOptions = {
+      retryOptions: { maxTries: options.sdkMaxTries ?? 3 },
+      // The SDK sets user and password on a proxy URL, whose agents decode them for Proxy-Authorization: encoded
+      // here so that any character (a '%' too) arrives as given.
+      proxyOptions: proxy
+        ? {
+            host: `${proxy.protocol}://${proxy.host}`,
+            port: proxy.port,
+            username: proxy.username === undefined ? undefined : encodeURIComponent(proxy.username),
+            password: proxy.password === undefined ? undefined : encodeURIComponent(proxy.password),
+          }
+        : undefined,
+    };
     let service: BlobServiceClient;
     if (env.AZURE_STORAGE_CONNECTION_STRING) {
       service = BlobServiceClient.fromConnectionString(env.AZURE_STORAGE_CONNECTION_STRING, pipelineOptions);

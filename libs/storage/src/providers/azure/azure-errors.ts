@@ -7,6 +7,7 @@ import {
   isStorageError,
   isTransientSystemError,
   numberProp,
+  proxyAuthenticationError,
   StorageError,
   stringProp,
 } from '../../errors';
@@ -39,6 +40,7 @@ export function toAzureStorageError(error: unknown, operation: string, key?: str
   if (isStorageError(error)) return error;
   const status = azureStatus(error);
   const code = azureErrorCode(error);
+  if (status === 407) return proxyAuthenticationError('azure', operation, key);
   const subject = key === undefined ? '' : ` ${JSON.stringify(key)}`;
   // RestError messages are the service's XML message; the first line is enough and holds no secret.
   const message = describeError(error).split('\n')[0];

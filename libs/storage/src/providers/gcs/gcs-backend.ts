@@ -8,6 +8,10 @@
  * single request (no chunk buffering); smaller ones a multipart upload. The sha256 is stored as custom
  * metadata: at creation when the caller provides it, otherwise patched in (guarded by the object's
  * generation) before put returns.
+ *
+ * With `kmsKeyId` (a Cloud KMS key name, projects/…/cryptoKeys/…) every object is created with that
+ * customer-managed key (`kmsKeyName`), and put fails unless the object resource GCS answers names it; a read
+ * (a restore) accepts only objects GCS reports encrypted with it.
  */
 import { Bucket, File, Storage, StorageOptions } from '@google-cloud/storage';
 import { Readable } from 'node:stream';
@@ -26,8 +30,9 @@ import {
   StorageBackend,
 } from '../../backend';
 import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
+import { isRequestedKey } from '../../features';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
-import { checkRange, guardDownload, tapPutSource } from '../common';
+import { checkRange, guardDownload, nameWithKey, notEncryptedError, tapPutSource } from '../common';
 import { classifyGcsError, gcsStatus, toGcsStorageError } from './gcs-errors';
 
 export interface GcsBackendOptions {
@@ -40,6 +45,8 @@ export interface GcsBackendOptions {
   listPageSize?: number;
   /** SDK-level retries (0 disables the SDK's own retries). */
   sdkMaxRetries?: number;
+  /** Cloud KMS key name every object is encrypted with; a secret, never logged. */
+  kmsKeyId?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -48,6 +55,8 @@ interface GcsObjectMetadata {
   updated?: string;
   etag?: string;
   generation?: string | number;
+  /** The key (with its version) GCS encrypted the object with, when it is a customer-managed one. */
+  kmsKeyName?: string;
   metadata?: Record<string, string | number | boolean | null>;
 }
 
@@ -66,10 +75,11 @@ export class GcsBackend implements StorageBackend {
   private readonly bucket: Bucket;
   private readonly resumableThreshold: number;
   private readonly pageSize: number;
+  private readonly kmsKeyId?: string;
 
   constructor(options: GcsBackendOptions) {
     const env = options.env ?? process.env;
-    this.name = `gcp://${options.bucket}`;
+    this.name = nameWithKey(`gcp://${options.bucket}`, options.kmsKeyId);
     const apiEndpoint = options.apiEndpoint ?? env.GCS_API_ENDPOINT;
     const storageOptions: StorageOptions = {
       projectId: options.projectId ?? env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT,
@@ -80,6 +90,7 @@ export class GcsBackend implements StorageBackend {
     this.bucket = this.storage.bucket(options.bucket);
     this.resumableThreshold = options.resumableThreshold ?? 8 * 1024 * 1024;
     this.pageSize = options.listPageSize ?? 1000;
+    this.kmsKeyId = options.kmsKeyId;
   }
 
   async ensureBucket(options: EnsureBucketOptions): Promise<void> {
@@ -104,7 +115,7 @@ export class GcsBackend implements StorageBackend {
     validateKey(key, 'gcs');
     const details = { provider: 'gcs', key, operation: 'put' };
     const tap = tapPutSource(source, options, details);
-    const file = this.bucket.file(key);
+    const file = this.kmsKeyId ? this.bucket.file(key, { kmsKeyName: this.kmsKeyId }) : this.bucket.file(key);
     const resumable = options.size === undefined || options.size >= this.resumableThreshold;
     try {
       await pipeline(
@@ -118,6 +129,7 @@ export class GcsBackend implements StorageBackend {
         }),
       );
       const uploaded = file.metadata as GcsObjectMetadata;
+      await this.confirmEncrypted(file, uploaded);
       let etag = uploaded.etag;
       if (!options.sha256) {
         // Hash known only now: record it, guarded so we never label a newer generation.
@@ -137,12 +149,36 @@ export class GcsBackend implements StorageBackend {
     }
   }
 
+  /** With a KMS key, the object GCS committed must name it; otherwise it is deleted and put fails. */
+  private async confirmEncrypted(file: File, uploaded: GcsObjectMetadata): Promise<void> {
+    if (!this.kmsKeyId || isRequestedKey(this.kmsKeyId, uploaded.kmsKeyName)) return;
+    await file.delete({ ignoreNotFound: true }).catch(() => undefined);
+    throw new StorageError(
+      'permanent',
+      `gcs: the store did not confirm encryption of ${JSON.stringify(file.name)} with the requested kmsKeyId (its object resource ` +
+        `${uploaded.kmsKeyName ? 'names another key' : 'names no kmsKeyName'}); the object was removed`,
+      { provider: 'gcs', key: file.name, operation: 'put', code: 'kms-not-honoured' },
+    );
+  }
+
+  /** A read with a KMS key (a restore) accepts only objects GCS reports encrypted with it: one metadata request. */
+  private async requireEncrypted(key: string): Promise<void> {
+    let metadata: GcsObjectMetadata;
+    try {
+      [metadata] = (await this.bucket.file(key).getMetadata()) as [GcsObjectMetadata, ...unknown[]];
+    } catch (error) {
+      throw toGcsStorageError(error, 'get', key);
+    }
+    if (!isRequestedKey(this.kmsKeyId ?? '', metadata.kmsKeyName)) throw notEncryptedError('gcs', key);
+  }
+
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
     validateKey(key, 'gcs');
     const details = { provider: 'gcs', key, operation: 'get' };
     const rangeProblem = checkRange(options.range);
     if (rangeProblem) throw new StorageError('permanent', `gcs: ${rangeProblem}`, { ...details, code: 'invalid-range' });
     const range = options.range;
+    if (this.kmsKeyId) await this.requireEncrypted(key);
     const body = this.bucket
       .file(key)
       .createReadStream(
@@ -172,7 +208,10 @@ export class GcsBackend implements StorageBackend {
     validateKey(key, 'gcs');
     try {
       const [metadata] = await this.bucket.file(key).getMetadata();
-      return toObjectInfo(metadata as GcsObjectMetadata);
+      const info = toObjectInfo(metadata as GcsObjectMetadata);
+      // an object not encrypted as this backend writes must not stand in for one that is (see ObjectInfo.sha256)
+      const reusable = !this.kmsKeyId || isRequestedKey(this.kmsKeyId, (metadata as GcsObjectMetadata).kmsKeyName);
+      return reusable ? info : { ...info, sha256: undefined };
     } catch (error) {
       if (classifyGcsError(error) === 'not-found') return undefined;
       throw toGcsStorageError(error, 'stat', key);

@@ -5,6 +5,12 @@
  * `singlePutMaxBytes` go up as one streamed PutObject; larger or unknown-size ones through
  * @aws-sdk/lib-storage as a multipart upload with at most `queueSize` parts of `partSize` in memory,
  * aborted when the upload fails.
+ *
+ * With `kmsKeyId` every object is written with SSE-KMS (PutObject, CreateMultipartUpload) and put fails unless
+ * the store's answer confirms it (`x-amz-server-side-encryption: aws:kms` and the key): a store that ignores
+ * the request (s3rver, a gateway without KMS) would otherwise keep plaintext while the client believes it
+ * encrypted. Reads with `kmsKeyId` (a restore) accept only objects the store reports encrypted with that key.
+ * With `proxy` every request goes through that HTTP(S) forward proxy.
  */
 import {
   CreateBucketCommand,
@@ -33,8 +39,10 @@ import {
   StorageBackend,
 } from '../../backend';
 import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
+import { isRequestedKey, StorageProxy } from '../../features';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
-import { checkRange, guardDownload, rangeHeader, sliceStream, tapPutSource } from '../common';
+import { checkRange, guardDownload, nameWithKey, notEncryptedError, rangeHeader, sliceStream, tapPutSource } from '../common';
+import { proxyAgents } from '../proxy-agents';
 import { classifyS3Error, s3ErrorCode, s3Status, toS3StorageError } from './s3-errors';
 
 export interface S3BackendOptions {
@@ -61,7 +69,17 @@ export interface S3BackendOptions {
   conditionalWrites?: 'native' | 'check-first';
   /** Checksums in the 2025 SDK default mode break many S3-compatible stores; WHEN_REQUIRED is safe everywhere. */
   checksums?: 'WHEN_REQUIRED' | 'WHEN_SUPPORTED';
+  /** SSE-KMS key (id, ARN or alias) every object is written with; a secret, never logged. */
+  kmsKeyId?: string;
+  /** Forward proxy for every request. */
+  proxy?: StorageProxy;
   env?: NodeJS.ProcessEnv;
+}
+
+/** What a write answered about server-side encryption. */
+interface SseAnswer {
+  ServerSideEncryption?: string;
+  SSEKMSKeyId?: string;
 }
 
 const MIB = 1024 * 1024;
@@ -76,16 +94,18 @@ export class S3Backend implements StorageBackend {
   private readonly singlePutMaxBytes: number;
   private readonly pageSize: number;
   private readonly conditionalWrites: 'native' | 'check-first';
+  private readonly kmsKeyId?: string;
 
   constructor(options: S3BackendOptions) {
     const env = options.env ?? process.env;
     this.bucket = options.bucket;
-    this.name = `s3://${options.bucket}`;
+    this.name = nameWithKey(`s3://${options.bucket}`, options.kmsKeyId);
     this.partSize = Math.max(5 * MIB, options.partSize ?? 8 * MIB);
     this.queueSize = options.queueSize ?? 4;
     this.singlePutMaxBytes = Math.min(options.singlePutMaxBytes ?? 64 * MIB, 5 * 1024 * MIB);
     this.pageSize = options.listPageSize ?? 1000;
     this.conditionalWrites = options.conditionalWrites ?? 'native';
+    this.kmsKeyId = options.kmsKeyId;
     const endpoint = options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
     const checksums = options.checksums ?? 'WHEN_REQUIRED';
     const config: S3ClientConfig = {
@@ -96,6 +116,7 @@ export class S3Backend implements StorageBackend {
       maxAttempts: options.sdkMaxAttempts ?? 3,
     };
     if (endpoint) config.endpoint = endpoint;
+    if (options.proxy) config.requestHandler = proxyAgents(options.proxy);
     this.client = new S3Client(config);
     this.capabilities = {
       provider: 's3',
@@ -139,10 +160,12 @@ export class S3Backend implements StorageBackend {
         ContentType: options.contentType ?? 'application/octet-stream',
         Metadata: options.sha256 ? { [SHA256_METADATA_KEY]: options.sha256 } : undefined,
         IfNoneMatch: options.ifNotExists && this.conditionalWrites === 'native' ? '*' : undefined,
+        ...(this.kmsKeyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: this.kmsKeyId } : {}),
       };
       if (options.size !== undefined && options.size <= this.singlePutMaxBytes) {
         // Known, moderate size: one PutObject streamed straight from the source, nothing buffered.
         const result = await this.client.send(new PutObjectCommand({ ...params, Body: tap, ContentLength: options.size }));
+        await this.confirmEncrypted(key, result);
         return { key, size: tap.byteCount, sha256: tap.digestHex, etag: result.ETag };
       }
       const upload = new Upload({
@@ -153,6 +176,7 @@ export class S3Backend implements StorageBackend {
         params: { ...params, Body: tap, ContentLength: options.size },
       });
       const result = await upload.done();
+      await this.confirmEncrypted(key, result);
       return { key, size: tap.byteCount, sha256: tap.digestHex, etag: result.ETag };
     } catch (error) {
       tap.destroy();
@@ -165,6 +189,23 @@ export class S3Backend implements StorageBackend {
       }
       throw toS3StorageError(error, 'put', key);
     }
+  }
+
+  /**
+   * With a KMS key, the store must say the object it committed is SSE-KMS encrypted with that key. If it does
+   * not, the object (plaintext, or under another key) is deleted and put fails: it must not be mistaken for an
+   * encrypted one, neither now nor by a later backup's deduplication.
+   */
+  private async confirmEncrypted(key: string, answer: SseAnswer): Promise<void> {
+    if (!this.kmsKeyId || isEncryptedWith(this.kmsKeyId, answer)) return;
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
+    const said = answer.ServerSideEncryption ? `answered ${answer.ServerSideEncryption}` : 'answered without x-amz-server-side-encryption';
+    throw new StorageError(
+      'permanent',
+      `s3: the store did not confirm SSE-KMS encryption of ${JSON.stringify(key)} with the requested kmsKeyId (it ${said}); ` +
+        'the object was removed: this store does not honour SSE-KMS',
+      { provider: 's3', key, operation: 'put', code: 'sse-kms-not-honoured' },
+    );
   }
 
   async get(key: string, options: GetOptions = {}): Promise<Readable> {
@@ -183,6 +224,10 @@ export class S3Backend implements StorageBackend {
       const raw: unknown = response.Body;
       if (!(raw instanceof Readable))
         throw new StorageError('permanent', 's3: response body is not a Node stream', { provider: 's3', key });
+      if (this.kmsKeyId && !isEncryptedWith(this.kmsKeyId, response)) {
+        raw.destroy();
+        throw notEncryptedError('s3', key);
+      }
       const body = options.range ? trimToRange(raw, options.range, response.ContentRange) : raw;
       return guardDownload(body, options.expected, { provider: 's3', key, operation: 'get' }, (e) => toS3StorageError(e, 'get', key));
     } catch (error) {
@@ -195,11 +240,13 @@ export class S3Backend implements StorageBackend {
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       const metadata = head.Metadata ?? {};
+      // an object not encrypted as this backend writes must not stand in for one that is (see ObjectInfo.sha256)
+      const reusable = !this.kmsKeyId || isEncryptedWith(this.kmsKeyId, head);
       return {
         size: head.ContentLength ?? 0,
         lastModified: head.LastModified ?? new Date(0),
         etag: head.ETag,
-        sha256: metadata[SHA256_METADATA_KEY],
+        sha256: reusable ? metadata[SHA256_METADATA_KEY] : undefined,
         metadata,
       };
     } catch (error) {
@@ -271,6 +318,11 @@ function trimToRange(body: Readable, requested: { start: number; end?: number },
   }
   const take = requested.end === undefined ? undefined : requested.end - requested.start + 1;
   return sliceStream(body, requested.start - servedStart, take);
+}
+
+function isEncryptedWith(kmsKeyId: string, answer: SseAnswer): boolean {
+  const algorithm = answer.ServerSideEncryption;
+  return (algorithm === 'aws:kms' || algorithm === 'aws:kms:dsse') && isRequestedKey(kmsKeyId, answer.SSEKMSKeyId);
 }
 
 function parseBool(value: string | undefined): boolean | undefined {

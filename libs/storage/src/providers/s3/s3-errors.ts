@@ -7,6 +7,7 @@ import {
   isStorageError,
   isTransientSystemError,
   numberProp,
+  proxyAuthenticationError,
   StorageError,
   stringProp,
 } from '../../errors';
@@ -54,6 +55,7 @@ export function toS3StorageError(error: unknown, operation: string, key?: string
   const status = s3Status(error);
   const code = s3ErrorCode(error);
   const subject = key === undefined ? '' : ` ${JSON.stringify(key)}`;
+  if (status === 407) return proxyAuthenticationError('s3', operation, key);
   return new StorageError(
     classifyS3Error(error),
     `s3: ${operation}${subject} failed: ${describeError(error)}${status ? ` (HTTP ${status})` : ''}`,
