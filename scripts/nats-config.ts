@@ -1,0 +1,147 @@
+/**
+ * A least-privilege NATS deployment for Daedalus (docs/design.md, "NATS permissions"):
+ *
+ *   nats-config.ts config --host-ids <id,...> | --host-ids-file <file>  [--auth nkey|password] [--keys-dir <dir>]
+ *                         [--listen 0.0.0.0:4222] [--store-dir /data/jetstream] [--out nats-server.conf]
+ *     writes a nats-server.conf with one identity per service (gateway, coordinator, one per agent). nkey (the
+ *     default): each identity's seed is `<keys-dir>/<name>.nk` (made, mode 0600, when missing) and the config
+ *     holds only public keys; the service reads its seed with NATS_NKEY. password: `NATS_PASSWORD_<NAME>` from
+ *     the environment (name upper-cased, `-` as `_`), else `<keys-dir>/<name>.password` (made when missing); the
+ *     config then holds the passwords, so keep it as secret as they are.
+ *
+ *   nats-config.ts provision --host-ids <id,...> | --host-ids-file <file>  [--agent-ack-wait-ms 30000]
+ *                            [--agent-max-attempts 5]
+ *     connects with the NATS_* environment of an identity that may (the coordinators'), and creates the streams,
+ *     the buckets and each agent's command consumer (`agent-<hostId>`, filter `daedalus.commands.<hostId>`),
+ *     which an agent may not create itself. Give the agents' --ack-wait-ms and --max-attempts.
+ *
+ * Run with `node -r ts-node/register/transpile-only -r ./scripts/register-paths.js scripts/nats-config.ts ...`.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { nkeys } from '@nats-io/transport-node';
+import { assertSubjectToken } from '@daedalus/contracts';
+import { ConfigReader, readOptions } from '@daedalus/common';
+import {
+  agentConsumer,
+  connectNats,
+  ensureBuckets,
+  ensureConsumer,
+  ensureStreams,
+  natsConfigFromEnv,
+  TopologySettings,
+} from '@daedalus/messaging';
+import { Identity, identities } from './nats/permissions';
+import { Credential, renderServerConfig } from './nats/server-config';
+
+type Flags = Map<string, string>;
+
+function parseFlags(args: string[]): Flags {
+  const flags: Flags = new Map();
+  for (let i = 0; i < args.length; i++) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i]);
+    if (!match) throw new Error(`unexpected argument ${args[i]}`);
+    const value = match[2] ?? args[++i];
+    if (value === undefined) throw new Error(`--${match[1]} needs a value`);
+    flags.set(match[1], value);
+  }
+  return flags;
+}
+
+/** Host IDs from --host-ids (comma-separated) and --host-ids-file (one a line, `#` comments): at least one. */
+export function hostIdsOf(flags: Flags): string[] {
+  const listed = (flags.get('host-ids') ?? '').split(',');
+  const file = flags.get('host-ids-file');
+  const fromFile = file ? readFileSync(file, 'utf8').split(/\r?\n/) : [];
+  const ids = [...listed, ...fromFile].map((id) => id.replace(/#.*/, '').trim()).filter((id) => id !== '');
+  if (ids.length === 0) throw new Error('name the nodes: --host-ids <id,...> or --host-ids-file <file>');
+  return ids.map((id) => assertSubjectToken(id, 'host ID'));
+}
+
+/** An nkey seed file, made when missing (readable by its owner only); returns the public key. */
+function nkeyOf(keysDir: string, identity: Identity): string {
+  const path = join(keysDir, `${identity.name}.nk`);
+  if (!existsSync(path)) {
+    writeFileSync(path, `${new TextDecoder().decode(nkeys.createUser().getSeed())}\n`, { mode: 0o600 });
+  }
+  const seed = readFileSync(path, 'utf8').trim();
+  return nkeys.fromSeed(new TextEncoder().encode(seed)).getPublicKey();
+}
+
+/** The environment variable a password may come from: NATS_PASSWORD_AGENT_<HOST_ID>, NATS_PASSWORD_GATEWAY... */
+export const passwordVariable = (identity: Identity) => `NATS_PASSWORD_${identity.name.toUpperCase().replace(/-/g, '_')}`;
+
+function passwordOf(keysDir: string, identity: Identity, env: NodeJS.ProcessEnv): string {
+  const fromEnv = env[passwordVariable(identity)];
+  if (fromEnv) return fromEnv;
+  const path = join(keysDir, `${identity.name}.password`);
+  if (!existsSync(path)) {
+    writeFileSync(path, `${Buffer.from(nkeys.createUser().getSeed()).toString('base64url').slice(0, 32)}\n`, { mode: 0o600 });
+  }
+  return readFileSync(path, 'utf8').trim();
+}
+
+export function serverConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): string {
+  const auth = flags.get('auth') ?? 'nkey';
+  if (auth !== 'nkey' && auth !== 'password') throw new Error('--auth is nkey or password');
+  const keysDir = flags.get('keys-dir') ?? 'nats-keys';
+  mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+  const users = identities(hostIdsOf(flags)).map((identity) => ({
+    identity,
+    credential: (auth === 'nkey' ? { nkey: nkeyOf(keysDir, identity) } : { password: passwordOf(keysDir, identity, env) }) as Credential,
+  }));
+  return renderServerConfig(users, {
+    listen: flags.get('listen') ?? '0.0.0.0:4222',
+    storeDir: flags.get('store-dir') ?? '/data/jetstream',
+    howToConnect: (identity) =>
+      auth === 'nkey' ? `NATS_NKEY=${join(keysDir, `${identity.name}.nk`)}` : `NATS_USER=${identity.name} NATS_PASSWORD=<${passwordVariable(identity)}>`,
+  });
+}
+
+/** Creates what the agents may not: the streams and buckets (if missing) and each listed agent's consumer. */
+export async function provision(flags: Flags, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const nats = natsConfigFromEnv('daedalus-provision', env);
+  const topology = readOptions(new TopologySettings(), new ConfigReader([], env)).toTopology(nats.replicas);
+  const ackWaitMs = Number(flags.get('agent-ack-wait-ms') ?? 30_000);
+  const maxAttempts = Number(flags.get('agent-max-attempts') ?? 5);
+  const said: string[] = [];
+  const nc = await connectNats(nats);
+  try {
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm, topology, (message) => said.push(message));
+    await ensureBuckets(nc, topology);
+    for (const hostId of hostIdsOf(flags)) {
+      await ensureConsumer(jsm, agentConsumer(hostId, ackWaitMs), { maxAttempts }, (message) => said.push(message));
+      said.push(`consumer ${agentConsumer(hostId, ackWaitMs).durable} ready`);
+    }
+  } finally {
+    await nc.close();
+  }
+  return said;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const flags = parseFlags(rest);
+  if (command === 'config') {
+    const text = serverConfig(flags);
+    const out = flags.get('out');
+    if (out) {
+      writeFileSync(out, text, { mode: 0o600 });
+      chmodSync(out, 0o600);
+      process.stderr.write(`wrote ${out}\n`);
+    } else process.stdout.write(text);
+  } else if (command === 'provision') {
+    for (const line of await provision(flags)) process.stderr.write(`${line}\n`);
+  } else {
+    throw new Error('usage: nats-config.ts config|provision [flags] (see the comment at the top of scripts/nats-config.ts)');
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

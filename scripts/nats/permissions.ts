@@ -1,0 +1,164 @@
+/**
+ * Who may publish and subscribe to what on a least-privilege nats-server: one identity per service (the gateway,
+ * the coordinators — every replica shares one — and one per node agent, named by its Cassandra host ID). Built
+ * from the naming module only, so a renamed subject cannot leave the permissions behind. Rendered into a
+ * nats-server.conf by scripts/nats-config.ts; the table is in docs/design.md ("NATS permissions").
+ *
+ * Works on nats-server 2.9 (the JetStream API subjects name the stream and the consumer, never the consumer's
+ * filter), so an agent is given no consumer create or update at all: it could point its own durable at
+ * another node's commands. Its durable `agent-<hostId>` is provisioned for it (`nats-config.ts provision`).
+ */
+import { Buckets, Consumers, Streams, Subjects } from '@daedalus/contracts';
+
+export interface Permissions {
+  publish: string[];
+  subscribe: string[];
+  /** may answer requests it received (one reply to each reply subject), whatever `publish` says */
+  allowResponses: boolean;
+}
+
+export interface Identity {
+  /** `gateway`, `coordinator` or `agent-<hostId>`; the user name in password mode */
+  name: string;
+  /** what the identity is, for the config's comments */
+  role: string;
+  /** the service's NATS_INBOX_PREFIX: the only reply subjects it may subscribe to */
+  inboxPrefix: string;
+  permissions: Permissions;
+}
+
+const API = '$JS.API';
+const kvStream = (bucket: string) => `KV_${bucket}`;
+const kvSubject = (bucket: string, key: string) => `$KV.${bucket}.${key}`;
+const ALL_BUCKETS = [Buckets.operations, Buckets.activeOperations, Buckets.nodes];
+const ALL_STREAMS = [Streams.requests, Streams.commands, Streams.events, Streams.deadLetters, ...ALL_BUCKETS.map(kvStream)];
+
+/** A subject the naming module builds, with one variable token as the wildcard `*`. */
+function anyToken(build: (token: string) => string): string {
+  const marker = '__any__';
+  return build(marker).replace(marker, '*');
+}
+
+export const inboxPrefixOf = (name: string) => `_INBOX.${name}`;
+
+/**
+ * What every service does at start-up: checks JetStream is there (`$JS.API.INFO`) and reads every stream's
+ * and bucket's settings (STREAM.INFO: creates nothing that exists; bucketKeys lists keys the same way).
+ */
+function startupReads(): string[] {
+  return [`${API}.INFO`, ...ALL_STREAMS.map((stream) => `${API}.STREAM.INFO.${stream}`)];
+}
+
+/** KV reads: every bucket is read from its stream leader (`allow_direct: false`), one message-get per key. */
+const kvReads = (buckets: string[]) => buckets.map((bucket) => `${API}.STREAM.MSG.GET.${kvStream(bucket)}`);
+
+/** Pulling from one durable and settling what it delivered (ack, nak, working, term). */
+function consumes(stream: string, durable: string): string[] {
+  return [`${API}.CONSUMER.INFO.${stream}.${durable}`, `${API}.CONSUMER.MSG.NEXT.${stream}.${durable}`, `$JS.ACK.${stream}.${durable}.>`];
+}
+
+/**
+ * The gateway: submits, cancels and resumes (the request stream's three subjects, nothing else), creates the
+ * PENDING record and its active marker (and fails a record it could not queue), reads records and
+ * registrations, removes a registration (`DELETE /nodes/{hostId}`), asks nodes and lists backups.
+ */
+export function gatewayIdentity(): Identity {
+  const name = 'gateway';
+  return {
+    name,
+    role: 'gateway (HTTP API)',
+    inboxPrefix: inboxPrefixOf(name),
+    permissions: {
+      publish: [
+        ...startupReads(),
+        ...kvReads([Buckets.operations, Buckets.nodes]),
+        Subjects.submit,
+        Subjects.cancel,
+        Subjects.resume,
+        kvSubject(Buckets.operations, '*'),
+        kvSubject(Buckets.activeOperations, '*'),
+        kvSubject(Buckets.nodes, '*'),
+        anyToken(Subjects.nodeQuery),
+        Subjects.listBackups,
+      ],
+      subscribe: [`${inboxPrefixOf(name)}.>`],
+      allowResponses: false,
+    },
+  };
+}
+
+/**
+ * The coordinators (every replica one identity): provision the topology (create and update the streams and
+ * buckets, their own durables, and agents' durables for `provision`), consume requests and node events, keep
+ * the records and markers by compare-and-set, send node commands, announce records, ask nodes (coverage) and
+ * dead-letter what they cannot handle.
+ */
+export function coordinatorIdentity(): Identity {
+  const name = 'coordinator';
+  const consumerStreams = [Streams.requests, Streams.events, Streams.commands];
+  return {
+    name,
+    role: 'coordinators (all replicas)',
+    inboxPrefix: inboxPrefixOf(name),
+    permissions: {
+      publish: [
+        ...startupReads(),
+        ...ALL_STREAMS.flatMap((stream) => [`${API}.STREAM.CREATE.${stream}`, `${API}.STREAM.UPDATE.${stream}`]),
+        // nats-server 2.9 names the consumer (`CREATE.<stream>.<durable>`); 2.10 and later add its filter after it
+        ...consumerStreams.flatMap((stream) => [
+          `${API}.CONSUMER.CREATE.${stream}.*`,
+          `${API}.CONSUMER.CREATE.${stream}.*.>`,
+          `${API}.CONSUMER.INFO.${stream}.*`,
+        ]),
+        `${API}.CONSUMER.DELETE.${Streams.requests}.${Consumers.retiredCoordinatorRequests}`,
+        ...kvReads(ALL_BUCKETS),
+        ...[Consumers.coordinatorSubmits, Consumers.coordinatorCancels, Consumers.coordinatorResumes].flatMap((durable) =>
+          consumes(Streams.requests, durable),
+        ),
+        ...consumes(Streams.events, Consumers.coordinatorEvents),
+        kvSubject(Buckets.operations, '*'),
+        kvSubject(Buckets.activeOperations, '*'),
+        anyToken(Subjects.commandsFor),
+        Subjects.operationUpdatesAll,
+        anyToken(Subjects.nodeQuery),
+        Subjects.deadLetterFor(Streams.requests),
+        Subjects.deadLetterFor(Streams.events),
+      ],
+      subscribe: [`${inboxPrefixOf(name)}.>`],
+      allowResponses: false,
+    },
+  };
+}
+
+/**
+ * One node agent: pulls from its own durable only, publishes its own events and registration, reads operation
+ * records (a command runs only for a record that names it), answers its own live queries and any backup listing,
+ * and dead-letters a command it cannot handle. It may not submit, send commands, write records or markers,
+ * touch another node's registration, events, queries or commands, or create or change any stream or consumer.
+ */
+export function agentIdentity(hostId: string): Identity {
+  const name = Consumers.agentCommands(hostId);
+  return {
+    name,
+    role: `node agent of host ${hostId}`,
+    inboxPrefix: inboxPrefixOf(name),
+    permissions: {
+      publish: [
+        ...startupReads(),
+        ...kvReads([Buckets.operations]),
+        ...consumes(Streams.commands, Consumers.agentCommands(hostId)),
+        anyToken((operationId) => Subjects.eventsFor(operationId, hostId)),
+        kvSubject(Buckets.nodes, hostId),
+        Subjects.deadLetterFor(Streams.commands),
+      ],
+      subscribe: [`${inboxPrefixOf(name)}.>`, Subjects.nodeQuery(hostId), Subjects.listBackups],
+      allowResponses: true,
+    },
+  };
+}
+
+/** Every identity of a deployment whose nodes have these host IDs. */
+export function identities(hostIds: string[]): Identity[] {
+  const unique = [...new Set(hostIds)];
+  return [gatewayIdentity(), coordinatorIdentity(), ...unique.map(agentIdentity)];
+}
