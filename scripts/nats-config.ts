@@ -49,19 +49,21 @@ function parseFlags(args: string[]): Flags {
   return flags;
 }
 
-/** Host IDs from --host-ids (comma-separated) and --host-ids-file (one a line, `#` comments): at least one. */
+/** Host IDs from --host-ids (comma-separated) and --host-ids-file (one a line, `#` comments). */
 export function hostIdsOf(flags: Flags): string[] {
   const listed = (flags.get('host-ids') ?? '').split(',');
   const file = flags.get('host-ids-file');
   const fromFile = file ? readFileSync(file, 'utf8').split(/\r?\n/) : [];
   const ids = [...listed, ...fromFile].map((id) => id.replace(/#.*/, '').trim()).filter((id) => id !== '');
-  if (ids.length === 0) throw new Error('name the nodes: --host-ids <id,...> or --host-ids-file <file>');
   return ids.map((id) => assertSubjectToken(id, 'host ID'));
 }
 
+/** Where an identity's nkey seed is kept: what its service's NATS_NKEY names. */
+export const nkeySeedPath = (keysDir: string, identity: Identity) => join(keysDir, `${identity.name}.nk`);
+
 /** An nkey seed file, made when missing (readable by its owner only); returns the public key. */
 function nkeyOf(keysDir: string, identity: Identity): string {
-  const path = join(keysDir, `${identity.name}.nk`);
+  const path = nkeySeedPath(keysDir, identity);
   if (!existsSync(path)) {
     writeFileSync(path, `${new TextDecoder().decode(nkeys.createUser().getSeed())}\n`, { mode: 0o600 });
   }
@@ -82,36 +84,56 @@ function passwordOf(keysDir: string, identity: Identity, env: NodeJS.ProcessEnv)
   return readFileSync(path, 'utf8').trim();
 }
 
-export function serverConfig(flags: Flags, env: NodeJS.ProcessEnv = process.env): string {
-  const auth = flags.get('auth') ?? 'nkey';
-  if (auth !== 'nkey' && auth !== 'password') throw new Error('--auth is nkey or password');
-  const keysDir = flags.get('keys-dir') ?? 'nats-keys';
+export interface ServerConfigRequest {
+  /** the nodes' Cassandra host IDs: one agent identity each (none yet is fine: add them when they join) */
+  hostIds: string[];
+  auth: 'nkey' | 'password';
+  /** where the seeds or passwords are kept (made when missing) */
+  keysDir: string;
+  listen?: string;
+  storeDir?: string;
+}
+
+/** The nats-server.conf text for these nodes, making any seed or password that is missing. */
+export function serverConfig(request: ServerConfigRequest, env: NodeJS.ProcessEnv = process.env): string {
+  const { auth, keysDir } = request;
   mkdirSync(keysDir, { recursive: true, mode: 0o700 });
-  const users = identities(hostIdsOf(flags)).map((identity) => ({
+  const users = identities(request.hostIds).map((identity) => ({
     identity,
     credential: (auth === 'nkey' ? { nkey: nkeyOf(keysDir, identity) } : { password: passwordOf(keysDir, identity, env) }) as Credential,
   }));
   return renderServerConfig(users, {
-    listen: flags.get('listen') ?? '0.0.0.0:4222',
-    storeDir: flags.get('store-dir') ?? '/data/jetstream',
+    listen: request.listen ?? '0.0.0.0:4222',
+    storeDir: request.storeDir ?? '/data/jetstream',
     howToConnect: (identity) =>
-      auth === 'nkey' ? `NATS_NKEY=${join(keysDir, `${identity.name}.nk`)}` : `NATS_USER=${identity.name} NATS_PASSWORD=<${passwordVariable(identity)}>`,
+      auth === 'nkey' ? `NATS_NKEY=${nkeySeedPath(keysDir, identity)}` : `NATS_USER=${identity.name} NATS_PASSWORD=<${passwordVariable(identity)}>`,
   });
 }
 
-/** Creates what the agents may not: the streams and buckets (if missing) and each listed agent's consumer. */
-export async function provision(flags: Flags, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+export interface ProvisionRequest {
+  hostIds: string[];
+  /** the agents' --ack-wait-ms (default 30000) */
+  agentAckWaitMs?: number;
+  /** the agents' --max-attempts (default 5) */
+  agentMaxAttempts?: number;
+}
+
+/**
+ * Creates what the agents may not: the streams and buckets (if missing) and each listed agent's consumer.
+ * Connects with the NATS_* settings in `env`; returns what it did and what it left as it was.
+ */
+export async function provision(request: ProvisionRequest, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const nats = natsConfigFromEnv('daedalus-provision', env);
   const topology = readOptions(new TopologySettings(), new ConfigReader([], env)).toTopology(nats.replicas);
-  const ackWaitMs = Number(flags.get('agent-ack-wait-ms') ?? 30_000);
-  const maxAttempts = Number(flags.get('agent-max-attempts') ?? 5);
+  const ackWaitMs = request.agentAckWaitMs ?? 30_000;
+  const maxAttempts = request.agentMaxAttempts ?? 5;
   const said: string[] = [];
   const nc = await connectNats(nats);
   try {
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, topology, (message) => said.push(message));
     await ensureBuckets(nc, topology);
-    for (const hostId of hostIdsOf(flags)) {
+    for (const hostId of request.hostIds) {
       await ensureConsumer(jsm, agentConsumer(hostId, ackWaitMs), { maxAttempts }, (message) => said.push(message));
       said.push(`consumer ${agentConsumer(hostId, ackWaitMs).durable} ready`);
     }
@@ -124,8 +146,18 @@ export async function provision(flags: Flags, env: NodeJS.ProcessEnv = process.e
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   const flags = parseFlags(rest);
+  const hostIds = hostIdsOf(flags);
   if (command === 'config') {
-    const text = serverConfig(flags);
+    const auth = flags.get('auth') ?? 'nkey';
+    if (auth !== 'nkey' && auth !== 'password') throw new Error('--auth is nkey or password');
+    if (hostIds.length === 0) process.stderr.write('no host IDs given (--host-ids, --host-ids-file): no agent can connect yet\n');
+    const text = serverConfig({
+      hostIds,
+      auth,
+      keysDir: flags.get('keys-dir') ?? 'nats-keys',
+      listen: flags.get('listen'),
+      storeDir: flags.get('store-dir'),
+    });
     const out = flags.get('out');
     if (out) {
       writeFileSync(out, text, { mode: 0o600 });
@@ -133,7 +165,9 @@ async function main(argv: string[]): Promise<void> {
       process.stderr.write(`wrote ${out}\n`);
     } else process.stdout.write(text);
   } else if (command === 'provision') {
-    for (const line of await provision(flags)) process.stderr.write(`${line}\n`);
+    const number = (flag: string) => (flags.has(flag) ? Number(flags.get(flag)) : undefined);
+    const said = await provision({ hostIds, agentAckWaitMs: number('agent-ack-wait-ms'), agentMaxAttempts: number('agent-max-attempts') });
+    for (const line of said) process.stderr.write(`${line}\n`);
   } else {
     throw new Error('usage: nats-config.ts config|provision [flags] (see the comment at the top of scripts/nats-config.ts)');
   }

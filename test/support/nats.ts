@@ -45,6 +45,36 @@ export async function startNatsServer(
 }
 
 /**
+ * A private JetStream server started with a configuration file (`-c`), e.g. the least-privilege one
+ * scripts/nats-config.ts writes: its users and permissions apply, while the port and store directory are the
+ * harness's (flags win over the file's `listen` and `store_dir`).
+ */
+export function startNatsServerWithConfig(
+  group: ProcessGroup,
+  storeDir: string,
+  configFile: string,
+  name = 'nats',
+  extraArgs: string[] = [],
+): Promise<NatsServer> {
+  return startNatsServer(group, storeDir, name, undefined, ['-c', configFile, ...extraArgs]);
+}
+
+/**
+ * Makes a running server read its configuration file again (SIGHUP, as `nats-server --signal reload` does):
+ * users and permissions change without dropping JetStream state. Resolves once the server says it reloaded.
+ */
+export async function reloadNatsServer(group: ProcessGroup, server: NatsServer): Promise<void> {
+  const before = (server.process.output().match(/Reloaded server configuration/g) ?? []).length;
+  process.kill(server.process.pid, 'SIGHUP');
+  await waitFor(
+    `${server.name} to reload its configuration`,
+    async () => (server.process.output().match(/Reloaded server configuration/g) ?? []).length > before,
+    10_000,
+    100,
+  );
+}
+
+/**
  * Starts a stopped (or killed) server again with the flags it had: the same port, store directory and cluster
  * routes, so clients and the other servers find it where they left it and its JetStream state is back.
  */

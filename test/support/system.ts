@@ -46,6 +46,10 @@ export interface SystemOptions {
   coordinatorArgs?: string[];
   /** extra environment for every service */
   env?: NodeJS.ProcessEnv;
+  /** extra environment for one service, after `env` (e.g. its own NATS identity); asked each time it starts */
+  serviceEnv?: (service: ServiceRole) => NodeJS.ProcessEnv;
+  /** runs once the simulated nodes are up (their host IDs known) and before any service starts */
+  beforeServices?: (system: DaedalusSystem) => Promise<void>;
   /** keep the temp dir (demo) */
   baseDir?: string;
   /** how NATS runs: auth/TLS flags, a JetStream cluster, and how this harness itself connects */
@@ -61,7 +65,10 @@ export interface NatsSetup {
   client?: Partial<ConnectionOptions>;
 }
 
-type PerProcessArgs = 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'dataDirs' | 'gatewayArgs' | 'coordinatorArgs' | 'nats';
+/** Which service a process is, for `serviceEnv`. */
+export type ServiceRole = { kind: 'gateway' } | { kind: 'coordinator'; index: number } | { kind: 'agent'; node: SimulatedNode };
+
+type PerProcessArgs = 'serviceEnv' | 'beforeServices' | 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'dataDirs' | 'gatewayArgs' | 'coordinatorArgs' | 'nats';
 
 export class DaedalusSystem {
   readonly nodes: SimulatedNode[] = [];
@@ -101,6 +108,8 @@ export class DaedalusSystem {
         ackWaitMs: options.ackWaitMs ?? 4_000,
         dcs: options.dcs,
         env: options.env,
+        serviceEnv: options.serviceEnv,
+        beforeServices: options.beforeServices,
         agentArgs: options.agentArgs,
         agentArgsByNode: options.agentArgsByNode,
         simulatorArgs: options.simulatorArgs,
@@ -120,10 +129,11 @@ export class DaedalusSystem {
     return system;
   }
 
-  private serviceEnv(): NodeJS.ProcessEnv {
+  private serviceEnv(service: ServiceRole): NodeJS.ProcessEnv {
     return {
       ...process.env,
       ...this.options.env,
+      ...this.options.serviceEnv?.(service),
       NATS_SERVERS: this.natsServers.map((server) => server.url).join(','),
       NO_COLOR: '1',
     };
@@ -152,6 +162,7 @@ export class DaedalusSystem {
       extraArgs: this.options.simulatorArgs,
     });
     this.nodes.push(...this.cluster.nodes);
+    await this.options.beforeServices?.(this);
     await Promise.all(this.nodes.map((node) => this.startAgent(node)));
     for (let i = 0; i < this.options.coordinators; i++) await this.startCoordinator(i);
     await this.startGateway();
@@ -213,7 +224,9 @@ export class DaedalusSystem {
   }
 
   async startAgent(node: SimulatedNode): Promise<ManagedProcess> {
-    const proc = this.group.start(`agent-${node.index + 1}`, process.execPath, this.agentArgsFor(node), { env: this.serviceEnv() });
+    const proc = this.group.start(`agent-${node.index + 1}`, process.execPath, this.agentArgsFor(node), {
+      env: this.serviceEnv({ kind: 'agent', node }),
+    });
     await this.group.waitForOutput(proc, /node agent ready/, 60_000);
     this.agents[node.index] = proc;
     return proc;
@@ -233,7 +246,7 @@ export class DaedalusSystem {
         '1000',
         ...(this.options.coordinatorArgs ?? []),
       ],
-      { env: this.serviceEnv() },
+      { env: this.serviceEnv({ kind: 'coordinator', index }) },
     );
     await this.group.waitForOutput(proc, /coordinator ready/, 30_000);
     this.coordinators[index] = proc;
@@ -337,7 +350,7 @@ export class DaedalusSystem {
         String(this.options.nodeTimeoutMs),
         ...(this.options.gatewayArgs ?? []),
       ],
-      { env: this.serviceEnv() },
+      { env: this.serviceEnv({ kind: 'gateway' }) },
     );
     await this.group.waitForOutput(this.gateway, /gateway listening/, 30_000);
     this.gatewayUrl = `http://127.0.0.1:${port}`;
