@@ -91,6 +91,7 @@ export interface ServerConfigRequest {
   /** where the seeds or passwords are kept (made when missing) */
   keysDir: string;
   listen?: string;
+  /** JetStream's store directory; none: `jetstream: enabled` (the server's `-sd` flag, or its default) */
   storeDir?: string;
 }
 
@@ -104,7 +105,7 @@ export function serverConfig(request: ServerConfigRequest, env: NodeJS.ProcessEn
   }));
   return renderServerConfig(users, {
     listen: request.listen ?? '0.0.0.0:4222',
-    storeDir: request.storeDir ?? '/data/jetstream',
+    storeDir: request.storeDir,
     howToConnect: (identity) =>
       auth === 'nkey' ? `NATS_NKEY=${nkeySeedPath(keysDir, identity)}` : `NATS_USER=${identity.name} NATS_PASSWORD=<${passwordVariable(identity)}>`,
   });
@@ -156,7 +157,7 @@ async function main(argv: string[]): Promise<void> {
       auth,
       keysDir: flags.get('keys-dir') ?? 'nats-keys',
       listen: flags.get('listen'),
-      storeDir: flags.get('store-dir'),
+      storeDir: flags.get('store-dir') ?? '/data/jetstream',
     });
     const out = flags.get('out');
     if (out) {

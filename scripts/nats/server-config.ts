@@ -11,8 +11,8 @@ export type Credential = { nkey: string } | { password: string };
 export interface ServerConfigOptions {
   /** `host:port` clients connect to */
   listen: string;
-  /** JetStream's store directory */
-  storeDir: string;
+  /** JetStream's store directory; none: the server's `-sd` flag says (the test harness gives one) */
+  storeDir?: string;
   /** what each service sets (NATS_NKEY=... or NATS_USER/NATS_PASSWORD), for the comments; never a secret */
   howToConnect: (identity: Identity) => string;
 }
@@ -45,9 +45,7 @@ export function renderServerConfig(users: Array<{ identity: Identity; credential
     '# without credentials is refused.',
     `listen: ${quote(options.listen)}`,
     '',
-    'jetstream {',
-    `  store_dir: ${quote(options.storeDir)}`,
-    '}',
+    ...(options.storeDir ? ['jetstream {', `  store_dir: ${quote(options.storeDir)}`, '}'] : ['jetstream: enabled']),
     '',
     'authorization {',
     '  users: [',

@@ -1,0 +1,311 @@
+/**
+ * The least-privilege nats-server of deploy/nats (docs/design.md, "NATS permissions"): a server started with the
+ * configuration scripts/nats-config.ts writes, one nkey identity per service (the gateway, the coordinators, one
+ * per node agent), each service with its own. The whole system runs a backup and a restore that way; then the
+ * attacks of a security review of an open server are replayed with an agent's credentials (and the gateway's),
+ * and the server itself must refuse each one — whatever the services would have done with the message.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { connect, ConnectionOptions, NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
+import { Buckets, Consumers, SCHEMA_VERSION, Streams, Subjects } from '@daedalus/contracts';
+import { readNkeySeed } from '@daedalus/messaging';
+import { nkeySeedPath, provision, serverConfig } from '../../scripts/nats-config';
+import { agentIdentity, coordinatorIdentity, gatewayIdentity, Identity } from '../../scripts/nats/permissions';
+import { reloadNatsServer } from '../support/nats';
+import { makeTempDir, removeDir, sleep } from '../support/processes';
+import { DaedalusSystem, OperationView, ServiceRole } from '../support/system';
+import { runBackup } from './backup-support';
+
+jest.setTimeout(300_000);
+
+const KS = 'shop';
+const TABLES = ['orders', 'bulk'];
+/** the agents' --ack-wait-ms in the harness: their consumers are provisioned with it */
+const AGENT_ACK_WAIT_MS = 10_000;
+
+/** A call the server must refuse for this identity's permissions (at once: the client fails the request). */
+async function expectRefused(what: string, attempt: () => Promise<unknown>): Promise<void> {
+  const outcome = await attempt().then(
+    () => 'allowed',
+    (error: unknown) => (error instanceof Error ? error.message : String(error)),
+  );
+  expect({ what, outcome }).toEqual({ what, outcome: expect.stringMatching(/permissions violation/i) });
+}
+
+/** A subscription the server must refuse: the client closes it with the server's error. */
+async function expectSubscriptionRefused(nc: NatsConnection, subject: string): Promise<void> {
+  const subscription = nc.subscribe(subject, { callback: () => undefined });
+  const closed = await Promise.race([subscription.closed, sleep(5_000).then(() => 'still open')]);
+  expect({ subject, closed: String(closed) }).toEqual({ subject, closed: expect.stringMatching(/permissions violation for subscription/i) });
+}
+
+describe('a least-privilege nats-server: one identity per service (deploy/nats)', () => {
+  let dir: string;
+  let keysDir: string;
+  let configFile: string;
+  let system: DaedalusSystem;
+  let location: string;
+  const open: NatsConnection[] = [];
+
+  const identityOf = (role: ServiceRole): Identity =>
+    role.kind === 'gateway' ? gatewayIdentity() : role.kind === 'coordinator' ? coordinatorIdentity() : agentIdentity(role.node.hostId);
+  const envOf = (identity: Identity): NodeJS.ProcessEnv => ({
+    NATS_NKEY: nkeySeedPath(keysDir, identity),
+    NATS_INBOX_PREFIX: identity.inboxPrefix,
+  });
+  const clientOf = (identity: Identity): Partial<ConnectionOptions> => ({
+    authenticator: nkeyAuthenticator(readNkeySeed(nkeySeedPath(keysDir, identity))),
+    inboxPrefix: identity.inboxPrefix,
+  });
+  const writeConfig = (hostIds: string[]) =>
+    writeFileSync(configFile, serverConfig({ hostIds, auth: 'nkey', keysDir, storeDir: join(dir, 'jetstream') }), { mode: 0o600 });
+  const connectAs = async (identity: Identity): Promise<NatsConnection> => {
+    const nc = await connect({ servers: system.nats.url, timeout: 10_000, ...clientOf(identity) });
+    open.push(nc);
+    return nc;
+  };
+  const hostIds = () => system.nodes.map((node) => node.hostId);
+  const attacker = () => agentIdentity(system.nodes[0].hostId);
+  const victim = () => system.nodes[1].hostId;
+  const checksums = (table: string) => Promise.all(system.nodes.map(async (node) => String(await system.simOf(node).checksum(KS, table))));
+  const truncations = () => Promise.all(system.nodes.map((node) => system.simOf(node).truncationCount(KS, 'orders')));
+
+  /** The services' own logs (not nats-server's, which records the attacks' violations). */
+  const serviceLogs = () => {
+    const logs = join(system.baseDir, 'logs');
+    return readdirSync(logs)
+      .filter((name) => /^(gateway|coordinator|agent)/.test(name))
+      .map((name) => readFileSync(join(logs, name), 'utf8'))
+      .join('\n');
+  };
+
+  beforeAll(async () => {
+    dir = makeTempDir('nats-permissions');
+    keysDir = join(dir, 'nats-keys');
+    configFile = join(dir, 'nats-server.conf');
+    location = `file://${join(dir, 'store')}/bucket`;
+    // no agents yet: the simulated nodes' host IDs are known once they run
+    writeConfig([]);
+    system = await DaedalusSystem.start({
+      baseDir: join(dir, 'system'),
+      nodes: 2,
+      coordinators: 2,
+      nats: { serverArgs: ['-c', configFile], client: clientOf(gatewayIdentity()) },
+      serviceEnv: (role) => envOf(identityOf(role)),
+      // as an operator adding nodes would: one identity per host ID, the server reloaded, their consumers provisioned
+      beforeServices: async (started) => {
+        writeConfig(started.nodes.map((node) => node.hostId));
+        await reloadNatsServer(started.group, started.nats);
+        await provision(
+          { hostIds: started.nodes.map((node) => node.hostId), agentAckWaitMs: AGENT_ACK_WAIT_MS },
+          { NATS_SERVERS: started.nats.url, ...envOf(coordinatorIdentity()) },
+        );
+      },
+    });
+    await system.createTables(KS, TABLES, 100);
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all(open.map((nc) => nc.close().catch(() => undefined)));
+    await system?.stop();
+    if (dir && !process.env.DAEDALUS_KEEP_TEST_DIRS) removeDir(dir);
+  }, 60_000);
+
+  async function flush(): Promise<void> {
+    const response = await system.post('/operations', { type: 'flush', keyspace: KS, globalRequest: true });
+    expect((await system.waitForOperation((response.body as OperationView).id)).state).toBe('COMPLETED');
+  }
+
+  let atBackup: string[] = [];
+  let backupName = '';
+
+  it('runs a backup with each service on its own identity, and no service is refused anything', async () => {
+    await flush();
+    atBackup = await checksums('orders');
+    const backup = await runBackup(system, { storageLocation: location, snapshotTag: 'perm', createMissingBucket: true, entities: KS });
+    expect(backup.operation.errors).toEqual([]);
+    expect(backup.operation.state).toBe('COMPLETED');
+    backupName = backup.backupName;
+    // every subject the services used is in their permissions: not one refusal in their logs
+    expect(serviceLogs()).not.toMatch(/permissions violation/i);
+  });
+
+  // Fails while agents keep the restore ledger in the operation record themselves (RestoreLedger.markTruncated):
+  // an agent may not write records, so TRUNCATE fails with "Permissions Violation for Publish to
+  // $KV.daedalus-operations.<id>" after truncating. Passes (drop `.failing`) once coordinators keep the ledger
+  // (issue #12, "Defence in depth").
+  it.failing('runs a restore with each service on its own identity', async () => {
+    expect(backupName).not.toBe('');
+
+    for (const node of system.nodes) await system.simOf(node).writeRows(KS, 'orders', 40, 7 + node.index);
+    await flush();
+    expect(await checksums('orders')).not.toEqual(atBackup);
+    const before = await truncations();
+    const restore = await system.post('/operations', {
+      type: 'restore',
+      storageLocation: location,
+      snapshotTag: backupName,
+      globalRequest: true,
+      entities: KS,
+    });
+    expect(restore.status).toBe(201);
+    const done = await system.waitForOperation((restore.body as OperationView).id, undefined, 120_000);
+    expect(done.errors).toEqual([]);
+    expect(done.state).toBe('COMPLETED');
+    expect(await checksums('orders')).toEqual(atBackup);
+    expect(await truncations()).toEqual(before.map((n) => n + 1));
+    expect(serviceLogs()).not.toMatch(/permissions violation/i);
+  });
+
+  it('refuses a client without credentials at connect', async () => {
+    const outcome = await connect({ servers: system.nats.url, timeout: 5_000 }).then(
+      async (nc) => {
+        await nc.close();
+        return 'connected';
+      },
+      (error: unknown) => String(error),
+    );
+    expect(outcome).toMatch(/authorization violation/i);
+  });
+
+  describe("with an agent's credentials", () => {
+    let nc: NatsConnection;
+    beforeAll(async () => {
+      nc = await connectAs(attacker());
+    });
+
+    it('cannot submit, cancel or resume', async () => {
+      const js = jetstream(nc);
+      const submit = { schemaVersion: SCHEMA_VERSION, operationId: randomUUID(), request: { type: 'flush' }, submittedAt: new Date().toISOString() };
+      await expectRefused('submit', () => js.publish(Subjects.submit, JSON.stringify(submit)));
+      await expectRefused('cancel', () => js.publish(Subjects.cancel, '{}'));
+      await expectRefused('resume', () => js.publish(Subjects.resume, '{}'));
+    });
+
+    it("cannot subscribe to, pull or fetch another node's commands", async () => {
+      await expectSubscriptionRefused(nc, Subjects.commandsFor(victim()));
+      await expectSubscriptionRefused(nc, Subjects.commandsAll);
+      const jsm = await jetstreamManager(nc);
+      const theirs = Consumers.agentCommands(victim());
+      await expectRefused('consumer info', () => jsm.consumers.info(Streams.commands, theirs));
+      await expectRefused('pull', () => nc.request(`$JS.API.CONSUMER.MSG.NEXT.${Streams.commands}.${theirs}`, '{"batch":1}'));
+      await expectRefused('message get', () => jsm.streams.getMessage(Streams.commands, { last_by_subj: Subjects.commandsFor(victim()) }));
+      // nor point a consumer of its own at them (nats-server 2.9 cannot check a create's filter, so none at all)
+      await expectRefused('consumer create', () =>
+        jsm.consumers.add(Streams.commands, { durable_name: Consumers.agentCommands(system.nodes[0].hostId), filter_subject: Subjects.commandsFor(victim()) }),
+      );
+      await expectRefused('ephemeral consumer', () => jsm.consumers.add(Streams.commands, { filter_subject: Subjects.commandsFor(victim()) }));
+    });
+
+    it('cannot write an operation record, an active marker or another node’s registration', async () => {
+      const kvm = new Kvm(nc);
+      const records = await kvm.open(Buckets.operations);
+      await expectRefused('record put', () => records.put(randomUUID(), '{}'));
+      await expectRefused('record create', () => records.create(randomUUID(), '{}'));
+      await expectRefused('marker', () => nc.request(`$KV.${Buckets.activeOperations}.${randomUUID()}`, '{}'));
+      await expectRefused('registration', () => nc.request(`$KV.${Buckets.nodes}.${victim()}`, '{}'));
+      await expectRefused('stream purge', () => jetstreamManager(nc).then((jsm) => jsm.streams.purge(`KV_${Buckets.operations}`)));
+    });
+
+    it('cannot publish an event for another host, nor read other identities’ replies', async () => {
+      const js = jetstream(nc);
+      await expectRefused('event of another host', () => js.publish(Subjects.eventsFor(randomUUID(), victim()), '{}'));
+      await expectSubscriptionRefused(nc, '_INBOX.>');
+      await expectSubscriptionRefused(nc, `${gatewayIdentity().inboxPrefix}.>`);
+      await expectSubscriptionRefused(nc, Subjects.nodeQuery(victim()));
+    });
+  });
+
+  describe("with the gateway's credentials", () => {
+    let nc: NatsConnection;
+    beforeAll(async () => {
+      nc = await connectAs(gatewayIdentity());
+    });
+
+    it('cannot publish commands or node events, nor read the traffic', async () => {
+      const js = jetstream(nc);
+      await expectRefused('command', () => js.publish(Subjects.commandsFor(victim()), '{}'));
+      await expectRefused('event', () => js.publish(Subjects.eventsFor(randomUUID(), victim()), '{}'));
+      await expectSubscriptionRefused(nc, '>');
+      await expectSubscriptionRefused(nc, Subjects.commandsAll);
+    });
+  });
+
+  describe('the attacks of the security review, replayed with an agent’s credentials: each refused by the server', () => {
+    let nc: NatsConnection;
+    let gateway: NatsConnection;
+    beforeAll(async () => {
+      nc = await connectAs(attacker());
+      gateway = await connectAs(gatewayIdentity());
+    });
+
+    const event = (operationId: string, hostId: string, kind: string, phase?: string) =>
+      JSON.stringify({ schemaVersion: SCHEMA_VERSION, kind, operationId, hostId, progress: 1, phase, message: 'forged', at: new Date().toISOString() });
+
+    it('(1) subscribing to > to read all traffic', async () => {
+      await expectSubscriptionRefused(nc, '>');
+      await expectSubscriptionRefused(nc, 'daedalus.>');
+      await expectSubscriptionRefused(nc, '$JS.ACK.>');
+    });
+
+    it('(2) a forged operation record in KV plus a command that truncates a table on every node', async () => {
+      const id = randomUUID();
+      const before = await truncations();
+      const forged = { id, type: 'truncate', state: 'RUNNING', phase: 'TRUNCATE', request: { type: 'truncate', keyspace: KS, table: 'orders' } };
+      await expectRefused('forged record', () => new Kvm(nc).open(Buckets.operations).then((kv) => kv.put(id, JSON.stringify(forged))));
+      const command = { schemaVersion: SCHEMA_VERSION, kind: 'run', operationId: id, type: 'truncate', request: forged.request, issuedAt: new Date().toISOString() };
+      for (const hostId of hostIds()) {
+        await expectRefused(`command to ${hostId}`, () => jetstream(nc).publish(Subjects.commandsFor(hostId), JSON.stringify({ ...command, hostId })));
+      }
+      await sleep(1_000);
+      expect(await new Kvm(gateway).open(Buckets.operations).then((kv) => kv.get(id))).toBeNull();
+      expect(await truncations()).toEqual(before);
+    });
+
+    it('(3) a command no operation asked for, even to its own node', async () => {
+      const command = { schemaVersion: SCHEMA_VERSION, kind: 'run', operationId: randomUUID(), type: 'flush', request: { type: 'flush' } };
+      await expectRefused('own node', () => jetstream(nc).publish(Subjects.commandsFor(system.nodes[0].hostId), JSON.stringify(command)));
+    });
+
+    it("(4) a node event failing another client's running backup, and (5) events reporting it COMPLETED though never committed", async () => {
+      // new SSTables, so the throttled backup has seconds of uploading to do while it is attacked
+      for (const node of system.nodes) await system.simOf(node).generateSSTables(KS, 'bulk', 2, 512 * 1024);
+      const response = await system.post('/operations', {
+        type: 'backup',
+        globalRequest: true,
+        storageLocation: location,
+        snapshotTag: 'attacked',
+        entities: KS,
+        bandwidth: { value: 256, unit: 'KBPS' },
+      });
+      expect(response.status).toBe(201);
+      const id = (response.body as OperationView).id;
+      const running = await system.waitForOperation(id, (op) => op.state !== 'PENDING', 60_000);
+      expect(running.state).toBe('RUNNING');
+      const js = jetstream(nc);
+      await expectRefused('(4) failed event', () => js.publish(Subjects.eventsFor(id, victim()), event(id, victim(), 'failed', 'UPLOAD')));
+      for (const phase of ['UPLOAD', 'COMMIT']) {
+        await expectRefused(`(5) completed ${phase}`, () => js.publish(Subjects.eventsFor(id, victim()), event(id, victim(), 'completed', phase)));
+      }
+      expect((await system.get(`/operations/${id}`)).body).toMatchObject({ state: 'RUNNING' });
+      const done = await system.waitForOperation(id, undefined, 120_000);
+      expect(done.errors).toEqual([]);
+      expect(done.state).toBe('COMPLETED');
+      const commit = (done.response as { COMMIT?: Record<string, unknown> } | undefined)?.COMMIT;
+      expect(Object.keys(commit ?? {}).length).toBeGreaterThan(0);
+    });
+
+    it('(6) a submission reusing an existing operation id with another request: an agent cannot submit at all', async () => {
+      const flush = await system.post('/operations', { type: 'flush', keyspace: KS, globalRequest: true });
+      const id = (flush.body as OperationView).id;
+      await system.waitForOperation(id);
+      const reuse = { schemaVersion: SCHEMA_VERSION, operationId: id, request: { type: 'truncate', keyspace: KS, table: 'orders' }, submittedAt: new Date().toISOString() };
+      await expectRefused('reused id', () => jetstream(nc).publish(Subjects.submit, JSON.stringify(reuse), { msgID: `submit.${id}.forged` }));
+      // the gateway's identity may submit: a reused id is the coordinators' to refuse (defence in depth), not the server's
+    });
+  });
+});
