@@ -4,9 +4,11 @@
  * from the naming module only, so a renamed subject cannot leave the permissions behind. Rendered into a
  * nats-server.conf by scripts/nats-config.ts; the table is in docs/design.md ("NATS permissions").
  *
- * Works on nats-server 2.9 (the JetStream API subjects name the stream and the consumer, never the consumer's
- * filter), so an agent is given no consumer create or update at all: it could point its own durable at
- * another node's commands. Its durable `agent-<hostId>` is provisioned for it (`nats-config.ts provision`).
+ * An agent may create and update exactly one consumer: its durable `agent-<hostId>` with the filter
+ * `daedalus.commands.<hostId>`. The client sends a create as `$JS.API.CONSUMER.CREATE.<stream>.<durable>.<filter>`,
+ * and the server refuses one whose configuration's filter is not the subject's (nats-server 2.9.10 does: error
+ * 10131, "Consumer create request did not match filtered subject"), so the agent cannot point its durable at
+ * another node's commands; the plain `CREATE.<stream>.<durable>`, which names no filter, is not allowed to it.
  */
 import { Buckets, Consumers, Streams, Subjects } from '@daedalus/contracts';
 
@@ -89,7 +91,7 @@ export function gatewayIdentity(): Identity {
 
 /**
  * The coordinators (every replica one identity): provision the topology (create and update the streams and
- * buckets, their own durables, and agents' durables for `provision`), consume requests and node events, keep
+ * buckets, their own durables, and agents' durables for `nats-config.ts provision`), consume requests and node events, keep
  * the records and markers by compare-and-set, send node commands, announce records, ask nodes (coverage) and
  * dead-letter what they cannot handle.
  */
@@ -131,10 +133,11 @@ export function coordinatorIdentity(): Identity {
 }
 
 /**
- * One node agent: pulls from its own durable only, publishes its own events and registration, reads operation
- * records (a command runs only for a record that names it), answers its own live queries and any backup listing,
- * and dead-letters a command it cannot handle. It may not submit, send commands, write records or markers,
- * touch another node's registration, events, queries or commands, or create or change any stream or consumer.
+ * One node agent: creates and pulls from its own durable only (filtered to its own commands), publishes its own
+ * events and registration, reads operation records (a command runs only for a record that names it), answers its
+ * own live queries and any backup listing, and dead-letters a command it cannot handle. It may not submit, send
+ * commands, write records or markers, touch another node's registration, events, queries or commands, or create
+ * or change any stream or any other consumer.
  */
 export function agentIdentity(hostId: string): Identity {
   const name = Consumers.agentCommands(hostId);
@@ -147,6 +150,7 @@ export function agentIdentity(hostId: string): Identity {
         ...startupReads(),
         ...kvReads([Buckets.operations]),
         ...consumes(Streams.commands, Consumers.agentCommands(hostId)),
+        `${API}.CONSUMER.CREATE.${Streams.commands}.${Consumers.agentCommands(hostId)}.${Subjects.commandsFor(hostId)}`,
         anyToken((operationId) => Subjects.eventsFor(operationId, hostId)),
         kvSubject(Buckets.nodes, hostId),
         Subjects.deadLetterFor(Streams.commands),

@@ -24,8 +24,6 @@ jest.setTimeout(300_000);
 
 const KS = 'shop';
 const TABLES = ['orders', 'bulk'];
-/** the agents' --ack-wait-ms in the harness: their consumers are provisioned with it */
-const AGENT_ACK_WAIT_MS = 10_000;
 
 /** A call the server must refuse for this identity's permissions (at once: the client fails the request). */
 async function expectRefused(what: string, attempt: () => Promise<unknown>): Promise<void> {
@@ -96,14 +94,13 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
       coordinators: 2,
       nats: { serverArgs: ['-c', configFile], client: clientOf(gatewayIdentity()) },
       serviceEnv: (role) => envOf(identityOf(role)),
-      // as an operator adding nodes would: one identity per host ID, the server reloaded, their consumers provisioned
+      // as an operator adding nodes would: one identity per host ID and the server reloaded. The harness starts
+      // the agents before any coordinator, and an agent may not create streams: they are provisioned first (each
+      // agent creates its own consumer)
       beforeServices: async (started) => {
         writeConfig(started.nodes.map((node) => node.hostId));
         await reloadNatsServer(started.group, started.nats);
-        await provision(
-          { hostIds: started.nodes.map((node) => node.hostId), agentAckWaitMs: AGENT_ACK_WAIT_MS },
-          { NATS_SERVERS: started.nats.url, ...envOf(coordinatorIdentity()) },
-        );
+        await provision({ hostIds: [] }, { NATS_SERVERS: started.nats.url, ...envOf(coordinatorIdentity()) });
       },
     });
     await system.createTables(KS, TABLES, 100);
@@ -194,11 +191,18 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
       await expectRefused('consumer info', () => jsm.consumers.info(Streams.commands, theirs));
       await expectRefused('pull', () => nc.request(`$JS.API.CONSUMER.MSG.NEXT.${Streams.commands}.${theirs}`, '{"batch":1}'));
       await expectRefused('message get', () => jsm.streams.getMessage(Streams.commands, { last_by_subj: Subjects.commandsFor(victim()) }));
-      // nor point a consumer of its own at them (nats-server 2.9 cannot check a create's filter, so none at all)
-      await expectRefused('consumer create', () =>
-        jsm.consumers.add(Streams.commands, { durable_name: Consumers.agentCommands(system.nodes[0].hostId), filter_subject: Subjects.commandsFor(victim()) }),
+      // nor point a consumer at them: another durable, an ephemeral one, or its own durable given their filter
+      const own = Consumers.agentCommands(system.nodes[0].hostId);
+      await expectRefused('their durable', () => jsm.consumers.add(Streams.commands, { durable_name: theirs, filter_subject: Subjects.commandsFor(victim()) }));
+      await expectRefused('ephemeral', () => jsm.consumers.add(Streams.commands, { filter_subject: Subjects.commandsFor(victim()) }));
+      await expectRefused('own durable, their filter', () =>
+        jsm.consumers.add(Streams.commands, { durable_name: own, filter_subject: Subjects.commandsFor(victim()) }),
       );
-      await expectRefused('ephemeral consumer', () => jsm.consumers.add(Streams.commands, { filter_subject: Subjects.commandsFor(victim()) }));
+      // the subject names its filter; a configuration with another one is refused by JetStream itself (10131)
+      const forged = JSON.stringify({ stream_name: Streams.commands, config: { durable_name: own, filter_subject: Subjects.commandsFor(victim()), ack_policy: 'explicit' } });
+      const reply = await nc.request(`$JS.API.CONSUMER.CREATE.${Streams.commands}.${own}.${Subjects.commandsFor(system.nodes[0].hostId)}`, forged);
+      expect(JSON.parse(new TextDecoder().decode(reply.data))).toMatchObject({ error: { err_code: 10131 } });
+      expect((await jsm.consumers.info(Streams.commands, own)).config.filter_subject).toBe(Subjects.commandsFor(system.nodes[0].hostId));
     });
 
     it('cannot write an operation record, an active marker or another node’s registration', async () => {
