@@ -1,13 +1,15 @@
 /**
  * A least-privilege NATS deployment for Daedalus (docs/design.md, "NATS permissions"):
  *
- *   nats-config.ts config --host-ids <id,...> | --host-ids-file <file>  [--auth nkey|password] [--keys-dir <dir>]
+ *   nats-config.ts config --host-ids <id,...> | --host-ids-file <file>  [--auth nkey|password|password-env] [--keys-dir <dir>]
  *                         [--listen 0.0.0.0:4222] [--store-dir /data/jetstream] [--out nats-server.conf]
  *     writes a nats-server.conf with one identity per service (gateway, coordinator, one per agent). nkey (the
  *     default): each identity's seed is `<keys-dir>/<name>.nk` (made, mode 0600, when missing) and the config
  *     holds only public keys; the service reads its seed with NATS_NKEY. password: `NATS_PASSWORD_<NAME>` from
  *     the environment (name upper-cased, `-` as `_`), else `<keys-dir>/<name>.password` (made when missing); the
- *     config then holds the passwords, so keep it as secret as they are.
+ *     config then holds the passwords, so keep it as secret as they are. password-env: the config names the
+ *     variables (`password: $NATS_PASSWORD_GATEWAY`) and nats-server reads them from its own environment when it
+ *     loads the file: no secret in the file (deploy/nats/nats-server.conf is written this way).
  *
  *   nats-config.ts provision --host-ids <id,...> | --host-ids-file <file>  [--agent-ack-wait-ms 30000]
  *                            [--agent-max-attempts 5]
@@ -84,10 +86,19 @@ function passwordOf(keysDir: string, identity: Identity, env: NodeJS.ProcessEnv)
   return readFileSync(path, 'utf8').trim();
 }
 
+export const AUTH_MODES = ['nkey', 'password', 'password-env'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+function credentialOf(auth: AuthMode, keysDir: string, identity: Identity, env: NodeJS.ProcessEnv): Credential {
+  if (auth === 'nkey') return { nkey: nkeyOf(keysDir, identity) };
+  if (auth === 'password') return { password: passwordOf(keysDir, identity, env) };
+  return { passwordVariable: passwordVariable(identity) };
+}
+
 export interface ServerConfigRequest {
   /** the nodes' Cassandra host IDs: one agent identity each (none yet is fine: add them when they join) */
   hostIds: string[];
-  auth: 'nkey' | 'password';
+  auth: AuthMode;
   /** where the seeds or passwords are kept (made when missing) */
   keysDir: string;
   listen?: string;
@@ -98,16 +109,15 @@ export interface ServerConfigRequest {
 /** The nats-server.conf text for these nodes, making any seed or password that is missing. */
 export function serverConfig(request: ServerConfigRequest, env: NodeJS.ProcessEnv = process.env): string {
   const { auth, keysDir } = request;
-  mkdirSync(keysDir, { recursive: true, mode: 0o700 });
-  const users = identities(request.hostIds).map((identity) => ({
-    identity,
-    credential: (auth === 'nkey' ? { nkey: nkeyOf(keysDir, identity) } : { password: passwordOf(keysDir, identity, env) }) as Credential,
-  }));
+  if (auth !== 'password-env') mkdirSync(keysDir, { recursive: true, mode: 0o700 });
+  const users = identities(request.hostIds).map((identity) => ({ identity, credential: credentialOf(auth, keysDir, identity, env) }));
   return renderServerConfig(users, {
     listen: request.listen ?? '0.0.0.0:4222',
     storeDir: request.storeDir,
     howToConnect: (identity) =>
-      auth === 'nkey' ? `NATS_NKEY=${nkeySeedPath(keysDir, identity)}` : `NATS_USER=${identity.name} NATS_PASSWORD=<${passwordVariable(identity)}>`,
+      auth === 'nkey'
+        ? `NATS_NKEY=${nkeySeedPath(keysDir, identity)}`
+        : `NATS_USER=${identity.name} NATS_PASSWORD=<$${passwordVariable(identity)}>`,
   });
 }
 
@@ -149,8 +159,8 @@ async function main(argv: string[]): Promise<void> {
   const flags = parseFlags(rest);
   const hostIds = hostIdsOf(flags);
   if (command === 'config') {
-    const auth = flags.get('auth') ?? 'nkey';
-    if (auth !== 'nkey' && auth !== 'password') throw new Error('--auth is nkey or password');
+    const auth = (flags.get('auth') ?? 'nkey') as AuthMode;
+    if (!AUTH_MODES.includes(auth)) throw new Error(`--auth is one of ${AUTH_MODES.join(', ')}`);
     if (hostIds.length === 0) process.stderr.write('no host IDs given (--host-ids, --host-ids-file): no agent can connect yet\n');
     const text = serverConfig({
       hostIds,

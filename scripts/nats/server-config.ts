@@ -5,8 +5,17 @@
  */
 import { Identity } from './permissions';
 
-/** How a user proves who it is: an nkey (the server holds only the public key) or a password. */
-export type Credential = { nkey: string } | { password: string };
+/**
+ * How a user proves who it is: an nkey (the server holds only the public key), a password written into the
+ * file, or a password the server reads from its own environment when it loads the file (`$VARIABLE`).
+ */
+export type Credential = { nkey: string } | { password: string } | { passwordVariable: string };
+
+function renderCredential(identity: Identity, credential: Credential): string {
+  if ('nkey' in credential) return `nkey: ${quote(credential.nkey)}`;
+  const password = 'password' in credential ? quote(credential.password) : `$${credential.passwordVariable}`;
+  return `user: ${quote(identity.name)}, password: ${password}`;
+}
 
 export interface ServerConfigOptions {
   /** `host:port` clients connect to */
@@ -21,12 +30,11 @@ const quote = (value: string) => JSON.stringify(value);
 const list = (values: string[], indent: string) => `[\n${values.map((v) => `${indent}  ${quote(v)}`).join(',\n')}\n${indent}]`;
 
 function renderUser(identity: Identity, credential: Credential, options: ServerConfigOptions): string {
-  const who = 'nkey' in credential ? `nkey: ${quote(credential.nkey)}` : `user: ${quote(identity.name)}, password: ${quote(credential.password)}`;
   const { publish, subscribe, allowResponses } = identity.permissions;
   return [
     `    # ${identity.role}: ${options.howToConnect(identity)} NATS_INBOX_PREFIX=${identity.inboxPrefix}`,
     '    {',
-    `      ${who}`,
+    `      ${renderCredential(identity, credential)}`,
     '      permissions: {',
     `        publish: { allow: ${list(publish, '        ')} }`,
     `        subscribe: { allow: ${list(subscribe, '        ')} }`,
@@ -40,9 +48,8 @@ export function renderServerConfig(users: Array<{ identity: Identity; credential
   return [
     '# nats-server configuration for Daedalus, written by scripts/nats-config.ts (do not edit by hand: generate it',
     '# again). One identity per service, each allowed only the subjects it needs: docs/design.md, "NATS permissions".',
-    '# A node that joins needs an identity: generate again with its host ID, `nats-server --signal reload`, then',
-    '# `scripts/nats-config.ts provision` creates its command consumer. There is no anonymous user: a client',
-    '# without credentials is refused.',
+    '# A node that joins needs an identity: generate again with its host ID, then `nats-server --signal reload`.',
+    '# There is no anonymous user: a client without credentials is refused at connect.',
     `listen: ${quote(options.listen)}`,
     '',
     ...(options.storeDir ? ['jetstream {', `  store_dir: ${quote(options.storeDir)}`, '}'] : ['jetstream: enabled']),

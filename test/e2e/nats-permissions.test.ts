@@ -38,7 +38,10 @@ async function expectRefused(what: string, attempt: () => Promise<unknown>): Pro
 async function expectSubscriptionRefused(nc: NatsConnection, subject: string): Promise<void> {
   const subscription = nc.subscribe(subject, { callback: () => undefined });
   const closed = await Promise.race([subscription.closed, sleep(5_000).then(() => 'still open')]);
-  expect({ subject, closed: String(closed) }).toEqual({ subject, closed: expect.stringMatching(/permissions violation for subscription/i) });
+  expect({ subject, closed: String(closed) }).toEqual({
+    subject,
+    closed: expect.stringMatching(/permissions violation for subscription/i),
+  });
 }
 
 describe('a least-privilege nats-server: one identity per service (deploy/nats)', () => {
@@ -177,7 +180,12 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
 
     it('cannot submit, cancel or resume', async () => {
       const js = jetstream(nc);
-      const submit = { schemaVersion: SCHEMA_VERSION, operationId: randomUUID(), request: { type: 'flush' }, submittedAt: new Date().toISOString() };
+      const submit = {
+        schemaVersion: SCHEMA_VERSION,
+        operationId: randomUUID(),
+        request: { type: 'flush' },
+        submittedAt: new Date().toISOString(),
+      };
       await expectRefused('submit', () => js.publish(Subjects.submit, JSON.stringify(submit)));
       await expectRefused('cancel', () => js.publish(Subjects.cancel, '{}'));
       await expectRefused('resume', () => js.publish(Subjects.resume, '{}'));
@@ -193,14 +201,22 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
       await expectRefused('message get', () => jsm.streams.getMessage(Streams.commands, { last_by_subj: Subjects.commandsFor(victim()) }));
       // nor point a consumer at them: another durable, an ephemeral one, or its own durable given their filter
       const own = Consumers.agentCommands(system.nodes[0].hostId);
-      await expectRefused('their durable', () => jsm.consumers.add(Streams.commands, { durable_name: theirs, filter_subject: Subjects.commandsFor(victim()) }));
+      await expectRefused('their durable', () =>
+        jsm.consumers.add(Streams.commands, { durable_name: theirs, filter_subject: Subjects.commandsFor(victim()) }),
+      );
       await expectRefused('ephemeral', () => jsm.consumers.add(Streams.commands, { filter_subject: Subjects.commandsFor(victim()) }));
       await expectRefused('own durable, their filter', () =>
         jsm.consumers.add(Streams.commands, { durable_name: own, filter_subject: Subjects.commandsFor(victim()) }),
       );
       // the subject names its filter; a configuration with another one is refused by JetStream itself (10131)
-      const forged = JSON.stringify({ stream_name: Streams.commands, config: { durable_name: own, filter_subject: Subjects.commandsFor(victim()), ack_policy: 'explicit' } });
-      const reply = await nc.request(`$JS.API.CONSUMER.CREATE.${Streams.commands}.${own}.${Subjects.commandsFor(system.nodes[0].hostId)}`, forged);
+      const forged = JSON.stringify({
+        stream_name: Streams.commands,
+        config: { durable_name: own, filter_subject: Subjects.commandsFor(victim()), ack_policy: 'explicit' },
+      });
+      const reply = await nc.request(
+        `$JS.API.CONSUMER.CREATE.${Streams.commands}.${own}.${Subjects.commandsFor(system.nodes[0].hostId)}`,
+        forged,
+      );
       expect(JSON.parse(new TextDecoder().decode(reply.data))).toMatchObject({ error: { err_code: 10131 } });
       expect((await jsm.consumers.info(Streams.commands, own)).config.filter_subject).toBe(Subjects.commandsFor(system.nodes[0].hostId));
     });
@@ -248,7 +264,16 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
     });
 
     const event = (operationId: string, hostId: string, kind: string, phase?: string) =>
-      JSON.stringify({ schemaVersion: SCHEMA_VERSION, kind, operationId, hostId, progress: 1, phase, message: 'forged', at: new Date().toISOString() });
+      JSON.stringify({
+        schemaVersion: SCHEMA_VERSION,
+        kind,
+        operationId,
+        hostId,
+        progress: 1,
+        phase,
+        message: 'forged',
+        at: new Date().toISOString(),
+      });
 
     it('(1) subscribing to > to read all traffic', async () => {
       await expectSubscriptionRefused(nc, '>');
@@ -259,11 +284,26 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
     it('(2) a forged operation record in KV plus a command that truncates a table on every node', async () => {
       const id = randomUUID();
       const before = await truncations();
-      const forged = { id, type: 'truncate', state: 'RUNNING', phase: 'TRUNCATE', request: { type: 'truncate', keyspace: KS, table: 'orders' } };
+      const forged = {
+        id,
+        type: 'truncate',
+        state: 'RUNNING',
+        phase: 'TRUNCATE',
+        request: { type: 'truncate', keyspace: KS, table: 'orders' },
+      };
       await expectRefused('forged record', () => new Kvm(nc).open(Buckets.operations).then((kv) => kv.put(id, JSON.stringify(forged))));
-      const command = { schemaVersion: SCHEMA_VERSION, kind: 'run', operationId: id, type: 'truncate', request: forged.request, issuedAt: new Date().toISOString() };
+      const command = {
+        schemaVersion: SCHEMA_VERSION,
+        kind: 'run',
+        operationId: id,
+        type: 'truncate',
+        request: forged.request,
+        issuedAt: new Date().toISOString(),
+      };
       for (const hostId of hostIds()) {
-        await expectRefused(`command to ${hostId}`, () => jetstream(nc).publish(Subjects.commandsFor(hostId), JSON.stringify({ ...command, hostId })));
+        await expectRefused(`command to ${hostId}`, () =>
+          jetstream(nc).publish(Subjects.commandsFor(hostId), JSON.stringify({ ...command, hostId })),
+        );
       }
       await sleep(1_000);
       expect(await new Kvm(gateway).open(Buckets.operations).then((kv) => kv.get(id))).toBeNull();
@@ -293,7 +333,9 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
       const js = jetstream(nc);
       await expectRefused('(4) failed event', () => js.publish(Subjects.eventsFor(id, victim()), event(id, victim(), 'failed', 'UPLOAD')));
       for (const phase of ['UPLOAD', 'COMMIT']) {
-        await expectRefused(`(5) completed ${phase}`, () => js.publish(Subjects.eventsFor(id, victim()), event(id, victim(), 'completed', phase)));
+        await expectRefused(`(5) completed ${phase}`, () =>
+          js.publish(Subjects.eventsFor(id, victim()), event(id, victim(), 'completed', phase)),
+        );
       }
       expect((await system.get(`/operations/${id}`)).body).toMatchObject({ state: 'RUNNING' });
       const done = await system.waitForOperation(id, undefined, 120_000);
@@ -307,8 +349,15 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
       const flush = await system.post('/operations', { type: 'flush', keyspace: KS, globalRequest: true });
       const id = (flush.body as OperationView).id;
       await system.waitForOperation(id);
-      const reuse = { schemaVersion: SCHEMA_VERSION, operationId: id, request: { type: 'truncate', keyspace: KS, table: 'orders' }, submittedAt: new Date().toISOString() };
-      await expectRefused('reused id', () => jetstream(nc).publish(Subjects.submit, JSON.stringify(reuse), { msgID: `submit.${id}.forged` }));
+      const reuse = {
+        schemaVersion: SCHEMA_VERSION,
+        operationId: id,
+        request: { type: 'truncate', keyspace: KS, table: 'orders' },
+        submittedAt: new Date().toISOString(),
+      };
+      await expectRefused('reused id', () =>
+        jetstream(nc).publish(Subjects.submit, JSON.stringify(reuse), { msgID: `submit.${id}.forged` }),
+      );
       // the gateway's identity may submit: a reused id is the coordinators' to refuse (defence in depth), not the server's
     });
   });

@@ -53,7 +53,12 @@ export async function startNatsServer(
  * scripts/nats-config.ts writes: its users, permissions and JetStream store apply, on a free loopback port
  * (the flag wins over the file's `listen`).
  */
-export function startNatsServerWithConfig(group: ProcessGroup, configFile: string, name = 'nats', extraArgs: string[] = []): Promise<NatsServer> {
+export function startNatsServerWithConfig(
+  group: ProcessGroup,
+  configFile: string,
+  name = 'nats',
+  extraArgs: string[] = [],
+): Promise<NatsServer> {
   return startNatsServer(group, '', name, undefined, ['-c', configFile, ...extraArgs]);
 }
 

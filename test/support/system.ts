@@ -68,7 +68,8 @@ export interface NatsSetup {
 /** Which service a process is, for `serviceEnv`. */
 export type ServiceRole = { kind: 'gateway' } | { kind: 'coordinator'; index: number } | { kind: 'agent'; node: SimulatedNode };
 
-type PerProcessArgs = 'serviceEnv' | 'beforeServices' | 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'dataDirs' | 'gatewayArgs' | 'coordinatorArgs' | 'nats';
+type PerProcessArgs = 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'dataDirs' | 'gatewayArgs' | 'coordinatorArgs' | 'nats';
+type ServiceHooks = 'serviceEnv' | 'beforeServices';
 
 export class DaedalusSystem {
   readonly nodes: SimulatedNode[] = [];
@@ -88,8 +89,8 @@ export class DaedalusSystem {
   private constructor(
     readonly group: ProcessGroup,
     readonly baseDir: string,
-    private readonly options: Required<Omit<SystemOptions, 'baseDir' | 'dcs' | 'env' | PerProcessArgs>> &
-      Pick<SystemOptions, 'dcs' | 'env' | PerProcessArgs>,
+    private readonly options: Required<Omit<SystemOptions, 'baseDir' | 'dcs' | 'env' | PerProcessArgs | ServiceHooks>> &
+      Pick<SystemOptions, 'dcs' | 'env' | PerProcessArgs | ServiceHooks>,
     private readonly ownsDir: boolean,
   ) {}
 

@@ -163,7 +163,15 @@ export function natsConfigFromEnv(name: string, env: NodeJS.ProcessEnv = process
 
 /** For logs: which servers and which kind of auth, never the secrets themselves. */
 export function describeNatsConfig(config: NatsConfig): string {
-  const auth = config.credsFile ? 'creds file' : config.nkeySeedFile ? 'nkey' : config.token ? 'token' : config.user ? `user ${config.user}` : 'no auth';
+  const auth = config.credsFile
+    ? 'creds file'
+    : config.nkeySeedFile
+      ? 'nkey'
+      : config.token
+        ? 'token'
+        : config.user
+          ? `user ${config.user}`
+          : 'no auth';
   return `${config.servers.join(',')} (${auth}${config.tls ? ', TLS' : ''}, replicas ${config.replicas})`;
 }
 

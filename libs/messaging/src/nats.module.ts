@@ -38,7 +38,11 @@ export async function ensureConsumerAtStartup(
   policy: SettlementPolicy,
 ): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  await retryDuringStartup(`creating consumer ${spec.durable}`, () => ensureConsumer(jsm, spec, policy, topologyNotice), startupRetry(config));
+  await retryDuringStartup(
+    `creating consumer ${spec.durable}`,
+    () => ensureConsumer(jsm, spec, policy, topologyNotice),
+    startupRetry(config),
+  );
 }
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');

@@ -97,7 +97,11 @@ function differingSettings(wanted: Record<string, unknown>, actual: Record<strin
  * (deploy/nats: only coordinators may) starts as long as someone provisioned them: a stream it may not update is
  * kept as it is (`notice` says so), one it may not create is a NotProvisionedError.
  */
-export async function ensureStreams(jsm: JetStreamManager, options: TopologyOptions, notice: TopologyNotice = () => undefined): Promise<void> {
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  options: TopologyOptions,
+  notice: TopologyNotice = () => undefined,
+): Promise<void> {
   for (const config of streamConfigs(options)) {
     let existing: Record<string, unknown> | undefined;
     try {
@@ -107,7 +111,8 @@ export async function ensureStreams(jsm: JetStreamManager, options: TopologyOpti
     }
     if (existing) {
       const differing = differingSettings(config, existing);
-      if (differing.length > 0) await updateUnlessForbidden(() => jsm.streams.update(config.name, config), `stream ${config.name}`, differing, notice);
+      if (differing.length > 0)
+        await updateUnlessForbidden(() => jsm.streams.update(config.name, config), `stream ${config.name}`, differing, notice);
       continue;
     }
     try {
@@ -125,12 +130,19 @@ export async function ensureStreams(jsm: JetStreamManager, options: TopologyOpti
 }
 
 /** An update this identity may not make leaves the thing as it is, said once in the log; other errors fail. */
-async function updateUnlessForbidden(update: () => Promise<unknown>, what: string, differing: string[], notice: TopologyNotice): Promise<void> {
+async function updateUnlessForbidden(
+  update: () => Promise<unknown>,
+  what: string,
+  differing: string[],
+  notice: TopologyNotice,
+): Promise<void> {
   try {
     await update();
   } catch (error) {
     if (!isPermissionDenied(error)) throw error;
-    notice(`${what} differs from this service's settings (${differing.join(', ')}) and this NATS identity may not update it: kept as it is`);
+    notice(
+      `${what} differs from this service's settings (${differing.join(', ')}) and this NATS identity may not update it: kept as it is`,
+    );
   }
 }
 
@@ -210,7 +222,12 @@ export async function ensureConsumer(
     };
     const differing = differingSettings(updatable, existing);
     if (differing.length > 0) {
-      await updateUnlessForbidden(() => jsm.consumers.update(spec.stream, spec.durable, updatable), `consumer ${spec.durable}`, differing, notice);
+      await updateUnlessForbidden(
+        () => jsm.consumers.update(spec.stream, spec.durable, updatable),
+        `consumer ${spec.durable}`,
+        differing,
+        notice,
+      );
     }
     return;
   }
