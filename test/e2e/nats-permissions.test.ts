@@ -5,6 +5,7 @@
  * attacks of a security review of an open server are replayed with an agent's credentials (and the gateway's),
  * and the server itself must refuse each one — whatever the services would have done with the message.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,9 +14,9 @@ import { Kvm } from '@nats-io/kv';
 import { connect, ConnectionOptions, NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
 import { Buckets, Consumers, SCHEMA_VERSION, Streams, Subjects } from '@daedalus/contracts';
 import { readNkeySeed } from '@daedalus/messaging';
-import { nkeySeedPath, provision, serverConfig } from '../../scripts/nats-config';
+import { nkeySeedPath, passwordVariable, provision, serverConfig } from '../../scripts/nats-config';
 import { agentIdentity, coordinatorIdentity, gatewayIdentity, Identity } from '../../scripts/nats/permissions';
-import { reloadNatsServer } from '../support/nats';
+import { natsServerBinary, reloadNatsServer, startNatsServerWithConfig } from '../support/nats';
 import { makeTempDir, removeDir, sleep } from '../support/processes';
 import { DaedalusSystem, OperationView, ServiceRole } from '../support/system';
 import { runBackup } from './backup-support';
@@ -359,6 +360,53 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
         jetstream(nc).publish(Subjects.submit, JSON.stringify(reuse), { msgID: `submit.${id}.forged` }),
       );
       // the gateway's identity may submit: a reused id is the coordinators' to refuse (defence in depth), not the server's
+    });
+  });
+  describe('the other credential modes', () => {
+    it('password: the same identities by user name and password, with the same permissions', async () => {
+      const hostId = system.nodes[0].hostId;
+      const passwords = { [passwordVariable(gatewayIdentity())]: 'pw-gateway-1', [passwordVariable(agentIdentity(hostId))]: 'pw-agent-1' };
+      const file = join(dir, 'password.conf');
+      writeFileSync(
+        file,
+        serverConfig(
+          { hostIds: [hostId], auth: 'password', keysDir: join(dir, 'password-keys'), storeDir: join(dir, 'js-password') },
+          passwords,
+        ),
+        {
+          mode: 0o600,
+        },
+      );
+      const server = await startNatsServerWithConfig(system.group, file, 'nats-password');
+      const as = async (identity: Identity, pass: string) => {
+        const nc = await connect({ servers: server.url, user: identity.name, pass, inboxPrefix: identity.inboxPrefix, timeout: 5_000 });
+        open.push(nc);
+        return nc;
+      };
+      const agent = await as(agentIdentity(hostId), 'pw-agent-1');
+      await expectRefused('agent submit', () => agent.request(Subjects.submit, '{}', { timeout: 2_000 }));
+      // allowed: nobody answers on this bare server
+      await expect(agent.request(Subjects.eventsFor(randomUUID(), hostId), '{}', { timeout: 2_000 })).rejects.toThrow(/no responders/i);
+      const gateway = await as(gatewayIdentity(), 'pw-gateway-1');
+      await expect(gateway.request(Subjects.submit, '{}', { timeout: 2_000 })).rejects.toThrow(/no responders/i);
+      await expectRefused('gateway command', () => gateway.request(Subjects.commandsFor(hostId), '{}', { timeout: 2_000 }));
+      const wrong = await connect({ servers: server.url, user: 'gateway', pass: 'pw-agent-1', timeout: 5_000 }).then(
+        (nc) => nc.close().then(() => 'connected'),
+        (error: unknown) => String(error),
+      );
+      expect(wrong).toMatch(/authorization violation/i);
+      await system.group.kill(server.process, 'SIGTERM');
+    });
+
+    it('password-env: deploy/nats/nats-server.conf is a valid configuration once its passwords are in the environment', () => {
+      const example = join(__dirname, '../../deploy/nats/nats-server.conf');
+      const variables = [...readFileSync(example, 'utf8').matchAll(/password: \$([A-Z0-9_]+)/g)].map((match) => match[1]);
+      expect(variables).toContain('NATS_PASSWORD_GATEWAY');
+      const env = { ...process.env, ...Object.fromEntries(variables.map((name) => [name, `pw-${name}`])) };
+      const check = (environment: NodeJS.ProcessEnv) => () =>
+        execFileSync(natsServerBinary(), ['-t', '-c', example], { env: environment, stdio: 'pipe' });
+      expect(check(env)).not.toThrow();
+      expect(check(process.env)).toThrow(/variable reference for 'NATS_PASSWORD_GATEWAY'/);
     });
   });
 });
