@@ -2,8 +2,9 @@
  * A least-privilege NATS deployment for Daedalus (docs/design.md, "NATS permissions"):
  *
  *   nats-config.ts config --host-ids <id,...> | --host-ids-file <file>  [--auth nkey|password|password-env] [--keys-dir <dir>]
- *                         [--listen 0.0.0.0:4222] [--store-dir /data/jetstream] [--out nats-server.conf]
- *     writes a nats-server.conf with one identity per service (gateway, coordinator, one per agent). nkey (the
+ *                         [--clients <name,...>] [--listen 0.0.0.0:4222] [--store-dir /data/jetstream] [--out nats-server.conf]
+ *     writes a nats-server.conf with one identity per service (gateway, coordinator, one per agent), and one per
+ *     direct NATS client named (`client-<name>`: submit, cancel, resume, read records, watch announcements). nkey (the
  *     default): each identity's seed is `<keys-dir>/<name>.nk` (made, mode 0600, when missing) and the config
  *     holds only public keys; the service reads its seed with NATS_NKEY. password: `NATS_PASSWORD_<NAME>` from
  *     the environment (name upper-cased, `-` as `_`), else `<keys-dir>/<name>.password` (made when missing); the
@@ -98,6 +99,8 @@ function credentialOf(auth: AuthMode, keysDir: string, identity: Identity, env: 
 export interface ServerConfigRequest {
   /** the nodes' Cassandra host IDs: one agent identity each (none yet is fine: add them when they join) */
   hostIds: string[];
+  /** direct NATS clients, one identity each */
+  clients?: string[];
   auth: AuthMode;
   /** where the seeds or passwords are kept (made when missing) */
   keysDir: string;
@@ -110,7 +113,10 @@ export interface ServerConfigRequest {
 export function serverConfig(request: ServerConfigRequest, env: NodeJS.ProcessEnv = process.env): string {
   const { auth, keysDir } = request;
   if (auth !== 'password-env') mkdirSync(keysDir, { recursive: true, mode: 0o700 });
-  const users = identities(request.hostIds).map((identity) => ({ identity, credential: credentialOf(auth, keysDir, identity, env) }));
+  const users = identities(request.hostIds, request.clients).map((identity) => ({
+    identity,
+    credential: credentialOf(auth, keysDir, identity, env),
+  }));
   return renderServerConfig(users, {
     listen: request.listen ?? '0.0.0.0:4222',
     storeDir: request.storeDir,
@@ -164,6 +170,10 @@ async function main(argv: string[]): Promise<void> {
     if (hostIds.length === 0) process.stderr.write('no host IDs given (--host-ids, --host-ids-file): no agent can connect yet\n');
     const text = serverConfig({
       hostIds,
+      clients: (flags.get('clients') ?? '')
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
       auth,
       keysDir: flags.get('keys-dir') ?? 'nats-keys',
       listen: flags.get('listen'),

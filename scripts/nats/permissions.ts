@@ -10,7 +10,7 @@
  * 10131, "Consumer create request did not match filtered subject"), so the agent cannot point its durable at
  * another node's commands; the plain `CREATE.<stream>.<durable>`, which names no filter, is not allowed to it.
  */
-import { Buckets, Consumers, Streams, Subjects } from '@daedalus/contracts';
+import { assertSubjectToken, Buckets, Consumers, Streams, Subjects } from '@daedalus/contracts';
 
 export interface Permissions {
   publish: string[];
@@ -161,8 +161,35 @@ export function agentIdentity(hostId: string): Identity {
   };
 }
 
-/** Every identity of a deployment whose nodes have these host IDs. */
-export function identities(hostIds: string[]): Identity[] {
+/**
+ * A direct client (docs/design.md, "Direct clients"): submits, cancels and resumes on NATS, reads records and
+ * watches their announcements, lists backups. It writes no KV (the coordinators create a direct submission's
+ * record) and cannot send commands or events.
+ */
+export function clientIdentity(clientName: string): Identity {
+  const name = `client-${assertSubjectToken(clientName, 'client name')}`;
+  return {
+    name,
+    role: `direct client ${clientName}`,
+    inboxPrefix: inboxPrefixOf(name),
+    permissions: {
+      publish: [
+        `${API}.INFO`,
+        `${API}.STREAM.INFO.${kvStream(Buckets.operations)}`,
+        ...kvReads([Buckets.operations]),
+        Subjects.submit,
+        Subjects.cancel,
+        Subjects.resume,
+        Subjects.listBackups,
+      ],
+      subscribe: [`${inboxPrefixOf(name)}.>`, Subjects.operationUpdatesAll],
+      allowResponses: false,
+    },
+  };
+}
+
+/** Every identity of a deployment whose nodes have these host IDs, with these direct clients. */
+export function identities(hostIds: string[], clients: string[] = []): Identity[] {
   const unique = [...new Set(hostIds)];
-  return [gatewayIdentity(), coordinatorIdentity(), ...unique.map(agentIdentity)];
+  return [gatewayIdentity(), coordinatorIdentity(), ...unique.map(agentIdentity), ...[...new Set(clients)].map(clientIdentity)];
 }

@@ -15,7 +15,7 @@ import { connect, ConnectionOptions, NatsConnection, nkeyAuthenticator } from '@
 import { Buckets, Consumers, SCHEMA_VERSION, Streams, Subjects } from '@daedalus/contracts';
 import { readNkeySeed } from '@daedalus/messaging';
 import { nkeySeedPath, passwordVariable, provision, serverConfig } from '../../scripts/nats-config';
-import { agentIdentity, coordinatorIdentity, gatewayIdentity, Identity } from '../../scripts/nats/permissions';
+import { agentIdentity, clientIdentity, coordinatorIdentity, gatewayIdentity, Identity } from '../../scripts/nats/permissions';
 import { natsServerBinary, reloadNatsServer, startNatsServerWithConfig } from '../support/nats';
 import { makeTempDir, removeDir, sleep } from '../support/processes';
 import { DaedalusSystem, OperationView, ServiceRole } from '../support/system';
@@ -64,7 +64,9 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
     inboxPrefix: identity.inboxPrefix,
   });
   const writeConfig = (hostIds: string[]) =>
-    writeFileSync(configFile, serverConfig({ hostIds, auth: 'nkey', keysDir, storeDir: join(dir, 'jetstream') }), { mode: 0o600 });
+    writeFileSync(configFile, serverConfig({ hostIds, clients: ['ops'], auth: 'nkey', keysDir, storeDir: join(dir, 'jetstream') }), {
+      mode: 0o600,
+    });
   const connectAs = async (identity: Identity): Promise<NatsConnection> => {
     const nc = await connect({ servers: system.nats.url, timeout: 10_000, ...clientOf(identity) });
     open.push(nc);
@@ -238,6 +240,29 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
       await expectSubscriptionRefused(nc, '_INBOX.>');
       await expectSubscriptionRefused(nc, `${gatewayIdentity().inboxPrefix}.>`);
       await expectSubscriptionRefused(nc, Subjects.nodeQuery(victim()));
+    });
+  });
+
+  describe("with a direct client's credentials (--clients ops)", () => {
+    it('submits on NATS and reads the record and its announcements, but sends no command and writes no record', async () => {
+      const nc = await connectAs(clientIdentity('ops'));
+      const id = randomUUID();
+      const announced = nc.subscribe(Subjects.operationUpdates(id), { max: 1 });
+      const submit = {
+        schemaVersion: SCHEMA_VERSION,
+        operationId: id,
+        request: { type: 'flush', keyspace: KS, globalRequest: true },
+        submittedAt: new Date().toISOString(),
+      };
+      await jetstream(nc).publish(Subjects.submit, JSON.stringify(submit), { msgID: `submit.${id}` });
+      const done = await system.waitForOperation(id);
+      expect(done.state).toBe('COMPLETED');
+      const record = await new Kvm(nc).open(Buckets.operations).then((kv) => kv.get(id));
+      expect(record?.json<{ state: string }>().state).toBe('COMPLETED');
+      for await (const message of announced) expect(message.json<{ id: string }>().id).toBe(id);
+      await expectRefused('command', () => jetstream(nc).publish(Subjects.commandsFor(victim()), '{}'));
+      await expectRefused('record', () => new Kvm(nc).open(Buckets.operations).then((kv) => kv.put(id, '{}')));
+      await expectSubscriptionRefused(nc, Subjects.eventsAll);
     });
   });
 
