@@ -63,10 +63,12 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
     authenticator: nkeyAuthenticator(readNkeySeed(nkeySeedPath(keysDir, identity))),
     inboxPrefix: identity.inboxPrefix,
   });
-  const writeConfig = (hostIds: string[]) =>
-    writeFileSync(configFile, serverConfig({ hostIds, clients: ['ops'], auth: 'nkey', keysDir, storeDir: join(dir, 'jetstream') }), {
-      mode: 0o600,
-    });
+  const writeConfig = (hostIds: string[], agentsWriteRecords = false) =>
+    writeFileSync(
+      configFile,
+      serverConfig({ hostIds, clients: ['ops'], auth: 'nkey', keysDir, storeDir: join(dir, 'jetstream'), agentsWriteRecords }),
+      { mode: 0o600 },
+    );
   const connectAs = async (identity: Identity): Promise<NatsConnection> => {
     const nc = await connect({ servers: system.nats.url, timeout: 10_000, ...clientOf(identity) });
     open.push(nc);
@@ -78,14 +80,15 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
   const checksums = (table: string) => Promise.all(system.nodes.map(async (node) => String(await system.simOf(node).checksum(KS, table))));
   const truncations = () => Promise.all(system.nodes.map((node) => system.simOf(node).truncationCount(KS, 'orders')));
 
-  /** The services' own logs (not nats-server's, which records the attacks' violations). */
-  const serviceLogs = () => {
+  /** The services' own logs (not nats-server's, which records the attacks' violations), by file. */
+  const serviceLogFiles = (): Map<string, string> => {
     const logs = join(system.baseDir, 'logs');
-    return readdirSync(logs)
-      .filter((name) => /^(gateway|coordinator|agent)/.test(name))
-      .map((name) => readFileSync(join(logs, name), 'utf8'))
-      .join('\n');
+    const files = readdirSync(logs).filter((name) => /^(gateway|coordinator|agent)/.test(name));
+    return new Map(files.map((name) => [name, readFileSync(join(logs, name), 'utf8')]));
   };
+  /** What the services logged since `mark` (a serviceLogFiles of earlier). */
+  const serviceLogs = (mark = new Map<string, string>()) =>
+    [...serviceLogFiles()].map(([name, text]) => text.slice(mark.get(name)?.length ?? 0)).join('\n');
 
   beforeAll(async () => {
     dir = makeTempDir('nats-permissions');
@@ -133,6 +136,12 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
     expect(backup.operation.errors).toEqual([]);
     expect(backup.operation.state).toBe('COMPLETED');
     backupName = backup.backupName;
+    // core request/reply across identities: the gateway asks, an agent answers on the gateway's own inbox
+    const topology = await system.get('/topology');
+    expect(topology.body).toMatchObject({ source: 'live' });
+    const listing = await system.get(`/backups?storageLocation=${encodeURIComponent(location)}`);
+    expect(listing.status).toBe(200);
+    expect(JSON.stringify(listing.body)).toContain(backupName);
     // every subject the services used is in their permissions: not one refusal in their logs
     expect(serviceLogs()).not.toMatch(/permissions violation/i);
   });
@@ -162,6 +171,39 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
     expect(await checksums('orders')).toEqual(atBackup);
     expect(await truncations()).toEqual(before.map((n) => n + 1));
     expect(serviceLogs()).not.toMatch(/permissions violation/i);
+  });
+
+  // What the failing test above needs, and all it needs: the same restore passes once agents may write records
+  // (`--agents-write-records`); the server is then put back as it was.
+  it('runs the restore once agents may write operation records (--agents-write-records)', async () => {
+    const mark = serviceLogFiles();
+    writeConfig(hostIds(), true);
+    await reloadNatsServer(system.group, system.nats);
+    try {
+      expect(backupName).not.toBe('');
+
+      for (const node of system.nodes) await system.simOf(node).writeRows(KS, 'orders', 40, 7 + node.index);
+      await flush();
+      expect(await checksums('orders')).not.toEqual(atBackup);
+      const before = await truncations();
+      const restore = await system.post('/operations', {
+        type: 'restore',
+        storageLocation: location,
+        snapshotTag: backupName,
+        globalRequest: true,
+        entities: KS,
+      });
+      expect(restore.status).toBe(201);
+      const done = await system.waitForOperation((restore.body as OperationView).id, undefined, 120_000);
+      expect(done.errors).toEqual([]);
+      expect(done.state).toBe('COMPLETED');
+      expect(await checksums('orders')).toEqual(atBackup);
+      expect(await truncations()).toEqual(before.map((n) => n + 1));
+      expect(serviceLogs(mark)).not.toMatch(/permissions violation/i);
+    } finally {
+      writeConfig(hostIds());
+      await reloadNatsServer(system.group, system.nats);
+    }
   });
 
   it('refuses a client without credentials at connect', async () => {
