@@ -14,13 +14,14 @@
  *     variables (`password: $NATS_PASSWORD_GATEWAY`) and nats-server reads them from its own environment when it
  *     loads the file: no secret in the file (deploy/nats/nats-server.conf is written this way).
  *
- *   nats-config.ts provision --host-ids <id,...> | --host-ids-file <file>  [--agent-ack-wait-ms 30000]
+ *   nats-config.ts provision [--host-ids <id,...> | --host-ids-file <file>] [--agent-ack-wait-ms 30000]
  *                            [--agent-max-attempts 5]
- *     connects with the NATS_* environment of an identity that may (the coordinators'), and creates the streams,
- *     the buckets and each agent's command consumer (`agent-<hostId>`, filter `daedalus.commands.<hostId>`),
- *     which an agent may not create itself. Give the agents' --ack-wait-ms and --max-attempts.
+ *     connects with the NATS_* environment of an identity that may (the coordinators'), and creates the streams
+ *     and buckets, which no identity but the coordinators' may create: services that start before any
+ *     coordinator wait for them. With host IDs, also those agents' command consumers (an agent creates its own
+ *     at start-up; give the agents' --ack-wait-ms and --max-attempts).
  *
- * Run with `node -r ts-node/register/transpile-only -r ./scripts/register-paths.js scripts/nats-config.ts ...`.
+ * Run with `npm run nats:config -- <command> ...` (node -r ts-node/register/transpile-only -r ./scripts/register-paths.js).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -20,7 +20,7 @@ export interface Permissions {
 }
 
 export interface Identity {
-  /** `gateway`, `coordinator` or `agent-<hostId>`; the user name in password mode */
+  /** `gateway`, `coordinator`, `agent-<hostId>` or `client-<name>`; the user name in password mode */
   name: string;
   /** what the identity is, for the config's comments */
   role: string;
