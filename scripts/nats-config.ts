@@ -152,7 +152,7 @@ export interface ProvisionRequest {
 }
 
 /**
- * Creates what the agents may not: the streams and buckets (if missing) and each listed agent's consumer.
+ * Creates the streams and buckets (if missing), which only the coordinators' identity may, and each listed agent's consumer.
  * Connects with the NATS_* settings in `env`; returns what it did and what it left as it was.
  */
 export async function provision(request: ProvisionRequest, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
