@@ -28,7 +28,8 @@ export interface NatsServer {
 
 /**
  * A private JetStream server on a free loopback port with its own store directory. `port` restarts a server
- * where clients expect it (same store directory: JetStream state survives); `extraArgs` adds auth or TLS flags.
+ * where clients expect it (same store directory: JetStream state survives); `extraArgs` adds auth or TLS flags,
+ * or a configuration file (`-c`), which then names the store directory instead of `storeDir`.
  */
 export async function startNatsServer(
   group: ProcessGroup,
@@ -38,10 +39,42 @@ export async function startNatsServer(
   extraArgs: string[] = [],
 ): Promise<NatsServer> {
   port ??= await freePort();
-  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir, ...extraArgs];
+  // A configuration file (`-c`) enables JetStream and names the store itself: nats-server refuses a second
+  // store_dir from the flags, and refuses to reload a file whose store differs from the running one.
+  const jetStream = extraArgs.includes('-c') ? [] : ['-js', '-sd', storeDir];
+  const args = [...jetStream, '-a', '127.0.0.1', '-p', String(port), ...extraArgs];
   const process = group.start(name, natsServerBinary(), args);
   await group.waitForOutput(process, /Server is ready/, 15_000);
   return { url: `nats://127.0.0.1:${port}`, port, process, args, name, restarts: 0 };
+}
+
+/**
+ * A private JetStream server started with a configuration file (`-c`), e.g. the least-privilege one
+ * scripts/nats-config.ts writes: its users, permissions and JetStream store apply, on a free loopback port
+ * (the flag wins over the file's `listen`).
+ */
+export function startNatsServerWithConfig(
+  group: ProcessGroup,
+  configFile: string,
+  name = 'nats',
+  extraArgs: string[] = [],
+): Promise<NatsServer> {
+  return startNatsServer(group, '', name, undefined, ['-c', configFile, ...extraArgs]);
+}
+
+/**
+ * Makes a running server read its configuration file again (SIGHUP, as `nats-server --signal reload` does):
+ * users and permissions change without dropping JetStream state. Resolves once the server says it reloaded.
+ */
+export async function reloadNatsServer(group: ProcessGroup, server: NatsServer): Promise<void> {
+  const before = (server.process.output().match(/Reloaded server configuration/g) ?? []).length;
+  process.kill(server.process.pid, 'SIGHUP');
+  await waitFor(
+    `${server.name} to reload its configuration`,
+    async () => (server.process.output().match(/Reloaded server configuration/g) ?? []).length > before,
+    10_000,
+    100,
+  );
 }
 
 /**

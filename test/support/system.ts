@@ -53,6 +53,10 @@ export interface SystemOptions {
   coordinatorArgs?: string[];
   /** extra environment for every service */
   env?: NodeJS.ProcessEnv;
+  /** extra environment for one service, after `env` (e.g. its own NATS identity); asked each time it starts */
+  serviceEnv?: (service: ServiceRole) => NodeJS.ProcessEnv;
+  /** runs once the simulated nodes are up (their host IDs known) and before any service starts */
+  beforeServices?: (system: DaedalusSystem) => Promise<void>;
   /** keep the temp dir (demo) */
   baseDir?: string;
   /** how NATS runs: auth/TLS flags, a JetStream cluster, and how this harness itself connects */
@@ -70,6 +74,9 @@ export interface NatsSetup {
   client?: Partial<ConnectionOptions>;
 }
 
+/** Which service a process is, for `serviceEnv`. */
+export type ServiceRole = { kind: 'gateway' } | { kind: 'coordinator'; index: number } | { kind: 'agent'; node: SimulatedNode };
+
 type PerProcessArgs =
   | 'agentArgs'
   | 'agentArgsByNode'
@@ -80,6 +87,7 @@ type PerProcessArgs =
   | 'coordinatorArgs'
   | 'nats'
   | 'requestSecretsKey';
+type ServiceHooks = 'serviceEnv' | 'beforeServices';
 
 export class DaedalusSystem {
   readonly nodes: SimulatedNode[] = [];
@@ -99,8 +107,8 @@ export class DaedalusSystem {
   private constructor(
     readonly group: ProcessGroup,
     readonly baseDir: string,
-    private readonly options: Required<Omit<SystemOptions, 'baseDir' | 'dcs' | 'env' | PerProcessArgs>> &
-      Pick<SystemOptions, 'dcs' | 'env' | PerProcessArgs>,
+    private readonly options: Required<Omit<SystemOptions, 'baseDir' | 'dcs' | 'env' | PerProcessArgs | ServiceHooks>> &
+      Pick<SystemOptions, 'dcs' | 'env' | PerProcessArgs | ServiceHooks>,
     private readonly ownsDir: boolean,
   ) {}
 
@@ -119,6 +127,8 @@ export class DaedalusSystem {
         ackWaitMs: options.ackWaitMs ?? 4_000,
         dcs: options.dcs,
         env: options.env,
+        serviceEnv: options.serviceEnv,
+        beforeServices: options.beforeServices,
         agentArgs: options.agentArgs,
         agentArgsByNode: options.agentArgsByNode,
         simulatorArgs: options.simulatorArgs,
@@ -140,10 +150,11 @@ export class DaedalusSystem {
     return system;
   }
 
-  private serviceEnv(): NodeJS.ProcessEnv {
+  private serviceEnv(service: ServiceRole): NodeJS.ProcessEnv {
     return {
       ...process.env,
       ...this.options.env,
+      ...this.options.serviceEnv?.(service),
       NATS_SERVERS: this.natsServers.map((server) => server.url).join(','),
       NO_COLOR: '1',
     };
@@ -164,8 +175,8 @@ export class DaedalusSystem {
   private keyWritten = false;
 
   /** The environment of a gateway or agent: the services' environment and this system's request secrets key. */
-  private keyHolderEnv(): NodeJS.ProcessEnv {
-    const env = this.serviceEnv();
+  private keyHolderEnv(service: ServiceRole): NodeJS.ProcessEnv {
+    const env = this.serviceEnv(service);
     const file = this.requestSecretsKeyFile;
     const configured = env.DAEDALUS_REQUEST_SECRETS_KEY !== undefined || env.DAEDALUS_REQUEST_SECRETS_KEY_FILE !== undefined;
     return file && !configured ? { ...env, DAEDALUS_REQUEST_SECRETS_KEY_FILE: file } : env;
@@ -194,6 +205,7 @@ export class DaedalusSystem {
       extraArgs: this.options.simulatorArgs,
     });
     this.nodes.push(...this.cluster.nodes);
+    await this.options.beforeServices?.(this);
     await Promise.all(this.nodes.map((node) => this.startAgent(node)));
     for (let i = 0; i < this.options.coordinators; i++) await this.startCoordinator(i);
     await this.startGateway();
@@ -269,7 +281,7 @@ export class DaedalusSystem {
   /** Starts a node's agent; `extraArgs` are added for this start only (e.g. a restarted agent given another key). */
   async startAgent(node: SimulatedNode, extraArgs: string[] = []): Promise<ManagedProcess> {
     const proc = this.group.start(`agent-${node.index + 1}`, process.execPath, this.agentArgsFor(node, extraArgs), {
-      env: this.keyHolderEnv(),
+      env: this.keyHolderEnv({ kind: 'agent', node }),
     });
     await this.group.waitForOutput(proc, /node agent ready/, 60_000);
     this.agents[node.index] = proc;
@@ -290,7 +302,7 @@ export class DaedalusSystem {
         '1000',
         ...(this.options.coordinatorArgs ?? []),
       ],
-      { env: this.serviceEnv() },
+      { env: this.serviceEnv({ kind: 'coordinator', index }) },
     );
     await this.group.waitForOutput(proc, /coordinator ready/, 30_000);
     this.coordinators[index] = proc;
@@ -397,7 +409,7 @@ export class DaedalusSystem {
         ...(anonymousRole ? ['--anonymous-role', anonymousRole] : []),
         ...gatewayArgs,
       ],
-      { env: this.keyHolderEnv() },
+      { env: this.keyHolderEnv({ kind: 'gateway' }) },
     );
     await this.group.waitForOutput(this.gateway, /gateway listening/, 30_000);
     this.gatewayUrl = `${gatewayArgs.includes('--tls-cert') ? 'https' : 'http'}://127.0.0.1:${port}`;

@@ -1,10 +1,17 @@
-import { connect, credsAuthenticator, errors, NatsConnection } from '@nats-io/transport-node';
-import { NatsConfig, readCredsFile } from './nats-config';
+import { Authenticator, connect, credsAuthenticator, errors, NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
+import { NatsConfig, readCredsFile, readNkeySeed } from './nats-config';
 import { retryDuringStartup } from './startup-retry';
 
 /** Nothing listens yet (a service started before NATS): worth waiting for. Auth and TLS failures are not. */
 function isUnreachable(error: unknown): boolean {
   return error instanceof errors.ConnectionError && /refused|timeout|closed/i.test(error.message);
+}
+
+/** A creds file (JWT) or an nkey seed file; user/password and token go as plain options. */
+function authenticatorOf(config: NatsConfig): Authenticator | undefined {
+  if (config.credsFile) return credsAuthenticator(readCredsFile(config.credsFile));
+  if (config.nkeySeedFile) return nkeyAuthenticator(readNkeySeed(config.nkeySeedFile));
+  return undefined;
 }
 
 /**
@@ -20,7 +27,8 @@ export async function connectNats(config: NatsConfig, timeoutMs = 10_000, onRetr
       user: config.user,
       pass: config.pass,
       token: config.token,
-      authenticator: config.credsFile ? credsAuthenticator(readCredsFile(config.credsFile)) : undefined,
+      authenticator: authenticatorOf(config),
+      inboxPrefix: config.inboxPrefix,
       tls: config.tls ? { caFile: config.tls.caFile, certFile: config.tls.certFile, keyFile: config.tls.keyFile } : undefined,
       timeout: timeoutMs,
       maxReconnectAttempts: -1,

@@ -9,4 +9,5 @@ export * from './publish';
 export * from './stores';
 export * from './nats.module';
 export * from './startup-retry';
+export * from './permissions';
 export * from './transport/index';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { IsNotEmpty, IsOptional, IsString, registerDecorator, ValidateIf } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, Matches, registerDecorator, ValidateIf } from 'class-validator';
 import { ConfigReader, ConfigSection, IntRange, MAX_TIMER_MS, Option, readOptions } from '@daedalus/common';
 
 /**
@@ -13,6 +13,13 @@ export interface NatsConfig {
   token?: string;
   /** NATS credentials file (JWT + nkey seed) */
   credsFile?: string;
+  /** file holding this identity's nkey seed (`SU...`): the server knows only the public key */
+  nkeySeedFile?: string;
+  /**
+   * Prefix of this client's reply subjects (default `_INBOX`). A least-privilege server lets each identity
+   * subscribe to its own prefix only, so nobody reads another's replies (deploy/nats).
+   */
+  inboxPrefix?: string;
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
   /** replica count for streams and KV buckets: 1 on a single server, 3 on a JetStream cluster */
   replicas: number;
@@ -81,6 +88,21 @@ export class NatsSettings {
   @IsString()
   readonly credsFile?: string;
 
+  @Option({ flag: 'nats-nkey', env: 'NATS_NKEY', description: 'file holding the nkey seed of this identity', placeholder: 'file' })
+  @IsOptional()
+  @IsString()
+  readonly nkeySeedFile?: string;
+
+  @Option({
+    flag: 'nats-inbox-prefix',
+    env: 'NATS_INBOX_PREFIX',
+    description: 'prefix of reply subjects (default _INBOX); a least-privilege server gives each identity its own (deploy/nats)',
+    placeholder: 'subject',
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, { message: '$property must be subject tokens separated by dots, no wildcards' })
+  readonly inboxPrefix?: string;
+
   @Option({ flag: 'nats-tls-ca', env: 'NATS_TLS_CA', description: 'CA certificate that signed the servers (PEM)', placeholder: 'file' })
   @IsOptional()
   @IsString()
@@ -124,6 +146,8 @@ export class NatsSettings {
       pass: this.pass,
       token: this.token,
       credsFile: this.credsFile,
+      nkeySeedFile: this.nkeySeedFile,
+      inboxPrefix: this.inboxPrefix,
       tls,
       replicas: this.replicas,
       name,
@@ -139,10 +163,28 @@ export function natsConfigFromEnv(name: string, env: NodeJS.ProcessEnv = process
 
 /** For logs: which servers and which kind of auth, never the secrets themselves. */
 export function describeNatsConfig(config: NatsConfig): string {
-  const auth = config.credsFile ? 'creds file' : config.token ? 'token' : config.user ? `user ${config.user}` : 'no auth';
+  const auth = config.credsFile
+    ? 'creds file'
+    : config.nkeySeedFile
+      ? 'nkey'
+      : config.token
+        ? 'token'
+        : config.user
+          ? `user ${config.user}`
+          : 'no auth';
   return `${config.servers.join(',')} (${auth}${config.tls ? ', TLS' : ''}, replicas ${config.replicas})`;
 }
 
 export function readCredsFile(path: string): Uint8Array {
   return new Uint8Array(readFileSync(path));
+}
+
+/** The seed in an nkey seed file: its first non-empty line (a file may end with a newline, or carry comments after). */
+export function readNkeySeed(path: string): Uint8Array {
+  const seed = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .find((line) => line !== '' && !line.startsWith('#'));
+  if (!seed?.startsWith('S')) throw new Error(`${path} holds no nkey seed (a line starting with S)`);
+  return new TextEncoder().encode(seed);
 }

@@ -7,14 +7,27 @@ import { connectNats } from './connection';
 import { JsonKv } from './json-kv';
 import { describeNatsConfig, NatsConfig } from './nats-config';
 import { SettlementPolicy } from './settlement';
-import { retryDuringStartup, StartupRetryOptions } from './startup-retry';
+import { NotProvisionedError } from './permissions';
+import { isTransientJetStreamError, retryDuringStartup, StartupRetryOptions } from './startup-retry';
 import { ActiveMarker, NodeRegistry, OperationStore } from './stores';
 import { DurableConsumerSpec, ensureBuckets, ensureConsumer, ensureStreams, Stores, TopologyOptions } from './topology';
 
-/** Start-up retries bounded by the configured start-up timeout, each one logged. */
+/**
+ * Start-up retries bounded by the configured start-up timeout, each one logged. Besides a JetStream that is not
+ * ready, a service whose identity may not create what it needs waits for the identity that may (deploy/nats).
+ */
 export function startupRetry(config: NatsConfig): StartupRetryOptions {
   const logger = new Logger('Nats');
-  return { timeoutMs: config.startupTimeoutMs, onRetry: (message) => logger.warn(message) };
+  return {
+    timeoutMs: config.startupTimeoutMs,
+    onRetry: (message) => logger.warn(message),
+    isTransient: (error) => isTransientJetStreamError(error) || error instanceof NotProvisionedError,
+  };
+}
+
+/** What ensure* kept as it was because this identity may not change it. */
+function topologyNotice(message: string): void {
+  new Logger('Nats').warn(message);
 }
 
 /** Creates or updates a durable consumer at start-up, waiting out a JetStream that is not ready yet. */
@@ -25,7 +38,11 @@ export async function ensureConsumerAtStartup(
   policy: SettlementPolicy,
 ): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  await retryDuringStartup(`creating consumer ${spec.durable}`, () => ensureConsumer(jsm, spec, policy), startupRetry(config));
+  await retryDuringStartup(
+    `creating consumer ${spec.durable}`,
+    () => ensureConsumer(jsm, spec, policy, topologyNotice),
+    startupRetry(config),
+  );
 }
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -77,7 +94,7 @@ export class NatsInfraModule {
           inject: [NATS_CONNECTION],
           useFactory: async (nc: NatsConnection): Promise<JetStreamClient> => {
             const jsm = await jetstreamManager(nc);
-            await retryDuringStartup('creating streams', () => ensureStreams(jsm, topology), startupRetry(config));
+            await retryDuringStartup('creating streams', () => ensureStreams(jsm, topology, topologyNotice), startupRetry(config));
             return jetstream(nc);
           },
         },

@@ -1,6 +1,7 @@
 import { DiscardPolicy, JetStreamApiError, JetStreamManager } from '@nats-io/jetstream';
 import { Streams, Subjects } from '@daedalus/contracts';
-import { nanos } from '@nats-io/transport-node';
+import { errors, nanos } from '@nats-io/transport-node';
+import { isPermissionDenied, NotProvisionedError } from './permissions';
 import { consumerConfig, DEFAULT_MAX_ACK_PENDING, DEFAULT_TOPOLOGY, ensureConsumer, ensureStreams, maxDeliveries } from './topology';
 
 const apiError = (code: number, err_code: number, description: string) => new JetStreamApiError({ code, err_code, description });
@@ -109,5 +110,74 @@ describe('consumers', () => {
     } as unknown as JetStreamManager;
     await ensureConsumer(jsm, spec, { maxAttempts: 8 });
     expect(updated).toEqual([{ ack_wait: nanos(4_000), max_deliver: 9, max_ack_pending: DEFAULT_MAX_ACK_PENDING }]);
+  });
+});
+
+describe('an identity that may not create or update the topology (deploy/nats)', () => {
+  const denied = (subject: string) =>
+    new errors.PermissionViolationError(`Permissions Violation for Publish to "${subject}"`, 'publish', subject);
+  const spec = { stream: 'S', durable: 'd', filterSubject: 'daedalus.requests.>', ackWaitMs: 4_000 };
+
+  it('leaves a consumer that is already as wanted alone: no update is sent', async () => {
+    const wanted = consumerConfig(spec, { maxAttempts: 8 });
+    const jsm = {
+      consumers: {
+        info: async () => ({ config: { ...wanted } }),
+        update: async () => {
+          throw new Error('must not be updated');
+        },
+      },
+    } as unknown as JetStreamManager;
+    await expect(ensureConsumer(jsm, spec, { maxAttempts: 8 })).resolves.toBeUndefined();
+  });
+
+  it('keeps a stream or consumer it may not update as it is, and says so', async () => {
+    const notices: string[] = [];
+    const jsm = {
+      streams: {
+        info: async (name: string) => ({ config: { name } }),
+        update: async (name: string) => {
+          throw denied(`$JS.API.STREAM.UPDATE.${name}`);
+        },
+      },
+      consumers: {
+        info: async () => ({ config: { max_deliver: -1 } }),
+        update: async () => {
+          throw denied('$JS.API.CONSUMER.CREATE.S.d');
+        },
+      },
+    } as unknown as JetStreamManager;
+    await ensureStreams(jsm, DEFAULT_TOPOLOGY, (message) => notices.push(message));
+    await ensureConsumer(jsm, spec, { maxAttempts: 8 }, (message) => notices.push(message));
+    expect(notices).toHaveLength(5);
+    expect(notices[4]).toMatch(/consumer d differs .*max_deliver.* may not update it: kept as it is/);
+  });
+
+  it('says what is missing when it may not create it (waited out at start-up), never that it exists', async () => {
+    const jsm = {
+      streams: {
+        info: async () => {
+          throw apiError(404, 10059, 'stream not found');
+        },
+        add: async (config: { name: string }) => {
+          throw denied(`$JS.API.STREAM.CREATE.${config.name}`);
+        },
+      },
+      consumers: {
+        info: async () => {
+          throw apiError(404, 10014, 'consumer not found');
+        },
+        add: async () => {
+          throw denied('$JS.API.CONSUMER.CREATE.S.d');
+        },
+      },
+    } as unknown as JetStreamManager;
+    await expect(ensureStreams(jsm, DEFAULT_TOPOLOGY)).rejects.toThrow(NotProvisionedError);
+    await expect(ensureStreams(jsm, DEFAULT_TOPOLOGY)).rejects.toThrow(
+      /stream DAEDALUS_REQUESTS does not exist and this NATS identity may not create it/,
+    );
+    await expect(ensureConsumer(jsm, spec, { maxAttempts: 8 })).rejects.toThrow(NotProvisionedError);
+    expect(isPermissionDenied(new Error('wrapped', { cause: denied('x') }))).toBe(true);
+    expect(isPermissionDenied(apiError(404, 10014, 'consumer not found'))).toBe(false);
   });
 });

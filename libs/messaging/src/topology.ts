@@ -16,6 +16,7 @@ import { Buckets, Consumers, Streams, Subjects } from '@daedalus/contracts';
 import { nanos } from '@nats-io/transport-node';
 import { ConfigSection, DAY_MS, HOUR_MS, IntRange, MINUTE_MS, Option } from '@daedalus/common';
 import { SettlementPolicy } from './settlement';
+import { isPermissionDenied, NotProvisionedError } from './permissions';
 
 export interface TopologyOptions {
   replicas: number;
@@ -76,23 +77,72 @@ async function streamExists(jsm: JetStreamManager, name: string): Promise<boolea
   }
 }
 
-/** Creates the streams, or updates them when their configuration changed. Safe to run from every service. */
-export async function ensureStreams(jsm: JetStreamManager, options: TopologyOptions): Promise<void> {
+function isNotFound(error: unknown): boolean {
+  return error instanceof JetStreamApiError && /not found/i.test(error.message);
+}
+
+/** Told what ensure* left as it found it (a least-privilege identity may not change it), for the log. */
+export type TopologyNotice = (message: string) => void;
+
+/** The settings of `wanted` whose value `actual` does not have (lists compared as sets). */
+function differingSettings(wanted: Record<string, unknown>, actual: Record<string, unknown>): string[] {
+  const same = (a: unknown, b: unknown): boolean =>
+    Array.isArray(a) && Array.isArray(b) ? JSON.stringify([...a].sort()) === JSON.stringify([...b].sort()) : a === b;
+  return Object.keys(wanted).filter((key) => !same(wanted[key], actual[key]));
+}
+
+/**
+ * Creates the streams, or updates them when their configuration changed. Safe to run from every service. A
+ * stream that is already as wanted is left alone, so an identity without the right to create or update streams
+ * (deploy/nats: only coordinators may) starts as long as someone provisioned them: a stream it may not update is
+ * kept as it is (`notice` says so), one it may not create is a NotProvisionedError.
+ */
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  options: TopologyOptions,
+  notice: TopologyNotice = () => undefined,
+): Promise<void> {
   for (const config of streamConfigs(options)) {
+    let existing: Record<string, unknown> | undefined;
     try {
-      await jsm.streams.info(config.name);
-      await jsm.streams.update(config.name, config);
+      existing = (await jsm.streams.info(config.name)).config as unknown as Record<string, unknown>;
     } catch (error) {
-      if (!(error instanceof JetStreamApiError) || !/not found/i.test(error.message)) throw error;
-      try {
-        await jsm.streams.add(config);
-      } catch (addError) {
-        // Another service created it in the meantime: fine. nats-server 2.9 may say so as "stream name already
-        // in use" or, when the two adds race, "subjects overlap with an existing stream": the stream being there
-        // now is what counts.
-        if (!(addError instanceof JetStreamApiError) || !(await streamExists(jsm, config.name))) throw addError;
-      }
+      if (!isNotFound(error)) throw error;
     }
+    if (existing) {
+      const differing = differingSettings(config, existing);
+      if (differing.length > 0)
+        await updateUnlessForbidden(() => jsm.streams.update(config.name, config), `stream ${config.name}`, differing, notice);
+      continue;
+    }
+    try {
+      await jsm.streams.add(config);
+    } catch (addError) {
+      // Another service created it in the meantime: fine. nats-server 2.9 may say so as "stream name already
+      // in use" or, when the two adds race, "subjects overlap with an existing stream": the stream being there
+      // now is what counts.
+      const refused = addError instanceof JetStreamApiError || isPermissionDenied(addError);
+      if (refused && (await streamExists(jsm, config.name))) continue;
+      if (isPermissionDenied(addError)) throw new NotProvisionedError(`stream ${config.name}`, { cause: addError });
+      throw addError;
+    }
+  }
+}
+
+/** An update this identity may not make leaves the thing as it is, said once in the log; other errors fail. */
+async function updateUnlessForbidden(
+  update: () => Promise<unknown>,
+  what: string,
+  differing: string[],
+  notice: TopologyNotice,
+): Promise<void> {
+  try {
+    await update();
+  } catch (error) {
+    if (!isPermissionDenied(error)) throw error;
+    notice(
+      `${what} differs from this service's settings (${differing.join(', ')}) and this NATS identity may not update it: kept as it is`,
+    );
   }
 }
 
@@ -154,19 +204,38 @@ export async function ensureConsumer(
   jsm: JetStreamManager,
   spec: DurableConsumerSpec,
   policy: Pick<SettlementPolicy, 'maxAttempts'>,
+  notice: TopologyNotice = () => undefined,
 ): Promise<void> {
   const config = consumerConfig(spec, policy);
   for (const retired of spec.replaces ?? []) await deleteConsumerIfPresent(jsm, spec.stream, retired);
+  let existing: Record<string, unknown> | undefined;
   try {
-    await jsm.consumers.info(spec.stream, spec.durable);
-    await jsm.consumers.update(spec.stream, spec.durable, {
+    existing = (await jsm.consumers.info(spec.stream, spec.durable)).config as unknown as Record<string, unknown>;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  if (existing) {
+    const updatable: UpdatableConsumerConfig = {
       ack_wait: config.ack_wait,
       max_ack_pending: config.max_ack_pending,
       max_deliver: config.max_deliver,
-    });
-  } catch (error) {
-    if (!(error instanceof JetStreamApiError) || !/not found/i.test(error.message)) throw error;
+    };
+    const differing = differingSettings(updatable, existing);
+    if (differing.length > 0) {
+      await updateUnlessForbidden(
+        () => jsm.consumers.update(spec.stream, spec.durable, updatable),
+        `consumer ${spec.durable}`,
+        differing,
+        notice,
+      );
+    }
+    return;
+  }
+  try {
     await jsm.consumers.add(spec.stream, config);
+  } catch (error) {
+    if (isPermissionDenied(error)) throw new NotProvisionedError(`consumer ${spec.durable} of ${spec.stream}`, { cause: error });
+    throw error;
   }
 }
 
@@ -174,7 +243,7 @@ async function deleteConsumerIfPresent(jsm: JetStreamManager, stream: string, du
   try {
     await jsm.consumers.delete(stream, durable);
   } catch (error) {
-    if (!(error instanceof JetStreamApiError) || !/not found/i.test(error.message)) throw error;
+    if (!isNotFound(error)) throw error;
   }
 }
 
@@ -222,9 +291,19 @@ export async function ensureBuckets(nc: NatsConnection, options: TopologyOptions
   // or agent then decides on a stale record ("that phase is over", "that event is old"), settles the message
   // and the operation stalls for good. Leader reads see every write that was acknowledged before them.
   const leaderReads = { replicas: options.replicas, history: 1, allow_direct: false };
-  const operations = await kvm.create(Buckets.operations, { ...leaderReads, ttl: options.operationRetentionMs });
-  const activeOperations = await kvm.create(Buckets.activeOperations, leaderReads);
-  const nodes = await kvm.create(Buckets.nodes, leaderReads);
+  // The client creates a missing bucket and only reads an existing one's settings: an identity that may not
+  // create streams opens buckets someone else provisioned.
+  const open = async (bucket: string, settings: typeof leaderReads & { ttl?: number }): Promise<KV> => {
+    try {
+      return await kvm.create(bucket, settings);
+    } catch (error) {
+      if (isPermissionDenied(error)) throw new NotProvisionedError(`KV bucket ${bucket}`, { cause: error });
+      throw error;
+    }
+  };
+  const operations = await open(Buckets.operations, { ...leaderReads, ttl: options.operationRetentionMs });
+  const activeOperations = await open(Buckets.activeOperations, leaderReads);
+  const nodes = await open(Buckets.nodes, leaderReads);
   return { operations, activeOperations, nodes, jsm: await jetstreamManager(nc) };
 }
 
