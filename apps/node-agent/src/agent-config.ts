@@ -8,6 +8,8 @@ import {
   SettlementPolicy,
   TopologyOptions,
   TopologySettings,
+  Signing,
+  SigningSettings,
 } from '@daedalus/messaging';
 import {
   ConfigReader,
@@ -222,9 +224,14 @@ export class AgentConfig {
   @OptionGroup(() => TopologySettings)
   readonly topologySettings!: TopologySettings;
 
+  @OptionGroup(() => SigningSettings)
+  readonly signingSettings!: SigningSettings;
+
   readonly settlement: SettlementPolicy;
   readonly nats: NatsConfig;
   readonly topology: TopologyOptions;
+  /** the key records, commands and events are signed with (read at start-up: an unreadable file fails it) */
+  readonly signing: Signing;
   private fromCredentialsFile?: JmxCredentials;
   private fromPasswordFile?: string;
 
@@ -241,6 +248,7 @@ export class AgentConfig {
     this.settlement = { ...DEFAULT_SETTLEMENT_POLICY, maxAttempts: this.maxAttempts };
     this.nats = this.natsSettings.toNatsConfig('daedalus-node-agent');
     this.topology = this.topologySettings.toTopology(this.nats.replicas);
+    this.signing = new Signing(this.signingSettings.signingKey());
   }
 
   /** The JMX connection: flags first, then the password file, then the credentials file. */

@@ -16,6 +16,7 @@ import { CassandraNode } from './cassandra/cassandra-node';
 import { JmxCassandraNode } from './cassandra/jmx-cassandra-node';
 import { AgentConsumerService } from './commands/agent-consumer.service';
 import { CommandHandler } from './commands/command.handler';
+import { CommandGuard } from './commands/command-guard';
 import { EventPublisher } from './commands/event-publisher';
 import { CleanupExecutor } from './operations/cleanup.executor';
 import { DecommissionExecutor } from './operations/decommission.executor';
@@ -70,7 +71,7 @@ export class AgentModule {
     };
     return {
       module: AgentModule,
-      imports: [NatsInfraModule.forRoot(config.nats, config.topology), DiscoveryModule],
+      imports: [NatsInfraModule.forRoot(config.nats, config.topology, config.signing), DiscoveryModule],
       // the handlers of commands (`@EventPattern`) and of core NATS requests (`@MessagePattern`)
       controllers: [CommandHandler, NodeQueryService, BackupListService],
       providers: [
@@ -110,6 +111,7 @@ export class AgentModule {
         ...EXECUTORS,
         { provide: ExecutorRegistry, useClass: DiscoveredExecutors },
         EventPublisher,
+        CommandGuard,
         NodeRegistrationService,
         AgentConsumerService,
         ...jetStreamTransportProviders({ inject: [AgentConsumerService], useFactory: (agent: AgentConsumerService) => agent.endpoints() }),

@@ -8,3 +8,4 @@ export * from './lifecycle/index';
 export * from './message-dto';
 export * from './catalogue';
 export * from './membership';
+export * from './integrity/index';

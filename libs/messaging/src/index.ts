@@ -10,3 +10,4 @@ export * from './stores';
 export * from './nats.module';
 export * from './startup-retry';
 export * from './transport/index';
+export * from './integrity/index';

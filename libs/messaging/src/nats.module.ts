@@ -9,6 +9,8 @@ import { describeNatsConfig, NatsConfig } from './nats-config';
 import { SettlementPolicy } from './settlement';
 import { retryDuringStartup, StartupRetryOptions } from './startup-retry';
 import { ActiveMarker, NodeRegistry, OperationStore } from './stores';
+import { RecordSealer } from './integrity/record-seal';
+import { SigningKey } from './integrity/signing-key';
 import { DurableConsumerSpec, ensureBuckets, ensureConsumer, ensureStreams, Stores, TopologyOptions } from './topology';
 
 /** Start-up retries bounded by the configured start-up timeout, each one logged. */
@@ -32,6 +34,11 @@ export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const JETSTREAM = Symbol('JETSTREAM');
 export const NATS_CONFIG = Symbol('NATS_CONFIG');
 export const TOPOLOGY_OPTIONS = Symbol('TOPOLOGY_OPTIONS');
+
+/** The signing key of this service, if it was given one (`--command-signing-key-file`; the gateway never is). */
+export class Signing {
+  constructor(readonly key?: SigningKey) {}
+}
 const KV_STORES = Symbol('KV_STORES');
 
 @Injectable()
@@ -55,13 +62,14 @@ class NatsLifecycle implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class NatsInfraModule {
-  static forRoot(config: NatsConfig, topology: TopologyOptions): DynamicModule {
+  static forRoot(config: NatsConfig, topology: TopologyOptions, signing: Signing = new Signing()): DynamicModule {
     const replicated = topology.replicas > 1;
     return {
       module: NatsInfraModule,
       providers: [
         { provide: NATS_CONFIG, useValue: config },
         { provide: TOPOLOGY_OPTIONS, useValue: topology },
+        { provide: Signing, useValue: signing },
         { provide: Clock, useClass: SystemClock },
         {
           provide: NATS_CONNECTION,
@@ -94,6 +102,7 @@ export class NatsInfraModule {
             new OperationStore(
               new JsonKv<OperationRecord>(stores.operations, { jsm: stores.jsm, bucket: Buckets.operations, replicated }),
               new JsonKv<ActiveMarker>(stores.activeOperations, { jsm: stores.jsm, bucket: Buckets.activeOperations, replicated }),
+              new RecordSealer(signing.key),
             ),
         },
         {
@@ -104,7 +113,7 @@ export class NatsInfraModule {
         },
         NatsLifecycle,
       ],
-      exports: [NATS_CONFIG, TOPOLOGY_OPTIONS, NATS_CONNECTION, JETSTREAM, OperationStore, NodeRegistry, Clock],
+      exports: [Signing, NATS_CONFIG, TOPOLOGY_OPTIONS, NATS_CONNECTION, JETSTREAM, OperationStore, NodeRegistry, Clock],
     };
   }
 }

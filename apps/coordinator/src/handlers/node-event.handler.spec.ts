@@ -9,6 +9,7 @@ import {
   OperationState,
   SCHEMA_VERSION,
   startOperation,
+  Subjects,
 } from '@daedalus/contracts';
 import { clockAt, MemoryOperationStore, recordingCommands } from '../operations/handler-fakes';
 import { planTargets } from '../operations/target-planner';
@@ -60,7 +61,11 @@ async function harness(record: OperationRecord) {
   await store.create(record);
   const clock = clockAt(NOW);
   const { commands, published, announced } = recordingCommands(clock);
-  return { handler: new NodeEventHandler(store.asStore(), commands, clock), published, announced, record: () => store.records.get(ID) };
+  const handler = new NodeEventHandler(store.asStore(), commands, clock);
+  // delivered on the subject of the node it names, as an agent publishes it
+  const handle = (e: NodeEventMessage, subject = Subjects.eventsFor(e.operationId, e.hostId)) =>
+    handler.handle(e, { subject, attempt: 1, isLastAttempt: false });
+  return { handle, published, announced, record: () => store.records.get(ID) };
 }
 
 const upload = (hostId: string) => ({
@@ -71,8 +76,8 @@ const upload = (hostId: string) => ({
 
 describe('NodeEventHandler', () => {
   it('folds a node’s progress into the record, weighted by phase, and announces it', async () => {
-    const { handler, published, announced, record } = await harness(globalBackup());
-    await handler.handle(event('h1', 'progress', 'UPLOAD', { progress: 0.5 }));
+    const { handle, published, announced, record } = await harness(globalBackup());
+    await handle(event('h1', 'progress', 'UPLOAD', { progress: 0.5 }));
     expect(record()?.nodes?.h1).toMatchObject({ state: OperationState.RUNNING, progress: 0.5 });
     expect(record()?.progress).toBeCloseTo(0.97 * 0.25);
     expect(announced).toHaveLength(1);
@@ -80,10 +85,10 @@ describe('NodeEventHandler', () => {
   });
 
   it('starts the next phase when every node completed, commanding its worker with the earlier results', async () => {
-    const { handler, published, record } = await harness(globalBackup());
-    await handler.handle(event('h1', 'completed', 'UPLOAD', { result: upload('h1') }));
+    const { handle, published, record } = await harness(globalBackup());
+    await handle(event('h1', 'completed', 'UPLOAD', { result: upload('h1') }));
     expect(published).toEqual([]);
-    await handler.handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
+    await handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
     expect(record()).toMatchObject({
       state: OperationState.RUNNING,
       phase: 'COMMIT',
@@ -97,26 +102,26 @@ describe('NodeEventHandler', () => {
   });
 
   it('sends the current phase again for a redelivered event that closed the previous one (a coordinator died)', async () => {
-    const { handler, published } = await harness(globalBackup());
-    await handler.handle(event('h1', 'completed', 'UPLOAD', { result: upload('h1') }));
-    await handler.handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
-    await handler.handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
+    const { handle, published } = await harness(globalBackup());
+    await handle(event('h1', 'completed', 'UPLOAD', { result: upload('h1') }));
+    await handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
+    await handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
     expect(published.map((p) => p.id)).toEqual([`command.${ID}.h1.run.COMMIT`, `command.${ID}.h1.run.COMMIT`]);
   });
 
   it('completes after the last phase, writing the response from every phase’s results', async () => {
-    const { handler, published, record } = await harness(globalBackup());
-    for (const h of ['h1', 'h2']) await handler.handle(event(h, 'completed', 'UPLOAD', { result: upload(h) }));
-    await handler.handle(event('h1', 'completed', 'COMMIT', { result: { backupName: 'b-1' } }));
+    const { handle, published, record } = await harness(globalBackup());
+    for (const h of ['h1', 'h2']) await handle(event(h, 'completed', 'UPLOAD', { result: upload(h) }));
+    await handle(event('h1', 'completed', 'COMMIT', { result: { backupName: 'b-1' } }));
     const results = { UPLOAD: { h1: upload('h1'), h2: upload('h2') }, COMMIT: { h1: { backupName: 'b-1' } } };
     expect(record()).toMatchObject({ state: OperationState.COMPLETED, progress: 1, phaseResults: results, response: results });
     expect(published).toHaveLength(1);
   });
 
   it('fails a restore whose nodes found different backups in INIT (the plan’s check), starting no DOWNLOAD', async () => {
-    const { handler, published, record } = await harness(started(restoreRecord({}, ID), restorePlan));
-    await handler.handle(event('h1', 'completed', 'INIT', { result: { backupName: 'b-1', schemaVersion: 's' } }));
-    await handler.handle(event('h2', 'completed', 'INIT', { result: { backupName: 'b-2', schemaVersion: 's' } }));
+    const { handle, published, record } = await harness(started(restoreRecord({}, ID), restorePlan));
+    await handle(event('h1', 'completed', 'INIT', { result: { backupName: 'b-1', schemaVersion: 's' } }));
+    await handle(event('h2', 'completed', 'INIT', { result: { backupName: 'b-2', schemaVersion: 's' } }));
     expect(record()).toMatchObject({
       state: OperationState.FAILED,
       phase: 'INIT',

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JetStreamClient } from '@nats-io/jetstream';
-import { MessageIds, NodeEventKind, NodeEventMessage, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
-import { JETSTREAM, publishJson } from '@daedalus/messaging';
+import { MessageIds, NodeEventKind, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
+import { JETSTREAM, publishJson, Signing, signEvent } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { randomUUID } from 'node:crypto';
 
@@ -11,6 +11,7 @@ export class EventPublisher {
   constructor(
     @Inject(JETSTREAM) private readonly js: JetStreamClient,
     private readonly clock: Clock,
+    private readonly signing: Signing = new Signing(),
   ) {}
 
   /** `run` is the operation's resume count: a resumed run's results are not dropped as repeats of the failed run's. */
@@ -21,14 +22,17 @@ export class EventPublisher {
     fields: { progress: number; message?: string; phase?: string; result?: unknown },
     run = 0,
   ): Promise<void> {
-    const event: NodeEventMessage = {
+    // signed with the key coordinators share, when configured: a client cannot report for this node; the run
+    // it answers is named, so a result of an earlier run replayed into a resumed one changes nothing
+    const event = signEvent(this.signing.key, {
       schemaVersion: SCHEMA_VERSION,
       kind,
       operationId,
       hostId,
       at: this.clock.now().toISOString(),
       ...fields,
-    };
+      resume: run,
+    });
     // Progress events are all distinct; results are de-duplicated so a re-run after redelivery reports once.
     const id = kind === 'progress' ? `event.${randomUUID()}` : MessageIds.event(operationId, hostId, kind, fields.phase, run);
     await publishJson(this.js, Subjects.eventsFor(operationId, hostId), event, id);
