@@ -14,6 +14,7 @@ import {
   parseOperationRequest,
   RequestValidationError,
   resumeRefusal,
+  sameRequest,
   SCHEMA_VERSION,
 } from '@daedalus/contracts';
 import { NodeRegistry, OperationStore } from '@daedalus/messaging';
@@ -62,6 +63,7 @@ export class OperationsService {
       throw badRequest([{ field: 'id', message: 'id and the Idempotency-Key header name different operations' }]);
     }
     const id = request.id?.toLowerCase() ?? keyId ?? randomUUID();
+    const idField = request.id ? 'id' : 'Idempotency-Key';
 
     const registered = await this.nodes.list();
     // a departed node named outright goes on to the coordinator, which refuses it saying why
@@ -86,6 +88,10 @@ export class OperationsService {
     if (!existing) throw new ServiceUnavailableException('the operation store did not answer consistently; try again');
     if (existing.type !== record.type) {
       throw conflict('type', `operation ${id} already exists with type ${existing.type}`);
+    }
+    // the same id is the same operation only with the same request: another one is refused, the existing untouched
+    if (!sameRequest(existing.request, record.request)) {
+      throw conflict(idField, `operation ${id} already exists with a different request; choose another ${idField} for a new operation`);
     }
     // A replay of a submission whose publish may not have happened (gateway died in between): publish again;
     // JetStream drops it if it was a duplicate.
