@@ -4,7 +4,8 @@
  * one node agent per node, coordinators and the gateway — all on free loopback ports, all stopped by PID.
  * A node's test controls are typed: `system.simOf(node)` (a SimulatorControl).
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -50,6 +51,11 @@ export interface SystemOptions {
   baseDir?: string;
   /** how NATS runs: auth/TLS flags, a JetStream cluster, and how this harness itself connects */
   nats?: NatsSetup;
+  /**
+   * Coordinators and agents share a signing key (`--command-signing-key-file`), as production sets one: on by
+   * default; false runs them without, so only the structural checks apply.
+   */
+  signing?: boolean;
 }
 
 export interface NatsSetup {
@@ -61,7 +67,8 @@ export interface NatsSetup {
   client?: Partial<ConnectionOptions>;
 }
 
-type PerProcessArgs = 'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'dataDirs' | 'gatewayArgs' | 'coordinatorArgs' | 'nats';
+type PerProcessArgs =
+  'agentArgs' | 'agentArgsByNode' | 'simulatorArgs' | 'dataDirs' | 'gatewayArgs' | 'coordinatorArgs' | 'nats' | 'signing';
 
 export class DaedalusSystem {
   readonly nodes: SimulatedNode[] = [];
@@ -108,6 +115,7 @@ export class DaedalusSystem {
         gatewayArgs: options.gatewayArgs,
         coordinatorArgs: options.coordinatorArgs,
         nats: options.nats,
+        signing: options.signing,
       },
       options.baseDir === undefined,
     );
@@ -123,10 +131,19 @@ export class DaedalusSystem {
   private serviceEnv(): NodeJS.ProcessEnv {
     return {
       ...process.env,
+      ...(this.signingKeyFile ? { DAEDALUS_COMMAND_SIGNING_KEY_FILE: this.signingKeyFile } : {}),
       ...this.options.env,
       NATS_SERVERS: this.natsServers.map((server) => server.url).join(','),
       NO_COLOR: '1',
     };
+  }
+
+  /** The key file coordinators and agents share (only they read it: the gateway has no such setting). */
+  get signingKeyFile(): string | undefined {
+    if (this.options.signing === false) return undefined;
+    const file = join(this.baseDir, 'signing.key');
+    if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64'), { mode: 0o600 });
+    return file;
   }
 
   private async boot(): Promise<void> {
