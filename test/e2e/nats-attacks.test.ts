@@ -55,9 +55,8 @@ function attackSuite(signing: boolean): void {
       signing,
       agentArgsByNode: { 0: ['--enable-truncate'], 1: ['--enable-truncate'] },
     });
-    await system.createTables(KS, TABLES, 100);
+    await system.createTables(KS, [...TABLES, 'bulk'], 100);
     for (const node of system.nodes) await system.simOf(node).generateSSTables(KS, 'bulk', 2, 1024 * 1024);
-    await system.waitForSchema(KS, [...TABLES, 'bulk']);
     nc = await system.connectNats();
     targets = (await system.registrations()).map((r) => ({ hostId: r.hostId, address: r.address, dc: r.dc }));
   }, 240_000);
