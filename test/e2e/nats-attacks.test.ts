@@ -23,9 +23,12 @@ import {
   forgeCancel,
   forgeCompletion,
   forgeNodeFailure,
+  Capture,
+  captureTraffic,
   forgeRestoreTruncate,
   NodeTarget,
   readRecord,
+  replayRecordAndCommand,
   resubmitWithOtherRequest,
 } from '../support/nats-attacks';
 import { makeTempDir, removeDir, waitFor } from '../support/processes';
@@ -121,8 +124,12 @@ function attackSuite(signing: boolean): void {
     expect(attackerFiles()).toEqual([]);
   });
 
+  let capture: Capture | undefined;
+  let guardedId = '';
+
   it('keeps a running backup whole against forged commands, events and a reused id: it completes with its content', async () => {
     const announced: OperationRecord[] = [];
+    capture = captureTraffic(nc);
     const response = await system.post('/operations', {
       type: 'backup',
       globalRequest: true,
@@ -135,6 +142,7 @@ function attackSuite(signing: boolean): void {
     expect(response.status).toBe(201);
     const created = response.body as OperationView;
     const id = created.id;
+    guardedId = id;
     const watch = nc.subscribe(Subjects.operationUpdates(id), {
       callback: (_error, msg) => void announced.push(msg.json<OperationRecord>()),
     });
@@ -206,6 +214,24 @@ function attackSuite(signing: boolean): void {
     expect((await readRecord(nc, id))?.record.request).toEqual(before?.request);
     expect(attackerFiles()).toEqual([]);
   }, 180_000);
+
+  if (signing) {
+    it('refuses a true record and command replayed from captured traffic: the seal names the revision it was written at', async () => {
+      capture?.stop();
+      const [host] = targets;
+      const command = capture?.commands.find((c) => c.operationId === guardedId && c.hostId === host.hostId && c.phase === 'UPLOAD');
+      const earlier = capture?.records.find((r) => r.id === guardedId && r.state === 'RUNNING' && r.phase === 'UPLOAD' && r.seal);
+      expect(command?.signature).toBeDefined();
+      expect(earlier?.seal).toBeDefined();
+      if (!command || !earlier) return;
+      const mark = await deadLetterMark(nc);
+      await replayRecordAndCommand(nc, earlier, command);
+      const [letter] = await refusals(mark, (l) => l.reason.includes(guardedId), 1);
+      expect(letter.reason).toMatch(/sealed for revision \d+ but stored at revision \d+ \(an older copy written back\)/);
+      // nobody acted on the copy: it stays as the attacker wrote it
+      expect((await readRecord(nc, guardedId))?.record.nodes).toEqual(earlier.nodes);
+    });
+  }
 }
 
 describe('NATS attacks on an open server, with the signing key (production)', () => attackSuite(true));

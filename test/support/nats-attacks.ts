@@ -284,3 +284,34 @@ export async function deadLetterMark(nc: NatsConnection): Promise<number> {
   const jsm = await jetstreamManager(nc);
   return (await jsm.streams.info(Streams.deadLetters)).state.last_seq;
 }
+
+/** What a client reading all traffic (attack 1) keeps: the signed commands and the sealed records announced. */
+export interface Capture {
+  commands: NodeCommandMessage[];
+  records: OperationRecord[];
+  stop(): void;
+}
+
+/**
+ * Listens to every command (a JetStream publish reaches core subscribers of its subject too) and every record
+ * announcement, as a client that may read all traffic can.
+ */
+export function captureTraffic(nc: NatsConnection): Capture {
+  const commands: NodeCommandMessage[] = [];
+  const records: OperationRecord[] = [];
+  const bySubject = [
+    nc.subscribe(Subjects.commandsAll, { callback: (_e, msg) => void commands.push(msg.json<NodeCommandMessage>()) }),
+    nc.subscribe(Subjects.operationUpdatesAll, { callback: (_e, msg) => void records.push(msg.json<OperationRecord>()) }),
+  ];
+  return { commands, records, stop: () => bySubject.forEach((s) => s.unsubscribe()) };
+}
+
+/**
+ * Attack 2, replayed: an earlier copy of a true record (sealed by a coordinator) written back into KV, and the
+ * true, signed command of that moment published again — what would make a restore truncate a second time, or a
+ * finished backup run again, if the agent trusted any sealed record.
+ */
+export async function replayRecordAndCommand(nc: NatsConnection, record: OperationRecord, command: NodeCommandMessage): Promise<void> {
+  await writeRecord(nc, record);
+  await publishJson(jetstream(nc), Subjects.commandsFor(command.hostId), command);
+}
