@@ -87,14 +87,17 @@ export class OperationStore {
   }
 
   /**
-   * Records of the operations not finished yet. Markers left behind (a process died between finishing a
+   * Records of the operations not finished yet (those this service may trust). Markers left behind (a process died between finishing a
    * record and removing its marker, or before creating the record) are cleaned up here.
    */
   async listActive(now: Date): Promise<OperationRecord[]> {
     const result: OperationRecord[] = [];
     for (const marker of await this.active.values()) {
       const id = marker.key;
-      const record = await this.get(id);
+      const entry = await this.kv.get(id);
+      const record = entry?.value;
+      // a record this service must not act on (written by another client) is left alone, never swept
+      if (entry && this.sealer.problem(entry.value, entry.revision)) continue;
       if (record && !isTerminal(record.state)) result.push(record);
       else if (record) await this.retire(id);
       else if (now.getTime() - marker.storedAt.getTime() > ORPHAN_MARKER_GRACE_MS) await this.active.delete(id);

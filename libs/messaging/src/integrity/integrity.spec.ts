@@ -155,6 +155,15 @@ describe('OperationStore with a signing key (sealed records)', () => {
     await expect(store.mutate(ID, (r) => r)).rejects.toThrow(/an older copy written back/);
   });
 
+  it('lists for the sweeper only the unfinished records it may trust', async () => {
+    const { kv, store } = stores();
+    await store.create(pending());
+    await store.mutate(ID, running);
+    await store.create({ ...pending(), id: 'forged' });
+    await kv.put('forged', { ...running(pending()), id: 'forged' });
+    expect((await store.listActive(NOW)).map((r) => r.id)).toEqual([ID]);
+  });
+
   it('trusts every record and seals nothing without a key', async () => {
     const { kv, store } = stores('no key');
     await kv.put(ID, running(pending()));
