@@ -35,6 +35,11 @@ export class EventPublisher {
     });
     // Progress events are all distinct; results are de-duplicated so a re-run after redelivery reports once.
     const id = kind === 'progress' ? `event.${randomUUID()}` : MessageIds.event(operationId, hostId, kind, fields.phase, run);
-    await publishJson(this.js, Subjects.eventsFor(operationId, hostId), event, id);
+    const subject = Subjects.eventsFor(operationId, hostId);
+    const ack = await publishJson(this.js, subject, event, id);
+    // Dropped as a duplicate: this agent's own earlier copy (a retry, a re-run) — or a message another client
+    // published first under this id, which the coordinator refuses, so ours would never count. Sent once more
+    // under a unique id: a second copy of a result changes nothing (the first result wins).
+    if (ack.duplicate && kind !== 'progress') await publishJson(this.js, subject, event, `${id}.again.${randomUUID()}`);
   }
 }
