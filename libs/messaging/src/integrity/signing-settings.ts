@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { IsOptional, IsString } from 'class-validator';
-import { ConfigSection, Option } from '@daedalus/common';
-import { errorMessage } from '@daedalus/common';
+import { ConfigError, ConfigSection, errorMessage, Option } from '@daedalus/common';
 import { SigningKey } from './signing-key';
 
 /** The key coordinators and agents share to sign records, commands and events (see docs/design.md, "Defence in depth"). */
@@ -21,19 +20,24 @@ export class SigningSettings {
   @IsString()
   readonly keyFile?: string;
 
-  /** The key from the file, surrounding whitespace left out; undefined when no file is configured. */
+  /**
+   * The key from the file, surrounding whitespace left out; undefined when no file is configured. A file that
+   * cannot be read or is too short is a setting that is wrong (ConfigError: said on the console, exit code 2).
+   */
   signingKey(): SigningKey | undefined {
     if (this.keyFile === undefined) return undefined;
     let text: string;
     try {
       text = readFileSync(this.keyFile, 'utf8');
     } catch (error) {
-      throw new Error(`--command-signing-key-file ${this.keyFile} cannot be read: ${errorMessage(error)}`);
+      throw new ConfigError([
+        `--command-signing-key-file (DAEDALUS_COMMAND_SIGNING_KEY_FILE) ${this.keyFile} cannot be read: ${errorMessage(error)}`,
+      ]);
     }
     try {
       return new SigningKey(Buffer.from(text.trim(), 'utf8'));
     } catch (error) {
-      throw new Error(`--command-signing-key-file ${this.keyFile}: ${errorMessage(error)}`);
+      throw new ConfigError([`--command-signing-key-file (DAEDALUS_COMMAND_SIGNING_KEY_FILE) ${this.keyFile}: ${errorMessage(error)}`]);
     }
   }
 }
