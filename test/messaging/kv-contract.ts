@@ -111,6 +111,27 @@ export function runKvContract(name: string, setup: () => Promise<KvTarget>): voi
       expect(await store.get(key('missing'))).toBeUndefined();
     });
 
+    it('lands a mutation with a pinned revision at exactly the revision it was told, concurrent ones all applied', async () => {
+      await store.put(key('pin'), { n: 0 });
+      let told: number | undefined;
+      await store.mutate(key('pin'), (v, at) => ((told = at.nextRevision), { n: v.n + 1 }), { pinRevision: true });
+      expect((await store.get(key('pin')))?.revision).toBe(told);
+      // writes of other keys in between make a pinned write conflict and try again, never land elsewhere
+      const seen: Array<number | undefined> = [];
+      await Promise.all([
+        ...Array.from({ length: 4 }, () =>
+          store.mutate(key('pin'), (v, at) => (seen.push(at.nextRevision), { n: v.n + 1, text: String(at.nextRevision) }), {
+            pinRevision: true,
+          }),
+        ),
+        ...Array.from({ length: 4 }, (_, i) => store.put(key(`pin-other-${i}`), { n: i })),
+      ]);
+      const final = await store.get(key('pin'));
+      expect(final?.value.n).toBe(5);
+      expect(final?.value.text).toBe(String(final?.revision));
+      expect(seen.every((r) => typeof r === 'number')).toBe(true);
+    });
+
     it('applies every one of concurrent mutations (none is lost to another writer)', async () => {
       await store.put(key('counter'), { n: 0 });
       await Promise.all(Array.from({ length: 8 }, () => store.mutate(key('counter'), (v) => ({ n: v.n + 1 }))));

@@ -5,7 +5,7 @@
  * A node's test controls are typed: `system.simOf(node)` (a SimulatorControl).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -63,6 +63,11 @@ export interface SystemOptions {
   nats?: NatsSetup;
   /** give the gateway and the agents a request secrets key of this system's own (default true; coordinators never get one) */
   requestSecretsKey?: boolean;
+  /**
+   * Coordinators and agents share a signing key (`--command-signing-key-file`), as production sets one: on by
+   * default; false runs them without, so only the structural checks apply.
+   */
+  signing?: boolean;
 }
 
 export interface NatsSetup {
@@ -86,7 +91,8 @@ type PerProcessArgs =
   | 'gatewayAuth'
   | 'coordinatorArgs'
   | 'nats'
-  | 'requestSecretsKey';
+  | 'requestSecretsKey'
+  | 'signing';
 type ServiceHooks = 'serviceEnv' | 'beforeServices';
 
 export class DaedalusSystem {
@@ -138,6 +144,7 @@ export class DaedalusSystem {
         coordinatorArgs: options.coordinatorArgs,
         nats: options.nats,
         requestSecretsKey: options.requestSecretsKey,
+        signing: options.signing,
       },
       options.baseDir === undefined,
     );
@@ -153,6 +160,7 @@ export class DaedalusSystem {
   private serviceEnv(service: ServiceRole): NodeJS.ProcessEnv {
     return {
       ...process.env,
+      ...(this.signingKeyFile ? { DAEDALUS_COMMAND_SIGNING_KEY_FILE: this.signingKeyFile } : {}),
       ...this.options.env,
       ...this.options.serviceEnv?.(service),
       NATS_SERVERS: this.natsServers.map((server) => server.url).join(','),
@@ -180,6 +188,14 @@ export class DaedalusSystem {
     const file = this.requestSecretsKeyFile;
     const configured = env.DAEDALUS_REQUEST_SECRETS_KEY !== undefined || env.DAEDALUS_REQUEST_SECRETS_KEY_FILE !== undefined;
     return file && !configured ? { ...env, DAEDALUS_REQUEST_SECRETS_KEY_FILE: file } : env;
+  }
+
+  /** The key file coordinators and agents share (only they read it: the gateway has no such setting). */
+  get signingKeyFile(): string | undefined {
+    if (this.options.signing === false) return undefined;
+    const file = join(this.baseDir, 'signing.key');
+    if (!existsSync(file)) writeFileSync(file, randomBytes(48).toString('base64'), { mode: 0o600 });
+    return file;
   }
 
   private async boot(): Promise<void> {

@@ -5,6 +5,8 @@ import {
   SettlementPolicy,
   TopologyOptions,
   TopologySettings,
+  Signing,
+  SigningSettings,
 } from '@daedalus/messaging';
 import {
   ConfigReader,
@@ -97,15 +99,21 @@ export class CoordinatorConfig {
   @OptionGroup(() => TopologySettings)
   readonly topologySettings!: TopologySettings;
 
+  @OptionGroup(() => SigningSettings)
+  readonly signingSettings!: SigningSettings;
+
   readonly settlement: SettlementPolicy;
   readonly nats: NatsConfig;
   readonly topology: TopologyOptions;
+  /** the key records, commands and events are signed with (read at start-up: an unreadable file fails it) */
+  readonly signing: Signing;
 
   constructor(reader: ConfigReader = new ConfigReader()) {
     readOptions(this, reader);
     this.settlement = { ...DEFAULT_SETTLEMENT_POLICY, maxAttempts: this.maxAttempts };
     this.nats = this.natsSettings.toNatsConfig('daedalus-coordinator');
     this.topology = this.topologySettings.toTopology(this.nats.replicas);
+    this.signing = new Signing(this.signingSettings.signingKey());
   }
 }
 

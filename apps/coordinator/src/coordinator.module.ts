@@ -15,7 +15,7 @@ export class CoordinatorModule {
   static create(config: CoordinatorConfig): DynamicModule {
     return {
       module: CoordinatorModule,
-      imports: [NatsInfraModule.forRoot(config.nats, config.topology)],
+      imports: [NatsInfraModule.forRoot(config.nats, config.topology, config.signing)],
       // the message handlers (`@EventPattern`), discovered by Nest and fed by the JetStream transport
       controllers: [SubmitHandler, CancelHandler, ResumeHandler, NodeEventHandler],
       providers: [

@@ -10,6 +10,8 @@ import {
   SettlementPolicy,
   TopologyOptions,
   TopologySettings,
+  Signing,
+  SigningSettings,
 } from '@daedalus/messaging';
 import {
   ConfigError,
@@ -310,11 +312,16 @@ export class AgentConfig {
   @OptionGroup(() => RequestSecretsSettings)
   readonly requestSecretsSettings!: RequestSecretsSettings;
 
+  @OptionGroup(() => SigningSettings)
+  readonly signingSettings!: SigningSettings;
+
   readonly settlement: SettlementPolicy;
   /** opens the secrets of commands' requests (absent: a command carrying one fails naming the field) */
   readonly requestSecrets?: SecretKeyring;
   readonly nats: NatsConfig;
   readonly topology: TopologyOptions;
+  /** the key records, commands and events are signed with (read at start-up: an unreadable file fails it) */
+  readonly signing: Signing;
   private fromCredentialsFile?: JmxCredentials;
   private fromPasswordFile?: string;
   private encryptionKey?: EncryptionKey;
@@ -362,6 +369,8 @@ export class AgentConfig {
     this.topology = this.topologySettings.toTopology(this.nats.replicas);
     const keys = this.requestSecretsSettings.keys();
     if (keys) this.requestSecrets = new SecretKeyring(keys);
+
+    this.signing = new Signing(this.signingSettings.signingKey());
   }
 
   /** The JMX connection: flags first, then the password file, then the credentials file. */

@@ -17,6 +17,7 @@ import { JmxCassandraNode } from './cassandra/jmx-cassandra-node';
 import { AgentConsumerService } from './commands/agent-consumer.service';
 import { CommandHandler } from './commands/command.handler';
 import { CommandRequests } from './commands/command-requests';
+import { CommandGuard } from './commands/command-guard';
 import { EventPublisher } from './commands/event-publisher';
 import { SecretScrubber } from './commands/secret-scrubber';
 import { CleanupExecutor } from './operations/cleanup.executor';
@@ -73,7 +74,7 @@ export class AgentModule {
     };
     return {
       module: AgentModule,
-      imports: [NatsInfraModule.forRoot(config.nats, config.topology), DiscoveryModule],
+      imports: [NatsInfraModule.forRoot(config.nats, config.topology, config.signing), DiscoveryModule],
       // the handlers of commands (`@EventPattern`) and of core NATS requests (`@MessagePattern`)
       controllers: [CommandHandler, NodeQueryService, BackupListService],
       providers: [
@@ -120,6 +121,7 @@ export class AgentModule {
           inject: [SecretScrubber],
           useFactory: (scrubber: SecretScrubber) => new CommandRequests(config.requestSecrets, scrubber),
         },
+        CommandGuard,
         NodeRegistrationService,
         AgentConsumerService,
         ...jetStreamTransportProviders({ inject: [AgentConsumerService], useFactory: (agent: AgentConsumerService) => agent.endpoints() }),

@@ -10,3 +10,4 @@ export * from './catalogue';
 export * from './membership';
 export * from './paths';
 export * from './secrets/index';
+export * from './integrity/index';

@@ -181,6 +181,14 @@ export class NodeCommandMessage {
   @IsOptional()
   @IsString()
   issuedAt!: string;
+
+  /** HMAC-SHA256 of the rest of the command with the key coordinators and agents share (absent without a key). */
+  @Doc(
+    'HMAC-SHA256 (base64url) of the rest of the command with the signing key coordinators and agents share; absent when none is configured',
+  )
+  @IsOptional()
+  @IsString()
+  signature?: string;
 }
 
 export const NODE_EVENT_KINDS = ['started', 'progress', 'completed', 'failed', 'cancelled'] as const;
@@ -223,6 +231,21 @@ export class NodeEventMessage {
   @IsOptional()
   @IsString()
   at!: string;
+
+  /** The command's `resume` (the operation's resumeCount) this event answers: a result of an earlier run is stale. */
+  @Doc('the resumeCount of the command this event answers (absent or 0 for the first run)')
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  resume?: number;
+
+  /** HMAC-SHA256 of the rest of the event with the key coordinators and agents share (absent without a key). */
+  @Doc(
+    'HMAC-SHA256 (base64url) of the rest of the event with the signing key coordinators and agents share; absent when none is configured',
+  )
+  @IsOptional()
+  @IsString()
+  signature?: string;
 }
 
 export const TERMINAL_EVENT_STATE: Readonly<Partial<Record<NodeEventKind, OperationState>>> = {

@@ -29,6 +29,22 @@ export interface NodeProgress {
   completionTime?: string;
   /** What the node returned for this phase (e.g. list output); gathered into the record when the phase ends. */
   result?: unknown;
+  /**
+   * `requestDigest` of the node-local request the coordinator's plan sends this node in this phase: the agent
+   * runs a command only when its request has this digest (see "Defence in depth" in docs/design.md).
+   */
+  requestDigest?: string;
+}
+
+/**
+ * A record's seal: written by a coordinator or agent holding the signing key (`--command-signing-key-file`)
+ * with every update. `mac` is an HMAC-SHA256 of the record (without its seal) and of `revision`, the KV
+ * revision the update was written at, so neither a record made up by another client nor an older copy of a
+ * true record written again verifies.
+ */
+export interface RecordSeal {
+  revision: number;
+  mac: string;
 }
 
 /**
@@ -86,6 +102,8 @@ export interface OperationRecord {
    * results by host ID; for a multi-phase operation, the results of the phases that ran, by phase and host ID.
    */
   response?: unknown;
+  /** Written by the services that hold the signing key, with every update (see RecordSeal); never shown to clients. */
+  seal?: RecordSeal;
 }
 
 export function errorSource(node: Pick<NodeProgress, 'hostId' | 'address'>): string {

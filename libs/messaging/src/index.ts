@@ -11,3 +11,4 @@ export * from './nats.module';
 export * from './startup-retry';
 export * from './permissions';
 export * from './transport/index';
+export * from './integrity/index';

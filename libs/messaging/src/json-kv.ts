@@ -19,8 +19,25 @@ function isCasConflict(error: unknown): boolean {
   return error instanceof JetStreamApiError && WRONG_LAST_SEQUENCE.has(error.code);
 }
 
+/**
+ * Where a mutation applies: the revision it read and — when the update was asked to pin its revision — the
+ * revision its write will have if it lands (a seal can then name it, see OperationStore).
+ */
+export interface MutationPoint {
+  revision: number;
+  nextRevision?: number;
+}
+
 /** Result of a mutation function: a new value to write, or `undefined` for "nothing to change". */
-export type Mutation<T> = (current: T) => T | undefined;
+export type Mutation<T> = (current: T, at: MutationPoint) => T | undefined;
+
+export interface MutateOptions {
+  /**
+   * Write only if nothing else was written to the bucket since the key was read, so the write lands at exactly
+   * `nextRevision` (the bucket's last revision + 1). Updates of other keys then conflict too (retried).
+   */
+  pinRevision?: boolean;
+}
 
 /**
  * JSON values by key with compare-and-set updates: what the operation store and the node registry need from a
@@ -34,7 +51,7 @@ export interface JsonStore<T> {
   create(key: string, value: T): Promise<boolean>;
   put(key: string, value: T): Promise<void>;
   /** Applies `mutation` under compare-and-set. Returns the stored value (changed or not), or undefined if absent. */
-  mutate(key: string, mutation: Mutation<T>): Promise<T | undefined>;
+  mutate(key: string, mutation: Mutation<T>, options?: MutateOptions): Promise<T | undefined>;
   /** Every key written, including keys whose last entry is a delete (`get` and `values` skip those). */
   keys(): Promise<string[]>;
   /** The entries that hold a value. */
@@ -106,12 +123,15 @@ export class JsonKv<T> implements JsonStore<T> {
    * that anything else overtook fails as a conflict and is retried on a fresh read. Writes to other keys of the
    * bucket then conflict too: the price of a correct update, paid in retries.
    */
-  async mutate(key: string, mutation: Mutation<T>): Promise<T | undefined> {
+  async mutate(key: string, mutation: Mutation<T>, options: MutateOptions = {}): Promise<T | undefined> {
     const attempt = async (): Promise<T | undefined> => {
-      const streamLast = this.listing.replicated ? await this.streamLastSequence() : undefined;
+      const streamLast = this.listing.replicated || options.pinRevision ? await this.streamLastSequence() : undefined;
       const current = await this.get(key);
       if (!current) return undefined;
-      const next = mutation(current.value);
+      const next = mutation(current.value, {
+        revision: current.revision,
+        ...(options.pinRevision && streamLast !== undefined ? { nextRevision: streamLast + 1 } : {}),
+      });
       if (next === undefined) return current.value;
       if (streamLast === undefined) await this.kv.update(key, JSON.stringify(next), current.revision);
       else

@@ -10,6 +10,8 @@ import { SettlementPolicy } from './settlement';
 import { NotProvisionedError } from './permissions';
 import { isTransientJetStreamError, retryDuringStartup, StartupRetryOptions } from './startup-retry';
 import { ActiveMarker, NodeRegistry, OperationStore } from './stores';
+import { RecordSealer } from './integrity/record-seal';
+import { SigningKey } from './integrity/signing-key';
 import { DurableConsumerSpec, ensureBuckets, ensureConsumer, ensureStreams, Stores, TopologyOptions } from './topology';
 
 /**
@@ -49,6 +51,11 @@ export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const JETSTREAM = Symbol('JETSTREAM');
 export const NATS_CONFIG = Symbol('NATS_CONFIG');
 export const TOPOLOGY_OPTIONS = Symbol('TOPOLOGY_OPTIONS');
+
+/** The signing key of this service, if it was given one (`--command-signing-key-file`; the gateway never is). */
+export class Signing {
+  constructor(readonly key?: SigningKey) {}
+}
 const KV_STORES = Symbol('KV_STORES');
 
 @Injectable()
@@ -72,13 +79,14 @@ class NatsLifecycle implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class NatsInfraModule {
-  static forRoot(config: NatsConfig, topology: TopologyOptions): DynamicModule {
+  static forRoot(config: NatsConfig, topology: TopologyOptions, signing: Signing = new Signing()): DynamicModule {
     const replicated = topology.replicas > 1;
     return {
       module: NatsInfraModule,
       providers: [
         { provide: NATS_CONFIG, useValue: config },
         { provide: TOPOLOGY_OPTIONS, useValue: topology },
+        { provide: Signing, useValue: signing },
         { provide: Clock, useClass: SystemClock },
         {
           provide: NATS_CONNECTION,
@@ -111,6 +119,7 @@ export class NatsInfraModule {
             new OperationStore(
               new JsonKv<OperationRecord>(stores.operations, { jsm: stores.jsm, bucket: Buckets.operations, replicated }),
               new JsonKv<ActiveMarker>(stores.activeOperations, { jsm: stores.jsm, bucket: Buckets.activeOperations, replicated }),
+              new RecordSealer(signing.key),
             ),
         },
         {
@@ -121,7 +130,7 @@ export class NatsInfraModule {
         },
         NatsLifecycle,
       ],
-      exports: [NATS_CONFIG, TOPOLOGY_OPTIONS, NATS_CONNECTION, JETSTREAM, OperationStore, NodeRegistry, Clock],
+      exports: [Signing, NATS_CONFIG, TOPOLOGY_OPTIONS, NATS_CONNECTION, JETSTREAM, OperationStore, NodeRegistry, Clock],
     };
   }
 }

@@ -1,6 +1,7 @@
 import { isTerminal, NodeRegistration, OperationRecord } from '@daedalus/contracts';
 import { Clock } from '@daedalus/common';
 import { JsonStore, Mutation } from './json-kv';
+import { RecordSealer, UntrustedRecordError } from './integrity/record-seal';
 
 /** Marks an operation as not finished yet; the value is only for operators looking at the bucket. */
 export interface ActiveMarker {
@@ -19,10 +20,21 @@ export class OperationStore {
   constructor(
     private readonly kv: JsonStore<OperationRecord>,
     private readonly active: JsonStore<ActiveMarker>,
+    /** seals what this service writes and refuses to update records it must not trust (no key: trusts all) */
+    private readonly sealer = new RecordSealer(),
   ) {}
 
+  /** The record as stored, trusted or not (for showing it; services acting on one use `getTrusted`). */
   async get(id: string): Promise<OperationRecord | undefined> {
     return (await this.kv.get(id))?.value;
+  }
+
+  /** The record and, when it must not be acted on (a forged or replayed record), why. */
+  async getTrusted(id: string): Promise<{ record?: OperationRecord; problem?: string }> {
+    const entry = await this.kv.get(id);
+    if (!entry) return {};
+    const problem = this.sealer.problem(entry.value, entry.revision);
+    return problem ? { record: entry.value, problem: `operation record ${id}: ${problem}` } : { record: entry.value };
   }
 
   async create(record: OperationRecord): Promise<boolean> {
@@ -32,7 +44,7 @@ export class OperationStore {
 
   /** Compare-and-set update; resolves to the record as stored afterwards (undefined if it does not exist). */
   async mutate(id: string, mutation: Mutation<OperationRecord>): Promise<OperationRecord | undefined> {
-    const record = await this.kv.mutate(id, mutation);
+    const record = await this.kv.mutate(id, this.sealed(id, mutation), { pinRevision: this.sealer.pinsRevision });
     if (record && isTerminal(record.state)) await this.retire(id);
     return record;
   }
@@ -44,10 +56,23 @@ export class OperationStore {
    */
   async reopen(id: string, mutation: Mutation<OperationRecord>): Promise<OperationRecord | undefined> {
     await this.active.put(id, { since: new Date().toISOString() });
-    const record = await this.kv.mutate(id, mutation);
+    const record = await this.kv.mutate(id, this.sealed(id, mutation), { pinRevision: this.sealer.pinsRevision });
     if (record && !isTerminal(record.state)) await this.active.put(id, { since: record.resumedAt ?? record.creationTime });
     else await this.retire(id);
     return record;
+  }
+
+  /**
+   * The mutation applied only to a record this service may trust (else `UntrustedRecordError`: the record stays
+   * as it is), and its result sealed for the revision it will be written at.
+   */
+  private sealed(id: string, mutation: Mutation<OperationRecord>): Mutation<OperationRecord> {
+    return (current, at) => {
+      const problem = this.sealer.problem(current, at.revision);
+      if (problem) throw new UntrustedRecordError(`operation record ${id}: ${problem}`);
+      const next = mutation(current, at);
+      return next === undefined ? undefined : this.sealer.seal(next, at.nextRevision);
+    };
   }
 
   /** Removes the marker of a finished record; puts it back if the record was resumed meanwhile. */
@@ -62,14 +87,17 @@ export class OperationStore {
   }
 
   /**
-   * Records of the operations not finished yet. Markers left behind (a process died between finishing a
+   * Records of the operations not finished yet (those this service may trust). Markers left behind (a process died between finishing a
    * record and removing its marker, or before creating the record) are cleaned up here.
    */
   async listActive(now: Date): Promise<OperationRecord[]> {
     const result: OperationRecord[] = [];
     for (const marker of await this.active.values()) {
       const id = marker.key;
-      const record = await this.get(id);
+      const entry = await this.kv.get(id);
+      const record = entry?.value;
+      // a record this service must not act on (written by another client) is left alone, never swept
+      if (entry && this.sealer.problem(entry.value, entry.revision)) continue;
       if (record && !isTerminal(record.state)) result.push(record);
       else if (record) await this.retire(id);
       else if (now.getTime() - marker.storedAt.getTime() > ORPHAN_MARKER_GRACE_MS) await this.active.delete(id);

@@ -11,7 +11,7 @@ import {
   redactRecordSecrets,
   Subjects,
 } from '@daedalus/contracts';
-import { JETSTREAM, NATS_CONNECTION, publishJson } from '@daedalus/messaging';
+import { JETSTREAM, NATS_CONNECTION, publishJson, Signing, signCommand } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { planFor } from '../plans/plans';
 
@@ -22,14 +22,17 @@ export class NodeCommands {
     @Inject(JETSTREAM) private readonly js: JetStreamClient,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly clock: Clock,
+    private readonly signing: Signing = new Signing(),
   ) {}
 
   /**
    * De-duplicated by message id (per phase and resume), so re-sending after a coordinator failover is harmless.
-   * The node gets its own copy of the request, as the operation's plan builds it.
+   * The node gets its own copy of the request, as the operation's plan builds it; signed when this coordinator
+   * has the key, so the agent can tell it from a command another client published.
    */
   async send(record: OperationRecord, node: NodeProgress, kind: NodeCommandKind): Promise<void> {
-    const command = nodeCommand(record, node, kind, planFor(record.type).nodeRequest(record, node), this.clock.now());
+    const unsigned = nodeCommand(record, node, kind, planFor(record.type).nodeRequest(record, node), this.clock.now());
+    const command = signCommand(this.signing.key, unsigned);
     const id = MessageIds.command(record.id, node.hostId, record.phase ? `${kind}.${record.phase}` : kind, record.resumeCount);
     await publishJson(this.js, Subjects.commandsFor(node.hostId), command, id);
   }

@@ -11,7 +11,7 @@ import {
   resumeRequest,
   SCHEMA_VERSION,
 } from '@daedalus/contracts';
-import { NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
+import { NodeRegistry, OperationStore, RegisteredNodeView, UntrustedRecordError } from '@daedalus/messaging';
 import { Clock, errorMessage } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
@@ -135,7 +135,13 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
       const active = (await this.operations.listActive(this.clock.now())).filter((r) => r.nodes);
       if (active.length === 0) return;
       const registry = new Map((await this.nodes.list()).map((n) => [n.registration.hostId, n]));
-      for (const record of active) await this.sweep(record, registry);
+      for (const record of active) {
+        // a record rewritten by another client since it was listed is refused by the store: skip it, it is no outage
+        await this.sweep(record, registry).catch((error: unknown) => {
+          if (!(error instanceof UntrustedRecordError)) throw error;
+          this.logger.warn(`sweep skipped ${record.id}: ${error.message}`);
+        });
+      }
     } catch (error) {
       this.brokerTroubleAt = this.clock.now().getTime();
       this.logger.warn(`sweep failed: ${errorMessage(error)}`);

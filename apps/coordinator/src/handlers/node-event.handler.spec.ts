@@ -9,7 +9,9 @@ import {
   OperationState,
   SCHEMA_VERSION,
   startOperation,
+  Subjects,
 } from '@daedalus/contracts';
+import { FatalError, Signing, signEvent, SigningKey } from '@daedalus/messaging';
 import { clockAt, MemoryOperationStore, recordingCommands } from '../operations/handler-fakes';
 import { planTargets } from '../operations/target-planner';
 import { NOW, registration, restoreRecord } from '../operations/test-fixtures';
@@ -60,7 +62,11 @@ async function harness(record: OperationRecord) {
   await store.create(record);
   const clock = clockAt(NOW);
   const { commands, published, announced } = recordingCommands(clock);
-  return { handler: new NodeEventHandler(store.asStore(), commands, clock), published, announced, record: () => store.records.get(ID) };
+  const handler = new NodeEventHandler(store.asStore(), commands, clock);
+  // delivered on the subject of the node it names, as an agent publishes it
+  const handle = (e: NodeEventMessage, subject = Subjects.eventsFor(e.operationId, e.hostId)) =>
+    handler.handle(e, { subject, attempt: 1, isLastAttempt: false });
+  return { handle, published, announced, record: () => store.records.get(ID) };
 }
 
 const upload = (hostId: string) => ({
@@ -71,8 +77,8 @@ const upload = (hostId: string) => ({
 
 describe('NodeEventHandler', () => {
   it('folds a node’s progress into the record, weighted by phase, and announces it', async () => {
-    const { handler, published, announced, record } = await harness(globalBackup());
-    await handler.handle(event('h1', 'progress', 'UPLOAD', { progress: 0.5 }));
+    const { handle, published, announced, record } = await harness(globalBackup());
+    await handle(event('h1', 'progress', 'UPLOAD', { progress: 0.5 }));
     expect(record()?.nodes?.h1).toMatchObject({ state: OperationState.RUNNING, progress: 0.5 });
     expect(record()?.progress).toBeCloseTo(0.97 * 0.25);
     expect(announced).toHaveLength(1);
@@ -80,10 +86,10 @@ describe('NodeEventHandler', () => {
   });
 
   it('starts the next phase when every node completed, commanding its worker with the earlier results', async () => {
-    const { handler, published, record } = await harness(globalBackup());
-    await handler.handle(event('h1', 'completed', 'UPLOAD', { result: upload('h1') }));
+    const { handle, published, record } = await harness(globalBackup());
+    await handle(event('h1', 'completed', 'UPLOAD', { result: upload('h1') }));
     expect(published).toEqual([]);
-    await handler.handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
+    await handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
     expect(record()).toMatchObject({
       state: OperationState.RUNNING,
       phase: 'COMMIT',
@@ -97,32 +103,88 @@ describe('NodeEventHandler', () => {
   });
 
   it('sends the current phase again for a redelivered event that closed the previous one (a coordinator died)', async () => {
-    const { handler, published } = await harness(globalBackup());
-    await handler.handle(event('h1', 'completed', 'UPLOAD', { result: upload('h1') }));
-    await handler.handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
-    await handler.handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
+    const { handle, published } = await harness(globalBackup());
+    await handle(event('h1', 'completed', 'UPLOAD', { result: upload('h1') }));
+    await handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
+    await handle(event('h2', 'completed', 'UPLOAD', { result: upload('h2') }));
     expect(published.map((p) => p.id)).toEqual([`command.${ID}.h1.run.COMMIT`, `command.${ID}.h1.run.COMMIT`]);
   });
 
   it('completes after the last phase, writing the response from every phase’s results', async () => {
-    const { handler, published, record } = await harness(globalBackup());
-    for (const h of ['h1', 'h2']) await handler.handle(event(h, 'completed', 'UPLOAD', { result: upload(h) }));
-    await handler.handle(event('h1', 'completed', 'COMMIT', { result: { backupName: 'b-1' } }));
+    const { handle, published, record } = await harness(globalBackup());
+    for (const h of ['h1', 'h2']) await handle(event(h, 'completed', 'UPLOAD', { result: upload(h) }));
+    await handle(event('h1', 'completed', 'COMMIT', { result: { backupName: 'b-1' } }));
     const results = { UPLOAD: { h1: upload('h1'), h2: upload('h2') }, COMMIT: { h1: { backupName: 'b-1' } } };
     expect(record()).toMatchObject({ state: OperationState.COMPLETED, progress: 1, phaseResults: results, response: results });
     expect(published).toHaveLength(1);
   });
 
   it('fails a restore whose nodes found different backups in INIT (the plan’s check), starting no DOWNLOAD', async () => {
-    const { handler, published, record } = await harness(started(restoreRecord({}, ID), restorePlan));
-    await handler.handle(event('h1', 'completed', 'INIT', { result: { backupName: 'b-1', schemaVersion: 's' } }));
-    await handler.handle(event('h2', 'completed', 'INIT', { result: { backupName: 'b-2', schemaVersion: 's' } }));
+    const { handle, published, record } = await harness(started(restoreRecord({}, ID), restorePlan));
+    await handle(event('h1', 'completed', 'INIT', { result: { backupName: 'b-1', schemaVersion: 's' } }));
+    await handle(event('h2', 'completed', 'INIT', { result: { backupName: 'b-2', schemaVersion: 's' } }));
     expect(record()).toMatchObject({
       state: OperationState.FAILED,
       phase: 'INIT',
       errors: [{ source: 'coordinator', message: 'nodes resolved different backups: h1=b-1, h2=b-2 (phase INIT)' }],
     });
     expect(published).toEqual([]);
+  });
+
+  describe('refuses what the node does not owe, changing nothing', () => {
+    it.each<[string, (e: NodeEventMessage) => [NodeEventMessage, string?], string]>([
+      ['on another node’s subject', (e) => [e, Subjects.eventsFor(ID, 'h2')], `arrived on daedalus.events.${ID}.h2`],
+      ['of a node the operation does not name', (e) => [{ ...e, hostId: 'h9' }], `operation ${ID} does not name node h9`],
+      ['of a phase the operation does not have', (e) => [{ ...e, phase: 'EXFILTRATE' }], `operation ${ID} has no phase EXFILTRATE`],
+      ['without a phase where the operation has phases', (e) => [{ ...e, phase: undefined }], 'the event names none'],
+    ])('an event %s: dead-lettered with the reason', async (_what, alter, reason) => {
+      const { handle, published, announced, record } = await harness(globalBackup());
+      const before = structuredClone(record());
+      const [e, subject] = alter(event('h1', 'failed', 'UPLOAD') as NodeEventMessage);
+      await expect(handle(e, subject)).rejects.toThrow(FatalError);
+      await expect(handle(e, subject)).rejects.toThrow(reason);
+      expect(record()).toEqual(before);
+      expect([published, announced]).toEqual([[], []]);
+    });
+
+    it('an event of an operation not started, or not known', async () => {
+      const pending = newOperationRecord(
+        ID,
+        plainToInstance(BackupRequest, { type: 'backup', globalRequest: true, storageLocation: 's3://b' }),
+        NOW,
+        SCHEMA_VERSION,
+      );
+      const { handle, record } = await harness(pending);
+      await expect(handle(event('h1', 'completed', 'UPLOAD') as NodeEventMessage)).rejects.toThrow(`operation ${ID} has not started`);
+      expect(record()?.state).toBe(OperationState.PENDING);
+      const other = { ...event('h1', 'completed', 'UPLOAD'), operationId: '00000000-0000-4000-8000-000000000000' } as NodeEventMessage;
+      await expect(handle(other)).rejects.toThrow('does not exist');
+    });
+
+    it('a result of an earlier run (before a resume) changes nothing', async () => {
+      const { handle, record } = await harness({ ...globalBackup(), resumeCount: 1 });
+      const before = structuredClone(record());
+      await handle({ ...(event('h1', 'failed', 'UPLOAD') as NodeEventMessage), resume: 0 });
+      expect(record()).toEqual(before);
+      await handle({ ...(event('h1', 'failed', 'UPLOAD') as NodeEventMessage), resume: 1 });
+      expect(record()?.nodes?.h1.state).toBe(OperationState.FAILED);
+    });
+
+    it('with a signing key, an event no agent signed, even on the right subject', async () => {
+      const key = new SigningKey(Buffer.from('k'.repeat(40)));
+      const store = new MemoryOperationStore();
+      await store.create(globalBackup());
+      const clock = clockAt(NOW);
+      const handler = new NodeEventHandler(store.asStore(), recordingCommands(clock).commands, clock, new Signing(key));
+      const on = (e: NodeEventMessage) =>
+        handler.handle(e, { subject: Subjects.eventsFor(ID, e.hostId), attempt: 1, isLastAttempt: false });
+      const forged = event('h1', 'failed', 'UPLOAD') as NodeEventMessage;
+      await expect(on(forged)).rejects.toThrow('the event is not signed');
+      await expect(on({ ...forged, signature: 'x' })).rejects.toThrow("the event's signature does not verify");
+      expect(store.records.get(ID)?.nodes?.h1.state).toBe(OperationState.PENDING);
+      await on(signEvent(key, event('h1', 'completed', 'UPLOAD', { result: upload('h1') }) as NodeEventMessage));
+      expect(store.records.get(ID)?.nodes?.h1.state).toBe(OperationState.COMPLETED);
+    });
   });
 
   it('never sees an event without a known kind or a numeric progress: the transport refuses it against the DTO', () => {

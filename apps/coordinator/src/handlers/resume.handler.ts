@@ -5,6 +5,7 @@ import { OperationStore, RetryableError } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { planFor } from '../plans/plans';
+import { withRequestDigests } from '../plans/request-digests';
 
 /**
  * Resumes a FAILED restore from the phase that failed (ResumeOperation on `daedalus.requests.resume`).
@@ -31,7 +32,7 @@ export class ResumeHandler {
     const now = this.clock.now();
     const record = await this.operations.reopen(id, (current) => {
       outcome = resumeOperation(current, now, planFor(current.type).phases(current), expected);
-      if (outcome.kind === 'resumed') return outcome.record;
+      if (outcome.kind === 'resumed') return withRequestDigests(outcome.record);
       if (outcome.kind === 'refused') return noteResumeRefused(current, outcome.reason, now);
       return undefined;
     });

@@ -1,5 +1,14 @@
 import { Logger } from '@nestjs/common';
-import { checkMessage, OperationState, SCHEMA_VERSION, SubmitOperationMessage } from '@daedalus/contracts';
+import {
+  checkMessage,
+  newOperationRecord,
+  OperationRequest,
+  OperationState,
+  requestDigest,
+  SCHEMA_VERSION,
+  SubmitOperationMessage,
+} from '@daedalus/contracts';
+import { FatalError } from '@daedalus/messaging';
 import { CoordinatorConfig } from '../coordinator-config';
 import { clockAt, MemoryOperationStore, recordingCommands, registryOf } from '../operations/handler-fakes';
 import { NOW, registration } from '../operations/test-fixtures';
@@ -63,6 +72,47 @@ describe('SubmitHandler', () => {
       context,
       phaseResults: {},
     });
+  });
+
+  it('names in each node entry the digest of the request its commands carry (the agent runs only that request)', async () => {
+    const { handler, published, record } = harness();
+    await handler.handle(submit(backup));
+    for (const { command } of published) {
+      expect(record()?.nodes?.[command.hostId]?.requestDigest).toBe(requestDigest(command.request));
+    }
+  });
+
+  it.each([
+    ['a valid request of another type', { type: 'truncate', keyspace: 'shop', table: 'orders', globalRequest: true }],
+    ['another backup', { ...backup, snapshotTag: 'other' }],
+    ['an invalid request', { type: 'backup' }],
+  ])('refuses %s under an existing id, leaving the operation exactly as it is', async (_what, other) => {
+    const { handler, published, announced, record } = harness();
+    await handler.handle(submit(backup));
+    const before = structuredClone(record());
+    const sent = published.length;
+    await expect(handler.handle(submit(other))).rejects.toThrow(
+      new FatalError(`submit of ${ID} refused: operation ${ID} already exists with a different request (left as it is)`),
+    );
+    expect(record()).toEqual(before);
+    expect(published).toHaveLength(sent);
+    expect(announced).toHaveLength(1);
+  });
+
+  it('starts a PENDING record another client wrote without the run state it came with (ledger, phases, resume count)', async () => {
+    const { handler, store, record } = harness();
+    const planted = {
+      ...newOperationRecord(ID, { ...backup, id: ID } as unknown as OperationRequest, NOW, SCHEMA_VERSION),
+      restoreLedger: { truncated: ['shop.orders'], imported: {} },
+      resumeCount: 7,
+      phaseResults: { UPLOAD: { h1: { forged: true } } },
+    };
+    await store.create(planted);
+    await handler.handle(submit({ ...backup, id: ID }));
+    expect(record()).toMatchObject({ state: OperationState.RUNNING, phase: 'UPLOAD' });
+    expect(record()?.restoreLedger).toBeUndefined();
+    expect(record()?.resumeCount).toBeUndefined();
+    expect(record()?.phaseResults).toBeUndefined();
   });
 
   it('is safe to run twice: a redelivered submit changes nothing and sends the same commands again', async () => {

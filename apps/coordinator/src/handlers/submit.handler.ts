@@ -12,6 +12,7 @@ import {
   redactRequestSecrets,
   REQUEST_JSON_RULES,
   RequestValidationError,
+  sameRequest,
   SCHEMA_VERSION,
   startOperation,
   Subjects,
@@ -23,6 +24,7 @@ import { Clock, errorMessage } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
 import { planFor } from '../plans/plans';
+import { withRequestDigests } from '../plans/request-digests';
 import { planTargets, TargetPlan } from '../operations/target-planner';
 import { confirmCoverage, RangeCoverageClient } from '../adapters/range-coverage';
 
@@ -51,9 +53,12 @@ export class SubmitHandler {
     const request = await this.validate(id, message.request);
     if (!request) return;
 
-    await this.operations.create(newOperationRecord(id, request, this.clock.now(), SCHEMA_VERSION, message.submittedBy));
-    let record = await this.operations.get(id);
-    if (!record) throw new FatalError(`operation ${id} vanished right after it was created`);
+    const created = await this.operations.create(newOperationRecord(id, request, this.clock.now(), SCHEMA_VERSION, message.submittedBy));
+    let record: OperationRecord | undefined = await this.trusted(id);
+    // the gateway queues exactly the request it stored; a direct client's repeat parses to the same request
+    if (!created && !sameRequest(record.request, message.request) && !sameRequest(record.request, request)) {
+      throw this.duplicate(id);
+    }
     if (isTerminal(record.state)) return;
 
     if (record.state === OperationState.PENDING) {
@@ -61,6 +66,22 @@ export class SubmitHandler {
       if (!record || record.state !== OperationState.RUNNING) return;
     }
     await this.commands.dispatchPending(record);
+  }
+
+  /** The stored record, when this coordinator may act on it (a record no coordinator wrote is refused). */
+  private async trusted(id: string): Promise<OperationRecord> {
+    const { record, problem } = await this.operations.getTrusted(id);
+    if (!record) throw new FatalError(`operation ${id} vanished right after it was created`);
+    if (problem) throw new FatalError(`submit of ${id} refused: ${problem}`);
+    return record;
+  }
+
+  /**
+   * A submission reusing an operation's id with another request: dead-lettered with the reason (which settlement
+   * logs), the operation left exactly as it is — neither started again nor failed.
+   */
+  private duplicate(id: string): FatalError {
+    return new FatalError(`submit of ${id} refused: operation ${id} already exists with a different request (left as it is)`);
   }
 
   /**
@@ -93,7 +114,11 @@ export class SubmitHandler {
     const rawType = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>).type : undefined;
     const type = typeof rawType === 'string' ? rawType.slice(0, 64) : 'unknown';
     const record = newOperationRecord(id, { ...body, type } as unknown as OperationRequest, this.clock.now(), SCHEMA_VERSION);
-    await this.operations.create(record);
+    if (!(await this.operations.create(record))) {
+      // a repeat of this rejection (a redelivery) fails the record it made; another operation's record is not touched
+      const existing = await this.trusted(id);
+      if (!sameRequest(existing.request, record.request)) throw this.duplicate(id);
+    }
     const failed = await this.operations.mutate(id, (current) => failOperation(current, SOURCE, reason, this.clock.now()));
     if (failed) this.commands.announce(failed);
     this.logger.warn(`operation ${id} rejected: ${reason}`);
@@ -114,7 +139,7 @@ export class SubmitHandler {
         now,
         plan.missing,
       );
-      return startOperation(current, plan.targets, now, operationPlan.phases(current), context);
+      return withRequestDigests(startOperation(current, plan.targets, now, operationPlan.phases(current), context));
     });
     if (next) {
       this.commands.announce(next);

@@ -1,7 +1,7 @@
 import { JetStreamClient } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
 import { isTerminal, NodeCommandMessage, OperationRecord } from '@daedalus/contracts';
-import { NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
+import { Mutation, NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 
@@ -25,17 +25,22 @@ export class MemoryOperationStore {
     return this.records.get(id);
   }
 
+  /** No signing key here: every record is trusted (sealing has its own spec, libs/messaging). */
+  async getTrusted(id: string): Promise<{ record?: OperationRecord; problem?: string }> {
+    return { record: this.records.get(id) };
+  }
+
   /** As the store's: the record as stored afterwards, also when the mutation changed nothing. */
-  async mutate(id: string, mutation: (record: OperationRecord) => OperationRecord | undefined): Promise<OperationRecord | undefined> {
+  async mutate(id: string, mutation: Mutation<OperationRecord>): Promise<OperationRecord | undefined> {
     const current = this.records.get(id);
     if (!current) return undefined;
-    const next = mutation(current);
+    const next = mutation(current, { revision: 1 });
     if (next === undefined) return current;
     this.records.set(id, MemoryOperationStore.stored(next));
     return this.records.get(id);
   }
 
-  async reopen(id: string, mutation: (record: OperationRecord) => OperationRecord | undefined): Promise<OperationRecord | undefined> {
+  async reopen(id: string, mutation: Mutation<OperationRecord>): Promise<OperationRecord | undefined> {
     return this.mutate(id, mutation);
   }
 

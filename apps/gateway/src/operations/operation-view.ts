@@ -3,7 +3,7 @@ import { OperationRecord, redactRequestSecrets } from '@daedalus/contracts';
 /**
  * An operation as Icarus returns it: the request's fields flattened beside the status fields.
  * Daedalus adds `nodes` (per-node state and progress); Icarus clients ignore unknown fields. What coordinators
- * and agents keep for themselves (`context`, `phaseResults`, `restoreLedger`) stays out: `response` is the result.
+ * and agents keep for themselves (`context`, `phaseResults`, `restoreLedger`, the `seal`, each node's `requestDigest`) stays out: `response` is the result.
  * Secrets of the request (sealed in the record) show as `[redacted]`.
  */
 export function toOperationView(record: OperationRecord): Record<string, unknown> {
@@ -25,6 +25,7 @@ export function toOperationView(record: OperationRecord): Record<string, unknown
       ? { resumeCount: record.resumeCount, resumedAt: record.resumedAt, previousErrors: record.previousErrors ?? [] }
       : {}),
     ...(record.resumeRefused ? { resumeRefused: record.resumeRefused } : {}),
-    nodes: record.nodes ? Object.values(record.nodes) : [],
+    // a node's requestDigest is for its agent's checks, not for clients
+    nodes: record.nodes ? Object.values(record.nodes).map(({ requestDigest: _digest, ...node }) => node) : [],
   };
 }

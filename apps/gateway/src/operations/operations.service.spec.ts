@@ -133,6 +133,12 @@ function fieldErrors(error: unknown): Array<{ field: string; message: string }> 
   return ((error as BadRequestException).getResponse() as { errors: Array<{ field: string; message: string }> }).errors;
 }
 
+/** The `{field, message}` list of a 409. */
+function conflictErrors(error: unknown): Array<{ field: string; message: string }> {
+  expect(error).toBeInstanceOf(ConflictException);
+  return ((error as ConflictException).getResponse() as { errors: Array<{ field: string; message: string }> }).errors;
+}
+
 describe('OperationsService.submit', () => {
   const flush = { type: 'flush', keyspace: 'shop', tables: ['orders'], globalRequest: true };
 
@@ -214,6 +220,22 @@ describe('OperationsService.submit', () => {
       expect(published).toHaveLength(1);
       await expect(service.submit({ type: 'cleanup', keyspace: 'shop', globalRequest: true, id: ID })).rejects.toThrow(ConflictException);
       expect((await operations.get(ID))?.type).toBe(record.type);
+    });
+
+    it('answers 409 naming id (or Idempotency-Key) for the id reused with another request, leaving the operation as it is', async () => {
+      const { service, published, operations } = await harness();
+      await service.submit({ ...flush, id: ID });
+      const before = await operations.get(ID);
+      const refused = await service.submit({ ...flush, id: ID, tables: undefined }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ConflictException);
+      expect(conflictErrors(refused)).toEqual([
+        { field: 'id', message: expect.stringContaining('already exists with a different request') },
+      ]);
+      const first = await service.submit(flush, 'key-2');
+      const byKey = await service.submit({ ...flush, tables: undefined }, 'key-2').catch((error: unknown) => error);
+      expect(conflictErrors(byKey)).toEqual([{ field: 'Idempotency-Key', message: expect.stringContaining('different request') }]);
+      expect(await operations.get(ID)).toEqual(before);
+      expect(published.map((p) => p.msgID)).toEqual([MessageIds.submit(ID), MessageIds.submit(first.record.id)]);
     });
   });
 

@@ -14,6 +14,7 @@ import {
   parseOperationRequest,
   RequestValidationError,
   resumeRefusal,
+  sameRequest,
   SCHEMA_VERSION,
   sealRequestSecrets,
 } from '@daedalus/contracts';
@@ -66,6 +67,7 @@ export class OperationsService {
     // from here on the request holds its secrets only sealed (bound to this operation): never a plain value
     const secretProblems = sealRequestSecrets(request, id, this.config.requestSecrets);
     if (secretProblems.length > 0) throw badRequest(secretProblems);
+    const idField = request.id ? 'id' : 'Idempotency-Key';
 
     const registered = await this.nodes.list();
     // a departed node named outright goes on to the coordinator, which refuses it saying why
@@ -90,6 +92,10 @@ export class OperationsService {
     if (!existing) throw new ServiceUnavailableException('the operation store did not answer consistently; try again');
     if (existing.type !== record.type) {
       throw conflict('type', `operation ${id} already exists with type ${existing.type}`);
+    }
+    // the same id is the same operation only with the same request: another one is refused, the existing untouched
+    if (!sameRequest(existing.request, record.request)) {
+      throw conflict(idField, `operation ${id} already exists with a different request; choose another ${idField} for a new operation`);
     }
     // A replay of a submission whose publish may not have happened (gateway died in between): publish again;
     // JetStream drops it if it was a duplicate.

@@ -16,6 +16,7 @@ import { OperationStore } from '@daedalus/messaging';
 import { ManualClock } from '@daedalus/common/testing/manual-clock';
 import { MapExecutorRegistry, OperationExecutor } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
+import { CommandGuard } from './command-guard';
 import { CommandHandler } from './command.handler';
 import { CommandRequests } from './command-requests';
 import { EventPublisher } from './event-publisher';
@@ -94,7 +95,7 @@ describe('CommandHandler with secrets', () => {
     const handler = new CommandHandler(
       new MapExecutorRegistry([executor]),
       new EventPublisher(js, new ManualClock('2026-03-01T10:00:00.000Z'), scrubber),
-      { get: async () => record } as unknown as OperationStore,
+      { admit: async () => record } as unknown as CommandGuard,
       {
         current: { hostId: HOST },
         roots: { fileStores: ['/tmp'], import: [], staging: [], config: [] },

@@ -1,8 +1,9 @@
 import { errors } from '@nats-io/transport-node';
 import { NodeEventKind, OperationRecord, OperationState, SCHEMA_VERSION } from '@daedalus/contracts';
-import { DEFAULT_SETTLEMENT_POLICY, exceedsAttempts, OperationStore, RetryableError } from '@daedalus/messaging';
+import { DEFAULT_SETTLEMENT_POLICY, exceedsAttempts, RetryableError } from '@daedalus/messaging';
 import { ExecutionContext, MapExecutorRegistry, OperationExecutor } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
+import { CommandGuard } from './command-guard';
 import { CommandHandler } from './command.handler';
 import { CommandRequests } from './command-requests';
 import { EventPublisher } from './event-publisher';
@@ -13,6 +14,10 @@ const ROOTS = { fileStores: ['/tmp'], import: [], staging: [], config: [] };
 
 const HOST = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 const OP = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
+
+/** A guard that admits every command with the record given (the guard's own checks: command-guard.spec.ts). */
+const admitting = (record: () => Partial<OperationRecord>) =>
+  ({ admit: async () => record() as OperationRecord }) as unknown as CommandGuard;
 
 /** An executor whose runs wait until the test releases them, so two can overlap. */
 class GatedExecutor implements OperationExecutor {
@@ -40,7 +45,7 @@ describe('CommandHandler', () => {
       publish: async (_op: string, _host: string, kind: NodeEventKind, fields: { phase?: string }) =>
         void events.push([kind, fields.phase]),
     } as unknown as EventPublisher,
-    { get: async () => record as OperationRecord } as unknown as OperationStore,
+    admitting(() => record),
     { current: { hostId: HOST }, roots: ROOTS } as unknown as NodeRegistrationService,
     new CommandRequests(undefined, new SecretScrubber()),
   );
@@ -95,7 +100,7 @@ describe('CommandHandler', () => {
         {
           publish: async (_op: string, _host: string, kind: NodeEventKind, _fields: unknown, run = 0) => void published.push({ kind, run }),
         } as unknown as EventPublisher,
-        { get: async () => record as OperationRecord } as unknown as OperationStore,
+        admitting(() => record),
         { current: { hostId: HOST }, roots: ROOTS } as unknown as NodeRegistrationService,
         new CommandRequests(undefined, new SecretScrubber()),
       );
@@ -160,9 +165,7 @@ describe('CommandHandler', () => {
             published.push(kind);
           },
         } as unknown as EventPublisher,
-        {
-          get: async () => ({ state: OperationState.RUNNING, phase: 'A', nodes: {} }) as unknown as OperationRecord,
-        } as unknown as OperationStore,
+        admitting(() => ({ state: OperationState.RUNNING, phase: 'A', nodes: {} })),
         { current: { hostId: HOST }, roots: ROOTS } as unknown as NodeRegistrationService,
         new CommandRequests(undefined, new SecretScrubber()),
       );

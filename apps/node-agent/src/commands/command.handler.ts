@@ -10,11 +10,12 @@ import {
   Subjects,
 } from '@daedalus/contracts';
 import { JmxError } from '@daedalus/jmx';
-import { FatalError, isTransientJetStreamError, MessageContext, OperationStore, RetryableError } from '@daedalus/messaging';
+import { FatalError, isTransientJetStreamError, MessageContext, RetryableError } from '@daedalus/messaging';
 import { errorMessage, retry } from '@daedalus/common';
 import { ExecutorRegistry, honoursCancel, OperationRejectedError } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { CommandRequests } from './command-requests';
+import { CommandGuard } from './command-guard';
 import { EventPublisher } from './event-publisher';
 import { confineRequest } from '../paths/confinement';
 
@@ -50,7 +51,7 @@ export class CommandHandler {
   constructor(
     private readonly executors: ExecutorRegistry,
     private readonly events: EventPublisher,
-    private readonly operations: OperationStore,
+    private readonly guard: CommandGuard,
     private readonly identity: NodeRegistrationService,
     private readonly requests: CommandRequests,
   ) {}
@@ -60,26 +61,27 @@ export class CommandHandler {
   async handle(@Payload() command: NodeCommandMessage, @Ctx() context: MessageContext): Promise<void> {
     const hostId = this.identity.current.hostId;
     if (command.hostId !== hostId) throw new FatalError(`command for ${command.hostId} reached node ${hostId}`);
+    // only what the operation's record asks of this node (and a coordinator signed, with a key); else refused
+    const record = await this.guard.admit(command, hostId);
     if (command.kind === 'cancel') return this.cancel(command.operationId);
 
     // A redelivered copy of what this agent is running now — or a resumed run's command while this agent still
     // runs the same phase of the earlier run: that run's result counts, as the phase is the same.
     if (this.running.has(runKey(command))) return;
-    const record = await this.operations.get(command.operationId);
-    const mine = record?.nodes?.[hostId];
+    const mine = record.nodes?.[hostId];
     // Already reported, or a command of a phase the operation has left: a redelivery has nothing to do.
-    if (record && (record.phase ?? undefined) !== (command.phase ?? undefined)) return;
+    if ((record.phase ?? undefined) !== (command.phase ?? undefined)) return;
     if (mine && isTerminal(mine.state)) return;
     // Otherwise the node owes a result: PENDING, or RUNNING when this is the redelivery of a command whose agent
     // died (SIGKILL, node restart) before it reported. JetStream redelivers it to the restarted agent after the
     // ack wait, and it runs again here — every phase is safe to repeat (a restore's IMPORT skips the tables the
     // ledger says are imported, and never truncates).
-    const run = Math.max(command.resume ?? 0, record?.resumeCount ?? 0);
+    const run = Math.max(command.resume ?? 0, record.resumeCount ?? 0);
     // A cancel stops work that has not started — unless this phase must run whatever happens (a restore's
     // IMPORT after its TRUNCATE: skipping it would leave the node's tables empty).
     const executor = this.executors.get(command.type);
     const cancellable = executor ? honoursCancel(executor, command.phase) : true;
-    const cancelled = record?.cancelRequested || record?.state === OperationState.CANCELLED || this.cancelled.has(command.operationId);
+    const cancelled = record.cancelRequested || record.state === OperationState.CANCELLED || this.cancelled.has(command.operationId);
     if (cancelled && cancellable) {
       await this.events.publish(
         command.operationId,

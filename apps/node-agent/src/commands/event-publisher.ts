@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JetStreamClient } from '@nats-io/jetstream';
-import { MessageIds, NodeEventKind, NodeEventMessage, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
-import { JETSTREAM, publishJson } from '@daedalus/messaging';
+import { MessageIds, NodeEventKind, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
+import { JETSTREAM, publishJson, Signing, signEvent } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { randomUUID } from 'node:crypto';
 import { SecretScrubber } from './secret-scrubber';
@@ -13,6 +13,7 @@ export class EventPublisher {
     @Inject(JETSTREAM) private readonly js: JetStreamClient,
     private readonly clock: Clock,
     private readonly scrubber: SecretScrubber,
+    private readonly signing: Signing = new Signing(),
   ) {}
 
   /** `run` is the operation's resume count: a resumed run's results are not dropped as repeats of the failed run's. */
@@ -23,7 +24,9 @@ export class EventPublisher {
     fields: { progress: number; message?: string; phase?: string; result?: unknown },
     run = 0,
   ): Promise<void> {
-    const event: NodeEventMessage = {
+    // signed with the key coordinators share, when configured: a client cannot report for this node; the run
+    // it answers is named, so a result of an earlier run replayed into a resumed one changes nothing
+    const event = signEvent(this.signing.key, {
       schemaVersion: SCHEMA_VERSION,
       kind,
       operationId,
@@ -33,9 +36,15 @@ export class EventPublisher {
       // an error text or a result may quote a secret the request carried (an SDK naming the KMS key): not onward
       ...(fields.message !== undefined ? { message: this.scrubber.scrub(fields.message) } : {}),
       ...(fields.result !== undefined ? { result: this.scrubber.scrubValue(fields.result) } : {}),
-    };
+      resume: run,
+    });
     // Progress events are all distinct; results are de-duplicated so a re-run after redelivery reports once.
     const id = kind === 'progress' ? `event.${randomUUID()}` : MessageIds.event(operationId, hostId, kind, fields.phase, run);
-    await publishJson(this.js, Subjects.eventsFor(operationId, hostId), event, id);
+    const subject = Subjects.eventsFor(operationId, hostId);
+    const ack = await publishJson(this.js, subject, event, id);
+    // Dropped as a duplicate: this agent's own earlier copy (a retry, a re-run) — or a message another client
+    // published first under this id, which the coordinator refuses, so ours would never count. Sent once more
+    // under a unique id: a second copy of a result changes nothing (the first result wins).
+    if (ack.duplicate && kind !== 'progress') await publishJson(this.js, subject, event, `${id}.again.${randomUUID()}`);
   }
 }

@@ -26,7 +26,7 @@ export function startOperation(
 ): OperationRecord | undefined {
   if (record.state !== OperationState.PENDING) return undefined;
   const started: OperationRecord = {
-    ...record,
+    ...submitted(record),
     state: advanceTo(record.state, OperationState.RUNNING),
     startTime: now.toISOString(),
     nodes: nodesForPhase(targets, steps[0], now, context?.leader),
@@ -38,6 +38,34 @@ export function startOperation(
   if (context) started.context = context;
   return started;
 }
+
+/**
+ * A PENDING record as a submission made it: what only a coordinator writes once it runs (node entries, phases,
+ * context, ledger, resume state) is left out, so a PENDING record written by some other client cannot start an
+ * operation with work already marked done or a run count of its choosing.
+ */
+function submitted(record: OperationRecord): OperationRecord {
+  const copy: OperationRecord = { ...record };
+  for (const field of RUN_STATE_FIELDS) delete copy[field];
+  return copy;
+}
+
+const RUN_STATE_FIELDS = [
+  'nodes',
+  'phases',
+  'phase',
+  'context',
+  'phaseResults',
+  'restoreLedger',
+  'cancelRequested',
+  'resumeCount',
+  'resumedAt',
+  'previousErrors',
+  'resumeRefused',
+  'response',
+  'completionTime',
+  'seal',
+] as const satisfies ReadonlyArray<keyof OperationRecord>;
 
 /** Fails an unfinished operation with one error (`source`: coordinator, gateway, or a node). */
 export function failOperation(record: OperationRecord, source: string, message: string, now: Date): OperationRecord | undefined {

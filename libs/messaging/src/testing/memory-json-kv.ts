@@ -9,7 +9,7 @@
  */
 import { Clock, SystemClock } from '@daedalus/common';
 import { RetryableError } from '../errors';
-import { JsonStore, Mutation, Versioned } from '../json-kv';
+import { JsonStore, MutateOptions, Mutation, Versioned } from '../json-kv';
 
 interface Entry {
   /** undefined: the last entry is a delete marker */
@@ -47,15 +47,20 @@ export class MemoryJsonKv<T> implements JsonStore<T> {
     this.write(key, JSON.stringify(value));
   }
 
-  async mutate(key: string, mutation: Mutation<T>): Promise<T | undefined> {
+  async mutate(key: string, mutation: Mutation<T>, options: MutateOptions = {}): Promise<T | undefined> {
     for (let attempt = 1; attempt <= this.maxCasAttempts; attempt++) {
+      const bucketLast = this.lastRevision;
       const current = await this.get(key);
       if (!current) return undefined;
-      const next = mutation(current.value);
+      const next = mutation(current.value, {
+        revision: current.revision,
+        ...(options.pinRevision ? { nextRevision: bucketLast + 1 } : {}),
+      });
       if (next === undefined) return current.value;
       await this.beforeWrite?.(key, 'put');
-      // compare-and-set: only if nobody wrote the key since it was read
-      if (this.entries.get(key)?.revision === current.revision) {
+      // compare-and-set: only if nobody wrote the key (with a pinned revision: the bucket) since it was read
+      const unchanged = options.pinRevision ? this.lastRevision === bucketLast : this.entries.get(key)?.revision === current.revision;
+      if (unchanged) {
         this.write(key, JSON.stringify(next));
         return JSON.parse(JSON.stringify(next)) as T;
       }

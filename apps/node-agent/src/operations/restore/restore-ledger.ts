@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OperationRecord, RestoreLedger as RestoreLedgerState } from '@daedalus/contracts';
-import { OperationStore } from '@daedalus/messaging';
+import { OperationStore, UntrustedRecordError } from '@daedalus/messaging';
 
 /**
  * What a restore has done that must never be done twice, kept in the operation record itself (its
@@ -22,8 +22,18 @@ export class RestoreLedger {
   constructor(private readonly operations: OperationStore) {}
 
   async state(operationId: string): Promise<RestoreLedgerState> {
-    const record = await this.operations.get(operationId);
+    const record = await this.trusted(operationId);
     return record ? ledgerOf(record) : { truncated: [], imported: {} };
+  }
+
+  /**
+   * The record as the services holding the signing key wrote it (with a key configured): a ledger or phase
+   * written by any other client is refused, never obeyed.
+   */
+  private async trusted(operationId: string): Promise<OperationRecord | undefined> {
+    const { record, problem } = await this.operations.getTrusted(operationId);
+    if (problem) throw new UntrustedRecordError(problem);
+    return record;
   }
 
   /**
@@ -31,7 +41,7 @@ export class RestoreLedger {
    * truncated yet — so a late or repeated command can never truncate data that IMPORT already brought back.
    */
   async mayTruncate(operationId: string, table: string): Promise<TruncateClaim> {
-    const record = await this.operations.get(operationId);
+    const record = await this.trusted(operationId);
     if (!record || record.phase !== 'TRUNCATE') return 'phase-left';
     return ledgerOf(record).truncated.includes(table) ? 'already-truncated' : 'truncate';
   }

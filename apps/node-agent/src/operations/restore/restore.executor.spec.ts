@@ -47,6 +47,7 @@ function recordStore() {
   let record = { id: 'op-1', type: 'restore', phase: 'INIT' } as OperationRecord;
   const operations = {
     get: async () => record,
+    getTrusted: async () => ({ record }),
     mutate: async (_id: string, mutation: (current: OperationRecord) => OperationRecord | undefined) => {
       record = mutation(record) ?? record;
       return record;
