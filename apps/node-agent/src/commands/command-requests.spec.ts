@@ -12,7 +12,6 @@ import {
   SecretKeyring,
   secretContext,
 } from '@daedalus/contracts';
-import { OperationStore } from '@daedalus/messaging';
 import { ManualClock } from '@daedalus/common/testing/manual-clock';
 import { MapExecutorRegistry, OperationExecutor } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
