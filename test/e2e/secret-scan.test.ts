@@ -12,14 +12,15 @@
  *   nats-server 2.9 does not show a `>` subscriber the deliveries to pull consumers, which carry the bytes
  *   published), every message still in every
  *   stream (requests, commands, events, DLQ, and each KV bucket's retained revisions), every HTTP answer
- *   (POST, GET /operations/{id}, GET /operations), every service's log, and every file under the system's
- *   directory (the nats-server store, the nodes' data), the s3rver data directory, the proxies' and emulator's logs,
- * and what the front recorded, raw, recursively. Zero hits — but for the one place a secret must be: the store is
- * told the key id (it encrypts with it), so the front's record of the writes holds it. A direct NATS client that submits a plain secret gets a FAILED record naming the field; its probe is
- * in none of the above but the broker's store (it published it there itself).
+ *   (POST, GET /operations/{id}, GET /operations), every service's log, every file under the system's
+ *   directory (the nats-server store, the nodes' data), the s3rver data directory, the proxies' and the
+ *   emulator's logs, and what the front recorded, raw, recursively.
+ * Zero hits, but for the one place a secret must be: the store is told the key id (it encrypts with it), so the
+ * front's record of the writes holds it. A direct NATS client that submits a plain secret gets a FAILED record
+ * naming the field; its probe is in none of the above but the broker's store (it published it there itself).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -73,6 +74,7 @@ beforeAll(async () => {
   infraDir = makeTempDir('secret-scan-infra');
   infraGroup = new ProcessGroup(infraDir);
   s3 = await startEmulator('s3', infraGroup, join(infraDir, 's3'));
+  for (const name of ['backup-proxy', 'restore-proxy']) mkdirSync(join(infraDir, name));
   front = await startS3SseFront(s3.endpoint);
   [backupProxy, restoreProxy] = await Promise.all([
     startTestProxy(infraGroup, join(infraDir, 'backup-proxy'), SEALED_PROBES.backupUsername, SEALED_PROBES.backupPassword),
@@ -188,6 +190,13 @@ describe('secret scan: request secrets appear in no log, record, message, answer
 
   it('runs a backup and a restore that use the secrets the agents open (every node completes every phase)', async () => {
     const location = 's3://secret-scan';
+    const checksums = async () => Promise.all(system.nodes.map(async (n) => String(await system.simOf(n).checksum('shop', 'orders'))));
+    const flush = async () => {
+      const response = await post('flush', { type: 'flush', keyspace: 'shop', globalRequest: true });
+      expect((await system.waitForOperation((response.body as OperationView).id)).state).toBe('COMPLETED');
+    };
+    await flush();
+    const before = await checksums();
     const backup = await post('backup', {
       type: 'backup',
       globalRequest: true,
@@ -211,6 +220,10 @@ describe('secret scan: request secrets appear in no log, record, message, answer
     const upload = (done.backup.response as { UPLOAD: Record<string, { backupName: string }> }).UPLOAD;
     const backupName = Object.values(upload)[0].backupName;
 
+    // rows the backup lacks: the restore must take them away
+    await system.simOf(system.nodes[0]).writeRows('shop', 'orders', 50, 4242);
+    await flush();
+    expect(await checksums()).not.toEqual(before);
     const restoreStart = front.records.length;
     const restore = await post('restore', {
       type: 'restore',
@@ -231,6 +244,7 @@ describe('secret scan: request secrets appear in no log, record, message, answer
       expect(operation.nodes.map((n) => n.state)).toEqual(['COMPLETED', 'COMPLETED']);
     }
     expect(Object.keys(done.restore.response as object)).toEqual(['INIT', 'DOWNLOAD', 'TRUNCATE', 'IMPORT', 'CLEANUP']);
+    expect(await checksums()).toEqual(before);
     // the restore read the objects back (the store answered that they are encrypted with the key, or it would
     // have failed), through its own proxy with its own credentials
     const reads = front.records.slice(restoreStart).filter((r) => r.method === 'GET' && r.path.includes('/data/'));
