@@ -40,7 +40,9 @@ describe('SubmitHandler and secrets in requests (coordinators hold no key)', () 
   const sealed = {
     kmsKeyId: keyring.seal(PROBES.kms, secretContext(ID, 'kmsKeyId')),
     proxySettings: {
-      useProxy: false,
+      useProxy: true,
+      proxyHost: 'proxy.local',
+      proxyPort: 3128,
       proxyUsername: keyring.seal(PROBES.username, secretContext(ID, 'proxySettings.proxyUsername')),
       proxyPassword: keyring.seal(PROBES.password, secretContext(ID, 'proxySettings.proxyPassword')),
     },
@@ -64,7 +66,10 @@ describe('SubmitHandler and secrets in requests (coordinators hold no key)', () 
 
   it('fails a request carrying a plain secret (a direct NATS client), naming the field, and keeps no plain value', async () => {
     const { handler, published, announced, record } = harness();
-    const plain = { kmsKeyId: PROBES.kms, proxySettings: { proxyUsername: PROBES.username, proxyPassword: PROBES.password } };
+    const plain = {
+      kmsKeyId: PROBES.kms,
+      proxySettings: { ...sealed.proxySettings, proxyUsername: PROBES.username, proxyPassword: PROBES.password },
+    };
     await handler.handle(submit({ ...backup, ...plain }));
     expect(record()?.state).toBe(OperationState.FAILED);
     expect(record()?.errors.map((e) => e.message)).toEqual([

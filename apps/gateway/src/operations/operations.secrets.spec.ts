@@ -23,7 +23,7 @@ const BACKUP = {
   globalRequest: true,
   storageLocation: 's3://bucket',
   kmsKeyId: PROBES[2],
-  proxySettings: { useProxy: false, proxyUsername: PROBES[1], proxyPassword: PROBES[0] },
+  proxySettings: { useProxy: true, proxyHost: 'proxy.local', proxyPort: 3128, proxyUsername: PROBES[1], proxyPassword: PROBES[0] },
 };
 
 async function harness(keyring: SecretKeyring | undefined) {
@@ -87,7 +87,13 @@ describe('OperationsService and secrets in requests', () => {
     expect(keyring.open(String(message.request.kmsKeyId), `daedalus/${ID}/kmsKeyId`)).toBe(PROBES[2]);
     const view = toOperationView(record);
     expect(view.kmsKeyId).toBe(REDACTED);
-    expect(view.proxySettings).toEqual({ useProxy: false, proxyUsername: REDACTED, proxyPassword: REDACTED });
+    expect(view.proxySettings).toEqual({
+      useProxy: true,
+      proxyHost: 'proxy.local',
+      proxyPort: 3128,
+      proxyUsername: REDACTED,
+      proxyPassword: REDACTED,
+    });
   });
 
   it('a repeated submission seals alike: the same record, not a conflict', async () => {
@@ -116,7 +122,9 @@ describe('OperationsService and secrets in requests', () => {
   it('refuses a sealed value or the redaction marker from an HTTP client', async () => {
     const { service, records } = await harness(keyring);
     const sealed = keyring.seal(PROBES[0], `daedalus/${ID}/proxySettings.proxyPassword`);
-    const errors = await refusal(service.submit({ ...BACKUP, id: ID, proxySettings: { proxyPassword: sealed }, kmsKeyId: REDACTED }));
+    const errors = await refusal(
+      service.submit({ ...BACKUP, id: ID, proxySettings: { ...BACKUP.proxySettings, proxyPassword: sealed }, kmsKeyId: REDACTED }),
+    );
     expect(errors.map((e) => e.field)).toEqual(['kmsKeyId', 'proxySettings.proxyPassword']);
     expect(await records.keys()).toEqual([]);
   });

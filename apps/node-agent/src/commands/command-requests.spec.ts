@@ -29,12 +29,14 @@ const PROBES = { password: 'pw-probe-e0c4a7', username: 'user-probe-3b9f12', kms
 const keyring = new SecretKeyring([randomBytes(32)]);
 const sealedRequest = (operationId = OP, ring = keyring) => ({
   type: 'backup',
-  storageLocation: 'file:///tmp/bucket',
+  storageLocation: 's3://bucket',
   id: OP,
   hostId: HOST,
   kmsKeyId: ring.seal(PROBES.kms, secretContext(operationId, 'kmsKeyId')),
   proxySettings: {
-    useProxy: false,
+    useProxy: true,
+    proxyHost: 'proxy.local',
+    proxyPort: 3128,
     proxyUsername: ring.seal(PROBES.username, secretContext(operationId, 'proxySettings.proxyUsername')),
     proxyPassword: ring.seal(PROBES.password, secretContext(operationId, 'proxySettings.proxyPassword')),
   },

@@ -72,7 +72,7 @@ describe('secrets in requests', () => {
     const request = parseOperationRequest({
       ...body(),
       kmsKeyId: keyring.seal(PROBES.kms, 'x'),
-      proxySettings: { proxyPassword: REDACTED },
+      proxySettings: { ...body().proxySettings, proxyPassword: REDACTED },
     });
     const errors = sealRequestSecrets(request, OP, keyring);
     expect(errors.map((e) => e.message)).toEqual([
