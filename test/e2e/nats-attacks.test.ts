@@ -193,6 +193,8 @@ function attackSuite(signing: boolean): void {
     }
 
     const done = await system.waitForOperation(id, undefined, 120_000);
+    // the announcement is published after the record is written: the record can be read COMPLETED first
+    await waitFor('the COMPLETED announcement', () => announced.some((r) => r.state === 'COMPLETED'), 10_000, 50).catch(() => undefined);
     watch.unsubscribe();
     expect(done.errors).toEqual([]);
     expect(done.state).toBe('COMPLETED');
