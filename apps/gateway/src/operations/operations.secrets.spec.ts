@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { BadRequestException } from '@nestjs/common';
 import { JetStreamClient, PubAck } from '@nats-io/jetstream';
-import { BackupRequest, NodeRegistration, OperationRecord, REDACTED, SCHEMA_VERSION, SecretKeyring, secretsIn } from '@daedalus/contracts';
+import { BackupRequest, NodeRegistration, OperationRecord, REDACTED, SecretKeyring, secretsIn } from '@daedalus/contracts';
 import { ActiveMarker, NodeRegistry, OperationStore } from '@daedalus/messaging';
 import { MemoryJsonKv } from '@daedalus/messaging/testing/memory-json-kv';
 import { ManualClock } from '@daedalus/common/testing/manual-clock';
@@ -14,6 +14,7 @@ import { NodeQueryClient } from '../topology/node-query.client';
 import { OperationPublisher } from './operation-publisher';
 import { OperationsService } from './operations.service';
 import { toOperationView } from './operation-view';
+import { testRegistration } from '@daedalus/contracts/testing/registrations';
 
 const H1 = '00000000-0000-4000-8000-000000000001';
 const ID = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
@@ -30,23 +31,7 @@ async function harness(keyring: SecretKeyring | undefined) {
   const clock = new ManualClock('2026-03-01T10:00:00.000Z');
   const records = new MemoryJsonKv<OperationRecord>(clock);
   const registry = new NodeRegistry(new MemoryJsonKv<NodeRegistration>(clock), clock);
-  await registry.put({
-    schemaVersion: SCHEMA_VERSION,
-    hostId: H1,
-    address: '127.0.0.1',
-    dc: 'dc1',
-    rack: 'r1',
-    tokens: [],
-    clusterName: 'c',
-    cassandraVersion: '4.1.7',
-    schemaVersionId: 's',
-    operationMode: 'NORMAL',
-    dataDirectories: [],
-    agentVersion: '0.1.0',
-    startedAt: '',
-    heartbeatAt: '',
-    keyspaces: { shop: ['orders'] },
-  });
+  await registry.put(testRegistration({ hostId: H1, keyspaces: { shop: ['orders'] } }));
   const published: string[] = [];
   const js = {
     publish: async (_subject: string, data: string): Promise<PubAck> => {

@@ -25,6 +25,7 @@ import { NodeAnswer, NodeQueryClient } from '../topology/node-query.client';
 import { operationIdForKey } from './operation-id';
 import { OperationPublisher } from './operation-publisher';
 import { OperationsService } from './operations.service';
+import { testRegistration } from '@daedalus/contracts/testing/registrations';
 
 const H1 = '00000000-0000-4000-8000-000000000001';
 const H2 = '00000000-0000-4000-8000-000000000002';
@@ -32,23 +33,7 @@ const ID = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
 const NOW = '2026-03-01T10:00:00.000Z';
 
 function registration(hostId: string, keyspaces: Record<string, string[]>): NodeRegistration {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    hostId,
-    address: `127.0.0.${hostId.slice(-1)}`,
-    dc: 'dc1',
-    rack: 'r1',
-    tokens: [],
-    clusterName: 'c',
-    cassandraVersion: '4.1.7',
-    schemaVersionId: 's',
-    operationMode: 'NORMAL',
-    dataDirectories: [],
-    agentVersion: '0.1.0',
-    startedAt: '',
-    heartbeatAt: '',
-    keyspaces,
-  };
+  return testRegistration({ hostId, keyspaces });
 }
 
 interface Published {

@@ -1,5 +1,6 @@
 import { AgentRoots, NodeRegistration, parseOperationRequest } from '@daedalus/contracts';
 import { checkAgainstTargets, recheckWithLiveSchemas } from './target-check';
+import { testRegistration } from '@daedalus/contracts/testing/registrations';
 
 const ROOTS: AgentRoots = {
   fileStores: ['/srv/backups'],
@@ -9,24 +10,11 @@ const ROOTS: AgentRoots = {
 };
 
 function node(index: number, roots: AgentRoots | null = ROOTS): NodeRegistration {
-  return {
-    schemaVersion: '1.0',
+  return testRegistration({
     hostId: `00000000-0000-4000-8000-00000000000${index}`,
-    address: `127.0.0.${index}`,
-    dc: 'dc1',
-    rack: 'rack1',
-    tokens: [],
-    clusterName: 'c',
-    cassandraVersion: '4.1.7',
-    schemaVersionId: 's',
-    operationMode: 'NORMAL',
-    dataDirectories: [],
-    agentVersion: '0.1.0',
-    startedAt: '',
-    heartbeatAt: '',
     keyspaces: { ks1: ['t1'] },
     ...(roots ? { roots } : {}),
-  };
+  });
 }
 
 const check = (body: Record<string, unknown>, targets: NodeRegistration[]) =>

@@ -1,26 +1,14 @@
 import { NodeRegistration, parseOperationRequest } from '@daedalus/contracts';
 import { checkAgainstTargets, LiveSchema, nodesToAskAgain, recheckWithLiveSchemas, targetsLackingNames } from './target-check';
+import { testRegistration } from '@daedalus/contracts/testing/registrations';
 
 function node(index: number, fields: Partial<NodeRegistration> = {}): NodeRegistration {
-  return {
-    schemaVersion: '1.0',
+  return testRegistration({
     hostId: `00000000-0000-4000-8000-00000000000${index}`,
-    address: `127.0.0.${index}`,
-    dc: 'dc1',
-    rack: 'rack1',
-    tokens: [],
-    clusterName: 'c',
-    cassandraVersion: '4.1.7',
-    schemaVersionId: 's',
-    operationMode: 'NORMAL',
-    dataDirectories: [],
-    agentVersion: '0.1.0',
-    startedAt: '',
-    heartbeatAt: '',
     keyspaces: { system: ['local'], ks1: ['t1', 't2'] },
     capabilities: { truncateEnabled: false },
     ...fields,
-  };
+  });
 }
 
 const check = (body: Record<string, unknown>, targets: NodeRegistration[]) =>
