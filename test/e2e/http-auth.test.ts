@@ -4,7 +4,7 @@
  * roles, and JWTs signed by a key whose JWKS this test serves itself. Each role can do what the table says and
  * no more; every refusal is a 401 or 403 naming what is missing; the record keeps who submitted it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
@@ -12,6 +12,7 @@ import { request as httpsRequest } from 'node:https';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { newToken } from '../../apps/gateway/src/auth/token-file';
+import { TestCertificates } from '../support/certificates';
 import { makeTempDir, removeDir, sleep } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
 
@@ -20,55 +21,16 @@ const AUDIENCE = 'daedalus-gateway';
 
 /** A CA, the gateway's certificate for 127.0.0.1, a client certificate it signed, and one from a CA nobody trusts. */
 function makeCertificates(dir: string) {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const ca = (name: string) =>
-    run(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.pem`,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-    );
-  const signed = (name: string, cn: string, caName: string, ext?: string) => {
-    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-    const extArgs = ext ? ['-extfile', ext] : [];
-    run(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${caName}.pem`,
-      '-CAkey',
-      `${caName}.key`,
-      '-CAcreateserial',
-      '-out',
-      `${name}.pem`,
-      '-days',
-      '2',
-      ...extArgs,
-    );
-    return { cert: readFileSync(join(dir, `${name}.pem`)), key: readFileSync(join(dir, `${name}.key`)) };
-  };
-  ca('test-ca');
-  ca('stranger-ca');
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  signed('server', '127.0.0.1', 'test-ca', 'server.ext');
-  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+  const certificates = new TestCertificates(dir);
+  const ca = certificates.ca('test-ca');
+  certificates.ca('stranger-ca');
+  const server = certificates.server('server', 'test-ca');
   return {
-    ca: join(dir, 'test-ca.pem'),
-    serverCert: join(dir, 'server.pem'),
-    serverKey: join(dir, 'server.key'),
-    backupHost: signed('client', 'backup-host', 'test-ca', 'client.ext'),
-    stranger: signed('stranger', 'backup-host', 'stranger-ca', 'client.ext'),
+    ca,
+    serverCert: server.certFile,
+    serverKey: server.keyFile,
+    backupHost: certificates.client('client', 'backup-host', 'test-ca'),
+    stranger: certificates.client('stranger', 'backup-host', 'stranger-ca'),
   };
 }
 

@@ -5,53 +5,21 @@
  * credentials, fresh stores). Operations on a cluster, with servers lost and the broker restarted mid-operation,
  * are proven in nats-cluster.test.ts.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { Buckets, Streams } from '@daedalus/contracts';
+import { TestCertificates } from '../support/certificates';
 import { makeTempDir, ManagedProcess, removeDir, sleep } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
 
-/** A private CA and a server certificate for 127.0.0.1 signed by it, made with openssl. */
+/** A private CA and a server certificate for 127.0.0.1 signed by it. */
 function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  run(
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=daedalus-test-ca',
-  );
-  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  run(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.pem',
-    '-days',
-    '2',
-    '-extfile',
-    'san.ext',
-  );
-  return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
+  const certificates = new TestCertificates(dir);
+  const ca = certificates.ca('ca');
+  const server = certificates.server('server', 'ca');
+  return { ca, cert: server.certFile, key: server.keyFile };
 }
 
 /** Everything the services printed, to prove a secret never appears in it. */
