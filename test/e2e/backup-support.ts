@@ -57,3 +57,10 @@ export async function runBackup(system: DaedalusSystem, body: Record<string, unk
   const backupName = upload ? Object.values(upload)[0]?.backupName : '';
   return { operation, backupName: backupName ?? '' };
 }
+
+/** Submits an operation through the gateway, which must accept it (201), and waits until it ends. */
+export async function runOperation(system: DaedalusSystem, body: Record<string, unknown>, timeoutMs = 120_000): Promise<OperationView> {
+  const response = await system.post('/operations', body);
+  if (response.status !== 201) throw new Error(`${String(body.type)} refused: ${response.status} ${JSON.stringify(response.body)}`);
+  return system.waitForOperation((response.body as OperationView).id, undefined, timeoutMs);
+}

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { EncryptionKey } from '../../apps/node-agent/src/repository/encryption';
 import { makeTempDir, removeDir } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
-import { filesUnder, ManifestDoc, readJson, runBackup } from './backup-support';
+import { filesUnder, ManifestDoc, readJson, runBackup, runOperation } from './backup-support';
 
 jest.setTimeout(240_000);
 
@@ -61,15 +61,8 @@ describe('client-side encryption (agents with a key, file store)', () => {
   }
 
   async function restore(name = backupName): Promise<OperationView> {
-    const response = await system.post('/operations', {
-      type: 'restore',
-      storageLocation: location,
-      snapshotTag: name,
-      globalRequest: true,
-      entities: 'shop.orders,shop.customers',
-    });
-    expect(response.status).toBe(201);
-    return system.waitForOperation((response.body as OperationView).id, undefined, 120_000);
+    const entities = 'shop.orders,shop.customers';
+    return runOperation(system, { type: 'restore', storageLocation: location, snapshotTag: name, globalRequest: true, entities });
   }
 
   /** Starts every agent again with the key named (A or B) or none: an agent reads its key at start. */

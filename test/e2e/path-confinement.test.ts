@@ -13,7 +13,7 @@ import { NatsConnection } from '@nats-io/transport-node';
 import { MessageIds, Subjects } from '@daedalus/contracts';
 import { makeTempDir, removeDir } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
-import { filesUnder, ManifestDoc, runBackup } from './backup-support';
+import { filesUnder, ManifestDoc, runBackup, runOperation } from './backup-support';
 
 const CLUSTER = 'daedalus-test';
 
@@ -60,15 +60,7 @@ describe('paths and roots', () => {
   }, 60_000);
 
   async function restore(body: Record<string, unknown> = {}): Promise<OperationView> {
-    const response = await system.post('/operations', {
-      type: 'restore',
-      storageLocation: location,
-      snapshotTag: backupName,
-      globalRequest: true,
-      ...body,
-    });
-    expect(response.status).toBe(201);
-    return system.waitForOperation((response.body as OperationView).id, undefined, 120_000);
+    return runOperation(system, { type: 'restore', storageLocation: location, snapshotTag: backupName, globalRequest: true, ...body });
   }
 
   it('fails a restore from a manifest naming "../" in INIT: no truncate, nothing written outside staging, content unchanged', async () => {

@@ -10,7 +10,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir, removeDir, waitFor } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
-import { filesUnder, runBackup } from './backup-support';
+import { filesUnder, runBackup, runOperation } from './backup-support';
 
 const KS = 'shop';
 
@@ -65,9 +65,7 @@ describe('restores that are right on a real node (4.1, one node)', () => {
   }
 
   async function restore(body: Record<string, unknown>, timeoutMs = 120_000): Promise<OperationView> {
-    const response = await system.post('/operations', { type: 'restore', storageLocation: location, snapshotTag: backupName, ...body });
-    expect(response.status).toBe(201);
-    return system.waitForOperation((response.body as OperationView).id, undefined, timeoutMs);
+    return runOperation(system, { type: 'restore', storageLocation: location, snapshotTag: backupName, ...body }, timeoutMs);
   }
 
   /** An IN_PLACE restore of one table on the stopped node; the node is started again whatever happens. */

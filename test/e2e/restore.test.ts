@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { makeTempDir, removeDir } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
-import { filesUnder, ManifestDoc, readJson, runBackup } from './backup-support';
+import { filesUnder, ManifestDoc, readJson, runBackup, runOperation } from './backup-support';
 
 const CLUSTER = 'daedalus-test';
 const TABLES = ['orders', 'customers', 'orders_copy', 'bulk'];
@@ -41,15 +41,11 @@ describe('cluster-wide restore', () => {
   }
 
   async function restore(body: Record<string, unknown>, timeoutMs = 120_000): Promise<OperationView> {
-    const response = await system.post('/operations', {
-      type: 'restore',
-      storageLocation: location,
-      snapshotTag: backupName,
-      globalRequest: true,
-      ...body,
-    });
-    expect(response.status).toBe(201);
-    return system.waitForOperation((response.body as OperationView).id, undefined, timeoutMs);
+    return runOperation(
+      system,
+      { type: 'restore', storageLocation: location, snapshotTag: backupName, globalRequest: true, ...body },
+      timeoutMs,
+    );
   }
 
   beforeAll(async () => {
