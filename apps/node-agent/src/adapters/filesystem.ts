@@ -7,7 +7,22 @@
  * Errors are Node's own (`ENOENT`, `EEXIST`, `EXDEV`, ...): callers that care test `errorCode(error)`.
  */
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, open, readdir, readFile, realpath, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  link,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  statfs,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';

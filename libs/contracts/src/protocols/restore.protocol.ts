@@ -127,8 +127,7 @@ export function foldRestoreLedger(
   return { truncated, imported: imported.length > 0 ? { ...others, [hostId]: imported } : others };
 }
 
-const tableList = (value: unknown): string[] =>
-  Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : [];
+const tableList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : []);
 
 /**
  * The facts a node's completed TRUNCATE or IMPORT result implies (every table it lists was truncated or
@@ -137,7 +136,8 @@ const tableList = (value: unknown): string[] =>
  */
 export function ledgerFactsOfResult(phase: string | undefined, result: unknown): RestoreLedgerFact[] {
   if (typeof result !== 'object' || result === null) return [];
-  if (phase === 'TRUNCATE') return tableList((result as Partial<RestoreTruncateResult>).truncated).map((table) => ({ done: 'truncated', table }));
+  if (phase === 'TRUNCATE')
+    return tableList((result as Partial<RestoreTruncateResult>).truncated).map((table) => ({ done: 'truncated', table }));
   if (phase === 'IMPORT') return tableList((result as Partial<RestoreImportResult>).imported).map((table) => ({ done: 'imported', table }));
   return [];
 }
