@@ -50,10 +50,10 @@ export interface RestoreSettings {
 
 /**
  * Restore, one phase per command (the coordinator orders them). Every phase can run again safely: DOWNLOAD
- * fetches only what is missing, TRUNCATE consults the coordinators' ledger, IMPORT skips the tables that ledger or
- * this node's own local one lists. Whether a cancel
- * stops a phase is the protocol's `cancelDuring`: INIT and DOWNLOAD (nothing changed yet) and IN_PLACE stop;
- * once TRUNCATE started the data must come back, so TRUNCATE, IMPORT and the CLEANUP after them run to their end.
+ * fetches only what is missing, TRUNCATE consults the coordinators' ledger, IMPORT skips the tables that ledger
+ * or this node's own local one lists. Whether a cancel stops a phase is the protocol's `cancelDuring`: INIT and
+ * DOWNLOAD (nothing changed yet) and IN_PLACE stop; once TRUNCATE started the data must come back, so TRUNCATE,
+ * IMPORT and the CLEANUP after them run to their end.
  */
 @OperationExecutorFor('restore')
 export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
