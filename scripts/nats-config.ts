@@ -5,8 +5,7 @@
  *                         [--clients <name,...>] [--listen 0.0.0.0:4222] [--store-dir /data/jetstream] [--out nats-server.conf]
  *     writes a nats-server.conf with one identity per service (gateway, coordinator, one per agent), and one per
  *     direct NATS client named (`client-<name>`: submit, cancel, resume, read records, watch announcements).
- *     `--agents-write-records` lets agents write operation records: needed for restores while agents keep the
- *     restore ledger in the record themselves, and a weakening (docs/design.md, "NATS permissions"). nkey (the
+ *     Agents never write operation records (coordinators keep every record, a restore's ledger included). nkey (the
  *     default): each identity's seed is `<keys-dir>/<name>.nk` (made, mode 0600, when missing) and the config
  *     holds only public keys; the service reads its seed with NATS_NKEY. password: `NATS_PASSWORD_<NAME>` from
  *     the environment (name upper-cased, `-` as `_`), else `<keys-dir>/<name>.password` (made when missing); the
@@ -42,28 +41,22 @@ import { Identity, identities } from './nats/permissions';
 import { Credential, renderServerConfig } from './nats/server-config';
 
 type Flags = Map<string, string>;
-/** flags that may be given alone, meaning true */
-const SWITCHES = new Set(['agents-write-records']);
+/** flags that no longer exist, and why: refused with the reason rather than taken as a value or ignored */
+const RETIRED: Readonly<Record<string, string>> = {
+  'agents-write-records': 'agents never write operation records now (coordinators keep a restore ledger): drop the flag',
+};
 
 function parseFlags(args: string[]): Flags {
   const flags: Flags = new Map();
   for (let i = 0; i < args.length; i++) {
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i]);
     if (!match) throw new Error(`unexpected argument ${args[i]}`);
-    const bareSwitch = SWITCHES.has(match[1]) && match[2] === undefined && (args[i + 1] === undefined || args[i + 1].startsWith('--'));
-    const value = bareSwitch ? 'true' : (match[2] ?? args[++i]);
+    if (Object.hasOwn(RETIRED, match[1])) throw new Error(`--${match[1]}: ${RETIRED[match[1]]}`);
+    const value = match[2] ?? args[++i];
     if (value === undefined) throw new Error(`--${match[1]} needs a value`);
     flags.set(match[1], value);
   }
   return flags;
-}
-
-/** A switch: `--name`, `--name true` or `--name false`. */
-function switchFlag(flags: Flags, name: string): boolean {
-  const value = flags.get(name);
-  if (value === undefined) return false;
-  if (value !== 'true' && value !== 'false') throw new Error(`--${name} is true or false`);
-  return value === 'true';
 }
 
 /** Host IDs from --host-ids (comma-separated) and --host-ids-file (one a line, `#` comments). */
@@ -115,8 +108,6 @@ export interface ServerConfigRequest {
   hostIds: string[];
   /** direct NATS clients, one identity each */
   clients?: string[];
-  /** agents may write operation records (see IdentityOptions) */
-  agentsWriteRecords?: boolean;
   auth: AuthMode;
   /** where the seeds or passwords are kept (made when missing) */
   keysDir: string;
@@ -129,7 +120,7 @@ export interface ServerConfigRequest {
 export function serverConfig(request: ServerConfigRequest, env: NodeJS.ProcessEnv = process.env): string {
   const { auth, keysDir } = request;
   if (auth !== 'password-env') mkdirSync(keysDir, { recursive: true, mode: 0o700 });
-  const users = identities(request.hostIds, request.clients, { agentsWriteRecords: request.agentsWriteRecords }).map((identity) => ({
+  const users = identities(request.hostIds, request.clients).map((identity) => ({
     identity,
     credential: credentialOf(auth, keysDir, identity, env),
   }));
@@ -190,7 +181,6 @@ async function main(argv: string[]): Promise<void> {
         .split(',')
         .map((name) => name.trim())
         .filter((name) => name !== ''),
-      agentsWriteRecords: switchFlag(flags, 'agents-write-records'),
       auth,
       keysDir: flags.get('keys-dir') ?? 'nats-keys',
       listen: flags.get('listen'),

@@ -29,15 +29,6 @@ export interface Identity {
   permissions: Permissions;
 }
 
-export interface IdentityOptions {
-  /**
-   * Lets agents write operation records (`$KV.daedalus-operations.*`). Only for as long as agents keep the
-   * restore ledger in the record themselves: without it a global restore fails in TRUNCATE. It gives back what
-   * least privilege takes away (an agent could write any record), so the records' own checks must catch a forgery.
-   */
-  agentsWriteRecords?: boolean;
-}
-
 const API = '$JS.API';
 const kvStream = (bucket: string) => `KV_${bucket}`;
 const kvSubject = (bucket: string, key: string) => `$KV.${bucket}.${key}`;
@@ -148,7 +139,7 @@ export function coordinatorIdentity(): Identity {
  * commands, write records or markers, touch another node's registration, events, queries or commands, or create
  * or change any stream or any other consumer.
  */
-export function agentIdentity(hostId: string, options: IdentityOptions = {}): Identity {
+export function agentIdentity(hostId: string): Identity {
   const name = Consumers.agentCommands(hostId);
   return {
     name,
@@ -163,7 +154,6 @@ export function agentIdentity(hostId: string, options: IdentityOptions = {}): Id
         anyToken((operationId) => Subjects.eventsFor(operationId, hostId)),
         kvSubject(Buckets.nodes, hostId),
         Subjects.deadLetterFor(Streams.commands),
-        ...(options.agentsWriteRecords ? [kvSubject(Buckets.operations, '*')] : []),
       ],
       subscribe: [`${inboxPrefixOf(name)}.>`, Subjects.nodeQuery(hostId), Subjects.listBackups],
       allowResponses: true,
@@ -199,7 +189,7 @@ export function clientIdentity(clientName: string): Identity {
 }
 
 /** Every identity of a deployment whose nodes have these host IDs, with these direct clients. */
-export function identities(hostIds: string[], clients: string[] = [], options: IdentityOptions = {}): Identity[] {
-  const agents = [...new Set(hostIds)].map((hostId) => agentIdentity(hostId, options));
+export function identities(hostIds: string[], clients: string[] = []): Identity[] {
+  const agents = [...new Set(hostIds)].map((hostId) => agentIdentity(hostId));
   return [gatewayIdentity(), coordinatorIdentity(), ...agents, ...[...new Set(clients)].map(clientIdentity)];
 }

@@ -63,12 +63,10 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
     authenticator: nkeyAuthenticator(readNkeySeed(nkeySeedPath(keysDir, identity))),
     inboxPrefix: identity.inboxPrefix,
   });
-  const writeConfig = (hostIds: string[], agentsWriteRecords = false) =>
-    writeFileSync(
-      configFile,
-      serverConfig({ hostIds, clients: ['ops'], auth: 'nkey', keysDir, storeDir: join(dir, 'jetstream'), agentsWriteRecords }),
-      { mode: 0o600 },
-    );
+  const writeConfig = (hostIds: string[]) =>
+    writeFileSync(configFile, serverConfig({ hostIds, clients: ['ops'], auth: 'nkey', keysDir, storeDir: join(dir, 'jetstream') }), {
+      mode: 0o600,
+    });
   const connectAs = async (identity: Identity): Promise<NatsConnection> => {
     const nc = await connect({ servers: system.nats.url, timeout: 10_000, ...clientOf(identity) });
     open.push(nc);
@@ -146,11 +144,9 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
     expect(serviceLogs()).not.toMatch(/permissions violation/i);
   });
 
-  // Fails while agents keep the restore ledger in the operation record themselves (RestoreLedger.markTruncated):
-  // an agent may not write records, so TRUNCATE fails with "Permissions Violation for Publish to
-  // $KV.daedalus-operations.<id>" after truncating. Passes (drop `.failing`) once coordinators keep the ledger
-  // (issue #12, "Defence in depth").
-  it.failing('runs a restore with each service on its own identity', async () => {
+  // Agents never write operation records: they report each truncation and import in their own signed events
+  // and the coordinators keep the restore ledger in the record (docs/design.md, "Restore").
+  it('runs a restore with each service on its own identity, the coordinators keeping its ledger', async () => {
     expect(backupName).not.toBe('');
 
     for (const node of system.nodes) await system.simOf(node).writeRows(KS, 'orders', 40, 7 + node.index);
@@ -170,40 +166,16 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
     expect(done.state).toBe('COMPLETED');
     expect(await checksums('orders')).toEqual(atBackup);
     expect(await truncations()).toEqual(before.map((n) => n + 1));
+    // the ledger the coordinators folded from the agents' events: each table truncated once, imported on each node
+    const reader = await connectAs(clientIdentity('ops'));
+    const stored = await new Kvm(reader).open(Buckets.operations).then((kv) => kv.get(done.id));
+    const ledger = stored?.json<{ restoreLedger?: { truncated: string[]; imported: Record<string, string[]> } }>().restoreLedger;
+    const tables = TABLES.map((table) => `${KS}.${table}`).sort();
+    expect(ledger?.truncated.slice().sort()).toEqual(tables);
+    expect(Object.fromEntries(Object.entries(ledger?.imported ?? {}).map(([host, list]) => [host, list.slice().sort()]))).toEqual(
+      Object.fromEntries(hostIds().map((host) => [host, tables])),
+    );
     expect(serviceLogs()).not.toMatch(/permissions violation/i);
-  });
-
-  // What the failing test above needs, and all it needs: the same restore passes once agents may write records
-  // (`--agents-write-records`); the server is then put back as it was.
-  it('runs the restore once agents may write operation records (--agents-write-records)', async () => {
-    const mark = serviceLogFiles();
-    writeConfig(hostIds(), true);
-    await reloadNatsServer(system.group, system.nats);
-    try {
-      expect(backupName).not.toBe('');
-
-      for (const node of system.nodes) await system.simOf(node).writeRows(KS, 'orders', 40, 7 + node.index);
-      await flush();
-      expect(await checksums('orders')).not.toEqual(atBackup);
-      const before = await truncations();
-      const restore = await system.post('/operations', {
-        type: 'restore',
-        storageLocation: location,
-        snapshotTag: backupName,
-        globalRequest: true,
-        entities: KS,
-      });
-      expect(restore.status).toBe(201);
-      const done = await system.waitForOperation((restore.body as OperationView).id, undefined, 120_000);
-      expect(done.errors).toEqual([]);
-      expect(done.state).toBe('COMPLETED');
-      expect(await checksums('orders')).toEqual(atBackup);
-      expect(await truncations()).toEqual(before.map((n) => n + 1));
-      expect(serviceLogs(mark)).not.toMatch(/permissions violation/i);
-    } finally {
-      writeConfig(hostIds());
-      await reloadNatsServer(system.group, system.nats);
-    }
   });
 
   it('refuses a client without credentials at connect', async () => {

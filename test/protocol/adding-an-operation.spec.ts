@@ -100,6 +100,7 @@ async function run(command: NodeCommandMessage): Promise<NodeEventMessage> {
     phaseResults: wire.phaseResults,
     signal: new AbortController().signal,
     progress: async () => undefined,
+    reportLedger: async () => undefined,
   };
   const executor = agents.get(wire.hostId) as EchoExecutor;
   const result = await executor.execute(wire.request as unknown as EchoRequest, context);

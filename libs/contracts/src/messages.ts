@@ -10,6 +10,7 @@ import {
   IsOptional,
   IsString,
   IsUUID,
+  Matches,
   MaxLength,
   Min,
   ValidateIf,
@@ -19,6 +20,8 @@ import { OperationState } from './lifecycle/operation-state';
 import { LowercaseId } from './requests/lenient';
 import type { StoredPhaseResults } from './protocols/protocol';
 import type { AgentRoots } from './paths';
+import { RESTORE_LEDGER_ENTRIES } from './protocols/restore.protocol';
+import type { RestoreLedgerEntry, RestoreLedgerFact } from './protocols/restore.protocol';
 
 /**
  * Message catalogue. Payloads are JSON; every message carries `schemaVersion`. Each message is a DTO class:
@@ -194,6 +197,20 @@ export class NodeCommandMessage {
 export const NODE_EVENT_KINDS = ['started', 'progress', 'completed', 'failed', 'cancelled'] as const;
 export type NodeEventKind = (typeof NODE_EVENT_KINDS)[number];
 
+/** A restore's ledger fact, in a node's event: what the node did that must never be done twice. */
+@Doc("What a node did in a restore that must never be done twice; coordinators fold it into the record's restoreLedger")
+export class RestoreLedgerFactMessage implements RestoreLedgerFact {
+  @Doc('truncated (in TRUNCATE: cluster-wide) or imported (in IMPORT: on this node)')
+  @IsIn(RESTORE_LEDGER_ENTRIES)
+  done!: RestoreLedgerEntry;
+
+  @Doc('the target table, `<keyspace>.<table>`')
+  @IsString()
+  @MaxLength(300)
+  @Matches(/^[^.\s]+\.[^.\s]+$/, { message: 'ledger.table must be <keyspace>.<table>' })
+  table!: string;
+}
+
 /** On `daedalus.events.<operationId>.<hostId>`. */
 @Doc("A node's progress in an operation, or its result (completed, failed, cancelled) of a phase.")
 export class NodeEventMessage {
@@ -231,6 +248,12 @@ export class NodeEventMessage {
   @IsOptional()
   @IsString()
   at!: string;
+
+  /** A restore's ledger fact (a progress event sent, and stored by JetStream, before the node goes on). */
+  @Doc("a restore's ledger fact: a table this node truncated (TRUNCATE) or imported (IMPORT); sent before the node goes on")
+  @IsOptional()
+  @Nested(() => RestoreLedgerFactMessage)
+  ledger?: RestoreLedgerFactMessage;
 
   /** The command's `resume` (the operation's resumeCount) this event answers: a result of an earlier run is stale. */
   @Doc('the resumeCount of the command this event answers (absent or 0 for the first run)')

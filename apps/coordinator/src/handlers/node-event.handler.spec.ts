@@ -131,6 +131,104 @@ describe('NodeEventHandler', () => {
     expect(published).toEqual([]);
   });
 
+  describe("a restore's ledger: kept by the coordinators from the facts the agents report", () => {
+    /** A global restore on h1 and h2, moved on to `phase` (h1 the TRUNCATE worker). */
+    const restoreIn = (phase: string, fields: Partial<OperationRecord> = {}): OperationRecord => {
+      const base = started(restoreRecord({}, ID), restorePlan);
+      return {
+        ...base,
+        phase,
+        nodes: Object.fromEntries(Object.entries(base.nodes ?? {}).map(([h, n]) => [h, { ...n, phase }])),
+        ...fields,
+      };
+    };
+    const fact = (hostId: string, phase: string, done: 'truncated' | 'imported', table: string, fields: Partial<NodeEventMessage> = {}) =>
+      ({ ...event(hostId, 'progress', phase, { progress: 0.5 }), ledger: { done, table }, ...fields }) as NodeEventMessage;
+
+    it('folds a truncation and each node’s imports, once (a repeat changes nothing)', async () => {
+      const { handle, record } = await harness(restoreIn('TRUNCATE'));
+      await handle(fact('h1', 'TRUNCATE', 'truncated', 'shop.orders'));
+      await handle(fact('h1', 'TRUNCATE', 'truncated', 'shop.orders'));
+      expect(record()?.restoreLedger).toEqual({ truncated: ['shop.orders'], imported: {} });
+      expect(record()?.nodes?.h1).toMatchObject({ state: OperationState.RUNNING, progress: 0.5 });
+    });
+
+    it('accepts a fact after the phase moved on, or the restore ended, or from an earlier run: the node did it', async () => {
+      const { handle, record, published } = await harness(restoreIn('IMPORT', { resumeCount: 1 }));
+      await handle(fact('h1', 'TRUNCATE', 'truncated', 'shop.orders', { resume: 0 }));
+      await handle(fact('h2', 'IMPORT', 'imported', 'shop.orders', { resume: 1 }));
+      expect(record()?.restoreLedger).toEqual({ truncated: ['shop.orders'], imported: { h2: ['shop.orders'] } });
+      expect(record()?.nodes?.h1.state).toBe(OperationState.PENDING); // a late TRUNCATE progress moves no IMPORT entry
+      expect(published).toEqual([]); // and starts nothing
+
+      const ended = await harness(restoreIn('IMPORT', { state: OperationState.FAILED }));
+      await ended.handle(fact('h1', 'IMPORT', 'imported', 'shop.bulk'));
+      expect(ended.record()).toMatchObject({
+        state: OperationState.FAILED,
+        restoreLedger: { truncated: [], imported: { h1: ['shop.bulk'] } },
+      });
+    });
+
+    it('folds the tables a completed TRUNCATE or IMPORT result lists, even before (or without) their fact events', async () => {
+      const { handle, record } = await harness(restoreIn('TRUNCATE'));
+      await handle(
+        event('h1', 'completed', 'TRUNCATE', { result: { truncated: ['shop.bulk', 'shop.orders'], startedAt: 1 } }) as NodeEventMessage,
+      );
+      expect(record()?.nodes?.h1.state).toBe(OperationState.COMPLETED);
+      expect(record()?.restoreLedger).toEqual({ truncated: ['shop.bulk', 'shop.orders'], imported: {} });
+      await handle(event('h2', 'completed', 'IMPORT', { result: { imported: ['shop.orders'] } }) as NodeEventMessage);
+      expect(record()?.restoreLedger?.imported).toEqual({ h2: ['shop.orders'] });
+    });
+
+    it.each<[string, (f: NodeEventMessage) => NodeEventMessage, string, () => OperationRecord]>([
+      ['of a node the restore does not name', (f) => ({ ...f, hostId: 'h9' }), `does not name node h9`, () => restoreIn('TRUNCATE')],
+      [
+        'in the wrong phase (a truncation reported in IMPORT)',
+        (f) => ({ ...f, phase: 'IMPORT' }),
+        'a table is truncated in phase TRUNCATE, not IMPORT',
+        () => restoreIn('IMPORT'),
+      ],
+      [
+        'in a result rather than a progress event',
+        (f) => ({ ...f, kind: 'completed' }),
+        'a ledger fact travels in a progress event',
+        () => restoreIn('TRUNCATE'),
+      ],
+      ['for an operation that is no restore', (f) => ({ ...f, phase: 'UPLOAD' }), 'which keeps no restore ledger', globalBackup],
+    ])('refuses a fact %s, changing nothing', async (_what, alter, reason, record0) => {
+      const { handle, record } = await harness(record0());
+      const before = structuredClone(record());
+      await expect(handle(alter(fact('h1', 'TRUNCATE', 'truncated', 'shop.orders')))).rejects.toThrow(reason);
+      expect(record()).toEqual(before);
+    });
+
+    it('refuses a fact on another node’s subject, or (with a key) one no agent signed', async () => {
+      const { handle, record } = await harness(restoreIn('TRUNCATE'));
+      await expect(handle(fact('h1', 'TRUNCATE', 'truncated', 'shop.orders'), Subjects.eventsFor(ID, 'h2'))).rejects.toThrow(FatalError);
+      expect(record()?.restoreLedger).toBeUndefined();
+
+      const key = new SigningKey(Buffer.from('k'.repeat(40)));
+      const store = new MemoryOperationStore();
+      await store.create(restoreIn('TRUNCATE'));
+      const clock = clockAt(NOW);
+      const handler = new NodeEventHandler(store.asStore(), recordingCommands(clock).commands, clock, new Signing(key));
+      const on = (e: NodeEventMessage) =>
+        handler.handle(e, { subject: Subjects.eventsFor(ID, e.hostId), attempt: 1, isLastAttempt: false });
+      await expect(on(fact('h1', 'TRUNCATE', 'truncated', 'shop.orders'))).rejects.toThrow('the event is not signed');
+      expect(store.records.get(ID)?.restoreLedger).toBeUndefined();
+      await on(signEvent(key, fact('h1', 'TRUNCATE', 'truncated', 'shop.orders')));
+      expect(store.records.get(ID)?.restoreLedger).toEqual({ truncated: ['shop.orders'], imported: {} });
+    });
+
+    it('sees only well-formed facts: the transport refuses others against the DTO', () => {
+      const valid = fact('h1', 'TRUNCATE', 'truncated', 'shop.orders');
+      expect(checkMessage(NodeEventMessage, valid).ok).toBe(true);
+      expect(checkMessage(NodeEventMessage, { ...valid, ledger: { done: 'dropped', table: 'shop.orders' } }).ok).toBe(false);
+      expect(checkMessage(NodeEventMessage, { ...valid, ledger: { done: 'truncated', table: '../etc' } }).ok).toBe(false);
+      expect(checkMessage(NodeEventMessage, { ...valid, ledger: { done: 'truncated' } }).ok).toBe(false);
+    });
+  });
+
   describe('refuses what the node does not owe, changing nothing', () => {
     it.each<[string, (e: NodeEventMessage) => [NodeEventMessage, string?], string]>([
       ['on another node’s subject', (e) => [e, Subjects.eventsFor(ID, 'h2')], `arrived on daedalus.events.${ID}.h2`],

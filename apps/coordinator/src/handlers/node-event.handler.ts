@@ -7,9 +7,12 @@ import { NodeCommands } from '../adapters/node-commands';
 import { planFor } from '../plans/plans';
 import { withRequestDigests } from '../plans/request-digests';
 import { isOfEarlierRun, subjectRefusal, workRefusal } from './event-checks';
+import { ledgerFactRefusal, withLedgerFacts } from './restore-ledger-folding';
 
 /**
- * Folds a node's progress or result into the operation record (compare-and-set; repeats change nothing).
+ * Folds a node's progress or result into the operation record (compare-and-set; repeats change nothing), and a
+ * restore's ledger facts into its `restoreLedger` (the coordinators alone write it: agents report, see
+ * restore-ledger-folding.ts).
  * Only events of the node whose subject they arrive on, signed by an agent when a key is configured, for work
  * the record says that node owes: anything else is dead-lettered with the reason and changes nothing.
  */
@@ -28,16 +31,22 @@ export class NodeEventHandler {
     if (refusal) this.refuse(event, refusal);
     let phases: PhaseStep[] = [];
     const updated = await this.operations.mutate(event.operationId, (record) => {
-      const owed = workRefusal(record, event);
+      const owed = workRefusal(record, event) ?? ledgerFactRefusal(record, event);
       if (owed) this.refuse(event, owed);
-      if (isOfEarlierRun(record, event)) return undefined;
+      // a restore's ledger facts count whatever the phase or run now is: the node did truncate or import
+      const ledger = withLedgerFacts(record, event);
+      const current = ledger ? { ...record, restoreLedger: ledger } : record;
+      if (isOfEarlierRun(record, event)) return ledger ? current : undefined;
       phases = planFor(record.type).phases(record);
-      return withRequestDigests(applyNodeEvent(record, event, this.clock.now(), phases));
+      const applied = applyNodeEvent(current, event, this.clock.now(), phases);
+      return withRequestDigests(applied ?? (ledger ? current : undefined));
     });
     if (!updated) this.refuse(event, `operation ${event.operationId} does not exist`);
     this.commands.announce(updated);
-    // The event closed its phase (now, or before a failover: this may be a redelivery): start the next one.
-    if (updated.state === OperationState.RUNNING && updated.phase !== undefined && updated.phase !== event.phase) {
+    // The event closed its phase (now, or before a failover: this may be a redelivery): start the next one. A
+    // progress event (a late ledger fact among them) never closes a phase.
+    const mayHaveClosed = event.kind !== 'progress';
+    if (mayHaveClosed && updated.state === OperationState.RUNNING && updated.phase !== undefined && updated.phase !== event.phase) {
       await this.commands.dispatchPending(updated);
     }
   }

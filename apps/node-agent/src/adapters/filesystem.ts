@@ -7,9 +7,24 @@
  * Errors are Node's own (`ENOENT`, `EEXIST`, `EXDEV`, ...): callers that care test `errorCode(error)`.
  */
 import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, readdir, readFile, realpath, rename, rm, rmdir, stat, statfs, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  link,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  statfs,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 
 /** What the agent needs to know about a file or directory. */
@@ -36,6 +51,8 @@ export abstract class FileSystem {
   abstract write(path: string, data: string | Uint8Array): Promise<void>;
   /** Writes a temporary file beside `path` and renames it over `path`: readers see the old or the new content. */
   abstract replace(path: string, data: string | Uint8Array): Promise<void>;
+  /** `replace`, on disk before it resolves: the file's data and the rename are fsynced (what a power cut must not lose). */
+  abstract replaceDurably(path: string, data: string | Uint8Array): Promise<void>;
   /** Entries of a directory, sorted by name; empty when the directory does not exist. */
   abstract list(dir: string): Promise<DirEntry[]>;
   /** Like `list`, but a missing directory is an error. */
@@ -95,6 +112,24 @@ export class LocalFileSystem extends FileSystem {
     const temporary = `${path}.daedalus-${process.pid}.tmp`;
     await writeFile(temporary, data);
     await rename(temporary, path);
+  }
+
+  async replaceDurably(path: string, data: string | Uint8Array): Promise<void> {
+    const temporary = `${path}.daedalus-${process.pid}.tmp`;
+    const file = await open(temporary, 'w');
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(temporary, path);
+    const dir = await open(dirname(path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 
   async list(dir: string): Promise<DirEntry[]> {

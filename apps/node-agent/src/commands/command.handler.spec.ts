@@ -185,6 +185,22 @@ describe('CommandHandler', () => {
       expect(published).toEqual(['started', 'completed']);
     });
 
+    it('holds the work until a restore ledger fact is stored (retried while NATS cannot take it), unlike progress', async () => {
+      let refusals = 1;
+      const steps: string[] = [];
+      const { agent, published } = agentWith(
+        (kind) => kind === 'progress' && refusals-- > 0,
+        async (_request, context) => {
+          await context.reportLedger({ done: 'truncated', table: 'ks.t' });
+          steps.push('after the fact');
+          return { done: true };
+        },
+      );
+      await agent.handle(command('A'), context);
+      expect(published).toEqual(['started', 'progress', 'completed']);
+      expect(steps).toEqual(['after the fact']);
+    });
+
     it('has the command redelivered, never reports the node failed, when NATS fails the work itself', async () => {
       const { agent, published } = agentWith(
         () => false,

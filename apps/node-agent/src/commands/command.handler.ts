@@ -7,6 +7,7 @@ import {
   OperationRequest,
   OperationState,
   RequestValidationError,
+  RestoreLedgerFact,
   Subjects,
 } from '@daedalus/contracts';
 import { JmxError } from '@daedalus/jmx';
@@ -103,9 +104,10 @@ export class CommandHandler {
 
   private async run(command: NodeCommandMessage, hostId: string, context: MessageContext, run: number): Promise<void> {
     const phase = command.phase;
-    const publishOnce = (kind: NodeEventKind, fields: { progress: number; message?: string; result?: unknown }) =>
+    type Fields = { progress: number; message?: string; result?: unknown; ledger?: RestoreLedgerFact };
+    const publishOnce = (kind: NodeEventKind, fields: Fields) =>
       this.events.publish(command.operationId, hostId, kind, { ...fields, phase }, run);
-    const publish = (kind: NodeEventKind, fields: { progress: number; message?: string; result?: unknown }) =>
+    const publish = (kind: NodeEventKind, fields: Fields) =>
       retry(() => publishOnce(kind, fields), {
         ...REPORT_RETRY,
         onRetry: ({ error, delayMs }) =>
@@ -144,6 +146,9 @@ export class CommandHandler {
             this.logger.warn(`operation ${command.operationId}: progress not published: ${errorMessage(error)}`),
           );
         },
+        // unlike progress, a ledger fact must be stored (retried while NATS cannot take it, bounded) before the
+        // executor goes on; if it cannot be, the phase fails or is redelivered, and runs again safely
+        reportLedger: (fact) => publish('progress', { progress: lastProgress, message: `${fact.done} ${fact.table}`, ledger: fact }),
       });
       // An operation Cassandra cannot stop ran to its end despite the cancel: report what really happened.
       const cancelHonoured = honoursCancel(executor, phase);

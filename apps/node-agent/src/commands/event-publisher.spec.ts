@@ -30,6 +30,16 @@ describe('EventPublisher', () => {
     expect(eventSignatureProblem(KEY, sent[0].event)).toBeUndefined();
   });
 
+  it('carries a restore ledger fact in a signed progress event, resolving only once JetStream acked it', async () => {
+    const { events, sent } = publisher(new Set());
+    await events.publish(OP, 'h1', 'progress', { progress: 0.5, phase: 'TRUNCATE', ledger: { done: 'truncated', table: 'ks.t' } });
+    expect(sent[0].event).toMatchObject({ kind: 'progress', phase: 'TRUNCATE', ledger: { done: 'truncated', table: 'ks.t' } });
+    expect(eventSignatureProblem(KEY, sent[0].event)).toBeUndefined();
+    expect(eventSignatureProblem(KEY, { ...sent[0].event, ledger: { done: 'truncated', table: 'ks.other' } })).toBe(
+      "the event's signature does not verify",
+    );
+  });
+
   it('sends a result again under a unique id when its id was taken (another client may have published first)', async () => {
     const taken = MessageIds.event(OP, 'h1', 'completed', 'UPLOAD', 0);
     const { events, sent } = publisher(new Set([taken]));

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JetStreamClient } from '@nats-io/jetstream';
-import { MessageIds, NodeEventKind, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
+import { MessageIds, NodeEventKind, RestoreLedgerFact, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
 import { JETSTREAM, publishJson, Signing, signEvent } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { randomUUID } from 'node:crypto';
@@ -21,7 +21,7 @@ export class EventPublisher {
     operationId: string,
     hostId: string,
     kind: NodeEventKind,
-    fields: { progress: number; message?: string; phase?: string; result?: unknown },
+    fields: { progress: number; message?: string; phase?: string; result?: unknown; ledger?: RestoreLedgerFact },
     run = 0,
   ): Promise<void> {
     // signed with the key coordinators share, when configured: a client cannot report for this node; the run
@@ -38,7 +38,8 @@ export class EventPublisher {
       ...(fields.result !== undefined ? { result: this.scrubber.scrubValue(fields.result) } : {}),
       resume: run,
     });
-    // Progress events are all distinct; results are de-duplicated so a re-run after redelivery reports once.
+    // Resolves once JetStream stored the event (its ack): a ledger fact is durable in the events stream before
+    // the agent goes on. Progress events (ledger facts among them) are all distinct; results are de-duplicated so a re-run after redelivery reports once.
     const id = kind === 'progress' ? `event.${randomUUID()}` : MessageIds.event(operationId, hostId, kind, fields.phase, run);
     const subject = Subjects.eventsFor(operationId, hostId);
     const ack = await publishJson(this.js, subject, event, id);

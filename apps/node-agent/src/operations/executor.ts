@@ -1,4 +1,4 @@
-import { BaseOperationRequest, OperationRequest, StoredPhaseResults } from '@daedalus/contracts';
+import { BaseOperationRequest, OperationRequest, RestoreLedgerFact, StoredPhaseResults } from '@daedalus/contracts';
 
 /** The request cannot succeed on this node as given (unknown keyspace, node drained, ...): fail, do not retry. */
 export class OperationRejectedError extends Error {
@@ -23,6 +23,12 @@ export interface ExecutionContext {
    * (e.g. DRAINING); it is shown with the message and never changes the operation's phase.
    */
   progress(fraction: number, message?: string, step?: string): Promise<void>;
+  /**
+   * Reports a restore's ledger fact (a table truncated or imported) in a signed event and resolves once
+   * JetStream stored it; rejects when it could not be (the work must then not go on). The coordinators fold it
+   * into the record's `restoreLedger`: an agent never writes the record itself.
+   */
+  reportLedger(fact: RestoreLedgerFact): Promise<void>;
 }
 
 export interface OperationExecutor<R extends BaseOperationRequest = OperationRequest> {

@@ -76,12 +76,70 @@ export interface RestoreInPlaceResult {
 }
 
 /**
- * What a restore did that must never be done twice, in the record's `restoreLedger` (compare-and-set): the
- * tables truncated (cluster-wide, once per operation) and, by host ID, the tables each node imported.
+ * What a restore did that must never be done twice, in the record's `restoreLedger`: the tables truncated
+ * (cluster-wide, once per operation) and, by host ID, the tables each node imported. Only coordinators write
+ * it (compare-and-set), folding in the facts agents report in their signed events (`RestoreLedgerFact`).
  */
 export interface RestoreLedger {
   truncated: string[];
   imported: Record<string, string[]>;
+}
+
+/** What a ledger fact says a node did to a table: truncated it (TRUNCATE) or imported into it (IMPORT). */
+export const RESTORE_LEDGER_ENTRIES = ['truncated', 'imported'] as const;
+export type RestoreLedgerEntry = (typeof RESTORE_LEDGER_ENTRIES)[number];
+
+/** The phase in which a node may report each kind of fact. */
+export const RESTORE_LEDGER_PHASE: Readonly<Record<RestoreLedgerEntry, RestorePhase>> = { truncated: 'TRUNCATE', imported: 'IMPORT' };
+
+/**
+ * One thing an agent did that must never be done twice, carried by its (signed) event on its own subject
+ * (`NodeEventMessage.ledger`). The agent publishes it, and waits for JetStream to store it, before it goes on.
+ */
+export interface RestoreLedgerFact {
+  done: RestoreLedgerEntry;
+  /** `<keyspace>.<table>` (the target table) */
+  table: string;
+}
+
+export const emptyRestoreLedger = (): RestoreLedger => ({ truncated: [], imported: {} });
+
+/**
+ * The ledger with `hostId`'s facts folded in, or undefined when it already had them all (a repeat changes
+ * nothing). Truncations are cluster-wide; imports are the node's own.
+ */
+export function foldRestoreLedger(
+  ledger: RestoreLedger | undefined,
+  hostId: string,
+  facts: readonly RestoreLedgerFact[],
+): RestoreLedger | undefined {
+  const truncated = [...(ledger?.truncated ?? [])];
+  const imported = [...(ledger?.imported?.[hostId] ?? [])];
+  let changed = false;
+  for (const fact of facts) {
+    const list = fact.done === 'truncated' ? truncated : imported;
+    if (list.includes(fact.table)) continue;
+    list.push(fact.table);
+    changed = true;
+  }
+  if (!changed) return undefined;
+  const others = ledger?.imported ?? {};
+  return { truncated, imported: imported.length > 0 ? { ...others, [hostId]: imported } : others };
+}
+
+const tableList = (value: unknown): string[] => (Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : []);
+
+/**
+ * The facts a node's completed TRUNCATE or IMPORT result implies (every table it lists was truncated or
+ * imported): so the ledger is whole once the phase closes, even if a coordinator handles the result before the
+ * fact events that preceded it.
+ */
+export function ledgerFactsOfResult(phase: string | undefined, result: unknown): RestoreLedgerFact[] {
+  if (typeof result !== 'object' || result === null) return [];
+  if (phase === 'TRUNCATE')
+    return tableList((result as Partial<RestoreTruncateResult>).truncated).map((table) => ({ done: 'truncated', table }));
+  if (phase === 'IMPORT') return tableList((result as Partial<RestoreImportResult>).imported).map((table) => ({ done: 'imported', table }));
+  return [];
 }
 
 export type RestoreProtocol = OperationProtocol<

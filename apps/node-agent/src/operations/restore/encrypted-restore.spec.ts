@@ -64,11 +64,8 @@ describe('client-side encrypted backup and restore (executors)', () => {
   /** Runs restore phases in order with one agent's encryption, as the coordinator would. */
   async function restore(name: string, encryption: ClientEncryption, phases: string[]): Promise<unknown[]> {
     let record = { id: 'op-1', type: 'restore', phase: 'INIT' } as OperationRecord;
-    const operations = {
-      get: async () => record,
-      mutate: async (_id: string, mutation: (current: OperationRecord) => OperationRecord | undefined) =>
-        (record = mutation(record) ?? record),
-    } as unknown as OperationStore;
+    // read only: an agent never writes the record (the coordinators keep the ledger)
+    const operations = { getTrusted: async () => ({ record }) } as unknown as OperationStore;
     const settings = { configDir: join(dir, 'conf'), reserveBytes: 0 };
     const executor = new RestoreExecutor(
       node,

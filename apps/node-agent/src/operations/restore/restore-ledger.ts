@@ -1,29 +1,31 @@
 import { Injectable } from '@nestjs/common';
-import { OperationRecord, RestoreLedger as RestoreLedgerState } from '@daedalus/contracts';
+import { emptyRestoreLedger, OperationRecord, RestoreLedger as RestoreLedgerState } from '@daedalus/contracts';
 import { OperationStore, UntrustedRecordError } from '@daedalus/messaging';
 
-/**
- * What a restore has done that must never be done twice, kept in the operation record itself (its
- * `restoreLedger`, updated by compare-and-set): the tables truncated (cluster-wide, once per operation) and the
- * tables each node imported.
- */
 function ledgerOf(record: OperationRecord): RestoreLedgerState {
   return { truncated: record.restoreLedger?.truncated ?? [], imported: record.restoreLedger?.imported ?? {} };
 }
 
-function withLedger(record: OperationRecord, ledger: RestoreLedgerState): OperationRecord {
-  return { ...record, restoreLedger: ledger };
-}
-
 export type TruncateClaim = 'truncate' | 'already-truncated' | 'phase-left';
 
+/**
+ * What a restore has done that must never be done twice, as the coordinators keep it in the operation record
+ * (`restoreLedger`): the tables truncated (cluster-wide, once per operation) and the tables each node imported.
+ * The agent only reads it. It reports what it truncated or imported in its own signed events
+ * (`ExecutionContext.reportLedger`, stored by JetStream before it goes on), and the coordinators fold those
+ * into the record: an agent never writes an operation record (its NATS identity may not).
+ */
 @Injectable()
 export class RestoreLedger {
-  constructor(private readonly operations: OperationStore) {}
+  private readonly operations: Pick<OperationStore, 'getTrusted'>;
+
+  constructor(operations: OperationStore) {
+    this.operations = operations;
+  }
 
   async state(operationId: string): Promise<RestoreLedgerState> {
     const record = await this.trusted(operationId);
-    return record ? ledgerOf(record) : { truncated: [], imported: {} };
+    return record ? ledgerOf(record) : emptyRestoreLedger();
   }
 
   /**
@@ -37,29 +39,18 @@ export class RestoreLedger {
   }
 
   /**
-   * May `table` be truncated now? Only while the operation is in its TRUNCATE phase and the table was not
-   * truncated yet — so a late or repeated command can never truncate data that IMPORT already brought back.
+   * May `table` be truncated now? Only while the coordinator-written phase is TRUNCATE, and not when the
+   * coordinators' ledger already lists it — so a late or repeated command can never truncate data that IMPORT
+   * already brought back.
+   *
+   * A table this agent truncated but whose fact the coordinators have not folded yet is truncated again if the
+   * phase runs again (a redelivered command): harmless, because IMPORT has not started. The phase cannot leave
+   * TRUNCATE before this node's `completed` event, which it sends only after every fact was stored by JetStream,
+   * and IMPORT starts only when it has; a truncate of a table that holds nothing new removes nothing.
    */
   async mayTruncate(operationId: string, table: string): Promise<TruncateClaim> {
     const record = await this.trusted(operationId);
     if (!record || record.phase !== 'TRUNCATE') return 'phase-left';
     return ledgerOf(record).truncated.includes(table) ? 'already-truncated' : 'truncate';
-  }
-
-  async markTruncated(operationId: string, table: string): Promise<void> {
-    await this.operations.mutate(operationId, (record) => {
-      const ledger = ledgerOf(record);
-      if (ledger.truncated.includes(table)) return undefined;
-      return withLedger(record, { ...ledger, truncated: [...ledger.truncated, table] });
-    });
-  }
-
-  async markImported(operationId: string, hostId: string, table: string): Promise<void> {
-    await this.operations.mutate(operationId, (record) => {
-      const ledger = ledgerOf(record);
-      const done = ledger.imported[hostId] ?? [];
-      if (done.includes(table)) return undefined;
-      return withLedger(record, { ...ledger, imported: { ...ledger.imported, [hostId]: [...done, table] } });
-    });
   }
 }

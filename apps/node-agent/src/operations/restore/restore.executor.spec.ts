@@ -1,7 +1,15 @@
 import { join } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { ManualClock } from '@daedalus/common/testing/manual-clock';
-import { BackupRequest, OperationRecord, RestoreContext, RestoreRequest, StoredPhaseResults } from '@daedalus/contracts';
+import {
+  BackupRequest,
+  foldRestoreLedger,
+  OperationRecord,
+  RestoreContext,
+  RestoreLedgerFact,
+  RestoreRequest,
+  StoredPhaseResults,
+} from '@daedalus/contracts';
 import { OperationStore } from '@daedalus/messaging';
 import { MemoryBackend } from '@daedalus/storage';
 import { localFileSystem as fs } from '../../adapters/filesystem';
@@ -25,6 +33,7 @@ import {
 } from '../testing/node-fixtures';
 import { RestoreExecutor } from './restore.executor';
 import { RestoreLedger } from './restore-ledger';
+import { LocalImportLedger } from './local-import-ledger';
 
 const MANIFEST = `test/dc1/${HOST}/manifests/nightly-42.json`;
 const me = { hostId: HOST, address: '127.0.0.1', dc: 'dc1' };
@@ -42,18 +51,20 @@ const request = (fields: Partial<RestoreRequest> = {}) =>
     ...fields,
   });
 
-/** The operation record as the restore ledger reads and updates it (compare-and-set, here in memory). */
+/**
+ * The operation record as the agent reads it. It has no way to write one: the coordinators keep the ledger,
+ * folding the facts the agent reports (`reportLedger`), which `fold` does here when a test wants it.
+ */
 function recordStore() {
   let record = { id: 'op-1', type: 'restore', phase: 'INIT' } as OperationRecord;
-  const operations = {
-    get: async () => record,
-    getTrusted: async () => ({ record }),
-    mutate: async (_id: string, mutation: (current: OperationRecord) => OperationRecord | undefined) => {
-      record = mutation(record) ?? record;
-      return record;
-    },
-  } as unknown as OperationStore;
-  return { operations, record: () => record, set: (fields: Partial<OperationRecord>) => (record = { ...record, ...fields }) };
+  const operations = { getTrusted: async () => ({ record }) } as unknown as OperationStore;
+  return {
+    operations,
+    record: () => record,
+    set: (fields: Partial<OperationRecord>) => (record = { ...record, ...fields }),
+    fold: (facts: RestoreLedgerFact[]) =>
+      (record = { ...record, restoreLedger: foldRestoreLedger(record.restoreLedger, HOST, facts) ?? record.restoreLedger }),
+  };
 }
 
 describe('RestoreExecutor', () => {
@@ -66,13 +77,24 @@ describe('RestoreExecutor', () => {
   let clock: ManualClock;
   let results: StoredPhaseResults;
 
-  /** Runs one phase as the coordinator would command it, keeping its result for the later phases. */
-  async function phase(name: string, fields: Partial<RestoreRequest> = {}): Promise<unknown> {
+  /** The ledger facts the agent reported, in order (what its signed events carried). */
+  let reported: RestoreLedgerFact[];
+
+  /**
+   * Runs one phase as the coordinator would command it, keeping its result for the later phases; with `fold`,
+   * the coordinator folds the facts the phase reported into the record's ledger (else it has not yet).
+   */
+  async function phase(name: string, fields: Partial<RestoreRequest> = {}, fold = true): Promise<unknown> {
     store.set({ phase: name });
-    const { context } = phaseContext(name, { coordinatorContext: coordination, phaseResults: results });
-    const result = await executor.execute(request(fields), context);
-    results = { ...results, [name]: { [HOST]: result } };
-    return result;
+    const { context, facts } = phaseContext(name, { coordinatorContext: coordination, phaseResults: results });
+    try {
+      const result = await executor.execute(request(fields), context);
+      results = { ...results, [name]: { [HOST]: result } };
+      return result;
+    } finally {
+      reported.push(...facts);
+      if (fold) store.fold(facts);
+    }
   }
 
   beforeEach(async () => {
@@ -107,6 +129,7 @@ describe('RestoreExecutor', () => {
     const settings = { configDir: join(dir, 'conf'), reserveBytes: 0 };
     executor = new RestoreExecutor(node, snapshots, identity, new RestoreLedger(store.operations), settings, clock, async () => backend);
     results = {};
+    reported = [];
   });
 
   afterEach(() => fs.remove(dir));
@@ -127,11 +150,16 @@ describe('RestoreExecutor', () => {
     const truncation = (await phase('TRUNCATE')) as { startedAt: number };
     expect(truncation).toEqual({ truncated: ['ks1.t1'], startedAt: NOW + 5_000 });
     expect(node.callsOf('truncate')).toEqual([['ks1', 't1']]);
-    expect(store.record().restoreLedger).toEqual({ truncated: ['ks1.t1'], imported: {} });
+    expect(reported).toEqual([{ done: 'truncated', table: 'ks1.t1' }]);
 
     expect(await phase('IMPORT')).toEqual({ imported: ['ks1.t1'] });
     expect(await dataFiles(live)).toHaveLength(2);
-    expect(store.record().restoreLedger?.imported).toEqual({ [HOST]: ['ks1.t1'] });
+    expect(reported).toEqual([
+      { done: 'truncated', table: 'ks1.t1' },
+      { done: 'imported', table: 'ks1.t1' },
+    ]);
+    expect(store.record().restoreLedger).toEqual({ truncated: ['ks1.t1'], imported: { [HOST]: ['ks1.t1'] } });
+    expect(await fs.readText(LocalImportLedger.fileOf(staging, 'op-1', HOST))).toBe('["ks1.t1"]');
 
     // Cassandra's auto_snapshot of the truncate this restore made: CLEANUP clears it, and leaves one of an earlier truncate
     const tag = `truncated-${truncation.startedAt}-t1`;
@@ -155,6 +183,60 @@ describe('RestoreExecutor', () => {
       new OperationRejectedError('the restore has left its TRUNCATE phase: not truncating again'),
     );
     expect(node.callsOf('truncate')).toEqual([]);
+  });
+
+  it('truncates again in TRUNCATE a table whose fact was not folded yet (harmless: IMPORT has not started)', async () => {
+    await phase('INIT');
+    await phase('TRUNCATE', {}, false);
+    await phase('TRUNCATE', {}, false);
+    expect(node.callsOf('truncate')).toEqual([
+      ['ks1', 't1'],
+      ['ks1', 't1'],
+    ]);
+    store.fold(reported);
+    await phase('TRUNCATE');
+    expect(node.callsOf('truncate')).toHaveLength(2);
+  });
+
+  it('does not go on when a truncation cannot be reported: the phase fails before the next table', async () => {
+    await phase('INIT');
+    store.set({ phase: 'TRUNCATE' });
+    const { context } = phaseContext('TRUNCATE', { coordinatorContext: coordination, phaseResults: results });
+    await expect(
+      executor.execute(request(), { ...context, reportLedger: () => Promise.reject(new Error('no JetStream ack')) }),
+    ).rejects.toThrow('no JetStream ack');
+    expect(node.callsOf('truncate')).toEqual([['ks1', 't1']]);
+  });
+
+  it('never imports a table twice when a redelivered IMPORT finds it in its local ledger but not in the record', async () => {
+    await phase('INIT');
+    await phase('DOWNLOAD');
+    await phase('TRUNCATE');
+    // the import happens, and the fact's publication fails (no ack): the command is redelivered
+    store.set({ phase: 'IMPORT' });
+    const { context } = phaseContext('IMPORT', { coordinatorContext: coordination, phaseResults: results });
+    await expect(
+      executor.execute(request(), { ...context, reportLedger: () => Promise.reject(new Error('no JetStream ack')) }),
+    ).rejects.toThrow('no JetStream ack');
+    expect(node.callsOf('importNewSSTables')).toHaveLength(1);
+    expect(store.record().restoreLedger?.imported).toEqual({});
+
+    // the redelivered IMPORT: no second import, and the fact is reported again for the coordinators to fold
+    expect(await phase('IMPORT')).toEqual({ imported: ['ks1.t1'] });
+    expect(node.callsOf('importNewSSTables')).toHaveLength(1);
+    expect(reported.at(-1)).toEqual({ done: 'imported', table: 'ks1.t1' });
+    expect(store.record().restoreLedger?.imported).toEqual({ [HOST]: ['ks1.t1'] });
+  });
+
+  it('refuses a local import ledger that is not a list of tables rather than importing again', async () => {
+    await phase('INIT');
+    await phase('DOWNLOAD');
+    await phase('TRUNCATE');
+    const file = LocalImportLedger.fileOf(join(dir, 'daedalus-restore', 'op-1'), 'op-1', HOST);
+    await fs.makeDirectory(join(file, '..'));
+    await fs.write(file, '{"ks1.t1": true}');
+    await expect(phase('IMPORT')).rejects.toThrow(/is not a list of imported tables/);
+    expect(node.callsOf('importNewSSTables')).toEqual([]);
   });
 
   it('refuses to TRUNCATE without the INIT results that say which tables', async () => {

@@ -27,6 +27,7 @@ import { importOptions, importWithCassandra, importWithHardLinks } from './impor
 import { restoreInPlace } from './in-place';
 import { expectedFingerprints, notYetLive, proveLoaded } from './load-proof';
 import { RestoreLedger } from './restore-ledger';
+import { LocalImportLedger } from './local-import-ledger';
 import { expectationFile, requireTargets, RestoreTable, restoreTables, stagingDir, stagingRoot, tableId } from './restore-scope';
 import { resolveRestoreSource } from './restore-source';
 import { OperationExecutorFor, RESTORE_SETTINGS } from '../executor-discovery';
@@ -49,9 +50,10 @@ export interface RestoreSettings {
 
 /**
  * Restore, one phase per command (the coordinator orders them). Every phase can run again safely: DOWNLOAD
- * fetches only what is missing, TRUNCATE consults the ledger, IMPORT skips imported tables. Whether a cancel
- * stops a phase is the protocol's `cancelDuring`: INIT and DOWNLOAD (nothing changed yet) and IN_PLACE stop;
- * once TRUNCATE started the data must come back, so TRUNCATE, IMPORT and the CLEANUP after them run to their end.
+ * fetches only what is missing, TRUNCATE consults the coordinators' ledger, IMPORT skips the tables that ledger
+ * or this node's own local one lists. Whether a cancel stops a phase is the protocol's `cancelDuring`: INIT and
+ * DOWNLOAD (nothing changed yet) and IN_PLACE stop; once TRUNCATE started the data must come back, so TRUNCATE,
+ * IMPORT and the CLEANUP after them run to their end.
  */
 @OperationExecutorFor('restore')
 export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
@@ -177,7 +179,11 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     return { staging: root, files: items.length, ...fetched };
   }
 
-  /** One node truncates each table once for the whole cluster; the ledger refuses a second time. */
+  /**
+   * One node truncates each table once for the whole cluster; the coordinators' ledger refuses a second time.
+   * Each truncation is reported (and stored by JetStream) before the next table: see `RestoreLedger.mayTruncate`
+   * for why a truncation reported but not yet folded may safely happen again.
+   */
   private async truncate(context: Phase): Promise<RestoreTruncateResult> {
     const targets = new Set<string>();
     for (const result of Object.values(context.results.INIT ?? {})) {
@@ -192,7 +198,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
       if (claim === 'truncate') {
         const [keyspace, name] = table.split('.');
         await this.node.truncate(keyspace, name);
-        await this.ledger.markTruncated(context.operationId, table);
+        await context.reportLedger({ done: 'truncated', table });
       }
       truncated.push(table);
       await context.progress(truncated.length / targets.size, `truncated ${table}`);
@@ -222,11 +228,16 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     const me = this.identity.current;
     const root = stagingRoot(request, registeredRoots(me), context.operationId);
     const tables = await this.importTables(root, context);
-    const done = new Set((await this.ledger.state(context.operationId)).imported[me.hostId] ?? []);
+    // the coordinators' ledger, and this node's own (which may be ahead of it: a fact stored, not yet folded)
+    const folded = new Set((await this.ledger.state(context.operationId)).imported[me.hostId] ?? []);
+    const local = await LocalImportLedger.open(root, context.operationId, me.hostId);
     const imported: string[] = [];
     for (const t of tables) {
       const id = tableId(t.keyspace, t.target);
-      if (!done.has(id)) {
+      if (local.has(id) && !folded.has(id)) {
+        // imported by an earlier run of this command, whose fact may not have been stored: report it again
+        await context.reportLedger({ done: 'imported', table: id });
+      } else if (!folded.has(id)) {
         const problem = await this.importOne(
           request,
           t.keyspace,
@@ -235,7 +246,8 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
           expectationFile(root, t.keyspace, t.target),
         );
         if (problem) throw new OperationRejectedError(await this.recoveryMessage(request, context, root, id, problem));
-        await this.ledger.markImported(context.operationId, me.hostId, id);
+        await local.add(id);
+        await context.reportLedger({ done: 'imported', table: id });
       }
       imported.push(id);
       await context.progress(imported.length / tables.length, `imported ${id}`);

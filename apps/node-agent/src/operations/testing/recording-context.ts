@@ -1,3 +1,4 @@
+import { RestoreLedgerFact } from '@daedalus/contracts';
 import { ExecutionContext } from '../executor';
 
 export interface ProgressReport {
@@ -6,10 +7,11 @@ export interface ProgressReport {
   phase?: string;
 }
 
-/** An ExecutionContext for unit tests that keeps every progress report and can be cancelled. */
-export function recordingContext(): { context: ExecutionContext; reports: ProgressReport[]; cancel(): void } {
+/** An ExecutionContext for unit tests that keeps every progress report and ledger fact, and can be cancelled. */
+export function recordingContext(): { context: ExecutionContext; reports: ProgressReport[]; facts: RestoreLedgerFact[]; cancel(): void } {
   const controller = new AbortController();
   const reports: ProgressReport[] = [];
+  const facts: RestoreLedgerFact[] = [];
   return {
     context: {
       operationId: 'op-1',
@@ -17,8 +19,12 @@ export function recordingContext(): { context: ExecutionContext; reports: Progre
       progress: async (fraction, message, phase) => {
         reports.push({ fraction, message, phase });
       },
+      reportLedger: async (fact) => {
+        facts.push(fact);
+      },
     },
     reports,
+    facts,
     cancel: () => controller.abort(),
   };
 }
