@@ -35,4 +35,6 @@ ENV NODE_ENV=production DAEDALUS_APP_DIR=/app
 USER ${CASSANDRA_UID}:${CASSANDRA_GID}
 EXPOSE 4567
 ENTRYPOINT ["daedalus"]
-CMD ["help"]
+# Without arguments, the sidecar: an operator that starts the image as Icarus's sidecar (CassKop's
+# backRestSidecar) gives it no command, only the environment every setting can come from.
+CMD ["sidecar"]
