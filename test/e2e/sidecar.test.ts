@@ -142,4 +142,12 @@ describe('sidecar: agent and gateway of one node in one process tree', () => {
     process.kill(again.sidecar.pid, 'SIGKILL');
     await waitFor('both halves to be gone', () => !alive(again.pids.agent) && !alive(again.pids.gateway), 30_000);
   });
+
+  it('stops both halves cleanly on SIGTERM and exits 0', async () => {
+    const again = await startSidecar(system);
+    process.kill(again.sidecar.pid, 'SIGTERM');
+    const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('still running after 30 s'), 30_000).unref());
+    expect(await Promise.race([again.sidecar.exited, timeout])).toBe(0);
+    expect([alive(again.pids.agent), alive(again.pids.gateway)]).toEqual([false, false]);
+  });
 });
