@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs what Daedalus needs outside npm when it is missing: nats-server (JetStream) and a JDK
-# (javac compiles our JMX bridge and the Cassandra simulator). Debian packages only.
+# Installs what Daedalus needs outside npm when it is missing: nats-server (JetStream), a JDK (javac compiles
+# our JMX bridge and the Cassandra simulator), docker-compose and kubectl (to check the deployment files).
+# Debian packages only.
 set -euo pipefail
 
 missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 { command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1; } || missing+=(openjdk-17-jdk-headless)
+# the deployment tests: `docker-compose config` checks docker-compose.yml, `kubectl kustomize` builds deploy/k8s
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

@@ -41,6 +41,11 @@ export interface SystemOptions {
   simulatorArgs?: string[];
   /** data directories of each node, by index (default: one under the node's home) */
   dataDirs?: string[][];
+  /**
+   * nodes (0-based indexes) whose agent the test runs itself, e.g. inside a sidecar started in `beforeServices`;
+   * the system starts no agent for them but still waits for their registrations
+   */
+  externalAgents?: number[];
   /** extra flags for the gateway (e.g. --local-node 127.0.0.1) */
   gatewayArgs?: string[];
   /**
@@ -83,6 +88,7 @@ export interface NatsSetup {
 export type ServiceRole = { kind: 'gateway' } | { kind: 'coordinator'; index: number } | { kind: 'agent'; node: SimulatedNode };
 
 type PerProcessArgs =
+  | 'externalAgents'
   | 'agentArgs'
   | 'agentArgsByNode'
   | 'simulatorArgs'
@@ -135,6 +141,7 @@ export class DaedalusSystem {
         env: options.env,
         serviceEnv: options.serviceEnv,
         beforeServices: options.beforeServices,
+        externalAgents: options.externalAgents,
         agentArgs: options.agentArgs,
         agentArgsByNode: options.agentArgsByNode,
         simulatorArgs: options.simulatorArgs,
@@ -182,6 +189,11 @@ export class DaedalusSystem {
 
   private keyWritten = false;
 
+  /** The environment the system gives a service (for a test that starts one itself, e.g. a sidecar). */
+  environmentOf(service: ServiceRole): NodeJS.ProcessEnv {
+    return service.kind === 'coordinator' ? this.serviceEnv(service) : this.keyHolderEnv(service);
+  }
+
   /** The environment of a gateway or agent: the services' environment and this system's request secrets key. */
   private keyHolderEnv(service: ServiceRole): NodeJS.ProcessEnv {
     const env = this.serviceEnv(service);
@@ -222,10 +234,15 @@ export class DaedalusSystem {
     });
     this.nodes.push(...this.cluster.nodes);
     await this.options.beforeServices?.(this);
-    await Promise.all(this.nodes.map((node) => this.startAgent(node)));
+    await Promise.all(this.ownAgentNodes().map((node) => this.startAgent(node)));
     for (let i = 0; i < this.options.coordinators; i++) await this.startCoordinator(i);
     await this.startGateway();
     await this.waitForRegistrations(this.nodes.length);
+  }
+
+  /** The nodes whose agents this system runs (all but `externalAgents`). */
+  private ownAgentNodes(): SimulatedNode[] {
+    return this.nodes.filter((node) => !(this.options.externalAgents ?? []).includes(node.index));
   }
 
   private simulated(): SimulatedCluster {
@@ -403,7 +420,7 @@ export class DaedalusSystem {
   }
 
   private async startServices(): Promise<void> {
-    await Promise.all(this.nodes.map((node) => this.startAgent(node)));
+    await Promise.all(this.ownAgentNodes().map((node) => this.startAgent(node)));
     for (let i = 0; i < this.coordinators.length; i++) await this.startCoordinator(i);
     await this.startGateway(Number(new URL(this.gatewayUrl).port));
     await this.waitForRegistrations(this.nodes.length);

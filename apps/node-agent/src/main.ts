@@ -22,7 +22,10 @@ async function bootstrap(): Promise<void> {
   app.useLogger(new ScrubbingLogger(app.get(SecretScrubber), ['log', 'warn', 'error']));
   app.enableShutdownHooks();
   await app.listen();
-  Logger.log(`node agent ready for ${app.get(NodeRegistrationService).current.hostId} (pid ${process.pid})`, 'Bootstrap');
+  const hostId = app.get(NodeRegistrationService).current.hostId;
+  Logger.log(`node agent ready for ${hostId} (pid ${process.pid})`, 'Bootstrap');
+  // started by a sidecar (apps/sidecar): its gateway takes this node as its local node
+  process.send?.({ daedalus: 'agent-ready', hostId });
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,0 +1,32 @@
+/**
+ * `daedalus sidecar`: the node agent and the gateway of one Cassandra node in one container, the gateway's
+ * local node being that agent's node (see sidecar-args.ts for the command line, supervisor.ts for why two
+ * processes).
+ */
+import { join } from 'node:path';
+import { SIDECAR_USAGE, splitSidecarArgs, withLocalNode } from './sidecar-args';
+import { SidecarSupervisor } from './supervisor';
+
+function log(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const args = splitSidecarArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(SIDECAR_USAGE);
+    return;
+  }
+  // dist/apps/sidecar/src → dist
+  const supervisor = new SidecarSupervisor(join(__dirname, '..', '..', '..'), log, (code) => process.exit(code));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => supervisor.shutdown(signal));
+  const hostId = await supervisor.startAgent(args.agent);
+  if (hostId === undefined) return; // the agent ended before finding its node: the supervisor exits non-zero
+  log(`sidecar: the agent serves node ${hostId}; starting the gateway with it as the local node`);
+  supervisor.startGateway(withLocalNode(args.gateway, hostId));
+}
+
+main().catch((error: unknown) => {
+  log(`sidecar: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});
