@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Installs what Daedalus needs outside npm when it is missing: nats-server (JetStream), a JDK (javac compiles
-# our JMX bridge and the Cassandra simulator), docker-compose and kubectl (to check the deployment files).
-# Debian packages only.
+# our JMX bridge and the Cassandra simulator) and, with --tests, docker-compose and kubectl (the tests check the
+# deployment files with them; the demo does not need them). Debian packages only.
 set -euo pipefail
 
 missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 { command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1; } || missing+=(openjdk-17-jdk-headless)
 # the deployment tests: `docker-compose config` checks docker-compose.yml, `kubectl kustomize` builds deploy/k8s
-command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
-command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+if [ "${1:-}" = "--tests" ]; then
+  command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

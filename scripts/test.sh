@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-runtime.sh || exit 1
-bash scripts/install.sh || exit 1
+bash scripts/install.sh --tests || exit 1
 npm run lint || exit 1
 npm run typecheck || exit 1
 
