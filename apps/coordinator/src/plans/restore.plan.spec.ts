@@ -23,6 +23,14 @@ describe('restore plan', () => {
     expect(phases.filter((p) => p.cancelBefore === false).map((p) => p.name)).toEqual(['IMPORT', 'CLEANUP']);
   });
 
+  it('runs the whole restore for a global request starting at DOWNLOAD (Icarus 1.x), one phase with singlePhase', () => {
+    const names = (fields: Partial<RestoreRequest>) => restorePlan.phases(record({ globalRequest: true, ...fields })).map((p) => p.name);
+    expect(names({ restorationPhase: 'DOWNLOAD' })).toEqual(['INIT', 'DOWNLOAD', 'TRUNCATE', 'IMPORT', 'CLEANUP']);
+    expect(names({ restorationPhase: 'DOWNLOAD', singlePhase: true })).toEqual(['DOWNLOAD']);
+    expect(names({ restorationPhase: 'IMPORT', singlePhase: true, import: { sourceDir: '/s' } })).toEqual(['IMPORT']);
+    expect(restorePlan.phases(record({ globalRequest: true, restorationPhase: 'IMPORT', singlePhase: true }))[0].on).toBe('all');
+  });
+
   it('runs just the named phase of a local request, and IN_PLACE as one phase', () => {
     expect(restorePlan.phases(record({ restorationPhase: 'IMPORT' })).map((p) => p.name)).toEqual(['IMPORT']);
     expect(restorePlan.phases(record({ restorationStrategyType: 'IN_PLACE' })).map((p) => p.name)).toEqual(['IN_PLACE']);

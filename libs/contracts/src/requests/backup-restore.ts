@@ -133,6 +133,7 @@ export class RestoreRequest extends StorageOperationRequest {
   @IsObject()
   rename?: Record<string, string>;
 
+  /** With `globalRequest`: run only `restorationPhase`, on every node (INIT, DOWNLOAD, or IMPORT from `import.sourceDir`). */
   @IsOptional()
   @LenientBoolean()
   @IsBoolean()
@@ -184,9 +185,7 @@ export class RestoreRequest extends StorageOperationRequest {
   /** Rules between fields that decorators cannot express. */
   crossFieldErrors(): Array<{ field: string; message: string }> {
     const errors: Array<{ field: string; message: string }> = [];
-    if (this.globalRequest && this.restorationPhase && this.restorationPhase !== 'INIT' && this.restorationStrategyType !== 'IN_PLACE') {
-      errors.push({ field: 'restorationPhase', message: 'restorationPhase: a global restore starts at INIT and runs every phase' });
-    }
+    errors.push(...this.phaseErrors());
     const table = /^[A-Za-z0-9_]{1,48}\.[A-Za-z0-9_]{1,48}$/;
     for (const [from, to] of Object.entries(this.rename ?? {})) {
       if (!table.test(from) || typeof to !== 'string' || !table.test(to)) {
@@ -204,7 +203,53 @@ export class RestoreRequest extends StorageOperationRequest {
     }
     return errors;
   }
+
+  /**
+   * Which `restorationPhase`/`singlePhase` combinations a global restore runs (see `restoreProtocol.sequence`):
+   * INIT or DOWNLOAD (Icarus 1.x and older CassKop start with DOWNLOAD) run the whole restore; `singlePhase`
+   * runs one phase cluster-wide, for the phases that can stand alone.
+   */
+  private phaseErrors(): Array<{ field: string; message: string }> {
+    if (this.restorationStrategyType === 'IN_PLACE') {
+      return this.singlePhase
+        ? [{ field: 'singlePhase', message: 'singlePhase: an IN_PLACE restore is one phase already; not supported with it' }]
+        : [];
+    }
+    if (!this.globalRequest) return [];
+    const phase = this.restorationPhase;
+    if (!this.singlePhase) {
+      return phase && !RESTORE_STARTING_PHASES.includes(phase)
+        ? [
+            {
+              field: 'restorationPhase',
+              message: `restorationPhase: a global restore starts at INIT (or DOWNLOAD) and runs every phase; ${phase} alone needs singlePhase: true`,
+            },
+          ]
+        : [];
+    }
+    if (!phase) return [{ field: 'singlePhase', message: 'singlePhase: name the phase to run alone with restorationPhase' }];
+    if (phase === 'TRUNCATE' || phase === 'CLEANUP') {
+      return [
+        {
+          field: 'singlePhase',
+          message: `singlePhase: ${phase} cannot run alone cluster-wide (it works from INIT's findings of the same restore); not supported`,
+        },
+      ];
+    }
+    if (phase === 'IMPORT' && !this.import?.sourceDir) {
+      return [
+        {
+          field: 'import.sourceDir',
+          message: 'import.sourceDir: a single-phase IMPORT imports what a single-phase DOWNLOAD staged there; name that directory',
+        },
+      ];
+    }
+    return [];
+  }
 }
+
+/** The phases a global restore may name to run the whole restore (Icarus 1.x began at DOWNLOAD). */
+export const RESTORE_STARTING_PHASES: readonly string[] = ['INIT', 'DOWNLOAD'] satisfies Array<(typeof RESTORATION_PHASES)[number]>;
 
 export class CommitLogBackupRequest extends StorageOperationRequest {
   override type = 'commitlog-backup' as const;

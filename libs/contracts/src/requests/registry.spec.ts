@@ -77,12 +77,34 @@ describe('parseOperationRequest', () => {
 
   it.each([
     [{ globalRequest: true, restorationPhase: 'IMPORT' }, 'restorationPhase'],
+    [{ globalRequest: true, singlePhase: true }, 'singlePhase'],
+    [{ globalRequest: true, singlePhase: true, restorationPhase: 'TRUNCATE' }, 'singlePhase'],
+    [{ globalRequest: true, singlePhase: true, restorationPhase: 'CLEANUP' }, 'singlePhase'],
+    [{ globalRequest: true, singlePhase: true, restorationPhase: 'IMPORT' }, 'import.sourceDir'],
+    [{ singlePhase: true, restorationStrategyType: 'IN_PLACE' }, 'singlePhase'],
     [{ rename: { orders: 'orders2' } }, 'rename'],
     [{ rename: { 'shop.orders': 'other.orders' } }, 'rename'],
     [{ entities: 'shop.customers', rename: { 'shop.orders': 'shop.orders2' } }, 'rename'],
   ])('refuses a restore whose fields contradict each other: %p names %s', (fields, field) => {
     const error = rejection({ type: 'restore', storageLocation: 's3://bucket', snapshotTag: 'nightly', ...fields });
     expect(error.errors.map((e) => e.field)).toEqual([field]);
+  });
+
+  it.each([
+    [{ restorationPhase: 'DOWNLOAD' }],
+    [{ restorationPhase: 'download' }],
+    [{ restorationPhase: 'INIT' }],
+    [{ singlePhase: true, restorationPhase: 'DOWNLOAD' }],
+    [{ singlePhase: 'true', restorationPhase: 'IMPORT', import: { sourceDir: '/var/lib/cassandra/staged' } }],
+  ])('accepts a global restore an Icarus client sends: %p', (fields) => {
+    const request = parseOperationRequest({
+      type: 'restore',
+      storageLocation: 's3://bucket',
+      snapshotTag: 'nightly',
+      globalRequest: true,
+      ...fields,
+    });
+    expect(request).toMatchObject({ type: 'restore', globalRequest: true });
   });
 
   it('accepts a restore of a subset under another name, in any enum case', () => {
