@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   ALL_OPERATION_STATES,
   failOperation,
+  inRequestedDcs,
   FieldError,
   isOperationType,
   isTerminal,
@@ -77,7 +78,7 @@ export class OperationsService {
     if (target.hostId) request.hostId = target.hostId;
     const targets = nodes
       .map((n) => n.registration)
-      .filter((r) => (target.hostId ? r.hostId === target.hostId : !request.dc || r.dc === request.dc));
+      .filter((r) => (target.hostId ? r.hostId === target.hostId : inRequestedDcs(request.dc, r.dc)));
     let problems = checkAgainstTargets(request, targets);
     if (problems.length > 0) problems = await this.confirmNamesLive(request, targets, problems);
     if (problems.length > 0) throw badRequest(problems);

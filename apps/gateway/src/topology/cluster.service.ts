@@ -68,6 +68,16 @@ export class ClusterService {
         };
   }
 
+  /** The local node's cassandra.yaml (secrets redacted by its agent); only live, there is no registry copy. */
+  async cassandraYaml(): Promise<string> {
+    const node = await this.localNode();
+    const answer = await this.queries.ask(node.hostId, 'config');
+    if (answer.ok && answer.reply.config) return answer.reply.config.yaml;
+    throw new ServiceUnavailableException(
+      `could not read cassandra.yaml of ${node.hostId}: ${answer.ok ? 'no config in the answer (an older agent)' : answer.reason}`,
+    );
+  }
+
   /**
    * Esop's ClusterTopology shape, which Icarus serves: the ring as a live node's Cassandra sees it (every
    * member, with or without an agent; `alive` is gossip's view), plus each node's mode where an agent reports it.

@@ -3,6 +3,7 @@ import {
   isStorageError,
   LocationError,
   openBackend,
+  LocationHints,
   parseAnyLocation,
   parseStorageLocation,
   RetryPolicy,
@@ -104,9 +105,9 @@ export async function openRequestBackend(
 }
 
 /** A location naming one node or just a bucket (see parseAnyLocation for the file:// rule). */
-export function anyStorageLocation(raw: string): StorageLocation {
+export function anyStorageLocation(raw: string, hints: LocationHints = {}): StorageLocation {
   try {
-    return parseAnyLocation(raw);
+    return parseAnyLocation(raw, hints);
   } catch (error) {
     if (error instanceof LocationError) throw new OperationRejectedError(error.message);
     throw error;

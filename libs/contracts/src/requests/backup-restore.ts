@@ -37,6 +37,14 @@ export class BackupRequest extends StorageOperationRequest {
   @MaxLength(4096, { each: true })
   dataDirs?: string[];
 
+  /** Icarus: the Cassandra root holding the data directories; checked against the targets' data directories. */
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(4096)
+  @IsAbsolutePath()
+  cassandraDirectory?: string;
+
   /** ISO-8601 duration or Icarus's "N UNIT" form; bounds the upload time. */
   @IsOptional()
   @EmptyAsUndefined()
@@ -162,7 +170,7 @@ export class RestoreRequest extends StorageOperationRequest {
   @MaxLength(4096, { each: true })
   dataDirs?: string[];
 
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cassandraDirectory?: string;
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) @IsAbsolutePath() cassandraDirectory?: string;
   @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) @IsAbsolutePath() cassandraConfigDirectory?: string;
   @IsOptional() @LenientBoolean() @IsBoolean() restoreSystemKeyspace?: boolean;
   @IsOptional() @LenientBoolean() @IsBoolean() restoreSystemAuth?: boolean;

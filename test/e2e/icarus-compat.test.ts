@@ -1,0 +1,209 @@
+/**
+ * Icarus clients as they are (the Go client, CassKop old and new) against a 3-node simulated cluster whose
+ * gateway runs as the sidecar of node 1 (`--local-node auto`: the agent registered with this machine's
+ * address, 127.0.0.1): single-node endpoints and requests without hostId answer for that node; a global
+ * restore sent as Icarus 1.x did (restorationPhase DOWNLOAD) runs every phase; `singlePhase` runs one.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir, removeDir } from '../support/processes';
+import { DaedalusSystem, OperationView } from '../support/system';
+import { filesUnder, runBackup } from './backup-support';
+
+describe('Icarus compatibility', () => {
+  let system: DaedalusSystem;
+  let storeRoot: string;
+  let location: string;
+  let backupName: string;
+
+  const checksums = async (table: string) =>
+    Promise.all(system.nodes.map(async (node) => String(await system.simOf(node).checksum('shop', table))));
+
+  async function submit(body: Record<string, unknown>): Promise<OperationView> {
+    const response = await system.post('/operations', body);
+    if (response.status !== 201) throw new Error(`refused: ${response.status} ${JSON.stringify(response.body)}`);
+    return system.waitForOperation((response.body as OperationView).id, undefined, 120_000);
+  }
+
+  async function refusal(body: Record<string, unknown>): Promise<Array<{ field: string; message: string }>> {
+    const response = await system.post('/operations', body);
+    expect(response.status).toBe(400);
+    return (response.body as { errors: Array<{ field: string; message: string }> }).errors;
+  }
+
+  const restore = (fields: Record<string, unknown>) => ({
+    type: 'restore',
+    storageLocation: location,
+    snapshotTag: backupName,
+    globalRequest: true,
+    restorationStrategyType: 'HARDLINKS',
+    ...fields,
+  });
+
+  async function flushShop(): Promise<void> {
+    const flush = await system.post('/operations', { type: 'flush', keyspace: 'shop', globalRequest: true });
+    expect((await system.waitForOperation((flush.body as OperationView).id)).state).toBe('COMPLETED');
+  }
+
+  beforeAll(async () => {
+    storeRoot = makeTempDir('compat-store');
+    location = `file://${storeRoot}/bucket`;
+    system = await DaedalusSystem.start({
+      nodes: 3,
+      coordinators: 1,
+      dcs: ['dc1', 'dc1', 'dc2'],
+      gatewayArgs: ['--local-node', 'auto'],
+      agentArgs: ['--enable-truncate'],
+    });
+    await system.createTables('shop', ['orders', 'customers'], 120);
+    await flushShop();
+    const backup = await runBackup(system, { storageLocation: location, snapshotTag: 'base', createMissingBucket: true });
+    expect(backup.operation.state).toBe('COMPLETED');
+    backupName = backup.backupName;
+  }, 240_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    if (storeRoot) removeDir(storeRoot);
+  }, 60_000);
+
+  describe('the local node is the co-located agent (--local-node auto)', () => {
+    it('answers /status, /version, /version/cassandra and /version/schema like Icarus, for node 1', async () => {
+      expect((await system.get('/status')).body).toEqual({ nodeState: 'NORMAL', source: 'live' });
+      const sidecar = (await system.get('/version/sidecar')).body;
+      expect((await system.get('/version')).body).toEqual(sidecar);
+      expect(sidecar).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+      expect((await system.get('/version/cassandra')).body).toMatchObject({
+        major: 4,
+        minor: 1,
+        patch: 7,
+        dsePatch: -1,
+        preReleaseLabels: [],
+      });
+      const schema = (await system.get('/version/schema')).body as { schemaVersion: string };
+      expect(schema.schemaVersion).toBe(
+        await system.attribute(system.nodes[0], 'org.apache.cassandra.db:type=StorageService', 'SchemaVersion'),
+      );
+    });
+
+    it("serves GET /config: node 1's cassandra.yaml as application/yaml, secret values redacted", async () => {
+      const file = join(system.nodes[0].configDir, 'cassandra.yaml');
+      appendFileSync(file, 'server_encryption_options:\n  keystore: conf/.keystore\n  keystore_password: probe-secret-1234\n');
+      const response = await fetch(`${system.gatewayUrl}/config`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^application\/yaml/);
+      const text = await response.text();
+      const own = readFileSync(file, 'utf8');
+      expect(text).toContain(own.split('\n').find((l) => l.startsWith('data_file_directories')) ?? 'data_file_directories');
+      expect(text).toContain(system.nodes[0].home);
+      expect(text).not.toContain(system.nodes[1].home);
+      expect(text).toContain('keystore: conf/.keystore');
+      expect(text).not.toContain('probe-secret-1234');
+    });
+
+    it('runs a request without hostId or globalRequest on node 1', async () => {
+      const done = await submit({ type: 'flush', keyspace: 'shop' });
+      expect(done.state).toBe('COMPLETED');
+      expect(done.nodes.map((n) => n.hostId)).toEqual([system.nodes[0].hostId]);
+    });
+  });
+
+  describe('storage locations and data centers', () => {
+    it('writes a global backup sent with a file:// node form (any node id) under the real cluster/dc/hostId', async () => {
+      const done = await runBackup(system, {
+        storageLocation: `file://${storeRoot}/bucket/my-cluster/dc1/cassandra-0`,
+        snapshotTag: 'nodeform',
+      });
+      expect(done.operation.errors).toEqual([]);
+      expect(done.operation.state).toBe('COMPLETED');
+      for (const node of system.nodes) {
+        const manifests = await filesUnder(join(storeRoot, 'bucket', 'daedalus-test', node.dc, node.hostId, 'manifests'));
+        expect(manifests.some((m) => m.endsWith(`${done.backupName}.json`))).toBe(true);
+      }
+      expect(await filesUnder(join(storeRoot, 'bucket', 'my-cluster'))).toEqual([]);
+      expect(await filesUnder(join(storeRoot, 'bucket', 'my-cluster', 'dc1', 'cassandra-0'))).toEqual([]);
+    });
+
+    it('takes a comma-separated dc as several data centers, and refuses one without nodes', async () => {
+      const both = await submit({ type: 'flush', keyspace: 'shop', globalRequest: true, dc: 'dc1,dc2' });
+      expect(both.nodes.map((n) => n.hostId).sort()).toEqual(system.nodes.map((n) => n.hostId).sort());
+      const one = await submit({ type: 'flush', keyspace: 'shop', globalRequest: true, dc: 'dc2' });
+      expect(one.nodes.map((n) => n.hostId)).toEqual([system.nodes[2].hostId]);
+      const typo = await system.post('/operations', { type: 'flush', keyspace: 'shop', globalRequest: true, dc: 'dc1,dc9' });
+      expect(typo.status).toBe(201);
+      const failed = await system.waitForOperation((typo.body as OperationView).id);
+      expect(failed.state).toBe('FAILED');
+      expect(failed.errors.map((e) => e.message).join()).toContain('no registered nodes in dc "dc9"');
+    });
+  });
+
+  describe('restore phases as Icarus clients send them', () => {
+    it('runs the whole restore for a global request with restorationPhase DOWNLOAD (Icarus 1.x, older CassKop)', async () => {
+      const before = await checksums('orders');
+      for (const node of system.nodes) await system.simOf(node).writeRows('shop', 'orders', 40, 500 + node.index);
+      await flushShop();
+      expect(await checksums('orders')).not.toEqual(before);
+      const done = await submit(restore({ restorationPhase: 'DOWNLOAD', entities: 'shop.orders' }));
+      expect(done.errors).toEqual([]);
+      expect(done.state).toBe('COMPLETED');
+      expect(Object.keys(done.response as object)).toEqual(['INIT', 'DOWNLOAD', 'TRUNCATE', 'IMPORT', 'CLEANUP']);
+      expect(await checksums('orders')).toEqual(before);
+    });
+
+    it('runs one phase cluster-wide with singlePhase: DOWNLOAD stages, IMPORT loads it (one dc)', async () => {
+      const node = system.nodes[2];
+      // under the agent's staging root (--staging-roots): a restore writes nowhere else
+      const staged = join(node.home, 'data', 'daedalus-restore', 'staged-by-hand');
+      try {
+        const before = await system.simOf(node).checksum('shop', 'customers');
+        await system.simOf(node).writeRows('shop', 'customers', 30, 900);
+        await flushShop();
+        const download = await submit(
+          restore({
+            dc: 'dc2',
+            singlePhase: true,
+            restorationPhase: 'DOWNLOAD',
+            entities: 'shop.customers',
+            import: { sourceDir: staged },
+          }),
+        );
+        expect(download.errors).toEqual([]);
+        expect(Object.keys(download.response as object)).toEqual(['DOWNLOAD']);
+        expect((await filesUnder(join(staged, 'shop', 'customers'))).some((f) => f.endsWith('Data.db'))).toBe(true);
+        // nothing was truncated or imported: the table still has the rows written after the backup
+        expect(await system.simOf(node).checksum('shop', 'customers')).not.toBe(before);
+
+        const truncate = await submit({ type: 'truncate', keyspace: 'shop', table: 'customers', hostId: node.hostId });
+        expect(truncate.state).toBe('COMPLETED');
+        const load = await submit(
+          restore({ dc: 'dc2', singlePhase: true, restorationPhase: 'IMPORT', entities: 'shop.customers', import: { sourceDir: staged } }),
+        );
+        expect(load.errors).toEqual([]);
+        expect(Object.keys(load.response as object)).toEqual(['IMPORT']);
+        expect(await system.simOf(node).checksum('shop', 'customers')).toBe(before);
+      } finally {
+        removeDir(staged);
+      }
+    });
+
+    it("replaces a global location's cluster/dc/node segments with the real ones (a restore finds the backup)", async () => {
+      const done = await submit(
+        restore({
+          storageLocation: `file://${storeRoot}/bucket/cluster1/dc1/node1`,
+          entities: 'shop.orders',
+          restorationPhase: 'INIT',
+          singlePhase: true,
+        }),
+      );
+      expect(done.errors).toEqual([]);
+      expect(done.state).toBe('COMPLETED');
+      const init = (done.response as { INIT: Record<string, { backupName: string }> }).INIT;
+      expect(Object.values(init).map((r) => r.backupName)).toEqual([backupName, backupName, backupName]);
+    });
+
+    it('refuses a phase that cannot run alone, naming singlePhase', async () => {
+      expect((await refusal(restore({ singlePhase: true, restorationPhase: 'TRUNCATE' })))[0]).toMatchObject({ field: 'singlePhase' });
+      expect((await refusal(restore({ restorationPhase: 'IMPORT' })))[0].message).toContain('singlePhase');
+    });
+  });
+});
