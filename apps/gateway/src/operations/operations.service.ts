@@ -26,6 +26,7 @@ import { GatewayConfig } from '../gateway-config';
 import { badRequest, conflict, notFound } from '../http/bad-request';
 import { NodeQueryClient } from '../topology/node-query.client';
 import { resolveLocalTarget } from './local-target';
+import { proxyEchoErrors, rememberProxyTypes } from './proxy-echo';
 import { checkAgainstTargets, LiveSchema, nodesToAskAgain, recheckWithLiveSchemas, targetsLackingNames } from './target-check';
 import { operationIdForKey } from './operation-id';
 import { OperationPublisher } from './operation-publisher';
@@ -54,8 +55,11 @@ export class OperationsService {
 
   async submit(body: unknown, idempotencyKey?: string, submittedBy?: string): Promise<Submission> {
     let request;
+    const echoProblems = proxyEchoErrors(body);
+    if (echoProblems.length > 0) throw badRequest(echoProblems);
     try {
       request = parseOperationRequest(body);
+      rememberProxyTypes(body, request);
     } catch (error) {
       if (error instanceof RequestValidationError) throw badRequest(error.errors, error.reason);
       throw error;
