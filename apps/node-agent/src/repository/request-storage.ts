@@ -6,6 +6,7 @@ import {
   LocationHints,
   parseAnyLocation,
   parseStorageLocation,
+  TokenBucket,
   RetryPolicy,
   StorageBackend,
   StorageLocation,
@@ -79,12 +80,15 @@ export function storageProxy(settings?: ProxySettingsDto): StorageProxy | undefi
 export async function openRequestBackend(
   location: StorageLocation,
   request: StorageOperationRequest & { bandwidth?: BandwidthDto },
+  /** a bucket whose rate the caller paces (a backup's `duration`); it applies `bandwidth` itself */
+  pacing?: TokenBucket,
 ): Promise<StorageBackend> {
   let backend: StorageBackend;
   try {
     backend = openBackend(location, {
       concurrency: request.concurrentConnections ?? 10,
       bandwidthBytesPerSecond: bandwidthBytesPerSecond(request.bandwidth),
+      bandwidthBucket: pacing,
       retry: retryPolicy(request.retry),
       kmsKeyId: request.kmsKeyId,
       proxy: storageProxy(request.proxySettings),
