@@ -30,7 +30,7 @@ describe('a backup paced by duration', () => {
   });
 
   it('really spreads transfers: the bucket makes a caller wait at the paced rate', async () => {
-    let now = 0;
+    const now = 0;
     const pacer = new DurationPacer(1_000, undefined, () => now);
     pacer.start(4 * MiB);
     const started = Date.now();
