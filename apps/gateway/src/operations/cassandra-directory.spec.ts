@@ -1,5 +1,5 @@
 import { NodeRegistration, parseOperationRequest } from '@daedalus/contracts';
-import { cassandraDirectoryErrors } from './cassandra-directory';
+import { cassandraDirectoryErrors, dataDirsErrors } from './cassandra-directory';
 
 const node = (hostId: string, dataDirectories: string[]) => ({ hostId, dataDirectories }) as NodeRegistration;
 const backup = (cassandraDirectory?: string) =>
@@ -22,5 +22,21 @@ describe('cassandraDirectory', () => {
 
   it('is refused when not an absolute path', () => {
     expect(() => backup('relative/dir')).toThrow(/cassandraDirectory/);
+  });
+});
+
+describe('dataDirs', () => {
+  const restore = (dataDirs: string) =>
+    parseOperationRequest({ type: 'restore', storageLocation: 's3://b', snapshotTag: 't', globalRequest: true, dataDirs });
+
+  it("holds when it lists exactly each target's data directories, in any order", () => {
+    const targets = [node('h1', ['/d1', '/d2/'])];
+    expect(dataDirsErrors(restore('/d2,/d1'), targets)).toEqual([]);
+  });
+
+  it('refuses another list, naming the node and its directories', () => {
+    expect(dataDirsErrors(restore('/d1'), [node('h1', ['/d1', '/d2'])])).toEqual([
+      { field: 'dataDirs', message: expect.stringContaining('node h1 has the data directories /d1, /d2, not /d1') },
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { FieldError, isWithinRoot, NodeRegistration, OperationRequest } from '@daedalus/contracts';
 
 /**
@@ -19,6 +20,29 @@ export function cassandraDirectoryErrors(request: OperationRequest, targets: Nod
       message:
         `cassandraDirectory: ${root} does not hold the data directories of node ${target.hostId} (${outside.join(', ')}); ` +
         'the agent works on the directories Cassandra uses: leave cassandraDirectory out or name their root',
+    });
+  }
+  return errors;
+}
+
+/**
+ * Esop's `dataDirs` (backup, restore) lists the node's data directories. The agent uses those its node really
+ * has, so the list must be exactly them (in any order): another list would name directories the operation
+ * does not read or write, and is refused.
+ */
+export function dataDirsErrors(request: OperationRequest, targets: NodeRegistration[]): FieldError[] {
+  if ((request.type !== 'backup' && request.type !== 'restore') || request.dataDirs === undefined) return [];
+  const normal = (dirs: string[]) => [...new Set(dirs.map((d) => posix.normalize(d).replace(/(.)\/$/, '$1')))].sort();
+  const named = normal(request.dataDirs);
+  const errors: FieldError[] = [];
+  for (const target of targets) {
+    const actual = normal(target.dataDirectories);
+    if (named.join('\n') === actual.join('\n')) continue;
+    errors.push({
+      field: 'dataDirs',
+      message:
+        `dataDirs: node ${target.hostId} has the data directories ${actual.join(', ')}, not ${named.join(', ')}; ` +
+        'the agent works on the directories Cassandra uses: leave dataDirs out or list exactly them',
     });
   }
   return errors;

@@ -92,11 +92,25 @@ export class BackupRequest extends StorageOperationRequest {
 
   /** Rules between fields that decorators cannot express. */
   crossFieldErrors(): Array<{ field: string; message: string }> {
+    const errors: Array<{ field: string; message: string }> = [];
     if (this.skipDownNodes && !this.globalRequest) {
-      return [{ field: 'skipDownNodes', message: 'skipDownNodes: only a global backup (globalRequest: true) can skip down nodes' }];
+      errors.push({ field: 'skipDownNodes', message: 'skipDownNodes: only a global backup (globalRequest: true) can skip down nodes' });
     }
-    return [];
+    if (this.skipRefreshing === false) {
+      errors.push(
+        notSupported(
+          'skipRefreshing',
+          'false is not supported: a backup never refreshes the modification time of the objects it reuses; send true or leave it out',
+        ),
+      );
+    }
+    return errors;
   }
+}
+
+/** A field Daedalus knows (Icarus or Esop has it) but does not do, refused rather than ignored. */
+function notSupported(field: string, why: string): { field: string; message: string } {
+  return { field, message: `${field}: not supported: ${why}` };
 }
 
 export const RESTORATION_STRATEGIES = ['IN_PLACE', 'IMPORT', 'HARDLINKS'] as const;
@@ -194,6 +208,24 @@ export class RestoreRequest extends StorageOperationRequest {
   crossFieldErrors(): Array<{ field: string; message: string }> {
     const errors: Array<{ field: string; message: string }> = [];
     errors.push(...this.phaseErrors());
+    if (this.newCluster) {
+      errors.push(
+        notSupported(
+          'newCluster',
+          'restoring into a new cluster is not supported; a cluster with new host IDs restores with resolveHostIdFromTopology',
+        ),
+      );
+    }
+    if (this.restoreSystemKeyspace) {
+      errors.push(
+        notSupported('restoreSystemKeyspace', 'restoring the system keyspaces is not supported (restoreSystemAuth restores system_auth)'),
+      );
+    }
+    if (this.noDownloadData) errors.push(notSupported('noDownloadData', 'a restore always downloads the data it restores'));
+    const importType = this.import?.type;
+    if (importType !== undefined && importType.toLowerCase() !== 'import') {
+      errors.push(notSupported('import.type', `"${importType.slice(0, 32)}" is not an import type (only "import")`));
+    }
     const table = /^[A-Za-z0-9_]{1,48}\.[A-Za-z0-9_]{1,48}$/;
     for (const [from, to] of Object.entries(this.rename ?? {})) {
       if (!table.test(from) || typeof to !== 'string' || !table.test(to)) {
@@ -283,6 +315,21 @@ export class CommitLogRestoreRequest extends StorageOperationRequest {
 
 export class ListRequest extends StorageOperationRequest {
   override type = 'list' as const;
+
+  /** Esop's command-line options that make no sense for an API answering JSON from the store itself. */
+  crossFieldErrors(): Array<{ field: string; message: string }> {
+    const errors: Array<{ field: string; message: string }> = [];
+    if (this.resolveNodes)
+      errors.push(notSupported('resolveNodes', 'the listing names nodes by host ID and dc (see GET /topology for addresses)'));
+    if (this.humanUnits) errors.push(notSupported('humanUnits', 'sizes are always in bytes'));
+    if (this.json === false) errors.push(notSupported('json', "false is not supported: the listing is the operation's JSON response"));
+    if (this.toFile !== undefined)
+      errors.push(notSupported('toFile', "the listing is the operation's response, never written to a node's file"));
+    if (this.cacheDir !== undefined) errors.push(notSupported('cacheDir', 'the listing reads the store itself and keeps no cache'));
+    if (this.skipDownload)
+      errors.push(notSupported('skipDownload', 'the listing always reads the manifests from the store (there is no cache)'));
+    return errors;
+  }
 
   @IsOptional() @LenientBoolean() @IsBoolean() resolveNodes?: boolean;
   @IsOptional() @LenientBoolean() @IsBoolean() json?: boolean;

@@ -120,3 +120,43 @@ describe('parseOperationRequest', () => {
     expect(request).toMatchObject({ restorationStrategyType: 'HARDLINKS', globalRequest: true });
   });
 });
+
+describe('fields Icarus or Esop have that Daedalus does not do', () => {
+  const restore = { type: 'restore', storageLocation: 's3://bucket', snapshotTag: 'nightly', globalRequest: true };
+  const list = { type: 'list', storageLocation: 's3://bucket' };
+  const backup = { type: 'backup', storageLocation: 's3://bucket', globalRequest: true };
+
+  it.each([
+    [{ ...restore, newCluster: true }, 'newCluster'],
+    [{ ...restore, restoreSystemKeyspace: 'true' }, 'restoreSystemKeyspace'],
+    [{ ...restore, noDownloadData: true }, 'noDownloadData'],
+    [{ ...restore, import: { type: 'bulk' } }, 'import.type'],
+    [{ ...backup, skipRefreshing: false }, 'skipRefreshing'],
+    [{ ...list, resolveNodes: true }, 'resolveNodes'],
+    [{ ...list, humanUnits: true }, 'humanUnits'],
+    [{ ...list, json: false }, 'json'],
+    [{ ...list, toFile: '/tmp/list.json' }, 'toFile'],
+    [{ ...list, cacheDir: '/tmp/cache' }, 'cacheDir'],
+    [{ ...list, skipDownload: true }, 'skipDownload'],
+  ])('refuses %p with a 400 naming %s as not supported', (body, field) => {
+    const error = rejection(body);
+    expect(error.errors).toEqual([{ field, message: expect.stringContaining(`${field}: not supported`) }]);
+  });
+
+  it.each([
+    [
+      {
+        ...restore,
+        newCluster: false,
+        restoreSystemKeyspace: false,
+        noDownloadData: false,
+        restoreSystemAuth: true,
+        import: { type: 'import' },
+      },
+    ],
+    [{ ...backup, skipRefreshing: true }],
+    [{ ...list, resolveNodes: false, humanUnits: false, json: true, skipDownload: false }],
+  ])('accepts the values that say what Daedalus does: %p', (body) => {
+    expect(() => parseOperationRequest(body)).not.toThrow();
+  });
+});
