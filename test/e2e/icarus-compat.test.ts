@@ -55,7 +55,7 @@ describe('Icarus compatibility', () => {
       gatewayArgs: ['--local-node', 'auto'],
       agentArgs: ['--enable-truncate'],
     });
-    await system.createTables('shop', ['orders', 'customers'], 120);
+    await system.createTables('shop', ['orders', 'customers', 'bulk'], 120);
     await flushShop();
     const backup = await runBackup(system, { storageLocation: location, snapshotTag: 'base', createMissingBucket: true });
     expect(backup.operation.state).toBe('COMPLETED');
@@ -134,6 +134,93 @@ describe('Icarus compatibility', () => {
       const failed = await system.waitForOperation((typo.body as OperationView).id);
       expect(failed.state).toBe('FAILED');
       expect(failed.errors.map((e) => e.message).join()).toContain('no registered nodes in dc "dc9"');
+    });
+  });
+
+  describe('backup fields as the Go client sends them', () => {
+    it('takes cassandraDirectory when it holds the data directories, refuses it otherwise', async () => {
+      const home = system.nodes[0].home;
+      const done = await submit({
+        type: 'backup',
+        storageLocation: location,
+        snapshotTag: 'rooted',
+        globalRequest: true,
+        dc: 'dc1',
+        cassandraDirectory: '/',
+      });
+      expect(done.state).toBe('COMPLETED');
+      const errors = await refusal({
+        type: 'backup',
+        storageLocation: location,
+        globalRequest: true,
+        cassandraDirectory: join(home, 'elsewhere'),
+      });
+      expect(errors[0]).toMatchObject({
+        field: 'cassandraDirectory',
+        message: expect.stringContaining('does not hold the data directories'),
+      });
+      const dirs = await refusal({ type: 'backup', storageLocation: location, globalRequest: true, dataDirs: '/var/lib/cassandra/data' });
+      expect(dirs[0]).toMatchObject({ field: 'dataDirs' });
+    });
+
+    it('echoes proxySettings in the types sent, secrets redacted', async () => {
+      const response = await system.post('/operations', {
+        type: 'backup',
+        storageLocation: 's3://compat-no-such-bucket',
+        globalRequest: true,
+        proxySettings: {
+          useProxy: 'true',
+          proxyHost: '127.0.0.1',
+          proxyPort: '3128',
+          proxyUsername: 'probe-user-77',
+          proxyPassword: 'probe-pass-77',
+        },
+      });
+      expect(response.status).toBe(201);
+      const expected = {
+        useProxy: 'true',
+        proxyHost: '127.0.0.1',
+        proxyPort: '3128',
+        proxyUsername: '[redacted]',
+        proxyPassword: '[redacted]',
+      };
+      expect((response.body as { proxySettings: unknown }).proxySettings).toEqual(expected);
+      const id = (response.body as OperationView).id;
+      expect(((await system.get(`/operations/${id}`)).body as { proxySettings: unknown }).proxySettings).toEqual(expected);
+      // it fails (no such store, no credentials) but never shows a secret
+      const done = await system.waitForOperation(id);
+      expect(JSON.stringify(done)).not.toMatch(/probe-(user|pass)-77/);
+    });
+
+    it('paces an upload to its duration instead of aborting it when the time is up', async () => {
+      for (const node of system.nodes) await system.simOf(node).generateSSTables('shop', 'bulk', 2, 1024 * 1024);
+      const started = Date.now();
+      const paced = await submit({
+        type: 'backup',
+        storageLocation: location,
+        snapshotTag: 'paced',
+        globalRequest: true,
+        entities: 'shop.bulk',
+        duration: 'PT3S',
+      });
+      const took = Date.now() - started;
+      expect(paced.errors).toEqual([]);
+      expect(paced.state).toBe('COMPLETED');
+      // 2 MiB per node spread over 3 s (unpaced it takes a fraction of a second)
+      expect(took).toBeGreaterThanOrEqual(2_000);
+      // a duration far too short (new files, so there is something to upload): the backup is late, not aborted
+      for (const node of system.nodes) await system.simOf(node).generateSSTables('shop', 'bulk', 2, 1024 * 1024);
+      const late = await submit({
+        type: 'backup',
+        storageLocation: location,
+        snapshotTag: 'late',
+        globalRequest: true,
+        entities: 'shop.bulk',
+        duration: '1 seconds',
+        bandwidth: { value: 1, unit: 'MBPS' },
+      });
+      expect(late.errors).toEqual([]);
+      expect(late.state).toBe('COMPLETED');
     });
   });
 

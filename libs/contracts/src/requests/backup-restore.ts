@@ -326,6 +326,7 @@ export class ListRequest extends StorageOperationRequest {
     if (this.toFile !== undefined)
       errors.push(notSupported('toFile', "the listing is the operation's response, never written to a node's file"));
     if (this.cacheDir !== undefined) errors.push(notSupported('cacheDir', 'the listing reads the store itself and keeps no cache'));
+    if (this.timeout !== undefined) errors.push(notSupported('timeout', 'a listing reads a few small documents; it has no timeout to set'));
     if (this.skipDownload)
       errors.push(notSupported('skipDownload', 'the listing always reads the manifests from the store (there is no cache)'));
     return errors;

@@ -138,6 +138,7 @@ describe('fields Icarus or Esop have that Daedalus does not do', () => {
     [{ ...list, toFile: '/tmp/list.json' }, 'toFile'],
     [{ ...list, cacheDir: '/tmp/cache' }, 'cacheDir'],
     [{ ...list, skipDownload: true }, 'skipDownload'],
+    [{ ...list, timeout: 2 }, 'timeout'],
   ])('refuses %p with a 400 naming %s as not supported', (body, field) => {
     const error = rejection(body);
     expect(error.errors).toEqual([{ field, message: expect.stringContaining(`${field}: not supported`) }]);

@@ -165,7 +165,8 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     let lastReport = 0;
     const fetched = await downloadFiles(backend, items, {
       concurrency: request.concurrentConnections ?? 10,
-      signal: context.signal,
+      // Icarus `timeout` (hours) bounds the transfer, as it bounds a backup's upload
+      signal: request.timeout ? AbortSignal.any([context.signal, AbortSignal.timeout(request.timeout * 3600_000)]) : context.signal,
       reserveBytes: this.settings.reserveBytes,
       encryption: this.encryption.key,
       onProgress: (done, total) => {
