@@ -8,7 +8,19 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, removeDir } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
+import { Components, schemaProblems } from '../support/schema-check';
 import { filesUnder, runBackup } from './backup-support';
+
+/** Icarus's published response schemas (test/icarus/icarus-schemas.json). */
+const ICARUS: Components = JSON.parse(readFileSync(join(__dirname, '..', 'icarus', 'icarus-schemas.json'), 'utf8')) as Components;
+
+/**
+ * Where Daedalus departs from Icarus's spec on purpose: `progress` is a JSON number (Icarus itself sends a
+ * number; its spec says a string "format: float"), and the times are ISO-8601 strings or null before they happen.
+ */
+const DIFFERENCES: Record<string, (view: Record<string, unknown>) => Record<string, unknown>> = {
+  progress: (view) => ({ ...view, progress: String(view.progress) }),
+};
 
 describe('Icarus compatibility', () => {
   let system: DaedalusSystem;
@@ -185,6 +197,7 @@ describe('Icarus compatibility', () => {
         proxyPassword: '[redacted]',
       };
       expect((response.body as { proxySettings: unknown }).proxySettings).toEqual(expected);
+      expect(schemaProblems(expected, { $ref: 'ProxySettings' }, ICARUS)).toEqual([]);
       const id = (response.body as OperationView).id;
       expect(((await system.get(`/operations/${id}`)).body as { proxySettings: unknown }).proxySettings).toEqual(expected);
       // it fails (no such store, no credentials) but never shows a secret
@@ -221,6 +234,43 @@ describe('Icarus compatibility', () => {
       });
       expect(late.errors).toEqual([]);
       expect(late.state).toBe('COMPLETED');
+    });
+  });
+
+  describe("conformance with Icarus's published schemas", () => {
+    const check = (value: unknown, schema: string) => expect(schemaProblems(value, { $ref: schema }, ICARUS)).toEqual([]);
+
+    it('answers /version, /version/sidecar, /version/cassandra, /version/schema, /status and /topology in their shapes', async () => {
+      check((await system.get('/version')).body, 'SidecarVersion');
+      check((await system.get('/version/sidecar')).body, 'SidecarVersion');
+      check((await system.get('/version/cassandra')).body, 'CassandraVersion');
+      check((await system.get('/version/schema')).body, 'CassandraSchemaVersion');
+      check((await system.get('/status')).body, 'CassandraStatus');
+      check((await system.get('/topology')).body, 'ClusterTopology');
+      check((await system.get('/topology/dc2')).body, 'ClusterTopology');
+    });
+
+    it('answers operations as BaseOperation plus the request (backup as the Go client sends it), with the listed differences', async () => {
+      const sent = {
+        type: 'backup',
+        storageLocation: location,
+        snapshotTag: 'conformance',
+        globalRequest: true,
+        concurrentConnections: 4,
+        cassandraDirectory: '/',
+        duration: '1 hours',
+        dc: 'dc1,dc2',
+      };
+      const created = await system.post('/operations', sent);
+      expect(created.status).toBe(201);
+      const done = await system.waitForOperation((created.body as OperationView).id);
+      expect(done.state).toBe('COMPLETED');
+      const listed = (await system.get('/operations?type=backup')).body as Array<Record<string, unknown>>;
+      for (const view of [created.body as Record<string, unknown>, done, ...listed]) {
+        const adjusted = Object.values(DIFFERENCES).reduce((v, fix) => fix(v), view);
+        check(adjusted, 'BaseOperation');
+        check(adjusted, 'BackupOperationRequest');
+      }
     });
   });
 
