@@ -250,6 +250,17 @@ describe('Icarus compatibility', () => {
       check((await system.get('/topology/dc2')).body, 'ClusterTopology');
     });
 
+    it('serves an OpenAPI document whose POST /operations body is every request type, from the DTOs', async () => {
+      const doc = (await system.get('/openapi.json')).body as {
+        paths: Record<string, { post?: { requestBody?: { content: Record<string, { schema: { oneOf: unknown[] } }> } } }>;
+        components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+      };
+      expect(doc.paths['/operations'].post?.requestBody?.content['application/json'].schema.oneOf.length).toBeGreaterThanOrEqual(13);
+      expect(Object.keys(doc.components.schemas.BackupOperationRequest.properties)).toEqual(
+        expect.arrayContaining(Object.keys(ICARUS.BackupOperationRequest.properties ?? {})),
+      );
+    });
+
     it('answers operations as BaseOperation plus the request (backup as the Go client sends it), with the listed differences', async () => {
       const sent = {
         type: 'backup',
