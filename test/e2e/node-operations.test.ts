@@ -357,10 +357,18 @@ describe('node operations through the gateway (3 nodes, Cassandra 4.1)', () => {
 
   it('answers /status, /version/* and /topology live from JMX, and from the registry (marked) when the agent is silent', async () => {
     expect((await system.get('/status')).body).toEqual({ nodeState: 'NORMAL', source: 'live' });
-    expect((await system.get('/version/cassandra')).body).toEqual({ version: '4.1.7', source: 'live' });
-    const schema = (await system.get('/version/schema')).body as { version: string; source: string };
+    expect((await system.get('/version/cassandra')).body).toEqual({
+      major: 4,
+      minor: 1,
+      patch: 7,
+      dsePatch: -1,
+      preReleaseLabels: [],
+      version: '4.1.7',
+      source: 'live',
+    });
+    const schema = (await system.get('/version/schema')).body as { schemaVersion: string; source: string };
     expect(schema.source).toBe('live');
-    expect(schema.version).toBe(await system.attribute(n1, STORAGE_SERVICE, 'SchemaVersion'));
+    expect(schema.schemaVersion).toBe(await system.attribute(n1, STORAGE_SERVICE, 'SchemaVersion'));
     const topology = (await system.get('/topology')).body as {
       source: string;
       clusterName: string;

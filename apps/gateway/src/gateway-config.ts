@@ -37,8 +37,9 @@ export class GatewayConfig {
   /** host ID or address of the node this gateway stands beside (Icarus's "local node"), if any */
   @Option({
     flag: 'local-node',
-    description: "host ID or address of the node a request without hostId/address/globalRequest runs on (Icarus's local node)",
-    placeholder: 'hostId|address',
+    description:
+      "host ID or address of the node a request without hostId/address/globalRequest runs on, and /status, /config, /version/* answer for (Icarus's local node); auto = the agent registered with one of this machine's addresses or its hostname (the sidecar deployment)",
+    placeholder: 'hostId|address|auto',
   })
   @IsOptional()
   @IsString()

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { withOperationRequests } from './docs/openapi-requests';
 import { configure } from '@daedalus/common';
 import { configureHttp, httpsOptionsFor } from './gateway-app';
 import { GATEWAY_SERVICE, GatewayConfig } from './gateway-config';
@@ -39,7 +40,9 @@ async function bootstrap(): Promise<void> {
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API token or a JWT (see docs/design.md)' })
     .addSecurityRequirements('bearer')
     .build();
-  SwaggerModule.setup('api-docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'openapi.json' });
+  SwaggerModule.setup('api-docs', app, () => withOperationRequests(SwaggerModule.createDocument(app, openApi)), {
+    jsonDocumentUrl: 'openapi.json',
+  });
 
   await app.listen(config.port, config.host);
   const scheme = httpsOptions ? 'https' : 'http';

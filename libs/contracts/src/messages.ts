@@ -334,7 +334,7 @@ export interface AgentCapabilities {
   truncateEnabled: boolean;
 }
 
-export const NODE_QUERY_KINDS = ['status', 'versions', 'topology', 'schema', 'coverage'] as const;
+export const NODE_QUERY_KINDS = ['status', 'versions', 'topology', 'schema', 'coverage', 'config'] as const;
 export type NodeQueryKind = (typeof NODE_QUERY_KINDS)[number];
 
 /** Core NATS request on `daedalus.nodes.<hostId>.query`; the agent answers from JMX at request time. */
@@ -403,6 +403,16 @@ export class NodeTopologyView {
 
   @Nested(() => LiveNodeView, { each: true })
   nodes!: LiveNodeView[];
+}
+
+export class NodeConfigView {
+  @Doc('where the agent read cassandra.yaml (its --cassandra-config-dir)')
+  @IsString()
+  path!: string;
+
+  @Doc('cassandra.yaml as text, secret values (passwords) replaced by "[redacted]"')
+  @IsString()
+  yaml!: string;
 }
 
 const KEYSPACE_MAP = { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } };
@@ -487,6 +497,11 @@ export class NodeQueryReply {
   @IsOptional()
   @Nested(() => RangeCoverageView)
   coverage?: RangeCoverageView;
+
+  @Doc("the node's cassandra.yaml (GET /config)")
+  @IsOptional()
+  @Nested(() => NodeConfigView)
+  config?: NodeConfigView;
 }
 
 /** Request on `daedalus.backups.list`. */

@@ -16,6 +16,20 @@ describe('parseAnyLocation', () => {
     });
   });
 
+  it('reads the file node form for any node id when the part before it is a known data center', () => {
+    expect(parseAnyLocation('file:///srv/backups/bucket/prod/dc1/node1', { datacenters: ['dc1', 'dc2'] })).toMatchObject({
+      root: '/srv/backups',
+      bucket: 'bucket',
+      path: ['prod', 'dc1', 'node1'],
+    });
+    expect(parseAnyLocation('file:///srv/backups/bucket/prod/dc1/node1', { datacenters: ['dc2'] })).toMatchObject({
+      bucket: 'node1',
+      path: [],
+    });
+    // too short for the node form: still a bucket
+    expect(parseAnyLocation('file:///dc1/node1', { datacenters: ['dc1'] })).toMatchObject({ bucket: 'node1', path: [] });
+  });
+
   it('reads cloud locations with or without a node path', () => {
     expect(parseAnyLocation('s3://bucket')).toMatchObject({ protocol: 's3', bucket: 'bucket', path: [] });
     expect(parseAnyLocation('gs://bucket/prod/dc1/node-1/')).toMatchObject({

@@ -127,18 +127,27 @@ export function nodeLocation(location: StorageLocation, cluster: string, dc: str
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** What the caller knows of the cluster, to tell a `file://` node form from a deep bucket path. */
+export interface LocationHints {
+  /** the cluster's data centers: `.../<dc>/<node>` with one of them is the node form, whatever the node id */
+  datacenters?: readonly string[];
+}
+
 /**
  * A location that may name one node (`protocol://bucket/cluster/dc/node`, as Icarus clients send even for
  * global requests) or just a bucket (and, for cloud stores, a prefix). For `file://` the two forms are
  * ambiguous — `file:///srv/backups/bucket` could be read as root `/`, bucket `srv`, cluster `backups`... —
- * so the node form is taken only when its last part is a host ID (a UUID), which is what Icarus writes;
- * otherwise the last path element is the bucket.
+ * so the node form is taken when its last part is a host ID (a UUID, what Icarus writes) or, for any node id
+ * (a pod name, "node1"), when the part before it is one of the cluster's data centers (`hints`); otherwise the
+ * last path element is the bucket.
  */
-export function parseAnyLocation(raw: string): StorageLocation {
+export function parseAnyLocation(raw: string, hints: LocationHints = {}): StorageLocation {
   const asPrefix = parseStorageLocation(raw, { layout: 'prefix' });
   if (asPrefix.protocol !== 'file') return asPrefix;
-  const last = raw.replace(/\/$/, '').split('/').pop() ?? '';
-  if (!UUID.test(last)) return asPrefix;
+  const parts = raw.replace(/\/$/, '').split('/');
+  const last = parts[parts.length - 1] ?? '';
+  const dc = parts[parts.length - 2] ?? '';
+  if (!UUID.test(last) && !(hints.datacenters ?? []).includes(dc)) return asPrefix;
   try {
     return parseStorageLocation(raw, { layout: 'node' });
   } catch {

@@ -23,7 +23,7 @@ import { GcsBackend, GcsBackendOptions } from './providers/gcs/gcs-backend';
 import { S3Backend, S3BackendOptions } from './providers/s3/s3-backend';
 import { withConcurrencyLimit } from './wrappers/concurrency';
 import { RetryHooks, RetryPolicy, withRetry } from './wrappers/retry';
-import { withThrottle } from './wrappers/throttle';
+import { TokenBucket, withThrottle } from './wrappers/throttle';
 
 export interface OpenBackendOptions {
   s3?: Omit<S3BackendOptions, 'bucket'>;
@@ -40,6 +40,8 @@ export interface OpenBackendOptions {
   concurrency?: number;
   /** Bytes per second across all transfers of this backend; unlimited when absent. */
   bandwidthBytesPerSecond?: number;
+  /** A bucket whose rate its owner changes as it goes (a backup paced by `duration`); wins over the fixed rate. */
+  bandwidthBucket?: TokenBucket;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -86,10 +88,11 @@ export function openBackend(location: StorageLocation | string, options: OpenBac
 /** The wrappers openBackend stacks over a provider: retry( concurrency-limit( throttle( provider ))). */
 export function wrapBackend(
   provider: StorageBackend,
-  options: Pick<OpenBackendOptions, 'retry' | 'retryHooks' | 'concurrency' | 'bandwidthBytesPerSecond'> = {},
+  options: Pick<OpenBackendOptions, 'retry' | 'retryHooks' | 'concurrency' | 'bandwidthBytesPerSecond' | 'bandwidthBucket'> = {},
 ): StorageBackend {
   let backend = provider;
-  if (options.bandwidthBytesPerSecond !== undefined) backend = withThrottle(backend, options.bandwidthBytesPerSecond);
+  const rate = options.bandwidthBucket ?? options.bandwidthBytesPerSecond;
+  if (rate !== undefined) backend = withThrottle(backend, rate);
   backend = withConcurrencyLimit(backend, options.concurrency ?? 10);
   if (options.retry !== false) backend = withRetry(backend, options.retry ?? {}, options.retryHooks);
   return backend;

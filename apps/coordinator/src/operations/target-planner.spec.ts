@@ -20,6 +20,16 @@ describe('planTargets', () => {
     expect(plan.ok && plan.targets.map((t) => t.hostId)).toEqual(['h3']);
   });
 
+  it('takes several data centers from a comma-separated dc (Icarus), refusing one without nodes', () => {
+    const three = [...nodes, fresh('h4', 'dc3')];
+    const plan = planTargets(flush({ globalRequest: true, dc: 'dc2, dc3' }), three, 10_000);
+    expect(plan.ok && plan.targets.map((t) => t.hostId)).toEqual(['h3', 'h4']);
+    expect(planTargets(flush({ globalRequest: true, dc: 'dc2,dc9' }), three, 10_000)).toEqual({
+      ok: false,
+      error: 'no registered nodes in dc "dc9"',
+    });
+  });
+
   it('fails a global request for an empty dc', () => {
     expect(planTargets(flush({ globalRequest: true, dc: 'dc9' }), nodes, 10_000)).toEqual({
       ok: false,

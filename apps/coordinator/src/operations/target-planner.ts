@@ -3,9 +3,11 @@ import {
   NodeRegistration,
   NodeStanding,
   nodeStandings,
+  inRequestedDcs,
   OperationRequest,
   OperationState,
   Participant,
+  requestedDcs,
 } from '@daedalus/contracts';
 
 export interface RegisteredNode {
@@ -45,10 +47,12 @@ export function planTargets(request: OperationRequest, nodes: RegisteredNode[], 
   const present = nodes.filter((n) => !departed(n));
   let chosen: RegisteredNode[];
   if (request.globalRequest) {
-    chosen = request.dc ? present.filter((n) => n.registration.dc === request.dc) : present;
-    if (chosen.length === 0) {
-      return { ok: false, error: request.dc ? `no registered nodes in dc "${request.dc}"` : 'no registered nodes' };
-    }
+    const dcs = requestedDcs(request.dc);
+    chosen = present.filter((n) => inRequestedDcs(request.dc, n.registration.dc));
+    // every data center named must have nodes: a typo in one of "dc1,dc2" must not shrink the operation silently
+    const empty = (dcs ?? []).filter((dc) => !chosen.some((n) => n.registration.dc === dc));
+    if (empty.length > 0) return { ok: false, error: `no registered nodes in dc ${empty.map((dc) => `"${dc}"`).join(', ')}` };
+    if (chosen.length === 0) return { ok: false, error: 'no registered nodes' };
   } else if (request.hostId) {
     const named = nodes.find((n) => n.registration.hostId === request.hostId);
     if (!named) return { ok: false, error: `node ${request.hostId} is not registered` };

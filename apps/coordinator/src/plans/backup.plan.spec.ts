@@ -35,6 +35,22 @@ describe('backup plan', () => {
     expect(request).toMatchObject({ storageLocation: 'file:///var/backups/bucket/test/dc1/h1', globalRequest: false, hostId: 'h1' });
   });
 
+  it("replaces a global location's cluster/dc/node segments with the real ones, for a file:// node form with any node id", () => {
+    for (const storageLocation of [
+      'file:///var/backups/bucket/old-name/dc1/node1',
+      'file:///var/backups/bucket/c/dc1/0b1c6f5e-1b2a-4c3d-8e9f-000000000001',
+    ]) {
+      const global = record({ globalRequest: true, storageLocation });
+      const context = backupPlan.context(global, [node], [registration('h1')], new Date(42)) as BackupContext;
+      expect(backupPlan.nodeRequest({ ...global, context }, node)).toMatchObject({
+        storageLocation: 'file:///var/backups/bucket/test/dc1/h1',
+      });
+    }
+    const cloud = record({ globalRequest: true, storageLocation: 's3://bucket/placeholder/dc9/pod-0' });
+    const context = backupPlan.context(cloud, [node], [registration('h1')], new Date(42)) as BackupContext;
+    expect(backupPlan.nodeRequest({ ...cloud, context }, node)).toMatchObject({ storageLocation: 's3://bucket/test/dc1/h1' });
+  });
+
   it('names the nodes a backup goes without in its context, and keeps skipDownNodes from the nodes (a local backup refuses it)', () => {
     const global = record({ globalRequest: true, storageLocation: 's3://b', skipDownNodes: true });
     const missing = [{ hostId: 'h2', address: '10.0.0.2', dc: 'dc1' }];

@@ -1,13 +1,27 @@
-import { BackupContext, backupProtocol } from '@daedalus/contracts';
+import { BackupContext, backupProtocol, NodeProgress, Participant } from '@daedalus/contracts';
 import { formatStorageLocation, nodeLocation, parseAnyLocation, StorageLocation } from '@daedalus/storage';
 import { localCopy, phasedPlan } from './operation-plan';
 
 /**
  * A global request may carry the full node form (protocol://bucket/cluster/dc/node, as Icarus clients send)
- * or just protocol://bucket: either way only protocol and bucket (and the file root) are kept.
+ * or just protocol://bucket: either way only protocol and bucket (and the file root) are kept. `datacenters`
+ * are the operation's: a `file://` location ending in `<dc>/<node>` is the node form whatever the node id.
  */
-export function baseLocation(raw: string): StorageLocation {
-  return parseAnyLocation(raw);
+export function baseLocation(raw: string, datacenters: readonly string[] = []): StorageLocation {
+  return parseAnyLocation(raw, { datacenters });
+}
+
+/**
+ * Each node of a global request reads or writes under its own <bucket>/<cluster>/<dc>/<hostId>: the segments
+ * the client sent (placeholders, often) are replaced with the real ones, as Icarus does.
+ */
+export function nodeStorageLocation(
+  raw: string,
+  context: { clusterName: string; participants?: Participant[] },
+  node: NodeProgress,
+): string {
+  const dcs = [...new Set([node.dc, ...(context.participants ?? []).map((p) => p.dc)])];
+  return formatStorageLocation(nodeLocation(baseLocation(raw, dcs), context.clusterName, node.dc, node.hostId));
 }
 
 /**
@@ -39,7 +53,6 @@ export const backupPlan = phasedPlan({
     const { skipDownNodes: _spent, ...request } = localCopy(record, node);
     if (!record.request.globalRequest || record.request.type !== 'backup') return request;
     if (!context) throw new Error(`backup ${record.id} has no context`);
-    const location = nodeLocation(baseLocation(record.request.storageLocation), context.clusterName, node.dc, node.hostId);
-    return { ...request, storageLocation: formatStorageLocation(location) };
+    return { ...request, storageLocation: nodeStorageLocation(record.request.storageLocation, context, node) };
   },
 });

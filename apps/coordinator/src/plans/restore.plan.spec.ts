@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
-import { newOperationRecord, RestoreRequest, SCHEMA_VERSION } from '@daedalus/contracts';
+import { newOperationRecord, NodeProgress, OperationState, RestoreRequest, SCHEMA_VERSION } from '@daedalus/contracts';
+import { registration } from '../operations/test-fixtures';
 import { checkInit, restorePlan } from './restore.plan';
 
 const record = (fields: Partial<RestoreRequest>) =>
@@ -21,6 +22,27 @@ describe('restore plan', () => {
       ['CLEANUP', 'all'],
     ]);
     expect(phases.filter((p) => p.cancelBefore === false).map((p) => p.name)).toEqual(['IMPORT', 'CLEANUP']);
+  });
+
+  it('runs the whole restore for a global request starting at DOWNLOAD (Icarus 1.x), one phase with singlePhase', () => {
+    const names = (fields: Partial<RestoreRequest>) => restorePlan.phases(record({ globalRequest: true, ...fields })).map((p) => p.name);
+    expect(names({ restorationPhase: 'DOWNLOAD' })).toEqual(['INIT', 'DOWNLOAD', 'TRUNCATE', 'IMPORT', 'CLEANUP']);
+    expect(names({ restorationPhase: 'DOWNLOAD', singlePhase: true })).toEqual(['DOWNLOAD']);
+    expect(names({ restorationPhase: 'IMPORT', singlePhase: true, import: { sourceDir: '/s' } })).toEqual(['IMPORT']);
+    expect(restorePlan.phases(record({ globalRequest: true, restorationPhase: 'IMPORT', singlePhase: true }))[0].on).toBe('all');
+  });
+
+  it("reads each node's backup under the real cluster/dc/host, whatever segments a global location had; a local one as sent", () => {
+    const node: NodeProgress = { hostId: 'h1', address: '10.0.0.1', dc: 'dc1', state: OperationState.PENDING, progress: 0 };
+    const global = record({ globalRequest: true, storageLocation: 'gcp://bucket/cluster1/dc1/node1' });
+    const context = restorePlan.context(global, [node], [registration('h1')], new Date(0));
+    expect(restorePlan.nodeRequest({ ...global, context }, node)).toMatchObject({
+      storageLocation: 'gcp://bucket/test/dc1/h1',
+      globalRequest: false,
+      hostId: 'h1',
+    });
+    const local = record({ storageLocation: 'gcp://bucket/other/dc1/node1', hostId: 'h1' });
+    expect(restorePlan.nodeRequest(local, node)).toMatchObject({ storageLocation: 'gcp://bucket/other/dc1/node1' });
   });
 
   it('runs just the named phase of a local request, and IN_PLACE as one phase', () => {

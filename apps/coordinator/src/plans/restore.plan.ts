@@ -1,5 +1,6 @@
 import { NodeResults, PhaseVerdict, RestoreContext, RestoreInitResult, restoreProtocol } from '@daedalus/contracts';
-import { phasedPlan } from './operation-plan';
+import { nodeStorageLocation } from './backup.plan';
+import { localCopy, phasedPlan } from './operation-plan';
 
 /** INIT passes only if every node found the same backup and the cluster agrees on one schema version. */
 export function checkInit(results: NodeResults<Pick<RestoreInitResult, 'backupName' | 'schemaVersion'>>): PhaseVerdict<RestoreContext> {
@@ -27,4 +28,12 @@ export const restorePlan = phasedPlan({
     clusterName: registrations.find((r) => r.hostId === targets[0]?.hostId)?.clusterName ?? 'cluster',
     participants: targets.map((t) => ({ hostId: t.hostId, address: t.address, dc: t.dc })),
   }),
+  // a global restore reads each node's backup under the real <cluster>/<dc>/<hostId>, whatever segments the
+  // client's location had (Icarus replaces them too); a node-local request keeps its location as sent
+  nodeRequest(record, node, context) {
+    const request = localCopy(record, node);
+    // (a record without its context yet, e.g. cancelled before it started, keeps the location: nothing reads it)
+    if (!record.request.globalRequest || record.request.type !== 'restore' || !context?.clusterName) return request;
+    return { ...request, storageLocation: nodeStorageLocation(record.request.storageLocation, context, node) };
+  },
 });

@@ -62,7 +62,9 @@ describe('AsyncAPI document', () => {
 
   it('describes nested DTOs and request/reply pairs', () => {
     const query = doc.channels['daedalus.nodes.{hostId}.query'];
-    expect(query.publish?.message.payload?.properties?.query).toEqual({ enum: ['status', 'versions', 'topology', 'schema', 'coverage'] });
+    expect(query.publish?.message.payload?.properties?.query).toEqual({
+      enum: ['status', 'versions', 'topology', 'schema', 'coverage', 'config'],
+    });
     expect(query.subscribe?.message.payload?.properties?.topology).toMatchObject({
       type: 'object',
       properties: { nodes: { type: 'array', items: { properties: { live: { type: 'boolean' } } } } },

@@ -1,14 +1,20 @@
 import { OperationRequest } from '@daedalus/contracts';
 import { RegisteredNodeView } from '@daedalus/messaging';
+import { findLocalNode, MachineIdentity } from '../topology/local-node';
 
 export type TargetResolution = { ok: true; hostId?: string } | { ok: false; field: string; message: string };
 
 /**
  * Icarus runs a request without `globalRequest` on the node it was sent to. The gateway is not on a node,
- * so the target is: the node named by `hostId` or `address`, else the configured local node, else the
- * only registered node. Global requests are resolved by the coordinator.
+ * so the target is: the node named by `hostId` or `address`, else the configured local node (`auto`: the
+ * agent on this machine), else the only registered node. Global requests are resolved by the coordinator.
  */
-export function resolveLocalTarget(request: OperationRequest, nodes: RegisteredNodeView[], localNode?: string): TargetResolution {
+export function resolveLocalTarget(
+  request: OperationRequest,
+  nodes: RegisteredNodeView[],
+  localNode?: string,
+  machine?: MachineIdentity,
+): TargetResolution {
   if (request.globalRequest) return { ok: true };
   const byHostId = (id: string) => nodes.find((n) => n.registration.hostId === id);
   const byAddress = (address: string) => nodes.find((n) => n.registration.address === address);
@@ -23,13 +29,12 @@ export function resolveLocalTarget(request: OperationRequest, nodes: RegisteredN
       ? { ok: true, hostId: node.registration.hostId }
       : { ok: false, field: 'address', message: `address ${request.address} is not a registered node` };
   }
-  if (localNode) {
-    const node = byHostId(localNode) ?? byAddress(localNode);
-    return node
-      ? { ok: true, hostId: node.registration.hostId }
-      : { ok: false, field: 'hostId', message: `the gateway's local node ${localNode} is not registered; name a node with hostId` };
+  if (localNode || nodes.length === 1) {
+    const choice = findLocalNode(localNode, nodes, machine);
+    return choice.node
+      ? { ok: true, hostId: choice.node.registration.hostId }
+      : { ok: false, field: 'hostId', message: `${choice.reason}; name a node with hostId` };
   }
-  if (nodes.length === 1) return { ok: true, hostId: nodes[0].registration.hostId };
   return {
     ok: false,
     field: 'globalRequest',

@@ -1,14 +1,16 @@
 import { OperationRecord, redactRequestSecrets } from '@daedalus/contracts';
+import { echoProxySettings } from './proxy-echo';
 
 /**
  * An operation as Icarus returns it: the request's fields flattened beside the status fields.
  * Daedalus adds `nodes` (per-node state and progress); Icarus clients ignore unknown fields. What coordinators
  * and agents keep for themselves (`context`, `phaseResults`, `restoreLedger`, the `seal`, each node's `requestDigest`) stays out: `response` is the result.
- * Secrets of the request (sealed in the record) show as `[redacted]`.
+ * Secrets of the request (sealed in the record) show as `[redacted]`; proxy settings come back in the types the
+ * client sent them (strings from Icarus's Go client).
  */
 export function toOperationView(record: OperationRecord): Record<string, unknown> {
   return {
-    ...redactRequestSecrets(record.request),
+    ...echoProxySettings(redactRequestSecrets(record.request) as unknown as Record<string, unknown>),
     type: record.type,
     id: record.id,
     creationTime: record.creationTime,

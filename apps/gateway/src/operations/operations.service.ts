@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   ALL_OPERATION_STATES,
   failOperation,
+  inRequestedDcs,
   FieldError,
   isOperationType,
   isTerminal,
@@ -25,6 +26,7 @@ import { GatewayConfig } from '../gateway-config';
 import { badRequest, conflict, notFound } from '../http/bad-request';
 import { NodeQueryClient } from '../topology/node-query.client';
 import { resolveLocalTarget } from './local-target';
+import { proxyEchoErrors, rememberProxyTypes } from './proxy-echo';
 import { checkAgainstTargets, LiveSchema, nodesToAskAgain, recheckWithLiveSchemas, targetsLackingNames } from './target-check';
 import { operationIdForKey } from './operation-id';
 import { OperationPublisher } from './operation-publisher';
@@ -53,8 +55,11 @@ export class OperationsService {
 
   async submit(body: unknown, idempotencyKey?: string, submittedBy?: string): Promise<Submission> {
     let request;
+    const echoProblems = proxyEchoErrors(body);
+    if (echoProblems.length > 0) throw badRequest(echoProblems);
     try {
       request = parseOperationRequest(body);
+      rememberProxyTypes(body, request);
     } catch (error) {
       if (error instanceof RequestValidationError) throw badRequest(error.errors, error.reason);
       throw error;
@@ -77,7 +82,7 @@ export class OperationsService {
     if (target.hostId) request.hostId = target.hostId;
     const targets = nodes
       .map((n) => n.registration)
-      .filter((r) => (target.hostId ? r.hostId === target.hostId : !request.dc || r.dc === request.dc));
+      .filter((r) => (target.hostId ? r.hostId === target.hostId : inRequestedDcs(request.dc, r.dc)));
     let problems = checkAgainstTargets(request, targets);
     if (problems.length > 0) problems = await this.confirmNamesLive(request, targets, problems);
     if (problems.length > 0) throw badRequest(problems);

@@ -1,3 +1,4 @@
+import { cassandraDirectoryErrors, dataDirsErrors } from './cassandra-directory';
 import { FieldError, NodeRegistration, OperationRequest } from '@daedalus/contracts';
 import { rootErrors } from './root-check';
 
@@ -64,7 +65,7 @@ function capabilityErrors(request: OperationRequest, targets: NodeRegistration[]
       message: 'truncate is not enabled on the target node(s): start their agents with --enable-truncate',
     });
   }
-  errors.push(...rootErrors(request, targets));
+  errors.push(...rootErrors(request, targets), ...cassandraDirectoryErrors(request, targets), ...dataDirsErrors(request, targets));
   return errors;
 }
 

@@ -1,5 +1,6 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Header, Param, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { parseCassandraVersion } from './cassandra-version';
 import { ClusterService } from './cluster.service';
 
 export const SIDECAR_VERSION = '0.1.0';
@@ -26,11 +27,10 @@ export class ClusterController {
     return { nodeState: operationMode, ...provenance };
   }
 
+  /** Icarus: GET /version is an alias of /version/sidecar (SidecarVersion). */
   @Get('version')
-  async version() {
-    const versions = await this.cluster.versions().catch(() => undefined);
-    if (!versions) return { sidecar: SIDECAR_VERSION, cassandra: null, schema: null };
-    return { sidecar: SIDECAR_VERSION, cassandra: versions.cassandra, schema: versions.schema, ...versions.provenance };
+  version() {
+    return this.sidecarVersion();
   }
 
   @Get('version/sidecar')
@@ -38,15 +38,27 @@ export class ClusterController {
     return { version: SIDECAR_VERSION };
   }
 
+  /** Icarus's CassandraVersion (`major, minor, patch, dsePatch, preReleaseLabels`); Daedalus adds `version` and `source`. */
   @Get('version/cassandra')
   async cassandraVersion() {
     const versions = await this.cluster.versions();
-    return { version: versions.cassandra, ...versions.provenance };
+    const parts = parseCassandraVersion(versions.cassandra);
+    if (!parts)
+      throw new ServiceUnavailableException(`the node reports a Cassandra version that is not one: ${JSON.stringify(versions.cassandra)}`);
+    return { ...parts, version: versions.cassandra, ...versions.provenance };
   }
 
+  /** Icarus's CassandraSchemaVersion: `{schemaVersion}`. */
   @Get('version/schema')
   async schemaVersion() {
     const versions = await this.cluster.versions();
-    return { version: versions.schema, ...versions.provenance };
+    return { schemaVersion: versions.schema, ...versions.provenance };
+  }
+
+  /** Icarus: the local node's cassandra.yaml as text (secret values redacted). */
+  @Get('config')
+  @Header('Content-Type', 'application/yaml; charset=utf-8')
+  config(): Promise<string> {
+    return this.cluster.cassandraYaml();
   }
 }

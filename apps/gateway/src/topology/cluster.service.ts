@@ -3,6 +3,7 @@ import { LiveNodeView, NodeRegistration } from '@daedalus/contracts';
 import { NodeRegistry, RegisteredNodeView } from '@daedalus/messaging';
 import { GatewayConfig } from '../gateway-config';
 import { notFound } from '../http/bad-request';
+import { findLocalNode } from './local-node';
 import { NodeQueryClient } from './node-query.client';
 
 /** How many agents /topology asks, one after another, before it answers from the registry. */
@@ -42,21 +43,9 @@ export class ClusterService {
 
   /** The node this gateway answers for in single-node calls (/status, /version/cassandra). */
   async localNode(): Promise<NodeRegistration> {
-    const nodes = await this.registered();
-    const wanted = this.config.localNode;
-    const node = wanted
-      ? nodes.find((n) => n.registration.hostId === wanted || n.registration.address === wanted)
-      : nodes.length === 1
-        ? nodes[0]
-        : undefined;
-    if (!node) {
-      throw new ServiceUnavailableException(
-        wanted
-          ? `local node ${wanted} is not registered`
-          : `no local node configured (--local-node) and ${nodes.length} nodes are registered`,
-      );
-    }
-    return node.registration;
+    const choice = findLocalNode(this.config.localNode, await this.registered());
+    if (!choice.node) throw new ServiceUnavailableException(choice.reason);
+    return choice.node.registration;
   }
 
   async status(): Promise<{ operationMode: string; provenance: Provenance }> {
@@ -77,6 +66,16 @@ export class ClusterService {
           schema: node.schemaVersionId,
           provenance: fromRegistry(node, answer.ok ? 'no versions in the answer' : answer.reason),
         };
+  }
+
+  /** The local node's cassandra.yaml (secrets redacted by its agent); only live, there is no registry copy. */
+  async cassandraYaml(): Promise<string> {
+    const node = await this.localNode();
+    const answer = await this.queries.ask(node.hostId, 'config');
+    if (answer.ok && answer.reply.config) return answer.reply.config.yaml;
+    throw new ServiceUnavailableException(
+      `could not read cassandra.yaml of ${node.hostId}: ${answer.ok ? 'no config in the answer (an older agent)' : answer.reason}`,
+    );
   }
 
   /**
@@ -118,11 +117,11 @@ export class ClusterService {
 
   /** The configured local node first, then the most recently heartbeating ones; silent ones are not asked. */
   private askOrder(registered: RegisteredNodeView[]): NodeRegistration[] {
-    const local = this.config.localNode;
+    const local = this.config.localNode ? findLocalNode(this.config.localNode, registered).node?.registration.hostId : undefined;
     return registered
       .filter((n) => n.heartbeatAgeMs <= this.config.nodeTimeoutMs)
       .sort((a, b) => {
-        const isLocal = (n: RegisteredNodeView) => (n.registration.hostId === local || n.registration.address === local ? 0 : 1);
+        const isLocal = (n: RegisteredNodeView) => (n.registration.hostId === local ? 0 : 1);
         return isLocal(a) - isLocal(b) || a.heartbeatAgeMs - b.heartbeatAgeMs;
       })
       .map((n) => n.registration);

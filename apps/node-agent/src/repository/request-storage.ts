@@ -3,8 +3,10 @@ import {
   isStorageError,
   LocationError,
   openBackend,
+  LocationHints,
   parseAnyLocation,
   parseStorageLocation,
+  TokenBucket,
   RetryPolicy,
   StorageBackend,
   StorageLocation,
@@ -78,12 +80,15 @@ export function storageProxy(settings?: ProxySettingsDto): StorageProxy | undefi
 export async function openRequestBackend(
   location: StorageLocation,
   request: StorageOperationRequest & { bandwidth?: BandwidthDto },
+  /** a bucket whose rate the caller paces (a backup's `duration`); it applies `bandwidth` itself */
+  pacing?: TokenBucket,
 ): Promise<StorageBackend> {
   let backend: StorageBackend;
   try {
     backend = openBackend(location, {
       concurrency: request.concurrentConnections ?? 10,
       bandwidthBytesPerSecond: bandwidthBytesPerSecond(request.bandwidth),
+      bandwidthBucket: pacing,
       retry: retryPolicy(request.retry),
       kmsKeyId: request.kmsKeyId,
       proxy: storageProxy(request.proxySettings),
@@ -104,9 +109,9 @@ export async function openRequestBackend(
 }
 
 /** A location naming one node or just a bucket (see parseAnyLocation for the file:// rule). */
-export function anyStorageLocation(raw: string): StorageLocation {
+export function anyStorageLocation(raw: string, hints: LocationHints = {}): StorageLocation {
   try {
-    return parseAnyLocation(raw);
+    return parseAnyLocation(raw, hints);
   } catch (error) {
     if (error instanceof LocationError) throw new OperationRejectedError(error.message);
     throw error;

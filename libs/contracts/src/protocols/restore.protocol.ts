@@ -5,7 +5,8 @@ import type { OperationProtocol, Participant } from './protocol';
 /**
  * A restore on a running cluster goes INIT → DOWNLOAD → TRUNCATE → IMPORT → CLEANUP (Icarus's
  * `restorationPhase` names them), each phase starting when every node finished the previous one. A node-local
- * request may run one of them alone (how an interrupted IMPORT is finished). IN_PLACE (Cassandra stopped) is a
+ * request may run one of them alone (how an interrupted IMPORT is finished), and so may a global one with
+ * `singlePhase` (INIT, DOWNLOAD, or IMPORT of what a DOWNLOAD staged). IN_PLACE (Cassandra stopped) is a
  * phase of its own on each node.
  */
 export const RESTORE_PHASES = [...RESTORATION_PHASES, 'IN_PLACE'] as const;
@@ -172,6 +173,8 @@ export const restoreProtocol: RestoreProtocol = {
   sequence(request) {
     if (request.restorationStrategyType === 'IN_PLACE') return ['IN_PLACE'];
     if (!request.globalRequest && request.restorationPhase) return [request.restorationPhase];
+    // global: one phase cluster-wide when asked (the request checks which can stand alone), else all of them
+    if (request.singlePhase && request.restorationPhase) return [request.restorationPhase];
     return RESTORATION_PHASES;
   },
 };

@@ -37,6 +37,14 @@ export class BackupRequest extends StorageOperationRequest {
   @MaxLength(4096, { each: true })
   dataDirs?: string[];
 
+  /** Icarus: the Cassandra root holding the data directories; checked against the targets' data directories. */
+  @IsOptional()
+  @EmptyAsUndefined()
+  @IsString()
+  @MaxLength(4096)
+  @IsAbsolutePath()
+  cassandraDirectory?: string;
+
   /** ISO-8601 duration or Icarus's "N UNIT" form; bounds the upload time. */
   @IsOptional()
   @EmptyAsUndefined()
@@ -84,11 +92,25 @@ export class BackupRequest extends StorageOperationRequest {
 
   /** Rules between fields that decorators cannot express. */
   crossFieldErrors(): Array<{ field: string; message: string }> {
+    const errors: Array<{ field: string; message: string }> = [];
     if (this.skipDownNodes && !this.globalRequest) {
-      return [{ field: 'skipDownNodes', message: 'skipDownNodes: only a global backup (globalRequest: true) can skip down nodes' }];
+      errors.push({ field: 'skipDownNodes', message: 'skipDownNodes: only a global backup (globalRequest: true) can skip down nodes' });
     }
-    return [];
+    if (this.skipRefreshing === false) {
+      errors.push(
+        notSupported(
+          'skipRefreshing',
+          'false is not supported: a backup never refreshes the modification time of the objects it reuses; send true or leave it out',
+        ),
+      );
+    }
+    return errors;
   }
+}
+
+/** A field Daedalus knows (Icarus or Esop has it) but does not do, refused rather than ignored. */
+function notSupported(field: string, why: string): { field: string; message: string } {
+  return { field, message: `${field}: not supported: ${why}` };
 }
 
 export const RESTORATION_STRATEGIES = ['IN_PLACE', 'IMPORT', 'HARDLINKS'] as const;
@@ -133,6 +155,7 @@ export class RestoreRequest extends StorageOperationRequest {
   @IsObject()
   rename?: Record<string, string>;
 
+  /** With `globalRequest`: run only `restorationPhase`, on every node (INIT, DOWNLOAD, or IMPORT from `import.sourceDir`). */
   @IsOptional()
   @LenientBoolean()
   @IsBoolean()
@@ -161,7 +184,7 @@ export class RestoreRequest extends StorageOperationRequest {
   @MaxLength(4096, { each: true })
   dataDirs?: string[];
 
-  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cassandraDirectory?: string;
+  @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) @IsAbsolutePath() cassandraDirectory?: string;
   @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) @IsAbsolutePath() cassandraConfigDirectory?: string;
   @IsOptional() @LenientBoolean() @IsBoolean() restoreSystemKeyspace?: boolean;
   @IsOptional() @LenientBoolean() @IsBoolean() restoreSystemAuth?: boolean;
@@ -184,8 +207,24 @@ export class RestoreRequest extends StorageOperationRequest {
   /** Rules between fields that decorators cannot express. */
   crossFieldErrors(): Array<{ field: string; message: string }> {
     const errors: Array<{ field: string; message: string }> = [];
-    if (this.globalRequest && this.restorationPhase && this.restorationPhase !== 'INIT' && this.restorationStrategyType !== 'IN_PLACE') {
-      errors.push({ field: 'restorationPhase', message: 'restorationPhase: a global restore starts at INIT and runs every phase' });
+    errors.push(...this.phaseErrors());
+    if (this.newCluster) {
+      errors.push(
+        notSupported(
+          'newCluster',
+          'restoring into a new cluster is not supported; a cluster with new host IDs restores with resolveHostIdFromTopology',
+        ),
+      );
+    }
+    if (this.restoreSystemKeyspace) {
+      errors.push(
+        notSupported('restoreSystemKeyspace', 'restoring the system keyspaces is not supported (restoreSystemAuth restores system_auth)'),
+      );
+    }
+    if (this.noDownloadData) errors.push(notSupported('noDownloadData', 'a restore always downloads the data it restores'));
+    const importType = this.import?.type;
+    if (importType !== undefined && importType.toLowerCase() !== 'import') {
+      errors.push(notSupported('import.type', `"${importType.slice(0, 32)}" is not an import type (only "import")`));
     }
     const table = /^[A-Za-z0-9_]{1,48}\.[A-Za-z0-9_]{1,48}$/;
     for (const [from, to] of Object.entries(this.rename ?? {})) {
@@ -204,7 +243,53 @@ export class RestoreRequest extends StorageOperationRequest {
     }
     return errors;
   }
+
+  /**
+   * Which `restorationPhase`/`singlePhase` combinations a global restore runs (see `restoreProtocol.sequence`):
+   * INIT or DOWNLOAD (Icarus 1.x and older CassKop start with DOWNLOAD) run the whole restore; `singlePhase`
+   * runs one phase cluster-wide, for the phases that can stand alone.
+   */
+  private phaseErrors(): Array<{ field: string; message: string }> {
+    if (this.restorationStrategyType === 'IN_PLACE') {
+      return this.singlePhase
+        ? [{ field: 'singlePhase', message: 'singlePhase: an IN_PLACE restore is one phase already; not supported with it' }]
+        : [];
+    }
+    if (!this.globalRequest) return [];
+    const phase = this.restorationPhase;
+    if (!this.singlePhase) {
+      return phase && !RESTORE_STARTING_PHASES.includes(phase)
+        ? [
+            {
+              field: 'restorationPhase',
+              message: `restorationPhase: a global restore starts at INIT (or DOWNLOAD) and runs every phase; ${phase} alone needs singlePhase: true`,
+            },
+          ]
+        : [];
+    }
+    if (!phase) return [{ field: 'singlePhase', message: 'singlePhase: name the phase to run alone with restorationPhase' }];
+    if (phase === 'TRUNCATE' || phase === 'CLEANUP') {
+      return [
+        {
+          field: 'singlePhase',
+          message: `singlePhase: ${phase} cannot run alone cluster-wide (it works from INIT's findings of the same restore); not supported`,
+        },
+      ];
+    }
+    if (phase === 'IMPORT' && !this.import?.sourceDir) {
+      return [
+        {
+          field: 'import.sourceDir',
+          message: 'import.sourceDir: a single-phase IMPORT imports what a single-phase DOWNLOAD staged there; name that directory',
+        },
+      ];
+    }
+    return [];
+  }
 }
+
+/** The phases a global restore may name to run the whole restore (Icarus 1.x began at DOWNLOAD). */
+export const RESTORE_STARTING_PHASES: readonly string[] = ['INIT', 'DOWNLOAD'] satisfies Array<(typeof RESTORATION_PHASES)[number]>;
 
 export class CommitLogBackupRequest extends StorageOperationRequest {
   override type = 'commitlog-backup' as const;
@@ -230,6 +315,22 @@ export class CommitLogRestoreRequest extends StorageOperationRequest {
 
 export class ListRequest extends StorageOperationRequest {
   override type = 'list' as const;
+
+  /** Esop's command-line options that make no sense for an API answering JSON from the store itself. */
+  crossFieldErrors(): Array<{ field: string; message: string }> {
+    const errors: Array<{ field: string; message: string }> = [];
+    if (this.resolveNodes)
+      errors.push(notSupported('resolveNodes', 'the listing names nodes by host ID and dc (see GET /topology for addresses)'));
+    if (this.humanUnits) errors.push(notSupported('humanUnits', 'sizes are always in bytes'));
+    if (this.json === false) errors.push(notSupported('json', "false is not supported: the listing is the operation's JSON response"));
+    if (this.toFile !== undefined)
+      errors.push(notSupported('toFile', "the listing is the operation's response, never written to a node's file"));
+    if (this.cacheDir !== undefined) errors.push(notSupported('cacheDir', 'the listing reads the store itself and keeps no cache'));
+    if (this.timeout !== undefined) errors.push(notSupported('timeout', 'a listing reads a few small documents; it has no timeout to set'));
+    if (this.skipDownload)
+      errors.push(notSupported('skipDownload', 'the listing always reads the manifests from the store (there is no cache)'));
+    return errors;
+  }
 
   @IsOptional() @LenientBoolean() @IsBoolean() resolveNodes?: boolean;
   @IsOptional() @LenientBoolean() @IsBoolean() json?: boolean;

@@ -1,6 +1,19 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 import { IsDataCenterName } from './identifiers';
 import { EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber, LowercaseId } from './lenient';
 import { IsSecretString } from './secret-field';
@@ -85,6 +98,9 @@ export class RetryDto {
   maxAttempts?: number;
 }
 
+/** The proxy settings this API types as other than strings (a client may send them as strings). */
+export const PROXY_TYPED_FIELDS = ['useProxy', 'proxyPort'] as const;
+
 /** `proxyUsername` and `proxyPassword` are secrets: sealed past the gateway, redacted everywhere (docs/design.md). */
 export class ProxySettingsDto {
   @IsOptional()
@@ -120,6 +136,16 @@ export class ProxySettingsDto {
   @EmptyAsUndefined()
   @IsSecretString(256)
   proxyPassword?: string;
+
+  /**
+   * Set by the gateway, refused from a client: which of the typed fields the client sent as JSON strings
+   * (Icarus's spec types every proxy setting as a string and the Go client sends them so), to echo them back
+   * in the same types.
+   */
+  @IsOptional()
+  @IsArray()
+  @IsIn(PROXY_TYPED_FIELDS, { each: true })
+  sentAsText?: Array<(typeof PROXY_TYPED_FIELDS)[number]>;
 }
 
 /**

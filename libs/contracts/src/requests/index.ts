@@ -5,3 +5,4 @@ export * from './registry';
 export * from './identifiers';
 export * from './raw-json-guard';
 export { storageLocationProblem } from './storage-location';
+export * from './datacenters';

@@ -77,12 +77,34 @@ describe('parseOperationRequest', () => {
 
   it.each([
     [{ globalRequest: true, restorationPhase: 'IMPORT' }, 'restorationPhase'],
+    [{ globalRequest: true, singlePhase: true }, 'singlePhase'],
+    [{ globalRequest: true, singlePhase: true, restorationPhase: 'TRUNCATE' }, 'singlePhase'],
+    [{ globalRequest: true, singlePhase: true, restorationPhase: 'CLEANUP' }, 'singlePhase'],
+    [{ globalRequest: true, singlePhase: true, restorationPhase: 'IMPORT' }, 'import.sourceDir'],
+    [{ singlePhase: true, restorationStrategyType: 'IN_PLACE' }, 'singlePhase'],
     [{ rename: { orders: 'orders2' } }, 'rename'],
     [{ rename: { 'shop.orders': 'other.orders' } }, 'rename'],
     [{ entities: 'shop.customers', rename: { 'shop.orders': 'shop.orders2' } }, 'rename'],
   ])('refuses a restore whose fields contradict each other: %p names %s', (fields, field) => {
     const error = rejection({ type: 'restore', storageLocation: 's3://bucket', snapshotTag: 'nightly', ...fields });
     expect(error.errors.map((e) => e.field)).toEqual([field]);
+  });
+
+  it.each([
+    [{ restorationPhase: 'DOWNLOAD' }],
+    [{ restorationPhase: 'download' }],
+    [{ restorationPhase: 'INIT' }],
+    [{ singlePhase: true, restorationPhase: 'DOWNLOAD' }],
+    [{ singlePhase: 'true', restorationPhase: 'IMPORT', import: { sourceDir: '/var/lib/cassandra/staged' } }],
+  ])('accepts a global restore an Icarus client sends: %p', (fields) => {
+    const request = parseOperationRequest({
+      type: 'restore',
+      storageLocation: 's3://bucket',
+      snapshotTag: 'nightly',
+      globalRequest: true,
+      ...fields,
+    });
+    expect(request).toMatchObject({ type: 'restore', globalRequest: true });
   });
 
   it('accepts a restore of a subset under another name, in any enum case', () => {
@@ -96,5 +118,46 @@ describe('parseOperationRequest', () => {
       rename: { 'shop.orders': 'shop.orders2' },
     });
     expect(request).toMatchObject({ restorationStrategyType: 'HARDLINKS', globalRequest: true });
+  });
+});
+
+describe('fields Icarus or Esop have that Daedalus does not do', () => {
+  const restore = { type: 'restore', storageLocation: 's3://bucket', snapshotTag: 'nightly', globalRequest: true };
+  const list = { type: 'list', storageLocation: 's3://bucket' };
+  const backup = { type: 'backup', storageLocation: 's3://bucket', globalRequest: true };
+
+  it.each([
+    [{ ...restore, newCluster: true }, 'newCluster'],
+    [{ ...restore, restoreSystemKeyspace: 'true' }, 'restoreSystemKeyspace'],
+    [{ ...restore, noDownloadData: true }, 'noDownloadData'],
+    [{ ...restore, import: { type: 'bulk' } }, 'import.type'],
+    [{ ...backup, skipRefreshing: false }, 'skipRefreshing'],
+    [{ ...list, resolveNodes: true }, 'resolveNodes'],
+    [{ ...list, humanUnits: true }, 'humanUnits'],
+    [{ ...list, json: false }, 'json'],
+    [{ ...list, toFile: '/tmp/list.json' }, 'toFile'],
+    [{ ...list, cacheDir: '/tmp/cache' }, 'cacheDir'],
+    [{ ...list, skipDownload: true }, 'skipDownload'],
+    [{ ...list, timeout: 2 }, 'timeout'],
+  ])('refuses %p with a 400 naming %s as not supported', (body, field) => {
+    const error = rejection(body);
+    expect(error.errors).toEqual([{ field, message: expect.stringContaining(`${field}: not supported`) }]);
+  });
+
+  it.each([
+    [
+      {
+        ...restore,
+        newCluster: false,
+        restoreSystemKeyspace: false,
+        noDownloadData: false,
+        restoreSystemAuth: true,
+        import: { type: 'import' },
+      },
+    ],
+    [{ ...backup, skipRefreshing: true }],
+    [{ ...list, resolveNodes: false, humanUnits: false, json: true, skipDownload: false }],
+  ])('accepts the values that say what Daedalus does: %p', (body) => {
+    expect(() => parseOperationRequest(body)).not.toThrow();
   });
 });

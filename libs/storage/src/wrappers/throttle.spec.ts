@@ -50,6 +50,23 @@ describe('TokenBucket', () => {
     expect(clock.slept).toEqual([500, 1000]);
   });
 
+  it('changes its rate as its owner paces it, from unlimited to a rate and back, keeping debts', async () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket(Infinity, 100, clock);
+    await bucket.take(10_000_000);
+    expect(clock.slept).toEqual([]);
+    bucket.setRate(1000);
+    await bucket.take(600);
+    expect(clock.slept).toEqual([500]);
+    bucket.setRate(2000);
+    await bucket.take(2000);
+    expect(clock.slept).toEqual([500, 1000]);
+    bucket.setRate(Infinity);
+    await bucket.take(1_000_000);
+    expect(clock.slept).toEqual([500, 1000]);
+    expect(() => bucket.setRate(-1)).toThrow(RangeError);
+  });
+
   it('rejects nonsense rates', () => {
     expect(() => new TokenBucket(0)).toThrow(RangeError);
     expect(() => new TokenBucket(Number.NaN)).toThrow(RangeError);

@@ -25,28 +25,59 @@ const realClock: Clock = {
 export class TokenBucket {
   private tokens: number;
   private last: number;
-  readonly burst: number;
+  private rate: number;
+  burst: number;
 
   constructor(
-    readonly bytesPerSecond: number,
-    burst?: number,
+    bytesPerSecond: number,
+    private readonly fixedBurst?: number,
     private readonly clock: Clock = realClock,
   ) {
-    if (!(bytesPerSecond > 0) || !Number.isFinite(bytesPerSecond))
-      throw new RangeError(`rate must be a positive number of bytes per second, got ${bytesPerSecond}`);
-    this.burst = burst ?? Math.max(64 * 1024, bytesPerSecond / 10);
+    this.rate = TokenBucket.checked(bytesPerSecond);
+    this.burst = this.burstFor(bytesPerSecond);
     this.tokens = this.burst;
     this.last = clock.now();
   }
 
+  private static checked(bytesPerSecond: number): number {
+    if (!(bytesPerSecond > 0) || Number.isNaN(bytesPerSecond))
+      throw new RangeError(`rate must be a positive number of bytes per second, got ${bytesPerSecond}`);
+    return bytesPerSecond;
+  }
+
+  private burstFor(bytesPerSecond: number): number {
+    return this.fixedBurst ?? (Number.isFinite(bytesPerSecond) ? Math.max(64 * 1024, bytesPerSecond / 10) : Infinity);
+  }
+
+  get bytesPerSecond(): number {
+    return this.rate;
+  }
+
+  /**
+   * Changes the rate from now on (a paced upload raises or lowers it as it goes); Infinity lets everything
+   * through. Debt already owed is kept, so a lowered rate cannot be dodged by a caller already waiting.
+   */
+  setRate(bytesPerSecond: number): void {
+    this.refill();
+    this.rate = TokenBucket.checked(bytesPerSecond);
+    this.burst = this.burstFor(bytesPerSecond);
+    this.tokens = Math.min(this.tokens, this.burst);
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    // unlimited: no debt, a full bucket (and no Infinity × 0 when no time passed)
+    this.tokens = this.rate === Infinity ? this.burst : Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+  }
+
   /** Waits until `bytes` may pass. */
   async take(bytes: number): Promise<void> {
-    const now = this.clock.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.bytesPerSecond);
-    this.last = now;
+    if (this.rate === Infinity) return;
+    this.refill();
     this.tokens -= bytes;
     if (this.tokens >= 0) return;
-    await this.clock.sleep((-this.tokens / this.bytesPerSecond) * 1000);
+    await this.clock.sleep((-this.tokens / this.rate) * 1000);
   }
 }
 
@@ -64,9 +95,10 @@ export class ThrottleStream extends Transform {
 export class ThrottledBackend extends ForwardingBackend {
   readonly bucket: TokenBucket;
 
-  constructor(inner: StorageBackend, bytesPerSecond: number, clock?: Clock) {
+  /** A number makes a bucket of that rate; a bucket given is shared (its owner may change its rate). */
+  constructor(inner: StorageBackend, rate: number | TokenBucket, clock?: Clock) {
     super(inner);
-    this.bucket = new TokenBucket(bytesPerSecond, undefined, clock);
+    this.bucket = rate instanceof TokenBucket ? rate : new TokenBucket(rate, undefined, clock);
   }
 
   override put(key: string, source: PutSource, options?: PutOptions): Promise<PutResult> {
@@ -86,6 +118,6 @@ export class ThrottledBackend extends ForwardingBackend {
   }
 }
 
-export function withThrottle(inner: StorageBackend, bytesPerSecond: number, clock?: Clock): ThrottledBackend {
-  return new ThrottledBackend(inner, bytesPerSecond, clock);
+export function withThrottle(inner: StorageBackend, rate: number | TokenBucket, clock?: Clock): ThrottledBackend {
+  return new ThrottledBackend(inner, rate, clock);
 }

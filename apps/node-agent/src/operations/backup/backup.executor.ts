@@ -21,7 +21,8 @@ import {
   sumTotals,
 } from '../../repository/manifest';
 import { ManifestCache, readNodeManifest } from '../../repository/manifest-store';
-import { nodeStorageLocation, openRequestBackend, parseDurationMs } from '../../repository/request-storage';
+import { bandwidthBytesPerSecond, nodeStorageLocation, openRequestBackend, parseDurationMs } from '../../repository/request-storage';
+import { DurationPacer } from './duration-pacer';
 import { listSnapshot } from '../../cassandra/snapshot-files';
 import { uploadSnapshot, UploadItem } from '../../repository/uploader';
 import { OperationExecutorFor } from '../executor-discovery';
@@ -35,6 +36,8 @@ interface BackupJob {
   backupName: string;
   coordination: BackupContext | undefined;
   context: ExecutionContext;
+  /** `duration`: the upload's pace */
+  pacer?: DurationPacer;
 }
 
 const PROGRESS_INTERVAL_MS = 1_000;
@@ -48,9 +51,9 @@ const PROGRESS_INTERVAL_MS = 1_000;
 export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
   protected readonly protocol = backupProtocol;
   protected readonly phases: PhaseHandlers<BackupProtocol> = {
-    // the upload stops at the request's deadline too
+    // the upload stops at the request's timeout; `duration` paces it instead (DurationPacer)
     UPLOAD: (request, context) =>
-      this.withJob(request, { ...context, signal: this.deadline(request, context.signal) }, (job) => this.upload(job)),
+      this.withJob(request, { ...context, signal: this.deadline(request, context.signal) }, (job) => this.upload(job), this.pacer(request)),
     COMMIT: (request, context) => this.withJob(request, context, (job) => this.commit(job)),
   };
   private readonly logger = new Logger(BackupExecutor.name);
@@ -73,26 +76,29 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
     request: BackupRequest,
     context: PhaseContext<BackupProtocol>,
     work: (job: BackupJob) => Promise<T>,
+    pacer?: DurationPacer,
   ): Promise<T> {
     const location = nodeStorageLocation(request);
     const coordination = context.coordination;
     const backupName = coordination?.backupName ?? `${request.snapshotTag ?? 'autosnap'}-${this.clock.now().getTime()}`;
-    const backend = await this.openBackend(location, request);
+    const backend = await this.openBackend(location, request, pacer?.bucket);
     try {
-      return await work({ backend, location, request, backupName, coordination, context });
+      return await work({ backend, location, request, backupName, coordination, context, pacer });
     } finally {
       await backend.close();
     }
   }
 
-  /** Icarus `timeout` (hours) and `duration` bound the whole backup. */
+  /** Icarus `timeout` (hours) bounds the whole backup. */
   private deadline(request: BackupRequest, signal: AbortSignal): AbortSignal {
-    const limits = [
-      request.timeout ? request.timeout * 3600_000 : undefined,
-      request.duration ? parseDurationMs(request.duration) : undefined,
-    ];
-    const ms = limits.filter((v): v is number => v !== undefined);
-    return ms.length > 0 ? AbortSignal.any([signal, AbortSignal.timeout(Math.min(...ms))]) : signal;
+    return request.timeout ? AbortSignal.any([signal, AbortSignal.timeout(request.timeout * 3600_000)]) : signal;
+  }
+
+  /** Icarus `duration`: the upload is paced to end within it (rate = remaining bytes / remaining time). */
+  private pacer(request: BackupRequest): DurationPacer | undefined {
+    if (!request.duration) return undefined;
+    const deadline = this.clock.now().getTime() + parseDurationMs(request.duration);
+    return new DurationPacer(deadline, bandwidthBytesPerSecond(request.bandwidth), () => this.clock.now().getTime());
   }
 
   private nodePath(location: StorageLocation): NodePath {
@@ -100,7 +106,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
     return { cluster, dc, hostId };
   }
 
-  private async upload({ backend, location, request, backupName, coordination, context }: BackupJob): Promise<BackupUploadResult> {
+  private async upload({ backend, location, request, backupName, coordination, context, pacer }: BackupJob): Promise<BackupUploadResult> {
     const path = this.nodePath(location);
     const manifestKey = BackupLayout.manifest(path, backupName);
     const existing = await backend.stat(manifestKey);
@@ -137,6 +143,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
       // it (the backend's stat withholds their hash otherwise): the manifests cannot tell.
       const known = request.kmsKeyId ? new Map() : await this.manifests.knownObjects(backend, path);
       let lastReport = 0;
+      pacer?.start(items.reduce((sum, i) => sum + i.file.size, 0));
       const outcomes = await uploadSnapshot(backend, items, {
         prefix: BackupLayout.dataPrefix(path, keyId),
         encryption: this.encryption.key,
@@ -145,6 +152,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
         known,
         inFlight: this.inFlight,
         onProgress: (done, total) => {
+          pacer?.update(done, total);
           const now = this.clock.now().getTime();
           if (now - lastReport < PROGRESS_INTERVAL_MS && done < total) return;
           lastReport = now;

@@ -7,13 +7,15 @@ import { dataWalker } from '../../cassandra/data-directories';
 
 export function importOptions(request: RestoreRequest): ImportOptions {
   const i = request.import ?? {};
+  // `quick` is nodetool import's: no verification of SSTables or tokens, no cache invalidation
+  const quick = i.quick === true;
   return {
     resetLevel: !i.keepLevel,
     clearRepaired: !i.keepRepaired,
-    verifySSTables: !i.noVerify,
-    verifyTokens: !i.noVerifyTokens,
-    invalidateCaches: !i.noInvalidateCaches,
-    extendedVerify: i.extendedVerify ?? false,
+    verifySSTables: !i.noVerify && !quick,
+    verifyTokens: !i.noVerifyTokens && !quick,
+    invalidateCaches: !i.noInvalidateCaches && !quick,
+    extendedVerify: !quick && (i.extendedVerify ?? false),
     copyData: false,
   };
 }

@@ -125,7 +125,7 @@ export async function restoreInPlace(
   if (!(await nodeIsDown(node))) throw new OperationRejectedError('the node answers over JMX: an IN_PLACE restore needs Cassandra stopped');
   const configDir = request.cassandraConfigDirectory ?? settings.configDir;
   const layout = await readCassandraLayout(configDir, settings.cassandraHome);
-  const location = anyStorageLocation(request.storageLocation);
+  const location = anyStorageLocation(request.storageLocation, { datacenters: [me.dc] });
   const source = await resolveRestoreSource(
     backend,
     cluster,

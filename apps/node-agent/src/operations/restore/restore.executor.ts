@@ -97,7 +97,10 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
 
   /** The backup's storage, for the phases that read it (a restore never creates the bucket). */
   private async withBackend<T>(request: RestoreRequest, work: (backend: StorageBackend) => Promise<T>): Promise<T> {
-    const backend = await this.openBackend(anyStorageLocation(request.storageLocation), { ...request, createMissingBucket: false });
+    const backend = await this.openBackend(anyStorageLocation(request.storageLocation, { datacenters: [this.identity.current.dc] }), {
+      ...request,
+      createMissingBucket: false,
+    });
     try {
       return await work(backend);
     } finally {
@@ -106,7 +109,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
   }
 
   private cluster(request: RestoreRequest, context: Phase): string {
-    const location = anyStorageLocation(request.storageLocation);
+    const location = anyStorageLocation(request.storageLocation, { datacenters: [this.identity.current.dc] });
     return location.path[0] ?? context.coordination?.clusterName ?? this.identity.current.clusterName;
   }
 
@@ -120,7 +123,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     const me = this.identity.current;
     const mode = await this.node.operationMode();
     if (mode !== 'NORMAL') throw new OperationRejectedError(`the node is ${mode}, not NORMAL`);
-    const location = anyStorageLocation(request.storageLocation);
+    const location = anyStorageLocation(request.storageLocation, { datacenters: [this.identity.current.dc] });
     const source = await resolveRestoreSource(
       backend,
       this.cluster(request, context),
@@ -164,7 +167,8 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     let lastReport = 0;
     const fetched = await downloadFiles(backend, items, {
       concurrency: request.concurrentConnections ?? 10,
-      signal: context.signal,
+      // Icarus `timeout` (hours) bounds the transfer, as it bounds a backup's upload
+      signal: request.timeout ? AbortSignal.any([context.signal, AbortSignal.timeout(request.timeout * 3600_000)]) : context.signal,
       reserveBytes: this.settings.reserveBytes,
       encryption: this.encryption.key,
       onProgress: (done, total) => {
