@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ALL_OPERATION_STATES, OperationState } from '@daedalus/contracts';
+import { ALL_OPERATION_STATES, NodeLiveness, OperationState } from '@daedalus/contracts';
 
 /**
  * What the gateway answers, as classes: the controllers and views are typed by them (so an answer cannot
@@ -89,7 +89,7 @@ export class OperationView {
   errors!: OperationErrorView[];
   @ApiPropertyOptional({ description: 'who submitted it: `token:<name>`, `jwt:<subject>`, `mtls:<cn>` or `anonymous`' })
   submittedBy?: string;
-  @ApiPropertyOptional({ description: 'the result once ended: one node\'s, or by host ID (by phase for a restore)' })
+  @ApiPropertyOptional({ description: "the result once ended: one node's, or by host ID (by phase for a restore)" })
   response?: unknown;
   @ApiPropertyOptional()
   cancelRequested?: boolean;
@@ -242,7 +242,7 @@ export class NodeListingView {
   @ApiProperty({ type: 'string', nullable: true })
   rack!: string | null;
   @ApiProperty({ enum: ['live', 'down', 'departed'] })
-  state!: 'live' | 'down' | 'departed';
+  state!: NodeLiveness;
   @ApiPropertyOptional()
   reason?: string;
   @ApiProperty({ description: 'false for a member of the token ring no agent registered' })

@@ -1,5 +1,5 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { NodeLiveness, nodeStandings, OperationRequest, RegistrationView } from '@daedalus/contracts';
+import { nodeStandings, OperationRequest, RegistrationView } from '@daedalus/contracts';
 import { NodeRegistry } from '@daedalus/messaging';
 import { NodeListingView } from '../docs/response-views';
 import { GatewayConfig } from '../gateway-config';
