@@ -4,9 +4,10 @@
  * status, and (b) against Icarus's published schema where Icarus has one (test/icarus/icarus-schemas.json),
  * with the deliberate differences listed in ICARUS_DIFFERENCES.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IMPLEMENTED_OPERATION_TYPES, OPERATION_REQUEST_TYPES, OperationType } from '@daedalus/contracts';
+import { newToken } from '../../apps/gateway/src/auth/token-file';
 import { makeTempDir, removeDir } from '../support/processes';
 import { DaedalusSystem, HttpResult, OperationView } from '../support/system';
 import { Components, SchemaNode, schemaProblems } from '../support/schema-check';
@@ -86,13 +87,24 @@ function localRefs<T>(value: T): T {
 describe('OpenAPI conformance: every endpoint and operation type, recorded live', () => {
   let system: DaedalusSystem;
   let storeRoot: string;
+  let authDir: string;
   let location: string;
   let served: OpenApiDocument;
   let servedSchemas: Components;
   const recorded: Recorded[] = [];
 
-  async function record(method: string, path: string, route: string, body?: unknown): Promise<HttpResult> {
-    const answer = await system.request(method, path, body);
+  // API tokens rather than anonymous access, so that 401 and 403 are answered too
+  const admin = newToken('conformance-admin', 'admin');
+  const viewer = newToken('conformance-viewer', 'viewer');
+
+  async function record(
+    method: string,
+    path: string,
+    route: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<HttpResult> {
+    const answer = await system.request(method, path, body, headers);
     recorded.push({ route: `${method} ${route}`, status: answer.status, body: answer.body });
     return answer;
   }
@@ -109,10 +121,14 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
   beforeAll(async () => {
     storeRoot = makeTempDir('openapi-store');
     location = `file://${storeRoot}/bucket`;
+    authDir = makeTempDir('openapi-auth');
+    const tokensFile = join(authDir, 'api-tokens');
+    writeFileSync(tokensFile, `${admin.line}\n${viewer.line}\n`);
     system = await DaedalusSystem.start({
       nodes: 2,
       coordinators: 1,
-      gatewayArgs: ['--local-node', 'auto'],
+      gatewayAuth: { anonymousRole: false, token: admin.token },
+      gatewayArgs: ['--local-node', 'auto', '--api-tokens-file', tokensFile],
       agentArgs: ['--enable-truncate'],
     });
     await system.createTables('shop', ['orders'], 20);
@@ -123,6 +139,7 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
   afterAll(async () => {
     await system?.stop();
     if (storeRoot) removeDir(storeRoot);
+    if (authDir) removeDir(authDir);
   }, 60_000);
 
   it('records an answer of every operation type and every endpoint', async () => {
@@ -190,6 +207,15 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
     await record('POST', '/operations', '/operations', { type: 'flush', keyspace: 7 });
     await record('POST', '/operations', '/operations', { type: 'commitlog-backup' });
     await record('GET', '/backups', '/backups');
+    const refused = await record(
+      'POST',
+      '/operations',
+      '/operations',
+      { type: 'flush', keyspace: 'shop' },
+      { authorization: `Bearer ${viewer.token}` },
+    );
+    expect(refused.status).toBe(403);
+    expect((await record('GET', '/nodes', '/nodes', undefined, { authorization: 'Bearer dae_not-a-token' })).status).toBe(401);
     await record('DELETE', `/nodes/${first.hostId}`, '/nodes/{hostId}');
     await record('DELETE', '/nodes/00000000-0000-4000-8000-00000000dead', '/nodes/{hostId}');
 
