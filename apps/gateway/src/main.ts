@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { withOperationRequests } from './docs/openapi-requests';
+import { withErrorResponses } from './docs/openapi-responses';
+import { ErrorResponse } from './docs/response-views';
 import { configure } from '@daedalus/common';
 import { configureHttp, httpsOptionsFor } from './gateway-app';
 import { GATEWAY_SERVICE, GatewayConfig } from './gateway-config';
@@ -40,7 +42,9 @@ async function bootstrap(): Promise<void> {
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API token or a JWT (see docs/design.md)' })
     .addSecurityRequirements('bearer')
     .build();
-  SwaggerModule.setup('api-docs', app, () => withOperationRequests(SwaggerModule.createDocument(app, openApi)), {
+  const document = () =>
+    withErrorResponses(withOperationRequests(SwaggerModule.createDocument(app, openApi, { extraModels: [ErrorResponse] })));
+  SwaggerModule.setup('api-docs', app, document, {
     jsonDocumentUrl: 'openapi.json',
   });
 

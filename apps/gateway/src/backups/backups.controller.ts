@@ -1,5 +1,5 @@
 import { Controller, Get, Query, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   Channels,
   hasControlCharacters,
@@ -10,6 +10,7 @@ import {
 } from '@daedalus/contracts';
 import { NatsRequester } from '@daedalus/messaging';
 import { errorMessage } from '@daedalus/common';
+import { BackupSummaryView } from '../docs/response-views';
 import { badRequest, notFound } from '../http/bad-request';
 import { QueryParams, rejectUnknownParams, singleParam } from '../http/query';
 
@@ -35,7 +36,8 @@ export class BackupsController {
   @ApiQuery({ name: 'storageLocation', required: true, example: 's3://bucket or s3://bucket/cluster' })
   @ApiQuery({ name: 'lastN', required: false })
   @ApiQuery({ name: 'fromTimestamp', required: false, description: 'epoch milliseconds' })
-  async list(@Query() query: QueryParams) {
+  @ApiOkResponse({ type: [BackupSummaryView] })
+  async list(@Query() query: QueryParams): Promise<BackupSummaryView[]> {
     rejectUnknownParams(query, LIST_PARAMS);
     const storageLocation = singleParam(query, 'storageLocation');
     if (!storageLocation) throw badRequest([{ field: 'storageLocation', message: 'storageLocation is required' }]);
@@ -59,7 +61,8 @@ export class BackupsController {
     } catch (error) {
       throw new ServiceUnavailableException(`no node agent answered the listing: ${errorMessage(error)}`);
     }
-    if (reply.ok) return reply.backups ?? [];
+    // the agents' listing (apps/node-agent/src/repository/backup-catalog.ts BackupSummary), checked by the conformance test
+    if (reply.ok) return (reply.backups ?? []) as BackupSummaryView[];
     if (reply.notFound) throw notFound('storageLocation', reply.error ?? 'the storage location does not exist');
     if (reply.invalid) throw badRequest([{ field: 'storageLocation', message: reply.error ?? 'invalid storage location' }]);
     throw new ServiceUnavailableException(`listing failed: ${reply.error}`);

@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { NodeListingView } from '../docs/response-views';
 import { RouteAccess } from '../auth/access';
 import { NodesService } from './nodes.service';
 
@@ -15,7 +16,8 @@ export class NodesController {
       'Registered nodes with their state: live (heartbeating), down (silent), departed (left the token ring: never planned, ' +
       'its backups stay listed and restorable); ring members no agent registered are listed as down with registered: false',
   })
-  list() {
+  @ApiOkResponse({ type: [NodeListingView] })
+  list(): Promise<NodeListingView[]> {
     return this.nodes.list();
   }
 

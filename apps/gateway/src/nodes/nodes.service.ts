@@ -1,24 +1,12 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { NodeLiveness, nodeStandings, OperationRequest, RegistrationView } from '@daedalus/contracts';
+import { nodeStandings, OperationRequest, RegistrationView } from '@daedalus/contracts';
 import { NodeRegistry } from '@daedalus/messaging';
+import { NodeListingView } from '../docs/response-views';
 import { GatewayConfig } from '../gateway-config';
 import { badRequest } from '../http/bad-request';
 
-/** One node as GET /nodes lists it. */
-export interface NodeListing {
-  hostId: string;
-  address: string;
-  dc: string | null;
-  rack: string | null;
-  /** live: heartbeating; down: silent; departed: left the ring (never planned; its backups stay restorable) */
-  state: NodeLiveness;
-  reason?: string;
-  /** false for a member of the token ring no agent registered */
-  registered: boolean;
-  operationMode: string | null;
-  heartbeatAt: string | null;
-  heartbeatAgeMs: number | null;
-}
+/** One node as GET /nodes lists it (declared with the served OpenAPI's schema). */
+export type NodeListing = NodeListingView;
 
 /** Host IDs are Cassandra UUIDs; anything else is refused before it reaches a KV key. */
 const HOST_ID = /^[0-9a-z-]{1,64}$/;

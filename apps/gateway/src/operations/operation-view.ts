@@ -1,4 +1,5 @@
 import { OperationRecord, redactRequestSecrets } from '@daedalus/contracts';
+import { OperationView } from '../docs/response-views';
 import { echoProxySettings } from './proxy-echo';
 
 /**
@@ -8,7 +9,7 @@ import { echoProxySettings } from './proxy-echo';
  * Secrets of the request (sealed in the record) show as `[redacted]`; proxy settings come back in the types the
  * client sent them (strings from Icarus's Go client).
  */
-export function toOperationView(record: OperationRecord): Record<string, unknown> {
+export function toOperationView(record: OperationRecord): OperationView {
   return {
     ...echoProxySettings(redactRequestSecrets(record.request) as unknown as Record<string, unknown>),
     type: record.type,

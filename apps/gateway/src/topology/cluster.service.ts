@@ -1,6 +1,7 @@
 import { Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { LiveNodeView, NodeRegistration } from '@daedalus/contracts';
 import { NodeRegistry, RegisteredNodeView } from '@daedalus/messaging';
+import { ClusterTopologyView } from '../docs/response-views';
 import { GatewayConfig } from '../gateway-config';
 import { notFound } from '../http/bad-request';
 import { findLocalNode } from './local-node';
@@ -82,7 +83,7 @@ export class ClusterService {
    * Esop's ClusterTopology shape, which Icarus serves: the ring as a live node's Cassandra sees it (every
    * member, with or without an agent; `alive` is gossip's view), plus each node's mode where an agent reports it.
    */
-  async topology(dc?: string): Promise<Record<string, unknown>> {
+  async topology(dc?: string): Promise<ClusterTopologyView> {
     const registered = await this.registered();
     const byHostId = new Map(registered.map((n) => [n.registration.hostId, n.registration]));
     const reasons: string[] = [];
@@ -134,7 +135,7 @@ export class ClusterService {
     return chosen;
   }
 
-  private registryTopology(registered: RegisteredNodeView[], dc: string | undefined, reason: string): Record<string, unknown> {
+  private registryTopology(registered: RegisteredNodeView[], dc: string | undefined, reason: string): ClusterTopologyView {
     const chosen = this.inDc(registered, dc, (n) => n.registration.dc);
     const first = registered[0]?.registration;
     return {
