@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { AgentRoots, NodeRegistration, RingView, SCHEMA_VERSION } from '@daedalus/contracts';
 import { JmxError } from '@daedalus/jmx';
-import { NodeRegistry } from '@daedalus/messaging';
+import { NodeRegistry, retryDuringStartup } from '@daedalus/messaging';
 import { Clock, errorMessage, retry } from '@daedalus/common';
 import { AgentConfig } from '../agent-config';
 import { readCassandraLayout } from '../cassandra/cassandra-yaml';
@@ -72,7 +72,13 @@ export class NodeRegistrationService implements OnApplicationShutdown {
     } catch (error) {
       throw new Error(`Cassandra did not answer over JMX within ${this.config.startupTimeoutMs} ms: ${errorMessage(error)}`);
     }
-    await this.registry.put(this.registration);
+    // A JetStream cluster that has just started may still be electing the bucket's leader ("jetstream is not
+    // enabled" for a while): the first write is waited out like the start-up set-up calls, within the same bound.
+    const registration = this.registration;
+    await retryDuringStartup('registering the node', () => this.registry.put(registration), {
+      timeoutMs: this.config.startupTimeoutMs,
+      onRetry: (message) => this.logger.warn(message),
+    });
     this.logger.log(
       `registered node ${this.registration.hostId} (${this.registration.address}, ${this.registration.dc}/${this.registration.rack})`,
     );
