@@ -6,6 +6,7 @@ import { clockAt, MemoryOperationStore, recordingCommands, registryOf } from '..
 import { NOW, registration } from '../operations/test-fixtures';
 import { RangeCoverageClient } from '../adapters/range-coverage';
 import { SubmitHandler } from './submit.handler';
+import { sealedSecretFields } from '@daedalus/contracts/testing/sealed-secrets';
 
 const ID = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
 const PROBES = { password: 'pw-probe-2b7d90', username: 'user-probe-c4e1f3', kms: 'kms-probe-81a6d5' };
@@ -37,16 +38,7 @@ function harness() {
 describe('SubmitHandler and secrets in requests (coordinators hold no key)', () => {
   beforeAll(() => Logger.overrideLogger(false));
   const keyring = new SecretKeyring([randomBytes(32)]);
-  const sealed = {
-    kmsKeyId: keyring.seal(PROBES.kms, secretContext(ID, 'kmsKeyId')),
-    proxySettings: {
-      useProxy: true,
-      proxyHost: 'proxy.local',
-      proxyPort: 3128,
-      proxyUsername: keyring.seal(PROBES.username, secretContext(ID, 'proxySettings.proxyUsername')),
-      proxyPassword: keyring.seal(PROBES.password, secretContext(ID, 'proxySettings.proxyPassword')),
-    },
-  };
+  const sealed = sealedSecretFields(keyring, ID, PROBES);
   const backup = { type: 'backup', globalRequest: true, storageLocation: 's3://bucket', snapshotTag: 'nightly' };
 
   it('copies sealed secrets unchanged into the record and every command, and announces them redacted', async () => {

@@ -10,7 +10,6 @@ import {
   RequestValidationError,
   SCHEMA_VERSION,
   SecretKeyring,
-  secretContext,
 } from '@daedalus/contracts';
 import { ManualClock } from '@daedalus/common/testing/manual-clock';
 import { MapExecutorRegistry, OperationExecutor } from '../operations/executor';
@@ -21,6 +20,7 @@ import { CommandRequests } from './command-requests';
 import { EventPublisher } from './event-publisher';
 import { ScrubbingLogger } from './scrubbing-logger';
 import { SecretScrubber } from './secret-scrubber';
+import { sealedSecretFields } from '@daedalus/contracts/testing/sealed-secrets';
 
 const HOST = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
 const OP = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
@@ -32,14 +32,7 @@ const sealedRequest = (operationId = OP, ring = keyring) => ({
   storageLocation: 's3://bucket',
   id: OP,
   hostId: HOST,
-  kmsKeyId: ring.seal(PROBES.kms, secretContext(operationId, 'kmsKeyId')),
-  proxySettings: {
-    useProxy: true,
-    proxyHost: 'proxy.local',
-    proxyPort: 3128,
-    proxyUsername: ring.seal(PROBES.username, secretContext(operationId, 'proxySettings.proxyUsername')),
-    proxyPassword: ring.seal(PROBES.password, secretContext(operationId, 'proxySettings.proxyPassword')),
-  },
+  ...sealedSecretFields(ring, operationId, PROBES),
 });
 const command = (request: Record<string, unknown>) => ({
   schemaVersion: SCHEMA_VERSION,
