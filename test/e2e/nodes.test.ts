@@ -91,7 +91,10 @@ describe('nodes that come and go', () => {
     const leaving = system.nodes[2];
     expect((await submit({ type: 'decommission', hostId: leaving.hostId })).state).toBe('COMPLETED');
     await waitFor('node 3 departed', async () => (await standing(leaving))?.state === 'departed', 20_000);
-    expect((await standing(leaving))?.reason).toBe('Cassandra reports it DECOMMISSIONED');
+    // departed by either fact, whichever a heartbeat brought first: its own mode, or the live nodes' ring without it
+    expect((await standing(leaving))?.reason).toMatch(
+      /^Cassandra reports it DECOMMISSIONED$|^no longer in the token ring \(as seen by .+\)$/,
+    );
 
     const refused = await system.request('DELETE', `/nodes/${leaving.hostId}`);
     expect(refused.status).toBe(409);
