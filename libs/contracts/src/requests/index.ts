@@ -6,3 +6,4 @@ export * from './identifiers';
 export * from './raw-json-guard';
 export { storageLocationProblem } from './storage-location';
 export * from './datacenters';
+export * from './retention-policy';
