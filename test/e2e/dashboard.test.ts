@@ -118,8 +118,10 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     // the nodes page: both nodes, live, heartbeating
     const nodeRows = page.getByTestId('nodes').locator('tbody tr');
     await expect(waitForCount(nodeRows, 2)).resolves.toBe(2);
-    for (const node of system.nodes) {
-      await page.getByTestId('nodes').locator('tr', { hasText: node.hostId }).getByText('live', { exact: true }).waitFor();
+    for (const registration of await system.registrations()) {
+      const nodeRow = page.getByTestId('nodes').locator('tr', { hasText: registration.hostId });
+      await nodeRow.getByText('live', { exact: true }).waitFor();
+      expect(await nodeRow.textContent()).toContain(`${registration.cassandraVersion} / ${registration.agentVersion}`);
     }
     await page.screenshot({ path: join(shots, 'nodes.png') });
 
@@ -171,9 +173,13 @@ describe('web dashboard at /ui (headless Chromium)', () => {
       .filter({ hasText: id ?? '' })
       .waitFor();
 
-    // the restore form asks for the dry-run plan first: either the plan, or the gateway's 400 naming dryRun
-    await page.getByRole('link', { name: 'Restore' }).click();
-    await page.locator('input[name=snapshotTag]').fill(backupName);
+    // Restore… on the backup's row opens the restore form for it, which asks for the dry-run plan first:
+    // either the plan, or the gateway's 400 naming dryRun
+    await page.getByRole('link', { name: 'Backups' }).click();
+    await page.getByRole('button', { name: 'List' }).click();
+    await row.getByRole('button', { name: 'Restore…' }).click();
+    expect(await page.locator('input[name=snapshotTag]').inputValue()).toBe(backupName);
+    expect(await page.locator('input[name=storageLocation]').inputValue()).toBe(location);
     await page.getByRole('button', { name: 'Show the plan (dry run)' }).click();
     const plan = page.getByTestId('restore-plan');
     const refusal = page.getByTestId('error');

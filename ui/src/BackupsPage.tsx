@@ -1,14 +1,7 @@
 import { FormEvent, useState } from 'react';
 import { api, BackupSummary } from './api';
 import { ErrorBox, formatBytes, formatTime } from './common';
-
-const LOCATION_KEY = 'daedalus.storageLocation';
-
-/** The storage location last looked at, offered again by the forms (not a secret: a bucket URL). */
-export const lastLocation = {
-  get: (): string => localStorage.getItem(LOCATION_KEY) ?? '',
-  set: (location: string): void => localStorage.setItem(LOCATION_KEY, location),
-};
+import { lastLocation, openRestore } from './forms';
 
 /** The backups under one storage location: GET /backups?storageLocation=…, answered by a node agent. */
 export function BackupsPage() {
@@ -64,6 +57,7 @@ export function BackupsPage() {
               <th>Bytes added</th>
               <th>Complete</th>
               {showVerified && <th>Verified</th>}
+              <th />
             </tr>
           </thead>
           <tbody>
@@ -83,6 +77,11 @@ export function BackupsPage() {
                 <td>{formatBytes(backup.addedBytes)}</td>
                 <td>{backup.complete ? 'yes' : 'no'}</td>
                 {showVerified && <td>{backup.verified === undefined ? '—' : String(backup.verified)}</td>}
+                <td>
+                  <button type="button" onClick={() => openRestore({ storageLocation: location.trim(), snapshotTag: backup.name })}>
+                    Restore…
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -15,21 +15,18 @@ function lastBackupByHost(completed: OperationView[]): Map<string, string> {
   return last;
 }
 
-/** The cluster and its nodes: GET /topology (name), /version/cassandra, /nodes, and the completed backups. */
+/** The cluster and its nodes: GET /topology (its name), GET /nodes, and the completed backups. */
 export function NodesPage() {
   const nodes = useLoad(() => api.nodes(), [], REFRESH_MS);
   const topology = useLoad(() => api.topology(), []);
-  const version = useLoad(() => api.cassandraVersion(), []);
   const backups = useLoad(() => api.operations({ type: 'backup', state: 'COMPLETED' }), [], REFRESH_MS);
   const lastBackup = lastBackupByHost(backups.data ?? []);
 
   return (
     <section>
       <h2>Cluster {topology.data?.clusterName ?? ''}</h2>
-      <p className="muted">
-        Cassandra {version.data ? `${version.data.version} (${version.data.source})` : '—'} · nodes refreshed every {REFRESH_MS / 1000} s
-      </p>
-      <ErrorBox error={nodes.error ?? topology.error ?? version.error ?? backups.error} />
+      <p className="muted">Refreshed every {REFRESH_MS / 1000} s. Versions as each node's agent last registered them.</p>
+      <ErrorBox error={nodes.error ?? topology.error ?? backups.error} />
       <table data-testid="nodes">
         <thead>
           <tr>
@@ -38,6 +35,7 @@ export function NodesPage() {
             <th>DC / rack</th>
             <th>State</th>
             <th>Mode</th>
+            <th>Cassandra / agent</th>
             <th>Heartbeat age</th>
             <th>Last successful backup</th>
           </tr>
@@ -58,6 +56,9 @@ export function NodesPage() {
                 {!node.registered && <div className="muted">no agent registered</div>}
               </td>
               <td>{node.operationMode ?? '—'}</td>
+              <td>
+                {node.cassandraVersion ?? '—'} / {node.agentVersion ?? '—'}
+              </td>
               <td>{formatAge(node.heartbeatAgeMs)}</td>
               <td>{formatTime(lastBackup.get(node.hostId))}</td>
             </tr>

@@ -55,15 +55,12 @@ export interface NodeListing {
   operationMode: string | null;
   heartbeatAt: string | null;
   heartbeatAgeMs: number | null;
+  cassandraVersion: string | null;
+  agentVersion: string | null;
 }
 
 export interface ClusterTopology {
   clusterName: string | null;
-  source: 'live' | 'registry';
-}
-
-export interface CassandraVersion {
-  version: string;
   source: 'live' | 'registry';
 }
 
@@ -149,7 +146,6 @@ export const api = {
   checkAccess: (token: string | null) => call<{ version: string }>('GET', '/version/sidecar', undefined, token),
   nodes: () => call<NodeListing[]>('GET', '/nodes'),
   topology: () => call<ClusterTopology>('GET', '/topology'),
-  cassandraVersion: () => call<CassandraVersion>('GET', '/version/cassandra'),
   operations: (query: { type?: string; state?: string } = {}) => {
     const params = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => e[1] !== undefined));
     return call<OperationView[]>('GET', `/operations${params.size ? `?${params}` : ''}`);

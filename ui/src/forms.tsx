@@ -1,8 +1,23 @@
 import { FormEvent, ReactNode, useState } from 'react';
 import { ApiError, api } from './api';
-import { lastLocation } from './BackupsPage';
 import { ErrorBox } from './common';
 import { openSubmitted } from './OperationsPage';
+import { navigate } from './router';
+
+const LOCATION_KEY = 'daedalus.storageLocation';
+
+/** The storage location last looked at, offered again by the forms (not a secret: a bucket URL). */
+export const lastLocation = {
+  get: (): string => localStorage.getItem(LOCATION_KEY) ?? '',
+  set: (location: string): void => localStorage.setItem(LOCATION_KEY, location),
+};
+
+/** What the backups list hands the restore form when its Restore… button is pressed. */
+let restorePrefill: { storageLocation: string; snapshotTag: string } | undefined;
+export function openRestore(prefill: { storageLocation: string; snapshotTag: string }): void {
+  restorePrefill = prefill;
+  navigate('restore');
+}
 
 /** The request fields both forms ask for; blanks are left out so the gateway's defaults apply. */
 function requestFields(fields: Record<string, string | boolean>): Record<string, unknown> {
@@ -104,8 +119,13 @@ type Plan = { request: Record<string, unknown>; answer: unknown };
  * the same fields — only once that plan has been seen. Editing a field asks for a new plan.
  */
 export function RestoreForm() {
-  const [storageLocation, setStorageLocation] = useState(lastLocation.get);
-  const [snapshotTag, setSnapshotTag] = useState('');
+  const [prefill] = useState(() => {
+    const taken = restorePrefill;
+    restorePrefill = undefined;
+    return taken;
+  });
+  const [storageLocation, setStorageLocation] = useState(prefill?.storageLocation ?? lastLocation.get());
+  const [snapshotTag, setSnapshotTag] = useState(prefill?.snapshotTag ?? '');
   const [entities, setEntities] = useState('');
   const [strategy, setStrategy] = useState('IN_PLACE');
   const [globalRequest, setGlobalRequest] = useState(true);
