@@ -46,6 +46,8 @@ describe('web dashboard at /ui (headless Chromium)', () => {
   const admin = newToken('dashboard-e2e', 'admin');
   /** every URL a page asked for: all must be the gateway's */
   const requested: string[] = [];
+  /** script errors and Content-Security-Policy violations (a refused API call's console line is expected) */
+  const pageProblems: string[] = [];
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: scripts/ensure-system-deps.sh --tests installs Debian's chromium`);
@@ -75,6 +77,10 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(UI_TIMEOUT_MS);
     page.on('request', (request) => requested.push(request.url()));
+    page.on('pageerror', (error) => pageProblems.push(error.message));
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) pageProblems.push(message.text());
+    });
     return page;
   }
 
@@ -123,8 +129,6 @@ describe('web dashboard at /ui (headless Chromium)', () => {
       await nodeRow.getByText('live', { exact: true }).waitFor();
       expect(await nodeRow.textContent()).toContain(`${registration.cassandraVersion} / ${registration.agentVersion}`);
     }
-    await page.screenshot({ path: join(shots, 'nodes.png') });
-
     // the backup form
     await page.getByRole('link', { name: 'Start a backup' }).click();
     await page.locator('input[name=storageLocation]').fill(location);
@@ -196,9 +200,18 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     expect(restores).toEqual([]);
     await page.screenshot({ path: join(shots, 'restore-plan.png') });
 
+    // back on the nodes page: each node's last successful backup is this one's
+    await page.getByRole('link', { name: 'Nodes' }).click();
+    await page.getByTestId('nodes').locator('td.last-backup', { hasNotText: '—' }).nth(1).waitFor();
+    const lastBackups = await page.getByTestId('nodes').locator('td.last-backup').allTextContents();
+    expect(lastBackups).toHaveLength(2);
+    expect(lastBackups).not.toContain('—');
+    await page.screenshot({ path: join(shots, 'nodes.png') });
+
     // nothing but the gateway: no CDN, no font service
     expect(requested.length).toBeGreaterThan(0);
     expect(requested.filter((url) => !url.startsWith(`${system.gatewayUrl}/`))).toEqual([]);
+    expect(pageProblems).toEqual([]);
     await page.close();
   });
 });

@@ -60,7 +60,7 @@ export function NodesPage() {
                 {node.cassandraVersion ?? '—'} / {node.agentVersion ?? '—'}
               </td>
               <td>{formatAge(node.heartbeatAgeMs)}</td>
-              <td>{formatTime(lastBackup.get(node.hostId))}</td>
+              <td className="last-backup">{formatTime(lastBackup.get(node.hostId))}</td>
             </tr>
           ))}
         </tbody>
