@@ -44,6 +44,7 @@ describe('web dashboard at /ui (headless Chromium)', () => {
   let browser: Browser;
   let location: string;
   const admin = newToken('dashboard-e2e', 'admin');
+  const viewer = newToken('dashboard-viewer', 'viewer');
   /** every URL a page asked for: all must be the gateway's */
   const requested: string[] = [];
   /** script errors and Content-Security-Policy violations (a refused API call's console line is expected) */
@@ -56,7 +57,7 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     mkdirSync(shots, { recursive: true });
     location = `file://${dir}/store/bucket`;
     const tokensFile = join(dir, 'api-tokens');
-    writeFileSync(tokensFile, `${admin.line}\n`);
+    writeFileSync(tokensFile, `${admin.line}\n${viewer.line}\n`);
     system = await DaedalusSystem.start({
       nodes: 2,
       coordinators: 1,
@@ -114,6 +115,21 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     expect(await page.locator('input[name=token]').isVisible()).toBe(true);
     expect(await page.evaluate(() => sessionStorage.getItem('daedalus.token'))).toBeNull();
     await page.screenshot({ path: join(shots, 'sign-in-refused.png') });
+    await page.close();
+  });
+
+  it('shows the 403 of a call the token’s role may not make (a viewer starting a backup), and submits nothing', async () => {
+    const page = await newPage();
+    await signIn(page, viewer.token);
+    await page.getByTestId('nodes').waitFor();
+    await page.getByRole('link', { name: 'Start a backup' }).click();
+    await page.locator('input[name=storageLocation]').fill(location);
+    await page.getByRole('button', { name: 'Start backup' }).click();
+    const error = await page.getByTestId('error').textContent();
+    expect(error).toMatch(/^403 Forbidden/);
+    expect(error).toContain('needs the operator role; token:dashboard-viewer has viewer');
+    expect(page.url()).toBe(`${system.gatewayUrl}/ui/backup`);
+    expect((await system.get('/operations?type=backup')).body).toEqual([]);
     await page.close();
   });
 
@@ -212,6 +228,31 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     expect(requested.length).toBeGreaterThan(0);
     expect(requested.filter((url) => !url.startsWith(`${system.gatewayUrl}/`))).toEqual([]);
     expect(pageProblems).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('web dashboard with --anonymous-role (no token)', () => {
+  let system: DaedalusSystem;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    system = await DaedalusSystem.start({ nodes: 1, coordinators: 1, gatewayAuth: { anonymousRole: 'viewer' } });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+  }, 60_000);
+
+  it('opens on the nodes page without asking for a token', async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT_MS);
+    await page.goto(`${system.gatewayUrl}/ui/`);
+    await page.getByTestId('nodes').locator('tr', { hasText: system.nodes[0].hostId }).waitFor();
+    expect(await page.getByText('anonymous access').isVisible()).toBe(true);
+    expect(await page.locator('input[name=token]').count()).toBe(0);
     await page.close();
   });
 });
