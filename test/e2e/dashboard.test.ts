@@ -162,6 +162,12 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     expect(states[states.length - 1]).toBe('COMPLETED');
     expect(states).not.toContain('FAILED');
     const id = await page.getByTestId('operation').getAttribute('data-operation-id');
+    // fed by the event stream when the gateway has one (it replays a final operation, then ends), else by polling
+    const stream = await fetch(`${system.gatewayUrl}/operations/${id}/events`, { headers: { authorization: `Bearer ${admin.token}` } });
+    await stream.body?.cancel();
+    expect([200, 404]).toContain(stream.status);
+    const feed = stream.status === 200 ? 'live updates by event stream' : 'live updates by polling every second';
+    expect(await page.getByTestId('operation').textContent()).toContain(feed);
     expect(page.url()).toBe(`${system.gatewayUrl}/ui/operations/${id}`);
     const nodeStates = await page.getByTestId('operation-nodes').locator('tbody tr .state').allTextContents();
     expect(nodeStates).toEqual(['COMPLETED', 'COMPLETED']);

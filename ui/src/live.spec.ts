@@ -133,6 +133,13 @@ describe('watchOperation', () => {
     expect(calls[1].headers.authorization).toBe('Bearer the-token');
   });
 
+  it('ignores events that carry no view (a gap), and stops on 204 (nothing after the final revision)', async () => {
+    const gap = 'event: gap\ndata: {"id":"op-1","after":2,"oldestKept":9,"message":"revisions 3 to 8 are gone"}\n\n';
+    answer([() => new Response(body([gap, sse(9, view('RUNNING', 0.9))]), { status: 200 }), () => new Response(null, { status: 204 })]);
+    expect(await watch()).toEqual({ views: ['RUNNING 0.9'], modes: ['stream'], errors: [] });
+    expect(calls.map((c) => c.headers['last-event-id'])).toEqual([undefined, '9']);
+  });
+
   it('reports a refused token and stops', async () => {
     answer([() => new Response('{}', { status: 401 })]);
     expect(await watch()).toEqual({ views: [], modes: [], errors: [401] });

@@ -51,13 +51,16 @@ async function streamOnce(
     callbacks.onError(new ApiError(response.status, `the gateway refused the event stream (${response.status})`));
     return 'refused';
   }
+  // 204: nothing after our Last-Event-ID, which was the final revision (we have it already)
+  if (response.status === 204) return 'final';
   if (!response.ok || !response.body) return 'broken';
   callbacks.onMode?.('stream');
   let final = false;
   try {
     for await (const event of serverSentEvents(response.body)) {
       if (event.id !== undefined) onEventId(event.id);
-      const view = parseView(event.data);
+      // `gap` (revisions the bucket no longer keeps: the next view is still the latest truth) and others carry no view
+      const view = event.event === 'operation' || event.event === 'message' ? parseView(event.data) : undefined;
       if (!view) continue;
       callbacks.onView(view);
       if (FINAL_STATES.has(view.state)) final = true;
