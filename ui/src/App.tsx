@@ -1,7 +1,8 @@
 import { FormEvent, useEffect, useState } from 'react';
 import { ApiError, api, session } from './api';
 import { ErrorBox } from './common';
-import { BackupForm, RestoreForm } from './forms';
+import { BackupForm } from './forms';
+import { RestoreForm } from './RestoreForm';
 import { BackupsPage } from './BackupsPage';
 import { NodesPage } from './NodesPage';
 import { OperationPage, OperationsPage } from './OperationsPage';

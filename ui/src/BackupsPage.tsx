@@ -1,7 +1,8 @@
 import { FormEvent, useState } from 'react';
 import { api, BackupSummary } from './api';
 import { ErrorBox, formatBytes, formatTime } from './common';
-import { lastLocation, openRestore } from './forms';
+import { lastLocation } from './forms';
+import { openRestore } from './RestoreForm';
 
 /** The backups under one storage location: GET /backups?storageLocation=…, answered by a node agent. */
 export function BackupsPage() {

@@ -152,8 +152,8 @@ export const api = {
   },
   operation: (id: string) => call<OperationView>('GET', `/operations/${encodeURIComponent(id)}`),
   submit: (request: Record<string, unknown>) => call<OperationView>('POST', '/operations', request),
-  /** A restore's dry run: the plan the gateway would run, nothing started (answered 400 until `dryRun` exists). */
-  dryRun: (request: Record<string, unknown>) => call<unknown>('POST', '/operations', { ...request, dryRun: true }),
+  /** A restore's dry run: an operation whose one phase, PLAN, changes nothing (a gateway without `dryRun` answers 400). */
+  dryRun: (request: Record<string, unknown>) => call<OperationView>('POST', '/operations', { ...request, dryRun: true }),
   cancel: (id: string) => call<OperationView>('DELETE', `/operations/${encodeURIComponent(id)}`),
   backups: (storageLocation: string) => call<BackupSummary[]>('GET', `/backups?${new URLSearchParams({ storageLocation })}`),
 };
@@ -163,4 +163,20 @@ export function backupNameOf(operation: OperationView): string | undefined {
   const upload = (operation.response as { UPLOAD?: Record<string, { backupName?: unknown }> } | undefined)?.UPLOAD;
   const name = upload ? Object.values(upload).find((r) => typeof r?.backupName === 'string')?.backupName : undefined;
   return typeof name === 'string' ? name : undefined;
+}
+
+/** One node's plan in a restore dry run (`response.PLAN.<hostId>`; RestorePlanResult in the restore protocol). */
+export interface RestorePlan {
+  backupName: string;
+  strategy: string;
+  tables: Array<{ keyspace: string; target: string; bytes: number }>;
+  truncated: string[];
+  download: { files: number; bytes: number; fetchFiles: number; fetchBytes: number };
+  filesystems: Array<{ path: string; freeBytes: number; downloadBytes: number; freeAfterBytes: number; reserveBytes: number }>;
+}
+
+/** The plans a completed dry run answered, by host ID; undefined when it has none (yet). */
+export function restorePlansOf(operation: OperationView): Record<string, RestorePlan> | undefined {
+  const plans = (operation.response as { PLAN?: Record<string, RestorePlan> } | undefined)?.PLAN;
+  return plans && typeof plans === 'object' && Object.keys(plans).length > 0 ? plans : undefined;
 }
