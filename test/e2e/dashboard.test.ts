@@ -226,7 +226,7 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     // whatever the gateway, nothing but a dry run was submitted
     const restores = (await system.get('/operations?type=restore')).body as Array<OperationView & { dryRun?: boolean }>;
     expect(restores.filter((r) => r.dryRun !== true)).toEqual([]);
-    await page.screenshot({ path: join(shots, 'restore-plan.png') });
+    await page.screenshot({ path: join(shots, 'restore-plan.png'), fullPage: true });
 
     // back on the nodes page: each node's last successful backup is this one's
     await page.getByRole('link', { name: 'Nodes' }).click();

@@ -77,7 +77,19 @@ export function BackupsPage() {
                 <td>{formatBytes(backup.totalBytes)}</td>
                 <td>{formatBytes(backup.addedBytes)}</td>
                 <td>{backup.complete ? 'yes' : 'no'}</td>
-                {showVerified && <td>{backup.verified === undefined ? '—' : String(backup.verified)}</td>}
+                {showVerified && (
+                  <td>
+                    {backup.verified ? (
+                      <>
+                        <span className={`verified ${backup.verified.state}`}>{backup.verified.state}</span> ({backup.verified.mode},{' '}
+                        {backup.verified.nodesVerified} nodes)
+                        <div className="muted">{formatTime(backup.verified.at)}</div>
+                      </>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                )}
                 <td>
                   <button type="button" onClick={() => openRestore({ storageLocation: location.trim(), snapshotTag: backup.name })}>
                     Restore…

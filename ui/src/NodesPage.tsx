@@ -3,8 +3,8 @@ import { ErrorBox, formatAge, formatTime, useLoad } from './common';
 
 const REFRESH_MS = 5_000;
 
-/** Each node's newest completed backup, from the backup operations (newest first) that reached it. */
-function lastBackupByHost(completed: OperationView[]): Map<string, string> {
+/** Each node's newest completed backup (or verify), from the operations (newest first) that reached it. */
+function lastCompletedByHost(completed: OperationView[]): Map<string, string> {
   const last = new Map<string, string>();
   for (const operation of completed) {
     for (const node of operation.nodes) {
@@ -20,7 +20,10 @@ export function NodesPage() {
   const nodes = useLoad(() => api.nodes(), [], REFRESH_MS);
   const topology = useLoad(() => api.topology(), []);
   const backups = useLoad(() => api.operations({ type: 'backup', state: 'COMPLETED' }), [], REFRESH_MS);
-  const lastBackup = lastBackupByHost(backups.data ?? []);
+  // a gateway without the verify operation refuses the type (400): then there is no verify column
+  const verifies = useLoad(() => api.operations({ type: 'verify', state: 'COMPLETED' }), [], REFRESH_MS);
+  const lastBackup = lastCompletedByHost(backups.data ?? []);
+  const lastVerify = verifies.data ? lastCompletedByHost(verifies.data) : undefined;
 
   return (
     <section>
@@ -38,6 +41,7 @@ export function NodesPage() {
             <th>Cassandra / agent</th>
             <th>Heartbeat age</th>
             <th>Last successful backup</th>
+            {lastVerify && <th>Last successful verify</th>}
           </tr>
         </thead>
         <tbody>
@@ -61,6 +65,7 @@ export function NodesPage() {
               </td>
               <td>{formatAge(node.heartbeatAgeMs)}</td>
               <td className="last-backup">{formatTime(lastBackup.get(node.hostId))}</td>
+              {lastVerify && <td>{formatTime(lastVerify.get(node.hostId))}</td>}
             </tr>
           ))}
         </tbody>

@@ -80,31 +80,33 @@ export function RestoreForm() {
   const refusedDryRun = error instanceof ApiError && error.fieldErrors.some((f) => f.field === 'dryRun');
 
   return (
-    <form className="stacked" onSubmit={plan} data-testid="restore-form">
-      <h2>Restore</h2>
-      <Text name="storageLocation" label="Storage location" value={storageLocation} onChange={setStorageLocation} required />
-      <Text name="snapshotTag" label="Backup (snapshot tag or backup name)" value={snapshotTag} onChange={setSnapshotTag} required />
-      <Text name="entities" label="Entities (optional)" value={entities} onChange={setEntities} />
-      <label>
-        Strategy
-        <select name="restorationStrategyType" value={strategy} onChange={(e) => setStrategy(e.target.value)}>
-          <option value="IMPORT">IMPORT</option>
-          <option value="HARDLINKS">HARDLINKS</option>
-          <option value="IN_PLACE">IN_PLACE</option>
-        </select>
-      </label>
-      <Check name="globalRequest" label="Every node of the cluster (global)" checked={globalRequest} onChange={setGlobalRequest} />
-      <button type="submit" disabled={busy}>
-        Show the plan (dry run)
-      </button>
-      <ErrorBox error={error} />
-      {refusedDryRun && (
-        <p className="muted" data-testid="no-dry-run">
-          The gateway refused the dry run, so this page will not submit the restore: it restores only what it has shown a plan for.
-        </p>
-      )}
+    <>
+      <form className="stacked" onSubmit={plan} data-testid="restore-form">
+        <h2>Restore</h2>
+        <Text name="storageLocation" label="Storage location" value={storageLocation} onChange={setStorageLocation} required />
+        <Text name="snapshotTag" label="Backup (snapshot tag or backup name)" value={snapshotTag} onChange={setSnapshotTag} required />
+        <Text name="entities" label="Entities (optional)" value={entities} onChange={setEntities} />
+        <label>
+          Strategy
+          <select name="restorationStrategyType" value={strategy} onChange={(e) => setStrategy(e.target.value)}>
+            <option value="IMPORT">IMPORT</option>
+            <option value="HARDLINKS">HARDLINKS</option>
+            <option value="IN_PLACE">IN_PLACE</option>
+          </select>
+        </label>
+        <Check name="globalRequest" label="Every node of the cluster (global)" checked={globalRequest} onChange={setGlobalRequest} />
+        <button type="submit" disabled={busy}>
+          Show the plan (dry run)
+        </button>
+        <ErrorBox error={error} />
+        {refusedDryRun && (
+          <p className="muted" data-testid="no-dry-run">
+            The gateway refused the dry run, so this page will not submit the restore: it restores only what it has shown a plan for.
+          </p>
+        )}
+      </form>
       {current && <PlanView view={current.view} busy={busy} onRestore={restore} />}
-    </form>
+    </>
   );
 }
 
@@ -176,7 +178,7 @@ function PlanRow({ hostId, plan }: { hostId: string; plan: RestorePlan }) {
       <td>
         {plan.filesystems.map((f) => (
           <div key={f.path}>
-            {f.path}: {formatBytes(f.freeAfterBytes)} ({formatBytes(f.reserveBytes)})
+            {formatBytes(f.freeAfterBytes)} ({formatBytes(f.reserveBytes)}) <div className="muted">{f.path}</div>
           </div>
         ))}
       </td>

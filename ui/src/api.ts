@@ -77,8 +77,8 @@ export interface BackupSummary {
   addedBytes: number;
   complete: boolean;
   partial?: boolean;
-  /** not in the API yet (a verify operation would add it): shown only when the gateway sends it */
-  verified?: boolean | string;
+  /** the latest verify of the backup's nodes: sent by a gateway with the `verify` operation, when one ran */
+  verified?: { state: 'passed' | 'failed' | 'partial'; mode: 'quick' | 'full'; at: string; nodesVerified: number };
 }
 
 /** A refusal or failure as the gateway words it (every 4xx names its field in `errors`). */
