@@ -14,6 +14,7 @@ COPY libs ./libs
 COPY scripts ./scripts
 COPY test ./test
 COPY bench ./bench
+COPY ui ./ui
 RUN npm run build && npm prune --omit=dev
 
 FROM ${NODE_IMAGE}

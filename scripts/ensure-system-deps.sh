@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Daedalus needs outside npm when it is missing: nats-server (JetStream), a JDK (javac compiles
 # our JMX bridge and the Cassandra simulator) and, with --tests, docker-compose and kubectl (the tests check the
-# deployment files with them; the demo does not need them). Debian packages only.
+# deployment files with them; the demo does not need them) and chromium (the dashboard's browser test drives it
+# headless through playwright-core). Debian packages only.
 set -euo pipefail
 
 missing=()
@@ -11,6 +12,8 @@ command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 if [ "${1:-}" = "--tests" ]; then
   command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
   command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+  # the dashboard e2e (test/e2e/dashboard.test.ts) launches /usr/bin/chromium
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -9,13 +9,17 @@ import { RefusalLog } from './auth/refusals';
 import { GatewayConfig } from './gateway-config';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { refuseUnreadableBodies } from './http/body-guards';
+import { serveDashboard } from './ui/dashboard';
 
 /**
- * How the gateway reads requests and answers errors: who sent it first (401 before anything else), then a body
+ * How the gateway reads requests and answers errors: the dashboard's static files (public), then who sent it
+ * (401 before anything else), then a body
  * must be uncompressed JSON no larger than
  * --max-body-bytes (415 / 413 otherwise), and every error goes through one filter that names the field.
  */
 export function configureHttp(app: NestExpressApplication, config: GatewayConfig): void {
+  // the dashboard's static shell (GET /ui…) is public: it holds no data; every API call it makes is authenticated below
+  app.use(serveDashboard());
   // first: nothing reads a request (not even its body) before we know who sent it
   app.use(authenticateRequests(app.get(Authenticator), app.get(RefusalLog)));
   app.use(refuseUnreadableBodies);

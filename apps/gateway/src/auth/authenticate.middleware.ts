@@ -5,7 +5,10 @@ import { credentialsOf } from './credentials';
 import { AuthenticatedRequest, Principal, principalId } from './principal';
 import { challenge, printable, RefusalLog, refusalBody } from './refusals';
 
-/** The paths anyone may call: what a load balancer or kubelet probes. Their controllers say `@RouteAccess('public')` too. */
+/**
+ * The paths anyone may call: what a load balancer or kubelet probes. Their controllers say `@RouteAccess('public')` too.
+ * (The dashboard's static files, GET /ui…, are answered before this middleware: ui/dashboard.ts.)
+ */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz']);
 
 /**

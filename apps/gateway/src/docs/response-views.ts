@@ -253,4 +253,8 @@ export class NodeListingView {
   heartbeatAt!: string | null;
   @ApiProperty({ type: 'integer', nullable: true })
   heartbeatAgeMs!: number | null;
+  @ApiProperty({ type: 'string', nullable: true, description: 'as its agent last registered it', example: '4.1.7' })
+  cassandraVersion!: string | null;
+  @ApiProperty({ type: 'string', nullable: true, description: 'the version of its node agent' })
+  agentVersion!: string | null;
 }

@@ -12,6 +12,8 @@ function view(hostId: string, heartbeatAgeMs: number, fields: Partial<NodeRegist
     rack: 'r1',
     clusterName: 'c',
     operationMode: 'NORMAL',
+    cassandraVersion: '4.1.7',
+    agentVersion: '0.1.0',
     startedAt: '2026-01-01T00:00:00.000Z',
     heartbeatAt: '2026-01-01T00:10:00.000Z',
     ...fields,
@@ -40,7 +42,14 @@ describe('NodesService', () => {
       ['h2', 'departed'],
       ['h3', 'departed'],
     ]);
-    expect(listed[0]).toMatchObject({ rack: 'r1', operationMode: 'NORMAL', registered: true, heartbeatAgeMs: 500 });
+    expect(listed[0]).toMatchObject({
+      rack: 'r1',
+      operationMode: 'NORMAL',
+      registered: true,
+      heartbeatAgeMs: 500,
+      cassandraVersion: '4.1.7',
+      agentVersion: '0.1.0',
+    });
   });
 
   it('removes a silent node (host ID in any case), refuses one that heartbeats (409) or is unknown (404), and a malformed id (400)', async () => {

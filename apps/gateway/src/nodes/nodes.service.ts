@@ -38,6 +38,8 @@ export class NodesService {
         operationMode: r?.operationMode ?? null,
         heartbeatAt: r?.heartbeatAt ?? null,
         heartbeatAgeMs: s.heartbeatAgeMs ?? null,
+        cassandraVersion: r?.cassandraVersion ?? null,
+        agentVersion: r?.agentVersion ?? null,
       };
     });
   }
