@@ -67,7 +67,14 @@ export function parseVerificationKey(cluster: string, key: string): Verification
   const match = /^(\d{1,15})-(quick|full)-(passed|failed)\.json$/.exec(rest[3]);
   if (!match) return undefined;
   const [backupName, dc, hostId] = rest;
-  return { backupName, dc, hostId, at: new Date(Number(match[1])), mode: match[2] as 'quick' | 'full', state: match[3] as 'passed' | 'failed' };
+  return {
+    backupName,
+    dc,
+    hostId,
+    at: new Date(Number(match[1])),
+    mode: match[2] as 'quick' | 'full',
+    state: match[3] as 'passed' | 'failed',
+  };
 }
 
 /** "<name>.json" under a manifests/, backups/ or _daedalus/clusters/ prefix → "<name>" */

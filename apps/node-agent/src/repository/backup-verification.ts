@@ -108,7 +108,9 @@ async function readManifests(backend: StorageBackend, node: NodePath, selection:
   const wanted = selection === 'all' ? [...names.keys()] : selection;
   for (const name of wanted) {
     if (!names.has(name)) {
-      throw new OperationRejectedError(`backup ${name} has no manifest for node ${node.hostId} in ${node.cluster}/${node.dc}: nothing to verify`);
+      throw new OperationRejectedError(
+        `backup ${name} has no manifest for node ${node.hostId} in ${node.cluster}/${node.dc}: nothing to verify`,
+      );
     }
   }
   const facts: ManifestFacts = { referenced: new Set(), targets: [] };
@@ -143,7 +145,9 @@ async function readBack(
   counted: (bytes: number) => void,
 ): Promise<ObjectProblem | undefined> {
   const decrypt =
-    file.stored && options.encryption ? [new DecryptStream(options.encryption, { object: file.key, expected: { size: file.size, sha256: file.sha256 } })] : [];
+    file.stored && options.encryption
+      ? [new DecryptStream(options.encryption, { object: file.key, expected: { size: file.size, sha256: file.sha256 } })]
+      : [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       callback();
@@ -222,7 +226,14 @@ export async function verifyNode(
       ...(options.mode === 'full' && encryptionKeyId !== undefined ? { plaintextChecked: options.encryption?.id === encryptionKeyId } : {}),
     };
   });
-  return { hostId: node.hostId, dc: node.dc, mode: options.mode, backups, orphans: findOrphans(listed, facts.referenced, options), verifiedBytes };
+  return {
+    hostId: node.hostId,
+    dc: node.dc,
+    mode: options.mode,
+    backups,
+    orphans: findOrphans(listed, facts.referenced, options),
+    verifiedBytes,
+  };
 }
 
 /** Objects under the node's data prefixes that no manifest names, older than the grace window. */
@@ -271,7 +282,8 @@ export async function recordVerdicts(
     };
     const bytes = Buffer.from(JSON.stringify(record, null, 2));
     await backend.put(key, () => Readable.from([bytes]), { contentType: 'application/json', size: bytes.length, ifNotExists: true });
-    if ((await backend.stat(key))?.size !== bytes.length) throw new Error(`verification record ${key} is not in the store after writing it`);
+    if ((await backend.stat(key))?.size !== bytes.length)
+      throw new Error(`verification record ${key} is not in the store after writing it`);
     written.push({ ...verdict, record: key });
   }
   return written;

@@ -63,11 +63,15 @@ export class VerifyRequest extends StorageOperationRequest {
     if (this.deleteOrphans === true) {
       errors.push({
         field: 'deleteOrphans',
-        message: 'deleteOrphans: not supported yet: see remove-backup (orphans are deleted only by its sweep, which leases out running backups)',
+        message:
+          'deleteOrphans: not supported yet: see remove-backup (orphans are deleted only by its sweep, which leases out running backups)',
       });
     }
     if (this.createMissingBucket === true) {
-      errors.push({ field: 'createMissingBucket', message: 'createMissingBucket: a verify reads an existing bucket and never creates one' });
+      errors.push({
+        field: 'createMissingBucket',
+        message: 'createMissingBucket: a verify reads an existing bucket and never creates one',
+      });
     }
     return errors;
   }

@@ -43,15 +43,16 @@ export class VerifyExecutor implements OperationExecutor<VerifyRequest> {
     private readonly identity: NodeRegistrationService,
     private readonly clock: Clock,
     @Inject(VERIFY_SETTINGS) private readonly settings: VerifySettings,
-    @Optional() private readonly encryption: ClientEncryption = ClientEncryption.none,
     // tests pass an opener over an in-memory store; Nest has none to give (@Optional), so the default applies
     @Optional() private readonly openBackend: typeof openRequestBackend = openRequestBackend,
+    @Optional() private readonly encryption: ClientEncryption = ClientEncryption.none,
   ) {}
 
   async execute(request: VerifyRequest, context: ExecutionContext): Promise<NodeVerification> {
     // the agent checks again what the gateway refuses, for a request sent straight over NATS
     if (request.deleteOrphans) throw new OperationRejectedError('deleteOrphans: not supported yet: see remove-backup');
-    if (request.backupName === undefined && !request.allBackups) throw new OperationRejectedError('backupName: name a backup or send allBackups');
+    if (request.backupName === undefined && !request.allBackups)
+      throw new OperationRejectedError('backupName: name a backup or send allBackups');
     const me = this.identity.current;
     const location = anyStorageLocation(request.storageLocation, { datacenters: [me.dc] });
     const node: NodePath = { cluster: location.path[0] ?? me.clusterName, dc: me.dc, hostId: me.hostId };
