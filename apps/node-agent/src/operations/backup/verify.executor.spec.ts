@@ -187,6 +187,29 @@ describe('VerifyExecutor', () => {
     expect(records()).toHaveLength(2);
   });
 
+  it("full verify opens the store with the request's limits and reads no more objects at once than concurrentConnections", async () => {
+    const opened: unknown[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const get = backend.get.bind(backend);
+    backend.get = async (key, options) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const stream = await get(key, options);
+      stream.on('close', () => (inFlight -= 1));
+      return stream;
+    };
+    const executor = new VerifyExecutor(identity, clock, { orphanGraceMs: HOUR }, async (_location, request) => {
+      opened.push(request);
+      return backend;
+    });
+    const fields = { mode: 'full' as const, concurrentConnections: 2, bandwidth: { value: 5, unit: 'MBPS' as const } };
+    await executor.execute(verifyRequest(fields), phaseContext(undefined).context);
+    expect(opened).toEqual([expect.objectContaining({ ...fields, createMissingBucket: false })]);
+    expect(most).toBe(2);
+  });
+
   it('refuses a backup this node has no manifest of, and deleteOrphans sent straight to the agent', async () => {
     expect(await failure({ backupName: 'no-such-backup' })).toContain('backup no-such-backup has no manifest for node');
     expect(await failure({ deleteOrphans: true })).toContain('deleteOrphans: not supported yet');
