@@ -4,12 +4,14 @@
  */
 import { runBackupBench } from './backup/backup-bench';
 import { runStorageBench } from './storage/storage-bench';
+import { runVerifyBench } from './verify/verify-bench';
 
 type Bench = (args: string[]) => Promise<void>;
 
 const BENCHMARKS: Record<string, Bench> = {
   storage: runStorageBench,
   backup: runBackupBench,
+  verify: runVerifyBench,
 };
 
 async function main(): Promise<void> {

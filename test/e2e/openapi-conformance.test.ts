@@ -176,6 +176,9 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
     );
 
     outcomes.set('truncate', await submit({ type: 'truncate', ...table }));
+    const backupName = (Object.values((backup?.response as { UPLOAD: Record<string, { backupName: string }> }).UPLOAD)[0] ?? {}).backupName;
+    outcomes.set('verify', await submit({ type: 'verify', storageLocation: location, backupName, mode: 'full', globalRequest: true }));
+    expect(outcomes.get('verify')?.state).toBe('COMPLETED');
 
     expect(outcomes.get('restore')?.state).toBe('COMPLETED');
 

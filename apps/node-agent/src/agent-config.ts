@@ -27,6 +27,7 @@ import {
   TimerMs,
 } from '@daedalus/common';
 import { DEFAULT_RESERVE_BYTES } from './repository/downloader';
+import { DEFAULT_ORPHAN_GRACE_MS } from './repository/backup-verification';
 import { ClientEncryption, EncryptionKey } from './repository/encryption';
 
 /** `host:port` (port 1 to 65535) or a `service:jmx:` URL. */
@@ -273,6 +274,16 @@ export class AgentConfig {
   })
   @IntRange(0, Number.MAX_SAFE_INTEGER)
   readonly restoreReserveBytes!: number;
+
+  @Option({
+    flag: 'verify-orphan-grace-ms',
+    description:
+      'a verify calls an object named by no manifest an orphan only when it is older than this (younger ones may belong to a running backup)',
+    default: DEFAULT_ORPHAN_GRACE_MS,
+    unit: 'ms',
+  })
+  @IntRange(0, Number.MAX_SAFE_INTEGER)
+  readonly verifyOrphanGraceMs!: number;
 
   @Option({
     flag: 'max-attempts',

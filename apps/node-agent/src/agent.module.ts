@@ -7,6 +7,7 @@ import { BackupListService } from './repository/backup-list.service';
 import { BackupExecutor } from './operations/backup/backup.executor';
 import { InFlightUploads } from './repository/in-flight-uploads';
 import { ListExecutor } from './operations/backup/list.executor';
+import { VERIFY_SETTINGS, VerifyExecutor } from './operations/backup/verify.executor';
 import { ManifestCache } from './repository/manifest-store';
 import { CassandraSnapshots, JmxCassandraSnapshots } from './cassandra/snapshots';
 import { RestoreLedger } from './operations/restore/restore-ledger';
@@ -50,6 +51,7 @@ const EXECUTORS = [
   BackupExecutor,
   RestoreExecutor,
   ListExecutor,
+  VerifyExecutor,
   FlushExecutor,
   CleanupExecutor,
   ScrubExecutor,
@@ -101,6 +103,7 @@ export class AgentModule {
         RestoreLedger,
         { provide: EXECUTOR_SETTINGS, useValue: settings },
         { provide: RESTORE_SETTINGS, useValue: restore },
+        { provide: VERIFY_SETTINGS, useValue: { orphanGraceMs: config.verifyOrphanGraceMs } },
         { provide: TRUNCATE_ENABLED, useValue: config.enableTruncate },
         {
           provide: IMPORT_WORK_ROOT,

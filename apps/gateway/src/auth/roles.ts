@@ -27,6 +27,7 @@ export const OPERATION_ROLES: Readonly<Record<OperationType, Role>> = {
   upgradesstables: 'operator',
   refresh: 'operator', // loads SSTables already placed in the table's directory by someone with file access
   rebuild: 'operator', // streams data in from another DC; deletes nothing
+  verify: 'operator', // reads the store; writes only its own verification records
   restore: 'admin',
   'commitlog-restore': 'admin',
   import: 'admin', // writes data into live tables

@@ -199,6 +199,21 @@ export class MissingNodeView extends BackupNodeView {
   address!: string;
 }
 
+/** The latest verify of a backup's nodes (the `verify` operation; a Daedalus extension). */
+export class BackupVerificationView {
+  @ApiProperty({
+    enum: ['passed', 'failed', 'partial'],
+    description: "failed: some node's latest verify failed; passed: every node's latest passed; partial: some nodes never verified",
+  })
+  state!: 'passed' | 'failed' | 'partial';
+  @ApiProperty({ enum: ['quick', 'full'], description: 'full only when every latest result was a full verify' })
+  mode!: 'quick' | 'full';
+  @ApiProperty({ format: 'date-time', description: 'failed: the newest failure; else the oldest of the latest results' })
+  at!: string;
+  @ApiProperty({ type: 'integer' })
+  nodesVerified!: number;
+}
+
 /** One backup under a storage location (GET /backups; a Daedalus extension). */
 export class BackupSummaryView {
   @ApiProperty()
@@ -229,6 +244,8 @@ export class BackupSummaryView {
   partial?: boolean;
   @ApiPropertyOptional({ type: [MissingNodeView] })
   missingNodes?: MissingNodeView[];
+  @ApiPropertyOptional({ type: BackupVerificationView, description: 'the latest verify, when one ran' })
+  verified?: BackupVerificationView;
 }
 
 /** One node as GET /nodes lists it (a Daedalus extension). */

@@ -1,7 +1,7 @@
 import { StorageOperationRequest } from '@daedalus/contracts';
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
 import { anyStorageLocation, openRequestBackend } from './request-storage';
-import { backupNameOf, BackupLayout } from './backup-layout';
+import { backupNameOf, BackupLayout, parseVerificationKey, VerificationKey } from './backup-layout';
 import { ClusterBackupRecord, NodeBackupSummary, parseManifestJson, sumTotals } from './manifest';
 import { readText } from './manifest-store';
 
@@ -26,6 +26,21 @@ export interface BackupSummary {
   partial?: boolean;
   /** the nodes a partial backup lacks */
   missingNodes?: Array<{ hostId: string; address: string; dc: string }>;
+  /** the latest verify of the backup's nodes, when one ran (see `verificationOf`) */
+  verified?: BackupVerification;
+}
+
+/**
+ * What the latest verify of each of a backup's nodes found: `failed` when any node's latest failed (`at`: the
+ * newest such failure); `passed` when every node's latest passed; `partial` when some nodes were never verified
+ * and none failed. `mode` is full only when every latest result was full; `at` (passed, partial) is the oldest of
+ * the latest results: the whole backup was found good at or after it.
+ */
+export interface BackupVerification {
+  state: 'passed' | 'failed' | 'partial';
+  mode: 'quick' | 'full';
+  at: string;
+  nodesVerified: number;
 }
 
 export interface ListFilter {
@@ -97,10 +112,37 @@ function fromNodeSummaries(name: string, cluster: string, manifests: NodeBackupS
   };
 }
 
+/** The newest verification of each node, by backup name then host ID: from one listing of `<cluster>/verified/`. */
+async function latestVerifications(backend: StorageBackend, cluster: string): Promise<Map<string, Map<string, VerificationKey>>> {
+  const latest = new Map<string, Map<string, VerificationKey>>();
+  for (const key of await keys(backend, BackupLayout.verifiedPrefix(cluster))) {
+    const found = parseVerificationKey(cluster, key);
+    if (!found) continue;
+    const byNode = latest.get(found.backupName) ?? new Map<string, VerificationKey>();
+    const known = byNode.get(found.hostId);
+    if (!known || known.at.getTime() <= found.at.getTime()) byNode.set(found.hostId, found);
+    latest.set(found.backupName, byNode);
+  }
+  return latest;
+}
+
+export function verificationOf(summary: BackupSummary, byNode: Map<string, VerificationKey> | undefined): BackupVerification | undefined {
+  const results = summary.nodes.flatMap((n) => byNode?.get(n.hostId) ?? []);
+  if (results.length === 0) return undefined;
+  const failures = results.filter((r) => r.state === 'failed').sort((a, b) => b.at.getTime() - a.at.getTime());
+  const oldest = [...results].sort((a, b) => a.at.getTime() - b.at.getTime())[0];
+  return {
+    state: failures.length > 0 ? 'failed' : results.length === summary.nodes.length ? 'passed' : 'partial',
+    mode: results.every((r) => r.mode === 'full') ? 'full' : 'quick',
+    at: (failures[0] ?? oldest).at.toISOString(),
+    nodesVerified: results.length,
+  };
+}
+
 /**
  * Every backup under a location (`protocol://bucket` for all clusters, `protocol://bucket/<cluster>/...` for
  * one), newest first. A global backup is complete once its cluster record exists; until then it shows how
- * many of its nodes have committed their manifest.
+ * many of its nodes have committed their manifest. Each shows its latest verify (`verified`), when one ran.
  */
 export async function listBackups(backend: StorageBackend, location: StorageLocation, filter: ListFilter = {}): Promise<BackupSummary[]> {
   const clusters =
@@ -109,6 +151,7 @@ export async function listBackups(backend: StorageBackend, location: StorageLoca
       : (await keys(backend, BackupLayout.clustersPrefix)).map(backupNameOf).filter((c): c is string => c !== undefined);
   const summaries: BackupSummary[] = [];
   for (const cluster of clusters) {
+    const first = summaries.length;
     const recorded = new Set<string>();
     for (const key of await keys(backend, BackupLayout.clusterRecordsPrefix(cluster))) {
       const record = await readDoc<ClusterBackupRecord>(backend, key, 'daedalus.cluster-backup');
@@ -123,6 +166,11 @@ export async function listBackups(backend: StorageBackend, location: StorageLoca
     for (const [name, indexKeys] of pending) {
       const nodes = await Promise.all(indexKeys.map((key) => readDoc<NodeBackupSummary>(backend, key, 'daedalus.node-backup-summary')));
       summaries.push(fromNodeSummaries(name, cluster, nodes));
+    }
+    const verifications = await latestVerifications(backend, cluster);
+    for (const summary of summaries.slice(first)) {
+      const verified = verificationOf(summary, verifications.get(summary.name));
+      if (verified) summary.verified = verified;
     }
   }
   const filtered = summaries

@@ -8,8 +8,9 @@
  *   <cluster>/topology/<backupName>.json                                                 cluster topology
  *   <cluster>/backups/<backupName>.json                                                  cluster commit point
  *   _daedalus/clusters/<cluster>.json                                                    clusters in this bucket
+ *   <cluster>/verified/<backupName>/<dc>/<hostId>/<epochMs>-<mode>-<state>.json          a verify's result for one node
  *
- * Listing reads only flat prefixes (index/, backups/, _daedalus/clusters/): no walk over dc/node prefixes,
+ * Listing reads only flat prefixes (index/, backups/, verified/, _daedalus/clusters/): no walk over dc/node prefixes,
  * and no reliance on delimiter listings, which some S3-compatible stores get wrong.
  * An SSTable directory is named by the SSTable's own name plus the CRC32 of its Data.db (Cassandra's
  * Digest component), so an SSTable that an earlier backup uploaded is recognised without reading it,
@@ -39,7 +40,42 @@ export const BackupLayout = {
   clusterRecordsPrefix: (cluster: string) => `${cluster}/backups/`,
   clusterRecord: (cluster: string, backupName: string) => `${cluster}/backups/${backupName}.json`,
   topology: (cluster: string, backupName: string) => `${cluster}/topology/${backupName}.json`,
+  /** the node's SSTable objects of every kind (in the clear and under every key): what an orphan scan lists */
+  objectPrefixes: (node: NodePath) => [`${BackupLayout.nodePrefix(node)}data/`, `${BackupLayout.nodePrefix(node)}encrypted/`],
+  verifiedPrefix: (cluster: string) => `${cluster}/verified/`,
+  /**
+   * One verify of one backup on one node, written once. Its outcome is in its name (the time zero-padded so names
+   * sort by it), so the listing learns the latest result of every backup from one listing, without reading them.
+   */
+  verification: (node: NodePath, backupName: string, at: Date, mode: string, state: string) =>
+    `${node.cluster}/verified/${backupName}/${node.dc}/${node.hostId}/${String(at.getTime()).padStart(15, '0')}-${mode}-${state}.json`,
 } as const;
+
+/** What a verification record's key says: "<cluster>/verified/<backupName>/<dc>/<hostId>/<epochMs>-<mode>-<state>.json" */
+export interface VerificationKey {
+  backupName: string;
+  dc: string;
+  hostId: string;
+  at: Date;
+  mode: 'quick' | 'full';
+  state: 'passed' | 'failed';
+}
+
+export function parseVerificationKey(cluster: string, key: string): VerificationKey | undefined {
+  const rest = key.slice(BackupLayout.verifiedPrefix(cluster).length).split('/');
+  if (!key.startsWith(BackupLayout.verifiedPrefix(cluster)) || rest.length !== 4) return undefined;
+  const match = /^(\d{1,15})-(quick|full)-(passed|failed)\.json$/.exec(rest[3]);
+  if (!match) return undefined;
+  const [backupName, dc, hostId] = rest;
+  return {
+    backupName,
+    dc,
+    hostId,
+    at: new Date(Number(match[1])),
+    mode: match[2] as 'quick' | 'full',
+    state: match[3] as 'passed' | 'failed',
+  };
+}
 
 /** "<name>.json" under a manifests/, backups/ or _daedalus/clusters/ prefix → "<name>" */
 export function backupNameOf(key: string): string | undefined {

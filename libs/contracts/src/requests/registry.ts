@@ -21,10 +21,11 @@ import {
   UpgradeSSTablesRequest,
 } from './node-operations';
 import { StorageOperationRequest } from './common';
+import { VerifyRequest } from './verify';
 import { rawJsonProblem } from './raw-json-guard';
 import { storageFieldErrors } from './storage-features';
 
-/** Every operation type Icarus knows, with the DTO that validates it. */
+/** Every operation type Icarus knows (and Daedalus's own: verify), with the DTO that validates it. */
 export const OPERATION_REQUEST_TYPES = {
   backup: BackupRequest,
   restore: RestoreRequest,
@@ -42,6 +43,7 @@ export const OPERATION_REQUEST_TYPES = {
   rebuild: RebuildRequest,
   decommission: DecommissionRequest,
   drain: DrainRequest,
+  verify: VerifyRequest,
 } as const;
 
 export type OperationType = keyof typeof OPERATION_REQUEST_TYPES;
@@ -65,6 +67,7 @@ export const IMPLEMENTED_OPERATION_TYPES: ReadonlySet<OperationType> = new Set<O
   'backup',
   'list',
   'restore',
+  'verify',
 ]);
 
 export function isOperationType(value: string): value is OperationType {

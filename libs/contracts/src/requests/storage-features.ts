@@ -24,7 +24,11 @@ export function storageFieldErrors(request: StorageOperationRequest): FieldError
   if (request.kmsKeyId !== undefined) {
     // a backup encrypts with the key, a restore accepts only objects encrypted with it; a list has no use for one
     const reason =
-      request.type === 'list' ? 'a list reads backup indexes only and has no use for a key' : unsupportedFeature(protocol, 'kmsKeyId');
+      request.type === 'list'
+        ? 'a list reads backup indexes only and has no use for a key'
+        : request.type === 'verify'
+          ? 'a verify reads objects as stored (the store decrypts its own encryption) and has no use for a key'
+          : unsupportedFeature(protocol, 'kmsKeyId');
     if (reason) errors.push({ field: 'kmsKeyId', message: `kmsKeyId: ${reason}` });
   }
   const proxy = request.proxySettings;
