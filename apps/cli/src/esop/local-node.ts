@@ -153,26 +153,31 @@ export async function stoppedRegistration(
   dataDirs: string[],
   roots: AgentRoots,
 ): Promise<NodeRegistration> {
-  const cluster = location.path[0] ?? flags.clusterName;
-  if (!cluster) throw new EsopFlagError('--cluster-name: the storage location names no cluster; name it');
+  const cluster = location.path[0] ?? flags.clusterName ?? (await onlyCluster(backend, location));
   if (flags.clusterName && flags.clusterName !== cluster)
     throw new EsopFlagError(`--cluster-name ${flags.clusterName} is not the cluster of --storage-location (${cluster})`);
-  if (!flags.hostId && !(request.resolveHostIdFromTopology && flags.address)) {
+  // Esop's node path …/cluster/dc/<node> names the node, unless it is to be found by address
+  const pathHostId = location.path.length === 3 && !request.resolveHostIdFromTopology ? location.path[2] : undefined;
+  if (flags.hostId && pathHostId && flags.hostId !== pathHostId)
+    throw new EsopFlagError(`--host-id ${flags.hostId} is not the node --storage-location names (${pathHostId})`);
+  const hostId = flags.hostId ?? pathHostId;
+  if (!hostId && !(request.resolveHostIdFromTopology && flags.address)) {
     throw new EsopFlagError(
-      'without --jmx-service the node to restore must be named: --host-id, or --resolve-host-id-from-topology with --address',
+      'without --jmx-service the node to restore must be named: --host-id (or a --storage-location ending in /<cluster>/<dc>/<host ID>), ' +
+        'or --resolve-host-id-from-topology with --address',
     );
   }
   const backups = await listBackups(backend, { ...location, path: [cluster] });
   const backup =
     backups.find((b) => b.name === request.snapshotTag) ?? backups.find((b) => b.snapshotTag === request.snapshotTag && b.complete);
   if (!backup) throw new EsopFlagError(`--snapshot-tag: no backup named or tagged "${request.snapshotTag}" for cluster ${cluster}`);
-  const candidates = backup.nodes.filter((n) => (flags.hostId ? n.hostId === flags.hostId : true));
+  const candidates = backup.nodes.filter((n) => (hostId ? n.hostId === hostId : true));
   for (const candidate of candidates) {
     const manifest = await readNodeManifest(
       backend,
       BackupLayout.manifest({ cluster, dc: candidate.dc, hostId: candidate.hostId }, backup.name),
     );
-    if (!flags.hostId && manifest.address !== flags.address) continue;
+    if (!hostId && manifest.address !== flags.address) continue;
     if (flags.dc && manifest.dc !== flags.dc)
       throw new EsopFlagError(`--dc ${flags.dc}: node ${manifest.hostId} is in ${manifest.dc} in backup ${backup.name}`);
     const now = new Date().toISOString();
@@ -196,8 +201,19 @@ export async function stoppedRegistration(
     };
   }
   throw new EsopFlagError(
-    flags.hostId
-      ? `--host-id: backup ${backup.name} has no node ${flags.hostId}`
+    hostId
+      ? `--host-id: backup ${backup.name} has no node ${hostId}`
       : `--address: no node of backup ${backup.name} had the address ${flags.address}`,
+  );
+}
+
+/** The cluster a bucket holds backups of, when it holds one only (else the user names it). */
+async function onlyCluster(backend: StorageBackend, location: StorageLocation): Promise<string> {
+  const clusters = [...new Set((await listBackups(backend, { ...location, path: [] })).map((b) => b.cluster))];
+  if (clusters.length === 1) return clusters[0];
+  throw new EsopFlagError(
+    clusters.length === 0
+      ? `--storage-location ${location.raw} holds no backups`
+      : `--cluster-name: ${location.raw} holds backups of ${clusters.join(', ')}; name one`,
   );
 }
