@@ -5,7 +5,7 @@
  * the backed-up content (the simulator's checksum of its live SSTables).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
@@ -202,6 +202,45 @@ describe('daedalus esop (local mode)', () => {
     const yaml = parseYaml(readFileSync(join(node.configDir, 'cassandra.yaml'), 'utf8')) as Record<string, unknown>;
     expect(yaml).toMatchObject({ auto_bootstrap: false, cluster_name: CLUSTER });
 
+    await cluster.restartNode(node);
+    for (const table of TABLES) expect(await checksum(table)).toBe(atBackup[table]);
+  }, 300_000);
+
+  it('never guesses between two directories of a table: refused, then restored with --table-id', async () => {
+    const keyspaceDir = join(node.dataDirs[0], 'shop');
+    const liveDir = readdirSync(keyspaceDir).find((name) => name.startsWith('orders-'));
+    if (!liveDir) throw new Error('no orders directory');
+    const liveId = liveDir.slice('orders-'.length);
+    await node.sim.writeRows('shop', 'orders', 120, 123);
+    await cluster.stopNode(node, 'SIGTERM');
+    for (const file of await filesUnder(join(keyspaceDir, liveDir))) if (!file.includes('/snapshots/')) rmSync(file);
+    // another directory of the table (as a re-created table leaves), not the backup's id
+    const decoy = join(keyspaceDir, `orders-${'f'.repeat(32)}`);
+    mkdirSync(decoy);
+    writeFileSync(join(decoy, 'nb-9-big-Data.db'), 'not the live table');
+
+    const restore = (extra: string[]) =>
+      esop([
+        'restore',
+        '--storage-location',
+        location,
+        '--snapshot-tag',
+        backupName,
+        '--restoration-strategy-type',
+        'IN_PLACE',
+        '--host-id',
+        node.hostId,
+        ...nodeArgs(),
+        ...extra,
+      ]);
+    const refused = await restore([]);
+    expectExit(refused, 1);
+    expect(refused.stderr).toContain('--table-id');
+    expect(readFileSync(join(decoy, 'nb-9-big-Data.db'), 'utf8')).toBe('not the live table');
+
+    expectExit(await restore(['--table-id', `shop.orders=${liveId}`]), 0);
+    expect(readdirSync(decoy)).toEqual(['nb-9-big-Data.db']);
+    rmSync(decoy, { recursive: true });
     await cluster.restartNode(node);
     for (const table of TABLES) expect(await checksum(table)).toBe(atBackup[table]);
   }, 300_000);

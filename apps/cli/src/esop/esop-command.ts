@@ -23,7 +23,7 @@ function storageOptions(command: Command): Command {
       '(also --sl) where backups are: s3://bucket[/cluster/dc/node], gcp://…, azure://…, file:///dir/bucket[/cluster/dc/node]',
     )
     .option('--concurrent-connections <n>', '(also --cc) files transferred at once (default 10)', integer('--concurrent-connections'))
-    .option('--insecure-http', 'plain HTTP to the store (S3 and Azure emulators)')
+    .option('--insecure-http', 'refused: the store endpoint (and plain HTTP) come from the environment')
     .option('--skip-bucket-verification', 'do not check that the bucket exists')
     .option('--kms-key-id <id>', 'KMS key the store encrypts new objects with (S3, GCS)')
     .option('--k8s-namespace <namespace>', "Esop's Kubernetes secret namespace (refused: credentials come from the environment)")
