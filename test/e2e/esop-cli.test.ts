@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
-import { SimulatedCluster, SimulatedNode, startSimulatedCluster } from '../support/simulator';
+import { jmxArgs } from '@daedalus/jmx';
+import { SimulatedCluster, SimulatedNode, startSimulatedCluster, STORAGE_SERVICE } from '../support/simulator';
 import { filesUnder } from './backup-support';
 
 const ENTRY = join(__dirname, '..', '..', 'dist', 'apps', 'cli', 'src', 'esop', 'esop-main.js');
@@ -243,5 +244,35 @@ describe('daedalus esop (local mode)', () => {
     rmSync(decoy, { recursive: true });
     await cluster.restartNode(node);
     for (const table of TABLES) expect(await checksum(table)).toBe(atBackup[table]);
+  }, 300_000);
+
+  it('restores IMPORT on the running node through INIT → DOWNLOAD → TRUNCATE → IMPORT → CLEANUP, truncating once', async () => {
+    await node.sim.writeRows('shop', 'customers', 90, 321);
+    await node.jmx.invoke(STORAGE_SERVICE, 'forceKeyspaceFlush', [jmxArgs.string('shop'), jmxArgs.stringArray([])]);
+    expect(await checksum('customers')).not.toBe(atBackup.customers);
+    const truncationsBefore = await node.sim.truncationCount('shop', 'customers');
+    const run = await esop([
+      'restore',
+      '--storage-location',
+      location,
+      '--snapshot-tag',
+      backupName,
+      '--restoration-strategy-type',
+      'IMPORT',
+      '--entities',
+      'shop.customers',
+      '--jmx-service',
+      `127.0.0.1:${node.jmxPort}`,
+      '--output',
+      'json',
+      ...nodeArgs(),
+    ]);
+    expectExit(run, 0);
+    const restored = result<{ result: { phases: Record<string, unknown> } }>(run);
+    expect(Object.keys(restored.result.phases)).toEqual(['INIT', 'DOWNLOAD', 'TRUNCATE', 'IMPORT', 'CLEANUP']);
+    expect(await checksum('customers')).toBe(atBackup.customers);
+    expect(await node.sim.truncationCount('shop', 'customers')).toBe(truncationsBefore + 1);
+    // the staged download is gone (CLEANUP)
+    expect(await filesUnder(join(node.home, 'data', 'daedalus-restore'))).toEqual([]);
   }, 300_000);
 });
