@@ -133,9 +133,7 @@ function backupCommand(): Command {
     .option('--metadata-directive <directive>', '(also --md) COPY or REPLACE (S3)')
     .option('--create-missing-bucket', 'create the bucket when it does not exist')
     .option('--skip-refreshing', 'do not refresh the modification time of reused objects (always so here)')
-    .option('--keep-snapshot', 'leave the snapshot on the node after the upload')
-    .option('--no-upload-cluster-topology', 'do not upload the topology file (node backups write none anyway)')
-    .option('--schema-version <uuid>', 'expected schema version of the node');
+    .option('--keep-snapshot', 'leave the snapshot on the node after the upload');
   return withAction(command, 'backup', ['--storage-location'], (options) => backupLocally(options));
 }
 
@@ -168,7 +166,7 @@ function restoreCommand(): Command {
     .option('--dc <dc>', 'without JMX: the datacenter this node is in (checked against the backup)')
     .option('--cluster-name <name>', 'the cluster, when --storage-location names none')
     .option('--table-id <ks.table=id>', "without JMX: a table's live id on this node (repeatable; default: the backed-up id)", collect)
-    .option('--timeout <hours>', 'abort the download after this many hours', integer('--timeout'))
+    .option('--timeout <hours>', 'abort the restore after this many hours', integer('--timeout'))
     .option('-b, --bandwidth <rate>', 'maximum download rate, e.g. 10MBPS');
   return withAction(command, 'restore', ['--storage-location', '--snapshot-tag', '--restoration-strategy-type'], (options) =>
     restoreLocally(options),

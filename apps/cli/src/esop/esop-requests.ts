@@ -44,7 +44,6 @@ export const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   keepSnapshot: '--keep-snapshot',
   schemaVersion: '--schema-version',
   exactSchemaVersion: '--exact-schema-version',
-  uploadClusterTopology: '--upload-cluster-topology',
   restorationStrategyType: '--restoration-strategy-type',
   restorationPhase: '--restoration-phase-type',
   rename: '--rename',
@@ -173,8 +172,6 @@ export const REQUEST_BODIES = {
       createMissingBucket: o.createMissingBucket,
       skipRefreshing: o.skipRefreshing,
       keepSnapshot: o.keepSnapshot,
-      uploadClusterTopology: o.uploadClusterTopology,
-      schemaVersion: o.schemaVersion,
     }),
   }),
   restore: (o: EsopOptions) => {

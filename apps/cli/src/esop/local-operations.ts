@@ -89,11 +89,17 @@ function interruptible(): { signal: AbortSignal; release(): void } {
   };
 }
 
-async function withSink<T>(mode: OutputMode, work: (sink: ProgressSink, signal: AbortSignal) => Promise<T>): Promise<T> {
+/** Progress to the sink; the work stops on Ctrl-C, and after `timeoutHours` (Esop's --timeout) when given. */
+async function withSink<T>(
+  mode: OutputMode,
+  work: (sink: ProgressSink, signal: AbortSignal) => Promise<T>,
+  timeoutHours?: number,
+): Promise<T> {
   const sink = progressSink(mode);
   const interrupt = interruptible();
+  const signal = timeoutHours ? AbortSignal.any([interrupt.signal, AbortSignal.timeout(timeoutHours * 3600_000)]) : interrupt.signal;
   try {
-    return await work(sink, interrupt.signal);
+    return await work(sink, signal);
   } finally {
     sink.close();
     interrupt.release();
@@ -219,8 +225,10 @@ export async function restoreLocally(options: EsopOptions): Promise<LocalResult>
       ClientEncryption.none,
     );
     const phases = restorePhases(request);
-    const results = await withSink(options.output as OutputMode, (sink, signal) =>
-      runLocally(executor, request, phases, { hostId: me.hostId, sink, signal, ledger }),
+    const results = await withSink(
+      options.output as OutputMode,
+      (sink, signal) => runLocally(executor, request, phases, { hostId: me.hostId, sink, signal, ledger }),
+      request.timeout,
     );
     return {
       text: `restore of ${request.snapshotTag} into node ${me.hostId} (${request.restorationStrategyType ?? 'IMPORT'}) completed: ${phases.join(' → ')}`,

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import {
   emptyRestoreLedger,
   foldRestoreLedger,
-  OperationRequest,
+  BaseOperationRequest,
   RestoreLedger as RestoreLedgerState,
   RestoreLedgerFact,
   StoredPhaseResults,
 } from '@daedalus/contracts';
 import { OperationStore } from '@daedalus/messaging';
-import { ExecutionContext, OperationExecutor } from '../../../node-agent/src/operations/executor';
+import { ExecutionContext, honoursCancel, OperationExecutor } from '../../../node-agent/src/operations/executor';
 import { RestoreLedger, TruncateClaim } from '../../../node-agent/src/operations/restore/restore-ledger';
 
 /** Where a local run's progress goes: bars on a terminal, JSON lines for scripts (progress-sink.ts). */
@@ -67,9 +67,9 @@ export interface LocalRunOptions {
  * results of the phases before it, keyed by this node's host ID. Returns every phase's result; the first phase
  * that fails stops the run (its error propagates).
  */
-export async function runLocally(
-  executor: OperationExecutor,
-  request: OperationRequest,
+export async function runLocally<R extends BaseOperationRequest>(
+  executor: OperationExecutor<R>,
+  request: R,
   phases: ReadonlyArray<string | undefined>,
   options: LocalRunOptions,
 ): Promise<Record<string, unknown>> {
@@ -78,13 +78,17 @@ export async function runLocally(
   const results: Record<string, unknown> = {};
   for (const phase of phases) {
     const name = phase ?? request.type;
+    // Ctrl-C or --timeout stop the run as a cancel would: before a phase that may stop, and inside it; a phase
+    // that must not stop halfway (a restore's TRUNCATE, IMPORT and CLEANUP once TRUNCATE began) runs to its end
+    const stoppable = honoursCancel(executor, phase);
+    if (stoppable) options.signal.throwIfAborted();
     options.ledger?.enter(name);
     options.sink.phase(name);
     const context: ExecutionContext = {
       operationId,
       phase,
       phaseResults: { ...phaseResults },
-      signal: options.signal,
+      signal: stoppable ? options.signal : new AbortController().signal,
       progress: (fraction, message) => {
         options.sink.progress(name, fraction, message);
         return Promise.resolve();
