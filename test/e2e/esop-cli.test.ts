@@ -5,6 +5,7 @@
  * the backed-up content (the simulator's checksum of its live SSTables).
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -63,7 +64,17 @@ describe('daedalus esop (local mode)', () => {
   let backupName: string;
   const atBackup: Record<string, string> = {};
   const checksum = async (table: string) => String(await node.sim.checksum('shop', table));
-  const nodeArgs = () => ['--data-dir', node.dataDirs[0], '--config-directory', node.configDir, '--cassandra-dir', node.home];
+  let keyFile: string;
+  /** where the node is, and the client-side key every backup here is sealed with */
+  const nodeArgs = (withKey = true) => [
+    '--data-dir',
+    node.dataDirs[0],
+    '--config-directory',
+    node.configDir,
+    '--cassandra-dir',
+    node.home,
+    ...(withKey ? ['--encryption-key-file', keyFile] : []),
+  ];
 
   beforeAll(async () => {
     expect(existsSync(ENTRY)).toBe(true); // `npm run build` first
@@ -78,6 +89,8 @@ describe('daedalus esop (local mode)', () => {
       await node.sim.writeRows('shop', table, 200, 7);
     }
     location = `file://${join(baseDir, 'store')}/bucket`;
+    keyFile = join(baseDir, 'backup.key');
+    writeFileSync(keyFile, randomBytes(32).toString('hex'), { mode: 0o600 });
   }, 180_000);
 
   afterAll(async () => {
@@ -133,6 +146,11 @@ describe('daedalus esop (local mode)', () => {
     expect(backup.result.hostId).toBe(node.hostId);
     expect(backup.result.totals.files).toBeGreaterThan(0);
     backupName = backup.result.backupName;
+    // sealed client-side with the key, as an agent with the same key would
+    const manifest = JSON.parse(
+      readFileSync(join(baseDir, 'store', 'bucket', CLUSTER, node.dc, node.hostId, 'manifests', `${backupName}.json`), 'utf8'),
+    ) as { encryption?: { keyId: string } };
+    expect(manifest.encryption?.keyId).toBeDefined();
     // progress went to stderr as JSON lines, one phase
     expect(run.stderr).toContain('"event":"phase","phase":"UPLOAD"');
     // the snapshot flushed the memtables: this is the content the backup holds
@@ -181,7 +199,7 @@ describe('daedalus esop (local mode)', () => {
     rmSync(keyspaceDir, { recursive: true, force: true });
 
     // Esop's node path names the node: no JMX, no --host-id
-    const run = await esop([
+    const args = [
       'restore',
       '--storage-location',
       `${location}/${CLUSTER}/${node.dc}/${node.hostId}`,
@@ -192,8 +210,14 @@ describe('daedalus esop (local mode)', () => {
       '--update-cassandra-yaml',
       '--output',
       'json',
-      ...nodeArgs(),
-    ]);
+    ];
+    // without the key the sealed backup cannot be read: refused before anything is written
+    const keyless = await esop([...args, ...nodeArgs(false)]);
+    expectExit(keyless, 1);
+    expect(keyless.stderr).toMatch(/key/);
+    expect(existsSync(keyspaceDir)).toBe(false);
+
+    const run = await esop([...args, ...nodeArgs()]);
     expect(run.stderr).not.toContain('"ok":false');
     expectExit(run, 0);
     const restored = result<{ ok: boolean; result: { hostId: string; phases: { IN_PLACE: { backupName: string; files: number } } } }>(run);

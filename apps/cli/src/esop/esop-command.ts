@@ -54,7 +54,11 @@ function nodeOptions(command: Command, jmxRequired: string): Command {
     .option('--jmx-password <password>', 'JMX password (never printed; prefer --jmx-password-file)')
     .option('--data-dir <dir>', "a data directory of the node (repeatable; default: cassandra.yaml's data_file_directories)", collect)
     .option('--config-directory <dir>', "(also --cd) cassandra.yaml's directory", '/etc/cassandra')
-    .option('--cassandra-dir <dir>', "CASSANDRA_HOME, for the directories cassandra.yaml leaves at Cassandra's defaults");
+    .option('--cassandra-dir <dir>', "CASSANDRA_HOME, for the directories cassandra.yaml leaves at Cassandra's defaults")
+    .option(
+      '--encryption-key-file <file>',
+      "the agents' client-side encryption key (or DAEDALUS_ENCRYPTION_KEY): backups are sealed with it, restoring a sealed one needs it",
+    );
 }
 
 /** Esop's two-letter spellings (`--sl`, `--st`, …): commander takes one long flag an option, so each is a hidden one. */

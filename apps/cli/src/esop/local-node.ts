@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { AgentRoots, fileStoreDirectory, NodeRegistration, RestoreRequest, SCHEMA_VERSION } from '@daedalus/contracts';
-import { errorMessage } from '@daedalus/common';
+import { ConfigError, errorMessage } from '@daedalus/common';
 import { JmxConnectionOptions } from '@daedalus/jmx';
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
 import { CassandraNode } from '../../../node-agent/src/cassandra/cassandra-node';
@@ -11,6 +11,8 @@ import { NodeIdentity } from '../../../node-agent/src/registration/node-identity
 import { listBackups } from '../../../node-agent/src/repository/backup-catalog';
 import { BackupLayout } from '../../../node-agent/src/repository/backup-layout';
 import { readNodeManifest } from '../../../node-agent/src/repository/manifest-store';
+import { AgentConfig } from '../../../node-agent/src/agent-config';
+import { ClientEncryption } from '../../../node-agent/src/repository/encryption';
 import { EsopFlagError } from './esop-requests';
 
 const LOCAL_AGENT_VERSION = '0.1.0-esop';
@@ -30,6 +32,7 @@ export interface NodeFlags {
   clusterName?: string;
   address?: string;
   tableId?: string[];
+  encryptionKeyFile?: string;
 }
 
 /** The node as the flags and the backup (or JMX) describe it: what the executors read as "this node". */
@@ -216,4 +219,17 @@ async function onlyCluster(backend: StorageBackend, location: StorageLocation): 
       ? `--storage-location ${location.raw} holds no backups`
       : `--cluster-name: ${location.raw} holds backups of ${clusters.join(', ')}; name one`,
   );
+}
+
+/**
+ * Client-side encryption as the agent has it: the key from `--encryption-key-file` or DAEDALUS_ENCRYPTION_KEY
+ * (backups taken with it are sealed; restoring them needs it). A problem names the setting, never the key.
+ */
+export async function localEncryption(flags: NodeFlags): Promise<ClientEncryption> {
+  try {
+    return new ClientEncryption(await AgentConfig.readEncryptionKey(flags.encryptionKeyFile, process.env.DAEDALUS_ENCRYPTION_KEY));
+  } catch (error) {
+    if (error instanceof ConfigError) throw new EsopFlagError(error.message);
+    throw error;
+  }
 }

@@ -9,13 +9,21 @@ import { ListExecutor } from '../../../node-agent/src/operations/backup/list.exe
 import { RestoreExecutor } from '../../../node-agent/src/operations/restore/restore.executor';
 import { confineRequest, OutsideRootsError } from '../../../node-agent/src/paths/confinement';
 import { BackupSummary } from '../../../node-agent/src/repository/backup-catalog';
-import { ClientEncryption } from '../../../node-agent/src/repository/encryption';
 import { DEFAULT_RESERVE_BYTES } from '../../../node-agent/src/repository/downloader';
 import { ManifestCache } from '../../../node-agent/src/repository/manifest-store';
 import { InFlightUploads } from '../../../node-agent/src/repository/in-flight-uploads';
 import { anyStorageLocation, openRequestBackend } from '../../../node-agent/src/repository/request-storage';
 import { EsopFlagError, EsopOptions, esopRequest, flagOf } from './esop-requests';
-import { dataDirectories, jmxConnection, liveRegistration, LocalIdentity, localRoots, NodeFlags, stoppedRegistration } from './local-node';
+import {
+  dataDirectories,
+  jmxConnection,
+  liveRegistration,
+  localEncryption,
+  LocalIdentity,
+  localRoots,
+  NodeFlags,
+  stoppedRegistration,
+} from './local-node';
 import { LocalRestoreLedger, ProgressSink, runLocally } from './local-run';
 import { OutputMode, progressSink } from './output';
 import { StoppedCassandraNode, StoppedSnapshots } from './stopped-cassandra-node';
@@ -40,6 +48,7 @@ const nodeFlags = (o: EsopOptions): NodeFlags => ({
   clusterName: o.clusterName as string | undefined,
   address: o.address as string | undefined,
   tableId: o.tableId as string[] | undefined,
+  encryptionKeyFile: o.encryptionKeyFile as string | undefined,
 });
 
 /** Nothing is read or written outside the roots (design.md "Paths and roots"); a path outside names its flag. */
@@ -123,6 +132,7 @@ function nodeLocation(raw: string, me: { clusterName: string; dc: string; hostId
 export async function backupLocally(options: EsopOptions): Promise<LocalResult> {
   const request = esopRequest('backup', options);
   const flags = nodeFlags(options);
+  const encryption = await localEncryption(flags);
   const live = await connect(flags);
   if (!live) throw new EsopFlagError('--jmx-service: a backup snapshots the running node; name its JMX endpoint');
   try {
@@ -139,7 +149,7 @@ export async function backupLocally(options: EsopOptions): Promise<LocalResult> 
       new InFlightUploads(),
       new SystemClock(),
       openRequestBackend,
-      ClientEncryption.none,
+      encryption,
     );
     const results = await withSink(options.output as OutputMode, (sink, signal) =>
       runLocally(executor, request, ['UPLOAD'], { hostId: me.hostId, sink, signal }),
@@ -189,6 +199,7 @@ function refuseUnusedNodeFlags(flags: NodeFlags, inPlace: boolean): void {
 export async function restoreLocally(options: EsopOptions): Promise<LocalResult> {
   const request = esopRequest('restore', options);
   const flags = nodeFlags(options);
+  const encryption = await localEncryption(flags);
   const inPlace = request.restorationStrategyType === 'IN_PLACE';
   refuseUnusedNodeFlags(flags, inPlace);
   const live = await connect(flags);
@@ -222,7 +233,7 @@ export async function restoreLocally(options: EsopOptions): Promise<LocalResult>
       { configDir: flags.configDirectory, cassandraHome: flags.cassandraDir, reserveBytes: DEFAULT_RESERVE_BYTES },
       new SystemClock(),
       openRequestBackend,
-      ClientEncryption.none,
+      encryption,
     );
     const phases = restorePhases(request);
     const results = await withSink(
