@@ -346,8 +346,8 @@ export class AgentConfig {
     return config;
   }
 
-  /** The key from its file or the environment (one of them); a problem names the setting, never the key. */
-  private static async readEncryptionKey(file: string | undefined, text: string | undefined): Promise<EncryptionKey | undefined> {
+  /** The key from its file or the environment (one of them); a problem names the setting, never the key. The CLI reads it so too. */
+  static async readEncryptionKey(file: string | undefined, text: string | undefined): Promise<EncryptionKey | undefined> {
     if (file !== undefined && text !== undefined) {
       throw new ConfigError(['give the encryption key either in --encryption-key-file or in DAEDALUS_ENCRYPTION_KEY, not both']);
     }

@@ -42,6 +42,7 @@ import { TruncateExecutor } from './operations/truncate.executor';
 import { UpgradeSSTablesExecutor } from './operations/upgrade-sstables.executor';
 import { NodeQueryService } from './registration/node-query.service';
 import { NodeRegistrationService } from './registration/node-registration.service';
+import { NodeIdentity } from './registration/node-identity';
 import { importWorkRoot } from './paths/agent-roots';
 
 const JMX_CLIENT = Symbol('JMX_CLIENT');
@@ -126,6 +127,7 @@ export class AgentModule {
         },
         CommandGuard,
         NodeRegistrationService,
+        { provide: NodeIdentity, useExisting: NodeRegistrationService },
         AgentConsumerService,
         ...jetStreamTransportProviders({ inject: [AgentConsumerService], useFactory: (agent: AgentConsumerService) => agent.endpoints() }),
       ],

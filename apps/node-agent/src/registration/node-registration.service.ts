@@ -8,6 +8,7 @@ import { readCassandraLayout } from '../cassandra/cassandra-yaml';
 import { CassandraNode, NodeDescription, SchemaView } from '../cassandra/cassandra-node';
 import { readTableIds } from '../cassandra/table-directories';
 import { agentRoots, registeredRoots } from '../paths/agent-roots';
+import { NodeIdentity } from './node-identity';
 
 const AGENT_VERSION = '0.1.0';
 /** A full re-read of the node (tokens, addresses, schema) every this many heartbeats; mode and schema version every time. */
@@ -25,7 +26,7 @@ const SCHEMA_REREADS = 2;
  * names an unknown table, or a truncate no node allows, before it becomes an operation.
  */
 @Injectable()
-export class NodeRegistrationService implements OnApplicationShutdown {
+export class NodeRegistrationService extends NodeIdentity implements OnApplicationShutdown {
   private readonly logger = new Logger(NodeRegistrationService.name);
   private registration?: NodeRegistration;
   private timer?: NodeJS.Timeout;
@@ -40,7 +41,9 @@ export class NodeRegistrationService implements OnApplicationShutdown {
     private readonly registry: NodeRegistry,
     private readonly config: AgentConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    super();
+  }
 
   get current(): NodeRegistration {
     if (!this.registration) throw new Error('the agent has not registered yet');

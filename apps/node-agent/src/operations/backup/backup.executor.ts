@@ -7,7 +7,7 @@ import { CassandraNode } from '../../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
 import { ExecutionContext, OperationRejectedError } from '../executor';
 import { PhaseContext, PhasedExecutor, PhaseHandlers } from '../phased-executor';
-import { NodeRegistrationService } from '../../registration/node-registration.service';
+import { NodeIdentity } from '../../registration/node-identity';
 import { BackupLayout, NodePath } from '../../repository/backup-layout';
 import { resolveBackupScope } from './backup-entities';
 import { InFlightUploads } from '../../repository/in-flight-uploads';
@@ -61,7 +61,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
   constructor(
     private readonly node: CassandraNode,
     private readonly snapshots: CassandraSnapshots,
-    private readonly identity: NodeRegistrationService,
+    private readonly identity: NodeIdentity,
     private readonly manifests: ManifestCache,
     private readonly inFlight: InFlightUploads,
     private readonly clock: Clock,

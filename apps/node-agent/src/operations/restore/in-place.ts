@@ -9,6 +9,7 @@ import { CassandraNode } from '../../cassandra/cassandra-node';
 import { InvalidCassandraYamlError, readCassandraLayout, updateCassandraYaml } from '../../cassandra/cassandra-yaml';
 import { dataWalker } from '../../cassandra/data-directories';
 import { registeredTableDirs } from '../../cassandra/table-directories';
+import { parseTableDir } from '../../cassandra/sstable-names';
 import { ExecutionContext, OperationRejectedError } from '../executor';
 import { downloadFiles, downloadPath, DownloadItem } from '../../repository/downloader';
 import { RestoreTable, restoreTables, tableId } from './restore-scope';
@@ -48,6 +49,7 @@ async function targetDirs(me: NodeRegistration, table: RestoreTable, backedUp: M
     live ?? (backedUp ? me.dataDirectories.map((d) => join(d, table.keyspace, `${table.target}-${backedUp.tableId}`)) : undefined);
   if (!dirs)
     throw new OperationRejectedError(`table ${tableId(table.keyspace, table.target)} is not known to this node and not in the backup`);
+  if (!live) await refuseOtherIds(me, table, dirs);
   for (const dir of dirs) {
     if (await dataWalker.isDroppedTableDir(dir)) {
       throw new OperationRejectedError(
@@ -57,6 +59,25 @@ async function targetDirs(me: NodeRegistration, table: RestoreTable, backedUp: M
     }
   }
   return dirs;
+}
+
+/**
+ * The backed-up id is used only for a table the node never had: when the data directories hold the table under
+ * another id (not a dropped one), the node had it after all and which directory Cassandra reads is unknown
+ * without its live id — refused rather than guessed by name.
+ */
+async function refuseOtherIds(me: NodeRegistration, table: RestoreTable, chosen: string[]): Promise<void> {
+  for (const dataDir of me.dataDirectories) {
+    for (const entry of await fs.list(join(dataDir, table.keyspace)).catch(() => [])) {
+      const dir = join(dataDir, table.keyspace, entry.name);
+      if (!entry.isDirectory || parseTableDir(entry.name)?.table !== table.target || chosen.includes(dir)) continue;
+      if (await dataWalker.isDroppedTableDir(dir)) continue;
+      throw new OperationRejectedError(
+        `${tableId(table.keyspace, table.target)} has a directory ${dir} under another id than the backup's, and this node's live id of ` +
+          'the table is not known: name it (the CLI: --table-id keyspace.table=<id>; the agent: start the node once so it reads it)',
+      );
+    }
+  }
 }
 
 /** Files in the table's live directories that are not the backup's: removed before, and proven absent after. */

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { emptyRestoreLedger, OperationRecord, RestoreLedger as RestoreLedgerState } from '@daedalus/contracts';
 import { OperationStore, UntrustedRecordError } from '@daedalus/messaging';
 
@@ -19,7 +19,8 @@ export type TruncateClaim = 'truncate' | 'already-truncated' | 'phase-left';
 export class RestoreLedger {
   private readonly operations: Pick<OperationStore, 'getTrusted'>;
 
-  constructor(operations: OperationStore) {
+  // the agent's is the KV store; the CLI's local mode keeps the ledger of its one in-process restore instead
+  constructor(@Inject(OperationStore) operations: Pick<OperationStore, 'getTrusted'>) {
     this.operations = operations;
   }
 

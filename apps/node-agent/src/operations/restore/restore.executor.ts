@@ -21,7 +21,7 @@ import { CassandraNode } from '../../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
 import { OperationRejectedError } from '../executor';
 import { PhaseContext, PhasedExecutor, PhaseHandlers } from '../phased-executor';
-import { NodeRegistrationService } from '../../registration/node-registration.service';
+import { NodeIdentity } from '../../registration/node-identity';
 import { downloadFiles, downloadPath } from '../../repository/downloader';
 import { importOptions, importWithCassandra, importWithHardLinks } from './import-tables';
 import { restoreInPlace } from './in-place';
@@ -84,7 +84,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
   constructor(
     private readonly node: CassandraNode,
     private readonly snapshots: CassandraSnapshots,
-    private readonly identity: NodeRegistrationService,
+    private readonly identity: NodeIdentity,
     private readonly ledger: RestoreLedger,
     @Inject(RESTORE_SETTINGS) private readonly settings: RestoreSettings,
     private readonly clock: Clock,
