@@ -5,6 +5,7 @@ import { jetStreamTransportProviders, NatsInfraModule } from '@daedalus/messagin
 import { AgentConfig } from './agent-config';
 import { BackupListService } from './repository/backup-list.service';
 import { BackupExecutor } from './operations/backup/backup.executor';
+import { CommitLogBackupExecutor } from './operations/commitlog/commitlog-backup.executor';
 import { InFlightUploads } from './repository/in-flight-uploads';
 import { ListExecutor } from './operations/backup/list.executor';
 import { ManifestCache } from './repository/manifest-store';
@@ -60,6 +61,7 @@ const EXECUTORS = [
   RebuildExecutor,
   DecommissionExecutor,
   DrainExecutor,
+  CommitLogBackupExecutor,
 ];
 
 @Module({})

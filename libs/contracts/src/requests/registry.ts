@@ -65,6 +65,8 @@ export const IMPLEMENTED_OPERATION_TYPES: ReadonlySet<OperationType> = new Set<O
   'backup',
   'list',
   'restore',
+  'commitlog-backup',
+  'commitlog-restore',
 ]);
 
 export function isOperationType(value: string): value is OperationType {
