@@ -6,6 +6,7 @@ import { AgentConfig } from './agent-config';
 import { BackupListService } from './repository/backup-list.service';
 import { BackupExecutor } from './operations/backup/backup.executor';
 import { CommitLogBackupExecutor } from './operations/commitlog/commitlog-backup.executor';
+import { CommitLogRestoreExecutor } from './operations/commitlog/commitlog-restore.executor';
 import { InFlightUploads } from './repository/in-flight-uploads';
 import { ListExecutor } from './operations/backup/list.executor';
 import { ManifestCache } from './repository/manifest-store';
@@ -62,6 +63,7 @@ const EXECUTORS = [
   DecommissionExecutor,
   DrainExecutor,
   CommitLogBackupExecutor,
+  CommitLogRestoreExecutor,
 ];
 
 @Module({})
