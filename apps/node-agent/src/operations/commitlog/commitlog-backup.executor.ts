@@ -85,6 +85,11 @@ export class CommitLogBackupExecutor implements OperationExecutor<CommitLogBacku
         const outcome = outcomes.get(key);
         if (!outcome) throw new Error(`no upload outcome for ${segment.path}`);
         await this.verifyStored(backend, key, outcome);
+        const now = await localFileSystem.stat(segment.path);
+        if (now?.size !== segment.size || now.mtimeMs !== segment.mtimeMs) {
+          // archive_command (a cp) was still writing it: what was uploaded may be a prefix, so it is not indexed
+          throw new Error(`${segment.path} changed while it was uploaded (still being archived?): not indexed; run the backup again`);
+        }
         await writeIndexEntry(backend, node, {
           name: segment.name,
           version: segment.version,
