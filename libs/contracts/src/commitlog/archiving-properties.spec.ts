@@ -1,3 +1,4 @@
+import { parseOperationRequest } from '../requests/registry';
 import { archiveDirectoryOf, parseArchivingProperties, replayProperties, restorePointInTime } from './archiving-properties';
 
 describe('commitlog_archiving.properties', () => {
@@ -34,5 +35,27 @@ describe('commitlog_archiving.properties', () => {
     const settings = { restoreDirectory: '/a,b', pointInTimeMs: 0, restoreCommand: 'cp' };
     expect(() => replayProperties(undefined, settings)).toThrow('commas');
     expect(() => replayProperties(undefined, { ...settings, restoreDirectory: '/a', pointInTimeMs: 1 })).toThrow('whole second');
+  });
+});
+
+describe('commit-log requests', () => {
+  const parse = (body: Record<string, unknown>) => () => parseOperationRequest(body);
+  const restore = { type: 'commitlog-restore', storageLocation: 's3://b/c/d/n', timestampEnd: 1_764_000_000_000 };
+
+  it('commitlog-restore takes a whole-second timestampEnd and refuses what it cannot do, naming the field', () => {
+    expect(parse(restore)).not.toThrow();
+    expect(parse({ ...restore, timestampEnd: undefined })).toThrow('timestampEnd is required');
+    expect(parse({ ...restore, timestampEnd: 1_764_000_000_500 })).toThrow('send 1764000000000 or 1764000001000');
+    expect(parse({ ...restore, timestampStart: 1_764_000_001_000 })).toThrow('timestampStart must not be after timestampEnd');
+    expect(parse({ ...restore, keyspaceTables: 'ks.t' })).toThrow('keyspaceTables: not supported');
+    expect(parse({ ...restore, cassandraCommitLogDirectory: '/var/lib/cassandra/commitlog' })).toThrow(
+      'cassandraCommitLogDirectory: not supported',
+    );
+  });
+
+  it('commitlog-backup takes deleteUploadedSegments and refuses online with one segment', () => {
+    const backup = { type: 'commitlog-backup', storageLocation: 's3://b/c/d/n' };
+    expect(parse({ ...backup, deleteUploadedSegments: true, online: true })).not.toThrow();
+    expect(parse({ ...backup, commitLog: '/var/lib/cassandra/archive/CommitLog-7-1.log', online: true })).toThrow('online:');
   });
 });
