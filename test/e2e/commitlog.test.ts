@@ -128,6 +128,34 @@ describe('commit-log backup and point-in-time restore', () => {
     expect(indexEntries(0).map((f) => readFileSync(join(nodePrefix(0), 'index', f), 'utf8'))).toEqual(index);
   });
 
+  it('answers 400 naming the field for a directory outside the roots or a point that is not a whole second', async () => {
+    const outside = await system.post('/operations', {
+      type: 'commitlog-backup',
+      storageLocation: location,
+      globalRequest: true,
+      commitLogArchiveOverride: '/etc',
+    });
+    expect(outside.status).toBe(400);
+    expect(JSON.stringify(outside.body)).toContain('commitLogArchiveOverride: /etc is outside');
+    const download = await system.post('/operations', {
+      type: 'commitlog-restore',
+      storageLocation: `${location}/${CLUSTER}/dc1/${system.nodes[0].hostId}`,
+      hostId: system.nodes[0].hostId,
+      timestampEnd: point,
+      commitlogDownloadDir: '/tmp/../etc',
+    });
+    expect(download.status).toBe(400);
+    expect(JSON.stringify(download.body)).toContain('commitlogDownloadDir');
+    const fraction = await system.post('/operations', {
+      type: 'commitlog-restore',
+      storageLocation: `${location}/${CLUSTER}/dc1/${system.nodes[0].hostId}`,
+      hostId: system.nodes[0].hostId,
+      timestampEnd: point + 1,
+    });
+    expect(fraction.status).toBe(400);
+    expect(JSON.stringify(fraction.body)).toContain('timestampEnd must be a whole second');
+  });
+
   it('refuses a node whose Cassandra is running', async () => {
     const before = readFileSync(propertiesFile(0), 'utf8');
     const done = await restoreOn(0);
