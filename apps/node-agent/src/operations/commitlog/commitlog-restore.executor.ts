@@ -57,7 +57,8 @@ export class CommitLogRestoreExecutor implements OperationExecutor<CommitLogRest
         base: request.commitlogDownloadDir ?? this.identity.roots.staging[0],
         operationId: context.operationId,
         concurrency: request.concurrentConnections ?? 10,
-        signal: context.signal,
+        // Icarus `timeout` (hours) bounds the download, as it does a restore's DOWNLOAD
+        signal: request.timeout ? AbortSignal.any([context.signal, AbortSignal.timeout(request.timeout * 3600_000)]) : context.signal,
         reserveBytes: this.settings.reserveBytes,
         onProgress: (fraction) => void context.progress(0.05 + 0.85 * fraction).catch(() => undefined),
       });
