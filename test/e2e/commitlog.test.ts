@@ -169,17 +169,28 @@ describe('commit-log backup and point-in-time restore', () => {
     await system.stopSimulator(node, 'SIGTERM');
     const before = readFileSync(propertiesFile(1), 'utf8');
     const victim = storedSegments(1)[1];
+    const entry = indexEntries(1)[1];
     const saved = join(storeRoot, victim);
+    const savedEntry = join(storeRoot, entry);
     copyFileSync(join(nodePrefix(1), 'segments', victim), saved);
+    copyFileSync(join(nodePrefix(1), 'index', entry), savedEntry);
     rmSync(join(nodePrefix(1), 'segments', victim));
     try {
+      // the object gone, its index entry left
       const done = await restoreOn(1);
       expect(done.state).toBe('FAILED');
-      expect(JSON.stringify(done.errors)).toMatch(/gap/);
+      expect(JSON.stringify(done.errors)).toContain('have a gap: segment');
       expect(readFileSync(propertiesFile(1), 'utf8')).toBe(before);
       expect(existsSync(join(node.home, 'data', 'daedalus-restore', `commitlog-${done.id}`))).toBe(false);
+      // both gone: the ids around it do not follow each other
+      rmSync(join(nodePrefix(1), 'index', entry));
+      const again = await restoreOn(1);
+      expect(again.state).toBe('FAILED');
+      expect(JSON.stringify(again.errors)).toMatch(/gap between segment \d+ .* 1 segment\(s\) are missing/);
+      expect(readFileSync(propertiesFile(1), 'utf8')).toBe(before);
     } finally {
       copyFileSync(saved, join(nodePrefix(1), 'segments', victim));
+      copyFileSync(savedEntry, join(nodePrefix(1), 'index', entry));
     }
   });
 
