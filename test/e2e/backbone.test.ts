@@ -112,7 +112,7 @@ describe('backbone: one operation flows through every service', () => {
       [{ type: 'flush', keyspace: 'ks1' }, 'globalRequest'],
       [{ type: 'flush', keyspace: 'ks1', globalRequest: true, tables: 'a b' }, 'tables'],
       [{ type: 'flush', keyspace: 'ks1', globalRequest: true, padding: 'x'.repeat(400_000) }, 'body'],
-      [{ type: 'commitlog-restore', storageLocation: 's3://bucket/c/d/n' }, 'type'],
+      [{ type: 'commitlog-restore', storageLocation: 's3://bucket/c/d/n' }, 'timestampEnd'],
     ];
     expect(bad).toHaveLength(20);
     for (const [body, field] of bad) {

@@ -210,6 +210,17 @@ export class AgentConfig {
   @IsAbsolutePathEach()
   readonly configRoots!: string[];
 
+  @Option({
+    flag: 'commitlog-roots',
+    description: 'directories a commitlog-backup may read (the commit log archive, commitLog, cassandraCommitLogDirectory)',
+    default: () => [],
+    defaultText: 'the directory holding the first data directory (e.g. /var/lib/cassandra)',
+    placeholder: 'dir,...',
+  })
+  @IsString({ each: true })
+  @IsAbsolutePathEach()
+  readonly commitLogRoots!: string[];
+
   @Option({ flag: 'enable-truncate', description: 'allow truncate operations on this node', default: false })
   @IsBoolean()
   readonly enableTruncate!: boolean;

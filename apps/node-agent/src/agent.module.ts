@@ -5,6 +5,8 @@ import { jetStreamTransportProviders, NatsInfraModule } from '@daedalus/messagin
 import { AgentConfig } from './agent-config';
 import { BackupListService } from './repository/backup-list.service';
 import { BackupExecutor } from './operations/backup/backup.executor';
+import { CommitLogBackupExecutor } from './operations/commitlog/commitlog-backup.executor';
+import { CommitLogRestoreExecutor } from './operations/commitlog/commitlog-restore.executor';
 import { InFlightUploads } from './repository/in-flight-uploads';
 import { ListExecutor } from './operations/backup/list.executor';
 import { VERIFY_SETTINGS, VerifyExecutor } from './operations/backup/verify.executor';
@@ -63,6 +65,8 @@ const EXECUTORS = [
   RebuildExecutor,
   DecommissionExecutor,
   DrainExecutor,
+  CommitLogBackupExecutor,
+  CommitLogRestoreExecutor,
 ];
 
 @Module({})

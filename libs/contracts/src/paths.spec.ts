@@ -51,6 +51,27 @@ describe('the directories a request names', () => {
       { field: 'sourceDir', path: '/up', kind: 'import' },
     ]);
     expect(confinedPathsOf(parseOperationRequest({ type: 'flush', keyspace: 'k' }))).toEqual([]);
+    const backup = parseOperationRequest({
+      type: 'commitlog-backup',
+      storageLocation: 's3://b',
+      commitLogArchiveOverride: '/archive',
+      cassandraCommitLogDirectory: '/var/lib/cassandra/commitlog',
+    });
+    expect(confinedPathsOf(backup)).toEqual([
+      { field: 'commitLogArchiveOverride', path: '/archive', kind: 'commitLog' },
+      { field: 'cassandraCommitLogDirectory', path: '/var/lib/cassandra/commitlog', kind: 'commitLog' },
+    ]);
+    const restoreLogs = parseOperationRequest({
+      type: 'commitlog-restore',
+      storageLocation: 's3://b',
+      timestampEnd: 1000,
+      commitlogDownloadDir: '/stage',
+      cassandraConfigDirectory: '/etc/cassandra',
+    });
+    expect(confinedPathsOf(restoreLogs)).toEqual([
+      { field: 'commitlogDownloadDir', path: '/stage', kind: 'staging' },
+      { field: 'cassandraConfigDirectory', path: '/etc/cassandra', kind: 'config' },
+    ]);
   });
 
   it('a restore refuses relative and ".." directories before any root is consulted', () => {

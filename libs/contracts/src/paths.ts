@@ -18,6 +18,8 @@ export interface AgentRoots {
   staging: string[];
   /** a restore's `cassandraConfigDirectory` (cassandra.yaml, which IN_PLACE may rewrite) */
   config: string[];
+  /** what a commitlog-backup reads: the archive directory, one segment (`commitLog`), the live commit log directory */
+  commitLog: string[];
 }
 
 export type RootKind = keyof AgentRoots;
@@ -28,6 +30,7 @@ const KIND_FLAGS: Record<RootKind, string> = {
   import: '--import-roots',
   staging: '--staging-roots',
   config: '--config-roots',
+  commitLog: '--commitlog-roots',
 };
 
 export const rootFlag = (kind: RootKind): string => KIND_FLAGS[kind];
@@ -75,6 +78,22 @@ export function confinedPathsOf(request: OperationRequest): ConfinedPath[] {
   }
   if (request.type === 'restore') {
     if (request.import?.sourceDir !== undefined) paths.push({ field: 'import.sourceDir', path: request.import.sourceDir, kind: 'staging' });
+    if (request.cassandraConfigDirectory !== undefined) {
+      paths.push({ field: 'cassandraConfigDirectory', path: request.cassandraConfigDirectory, kind: 'config' });
+    }
+  }
+  if (request.type === 'commitlog-backup') {
+    if (request.commitLog !== undefined) paths.push({ field: 'commitLog', path: request.commitLog, kind: 'commitLog' });
+    if (request.commitLogArchiveOverride !== undefined) {
+      paths.push({ field: 'commitLogArchiveOverride', path: request.commitLogArchiveOverride, kind: 'commitLog' });
+    }
+    if (request.cassandraCommitLogDirectory !== undefined) {
+      paths.push({ field: 'cassandraCommitLogDirectory', path: request.cassandraCommitLogDirectory, kind: 'commitLog' });
+    }
+  }
+  if (request.type === 'commitlog-restore') {
+    if (request.commitlogDownloadDir !== undefined)
+      paths.push({ field: 'commitlogDownloadDir', path: request.commitlogDownloadDir, kind: 'staging' });
     if (request.cassandraConfigDirectory !== undefined) {
       paths.push({ field: 'cassandraConfigDirectory', path: request.cassandraConfigDirectory, kind: 'config' });
     }

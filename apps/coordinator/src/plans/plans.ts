@@ -1,9 +1,16 @@
 import { backupPlan } from './backup.plan';
+import { commitLogPlan } from './commitlog.plan';
 import { OperationPlan, singlePhasePlan } from './operation-plan';
 import { restorePlan } from './restore.plan';
 import { truncatePlan } from './truncate.plan';
 
-const PLANS: Readonly<Record<string, OperationPlan>> = { backup: backupPlan, restore: restorePlan, truncate: truncatePlan };
+const PLANS: Readonly<Record<string, OperationPlan>> = {
+  backup: backupPlan,
+  restore: restorePlan,
+  truncate: truncatePlan,
+  'commitlog-backup': commitLogPlan,
+  'commitlog-restore': commitLogPlan,
+};
 
 export function planFor(type: string): OperationPlan {
   return PLANS[type] ?? singlePhasePlan;

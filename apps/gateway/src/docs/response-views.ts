@@ -89,7 +89,12 @@ export class OperationView {
   errors!: OperationErrorView[];
   @ApiPropertyOptional({ description: 'who submitted it: `token:<name>`, `jwt:<subject>`, `mtls:<cn>` or `anonymous`' })
   submittedBy?: string;
-  @ApiPropertyOptional({ description: "the result once ended: one node's, or by host ID (by phase for a restore)" })
+  @ApiPropertyOptional({
+    description:
+      "the result once ended: one node's, or by host ID (by phase for a restore); a commitlog-backup's per node: prefix, segments, " +
+      "uploadedSegments, uploadedBytes, alreadyStored, deletedFromArchive, newest; a commitlog-restore's: restoreDirectory, " +
+      'propertiesFile, previousPropertiesKeptAs, restorePointInTime, segments, downloadedBytes, nextSteps',
+  })
   response?: unknown;
   @ApiPropertyOptional()
   cancelRequested?: boolean;

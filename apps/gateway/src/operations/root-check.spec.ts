@@ -7,6 +7,7 @@ const ROOTS: AgentRoots = {
   import: ['/var/lib/cassandra/data', '/var/lib/cassandra/daedalus-import'],
   staging: ['/var/lib/cassandra/daedalus-restore'],
   config: ['/etc/cassandra'],
+  commitLog: ['/var/lib/cassandra'],
 };
 
 function node(index: number, roots: AgentRoots | null = ROOTS): NodeRegistration {

@@ -7,6 +7,8 @@ export interface ConfiguredRoots {
   importRoots: string[];
   stagingRoots: string[];
   configRoots: string[];
+  /** absent in older callers: the default applies */
+  commitLogRoots?: string[];
   cassandraConfigDir: string;
 }
 
@@ -27,6 +29,8 @@ export function agentRoots(configured: ConfiguredRoots, dataDirectories: string[
     import: clean(configured.importRoots.length > 0 ? configured.importRoots : [...dataDirectories, join(besideData, 'daedalus-import')]),
     staging: clean(staging),
     config: clean(configured.configRoots.length > 0 ? configured.configRoots : [configured.cassandraConfigDir]),
+    // the directory holding the data directories holds the commit log and, by custom, its archive
+    commitLog: clean(configured.commitLogRoots?.length ? configured.commitLogRoots : [besideData]),
   };
 }
 

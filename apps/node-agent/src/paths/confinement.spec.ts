@@ -73,7 +73,13 @@ describe('root confinement', () => {
   });
 
   it("checks every directory of a request against its kind's roots, naming the field", async () => {
-    const roots = { fileStores: [join(dir, 'store')], import: [data], staging: [join(dir, 'staging')], config: [join(dir, 'conf')] };
+    const roots = {
+      fileStores: [join(dir, 'store')],
+      import: [data],
+      staging: [join(dir, 'staging')],
+      config: [join(dir, 'conf')],
+      commitLog: [join(dir, 'cl')],
+    };
     const restore = (extra: Record<string, unknown>) =>
       parseOperationRequest({
         type: 'restore',

@@ -33,7 +33,7 @@ export interface DownloadOptions {
 /** Default space left free on every filesystem a restore writes to, for Cassandra's own needs. */
 export const DEFAULT_RESERVE_BYTES = 256 * 1024 * 1024;
 
-async function sha256OfFile(fs: FileSystem, path: string): Promise<string> {
+export async function sha256OfFile(fs: FileSystem, path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of fs.openRead(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');

@@ -300,6 +300,15 @@ export class CommitLogBackupRequest extends StorageOperationRequest {
   @IsOptional() @LenientBoolean() @IsBoolean() online?: boolean;
   @IsOptional() @IsObject() @ValidateNested() @Type(() => BandwidthDto) bandwidth?: BandwidthDto;
   @IsOptional() @EmptyAsUndefined() @IsString() @IsDuration() duration?: string;
+  /** Daedalus's own (Icarus has none): delete each archived segment once it is verified in the store. */
+  @IsOptional() @LenientBoolean() @IsBoolean() deleteUploadedSegments?: boolean;
+
+  crossFieldErrors(): Array<{ field: string; message: string }> {
+    if (this.commitLog !== undefined && this.online) {
+      return [{ field: 'online', message: 'online: a request naming one segment (commitLog) uploads only that segment; leave online out' }];
+    }
+    return [];
+  }
 }
 
 export class CommitLogRestoreRequest extends StorageOperationRequest {
@@ -311,6 +320,41 @@ export class CommitLogRestoreRequest extends StorageOperationRequest {
   @IsOptional() @LenientNumber() @IsInt() @Min(0) timestampStart?: number;
   @IsOptional() @LenientNumber() @IsInt() @Min(0) timestampEnd?: number;
   @IsOptional() @CommaSeparatedList() @IsArray() @IsString({ each: true }) keyspaceTables?: string[];
+
+  crossFieldErrors(): Array<{ field: string; message: string }> {
+    const errors: Array<{ field: string; message: string }> = [];
+    if (this.timestampEnd === undefined) {
+      errors.push({ field: 'timestampEnd', message: 'timestampEnd is required: the point in time (ms since the epoch) to replay up to' });
+    } else if (this.timestampEnd % 1000 !== 0) {
+      const down = Math.floor(this.timestampEnd / 1000) * 1000;
+      errors.push({
+        field: 'timestampEnd',
+        message:
+          `timestampEnd must be a whole second: Cassandra's restore_point_in_time has second precision ` +
+          `(send ${down} or ${down + 1000} to choose which writes of that second are replayed)`,
+      });
+    }
+    if (this.timestampStart !== undefined && this.timestampEnd !== undefined && this.timestampStart > this.timestampEnd) {
+      errors.push({ field: 'timestampStart', message: 'timestampStart must not be after timestampEnd' });
+    }
+    if (this.keyspaceTables !== undefined && this.keyspaceTables.length > 0) {
+      errors.push(
+        notSupported(
+          'keyspaceTables',
+          'commitlog_archiving.properties has no table filter (Cassandra takes one only as the JVM option -Dcassandra.replayList); every table is replayed',
+        ),
+      );
+    }
+    if (this.cassandraCommitLogDirectory !== undefined) {
+      errors.push(
+        notSupported(
+          'cassandraCommitLogDirectory',
+          "Cassandra's restore_command copies the segments into its own commitlog_directory (cassandra.yaml); the restore never writes there",
+        ),
+      );
+    }
+    return errors;
+  }
 }
 
 export class ListRequest extends StorageOperationRequest {

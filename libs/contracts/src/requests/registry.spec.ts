@@ -52,7 +52,7 @@ describe('parseOperationRequest', () => {
   });
 
   it('says "not supported yet" for a recognised type this build does not run', () => {
-    const error = rejection({ type: 'commitlog-restore', storageLocation: 's3://b/c/d/n' });
+    const error = rejection({ type: 'remove-backup', storageLocation: 's3://b/c/d/n' });
     expect(error.reason).toBe('not-supported');
     expect(error.message).toContain('not supported yet');
   });

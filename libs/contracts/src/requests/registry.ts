@@ -68,6 +68,8 @@ export const IMPLEMENTED_OPERATION_TYPES: ReadonlySet<OperationType> = new Set<O
   'list',
   'restore',
   'verify',
+  'commitlog-backup',
+  'commitlog-restore',
 ]);
 
 export function isOperationType(value: string): value is OperationType {

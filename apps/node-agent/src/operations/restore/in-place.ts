@@ -17,7 +17,7 @@ import { resolveRestoreSource } from './restore-source';
 import { setAside } from '../../cassandra/set-aside';
 import { ClientEncryption } from '../../repository/encryption';
 
-async function nodeIsDown(node: CassandraNode): Promise<boolean> {
+export async function nodeIsDown(node: CassandraNode): Promise<boolean> {
   try {
     await node.operationMode();
     return false;

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -24,6 +25,7 @@ import java.util.TimeZone;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
@@ -231,41 +233,76 @@ final class CommitLog {
     }
 
     /**
-     * Startup: first brings archived segments back through `restore_command` (%from, %to) from
-     * `restore_directories`, then replays every segment in the commit log directory, skipping rows newer than
-     * `restore_point_in_time`. Replayed segments are deleted afterwards (Cassandra does not archive them).
+     * Startup, as Cassandra's CommitLogArchiver + CommitLogReplayer: the properties are read first and a bad
+     * `precision` or `restore_point_in_time` fails the start; every file in `restore_directories` (missing
+     * directories are created) must be a segment (by name or header, and both must agree) and is brought back
+     * through `restore_command` (%from, %to) unless the commit log directory already holds it; then every
+     * segment in the commit log directory is replayed in id order, skipping mutations whose write time,
+     * read in `precision` and truncated to milliseconds, is after `restore_point_in_time`. Replayed segments
+     * are deleted afterwards (Cassandra does not archive them again).
      */
     List<Path> recover(Replayer replayer) {
         Properties p = properties();
         String restoreCommand = p.getProperty("restore_command", "").trim();
         String restoreDirs = p.getProperty("restore_directories", "").trim();
-        long pointMicros = parsePointInTime(p.getProperty("restore_point_in_time", "").trim());
-        if (!restoreCommand.isEmpty() && !restoreDirs.isEmpty()) {
+        TimeUnit precision = TimeUnit.valueOf(p.getProperty("precision", "MICROSECONDS").trim());
+        long pointMillis = parsePointInTime(p.getProperty("restore_point_in_time", "").trim());
+        if (!restoreDirs.isEmpty()) {
             for (String d : restoreDirs.split(",")) {
-                for (Path f : Files2.list(Path.of(d.trim()))) {
-                    Matcher m = FILE_NAME.matcher(f.getFileName().toString());
-                    if (!m.matches()) continue;
-                    Path to = dir.resolve(f.getFileName());
-                    if (Files.exists(to)) continue;
-                    String cmd = restoreCommand.replace("%from", f.toString()).replace("%to", to.toString());
-                    try {
-                        Process proc = new ProcessBuilder(cmd.split(" ")).redirectErrorStream(true).start();
-                        proc.getInputStream().readAllBytes();
-                        if (proc.waitFor() != 0) throw new IllegalStateException("restore_command failed for " + f);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException(e);
-                    }
-                }
+                File directory = new File(d);
+                if (!directory.exists() && !directory.mkdir()) throw new RuntimeException("Unable to create directory: " + d);
             }
+            for (String d : restoreDirs.split(",")) restoreFrom(Path.of(d), restoreCommand);
         }
         List<Path> segments = new ArrayList<>();
         for (Path f : Files2.list(dir)) if (FILE_NAME.matcher(f.getFileName().toString()).matches()) segments.add(f);
         segments.sort((a, b) -> Long.compare(segmentId(a), segmentId(b)));
-        for (Path f : segments) replayFile(f, replayer, pointMicros);
+        for (Path f : segments) replayFile(f, replayer, precision, pointMillis);
         return segments;
+    }
+
+    private void restoreFrom(Path directory, String restoreCommand) {
+        File[] files = directory.toFile().listFiles();
+        if (files == null) throw new RuntimeException("Unable to list directory " + directory);
+        for (File from : files) {
+            Matcher m = FILE_NAME.matcher(from.getName());
+            long[] header = readHeader(from.toPath());
+            if (!m.matches() && header == null) {
+                throw new IllegalStateException("Cannot safely construct descriptor for segment, either from its name or its header: " + from.getPath());
+            }
+            if (m.matches() && header == null) {
+                throw new IllegalStateException("Cannot safely construct descriptor for segment, as name descriptor implies a version that should contain a header descriptor, but that descriptor could not be read: " + from.getPath());
+            }
+            if (m.matches() && (Long.parseLong(m.group(1)) != header[0] || Long.parseLong(m.group(2)) != header[1])) {
+                throw new IllegalStateException("Cannot safely construct descriptor for segment, as name and header descriptors do not match: " + from.getPath());
+            }
+            Path to = dir.resolve("CommitLog-" + header[0] + "-" + header[1] + ".log");
+            if (Files.exists(to)) continue;
+            String cmd = restoreCommand.replace("%from", from.getPath()).replace("%to", to.toString());
+            try {
+                Process proc = new ProcessBuilder(cmd.split(" ")).redirectErrorStream(true).start();
+                proc.getInputStream().readAllBytes();
+                int code = proc.waitFor();
+                if (code != 0) throw new RuntimeException("Exception while executing the command: " + cmd + ", command error Code: " + code);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** {version, id} from a segment's header, or null when the file does not start with one. */
+    private static long[] readHeader(Path f) {
+        try (InputStream raw = Files.newInputStream(f); DataInputStream in = new DataInputStream(raw)) {
+            byte[] magic = new byte[MAGIC.length];
+            in.readFully(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) return null;
+            return new long[] {in.readInt(), in.readLong()};
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     static long segmentId(Path f) {
@@ -273,18 +310,19 @@ final class CommitLog {
         return m.matches() ? Long.parseLong(m.group(2)) : 0;
     }
 
+    /** Milliseconds since the epoch (GMT), as Cassandra keeps `restorePointInTime`. */
     private static long parsePointInTime(String text) {
         if (text.isEmpty()) return Long.MAX_VALUE;
         SimpleDateFormat format = new SimpleDateFormat("yyyy:MM:dd HH:mm:ss");
         format.setTimeZone(TimeZone.getTimeZone("GMT"));
         try {
-            return format.parse(text).getTime() * 1000;
+            return format.parse(text).getTime();
         } catch (ParseException e) {
-            throw new IllegalArgumentException("Unable to parse restore target time", e);
+            throw new RuntimeException("Unable to parse restore target time", e);
         }
     }
 
-    private static void replayFile(Path f, Replayer replayer, long pointMicros) {
+    private static void replayFile(Path f, Replayer replayer, TimeUnit precision, long pointMillis) {
         try (InputStream raw = Files.newInputStream(f); DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw))) {
             byte[] magic = new byte[MAGIC.length];
             in.readFully(magic);
@@ -313,7 +351,7 @@ final class CommitLog {
                 long ts = p.readLong();
                 byte[] value = new byte[p.readInt()];
                 p.readFully(value);
-                if (ts > pointMicros) continue;
+                if (precision.toMillis(ts) > pointMillis) continue; // Cassandra skips it and reads on
                 replayer.replay(tableId, ks, table, new Row(new String(key, StandardCharsets.UTF_8), ts, value));
             }
         } catch (EOFException e) {
