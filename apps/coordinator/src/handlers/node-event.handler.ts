@@ -8,6 +8,7 @@ import { planFor } from '../plans/plans';
 import { withRequestDigests } from '../plans/request-digests';
 import { isOfEarlierRun, subjectRefusal, workRefusal } from './event-checks';
 import { ledgerFactRefusal, withLedgerFacts } from './restore-ledger-folding';
+import { PauseWindows } from '../operations/pause-windows';
 
 /**
  * Folds a node's progress or result into the operation record (compare-and-set; repeats change nothing), and a
@@ -22,6 +23,7 @@ export class NodeEventHandler {
     private readonly operations: OperationStore,
     private readonly commands: NodeCommands,
     private readonly clock: Clock,
+    private readonly pauseWindows: PauseWindows,
     private readonly signing: Signing = new Signing(),
   ) {}
 
@@ -43,6 +45,9 @@ export class NodeEventHandler {
     });
     if (!updated) this.refuse(event, `operation ${event.operationId} does not exist`);
     this.commands.announce(updated);
+    // A consistent backup's application is resumed as soon as its snapshot phase is over or the backup ended
+    // (now, or before a failover); nothing is owed otherwise, and nothing is read then.
+    await this.pauseWindows.settle(updated);
     // The event closed its phase (now, or before a failover: this may be a redelivery): start the next one. A
     // progress event (a late ledger fact among them) never closes a phase.
     const mayHaveClosed = event.kind !== 'progress';

@@ -10,7 +10,14 @@ import {
 } from '@daedalus/contracts';
 import { FatalError } from '@daedalus/messaging';
 import { CoordinatorConfig } from '../coordinator-config';
-import { clockAt, MemoryOperationStore, recordingCommands, registryOf } from '../operations/handler-fakes';
+import {
+  clockAt,
+  MemoryOperationStore,
+  pauseHookClientOf,
+  pauseWindowsOver,
+  recordingCommands,
+  registryOf,
+} from '../operations/handler-fakes';
 import { NOW, registration } from '../operations/test-fixtures';
 import { AskCoverage, CoverageAnswer, RangeCoverageClient } from '../adapters/range-coverage';
 import { SubmitHandler } from './submit.handler';
@@ -36,7 +43,9 @@ function harness(heartbeatAgeMs = [0, 0], coverage: CoverageAnswer[] = []) {
     asked.push({ hostId, hostIds, entities });
     return answers.shift() ?? { ok: false, reason: 'no answer: TIMEOUT' };
   };
-  const handler = new SubmitHandler(store.asStore(), nodes, commands, clock, config, { ask } as RangeCoverageClient);
+  const hooks = pauseHookClientOf(clock);
+  const windows = pauseWindowsOver(store.asStore(), commands, clock, hooks);
+  const handler = new SubmitHandler(store.asStore(), nodes, commands, clock, config, { ask } as RangeCoverageClient, hooks, windows);
   return { handler, store, published, announced, asked, record: () => store.records.get(ID) };
 }
 
