@@ -76,20 +76,14 @@ export class PauseHookClient {
       'user-agent': `daedalus-coordinator (pid ${process.pid})`,
     };
     if (hook.token) headers.authorization = `Bearer ${hook.token.reveal()}`;
+    const signal = AbortSignal.timeout(hook.timeoutMs);
     let response: Response;
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ operationId, action }),
-        redirect: 'error',
-        signal: AbortSignal.timeout(hook.timeoutMs),
-      });
+      response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ operationId, action }), redirect: 'error', signal });
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      const why = timedOut ? `did not answer within ${hook.timeoutMs} ms` : `could not be reached (${errorMessage(error)}${cause})`;
-      throw new HookCallError(`${action} hook ${hook.name} ${why}`, true);
+      // the signal says whether the time ran out (the error's class differs between realms, its message is empty)
+      if (signal.aborted) throw new HookCallError(`${action} hook ${hook.name} did not answer within ${hook.timeoutMs} ms`, true);
+      throw new HookCallError(`${action} hook ${hook.name} could not be reached (${describe(error)})`, true);
     }
     // the answer's body is not needed; it is discarded so the connection is freed
     await response.body?.cancel().catch(() => undefined);
@@ -97,4 +91,11 @@ export class PauseHookClient {
     const retryable = response.status >= 500 || response.status === 429;
     throw new HookCallError(`${action} hook ${hook.name} answered HTTP ${response.status}`, retryable);
   }
+}
+
+/** A fetch failure as text: its message and its cause's (undici puts the network reason there). */
+function describe(error: unknown): string {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  const causeText = cause === undefined ? '' : `: ${errorMessage(cause)}`;
+  return `${errorMessage(error)}${causeText}`;
 }
