@@ -58,6 +58,14 @@ const uncovered: CoverageAnswer = {
 describe('SubmitHandler', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
+  it('a consistent backup naming a hook this coordinator does not define (a direct NATS client) fails, naming the field', async () => {
+    const { handler, published, record } = harness();
+    await handler.handle(submit({ ...backup, consistency: { pauseHooks: ['app'] } }));
+    expect(record()?.state).toBe(OperationState.FAILED);
+    expect(record()?.errors[0].message).toContain('consistency.pauseHooks[0]: no pause hook named "app"');
+    expect(published).toEqual([]);
+  });
+
   it('starts a global backup in its first phase with the plan’s context, and commands every node', async () => {
     const { handler, published, announced, record } = harness();
     await handler.handle(submit(backup));
