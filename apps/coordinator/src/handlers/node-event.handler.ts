@@ -45,15 +45,16 @@ export class NodeEventHandler {
     });
     if (!updated) this.refuse(event, `operation ${event.operationId} does not exist`);
     this.commands.announce(updated);
-    // A consistent backup's application is resumed as soon as its snapshot phase is over or the backup ended
-    // (now, or before a failover); nothing is owed otherwise, and nothing is read then.
-    await this.pauseWindows.settle(updated);
     // The event closed its phase (now, or before a failover: this may be a redelivery): start the next one. A
     // progress event (a late ledger fact among them) never closes a phase.
     const mayHaveClosed = event.kind !== 'progress';
-    if (mayHaveClosed && updated.state === OperationState.RUNNING && updated.phase !== undefined && updated.phase !== event.phase) {
-      await this.commands.dispatchPending(updated);
-    }
+    const next =
+      mayHaveClosed && updated.state === OperationState.RUNNING && updated.phase !== undefined && updated.phase !== event.phase
+        ? this.commands.dispatchPending(updated)
+        : Promise.resolve();
+    // A consistent backup's application is resumed as soon as its snapshot phase is over or the backup ended (now,
+    // or before a failover), alongside the next phase's commands; nothing is owed otherwise, and nothing is read then.
+    await Promise.all([next, this.pauseWindows.settle(updated)]);
   }
 
   /** Dead-lettered with the reason, which settlement logs (within its log budget: a flood cannot flood the log). */
