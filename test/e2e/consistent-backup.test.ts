@@ -241,6 +241,38 @@ describe('cluster-consistent backup with application pause hooks', () => {
     await expectTokenNowhere(id);
   }, 180_000);
 
+  it('a node that stops answering during SNAPSHOT fails the backup, and the application is resumed', async () => {
+    const agent = system.agents[2];
+    process.kill(agent.pid, 'SIGSTOP'); // its registration is still fresh: the node is planned, then owes SNAPSHOT
+    try {
+      const response = await submit({ globalRequest: true, snapshotTag: 'silent', consistency: { pauseHooks: ['app'] } });
+      expect(response.status).toBe(201);
+      const id = (response.body as OperationView).id;
+      const operation = await system.waitForOperation(id, undefined, 120_000);
+      expect(operation.state).toBe('FAILED');
+      expect(operation.errors.map((e) => e.message).join(' ')).toMatch(/stopped heartbeating/);
+      const window = await waitFor(
+        'the pause window closed',
+        async () => {
+          const w = ((await system.get(`/operations/${id}`)).body as OperationView).pauseWindow as PauseWindowView | undefined;
+          return w && w.state === 'RESUMED' ? w : undefined;
+        },
+        60_000,
+      );
+      expect(window.hooks.app.state).toBe('RESUMED');
+      const calls = hooks.of(id);
+      expect(calls.map((c) => c.action)).toEqual(['pause', 'resume']);
+    } finally {
+      process.kill(agent.pid, 'SIGCONT');
+    }
+    // the agent is back before the next test (it heartbeats again)
+    await waitFor(
+      'the agent heartbeating again',
+      async () => ((await system.get('/nodes')).body as Array<{ state: string }>).every((n) => n.state === 'live'),
+      60_000,
+    );
+  }, 240_000);
+
   it('a coordinator SIGKILLed inside the pause window: the other coordinator resumes the application', async () => {
     let killed: number | undefined;
     hooks.onPauseAnswered = (call) => {
