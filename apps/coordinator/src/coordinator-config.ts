@@ -15,6 +15,8 @@ import {
   IntRange,
   MsFromOption,
   Option,
+  PauseHook,
+  PauseHookSettings,
   OptionGroup,
   readOptions,
   ServiceDescription,
@@ -93,6 +95,20 @@ export class CoordinatorConfig {
   @IntRange(1, 100)
   readonly maxAttempts!: number;
 
+  /** no application stays paused longer than this, whatever happens to the coordinator that paused it */
+  @Option({
+    flag: 'max-pause-window-ms',
+    description:
+      'longest an application stays paused for a consistent backup: past it any coordinator fails the backup (if still snapshotting) and resumes the hooks',
+    default: 5 * 60_000,
+    unit: 'ms',
+  })
+  @IntRange(1_000, DAY_MS, 'a whole number of milliseconds')
+  readonly maxPauseWindowMs!: number;
+
+  @OptionGroup(() => PauseHookSettings)
+  readonly pauseHookSettings!: PauseHookSettings;
+
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;
 
@@ -107,6 +123,8 @@ export class CoordinatorConfig {
   readonly topology: TopologyOptions;
   /** the key records, commands and events are signed with (read at start-up: an unreadable file fails it) */
   readonly signing: Signing;
+  /** the pause hooks with their tokens (read at start-up: a bad file fails it, naming the entry and field) */
+  readonly pauseHooks: PauseHook[];
 
   constructor(reader: ConfigReader = new ConfigReader()) {
     readOptions(this, reader);
@@ -114,6 +132,7 @@ export class CoordinatorConfig {
     this.nats = this.natsSettings.toNatsConfig('daedalus-coordinator');
     this.topology = this.topologySettings.toTopology(this.nats.replicas);
     this.signing = new Signing(this.signingSettings.signingKey());
+    this.pauseHooks = this.pauseHookSettings.hooks();
   }
 }
 

@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { jetStreamTransportProviders, NatsInfraModule, NatsRequester } from '@daedalus/messaging';
 import { NodeCommands } from './adapters/node-commands';
 import { RangeCoverageClient } from './adapters/range-coverage';
+import { PauseHookClient } from './adapters/pause-hooks';
+import { PauseWindows } from './operations/pause-windows';
 import { CoordinatorConfig } from './coordinator-config';
 import { coordinatorEndpoints } from './coordinator-consumers';
 import { CancelHandler } from './handlers/cancel.handler';
@@ -23,6 +25,8 @@ export class CoordinatorModule {
         NodeCommands,
         NatsRequester,
         RangeCoverageClient,
+        PauseHookClient,
+        PauseWindows,
         HeartbeatSweeper,
         ...jetStreamTransportProviders({ inject: [CoordinatorConfig], useFactory: coordinatorEndpoints }),
       ],

@@ -10,6 +10,7 @@ import {
   IntRange,
   Option,
   OptionGroup,
+  PauseHookSettings,
   Port,
   readOptions,
   RequestSecretsSettings,
@@ -83,6 +84,12 @@ export class GatewayConfig {
   @OptionGroup(() => RequestSecretsSettings)
   readonly requestSecretsSettings!: RequestSecretsSettings;
 
+  @OptionGroup(() => PauseHookSettings)
+  readonly pauseHookSettings!: PauseHookSettings;
+
+  /** the pause hooks a consistent backup may name (their tokens are the coordinators' alone) */
+  readonly pauseHookNames: string[];
+
   readonly nats: NatsConfig;
   readonly topology: TopologyOptions;
   /** seals the secrets of requests (absent: a request carrying one is refused) */
@@ -96,6 +103,7 @@ export class GatewayConfig {
     this.topology = this.topologySettings.toTopology(this.nats.replicas);
     const keys = this.requestSecretsSettings.keys();
     if (keys) this.requestSecrets = new SecretKeyring(keys);
+    this.pauseHookNames = this.pauseHookSettings.definitions().map((hook) => hook.name);
   }
 }
 

@@ -1,5 +1,6 @@
 import { OperationState } from './lifecycle/operation-state';
 import type { StoredPhaseResults } from './protocols/protocol';
+import type { PauseWindow } from './lifecycle/pause-window';
 import type { RestoreLedger } from './protocols/restore.protocol';
 import type { OperationRequest } from './requests/index';
 
@@ -87,6 +88,8 @@ export interface OperationRecord {
   /** A restore's ledger: what was truncated and imported, so that neither happens twice (see RestoreLedger). */
   restoreLedger?: RestoreLedger;
   cancelRequested?: boolean;
+  /** A cluster-consistent backup's application pause (`consistency.pauseHooks`): see lifecycle/pause-window.ts. */
+  pauseWindow?: PauseWindow;
   /**
    * How many times a FAILED operation was resumed (POST /operations/{id}/resume), and when last. Commands of a
    * resumed run carry the count, so their message ids differ from the first run's.

@@ -1,4 +1,4 @@
-import { isTerminal, NodeRegistration, OperationRecord } from '@daedalus/contracts';
+import { isSettled, isTerminal, NodeRegistration, OperationRecord } from '@daedalus/contracts';
 import { Clock } from '@daedalus/common';
 import { JsonStore, Mutation } from './json-kv';
 import { RecordSealer, UntrustedRecordError } from './integrity/record-seal';
@@ -14,7 +14,8 @@ const ORPHAN_MARKER_GRACE_MS = 60_000;
 /**
  * Repository of operation records (KV `daedalus-operations`), plus the index of unfinished ones
  * (KV `daedalus-active-operations`): a marker is written before a record is created and removed once the
- * record is terminal, so `listActive` never misses an operation that could still need sweeping.
+ * record is settled (terminal, and no application pause left open: `isSettled`), so `listActive` never misses
+ * an operation that could still need sweeping.
  */
 export class OperationStore {
   constructor(
@@ -45,7 +46,7 @@ export class OperationStore {
   /** Compare-and-set update; resolves to the record as stored afterwards (undefined if it does not exist). */
   async mutate(id: string, mutation: Mutation<OperationRecord>): Promise<OperationRecord | undefined> {
     const record = await this.kv.mutate(id, this.sealed(id, mutation), { pinRevision: this.sealer.pinsRevision });
-    if (record && isTerminal(record.state)) await this.retire(id);
+    if (record && isSettled(record)) await this.retire(id);
     return record;
   }
 
@@ -79,7 +80,7 @@ export class OperationStore {
   private async retire(id: string): Promise<void> {
     await this.active.delete(id);
     const record = await this.get(id);
-    if (record && !isTerminal(record.state)) await this.active.put(id, { since: record.resumedAt ?? record.creationTime });
+    if (record && !isSettled(record)) await this.active.put(id, { since: record.resumedAt ?? record.creationTime });
   }
 
   async list(): Promise<OperationRecord[]> {
@@ -87,7 +88,7 @@ export class OperationStore {
   }
 
   /**
-   * Records of the operations not finished yet (those this service may trust). Markers left behind (a process died between finishing a
+   * Records of the operations not finished yet (or finished with an application pause still to resume) (those this service may trust). Markers left behind (a process died between finishing a
    * record and removing its marker, or before creating the record) are cleaned up here.
    */
   async listActive(now: Date): Promise<OperationRecord[]> {
@@ -98,7 +99,7 @@ export class OperationStore {
       const record = entry?.value;
       // a record this service must not act on (written by another client) is left alone, never swept
       if (entry && this.sealer.problem(entry.value, entry.revision)) continue;
-      if (record && !isTerminal(record.state)) result.push(record);
+      if (record && !isSettled(record)) result.push(record);
       else if (record) await this.retire(id);
       else if (now.getTime() - marker.storedAt.getTime() > ORPHAN_MARKER_GRACE_MS) await this.active.delete(id);
     }

@@ -1,3 +1,4 @@
+import { pauseWindowsOver } from '../operations/handler-fakes';
 import { OperationRecord, OperationState, startOperation } from '@daedalus/contracts';
 import { NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
 import { Clock, ConfigReader } from '@daedalus/common';
@@ -44,7 +45,10 @@ describe('HeartbeatSweeper', () => {
     const commands = { announce: () => undefined } as unknown as NodeCommands;
     const clock = { now: () => NOW } as Clock;
     const config = { ...LIMITS, sweepIntervalMs: 1000 } as CoordinatorConfig;
-    return { instance: new HeartbeatSweeper(operations, nodes, commands, clock, config), stored: () => stored };
+    return {
+      instance: new HeartbeatSweeper(operations, nodes, commands, clock, config, pauseWindowsOver(operations, commands, clock)),
+      stored: () => stored,
+    };
   }
 
   it('does not fail a node that a listing missed but whose own entry is fresh', async () => {
@@ -85,7 +89,14 @@ describe('HeartbeatSweeper', () => {
     const clock = { now: () => new Date(now) } as Clock;
     const commands = { announce: () => undefined } as unknown as NodeCommands;
     const config = { ...LIMITS, sweepIntervalMs: 1000 } as CoordinatorConfig;
-    const instance = new HeartbeatSweeper(operations, nodes as unknown as NodeRegistry, commands, clock, config);
+    const instance = new HeartbeatSweeper(
+      operations,
+      nodes as unknown as NodeRegistry,
+      commands,
+      clock,
+      config,
+      pauseWindowsOver(operations, commands, clock),
+    );
     await instance.tick();
     brokerDown = false;
     now += 1_000;

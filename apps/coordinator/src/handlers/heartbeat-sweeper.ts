@@ -16,6 +16,7 @@ import { Clock, errorMessage } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
 import { planFor } from '../plans/plans';
+import { PauseWindows } from '../operations/pause-windows';
 
 export interface SilenceLimits {
   nodeTimeoutMs: number;
@@ -118,6 +119,7 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
     private readonly commands: NodeCommands,
     private readonly clock: Clock,
     private readonly config: CoordinatorConfig,
+    private readonly pauseWindows: PauseWindows,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -158,6 +160,10 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async sweep(record: OperationRecord, registry: Map<string, RegisteredNodeView>): Promise<void> {
+    // a consistent backup's pause: bounded by --max-pause-window-ms, and resumed here if the coordinator that
+    // should have resumed it stopped (the store keeps a finished backup listed until its pause is resumed)
+    await this.pauseWindows.sweep(record);
+    if (isTerminal(record.state)) return;
     const now = this.clock.now();
     for (const node of pendingNodes(record)) {
       let verdict = this.verdict(record, node.hostId, registry.get(node.hostId));

@@ -12,7 +12,7 @@ import {
   Subjects,
 } from '@daedalus/contracts';
 import { FatalError, Signing, signEvent, SigningKey } from '@daedalus/messaging';
-import { clockAt, MemoryOperationStore, recordingCommands } from '../operations/handler-fakes';
+import { clockAt, MemoryOperationStore, pauseWindowsOver, recordingCommands } from '../operations/handler-fakes';
 import { planTargets } from '../operations/target-planner';
 import { NOW, registration, restoreRecord } from '../operations/test-fixtures';
 import { backupPlan } from '../plans/backup.plan';
@@ -62,7 +62,7 @@ async function harness(record: OperationRecord) {
   await store.create(record);
   const clock = clockAt(NOW);
   const { commands, published, announced } = recordingCommands(clock);
-  const handler = new NodeEventHandler(store.asStore(), commands, clock);
+  const handler = new NodeEventHandler(store.asStore(), commands, clock, pauseWindowsOver(store.asStore(), commands, clock));
   // delivered on the subject of the node it names, as an agent publishes it
   const handle = (e: NodeEventMessage, subject = Subjects.eventsFor(e.operationId, e.hostId)) =>
     handler.handle(e, { subject, attempt: 1, isLastAttempt: false });
@@ -211,7 +211,14 @@ describe('NodeEventHandler', () => {
       const store = new MemoryOperationStore();
       await store.create(restoreIn('TRUNCATE'));
       const clock = clockAt(NOW);
-      const handler = new NodeEventHandler(store.asStore(), recordingCommands(clock).commands, clock, new Signing(key));
+      const { commands } = recordingCommands(clock);
+      const handler = new NodeEventHandler(
+        store.asStore(),
+        commands,
+        clock,
+        pauseWindowsOver(store.asStore(), commands, clock),
+        new Signing(key),
+      );
       const on = (e: NodeEventMessage) =>
         handler.handle(e, { subject: Subjects.eventsFor(ID, e.hostId), attempt: 1, isLastAttempt: false });
       await expect(on(fact('h1', 'TRUNCATE', 'truncated', 'shop.orders'))).rejects.toThrow('the event is not signed');
@@ -273,7 +280,14 @@ describe('NodeEventHandler', () => {
       const store = new MemoryOperationStore();
       await store.create(globalBackup());
       const clock = clockAt(NOW);
-      const handler = new NodeEventHandler(store.asStore(), recordingCommands(clock).commands, clock, new Signing(key));
+      const { commands } = recordingCommands(clock);
+      const handler = new NodeEventHandler(
+        store.asStore(),
+        commands,
+        clock,
+        pauseWindowsOver(store.asStore(), commands, clock),
+        new Signing(key),
+      );
       const on = (e: NodeEventMessage) =>
         handler.handle(e, { subject: Subjects.eventsFor(ID, e.hostId), attempt: 1, isLastAttempt: false });
       const forged = event('h1', 'failed', 'UPLOAD') as NodeEventMessage;

@@ -8,6 +8,7 @@ import { planFor } from '../plans/plans';
 import { withRequestDigests } from '../plans/request-digests';
 import { isOfEarlierRun, subjectRefusal, workRefusal } from './event-checks';
 import { ledgerFactRefusal, withLedgerFacts } from './restore-ledger-folding';
+import { PauseWindows } from '../operations/pause-windows';
 
 /**
  * Folds a node's progress or result into the operation record (compare-and-set; repeats change nothing), and a
@@ -22,6 +23,7 @@ export class NodeEventHandler {
     private readonly operations: OperationStore,
     private readonly commands: NodeCommands,
     private readonly clock: Clock,
+    private readonly pauseWindows: PauseWindows,
     private readonly signing: Signing = new Signing(),
   ) {}
 
@@ -46,9 +48,13 @@ export class NodeEventHandler {
     // The event closed its phase (now, or before a failover: this may be a redelivery): start the next one. A
     // progress event (a late ledger fact among them) never closes a phase.
     const mayHaveClosed = event.kind !== 'progress';
-    if (mayHaveClosed && updated.state === OperationState.RUNNING && updated.phase !== undefined && updated.phase !== event.phase) {
-      await this.commands.dispatchPending(updated);
-    }
+    const next =
+      mayHaveClosed && updated.state === OperationState.RUNNING && updated.phase !== undefined && updated.phase !== event.phase
+        ? this.commands.dispatchPending(updated)
+        : Promise.resolve();
+    // A consistent backup's application is resumed as soon as its snapshot phase is over or the backup ended (now,
+    // or before a failover), alongside the next phase's commands; nothing is owed otherwise, and nothing is read then.
+    await Promise.all([next, this.pauseWindows.settle(updated)]);
   }
 
   /** Dead-lettered with the reason, which settlement logs (within its log budget: a flood cannot flood the log). */

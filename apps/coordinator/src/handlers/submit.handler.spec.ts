@@ -10,7 +10,14 @@ import {
 } from '@daedalus/contracts';
 import { FatalError } from '@daedalus/messaging';
 import { CoordinatorConfig } from '../coordinator-config';
-import { clockAt, MemoryOperationStore, recordingCommands, registryOf } from '../operations/handler-fakes';
+import {
+  clockAt,
+  MemoryOperationStore,
+  pauseHookClientOf,
+  pauseWindowsOver,
+  recordingCommands,
+  registryOf,
+} from '../operations/handler-fakes';
 import { NOW, registration } from '../operations/test-fixtures';
 import { AskCoverage, CoverageAnswer, RangeCoverageClient } from '../adapters/range-coverage';
 import { SubmitHandler } from './submit.handler';
@@ -36,7 +43,9 @@ function harness(heartbeatAgeMs = [0, 0], coverage: CoverageAnswer[] = []) {
     asked.push({ hostId, hostIds, entities });
     return answers.shift() ?? { ok: false, reason: 'no answer: TIMEOUT' };
   };
-  const handler = new SubmitHandler(store.asStore(), nodes, commands, clock, config, { ask } as RangeCoverageClient);
+  const hooks = pauseHookClientOf(clock);
+  const windows = pauseWindowsOver(store.asStore(), commands, clock, hooks);
+  const handler = new SubmitHandler(store.asStore(), nodes, commands, clock, config, { ask } as RangeCoverageClient, hooks, windows);
   return { handler, store, published, announced, asked, record: () => store.records.get(ID) };
 }
 
@@ -48,6 +57,14 @@ const uncovered: CoverageAnswer = {
 
 describe('SubmitHandler', () => {
   beforeAll(() => Logger.overrideLogger(false));
+
+  it('a consistent backup naming a hook this coordinator does not define (a direct NATS client) fails, naming the field', async () => {
+    const { handler, published, record } = harness();
+    await handler.handle(submit({ ...backup, consistency: { pauseHooks: ['app'] } }));
+    expect(record()?.state).toBe(OperationState.FAILED);
+    expect(record()?.errors[0].message).toContain('consistency.pauseHooks[0]: no pause hook named "app"');
+    expect(published).toEqual([]);
+  });
 
   it('starts a global backup in its first phase with the plan’s context, and commands every node', async () => {
     const { handler, published, announced, record } = harness();

@@ -1,6 +1,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import {
+  beginPause,
   failOperation,
   isTerminal,
   newOperationRecord,
@@ -17,6 +18,7 @@ import {
   startOperation,
   Subjects,
   SubmitOperationMessage,
+  unknownPauseHooks,
   unsealedSecretProblems,
 } from '@daedalus/contracts';
 import { FatalError, NodeRegistry, OperationStore } from '@daedalus/messaging';
@@ -27,6 +29,8 @@ import { planFor } from '../plans/plans';
 import { withRequestDigests } from '../plans/request-digests';
 import { planTargets, TargetPlan } from '../operations/target-planner';
 import { confirmCoverage, RangeCoverageClient } from '../adapters/range-coverage';
+import { PauseHookClient } from '../adapters/pause-hooks';
+import { PauseWindows } from '../operations/pause-windows';
 
 const SOURCE = 'coordinator';
 
@@ -45,6 +49,8 @@ export class SubmitHandler {
     private readonly clock: Clock,
     private readonly config: CoordinatorConfig,
     private readonly coverage: RangeCoverageClient,
+    private readonly pauseHooks: PauseHookClient,
+    private readonly pauseWindows: PauseWindows,
   ) {}
 
   @EventPattern(Subjects.submit)
@@ -64,6 +70,11 @@ export class SubmitHandler {
     if (record.state === OperationState.PENDING) {
       record = await this.start(record);
       if (!record || record.state !== OperationState.RUNNING) return;
+    }
+    // a consistent backup: no snapshot command goes out before every hook acknowledged its pause
+    if (record.pauseWindow) {
+      record = await this.pauseWindows.pause(record);
+      if (!record) return;
     }
     await this.commands.dispatchPending(record);
   }
@@ -97,6 +108,9 @@ export class SubmitHandler {
       // coordinators hold no secrets key: a secret that is not sealed cannot go into the record or to an agent
       const secrets = unsealedSecretProblems(request);
       if (secrets.length > 0) throw new RequestValidationError('invalid', secrets);
+      // direct NATS clients skip the gateway's check: a hook this coordinator does not define fails the request
+      const hooks = request.type === 'backup' ? unknownPauseHooks(request, this.pauseHooks.names()) : [];
+      if (hooks.length > 0) throw new RequestValidationError('invalid', hooks);
       return request;
     } catch (error) {
       const reason = error instanceof RequestValidationError ? error.message : `request could not be validated: ${errorMessage(error)}`;
@@ -139,7 +153,13 @@ export class SubmitHandler {
         now,
         plan.missing,
       );
-      return withRequestDigests(startOperation(current, plan.targets, now, operationPlan.phases(current), context));
+      const steps = operationPlan.phases(current);
+      const started = startOperation(current, plan.targets, now, steps, context);
+      // the pause window opens in the same write, before any hook is called: a coordinator that dies while
+      // calling them leaves a record that says so (see PauseWindows)
+      const hooks = current.request.type === 'backup' ? current.request.consistency?.pauseHooks : undefined;
+      const paused = started && hooks && steps[0] ? (beginPause(started, hooks, steps[0].name, now) ?? started) : started;
+      return withRequestDigests(paused);
     });
     if (next) {
       this.commands.announce(next);

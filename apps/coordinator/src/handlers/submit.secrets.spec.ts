@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { OperationState, REDACTED, SCHEMA_VERSION, SecretKeyring, secretContext } from '@daedalus/contracts';
 import { CoordinatorConfig } from '../coordinator-config';
-import { clockAt, MemoryOperationStore, recordingCommands, registryOf } from '../operations/handler-fakes';
+import {
+  clockAt,
+  MemoryOperationStore,
+  pauseHookClientOf,
+  pauseWindowsOver,
+  recordingCommands,
+  registryOf,
+} from '../operations/handler-fakes';
 import { NOW, registration } from '../operations/test-fixtures';
 import { RangeCoverageClient } from '../adapters/range-coverage';
 import { SubmitHandler } from './submit.handler';
@@ -31,6 +38,8 @@ function harness() {
     {
       ask: async () => ({ ok: false, reason: 'unused' }),
     } as unknown as RangeCoverageClient,
+    pauseHookClientOf(clock),
+    pauseWindowsOver(store.asStore(), commands, clock),
   );
   return { handler, published, announced, record: () => store.records.get(ID) };
 }

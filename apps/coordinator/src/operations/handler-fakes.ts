@@ -1,9 +1,12 @@
 import { JetStreamClient } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
-import { isTerminal, NodeCommandMessage, OperationRecord } from '@daedalus/contracts';
+import { isSettled, NodeCommandMessage, OperationRecord } from '@daedalus/contracts';
 import { Mutation, NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
-import { Clock } from '@daedalus/common';
+import { Clock, PauseHook } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
+import { PauseHookClient } from '../adapters/pause-hooks';
+import { CoordinatorConfig } from '../coordinator-config';
+import { PauseWindows } from './pause-windows';
 
 /** In-memory stand-ins for the coordinator handlers' unit specs. */
 
@@ -45,7 +48,7 @@ export class MemoryOperationStore {
   }
 
   async listActive(): Promise<OperationRecord[]> {
-    return [...this.records.values()].filter((r) => !isTerminal(r.state));
+    return [...this.records.values()].filter((r) => !isSettled(r));
   }
 
   asStore(): OperationStore {
@@ -83,3 +86,19 @@ export function registryOf(views: RegisteredNodeView[]): NodeRegistry {
 }
 
 export const clockAt = (now: Date): Clock => ({ now: () => now }) as Clock;
+
+/** The real pause hook client, over the given hooks (none: a backup may name none). */
+export function pauseHookClientOf(clock: Clock, hooks: PauseHook[] = []): PauseHookClient {
+  return new PauseHookClient({ pauseHooks: hooks } as unknown as CoordinatorConfig, clock);
+}
+
+/** The real PauseWindows over the given store, commands and hook client. */
+export function pauseWindowsOver(
+  store: OperationStore,
+  commands: NodeCommands,
+  clock: Clock,
+  client: PauseHookClient = pauseHookClientOf(clock),
+  maxPauseWindowMs = 300_000,
+): PauseWindows {
+  return new PauseWindows(store, commands, client, clock, { maxPauseWindowMs } as unknown as CoordinatorConfig);
+}

@@ -59,4 +59,15 @@ describe('backup plan', () => {
     expect(backupPlan.context(global, [node], [registration('h1')], new Date(42), [])).not.toHaveProperty('missingNodes');
     expect(backupPlan.nodeRequest({ ...global, context }, node)).not.toHaveProperty('skipDownNodes');
   });
+
+  it('a consistent backup snapshots every node in a phase of its own, then uploads and commits; the nodes never see the hooks', () => {
+    const consistent = record({ globalRequest: true, storageLocation: 's3://b', consistency: { pauseHooks: ['app'] } });
+    expect(backupPlan.phases(consistent).map((p) => [p.name, p.on, p.cancelBefore])).toEqual([
+      ['SNAPSHOT', 'all', true],
+      ['UPLOAD', 'all', true],
+      ['COMMIT', 'one', true],
+    ]);
+    const context = backupPlan.context(consistent, [node], [registration('h1')], new Date(42), []) as BackupContext;
+    expect(backupPlan.nodeRequest({ ...consistent, context }, node)).not.toHaveProperty('consistency');
+  });
 });

@@ -34,8 +34,8 @@ export function backupNameFor(snapshotTag: string | undefined, start: Date): str
 
 export const backupPlan = phasedPlan({
   protocol: backupProtocol,
-  // the upload is nearly all the work; a cluster-wide backup's COMMIT writes two small documents
-  weights: { UPLOAD: 0.97, COMMIT: 0.03 },
+  // the upload is nearly all the work; a consistent backup's SNAPSHOT takes seconds; COMMIT writes two small documents
+  weights: { SNAPSHOT: 0.02, UPLOAD: 0.95, COMMIT: 0.03 },
   context(request, targets, registrations, now, missing): BackupContext {
     const clusterName = registrations.find((r) => r.hostId === targets[0]?.hostId)?.clusterName ?? 'cluster';
     return {
@@ -49,8 +49,9 @@ export const backupPlan = phasedPlan({
   },
   // each node of a global backup writes under its own <bucket>/<cluster>/<dc>/<hostId>
   nodeRequest(record, node, context) {
-    // skipDownNodes is the coordinator's alone (spent on planning); a node-local backup refuses it
-    const { skipDownNodes: _spent, ...request } = localCopy(record, node);
+    // skipDownNodes and consistency are the coordinator's alone (spent on planning, on the pause); a node-local
+    // backup refuses both
+    const { skipDownNodes: _spent, consistency: _paused, ...request } = localCopy(record, node);
     if (!record.request.globalRequest || record.request.type !== 'backup') return request;
     if (!context) throw new Error(`backup ${record.id} has no context`);
     return { ...request, storageLocation: nodeStorageLocation(record.request.storageLocation, context, node) };

@@ -67,6 +67,34 @@ export class NodeProgressView {
   result?: unknown;
 }
 
+/** A consistent backup's application pause (`consistency.pauseHooks`). */
+export class PauseWindowView {
+  @ApiProperty({ enum: ['PAUSING', 'PAUSED', 'RESUMING', 'RESUMED', 'RESUME_FAILED'] })
+  state!: string;
+  @ApiProperty({ description: 'the phase the pause covers (SNAPSHOT)' })
+  covers!: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'object' },
+    description: 'by hook name: {state: PAUSING|PAUSED|PAUSE_FAILED|RESUMED|RESUME_FAILED, pausedAt?, resumedAt?, error?}',
+  })
+  hooks!: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time', description: 'when the pause calls went out' })
+  requestedAt!: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'when the last hook acknowledged' })
+  pausedAt?: string;
+  @ApiPropertyOptional({ format: 'date-time' })
+  resumeClaimedAt?: string;
+  @ApiPropertyOptional({ type: 'integer' })
+  resumeRounds?: number;
+  @ApiPropertyOptional({ description: 'why the window closed' })
+  closeReason?: string;
+  @ApiPropertyOptional({ format: 'date-time' })
+  resumedAt?: string;
+  @ApiPropertyOptional({ type: 'integer', description: 'how long the application stayed paused (from pausedAt, else requestedAt)' })
+  lengthMs?: number;
+}
+
 /** Icarus's operation (its BaseOperation plus the request's fields), with Daedalus's `nodes` and resume facts. */
 export class OperationView {
   /** the request's fields (secrets `[redacted]`), flattened beside the status fields as Icarus does */
@@ -110,6 +138,8 @@ export class OperationView {
   previousErrors?: PreviousErrorView[];
   @ApiPropertyOptional({ type: ResumeRefusalView })
   resumeRefused?: ResumeRefusalView;
+  @ApiPropertyOptional({ type: PauseWindowView, description: 'a consistent backup: the application pause window' })
+  pauseWindow?: PauseWindowView;
   @ApiProperty({ type: [NodeProgressView], description: 'each target node (empty until the targets are resolved)' })
   nodes!: NodeProgressView[];
 }

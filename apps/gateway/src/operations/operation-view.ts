@@ -28,6 +28,8 @@ export function toOperationView(record: OperationRecord): OperationView {
       ? { resumeCount: record.resumeCount, resumedAt: record.resumedAt, previousErrors: record.previousErrors ?? [] }
       : {}),
     ...(record.resumeRefused ? { resumeRefused: record.resumeRefused } : {}),
+    // a consistent backup's application pause: when, how long, each hook's answer (names and times only)
+    ...(record.pauseWindow ? { pauseWindow: record.pauseWindow } : {}),
     // a node's requestDigest is for its agent's checks, not for clients
     nodes: record.nodes ? Object.values(record.nodes).map(({ requestDigest: _digest, ...node }) => node) : [],
   };

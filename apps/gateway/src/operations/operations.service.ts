@@ -18,6 +18,7 @@ import {
   sameRequest,
   SCHEMA_VERSION,
   sealRequestSecrets,
+  unknownPauseHooks,
 } from '@daedalus/contracts';
 import { NodeRegistry, OperationStore } from '@daedalus/messaging';
 import { plannableViews } from '../nodes/nodes.service';
@@ -64,6 +65,9 @@ export class OperationsService {
       if (error instanceof RequestValidationError) throw badRequest(error.errors, error.reason);
       throw error;
     }
+    // a consistent backup names hooks; only the configuration defines them (URLs and tokens never come from a request)
+    const hookProblems = request.type === 'backup' ? unknownPauseHooks(request, this.config.pauseHookNames) : [];
+    if (hookProblems.length > 0) throw badRequest(hookProblems);
     const keyId = idempotencyKey ? operationIdForKey(idempotencyKey) : undefined;
     if (request.id && keyId && request.id.toLowerCase() !== keyId) {
       throw badRequest([{ field: 'id', message: 'id and the Idempotency-Key header name different operations' }]);

@@ -5,3 +5,4 @@ export * from './nearest';
 export * from './option';
 export * from './read-options';
 export * from './request-secrets-settings';
+export * from './pause-hook-settings';

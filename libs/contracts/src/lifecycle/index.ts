@@ -6,3 +6,4 @@ export * from './progress';
 export * from './operation-lifecycle';
 export * from './operation-resume';
 export * from './node-command';
+export * from './pause-window';

@@ -58,6 +58,7 @@ const RUN_STATE_FIELDS = [
   'phaseResults',
   'restoreLedger',
   'cancelRequested',
+  'pauseWindow',
   'resumeCount',
   'resumedAt',
   'previousErrors',

@@ -4,8 +4,10 @@ import type { OperationProtocol, Participant } from './protocol';
 /**
  * A backup uploads on every node; a cluster-wide one is then committed by one node, which checks every
  * participant's manifest and writes the topology and the cluster record (the global backup's commit point).
+ * A cluster-consistent backup (`consistency`) first takes every node's snapshot in a phase of its own
+ * (SNAPSHOT), while the coordinator holds the application paused; UPLOAD then uploads that snapshot.
  */
-export const BACKUP_PHASES = ['UPLOAD', 'COMMIT'] as const;
+export const BACKUP_PHASES = ['SNAPSHOT', 'UPLOAD', 'COMMIT'] as const;
 export type BackupPhase = (typeof BACKUP_PHASES)[number];
 
 /** Fixed by the coordinator when the backup starts. */
@@ -25,6 +27,16 @@ export interface BackupTotals {
   /** what this backup uploaded (the rest was already in the store) */
   uploadedFiles: number;
   uploadedBytes: number;
+}
+
+/** SNAPSHOT on one node: the snapshot taken (kept on the node for UPLOAD), and when. */
+export interface BackupSnapshotResult {
+  backupName: string;
+  /** just before the snapshot was asked of Cassandra, and once it answered (the agent's clock) */
+  startedAt: string;
+  takenAt: string;
+  /** false when the snapshot already existed (a repeated command) */
+  fresh: boolean;
 }
 
 /** UPLOAD on one node: its manifest (the node's commit point) is written. */
@@ -54,15 +66,19 @@ export type BackupProtocol = OperationProtocol<
   BackupRequest,
   typeof BACKUP_PHASES,
   BackupContext,
-  { UPLOAD: BackupUploadResult; COMMIT: BackupCommitResult }
+  { SNAPSHOT: BackupSnapshotResult; UPLOAD: BackupUploadResult; COMMIT: BackupCommitResult }
 >;
 
 export const backupProtocol: BackupProtocol = {
   type: 'backup',
   phases: BACKUP_PHASES,
   rules: {
+    SNAPSHOT: { on: 'all', cancelBefore: true, cancelDuring: true },
     UPLOAD: { on: 'all', cancelBefore: true, cancelDuring: true },
     COMMIT: { on: 'one', cancelBefore: true, cancelDuring: true },
   },
-  sequence: (request) => (request.globalRequest ? BACKUP_PHASES : ['UPLOAD']),
+  sequence: (request) => {
+    if (!request.globalRequest) return ['UPLOAD'];
+    return request.consistency ? BACKUP_PHASES : ['UPLOAD', 'COMMIT'];
+  },
 };

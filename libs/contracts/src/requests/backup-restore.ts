@@ -1,5 +1,7 @@
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
   IsArray,
   IsBoolean,
   IsIn,
@@ -16,6 +18,17 @@ import {
 import { BandwidthDto, StorageOperationRequest } from './common';
 import { IsAbsolutePath, IsDuration, IsEntityList, IsSafeName } from './identifiers';
 import { CommaSeparatedList, EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber } from './lenient';
+
+/** Daedalus extension: a cluster-consistent backup (Cassy's pause hooks; see docs/design.md "Consistent backup"). */
+export class BackupConsistencyDto {
+  /** names of pause hooks the coordinators' configuration defines (--pause-hooks-file): never URLs or tokens */
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(16)
+  @IsString({ each: true })
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { each: true, message: 'each of $property is a hook name: letters, digits and _ . - (1-64)' })
+  pauseHooks!: string[];
+}
 
 export class BackupRequest extends StorageOperationRequest {
   override type = 'backup' as const;
@@ -90,9 +103,25 @@ export class BackupRequest extends StorageOperationRequest {
   @IsBoolean()
   skipDownNodes?: boolean;
 
+  /**
+   * Daedalus extension (global backups only): pause the application through the named hooks, snapshot every
+   * node at once, then resume it (always, also on failure or cancel).
+   */
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => BackupConsistencyDto)
+  consistency?: BackupConsistencyDto;
+
   /** Rules between fields that decorators cannot express. */
   crossFieldErrors(): Array<{ field: string; message: string }> {
     const errors: Array<{ field: string; message: string }> = [];
+    if (this.consistency && !this.globalRequest) {
+      errors.push({
+        field: 'consistency',
+        message: 'consistency: only a global backup (globalRequest: true) snapshots the cluster consistently',
+      });
+    }
     if (this.skipDownNodes && !this.globalRequest) {
       errors.push({ field: 'skipDownNodes', message: 'skipDownNodes: only a global backup (globalRequest: true) can skip down nodes' });
     }

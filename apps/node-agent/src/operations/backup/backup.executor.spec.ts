@@ -117,4 +117,40 @@ describe('BackupExecutor', () => {
     expect(backend.objects.has(MANIFEST)).toBe(false);
     expect(snapshots.cleared).toEqual(['nightly-42']);
   });
+
+  describe('a consistent backup (SNAPSHOT, then UPLOAD of that snapshot)', () => {
+    const upload = (phaseResults: Record<string, Record<string, unknown>>) =>
+      executor.execute(request, phaseContext('UPLOAD', { coordinatorContext: coordination, phaseResults }).context);
+
+    it('SNAPSHOT only takes the snapshot (kept for UPLOAD) and says when; UPLOAD uploads it without taking another', async () => {
+      const snapshot = await run('SNAPSHOT');
+      expect(snapshot).toEqual({
+        backupName: 'nightly-42',
+        startedAt: '2026-03-01T12:00:00.000Z',
+        takenAt: '2026-03-01T12:00:00.000Z',
+        fresh: true,
+      });
+      expect(snapshots.taken).toEqual(['nightly-42']);
+      expect(snapshots.cleared).toEqual([]);
+      expect(backend.objects.size).toBe(0);
+      clock.advance(5_000);
+      const result = await upload({ SNAPSHOT: { [HOST]: snapshot } });
+      expect(result).toMatchObject({ backupName: 'nightly-42', manifest: MANIFEST, totals: { files: 6, uploadedFiles: 6 } });
+      expect(snapshots.taken).toEqual(['nightly-42']);
+      expect(snapshots.cleared).toEqual(['nightly-42']);
+      // the manifest's start is the snapshot's, not the upload's
+      expect(JSON.parse(backend.objects.get(MANIFEST)?.data.toString() ?? '{}')).toMatchObject({ startTime: '2026-03-01T12:00:00.000Z' });
+      expect(honoursCancel(executor, 'SNAPSHOT')).toBe(true);
+    });
+
+    it('UPLOAD fails rather than take a new snapshot when the consistent one is gone', async () => {
+      const snapshot = await run('SNAPSHOT');
+      await fs.remove(join(dir, 'data', 'ks1', `t1-${TABLE_ID}`, 'snapshots', 'nightly-42'));
+      await expect(upload({ SNAPSHOT: { [HOST]: snapshot } })).rejects.toThrow(
+        new OperationRejectedError('snapshot nightly-42 taken in phase SNAPSHOT is no longer on this node (cleared?)'),
+      );
+      expect(snapshots.taken).toEqual(['nightly-42']);
+      expect(backend.objects.has(MANIFEST)).toBe(false);
+    });
+  });
 });

@@ -1,6 +1,13 @@
 import { Logger, Optional } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { BackupContext, BackupProtocol, backupProtocol, BackupRequest, BackupUploadResult } from '@daedalus/contracts';
+import {
+  BackupContext,
+  BackupProtocol,
+  backupProtocol,
+  BackupRequest,
+  BackupSnapshotResult,
+  BackupUploadResult,
+} from '@daedalus/contracts';
 import { Clock, errorMessage } from '@daedalus/common';
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
 import { CassandraNode } from '../../cassandra/cassandra-node';
@@ -51,9 +58,16 @@ const PROGRESS_INTERVAL_MS = 1_000;
 export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
   protected readonly protocol = backupProtocol;
   protected readonly phases: PhaseHandlers<BackupProtocol> = {
+    // a consistent backup's snapshot, taken while the application is paused; UPLOAD uploads it afterwards
+    SNAPSHOT: (request, context) => this.snapshot(request, context.coordination),
     // the upload stops at the request's timeout; `duration` paces it instead (DurationPacer)
     UPLOAD: (request, context) =>
-      this.withJob(request, { ...context, signal: this.deadline(request, context.signal) }, (job) => this.upload(job), this.pacer(request)),
+      this.withJob(
+        request,
+        { ...context, signal: this.deadline(request, context.signal) },
+        (job) => this.upload(job, context.results.SNAPSHOT?.[this.identity.current.hostId]),
+        this.pacer(request),
+      ),
     COMMIT: (request, context) => this.withJob(request, context, (job) => this.commit(job)),
   };
   private readonly logger = new Logger(BackupExecutor.name);
@@ -106,7 +120,26 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
     return { cluster, dc, hostId };
   }
 
-  private async upload({ backend, location, request, backupName, coordination, context, pacer }: BackupJob): Promise<BackupUploadResult> {
+  /**
+   * SNAPSHOT (consistent backups): only the snapshot, kept for UPLOAD. It is taken in the same way as an
+   * ordinary backup's, so the two cannot differ in what they hold; a repeated command finds it taken.
+   */
+  private async snapshot(request: BackupRequest, coordination: BackupContext | undefined): Promise<BackupSnapshotResult> {
+    if (!coordination) throw new OperationRejectedError("a SNAPSHOT phase needs the coordinator's context (the backup name)");
+    const scope = await resolveBackupScope(this.node, request.entities);
+    const startedAt = this.clock.now().toISOString();
+    const fresh = await this.snapshots.take(coordination.backupName, scope.snapshotEntities, false);
+    return { backupName: coordination.backupName, startedAt, takenAt: this.clock.now().toISOString(), fresh };
+  }
+
+  /**
+   * Uploads snapshot `backupName`: taken here for an ordinary backup; for a consistent one (`taken`) the
+   * SNAPSHOT phase took it, and it is never taken again here (a new one would not be consistent with the others).
+   */
+  private async upload(
+    { backend, location, request, backupName, coordination, context, pacer }: BackupJob,
+    taken?: BackupSnapshotResult,
+  ): Promise<BackupUploadResult> {
     const path = this.nodePath(location);
     const manifestKey = BackupLayout.manifest(path, backupName);
     const existing = await backend.stat(manifestKey);
@@ -118,12 +151,15 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
     }
     const registration = this.identity.current;
     const scope = await resolveBackupScope(this.node, request.entities);
-    const startTime = this.clock.now().toISOString();
+    const startTime = taken?.startedAt ?? this.clock.now().toISOString();
     const cassandraSchemaVersion = await this.node.schemaVersion();
-    const fresh = await this.snapshots.take(backupName, scope.snapshotEntities, false);
-    if (!fresh) this.logger.log(`snapshot ${backupName} already existed (repeated command): backing it up`);
+    const fresh = taken ? false : await this.snapshots.take(backupName, scope.snapshotEntities, false);
+    if (!fresh && !taken) this.logger.log(`snapshot ${backupName} already existed (repeated command): backing it up`);
     try {
       const tables = await listSnapshot(registration.dataDirectories, backupName, scope.tables);
+      if (taken && tables.length === 0 && scope.tables.length > 0) {
+        throw new OperationRejectedError(`snapshot ${backupName} taken in phase SNAPSHOT is no longer on this node (cleared?)`);
+      }
       const keyId = this.encryption.key?.id;
       const items: UploadItem[] = tables.flatMap((t) =>
         t.files.map((file) => ({
