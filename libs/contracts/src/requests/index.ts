@@ -7,3 +7,4 @@ export * from './raw-json-guard';
 export { storageLocationProblem } from './storage-location';
 export * from './datacenters';
 export * from './retention-policy';
+export * from './duration';
