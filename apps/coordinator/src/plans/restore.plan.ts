@@ -22,7 +22,7 @@ export function checkInit(results: NodeResults<Pick<RestoreInitResult, 'backupNa
 /** The restore protocol's phases with their share of the work: downloading and importing dominate. */
 export const restorePlan = phasedPlan({
   protocol: restoreProtocol,
-  weights: { INIT: 0.02, DOWNLOAD: 0.6, TRUNCATE: 0.03, IMPORT: 0.3, CLEANUP: 0.05, IN_PLACE: 1 },
+  weights: { INIT: 0.02, DOWNLOAD: 0.6, TRUNCATE: 0.03, IMPORT: 0.3, CLEANUP: 0.05, IN_PLACE: 1, PLAN: 1 },
   afterAll: { INIT: checkInit },
   context: (_request, targets, registrations) => ({
     clusterName: registrations.find((r) => r.hostId === targets[0]?.hostId)?.clusterName ?? 'cluster',

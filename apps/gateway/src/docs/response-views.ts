@@ -89,7 +89,13 @@ export class OperationView {
   errors!: OperationErrorView[];
   @ApiPropertyOptional({ description: 'who submitted it: `token:<name>`, `jwt:<subject>`, `mtls:<cn>` or `anonymous`' })
   submittedBy?: string;
-  @ApiPropertyOptional({ description: "the result once ended: one node's, or by host ID (by phase for a restore)" })
+  @ApiPropertyOptional({
+    description:
+      "the result once ended: one node's, or by host ID (by phase for a restore; a restore's `dryRun` answers " +
+      '`{"PLAN": {<hostId>: plan}}`, each plan: backupName, sourceHostId, schemaVersion, strategy, tables, truncated, staging, ' +
+      'download {files, bytes, fetchFiles, fetchBytes, list (at most 1000), listTruncated}, filesystems ' +
+      '[{path, freeBytes, downloadBytes, freeAfterBytes, reserveBytes}])',
+  })
   response?: unknown;
   @ApiPropertyOptional()
   cancelRequested?: boolean;
