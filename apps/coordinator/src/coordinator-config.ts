@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { IsOptional, IsString } from 'class-validator';
 import {
   DEFAULT_SETTLEMENT_POLICY,
   NatsConfig,
@@ -9,6 +11,7 @@ import {
   SigningSettings,
 } from '@daedalus/messaging';
 import {
+  ConfigError,
   ConfigReader,
   ConfigSection,
   DAY_MS,
@@ -19,7 +22,23 @@ import {
   readOptions,
   ServiceDescription,
   TimerMs,
+  errorMessage,
 } from '@daedalus/common';
+import { parseRetentionPolicies, RetentionPolicyEntry } from './retention/retention-policies';
+
+/** The retention policies file, or a ConfigError naming the file and each bad field (exit code 2). */
+function readRetentionPolicies(file: string): RetentionPolicyEntry[] {
+  const flag = '--retention-policies-file (DAEDALUS_RETENTION_POLICIES_FILE)';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`${flag} ${file} cannot be read: ${errorMessage(error)}`]);
+  }
+  const parsed = parseRetentionPolicies(text);
+  if (parsed.entries === undefined) throw new ConfigError(parsed.errors.map((problem) => `${flag} ${file}: ${problem}`));
+  return parsed.entries;
+}
 
 export const DEFAULT_RESTORE_IMPORT_GRACE_MS = 5 * 60_000;
 const MAX_RESTORE_IMPORT_GRACE_MS = 7 * DAY_MS;
@@ -93,6 +112,16 @@ export class CoordinatorConfig {
   @IntRange(1, 100)
   readonly maxAttempts!: number;
 
+  @Option({
+    flag: 'retention-policies-file',
+    description:
+      'JSON file of retention applied after each successful global backup: [{"storageLocation": "s3://bucket", "cluster"?: "<name>", "policy": {"keepLast"?, "keepDaily"?, "keepWeekly"?, "keepMonthly"?, "keepWithin"?, "incompleteGrace"?}}]',
+    placeholder: 'file',
+  })
+  @IsOptional()
+  @IsString()
+  readonly retentionPoliciesFile?: string;
+
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;
 
@@ -107,6 +136,8 @@ export class CoordinatorConfig {
   readonly topology: TopologyOptions;
   /** the key records, commands and events are signed with (read at start-up: an unreadable file fails it) */
   readonly signing: Signing;
+  /** from `--retention-policies-file`, validated at start-up (a bad entry fails it, naming the field) */
+  readonly retentionPolicies: RetentionPolicyEntry[];
 
   constructor(reader: ConfigReader = new ConfigReader()) {
     readOptions(this, reader);
@@ -114,6 +145,7 @@ export class CoordinatorConfig {
     this.nats = this.natsSettings.toNatsConfig('daedalus-coordinator');
     this.topology = this.topologySettings.toTopology(this.nats.replicas);
     this.signing = new Signing(this.signingSettings.signingKey());
+    this.retentionPolicies = this.retentionPoliciesFile === undefined ? [] : readRetentionPolicies(this.retentionPoliciesFile);
   }
 }
 

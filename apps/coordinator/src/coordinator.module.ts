@@ -9,6 +9,7 @@ import { HeartbeatSweeper } from './handlers/heartbeat-sweeper';
 import { NodeEventHandler } from './handlers/node-event.handler';
 import { ResumeHandler } from './handlers/resume.handler';
 import { SubmitHandler } from './handlers/submit.handler';
+import { RetentionTrigger } from './retention/retention-trigger';
 
 @Module({})
 export class CoordinatorModule {
@@ -24,6 +25,7 @@ export class CoordinatorModule {
         NatsRequester,
         RangeCoverageClient,
         HeartbeatSweeper,
+        RetentionTrigger,
         ...jetStreamTransportProviders({ inject: [CoordinatorConfig], useFactory: coordinatorEndpoints }),
       ],
     };

@@ -11,3 +11,4 @@ export * from './membership';
 export * from './paths';
 export * from './secrets/index';
 export * from './integrity/index';
+export * from './operation-ids';

@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Optional } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { applyNodeEvent, NodeEventMessage, OperationState, PhaseStep, Subjects } from '@daedalus/contracts';
 import { eventSignatureProblem, FatalError, MessageContext, OperationStore, Signing } from '@daedalus/messaging';
@@ -8,6 +8,7 @@ import { planFor } from '../plans/plans';
 import { withRequestDigests } from '../plans/request-digests';
 import { isOfEarlierRun, subjectRefusal, workRefusal } from './event-checks';
 import { ledgerFactRefusal, withLedgerFacts } from './restore-ledger-folding';
+import { RetentionTrigger } from '../retention/retention-trigger';
 
 /**
  * Folds a node's progress or result into the operation record (compare-and-set; repeats change nothing), and a
@@ -23,6 +24,8 @@ export class NodeEventHandler {
     private readonly commands: NodeCommands,
     private readonly clock: Clock,
     private readonly signing: Signing = new Signing(),
+    // specs that do not test retention construct the handler without it
+    @Optional() private readonly retention?: RetentionTrigger,
   ) {}
 
   @EventPattern(Subjects.eventsAll)
@@ -49,6 +52,8 @@ export class NodeEventHandler {
     if (mayHaveClosed && updated.state === OperationState.RUNNING && updated.phase !== undefined && updated.phase !== event.phase) {
       await this.commands.dispatchPending(updated);
     }
+    // a backup that completed (now, or before a crash: a redelivery) to a location with a retention policy
+    if (mayHaveClosed) await this.retention?.afterEvent(updated);
   }
 
   /** Dead-lettered with the reason, which settlement logs (within its log budget: a flood cannot flood the log). */

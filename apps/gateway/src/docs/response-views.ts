@@ -111,6 +111,11 @@ export class OperationView {
   previousErrors?: PreviousErrorView[];
   @ApiPropertyOptional({ type: ResumeRefusalView })
   resumeRefused?: ResumeRefusalView;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'a completed global backup to a location with a retention policy: the `remove-backup` operation that applies it',
+  })
+  retentionOperationId?: string;
   @ApiProperty({ type: [NodeProgressView], description: 'each target node (empty until the targets are resolved)' })
   nodes!: NodeProgressView[];
 }

@@ -52,6 +52,7 @@ function submitted(record: OperationRecord): OperationRecord {
 
 const RUN_STATE_FIELDS = [
   'nodes',
+  'retentionOperationId',
   'phases',
   'phase',
   'context',
