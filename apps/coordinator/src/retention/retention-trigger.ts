@@ -15,7 +15,10 @@ import { Clock } from '@daedalus/common';
 import { CoordinatorConfig } from '../coordinator-config';
 import { retentionPolicyFor } from './retention-policies';
 
-/** The backup request's fields that say how to reach its store, carried to the removal (no secret among them). */
+/**
+ * The backup request's fields that say how to reach its store, carried to the removal. Proxy credentials stay
+ * sealed as the record holds them (coordinators hold no key to open them); `kmsKeyId` is not needed to delete.
+ */
 const STORE_ACCESS_FIELDS = ['insecure', 'skipBucketVerification', 'proxySettings', 'retry', 'concurrentConnections'] as const;
 
 /** Who the removal says submitted it (the record's `submittedBy`). */
