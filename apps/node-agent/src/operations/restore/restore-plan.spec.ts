@@ -21,6 +21,9 @@ import { FakeCassandraNode } from '../testing/fake-cassandra-node';
 import { FakeSnapshots, HOST, identityOf, namesIn, nodeRegistration, phaseContext, writeSSTable, TABLE_ID } from '../testing/node-fixtures';
 import { RestoreExecutor } from './restore.executor';
 import { RestoreLedger } from './restore-ledger';
+import { planRestore } from './restore-plan';
+import { anyStorageLocation } from '../../repository/request-storage';
+import { ClientEncryption } from '../../repository/encryption';
 
 const me = { hostId: HOST, address: '127.0.0.1', dc: 'dc1' };
 const coordination: RestoreContext = { clusterName: 'test', participants: [me] };
@@ -156,6 +159,24 @@ describe('restore dry run (PLAN)', () => {
     // planned again over the staged files: nothing left to fetch (what a DOWNLOAD run again would do)
     const again = (await phase('PLAN', { globalRequest: true })) as RestorePlanResult;
     expect(again.download).toMatchObject({ files: 6, fetchFiles: 0, fetchBytes: 0, list: [] });
+  });
+
+  it('lists at most the cap of files one by one, saying so; the counts cover them all', async () => {
+    const plan = await planRestore({
+      backend,
+      request: request({ globalRequest: true }),
+      operationId: 'op-2',
+      cluster: 'test',
+      location: anyStorageLocation('s3://bucket', { datacenters: ['dc1'] }),
+      me: nodeRegistration(join(dir, 'data')),
+      node,
+      encryption: ClientEncryption.none,
+      reserveBytes: 0,
+      fs,
+      listedFiles: 4,
+    });
+    expect(plan.download).toMatchObject({ files: 6, fetchFiles: 6, listTruncated: true });
+    expect(plan.download.list).toHaveLength(4);
   });
 
   it('a node-local dry run of INIT alone truncates nothing; a rename plans the target table', async () => {

@@ -20,6 +20,8 @@ export interface RestorePlanInputs {
   encryption: ClientEncryption;
   reserveBytes: number;
   fs: FileSystem;
+  /** files listed one by one (default RESTORE_PLAN_LISTED_FILES; a spec lowers it) */
+  listedFiles?: number;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function planRestore(inputs: RestorePlanInputs): Promise<RestorePla
   if (problems.length > 0) return fail();
 
   const missing = planned.missing as typeof items;
+  const listed = inputs.listedFiles ?? RESTORE_PLAN_LISTED_FILES;
   return {
     backupName: source.backup.name,
     sourceHostId: source.manifest.hostId,
@@ -88,10 +91,8 @@ export async function planRestore(inputs: RestorePlanInputs): Promise<RestorePla
       bytes: sumBytes(items),
       fetchFiles: missing.length,
       fetchBytes: sumBytes(missing),
-      list: missing
-        .slice(0, RESTORE_PLAN_LISTED_FILES)
-        .map((item) => ({ table: label(item.table), name: item.file.name, bytes: item.file.size })),
-      listTruncated: missing.length > RESTORE_PLAN_LISTED_FILES,
+      list: missing.slice(0, listed).map((item) => ({ table: label(item.table), name: item.file.name, bytes: item.file.size })),
+      listTruncated: missing.length > listed,
     },
     filesystems: planned.filesystems.map((need) => ({
       path: need.dir,
