@@ -3,7 +3,10 @@ import { nodeStorageLocation } from './backup.plan';
 import { localCopy, phasedPlan } from './operation-plan';
 
 /** INIT (and a dry run's PLAN) passes only if every node found the same backup and the cluster agrees on one schema version. */
-export function checkInit(results: NodeResults<Pick<RestoreInitResult, 'backupName' | 'schemaVersion'>>): PhaseVerdict<RestoreContext> {
+export function checkInit(
+  // a dry run of IN_PLACE reports no schema version (Cassandra is stopped): every node null agrees
+  results: NodeResults<{ backupName: RestoreInitResult['backupName']; schemaVersion: string | null }>,
+): PhaseVerdict<RestoreContext> {
   const reports = Object.entries(results);
   const names = new Set<string | undefined>(reports.map(([, r]) => r.backupName));
   if (names.size !== 1 || names.has(undefined)) {

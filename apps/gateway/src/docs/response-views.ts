@@ -94,7 +94,8 @@ export class OperationView {
       "the result once ended: one node's, or by host ID (by phase for a restore; a restore's `dryRun` answers " +
       '`{"PLAN": {<hostId>: plan}}`, each plan: backupName, sourceHostId, schemaVersion, strategy, tables, truncated, staging, ' +
       'download {files, bytes, fetchFiles, fetchBytes, list (at most 1000), listTruncated}, filesystems ' +
-      '[{path, freeBytes, downloadBytes, freeAfterBytes, reserveBytes}])',
+      '[{path, freeBytes, downloadBytes, removeBytes, freeAfterBytes, reserveBytes}], and for IN_PLACE inPlace ' +
+      '{replaced, removeFiles, removeBytes, removeList, removeListTruncated, setAside, cassandraYaml})',
   })
   response?: unknown;
   @ApiPropertyOptional()

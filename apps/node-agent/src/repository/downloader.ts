@@ -54,6 +54,7 @@ async function alreadyThere(fs: FileSystem, item: DownloadItem, verifyExisting: 
 export interface FilesystemNeed {
   /** the first directory written to on it (or its nearest existing ancestor's path, when it does not exist yet) */
   dir: string;
+  device: number;
   downloadBytes: number;
   freeBytes: number;
 }
@@ -94,15 +95,18 @@ export async function planDownload(
     byDevice.set(device, need);
   }
   const filesystems: FilesystemNeed[] = [];
-  for (const { dir, bytes } of byDevice.values()) {
-    filesystems.push({ dir, downloadBytes: bytes, freeBytes: await fs.freeBytes(await nearestExisting(fs, dir)) });
+  for (const [device, { dir, bytes }] of byDevice) {
+    filesystems.push({ dir, device, downloadBytes: bytes, freeBytes: await fs.freeBytes(await nearestExisting(fs, dir)) });
   }
   return { missing, filesystems };
 }
 
-/** A filesystem that would be left with less than `reserveBytes` free, as the message that refuses the download. */
-export function freeSpaceProblem(need: FilesystemNeed, reserveBytes: number): string | undefined {
-  return need.freeBytes < need.downloadBytes + reserveBytes
+/**
+ * A filesystem that would be left with less than `reserveBytes` free, as the message that refuses the download;
+ * `freedBytes`: what the restore removes there first (IN_PLACE's stray files).
+ */
+export function freeSpaceProblem(need: FilesystemNeed, reserveBytes: number, freedBytes = 0): string | undefined {
+  return need.freeBytes + freedBytes < need.downloadBytes + reserveBytes
     ? `not enough free disk space at ${need.dir}: ${need.downloadBytes} bytes to download and ${reserveBytes} to keep free, but ${need.freeBytes} bytes free`
     : undefined;
 }

@@ -86,6 +86,8 @@ export interface RestorePlanFilesystem {
   path: string;
   freeBytes: number;
   downloadBytes: number;
+  /** what the restore removes there first (IN_PLACE: files of the tables not in the backup) */
+  removeBytes: number;
   freeAfterBytes: number;
   /** what the restore must leave free there (`--restore-reserve-bytes`) */
   reserveBytes: number;
@@ -100,14 +102,15 @@ export interface RestorePlanFilesystem {
 export interface RestorePlanResult {
   backupName: string;
   sourceHostId: string;
-  schemaVersion: string;
-  strategy: 'IMPORT' | 'HARDLINKS';
+  /** the node's live schema version (null for IN_PLACE: Cassandra is stopped) */
+  schemaVersion: string | null;
+  strategy: 'IMPORT' | 'HARDLINKS' | 'IN_PLACE';
   /** the tables restored (`bytes`: the backup's, `files`: how many) */
   tables: Array<RestoreTableScope & { files: number }>;
   /** `<ks>.<table>` the restore truncates (cluster-wide, one node does it) before importing */
   truncated: string[];
-  /** where the files would be staged */
-  staging: string;
+  /** where the files would be staged (null for IN_PLACE: they go straight into the live directories) */
+  staging: string | null;
   download: {
     /** every file of this node's part of the backup */
     files: number;
@@ -120,6 +123,20 @@ export interface RestorePlanResult {
     listTruncated: boolean;
   };
   filesystems: RestorePlanFilesystem[];
+  /** IN_PLACE: the live files it replaces */
+  inPlace?: {
+    /** `<ks>.<table>` whose live directories get the backup's files and lose every other SSTable file */
+    replaced: string[];
+    /** files removed first (not in the backup), listed at most RESTORE_PLAN_LISTED_FILES */
+    removeFiles: number;
+    removeBytes: number;
+    removeList: string[];
+    removeListTruncated: boolean;
+    /** the commit log, hints and saved caches directories whose contents are set aside (moved, never deleted) */
+    setAside: string[];
+    /** cassandra.yaml pinned to the backup's tokens (`updateCassandraYaml`), else null */
+    cassandraYaml: string | null;
+  };
 }
 
 /**

@@ -247,12 +247,9 @@ export class RestoreRequest extends StorageOperationRequest {
     return errors;
   }
 
-  /** A dry run plans a whole IMPORT/HARDLINKS restore; planning IN_PLACE or one phase alone is not supported. */
+  /** A dry run plans a whole restore; planning one phase alone is not supported. */
   private dryRunErrors(): Array<{ field: string; message: string }> {
     if (!this.dryRun) return [];
-    if (this.restorationStrategyType === 'IN_PLACE') {
-      return [notSupported('dryRun', 'a dry run plans an IMPORT or HARDLINKS restore; not supported with IN_PLACE')];
-    }
     if (this.singlePhase || (this.restorationPhase && !RESTORE_STARTING_PHASES.includes(this.restorationPhase))) {
       return [notSupported('dryRun', 'a dry run plans the whole restore; not supported with singlePhase or a later restorationPhase')];
     }

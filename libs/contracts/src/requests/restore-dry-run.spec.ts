@@ -35,9 +35,15 @@ describe('restore dryRun', () => {
     ]);
   });
 
+  it('plans an IN_PLACE restore too (its own phase replaced by PLAN)', () => {
+    const request = parseOperationRequest(
+      restore({ dryRun: true, restorationStrategyType: 'IN_PLACE', hostId: '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d' }),
+    ) as RestoreRequest;
+    expect(restoreProtocol.sequence(request)).toEqual(['PLAN']);
+  });
+
   it('refuses what it cannot plan, naming dryRun', () => {
     expect(refusedFields(restore({ dryRun: 'maybe' }))).toEqual(['dryRun']);
-    expect(refusedFields(restore({ dryRun: true, restorationStrategyType: 'IN_PLACE' }))).toEqual(['dryRun']);
     expect(refusedFields(restore({ dryRun: true, globalRequest: true, singlePhase: true, restorationPhase: 'DOWNLOAD' }))).toEqual([
       'dryRun',
     ]);

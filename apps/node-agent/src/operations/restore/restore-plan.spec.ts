@@ -6,6 +6,7 @@ import {
   OperationRecord,
   RestoreContext,
   RestoreDownloadResult,
+  RestoreInPlaceResult,
   RestorePlanResult,
   RestoreRequest,
   StoredPhaseResults,
@@ -203,6 +204,60 @@ describe('restore dry run (PLAN)', () => {
       /^dry run: the restore would fail on this node: the node is JOINING, not NORMAL; target table\(s\) ks1\.t1 do not exist: create them first; not enough free disk space at /,
     );
     expect(await tree(dir)).toEqual(diskBefore);
+  });
+
+  describe('IN_PLACE (Cassandra stopped)', () => {
+    beforeEach(async () => {
+      await fs.makeDirectory(join(dir, 'conf'));
+      await fs.write(
+        join(dir, 'conf', 'cassandra.yaml'),
+        `data_file_directories:\n  - ${join(dir, 'data')}\ncommitlog_directory: ${join(dir, 'commitlog')}\n`,
+      );
+    });
+    const stopped = () => node.failures.set('operationMode', new Error('connection refused'));
+
+    it('plans the files removed and added in the live directories, changing nothing; the real run does just that', async () => {
+      await writeSSTable(live, 3, 'written after the backup'); // not in the backup: IN_PLACE removes it
+      stopped();
+      const before = await tree(dir);
+      const plan = (await phase('PLAN', { restorationStrategyType: 'IN_PLACE', updateCassandraYaml: true })) as RestorePlanResult;
+      expect(await tree(dir)).toEqual(before);
+      const strays = (await namesIn(live)).map((name) => join(live, name));
+      expect(plan).toMatchObject({
+        strategy: 'IN_PLACE',
+        schemaVersion: null,
+        staging: null,
+        truncated: [],
+        download: { files: 6, fetchFiles: 6 },
+        inPlace: {
+          replaced: ['ks1.t1'],
+          removeFiles: strays.length,
+          removeListTruncated: false,
+          setAside: [join(dir, 'commitlog')], // hints and saved caches: none without $CASSANDRA_HOME
+          cassandraYaml: join(dir, 'conf', 'cassandra.yaml'),
+        },
+      });
+      expect([...plan.inPlace!.removeList].sort()).toEqual(strays.sort());
+      expect(plan.filesystems[0].removeBytes).toBe(plan.inPlace?.removeBytes);
+      expect(plan.filesystems[0].freeAfterBytes).toBe(
+        plan.filesystems[0].freeBytes + plan.filesystems[0].removeBytes - plan.download.fetchBytes,
+      );
+
+      stopped(); // (the fake answers again once a failure was seen)
+      const done = (await phase('IN_PLACE', { restorationStrategyType: 'IN_PLACE', dryRun: false })) as RestoreInPlaceResult;
+      expect({ files: done.files, fetchFiles: done.fetchedFiles, fetchBytes: done.fetchedBytes, removeFiles: done.removedFiles }).toEqual({
+        files: plan.download.files,
+        fetchFiles: plan.download.fetchFiles,
+        fetchBytes: plan.download.fetchBytes,
+        removeFiles: plan.inPlace?.removeFiles,
+      });
+    });
+
+    it('reports a running node, as the real run refuses it', async () => {
+      await expect(phase('PLAN', { restorationStrategyType: 'IN_PLACE' })).rejects.toThrow(
+        /dry run: the restore would fail on this node: the node answers over JMX: an IN_PLACE restore needs Cassandra stopped/,
+      );
+    });
   });
 
   it('reports a backup that does not exist, and an entity the backup does not hold', async () => {

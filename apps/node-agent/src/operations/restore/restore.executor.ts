@@ -78,6 +78,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
           encryption: this.encryption,
           reserveBytes: this.settings.reserveBytes,
           fs,
+          inPlace: this.settings,
         }),
       ),
     IN_PLACE: (request, context) =>
