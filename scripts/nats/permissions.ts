@@ -121,6 +121,8 @@ export function coordinatorIdentity(): Identity {
         kvSubject(Buckets.operations, '*'),
         kvSubject(Buckets.activeOperations, '*'),
         anyToken(Subjects.commandsFor),
+        // retention after a backup: the coordinator submits the remove-backup as any client would
+        Subjects.submit,
         Subjects.operationUpdatesAll,
         anyToken(Subjects.nodeQuery),
         Subjects.deadLetterFor(Streams.requests),

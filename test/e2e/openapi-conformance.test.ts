@@ -178,6 +178,19 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
       }),
     );
 
+    // a restore's dry run answers its plan the same way (recorded against the same schemas)
+    const dryRun = await submit({
+      type: 'restore',
+      storageLocation: location,
+      snapshotTag: 'conformance',
+      globalRequest: true,
+      dryRun: true,
+    });
+    expect(dryRun.state).toBe('COMPLETED');
+    expect(Object.keys((dryRun.response as { PLAN: Record<string, unknown> }).PLAN).sort()).toEqual(
+      system.nodes.map((n) => n.hostId).sort(),
+    );
+
     outcomes.set('truncate', await submit({ type: 'truncate', ...table }));
     const backupName = (Object.values((backup?.response as { UPLOAD: Record<string, { backupName: string }> }).UPLOAD)[0] ?? {}).backupName;
     outcomes.set('verify', await submit({ type: 'verify', storageLocation: location, backupName, mode: 'full', globalRequest: true }));

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { IsOptional, IsString } from 'class-validator';
 import {
   DEFAULT_SETTLEMENT_POLICY,
   NatsConfig,
@@ -9,6 +11,7 @@ import {
   SigningSettings,
 } from '@daedalus/messaging';
 import {
+  ConfigError,
   ConfigReader,
   ConfigSection,
   DAY_MS,
@@ -21,7 +24,23 @@ import {
   readOptions,
   ServiceDescription,
   TimerMs,
+  errorMessage,
 } from '@daedalus/common';
+import { parseRetentionPolicies, RetentionPolicyEntry } from './retention/retention-policies';
+
+/** The retention policies file, or a ConfigError naming the file and each bad field (exit code 2). */
+function readRetentionPolicies(file: string): RetentionPolicyEntry[] {
+  const flag = '--retention-policies-file (DAEDALUS_RETENTION_POLICIES_FILE)';
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([`${flag} ${file} cannot be read: ${errorMessage(error)}`]);
+  }
+  const parsed = parseRetentionPolicies(text);
+  if (parsed.entries === undefined) throw new ConfigError(parsed.errors.map((problem) => `${flag} ${file}: ${problem}`));
+  return parsed.entries;
+}
 
 export const DEFAULT_RESTORE_IMPORT_GRACE_MS = 5 * 60_000;
 const MAX_RESTORE_IMPORT_GRACE_MS = 7 * DAY_MS;
@@ -108,6 +127,15 @@ export class CoordinatorConfig {
 
   @OptionGroup(() => PauseHookSettings)
   readonly pauseHookSettings!: PauseHookSettings;
+  @Option({
+    flag: 'retention-policies-file',
+    description:
+      'JSON file of retention applied after each successful global backup: [{"storageLocation": "s3://bucket", "cluster"?: "<name>", "policy": {"keepLast"?, "keepDaily"?, "keepWeekly"?, "keepMonthly"?, "keepWithin"?, "incompleteGrace"?}}]',
+    placeholder: 'file',
+  })
+  @IsOptional()
+  @IsString()
+  readonly retentionPoliciesFile?: string;
 
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;
@@ -125,6 +153,8 @@ export class CoordinatorConfig {
   readonly signing: Signing;
   /** the pause hooks with their tokens (read at start-up: a bad file fails it, naming the entry and field) */
   readonly pauseHooks: PauseHook[];
+  /** from `--retention-policies-file`, validated at start-up (a bad entry fails it, naming the field) */
+  readonly retentionPolicies: RetentionPolicyEntry[];
 
   constructor(reader: ConfigReader = new ConfigReader()) {
     readOptions(this, reader);
@@ -133,6 +163,7 @@ export class CoordinatorConfig {
     this.topology = this.topologySettings.toTopology(this.nats.replicas);
     this.signing = new Signing(this.signingSettings.signingKey());
     this.pauseHooks = this.pauseHookSettings.hooks();
+    this.retentionPolicies = this.retentionPoliciesFile === undefined ? [] : readRetentionPolicies(this.retentionPoliciesFile);
   }
 }
 

@@ -11,6 +11,7 @@ import { HeartbeatSweeper } from './handlers/heartbeat-sweeper';
 import { NodeEventHandler } from './handlers/node-event.handler';
 import { ResumeHandler } from './handlers/resume.handler';
 import { SubmitHandler } from './handlers/submit.handler';
+import { RetentionTrigger } from './retention/retention-trigger';
 
 @Module({})
 export class CoordinatorModule {
@@ -28,6 +29,7 @@ export class CoordinatorModule {
         PauseHookClient,
         PauseWindows,
         HeartbeatSweeper,
+        RetentionTrigger,
         ...jetStreamTransportProviders({ inject: [CoordinatorConfig], useFactory: coordinatorEndpoints }),
       ],
     };

@@ -98,6 +98,11 @@ export interface OperationRecord {
   resumedAt?: string;
   /** `errors` of the runs before the last resume, with the run they belong to. */
   previousErrors?: PreviousError[];
+  /**
+   * A completed global backup to a location with a retention policy: the `remove-backup` a coordinator submitted
+   * to apply it (`retentionOperationId(id)`; coordinator-written).
+   */
+  retentionOperationId?: string;
   /** The last resume request the coordinator refused (direct NATS clients read why here); cleared by a resume. */
   resumeRefused?: { at: string; reason: string };
   /**

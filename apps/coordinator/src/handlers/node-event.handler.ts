@@ -1,4 +1,4 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Optional } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { applyNodeEvent, NodeEventMessage, OperationState, PhaseStep, Subjects } from '@daedalus/contracts';
 import { eventSignatureProblem, FatalError, MessageContext, OperationStore, Signing } from '@daedalus/messaging';
@@ -9,6 +9,7 @@ import { withRequestDigests } from '../plans/request-digests';
 import { isOfEarlierRun, subjectRefusal, workRefusal } from './event-checks';
 import { ledgerFactRefusal, withLedgerFacts } from './restore-ledger-folding';
 import { PauseWindows } from '../operations/pause-windows';
+import { RetentionTrigger } from '../retention/retention-trigger';
 
 /**
  * Folds a node's progress or result into the operation record (compare-and-set; repeats change nothing), and a
@@ -25,6 +26,8 @@ export class NodeEventHandler {
     private readonly clock: Clock,
     private readonly pauseWindows: PauseWindows,
     private readonly signing: Signing = new Signing(),
+    // specs that do not test retention construct the handler without it
+    @Optional() private readonly retention?: RetentionTrigger,
   ) {}
 
   @EventPattern(Subjects.eventsAll)
@@ -55,6 +58,8 @@ export class NodeEventHandler {
     // A consistent backup's application is resumed as soon as its snapshot phase is over or the backup ended (now,
     // or before a failover), alongside the next phase's commands; nothing is owed otherwise, and nothing is read then.
     await Promise.all([next, this.pauseWindows.settle(updated)]);
+    // a backup that completed (now, or before a crash: a redelivery) to a location with a retention policy
+    if (mayHaveClosed) await this.retention?.afterEvent(updated);
   }
 
   /** Dead-lettered with the reason, which settlement logs (within its log budget: a flood cannot flood the log). */

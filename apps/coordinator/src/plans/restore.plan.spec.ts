@@ -45,6 +45,22 @@ describe('restore plan', () => {
     expect(restorePlan.nodeRequest(local, node)).toMatchObject({ storageLocation: 'gcp://bucket/other/dc1/node1' });
   });
 
+  it('runs a dry run as PLAN alone on every node, whose results must agree as INIT’s must', () => {
+    const [plan] = restorePlan.phases(record({ globalRequest: true, dryRun: true }));
+    expect(plan).toMatchObject({ name: 'PLAN', on: 'all', cancelDuring: true });
+    expect(plan.afterAll?.({ h1: { backupName: 'b-1', schemaVersion: 's' }, h2: { backupName: 'b-1', schemaVersion: 's' } })).toMatchObject(
+      {
+        ok: true,
+      },
+    );
+    expect(
+      plan.afterAll?.({ h1: { backupName: 'b-1', schemaVersion: 's1' }, h2: { backupName: 'b-1', schemaVersion: 's2' } }),
+    ).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/one schema version/),
+    });
+  });
+
   it('runs just the named phase of a local request, and IN_PLACE as one phase', () => {
     expect(restorePlan.phases(record({ restorationPhase: 'IMPORT' })).map((p) => p.name)).toEqual(['IMPORT']);
     expect(restorePlan.phases(record({ restorationStrategyType: 'IN_PLACE' })).map((p) => p.name)).toEqual(['IN_PLACE']);

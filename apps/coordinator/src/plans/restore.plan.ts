@@ -2,8 +2,11 @@ import { NodeResults, PhaseVerdict, RestoreContext, RestoreInitResult, restorePr
 import { nodeStorageLocation } from './backup.plan';
 import { localCopy, phasedPlan } from './operation-plan';
 
-/** INIT passes only if every node found the same backup and the cluster agrees on one schema version. */
-export function checkInit(results: NodeResults<Pick<RestoreInitResult, 'backupName' | 'schemaVersion'>>): PhaseVerdict<RestoreContext> {
+/** INIT (and a dry run's PLAN) passes only if every node found the same backup and the cluster agrees on one schema version. */
+export function checkInit(
+  // a dry run of IN_PLACE reports no schema version (Cassandra is stopped): every node null agrees
+  results: NodeResults<{ backupName: RestoreInitResult['backupName']; schemaVersion: string | null }>,
+): PhaseVerdict<RestoreContext> {
   const reports = Object.entries(results);
   const names = new Set<string | undefined>(reports.map(([, r]) => r.backupName));
   if (names.size !== 1 || names.has(undefined)) {
@@ -22,8 +25,9 @@ export function checkInit(results: NodeResults<Pick<RestoreInitResult, 'backupNa
 /** The restore protocol's phases with their share of the work: downloading and importing dominate. */
 export const restorePlan = phasedPlan({
   protocol: restoreProtocol,
-  weights: { INIT: 0.02, DOWNLOAD: 0.6, TRUNCATE: 0.03, IMPORT: 0.3, CLEANUP: 0.05, IN_PLACE: 1 },
-  afterAll: { INIT: checkInit },
+  weights: { INIT: 0.02, DOWNLOAD: 0.6, TRUNCATE: 0.03, IMPORT: 0.3, CLEANUP: 0.05, IN_PLACE: 1, PLAN: 1 },
+  // a dry run's PLAN reports the backup and schema version as INIT does: the nodes must agree the same way
+  afterAll: { INIT: checkInit, PLAN: checkInit },
   context: (_request, targets, registrations) => ({
     clusterName: registrations.find((r) => r.hostId === targets[0]?.hostId)?.clusterName ?? 'cluster',
     participants: targets.map((t) => ({ hostId: t.hostId, address: t.address, dc: t.dc })),

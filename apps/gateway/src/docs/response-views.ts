@@ -119,9 +119,13 @@ export class OperationView {
   submittedBy?: string;
   @ApiPropertyOptional({
     description:
-      "the result once ended: one node's, or by host ID (by phase for a restore); a commitlog-backup's per node: prefix, segments, " +
-      "uploadedSegments, uploadedBytes, alreadyStored, deletedFromArchive, newest; a commitlog-restore's: restoreDirectory, " +
-      'propertiesFile, previousPropertiesKeptAs, restorePointInTime, segments, downloadedBytes, nextSteps',
+      "the result once ended: one node's, or by host ID (by phase for a restore; a restore's `dryRun` answers " +
+      '`{"PLAN": {<hostId>: plan}}`, each plan: backupName, sourceHostId, schemaVersion, strategy, tables, truncated, staging, ' +
+      'download {files, bytes, fetchFiles, fetchBytes, list (at most 1000), listTruncated}, filesystems ' +
+      '[{path, freeBytes, downloadBytes, removeBytes, freeAfterBytes, reserveBytes}], and for IN_PLACE inPlace ' +
+      "{replaced, removeFiles, removeBytes, removeList, removeListTruncated, setAside, cassandraYaml}); a commitlog-backup's per " +
+      "node: prefix, segments, uploadedSegments, uploadedBytes, alreadyStored, deletedFromArchive, newest; a commitlog-restore's: " +
+      'restoreDirectory, propertiesFile, previousPropertiesKeptAs, restorePointInTime, segments, downloadedBytes, nextSteps',
   })
   response?: unknown;
   @ApiPropertyOptional()
@@ -140,6 +144,11 @@ export class OperationView {
   resumeRefused?: ResumeRefusalView;
   @ApiPropertyOptional({ type: PauseWindowView, description: 'a consistent backup: the application pause window' })
   pauseWindow?: PauseWindowView;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'a completed global backup to a location with a retention policy: the `remove-backup` operation that applies it',
+  })
+  retentionOperationId?: string;
   @ApiProperty({ type: [NodeProgressView], description: 'each target node (empty until the targets are resolved)' })
   nodes!: NodeProgressView[];
 }

@@ -30,6 +30,7 @@ export function toOperationView(record: OperationRecord): OperationView {
     ...(record.resumeRefused ? { resumeRefused: record.resumeRefused } : {}),
     // a consistent backup's application pause: when, how long, each hook's answer (names and times only)
     ...(record.pauseWindow ? { pauseWindow: record.pauseWindow } : {}),
+    ...(record.retentionOperationId ? { retentionOperationId: record.retentionOperationId } : {}),
     // a node's requestDigest is for its agent's checks, not for clients
     nodes: record.nodes ? Object.values(record.nodes).map(({ requestDigest: _digest, ...node }) => node) : [],
   };

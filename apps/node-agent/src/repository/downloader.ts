@@ -50,34 +50,65 @@ async function alreadyThere(fs: FileSystem, item: DownloadItem, verifyExisting: 
   return !verifyExisting || (await sha256OfFile(fs, item.path)) === item.file.sha256;
 }
 
+/** One filesystem a download writes to: what it would write there and what is free now. */
+export interface FilesystemNeed {
+  /** the first directory written to on it (or its nearest existing ancestor's path, when it does not exist yet) */
+  dir: string;
+  device: number;
+  downloadBytes: number;
+  freeBytes: number;
+}
+
+/** The nearest existing directory at or above `dir`: where a directory not made yet will live. */
+async function nearestExisting(fs: FileSystem, dir: string): Promise<string> {
+  for (let current = dir; ; current = dirname(current)) {
+    if ((await fs.stat(current))?.isDirectory) return current;
+    if (dirname(current) === current) throw new Error(`no directory exists above ${dir}`);
+  }
+}
+
 /**
- * Refuses before the first byte when any filesystem written to would be left with less than `reserveBytes`
- * free: items are grouped by device, since data directories often sit on different disks.
+ * What a download would do, without writing anything: the items not already there under their final name, and
+ * per filesystem (grouped by device: data directories often sit on different disks) the bytes it would write
+ * and the bytes free now. A directory not made yet counts on the filesystem of its nearest existing ancestor.
  */
-async function checkFreeSpace(fs: FileSystem, missing: DownloadItem[], reserveBytes: number): Promise<void> {
+export async function planDownload(
+  fs: FileSystem,
+  items: DownloadItem[],
+  verifyExisting = false,
+): Promise<{ missing: DownloadItem[]; filesystems: FilesystemNeed[] }> {
+  const missing: DownloadItem[] = [];
+  for (const item of items) if (!(await alreadyThere(fs, item, verifyExisting))) missing.push(item);
   const byDevice = new Map<number, { dir: string; bytes: number }>();
   const deviceOf = new Map<string, number>();
   for (const item of missing) {
     const dir = dirname(item.path);
     let device = deviceOf.get(dir);
     if (device === undefined) {
-      await fs.makeDirectory(dir);
-      device = (await fs.stat(dir))?.device;
-      if (device === undefined) throw new Error(`${dir} vanished while the restore checked free space`);
+      const existing = await nearestExisting(fs, dir);
+      device = (await fs.stat(existing))?.device;
+      if (device === undefined) throw new Error(`${existing} vanished while the restore checked free space`);
       deviceOf.set(dir, device);
     }
     const need = byDevice.get(device) ?? { dir, bytes: 0 };
     need.bytes += item.file.size;
     byDevice.set(device, need);
   }
-  for (const { dir, bytes } of byDevice.values()) {
-    const free = await fs.freeBytes(dir);
-    if (free < bytes + reserveBytes) {
-      throw new OperationRejectedError(
-        `not enough free disk space at ${dir}: ${bytes} bytes to download and ${reserveBytes} to keep free, but ${free} bytes free`,
-      );
-    }
+  const filesystems: FilesystemNeed[] = [];
+  for (const [device, { dir, bytes }] of byDevice) {
+    filesystems.push({ dir, device, downloadBytes: bytes, freeBytes: await fs.freeBytes(await nearestExisting(fs, dir)) });
   }
+  return { missing, filesystems };
+}
+
+/**
+ * A filesystem that would be left with less than `reserveBytes` free, as the message that refuses the download;
+ * `freedBytes`: what the restore removes there first (IN_PLACE's stray files).
+ */
+export function freeSpaceProblem(need: FilesystemNeed, reserveBytes: number, freedBytes = 0): string | undefined {
+  return need.freeBytes + freedBytes < need.downloadBytes + reserveBytes
+    ? `not enough free disk space at ${need.dir}: ${need.downloadBytes} bytes to download and ${reserveBytes} to keep free, but ${need.freeBytes} bytes free`
+    : undefined;
 }
 
 /**
@@ -91,10 +122,13 @@ export async function downloadFiles(
   options: DownloadOptions,
 ): Promise<{ fetchedBytes: number; fetchedFiles: number }> {
   const fs = options.fs ?? localFileSystem;
-  const missing: DownloadItem[] = [];
-  for (const item of items) if (!(await alreadyThere(fs, item, options.verifyExisting ?? false))) missing.push(item);
+  const { missing, filesystems } = await planDownload(fs, items, options.verifyExisting ?? false);
   const total = missing.reduce((sum, item) => sum + item.file.size, 0);
-  await checkFreeSpace(fs, missing, options.reserveBytes ?? DEFAULT_RESERVE_BYTES);
+  // refused before the first byte when any filesystem written to would be left with less than the reserve
+  for (const need of filesystems) {
+    const problem = freeSpaceProblem(need, options.reserveBytes ?? DEFAULT_RESERVE_BYTES);
+    if (problem) throw new OperationRejectedError(problem);
+  }
   let done = 0;
   options.onProgress(0, total);
   await mapConcurrent(missing, options.concurrency, options.signal, async (item) => {

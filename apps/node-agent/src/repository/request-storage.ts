@@ -1,4 +1,11 @@
-import { BandwidthDto, ProxySettingsDto, RetryDto, StorageOperationRequest } from '@daedalus/contracts';
+import {
+  BandwidthDto,
+  DurationFormatError,
+  parseDurationMs as parseSharedDurationMs,
+  ProxySettingsDto,
+  RetryDto,
+  StorageOperationRequest,
+} from '@daedalus/contracts';
 import {
   isStorageError,
   LocationError,
@@ -31,18 +38,14 @@ export function retryPolicy(retry?: RetryDto): RetryPolicy | undefined {
   };
 }
 
-/** "PT2H", "2 HOURS", "90 minutes" → milliseconds (Icarus/Esop accept both forms). */
+/** The shared duration parser (libs/contracts), a malformed duration refusing the operation. */
 export function parseDurationMs(text: string): number {
-  const iso = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(text.trim());
-  if (iso && text.trim().length > 1) {
-    const [, d, h, m, s] = iso.map((v) => Number(v ?? 0));
-    return (((d * 24 + h) * 60 + m) * 60 + s) * 1000;
+  try {
+    return parseSharedDurationMs(text);
+  } catch (error) {
+    if (error instanceof DurationFormatError) throw new OperationRejectedError(error.message);
+    throw error;
   }
-  const words = /^(\d+)\s*([a-z]+)$/i.exec(text.trim());
-  const units: Record<string, number> = { second: 1e3, minute: 60e3, hour: 3600e3, day: 86400e3 };
-  const unit = words ? Object.keys(units).find((u) => words[2].toLowerCase().startsWith(u)) : undefined;
-  if (!words || !unit) throw new OperationRejectedError(`duration "${text}" is neither ISO-8601 (PT2H) nor "<n> <unit>"`);
-  return Number(words[1]) * units[unit];
 }
 
 export function nodeStorageLocation(request: StorageOperationRequest): StorageLocation {

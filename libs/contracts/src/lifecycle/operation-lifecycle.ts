@@ -52,6 +52,7 @@ function submitted(record: OperationRecord): OperationRecord {
 
 const RUN_STATE_FIELDS = [
   'nodes',
+  'retentionOperationId',
   'phases',
   'phase',
   'context',
@@ -142,6 +143,20 @@ function finish(record: OperationRecord, nodes: NodeProgress[], now: Date, phase
   return final === OperationState.COMPLETED ? { ...done, progress: 1 } : done;
 }
 
+/** The operation FAILED when its last phase completed on every node but that phase's cross-node check refuses it. */
+function lastCheckFailure(
+  record: OperationRecord,
+  nodes: NodeProgress[],
+  now: Date,
+  last: PhaseStep | undefined,
+): OperationRecord | undefined {
+  if (!last?.afterAll || !nodes.every((n) => n.state === OperationState.COMPLETED)) return undefined;
+  const verdict = last.afterAll(Object.fromEntries(nodes.filter((n) => n.result !== undefined).map((n) => [n.hostId, n.result])));
+  if (verdict.ok) return undefined;
+  const error = { source: 'coordinator', message: `${verdict.error} (phase ${record.phase})` };
+  return ended({ ...record, errors: [...record.errors, error] }, nodes, OperationState.FAILED, now);
+}
+
 /** The record once every node of the current phase finished and more phases follow. */
 function closePhase(record: OperationRecord, nodes: NodeProgress[], now: Date, steps: PhaseStep[], index: number): OperationRecord {
   const current = steps[index];
@@ -187,7 +202,7 @@ export function applyNodeEvent(
   if (!all.every((n) => isNodeFinished(n.state))) return next;
 
   const index = steps.findIndex((p) => p.name === record.phase);
-  if (index < 0 || index === steps.length - 1) return finish(next, all, now, false);
+  if (index < 0 || index === steps.length - 1) return lastCheckFailure(next, all, now, steps[index]) ?? finish(next, all, now, false);
   return closePhase(next, all, now, steps, index);
 }
 

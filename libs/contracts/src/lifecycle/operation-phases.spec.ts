@@ -67,6 +67,32 @@ describe('multi-phase operations', () => {
     expect(record).toMatchObject({ phaseResults: results, response: results });
   });
 
+  it('runs the last phase’s cross-node check once every node completed it: a refusal fails the operation', () => {
+    const checked: PhaseStep[] = [
+      PHASES[0],
+      {
+        ...PHASES[1],
+        on: 'all',
+        afterAll: (results) => (Object.keys(results).length === 2 ? { ok: true } : { ok: false, error: 'not all agree' }),
+      },
+    ];
+    const run = (...events: NodeEventMessage[]) => events.reduce((r, e) => applyNodeEvent(r, e, NOW, checked) ?? r, started());
+    const upload = [event('h1', 'completed', 1, 'UPLOAD'), event('h2', 'completed', 1, 'UPLOAD')];
+    const agreed = run(
+      ...upload,
+      { ...event('h1', 'completed', 1, 'COMMIT'), result: 1 },
+      { ...event('h2', 'completed', 1, 'COMMIT'), result: 2 },
+    );
+    expect(agreed.state).toBe(OperationState.COMPLETED);
+    const refused = run(...upload, { ...event('h1', 'completed', 1, 'COMMIT'), result: 1 }, event('h2', 'completed', 1, 'COMMIT'));
+    expect(refused.state).toBe(OperationState.FAILED);
+    expect(refused.errors).toEqual([{ source: 'coordinator', message: 'not all agree (phase COMMIT)' }]);
+    expect(refused.response).toEqual({ COMMIT: { h1: 1 } }); // the results stay visible
+    // a node failing is the node's failure, not the check's
+    const failed = run(...upload, { ...event('h1', 'completed', 1, 'COMMIT'), result: 1 }, event('h2', 'failed', 0, 'COMMIT', 'boom'));
+    expect(failed.errors.map((e) => e.source)).not.toContain('coordinator');
+  });
+
   it('fails in the phase where a node failed, naming the phase, and never starts the next', () => {
     const record = apply(started(), event('h1', 'failed', 0.3, 'UPLOAD', 'bucket gone'), event('h2', 'completed', 1, 'UPLOAD'));
     expect(record.state).toBe(OperationState.FAILED);

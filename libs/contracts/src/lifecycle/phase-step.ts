@@ -13,7 +13,8 @@ export interface PhaseStep extends PhaseRules {
   readonly weight: number;
   /**
    * Checks the nodes' results of this phase together before the next phase starts (e.g. they agree), and may
-   * add facts to the context for later phases. Not called after the last phase.
+   * add facts to the context for later phases. After the last phase (every node completed) a failing verdict
+   * fails the operation (a restore's dry run: the nodes must agree as INIT's would); its context is not kept.
    */
   readonly afterAll?: (results: NodeResults<unknown>) => PhaseVerdict;
 }

@@ -7,9 +7,10 @@ import type { OperationProtocol, Participant } from './protocol';
  * `restorationPhase` names them), each phase starting when every node finished the previous one. A node-local
  * request may run one of them alone (how an interrupted IMPORT is finished), and so may a global one with
  * `singlePhase` (INIT, DOWNLOAD, or IMPORT of what a DOWNLOAD staged). IN_PLACE (Cassandra stopped) is a
- * phase of its own on each node.
+ * phase of its own on each node. PLAN is a dry run's only phase (`dryRun`): INIT's checks and DOWNLOAD's
+ * planning on each node, read-only.
  */
-export const RESTORE_PHASES = [...RESTORATION_PHASES, 'IN_PLACE'] as const;
+export const RESTORE_PHASES = [...RESTORATION_PHASES, 'IN_PLACE', 'PLAN'] as const;
 export type RestorePhase = (typeof RESTORE_PHASES)[number];
 
 /** Phases of a global restore during which the data may already be gone (a silent node gets a grace; resume applies). */
@@ -74,6 +75,68 @@ export interface RestoreInPlaceResult {
   setAside: { folder: string; moved: Record<string, number> } | null;
   /** the cassandra.yaml rewritten with the backup's tokens (`updateCassandraYaml`) */
   cassandraYaml: string | null;
+}
+
+/** At most this many files are listed one by one in a dry run's plan (the counts and bytes cover them all). */
+export const RESTORE_PLAN_LISTED_FILES = 1000;
+
+/** One filesystem a restore would download to: free now, what it would write, what would be left. */
+export interface RestorePlanFilesystem {
+  /** the first directory the restore would write to on it */
+  path: string;
+  freeBytes: number;
+  downloadBytes: number;
+  /** what the restore removes there first (IN_PLACE: files of the tables not in the backup) */
+  removeBytes: number;
+  freeAfterBytes: number;
+  /** what the restore must leave free there (`--restore-reserve-bytes`) */
+  reserveBytes: number;
+}
+
+/**
+ * PLAN (a dry run, `dryRun: true`): what this node's restore would do, computed without changing anything (no
+ * staging directory, no snapshot, no truncate, no lease). A node whose restore would fail reports every problem
+ * it found in its failure instead (INIT's checks and the free space), so a dry run that completes is one whose
+ * real restore would pass them.
+ */
+export interface RestorePlanResult {
+  backupName: string;
+  sourceHostId: string;
+  /** the node's live schema version (null for IN_PLACE: Cassandra is stopped) */
+  schemaVersion: string | null;
+  strategy: 'IMPORT' | 'HARDLINKS' | 'IN_PLACE';
+  /** the tables restored (`bytes`: the backup's, `files`: how many) */
+  tables: Array<RestoreTableScope & { files: number }>;
+  /** `<ks>.<table>` the restore truncates (cluster-wide, one node does it) before importing */
+  truncated: string[];
+  /** where the files would be staged (null for IN_PLACE: they go straight into the live directories) */
+  staging: string | null;
+  download: {
+    /** every file of this node's part of the backup */
+    files: number;
+    bytes: number;
+    /** what would actually be fetched (files not already staged under their name) */
+    fetchFiles: number;
+    fetchBytes: number;
+    /** the files to fetch, at most RESTORE_PLAN_LISTED_FILES of them (`listTruncated` says some were left off) */
+    list: Array<{ table: string; name: string; bytes: number }>;
+    listTruncated: boolean;
+  };
+  filesystems: RestorePlanFilesystem[];
+  /** IN_PLACE: the live files it replaces */
+  inPlace?: {
+    /** `<ks>.<table>` whose live directories get the backup's files and lose every other SSTable file */
+    replaced: string[];
+    /** files removed first (not in the backup), listed at most RESTORE_PLAN_LISTED_FILES */
+    removeFiles: number;
+    removeBytes: number;
+    removeList: string[];
+    removeListTruncated: boolean;
+    /** the commit log, hints and saved caches directories whose contents are set aside (moved, never deleted) */
+    setAside: string[];
+    /** cassandra.yaml pinned to the backup's tokens (`updateCassandraYaml`), else null */
+    cassandraYaml: string | null;
+  };
 }
 
 /**
@@ -154,6 +217,7 @@ export type RestoreProtocol = OperationProtocol<
     IMPORT: RestoreImportResult;
     CLEANUP: RestoreCleanupResult;
     IN_PLACE: RestoreInPlaceResult;
+    PLAN: RestorePlanResult;
   }
 >;
 
@@ -169,8 +233,11 @@ export const restoreProtocol: RestoreProtocol = {
     IMPORT: { on: 'all', cancelBefore: false, cancelDuring: false },
     CLEANUP: { on: 'all', cancelBefore: false, cancelDuring: false },
     IN_PLACE: { on: 'all', cancelBefore: true, cancelDuring: true },
+    PLAN: { on: 'all', cancelBefore: true, cancelDuring: true },
   },
   sequence(request) {
+    // a dry run only plans, on every node it names (the request refuses it with IN_PLACE or a phase alone)
+    if (request.dryRun) return ['PLAN'];
     if (request.restorationStrategyType === 'IN_PLACE') return ['IN_PLACE'];
     if (!request.globalRequest && request.restorationPhase) return [request.restorationPhase];
     // global: one phase cluster-wide when asked (the request checks which can stand alone), else all of them

@@ -233,10 +233,13 @@ export class RestoreRequest extends StorageOperationRequest {
   @Type(() => BandwidthDto)
   bandwidth?: BandwidthDto;
 
+  /** Daedalus extension: compute and return the restore's plan per node (phase PLAN), changing nothing. */
+  @IsOptional() @LenientBoolean() @IsBoolean() dryRun?: boolean;
+
   /** Rules between fields that decorators cannot express. */
   crossFieldErrors(): Array<{ field: string; message: string }> {
     const errors: Array<{ field: string; message: string }> = [];
-    errors.push(...this.phaseErrors());
+    errors.push(...this.phaseErrors(), ...this.dryRunErrors());
     if (this.newCluster) {
       errors.push(
         notSupported(
@@ -271,6 +274,15 @@ export class RestoreRequest extends StorageOperationRequest {
       }
     }
     return errors;
+  }
+
+  /** A dry run plans a whole restore; planning one phase alone is not supported. */
+  private dryRunErrors(): Array<{ field: string; message: string }> {
+    if (!this.dryRun) return [];
+    if (this.singlePhase || (this.restorationPhase && !RESTORE_STARTING_PHASES.includes(this.restorationPhase))) {
+      return [notSupported('dryRun', 'a dry run plans the whole restore; not supported with singlePhase or a later restorationPhase')];
+    }
+    return [];
   }
 
   /**

@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
 import {
   BackupRequest,
   CommitLogBackupRequest,
@@ -24,6 +24,7 @@ import { StorageOperationRequest } from './common';
 import { VerifyRequest } from './verify';
 import { rawJsonProblem } from './raw-json-guard';
 import { storageFieldErrors } from './storage-features';
+import { flattenValidationErrors } from './validation-errors';
 
 /** Every operation type Icarus knows (and Daedalus's own: verify), with the DTO that validates it. */
 export const OPERATION_REQUEST_TYPES = {
@@ -93,18 +94,6 @@ export class RequestValidationError extends Error {
   }
 }
 
-function flatten(errors: ValidationError[], parent = ''): FieldError[] {
-  return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((text) => ({
-      field,
-      // class-validator names the leaf property only; name the full path so nested fields are clear.
-      message: text.startsWith(`${error.property} `) ? `${field}${text.slice(error.property.length)}` : `${field}: ${text}`,
-    }));
-    return [...own, ...flatten(error.children ?? [], field)];
-  });
-}
-
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -138,7 +127,7 @@ export function parseOperationRequest(body: unknown): OperationRequest {
   }
   const dto = plainToInstance(OPERATION_REQUEST_TYPES[type] as new () => OperationRequest, { ...body, type });
   const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
-  if (errors.length > 0) throw new RequestValidationError('invalid', flatten(errors));
+  if (errors.length > 0) throw new RequestValidationError('invalid', flattenValidationErrors(errors));
   const crossField = [
     ...(dto instanceof StorageOperationRequest ? storageFieldErrors(dto) : []),
     ...('crossFieldErrors' in dto && typeof dto.crossFieldErrors === 'function' ? (dto.crossFieldErrors as () => FieldError[])() : []),

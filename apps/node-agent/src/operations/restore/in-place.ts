@@ -33,7 +33,7 @@ export interface InPlaceSettings {
 }
 
 /** One table's live directories on the stopped node; downloads go to the first. */
-interface InPlaceTarget {
+export interface InPlaceTarget {
   table: RestoreTable;
   dirs: string[];
 }
@@ -43,7 +43,7 @@ interface InPlaceTarget {
  * and created again after the backup has a new id, and its old directory is dead). A table the node did not
  * have (a node rebuilt from scratch) gets the backed-up id. A dropped table's directory is never used.
  */
-async function targetDirs(me: NodeRegistration, table: RestoreTable, backedUp: ManifestTable | undefined): Promise<string[]> {
+export async function targetDirs(me: NodeRegistration, table: RestoreTable, backedUp: ManifestTable | undefined): Promise<string[]> {
   const live = registeredTableDirs(me, table.keyspace, table.target);
   const dirs =
     live ?? (backedUp ? me.dataDirectories.map((d) => join(d, table.keyspace, `${table.target}-${backedUp.tableId}`)) : undefined);
@@ -81,7 +81,7 @@ async function refuseOtherIds(me: NodeRegistration, table: RestoreTable, chosen:
 }
 
 /** Files in the table's live directories that are not the backup's: removed before, and proven absent after. */
-async function strayFiles(target: InPlaceTarget): Promise<string[]> {
+export async function strayFiles(target: InPlaceTarget): Promise<string[]> {
   const wanted = new Set(target.table.files.map((f) => f.name));
   const stray: string[] = [];
   for (const [i, dir] of target.dirs.entries()) {

@@ -30,6 +30,7 @@ import { RestoreLedger } from './restore-ledger';
 import { LocalImportLedger } from './local-import-ledger';
 import { expectationFile, requireTargets, RestoreTable, restoreTables, stagingDir, stagingRoot, tableId } from './restore-scope';
 import { resolveRestoreSource } from './restore-source';
+import { planRestore } from './restore-plan';
 import { OperationExecutorFor, RESTORE_SETTINGS } from '../executor-discovery';
 import { ClientEncryption } from '../../repository/encryption';
 import { registeredRoots } from '../../paths/agent-roots';
@@ -64,6 +65,22 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     TRUNCATE: (_request, context) => this.truncate(context),
     IMPORT: (request, context) => this.import(request, context),
     CLEANUP: (request, context) => this.cleanup(request, context),
+    PLAN: (request, context) =>
+      this.withBackend(request, (backend) =>
+        planRestore({
+          backend,
+          request,
+          operationId: context.operationId,
+          cluster: this.cluster(request, context),
+          location: anyStorageLocation(request.storageLocation, { datacenters: [this.identity.current.dc] }),
+          me: this.identity.current,
+          node: this.node,
+          encryption: this.encryption,
+          reserveBytes: this.settings.reserveBytes,
+          fs,
+          inPlace: this.settings,
+        }),
+      ),
     IN_PLACE: (request, context) =>
       this.withBackend(request, (backend) =>
         restoreInPlace(
