@@ -1,9 +1,15 @@
 import { backupPlan } from './backup.plan';
 import { OperationPlan, singlePhasePlan } from './operation-plan';
+import { removeBackupPlan } from './remove-backup.plan';
 import { restorePlan } from './restore.plan';
 import { truncatePlan } from './truncate.plan';
 
-const PLANS: Readonly<Record<string, OperationPlan>> = { backup: backupPlan, restore: restorePlan, truncate: truncatePlan };
+const PLANS: Readonly<Record<string, OperationPlan>> = {
+  backup: backupPlan,
+  restore: restorePlan,
+  truncate: truncatePlan,
+  'remove-backup': removeBackupPlan,
+};
 
 export function planFor(type: string): OperationPlan {
   return PLANS[type] ?? singlePhasePlan;

@@ -8,6 +8,10 @@
  *   <cluster>/topology/<backupName>.json                                                 cluster topology
  *   <cluster>/backups/<backupName>.json                                                  cluster commit point
  *   _daedalus/clusters/<cluster>.json                                                    clusters in this bucket
+ *   <cluster>/removed/<backupName>.json                                                  tombstone: the backup is removed
+ *   <cluster>/leases/restore-<backupName>-<operationId>.json                             a restore reads the backup
+ *   <cluster>/<dc>/<hostId>/leases/backup-<backupName>.json                              a backup runs on the node
+ *   <cluster>/<dc>/<hostId>/leases/sweep-<operationId>.json                              a removal sweeps the node
  *
  * Listing reads only flat prefixes (index/, backups/, _daedalus/clusters/): no walk over dc/node prefixes,
  * and no reliance on delimiter listings, which some S3-compatible stores get wrong.
@@ -39,6 +43,14 @@ export const BackupLayout = {
   clusterRecordsPrefix: (cluster: string) => `${cluster}/backups/`,
   clusterRecord: (cluster: string, backupName: string) => `${cluster}/backups/${backupName}.json`,
   topology: (cluster: string, backupName: string) => `${cluster}/topology/${backupName}.json`,
+  /** tombstones and leases: docs/design.md, "Removing backups" */
+  tombstonesPrefix: (cluster: string) => `${cluster}/removed/`,
+  tombstone: (cluster: string, backupName: string) => `${cluster}/removed/${backupName}.json`,
+  restoreLeasesPrefix: (cluster: string) => `${cluster}/leases/`,
+  restoreLease: (cluster: string, backupName: string, operationId: string) => `${cluster}/leases/restore-${backupName}-${operationId}.json`,
+  nodeLeasesPrefix: (node: NodePath) => `${BackupLayout.nodePrefix(node)}leases/`,
+  backupLease: (node: NodePath, backupName: string) => `${BackupLayout.nodeLeasesPrefix(node)}backup-${backupName}.json`,
+  sweepLock: (node: NodePath, operationId: string) => `${BackupLayout.nodeLeasesPrefix(node)}sweep-${operationId}.json`,
 } as const;
 
 /** "<name>.json" under a manifests/, backups/ or _daedalus/clusters/ prefix → "<name>" */

@@ -65,6 +65,7 @@ export const IMPLEMENTED_OPERATION_TYPES: ReadonlySet<OperationType> = new Set<O
   'backup',
   'list',
   'restore',
+  'remove-backup',
 ]);
 
 export function isOperationType(value: string): value is OperationType {

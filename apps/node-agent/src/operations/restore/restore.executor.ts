@@ -16,6 +16,7 @@ import { StorageBackend } from '@daedalus/storage';
 import { localFileSystem as fs } from '../../adapters/filesystem';
 import { dataWalker } from '../../cassandra/data-directories';
 import { readNodeManifest } from '../../repository/manifest-store';
+import { BackupRemovedError, holdBackupForRestore, releaseRestoreLease } from '../../repository/removal-marks';
 import { anyStorageLocation, openRequestBackend } from '../../repository/request-storage';
 import { CassandraNode } from '../../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
@@ -137,6 +138,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
         `backup ${source.backup.name} has schema version ${source.manifest.cassandraSchemaVersion}, not ${request.schemaVersion}`,
       );
     }
+    await this.holdForRestore(backend, request, context, source.backup.name);
     // a backup this agent cannot open fails here, before DOWNLOAD fetches anything and long before TRUNCATE
     this.encryption.requireKeyFor(source.manifest, `backup ${source.backup.name}`);
     const tables = restoreTables(source.manifest, request);
@@ -150,8 +152,22 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     };
   }
 
+  /** The restore's read lease on the backup (docs/design.md, "Removing backups"): a removal refuses it meanwhile. */
+  private async holdForRestore(backend: StorageBackend, request: RestoreRequest, context: Phase, backupName: string): Promise<void> {
+    try {
+      const holder = { operationId: context.operationId, holder: this.identity.current.hostId };
+      await holdBackupForRestore(backend, this.cluster(request, context), backupName, holder, this.clock.now().getTime());
+    } catch (error) {
+      if (error instanceof BackupRemovedError) throw new OperationRejectedError(error.message);
+      throw error;
+    }
+  }
+
   private async scope(backend: StorageBackend, request: RestoreRequest, context: Phase): Promise<RestoreTable[]> {
-    const init = this.initResult(context) ?? (await this.init(backend, request, context));
+    const earlier = this.initResult(context);
+    // DOWNLOAD renews the read lease INIT took before it reads the manifest again
+    if (earlier) await this.holdForRestore(backend, request, context, earlier.backupName);
+    const init = earlier ?? (await this.init(backend, request, context));
     const manifest = await readNodeManifest(backend, init.manifestKey);
     this.encryption.requireKeyFor(manifest, `backup ${init.backupName}`);
     return restoreTables(manifest, request);
@@ -341,6 +357,13 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
           cleared.push(tag);
         }
       }
+    }
+    const backupName = this.initResult(context)?.backupName;
+    if (backupName) {
+      // the read lease INIT took: the restore reads the store no more (a lease left behind lapses by itself)
+      await this.withBackend(request, (backend) =>
+        releaseRestoreLease(backend, this.cluster(request, context), backupName, context.operationId),
+      ).catch((error) => this.logger.warn(`could not release the restore lease on ${backupName}: ${errorMessage(error)}`));
     }
     return { removed, clearedSnapshots: cleared };
   }
