@@ -89,7 +89,12 @@ export class OperationView {
   errors!: OperationErrorView[];
   @ApiPropertyOptional({ description: 'who submitted it: `token:<name>`, `jwt:<subject>`, `mtls:<cn>` or `anonymous`' })
   submittedBy?: string;
-  @ApiPropertyOptional({ description: "the result once ended: one node's, or by host ID (by phase for a restore)" })
+  @ApiPropertyOptional({
+    description:
+      "the result once ended: one node's, or by host ID (by phase for a multi-phase type). remove-backup: TOMBSTONE's " +
+      "`removed` and `refused` backups (409: a restore reads it), each node's SWEEP `swept` (objects, bytes, keys) and " +
+      '`kept` (objects, bytes, reason); with `dry` the same plan, nothing changed',
+  })
   response?: unknown;
   @ApiPropertyOptional()
   cancelRequested?: boolean;
