@@ -176,6 +176,12 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
     );
 
     outcomes.set('truncate', await submit({ type: 'truncate', ...table }));
+    // a dry run: the plan of removing the oldest backup, nothing changed (the restore above used it)
+    outcomes.set(
+      'remove-backup',
+      await submit({ type: 'remove-backup', storageLocation: location, globalRequest: true, removeOldest: true, dry: true }),
+    );
+    expect(outcomes.get('remove-backup')?.state).toBe('COMPLETED');
 
     expect(outcomes.get('restore')?.state).toBe('COMPLETED');
 
