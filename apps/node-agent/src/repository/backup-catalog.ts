@@ -4,7 +4,7 @@ import { anyStorageLocation, openRequestBackend } from './request-storage';
 import { backupNameOf, BackupLayout } from './backup-layout';
 import { ClusterBackupRecord, NodeBackupSummary, parseManifestJson, sumTotals } from './manifest';
 import { readText } from './manifest-store';
-import { tombstonedNames } from './removal-marks';
+import { tombstonedNames } from './tombstones';
 
 export interface BackupSummary {
   name: string;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { StorageBackend } from '@daedalus/storage';
 import { backupNameOf, BackupLayout, NodePath } from './backup-layout';
-import { tombstonedNames } from './removal-marks';
+import { tombstonedNames } from './tombstones';
 import { ManifestFile, NodeManifest, parseManifestJson } from './manifest';
 import { StoredObject } from './uploader';
 import { checkManifestNames } from '../paths/manifest-names';

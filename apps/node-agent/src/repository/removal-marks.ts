@@ -3,6 +3,7 @@ import { AlreadyExistsError, isStorageError, StorageBackend } from '@daedalus/st
 import { BackupLayout, NodePath } from './backup-layout';
 import { MANIFEST_SCHEMA_VERSION, parseManifestJson } from './manifest';
 import { readText } from './manifest-store';
+export { tombstonedNames } from './tombstones';
 
 /**
  * The marks removal and the work it must never race leave in the store (docs/design.md, "Removing backups"):
@@ -132,18 +133,6 @@ export async function liveRestoreLeases(
   const leases = await listLeases(backend, prefix);
   // the prefix also matches a longer backup name that starts with this one: the document says whose it is
   return leases.filter((l) => (l.lease === undefined || l.lease.backupName === backupName) && isLive(l, nowMs));
-}
-
-/** The names of every tombstoned backup of a cluster. */
-export async function tombstonedNames(backend: StorageBackend, cluster: string): Promise<Set<string>> {
-  const names = new Set<string>();
-  const prefix = BackupLayout.tombstonesPrefix(cluster);
-  for await (const entry of backend.list(prefix)) {
-    if (entry.isPrefix || !entry.key.endsWith('.json')) continue;
-    const name = entry.key.slice(prefix.length, -'.json'.length);
-    if (!name.includes('/')) names.add(name);
-  }
-  return names;
 }
 
 /**
