@@ -30,7 +30,7 @@ export interface SweepJob {
 }
 
 /** Keys listed in a result per set; counts and bytes stay exact beyond it. */
-export const MAX_LISTED_KEYS = 200;
+export const MAX_LISTED_KEYS = 50;
 const DELETE_BATCH = 100;
 
 class ObjectTally {
