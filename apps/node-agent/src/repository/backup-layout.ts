@@ -9,7 +9,7 @@
  *   <cluster>/backups/<backupName>.json                                                  cluster commit point
  *   _daedalus/clusters/<cluster>.json                                                    clusters in this bucket
  *   <cluster>/removed/<backupName>.json                                                  tombstone: the backup is removed
- *   <cluster>/leases/restore-<backupName>-<operationId>.json                             a restore reads the backup
+ *   <cluster>/leases/restore-<backupName>-<operationId>.<hostId>.json                    a restore reads the backup
  *   <cluster>/<dc>/<hostId>/leases/backup-<backupName>.json                              a backup runs on the node
  *   <cluster>/<dc>/<hostId>/leases/sweep-<operationId>.json                              a removal sweeps the node
  *
@@ -47,7 +47,9 @@ export const BackupLayout = {
   tombstonesPrefix: (cluster: string) => `${cluster}/removed/`,
   tombstone: (cluster: string, backupName: string) => `${cluster}/removed/${backupName}.json`,
   restoreLeasesPrefix: (cluster: string) => `${cluster}/leases/`,
-  restoreLease: (cluster: string, backupName: string, operationId: string) => `${cluster}/leases/restore-${backupName}-${operationId}.json`,
+  /** one per node of the restore: each releases its own once it reads the store no more */
+  restoreLease: (cluster: string, backupName: string, operationId: string, hostId: string) =>
+    `${cluster}/leases/restore-${backupName}-${operationId}.${hostId}.json`,
   nodeLeasesPrefix: (node: NodePath) => `${BackupLayout.nodePrefix(node)}leases/`,
   backupLease: (node: NodePath, backupName: string) => `${BackupLayout.nodeLeasesPrefix(node)}backup-${backupName}.json`,
   sweepLock: (node: NodePath, operationId: string) => `${BackupLayout.nodeLeasesPrefix(node)}sweep-${operationId}.json`,

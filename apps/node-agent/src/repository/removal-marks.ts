@@ -173,12 +173,12 @@ export async function holdBackupForRestore(
 ): Promise<void> {
   await writeLease(
     backend,
-    BackupLayout.restoreLease(cluster, backupName, fields.operationId),
+    BackupLayout.restoreLease(cluster, backupName, fields.operationId, fields.holder),
     newLease('restore', { ...fields, backupName }, nowMs, RESTORE_LEASE_MS),
   );
   const tombstone = BackupLayout.tombstone(cluster, backupName);
   if (await backend.stat(tombstone)) {
-    await backend.delete(BackupLayout.restoreLease(cluster, backupName, fields.operationId));
+    await backend.delete(BackupLayout.restoreLease(cluster, backupName, fields.operationId, fields.holder));
     throw new BackupRemovedError(`backup ${backupName} is being removed (${tombstone}): it cannot be restored`);
   }
 }
@@ -187,7 +187,7 @@ export async function releaseRestoreLease(
   backend: StorageBackend,
   cluster: string,
   backupName: string,
-  operationId: string,
+  fields: { operationId: string; holder: string },
 ): Promise<void> {
-  await backend.delete(BackupLayout.restoreLease(cluster, backupName, operationId));
+  await backend.delete(BackupLayout.restoreLease(cluster, backupName, fields.operationId, fields.holder));
 }

@@ -209,7 +209,7 @@ describe('RemoveBackupExecutor', () => {
     await expect(holdBackupForRestore(backend, 'test', 'b2', { operationId: 'r2', holder: HOST }, clock.now().getTime())).rejects.toThrow(
       BackupRemovedError,
     );
-    expect(backend.objects.has(BackupLayout.restoreLease('test', 'b2', 'r2'))).toBe(false);
+    expect(backend.objects.has(BackupLayout.restoreLease('test', 'b2', 'r2', HOST))).toBe(false);
   });
 
   it('finishes an interrupted removal: a tombstoned backup with commit points left is hidden, then finished by any later removal', async () => {

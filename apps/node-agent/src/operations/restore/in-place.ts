@@ -164,7 +164,7 @@ export async function restoreInPlace(
     onProgress: (done, total) => void context.progress(total === 0 ? 0.99 : Math.min(0.99, done / total)).catch(() => undefined),
   });
   await proveInPlace(targets);
-  await releaseRestoreLease(backend, cluster, source.backup.name, context.operationId);
+  await releaseRestoreLease(backend, cluster, source.backup.name, lease);
   const replayable = [layout.commitLogDirectory, layout.hintsDirectory, layout.savedCachesDirectory].filter(
     (d): d is string => d !== undefined,
   );
