@@ -238,6 +238,16 @@ describe('RemoveBackupExecutor', () => {
     expect(oldest.sweeps[0].swept.keys.map((k) => k.key)).toEqual([objectKey(A, '9')]);
   });
 
+  it("sweeps each encryption key's data prefix the same way, and leaves every other prefix alone", async () => {
+    const sealed = BackupLayout.dataFile(A, 'ks1', `t1-${TABLE_ID}`, 'nb-7-big-c7', 'nb-7-big-Data.db', 'fp1');
+    const elsewhere = `${BackupLayout.nodePrefix(A)}encrypted/fp1/notes.txt`;
+    await put(backend, sealed, 'sealed bytes');
+    await put(backend, elsewhere, 'not an SSTable object');
+    const { sweeps } = await remove({ removeOldest: true, globalRequest: true });
+    expect(sweeps[0].swept.keys.map((k) => k.key).sort()).toEqual([objectKey(A, '1'), sealed].sort());
+    expect(backend.objects.has(elsewhere)).toBe(true);
+  });
+
   it('fails on a name no backup has', async () => {
     await expect(remove({ backupName: 'nope', globalRequest: true })).rejects.toThrow('no backup named nope');
   });
