@@ -184,6 +184,7 @@ describe('remove-backup', () => {
     expect(b4.errors).toEqual([]);
     expect(b4.state).toBe('COMPLETED');
     names.b4 = Object.values((b4.response as { UPLOAD: Record<string, { backupName: string }> }).UPLOAD)[0].backupName;
+    content.b4 = { orders: await checksums('orders'), customers: await checksums('customers') };
     await expectEveryManifestWhole();
 
     // the rerun finds b1 tombstoned and sweeps what only it referenced
@@ -211,6 +212,40 @@ describe('remove-backup', () => {
         expect({ label, table, content: await checksums(table) }).toEqual({ label, table, content: content[label][table] });
       await expectEveryManifestWhole();
     }
+  });
+
+  it('refuses (409) to remove a backup a restore is reading, and leaves it whole', async () => {
+    const restoring = await system.post('/operations', {
+      type: 'restore',
+      storageLocation: location,
+      snapshotTag: names.b4,
+      globalRequest: true,
+      entities: SHARED,
+      // 2 MiB per node at 128 KiB/s: still downloading (its leases held) while the removal runs
+      bandwidth: { value: 128, unit: 'KBPS' },
+    });
+    expect(restoring.status).toBe(201);
+    const leases = join(bucketDir(), CLUSTER, 'leases');
+    const held = () => existsSync(leases) && readdirSync(leases).some((f) => f.startsWith(`restore-${names.b4}-`));
+    for (let i = 0; i < 600 && !held(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(held()).toBe(true);
+
+    const refused = await remove({ backupName: names.b4 });
+    expect(refused.state).toBe('COMPLETED');
+    expect(tombstoneOf(refused).removed).toEqual([]);
+    expect(tombstoneOf(refused).refused).toEqual([
+      expect.objectContaining({ name: names.b4, status: 409, reason: expect.stringContaining('is being restored') }),
+    ]);
+    expect(existsSync(join(bucketDir(), CLUSTER, 'removed', `${names.b4}.json`))).toBe(false);
+    expect(await listedNames()).toContain(names.b4);
+
+    const restored = await system.waitForOperation((restoring.body as OperationView).id, undefined, 240_000);
+    expect(restored.errors).toEqual([]);
+    expect(restored.state).toBe('COMPLETED');
+    for (const table of ['orders', 'customers']) expect(await checksums(table)).toEqual(content.b4[table]);
+    // every node released its lease when its download ended
+    expect(held()).toBe(false);
+    await expectEveryManifestWhole();
   });
 
   it('a dry run changes nothing and plans exactly what the real run then does', async () => {
