@@ -37,6 +37,26 @@ async function indexedNodes(backend: StorageBackend, cluster: string, backupName
     .map(([dc, file]) => ({ dc, hostId: file.slice(0, -'.json'.length) }));
 }
 
+/**
+ * The backups that still have a cluster record or an index entry (of this node, for a node-local removal): two
+ * flat listings, however many tombstones the location has accumulated. Index entries go last, so a node whose
+ * removal was interrupted still has one; a manifest left without one is the sweep's to delete.
+ */
+async function namesWithCommitPoints(backend: StorageBackend, cluster: string, node: NodePath | undefined): Promise<Set<string>> {
+  const names = new Set<string>();
+  const indexPrefix = BackupLayout.nodeIndexPrefix(cluster);
+  for (const key of await keys(backend, indexPrefix)) {
+    const [name, dc, file] = key.slice(indexPrefix.length).split('/');
+    if (file && (!node || (dc === node.dc && file === `${node.hostId}.json`))) names.add(name);
+  }
+  if (!node) {
+    const recordsPrefix = BackupLayout.clusterRecordsPrefix(cluster);
+    for (const key of await keys(backend, recordsPrefix))
+      if (key.endsWith('.json')) names.add(key.slice(recordsPrefix.length, -'.json'.length));
+  }
+  return names;
+}
+
 /** The commit points of a backup on the given nodes (global: also its cluster record and topology), record first. */
 function commitPoints(cluster: string, backupName: string, nodes: Array<{ dc: string; hostId: string }>, global: boolean): string[] {
   const perNode = nodes.flatMap((n) => {
@@ -90,11 +110,9 @@ export async function tombstoneBackups(job: TombstoneJob): Promise<RemoveBackupT
     time: b.time,
     resumed: false,
   }));
+  const unfinished = await namesWithCommitPoints(backend, cluster, node);
   for (const name of [...tombstoned].sort()) {
-    const nodes = node ? [node] : await indexedNodes(backend, cluster, name);
-    const left = await Promise.all(commitPoints(cluster, name, nodes, global).map((key) => backend.stat(key)));
-    if (left.some((info) => info !== undefined)) work.push({ name, time: '', resumed: true });
-    else if (name === selection.alreadyTombstoned) work.push({ name, time: '', resumed: true });
+    if (unfinished.has(name) || name === selection.alreadyTombstoned) work.push({ name, time: '', resumed: true });
   }
 
   const removed: RemovedBackup[] = [];
