@@ -195,6 +195,12 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
     const backupName = (Object.values((backup?.response as { UPLOAD: Record<string, { backupName: string }> }).UPLOAD)[0] ?? {}).backupName;
     outcomes.set('verify', await submit({ type: 'verify', storageLocation: location, backupName, mode: 'full', globalRequest: true }));
     expect(outcomes.get('verify')?.state).toBe('COMPLETED');
+    // a dry run: the plan of removing the oldest backup, nothing changed (the restore above used it)
+    outcomes.set(
+      'remove-backup',
+      await submit({ type: 'remove-backup', storageLocation: location, globalRequest: true, removeOldest: true, dry: true }),
+    );
+    expect(outcomes.get('remove-backup')?.state).toBe('COMPLETED');
 
     expect(outcomes.get('restore')?.state).toBe('COMPLETED');
 

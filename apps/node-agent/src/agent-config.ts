@@ -286,6 +286,17 @@ export class AgentConfig {
   @IntRange(0, Number.MAX_SAFE_INTEGER)
   readonly restoreReserveBytes!: number;
 
+  /** remove-backup never sweeps an unreferenced object younger than this (docs/design.md, "Removing backups") */
+  @Option({
+    flag: 'removal-grace-ms',
+    description:
+      'remove-backup keeps unreferenced objects younger than this: they may belong to a backup not committed yet (longer than a backup lease, 5 min)',
+    default: 6 * 3600_000,
+    unit: 'ms',
+  })
+  @IntRange(0, Number.MAX_SAFE_INTEGER)
+  readonly removalGraceMs!: number;
+
   @Option({
     flag: 'verify-orphan-grace-ms',
     description:

@@ -15,6 +15,7 @@ import { CassandraSnapshots, JmxCassandraSnapshots } from './cassandra/snapshots
 import { RestoreLedger } from './operations/restore/restore-ledger';
 import { ClientEncryption } from './repository/encryption';
 import { RestoreExecutor, RestoreSettings } from './operations/restore/restore.executor';
+import { REMOVAL_SETTINGS, RemoveBackupExecutor } from './operations/remove-backup/remove-backup.executor';
 import { CassandraNode } from './cassandra/cassandra-node';
 import { JmxCassandraNode } from './cassandra/jmx-cassandra-node';
 import { AgentConsumerService } from './commands/agent-consumer.service';
@@ -53,6 +54,7 @@ const JMX_CLIENT = Symbol('JMX_CLIENT');
 const EXECUTORS = [
   BackupExecutor,
   RestoreExecutor,
+  RemoveBackupExecutor,
   ListExecutor,
   VerifyExecutor,
   FlushExecutor,
@@ -109,6 +111,7 @@ export class AgentModule {
         { provide: EXECUTOR_SETTINGS, useValue: settings },
         { provide: RESTORE_SETTINGS, useValue: restore },
         { provide: VERIFY_SETTINGS, useValue: { orphanGraceMs: config.verifyOrphanGraceMs } },
+        { provide: REMOVAL_SETTINGS, useValue: { graceMs: config.removalGraceMs } },
         { provide: TRUNCATE_ENABLED, useValue: config.enableTruncate },
         {
           provide: IMPORT_WORK_ROOT,

@@ -32,7 +32,7 @@ export const OPERATION_ROLES: Readonly<Record<OperationType, Role>> = {
   'commitlog-restore': 'admin',
   import: 'admin', // writes data into live tables
   truncate: 'admin',
-  'remove-backup': 'admin',
+  'remove-backup': 'admin', // deletes backups, the only copy of data once a table is lost; a dry run deletes nothing but plans it
   decommission: 'admin',
   drain: 'admin',
 };

@@ -119,13 +119,15 @@ export class OperationView {
   submittedBy?: string;
   @ApiPropertyOptional({
     description:
-      "the result once ended: one node's, or by host ID (by phase for a restore; a restore's `dryRun` answers " +
+      "the result once ended: one node's, or by host ID (by phase for a multi-phase type). A restore's `dryRun` answers " +
       '`{"PLAN": {<hostId>: plan}}`, each plan: backupName, sourceHostId, schemaVersion, strategy, tables, truncated, staging, ' +
       'download {files, bytes, fetchFiles, fetchBytes, list (at most 1000), listTruncated}, filesystems ' +
       '[{path, freeBytes, downloadBytes, removeBytes, freeAfterBytes, reserveBytes}], and for IN_PLACE inPlace ' +
-      "{replaced, removeFiles, removeBytes, removeList, removeListTruncated, setAside, cassandraYaml}); a commitlog-backup's per " +
+      "{replaced, removeFiles, removeBytes, removeList, removeListTruncated, setAside, cassandraYaml}. A commitlog-backup's per " +
       "node: prefix, segments, uploadedSegments, uploadedBytes, alreadyStored, deletedFromArchive, newest; a commitlog-restore's: " +
-      'restoreDirectory, propertiesFile, previousPropertiesKeptAs, restorePointInTime, segments, downloadedBytes, nextSteps',
+      'restoreDirectory, propertiesFile, previousPropertiesKeptAs, restorePointInTime, segments, downloadedBytes, nextSteps. ' +
+      "remove-backup: TOMBSTONE's `removed` and `refused` backups (409: a restore reads it), each node's SWEEP `swept` " +
+      '(objects, bytes, keys) and `kept` (objects, bytes, reason); with `dry` the same plan, nothing changed',
   })
   response?: unknown;
   @ApiPropertyOptional()

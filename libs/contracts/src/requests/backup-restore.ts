@@ -16,6 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { BandwidthDto, StorageOperationRequest } from './common';
+import { RetentionPolicy, retentionPolicyErrors } from './retention-policy';
 import { IsAbsolutePath, IsDuration, IsEntityList, IsSafeName } from './identifiers';
 import { CommaSeparatedList, EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber } from './lenient';
 
@@ -427,8 +428,43 @@ export class ListRequest extends StorageOperationRequest {
   @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) toFile?: string;
 }
 
+/** The ways a remove-backup request names what goes: exactly one is required. */
+export const REMOVE_BACKUP_SELECTORS = ['backupName', 'removeOldest', 'olderThan', 'retention'] as const;
+
 export class RemoveBackupRequest extends StorageOperationRequest {
   override type = 'remove-backup' as const;
+
+  /** Exactly one selector; Esop's cache options and `resolveNodes` have nothing to act on here. */
+  crossFieldErrors(): Array<{ field: string; message: string }> {
+    const errors: Array<{ field: string; message: string }> = [];
+    const given = REMOVE_BACKUP_SELECTORS.filter((field) =>
+      field === 'removeOldest' ? this.removeOldest === true : this[field] !== undefined,
+    );
+    if (given.length !== 1) {
+      errors.push({
+        field: given.length === 0 ? REMOVE_BACKUP_SELECTORS.join('|') : given.join('|'),
+        message:
+          given.length === 0
+            ? `one of ${REMOVE_BACKUP_SELECTORS.join(', ')} is required: it says which backups to remove`
+            : `${given.join(', ')}: give exactly one of ${REMOVE_BACKUP_SELECTORS.join(', ')}`,
+      });
+    }
+    if (this.resolveNodes)
+      errors.push(
+        notSupported(
+          'resolveNodes',
+          "a removal takes the backup's nodes from its cluster record and index entries; there is nothing to resolve",
+        ),
+      );
+    if (this.cacheDir !== undefined)
+      errors.push(notSupported('cacheDir', 'the removal reads the manifests from the store itself and keeps no cache'));
+    if (this.skipDownload)
+      errors.push(notSupported('skipDownload', 'the removal always reads the manifests from the store (there is no cache)'));
+    if (this.olderThan !== undefined && !/^\d+\s*(second|minute|hour|day)s?$/i.test(this.olderThan))
+      errors.push({ field: 'olderThan', message: 'olderThan must be "<n> <seconds|minutes|hours|days>", e.g. "3 days"' });
+    if (this.retention !== undefined) errors.push(...retentionPolicyErrors(this.retention, 'retention'));
+    return errors;
+  }
 
   @IsOptional() @EmptyAsUndefined() @IsSafeName() backupName?: string;
   @IsOptional() @LenientBoolean() @IsBoolean() dry?: boolean;
@@ -440,4 +476,6 @@ export class RemoveBackupRequest extends StorageOperationRequest {
   @IsOptional() @LenientBoolean() @IsBoolean() resolveNodes?: boolean;
   @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cacheDir?: string;
   @IsOptional() @LenientBoolean() @IsBoolean() skipDownload?: boolean;
+  /** the fourth selector: remove what this policy does not keep (`applyRetention`) */
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => RetentionPolicy) retention?: RetentionPolicy;
 }

@@ -71,6 +71,7 @@ export const IMPLEMENTED_OPERATION_TYPES: ReadonlySet<OperationType> = new Set<O
   'verify',
   'commitlog-backup',
   'commitlog-restore',
+  'remove-backup',
 ]);
 
 export function isOperationType(value: string): value is OperationType {
