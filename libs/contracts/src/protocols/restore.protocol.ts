@@ -1,15 +1,17 @@
 import { RESTORATION_PHASES } from '../requests/backup-restore';
 import type { RestoreRequest } from '../requests/backup-restore';
 import type { OperationProtocol, Participant } from './protocol';
+import type { SegmentSelection } from '../commitlog/segments';
 
 /**
  * A restore on a running cluster goes INIT → DOWNLOAD → TRUNCATE → IMPORT → CLEANUP (Icarus's
  * `restorationPhase` names them), each phase starting when every node finished the previous one. A node-local
  * request may run one of them alone (how an interrupted IMPORT is finished), and so may a global one with
  * `singlePhase` (INIT, DOWNLOAD, or IMPORT of what a DOWNLOAD staged). IN_PLACE (Cassandra stopped) is a
- * phase of its own on each node.
+ * phase of its own on each node. A `pointInTime` restore (Cassandra stopped) runs PITR_PLAN → IN_PLACE →
+ * COMMITLOG: every node chooses its backup and commit-log segments before any node changes anything.
  */
-export const RESTORE_PHASES = [...RESTORATION_PHASES, 'IN_PLACE'] as const;
+export const RESTORE_PHASES = [...RESTORATION_PHASES, 'PITR_PLAN', 'IN_PLACE', 'COMMITLOG'] as const;
 export type RestorePhase = (typeof RESTORE_PHASES)[number];
 
 /** Phases of a global restore during which the data may already be gone (a silent node gets a grace; resume applies). */
@@ -74,6 +76,40 @@ export interface RestoreInPlaceResult {
   setAside: { folder: string; moved: Record<string, number> } | null;
   /** the cassandra.yaml rewritten with the backup's tokens (`updateCassandraYaml`) */
   cassandraYaml: string | null;
+}
+
+/** Why a node cannot be restored to the point: found in PITR_PLAN, before anything changed. */
+export type PointInTimeProblem = {
+  kind: 'cassandra-running' | 'no-backup' | 'backup-unusable' | Extract<SegmentSelection, { ok: false }>['problem'];
+  message: string;
+};
+
+/**
+ * PITR_PLAN: this node's plan, found without changing anything — the backup it restores and the archived
+ * commit-log segments it replays from that backup's start up to the point — or why it cannot be restored. A
+ * dry run stops after this phase and shows it; the coordinator fails the restore when any node has a problem.
+ */
+export interface RestorePitrPlanResult {
+  /** the point, ISO-8601 in UTC */
+  pointInTime: string;
+  backup: { name: string; startedAt: string; endedAt: string; scope: 'cluster' | 'node' } | null;
+  /** the segments from the backup's start to the point (ids in order), when they follow without a gap */
+  segments: { count: number; firstId: number; lastId: number; bytes: number; names: string[] } | null;
+  problem: PointInTimeProblem | null;
+}
+
+/** COMMITLOG: the segments downloaded and commitlog_archiving.properties written; the node replays them when started. */
+export interface RestoreCommitLogResult {
+  restoreDirectory: string;
+  propertiesFile: string;
+  previousPropertiesKeptAs: string | null;
+  /** restore_point_in_time as written (GMT) */
+  restorePointInTime: string;
+  segments: number;
+  downloadedBytes: number;
+  /** where the node stands and what the operator does next (start Cassandra) */
+  state: string;
+  nextSteps: string;
 }
 
 /**
@@ -153,7 +189,9 @@ export type RestoreProtocol = OperationProtocol<
     TRUNCATE: RestoreTruncateResult;
     IMPORT: RestoreImportResult;
     CLEANUP: RestoreCleanupResult;
+    PITR_PLAN: RestorePitrPlanResult;
     IN_PLACE: RestoreInPlaceResult;
+    COMMITLOG: RestoreCommitLogResult;
   }
 >;
 
@@ -168,9 +206,13 @@ export const restoreProtocol: RestoreProtocol = {
     TRUNCATE: { on: 'one', cancelBefore: true, cancelDuring: false },
     IMPORT: { on: 'all', cancelBefore: false, cancelDuring: false },
     CLEANUP: { on: 'all', cancelBefore: false, cancelDuring: false },
+    PITR_PLAN: { on: 'all', cancelBefore: true, cancelDuring: true },
     IN_PLACE: { on: 'all', cancelBefore: true, cancelDuring: true },
+    // the backup is in place: the commit logs must follow, or the nodes come back at the backup, not the point
+    COMMITLOG: { on: 'all', cancelBefore: false, cancelDuring: false },
   },
   sequence(request) {
+    if (request.pointInTime !== undefined) return ['PITR_PLAN', 'IN_PLACE', 'COMMITLOG'];
     if (request.restorationStrategyType === 'IN_PLACE') return ['IN_PLACE'];
     if (!request.globalRequest && request.restorationPhase) return [request.restorationPhase];
     // global: one phase cluster-wide when asked (the request checks which can stand alone), else all of them
