@@ -1,5 +1,15 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { CommitLogLayout, RestorePitrPlanResult } from '@daedalus/contracts';
+import { MemoryBackend } from '@daedalus/storage';
+import { localFileSystem as fs } from '../../adapters/filesystem';
+import { CassandraNode } from '../../cassandra/cassandra-node';
 import { BackupSummary } from '../../repository/backup-catalog';
-import { latestBackupBefore, usablePlan } from './point-in-time';
+import { writeIndexEntry } from '../commitlog/segment-store';
+import { HOST, nodeRegistration } from '../testing/node-fixtures';
+import { recordingContext } from '../testing/recording-context';
+import { latestBackupBefore, prepareReplay, usablePlan } from './point-in-time';
 
 const backup = (name: string, start: string, end: string | undefined, fields: Partial<BackupSummary> = {}): BackupSummary => ({
   name,
@@ -48,5 +58,82 @@ describe('point-in-time restore: choosing the backup', () => {
     expect(() => usablePlan(undefined, 'h1')).toThrow('no PITR_PLAN result');
     const problem = { kind: 'gap' as const, message: 'segments missing' };
     expect(() => usablePlan({ pointInTime: 'x', backup: null, segments: null, problem }, 'h1')).toThrow('segments missing');
+  });
+});
+
+describe('point-in-time restore: COMMITLOG', () => {
+  const BASE = 1_764_000_000_000;
+  const MINUTE = 60_000;
+  const path = { cluster: 'test', dc: 'dc1', hostId: HOST };
+  let dir: string;
+  let backend: MemoryBackend;
+  const stopped = { operationMode: () => Promise.reject(new Error('connection refused')) } as unknown as CassandraNode;
+
+  /** Segment BASE+i, last written i+1 minutes after BASE. */
+  async function store(i: number): Promise<string> {
+    const name = `CommitLog-7-${BASE + i}.log`;
+    const content = `segment ${i}`;
+    const key = CommitLogLayout.segment(path, name);
+    await backend.put(key, () => Readable.from([Buffer.from(content)]));
+    await writeIndexEntry(backend, path, {
+      name,
+      version: 7,
+      id: BASE + i,
+      key,
+      size: content.length,
+      sha256: createHash('sha256').update(content).digest('hex'),
+      lastModified: new Date(BASE + (i + 1) * MINUTE).toISOString(),
+      lastModifiedMs: BASE + (i + 1) * MINUTE,
+      source: 'archive',
+      uploadedAt: new Date(0).toISOString(),
+    });
+    return name;
+  }
+
+  const plan = (names: string[]): RestorePitrPlanResult => ({
+    pointInTime: new Date(BASE + 150_000).toISOString(),
+    backup: { name: 'nightly-1', startedAt: new Date(BASE).toISOString(), endedAt: new Date(BASE + 1000).toISOString(), scope: 'cluster' },
+    segments: { count: names.length, firstId: BASE, lastId: BASE + names.length - 1, bytes: 0, names },
+    problem: null,
+  });
+
+  const step = (planned: RestorePitrPlanResult) => ({
+    backend,
+    plan: planned,
+    me: nodeRegistration(join(dir, 'data')),
+    node: stopped,
+    cluster: 'test',
+    configDir: join(dir, 'conf'),
+    downloadBase: join(dir, 'staging'),
+    concurrency: 2,
+    reserveBytes: 0,
+  });
+
+  beforeEach(async () => {
+    dir = await fs.makeTemporaryDirectory('pitr-spec');
+    await fs.makeDirectory(join(dir, 'conf'));
+    backend = new MemoryBackend();
+  });
+
+  afterEach(() => fs.remove(dir));
+
+  it('downloads the planned segments and points commitlog_archiving.properties at them, saying what remains', async () => {
+    const names = [await store(0), await store(1), await store(2)];
+    await store(3);
+    const result = await prepareReplay(step(plan(names)), { ...recordingContext().context, operationId: 'op-9' });
+    expect(result.segments).toBe(3);
+    expect((await fs.list(result.restoreDirectory)).map((e) => e.name).sort()).toEqual(names);
+    expect(await fs.readText(result.propertiesFile)).toContain(`restore_directories=${result.restoreDirectory}\n`);
+    expect(result.state).toContain('backup nightly-1 in place');
+    expect(result.nextSteps).toContain('Start Cassandra');
+  });
+
+  it('refuses, writing nothing, when the store no longer holds exactly the planned segments', async () => {
+    const names = [await store(0), await store(1), await store(2)];
+    await expect(prepareReplay(step(plan(names.slice(0, 2))), { ...recordingContext().context, operationId: 'op-9' })).rejects.toThrow(
+      "the store's segments changed since planning",
+    );
+    expect(await fs.readTextIfExists(join(dir, 'conf', 'commitlog_archiving.properties'))).toBeUndefined();
+    expect(await fs.stat(join(dir, 'staging'))).toBeUndefined();
   });
 });
