@@ -26,6 +26,7 @@ import { NodeIdentity } from '../../registration/node-identity';
 import { downloadFiles, downloadPath } from '../../repository/downloader';
 import { importOptions, importWithCassandra, importWithHardLinks } from './import-tables';
 import { restoreInPlace } from './in-place';
+import { planPointInTime, prepareReplay, usablePlan } from './point-in-time';
 import { expectedFingerprints, notYetLive, proveLoaded } from './load-proof';
 import { RestoreLedger } from './restore-ledger';
 import { LocalImportLedger } from './local-import-ledger';
@@ -82,11 +83,22 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
           inPlace: this.settings,
         }),
       ),
+    PITR_PLAN: (request, context) =>
+      this.withBackend(request, (backend) =>
+        planPointInTime({
+          backend,
+          request,
+          me: this.identity.current,
+          node: this.node,
+          cluster: this.cluster(request, context),
+          encryption: this.encryption,
+        }),
+      ),
     IN_PLACE: (request, context) =>
       this.withBackend(request, (backend) =>
         restoreInPlace(
           backend,
-          request,
+          this.inPlaceRequest(request, context),
           context,
           this.identity.current,
           this.node,
@@ -94,6 +106,23 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
           this.settings,
           this.clock,
           this.encryption,
+        ),
+      ),
+    COMMITLOG: (request, context) =>
+      this.withBackend(request, (backend) =>
+        prepareReplay(
+          {
+            backend,
+            plan: usablePlan(context.results.PITR_PLAN?.[this.identity.current.hostId], this.identity.current.hostId),
+            me: this.identity.current,
+            node: this.node,
+            cluster: this.cluster(request, context),
+            configDir: request.cassandraConfigDirectory ?? this.settings.configDir,
+            downloadBase: registeredRoots(this.identity.current).staging[0],
+            concurrency: request.concurrentConnections ?? 10,
+            reserveBytes: this.settings.reserveBytes,
+          },
+          context,
         ),
       ),
   };
@@ -124,6 +153,14 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     } finally {
       await backend.close();
     }
+  }
+
+  /** A point-in-time restore's IN_PLACE restores the backup its PITR_PLAN chose for this node, exactly by name. */
+  private inPlaceRequest(request: RestoreRequest, context: Phase): RestoreRequest {
+    if (request.pointInTime === undefined) return request;
+    const me = this.identity.current.hostId;
+    const snapshotTag = usablePlan(context.results.PITR_PLAN?.[me], me).backup.name;
+    return Object.assign(Object.create(Object.getPrototypeOf(request) as object) as RestoreRequest, request, { snapshotTag });
   }
 
   private cluster(request: RestoreRequest, context: Phase): string {
