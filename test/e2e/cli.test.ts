@@ -91,6 +91,34 @@ describe('daedalus CLI, cluster mode', () => {
     expect(watched.stdout).toContain(`backup ${final.id} COMPLETED 100%`);
   }, 180_000);
 
+  it('draws a progress bar per node and phase on a terminal', async () => {
+    // script(1) gives the CLI a pseudo-terminal, as an operator's shell would
+    const command = [BIN, 'backup', '--global', '--storage-location', location, '--tag', 'bars', '--create-missing-bucket', '--watch']
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const run = await new Promise<Run>((resolve) => {
+      execFile(
+        'script',
+        ['-qec', command, '/dev/null'],
+        {
+          env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: workDir, TERM: 'xterm', ...withEnv() },
+          timeout: 180_000,
+        },
+        (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+      );
+    });
+    outputs.push(run.stdout, run.stderr);
+    expect(run.code).toBe(0);
+    const screen = run.stdout;
+    expect(screen).toContain('█');
+    for (const view of [await system.waitForOperation(/backup ([0-9a-f-]{36}) COMPLETED/.exec(screen)?.[1] ?? 'none')]) {
+      expect(view.state).toBe('COMPLETED');
+      // one bar per node in each phase: UPLOAD on both nodes, COMMIT on both (one works, the other completes at once)
+      for (const node of view.nodes) expect(screen).toMatch(new RegExp(`${node.address.replace(/\./g, '\\.')} UPLOAD`));
+      expect(screen).toMatch(/ COMMIT /);
+    }
+  }, 180_000);
+
   it('exits non-zero with the error when the watched operation fails', async () => {
     const [first] = system.nodes;
     const run = await cli(
@@ -130,7 +158,8 @@ describe('daedalus CLI, cluster mode', () => {
     const asJson = await cli(['ops', 'list', '--type', 'backup', '--output', 'json'], { HOME: home });
     expect(asJson.code).toBe(0);
     const views = JSON.parse(asJson.stdout) as OperationView[];
-    expect(views.map((v) => v.id)).toEqual([backupId]);
+    expect(views.map((v) => v.id)).toContain(backupId);
+    expect(views.every((v) => v.type === 'backup')).toBe(true);
 
     const backups = await cli([
       'backups',
@@ -146,9 +175,9 @@ describe('daedalus CLI, cluster mode', () => {
     ]);
     expect(backups.code).toBe(0);
     const list = JSON.parse(backups.stdout) as Array<{ name: string; complete: boolean; nodesComplete: number }>;
-    expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ complete: true, nodesComplete: 2 });
-    expect(list[0].name).toMatch(/^nightly-\d+$/);
+    const nightly = list.filter((b) => /^nightly-\d+$/.test(b.name));
+    expect(nightly).toHaveLength(1);
+    expect(nightly[0]).toMatchObject({ complete: true, nodesComplete: 2 });
 
     const got = await cli(['ops', 'get', backupId], withEnv());
     expect(got.code).toBe(0);
