@@ -208,6 +208,11 @@ describe('operation events (SSE)', () => {
     expect(badId.status).toBe(400);
     expect(badId.errorBody).toMatchObject({ errors: [{ field: 'Last-Event-ID' }] });
 
+    // HEAD: the headers of a stream, at once, and no slot held
+    const head = await fetch(`${system.gatewayUrl}/events`, { method: 'HEAD', headers: asViewer, signal: AbortSignal.timeout(10_000) });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^text\/event-stream/);
+
     // the cap: MAX_STREAMS open streams, the next one is 503 with Retry-After; a slot comes back on disconnect
     const held: SseConnection[] = [];
     for (let i = 0; i < MAX_STREAMS; i += 1) {

@@ -118,6 +118,12 @@ export class EventsService implements BeforeApplicationShutdown {
     response: Response,
     handle: (sse: SseStream, revision: RecordRevision, first: boolean) => Promise<'next' | 'stop'>,
   ): Promise<void> {
+    if (request.method === 'HEAD') {
+      // Express routes HEAD to GET: the headers of a stream, and no stream holding a slot
+      response.status(200).setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+      response.end();
+      return;
+    }
     const sse = new SseStream(request, response, this.config.eventsHeartbeatMs);
     this.open.add(sse);
     void sse.closed.then(() => feed.stop());
