@@ -131,6 +131,17 @@ describe('EventsService (one operation)', () => {
     ]);
     expect(response.events()[0].data).toMatchObject({ after: 4, oldestKept: 20 });
 
+    // the whole history asked for, but the store dropped the oldest: said too
+    const fromStart = new RecordedResponse();
+    const full = new FixedWatch([rev(20, OperationState.RUNNING), rev(21, OperationState.COMPLETED)], { stored: 2, limit: 2 });
+    await new EventsService(full as unknown as RecordWatch, config).streamOperation(
+      ID,
+      undefined,
+      request,
+      fromStart as unknown as Response,
+    );
+    expect(fromStart.events().map((e) => e.event)).toEqual(['gap', 'operation', 'operation']);
+
     // nothing missing: the store has not reached its limit for this record
     const whole = new RecordedResponse();
     const notFull = new FixedWatch([rev(20, OperationState.RUNNING), rev(21, OperationState.COMPLETED)], { stored: 2, limit: 64 });

@@ -56,7 +56,7 @@ export class EventsService implements BeforeApplicationShutdown {
       }
       feed = await this.watch.ofRecord(id);
       await this.pump(feed, request, response, async (sse, revision, first) => {
-        if (first && after !== undefined) await this.noteGap(sse, id, after, revision.revision);
+        if (first) await this.noteGap(sse, id, after ?? 0, revision.revision);
         if (after !== undefined && revision.revision <= after) return 'next';
         if (revision.unreadable) {
           sse.comment(`revision ${revision.revision} of the record is not JSON: skipped`);
@@ -146,7 +146,8 @@ export class EventsService implements BeforeApplicationShutdown {
   /**
    * When the client resumes after a revision the bucket no longer keeps (it keeps the last N of each record and
    * holds N of them, all later than `after`), some revisions in between may be gone: say so, in a `gap` event,
-   * rather than let the client believe it saw every one.
+   * rather than let the client believe it saw every one. A client that asked for all of them (`after` 0) is told
+   * the same when the record has had more than N.
    */
   private async noteGap(sse: SseStream, id: string, after: number, oldestKept: number): Promise<void> {
     if (oldestKept <= after + 1) return;
