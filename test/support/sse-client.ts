@@ -1,20 +1,17 @@
 /**
- * A Server-Sent Events reader for tests: opens a stream with fetch, parses frames as the SSE spec says (`id`,
- * `event`, `data` lines, comments) and hands them over one at a time. No EventSource: a test decides itself
- * when to disconnect and with which Last-Event-ID to come back.
+ * A Server-Sent Events reader for tests: opens a stream with fetch, parses it with the CLI's own parser
+ * (apps/cli/src/sse-parser.ts) and hands over events and comments one at a time. No EventSource: a test decides
+ * itself when to disconnect and with which Last-Event-ID to come back.
  */
-export interface SseEvent {
-  id?: string;
-  event: string;
-  data: string;
-}
+import { ServerEvent, SseParser } from '../../apps/cli/src/sse-parser';
 
+export type SseEvent = ServerEvent;
 export type SseFrame = SseEvent | { comment: string };
 
 export class SseConnection {
-  private buffer = '';
   private readonly decoder = new TextDecoder();
   private readonly frames: SseFrame[] = [];
+  private readonly parser = new SseParser(undefined, (comment) => this.frames.push({ comment }));
   private ended = false;
 
   private constructor(
@@ -41,7 +38,7 @@ export class SseConnection {
     return new SseConnection(response.status, response.headers, response.body.getReader(), controller);
   }
 
-  /** The next frame (event or comment); undefined once the server ended the stream. Fails after `timeoutMs`. */
+  /** The next frame (an event, or a comment: those of one chunk come before its events); undefined once the stream ended. */
   async next(timeoutMs = 60_000): Promise<SseFrame | undefined> {
     const deadline = Date.now() + timeoutMs;
     while (this.frames.length === 0 && !this.ended) {
@@ -55,7 +52,7 @@ export class SseConnection {
       try {
         const chunk = await Promise.race([this.reader.read(), timeout]);
         if (chunk.done) this.ended = true;
-        else this.take(this.decoder.decode(chunk.value, { stream: true }));
+        else for (const event of this.parser.push(this.decoder.decode(chunk.value, { stream: true }))) this.frames.push(event);
       } finally {
         clearTimeout(timer);
       }
@@ -73,38 +70,5 @@ export class SseConnection {
 
   close(): void {
     this.controller.abort();
-  }
-
-  private take(text: string): void {
-    this.buffer += text.replace(/\r\n?/g, '\n');
-    let end: number;
-    while ((end = this.buffer.indexOf('\n\n')) >= 0) {
-      const block = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + 2);
-      this.parse(block);
-    }
-  }
-
-  private parse(block: string): void {
-    const event: SseEvent = { event: 'message', data: '' };
-    const data: string[] = [];
-    let fields = 0;
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) {
-        this.frames.push({ comment: line.slice(1).trim() });
-        continue;
-      }
-      const colon = line.indexOf(':');
-      const name = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (name === 'id') event.id = value;
-      else if (name === 'event') event.event = value;
-      else if (name === 'data') data.push(value);
-      else continue; // retry and unknown fields
-      fields += 1;
-    }
-    if (fields === 0) return;
-    event.data = data.join('\n');
-    this.frames.push(event);
   }
 }

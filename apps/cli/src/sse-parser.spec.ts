@@ -13,6 +13,13 @@ describe('SseParser', () => {
     ]);
   });
 
+  it('hands comments (heartbeats) to whoever asked', () => {
+    const comments: string[] = [];
+    const parser = new SseParser(undefined, (text) => comments.push(text));
+    expect(parser.push(': heartbeat\n\nevent: x\ndata: 1\n\n')).toEqual([{ event: 'x', data: '1' }]);
+    expect(comments).toEqual(['heartbeat']);
+  });
+
   it('refuses a frame larger than its bound instead of buffering without end', () => {
     const parser = new SseParser(100);
     expect(() => parser.push(`data: ${'x'.repeat(200)}`)).toThrow(/larger than 100 characters/);

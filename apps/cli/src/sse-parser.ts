@@ -15,7 +15,11 @@ export class SseParser {
   /** a chunk's last `\r`, which may be the first half of a `\r\n` line end */
   private carry = '';
 
-  constructor(private readonly maxFrameChars = 16 * 1024 * 1024) {}
+  constructor(
+    private readonly maxFrameChars = 16 * 1024 * 1024,
+    /** each comment line's text (a heartbeat: `: heartbeat`), for whoever wants to see them */
+    private readonly onComment?: (text: string) => void,
+  ) {}
 
   push(text: string): ServerEvent[] {
     let incoming = this.carry + text;
@@ -25,7 +29,7 @@ export class SseParser {
     const events: ServerEvent[] = [];
     let end: number;
     while ((end = this.buffer.indexOf('\n\n')) >= 0) {
-      const event = parseFrame(this.buffer.slice(0, end));
+      const event = parseFrame(this.buffer.slice(0, end), this.onComment);
       this.buffer = this.buffer.slice(end + 2);
       if (event) events.push(event);
     }
@@ -34,11 +38,12 @@ export class SseParser {
   }
 }
 
-function parseFrame(frame: string): ServerEvent | undefined {
+function parseFrame(frame: string, onComment?: (text: string) => void): ServerEvent | undefined {
   const event: ServerEvent = { event: 'message', data: '' };
   const data: string[] = [];
   let fields = 0;
   for (const line of frame.split('\n')) {
+    if (line.startsWith(':')) onComment?.(line.slice(1).trim());
     if (line === '' || line.startsWith(':')) continue;
     const colon = line.indexOf(':');
     const name = colon < 0 ? line : line.slice(0, colon);
