@@ -11,7 +11,7 @@ class RecordedResponse extends EventEmitter {
   readonly headers: Record<string, string> = {};
   written = '';
   ended = false;
-  writableLength = 0;
+  writableNeedDrain = false;
   status(code: number): this {
     this.statusCode = code;
     return this;

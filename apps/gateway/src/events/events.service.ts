@@ -63,7 +63,7 @@ export class EventsService implements BeforeApplicationShutdown {
           return 'next';
         }
         if (!revision.record) {
-          sse.send('deleted', { id }, revision.revision);
+          await sse.send('deleted', { id }, revision.revision);
           return 'stop';
         }
         const view = viewOf(revision.record);
@@ -71,7 +71,7 @@ export class EventsService implements BeforeApplicationShutdown {
           sse.comment(`revision ${revision.revision} of the record is not an operation record: skipped`);
           return 'next';
         }
-        sse.send('operation', view, revision.revision);
+        await sse.send('operation', view, revision.revision);
         // a FAILED operation may be resumed: end only when no later revision exists
         if (isTerminal(revision.record.state) && (await this.watch.current(id))?.revision === revision.revision) return 'stop';
         return 'next';
@@ -91,11 +91,11 @@ export class EventsService implements BeforeApplicationShutdown {
     let feed: RevisionFeed | undefined;
     try {
       feed = await this.watch.ofAll(after);
-      await this.pump(feed, request, response, (sse, revision) => {
-        if (!revision.record || !passes(filter, revision.record)) return Promise.resolve('next');
+      await this.pump(feed, request, response, async (sse, revision) => {
+        if (!revision.record || !passes(filter, revision.record)) return 'next';
         const view = viewOf(revision.record);
-        if (view) sse.send('operation', view, revision.revision);
-        return Promise.resolve('next');
+        if (view) await sse.send('operation', view, revision.revision);
+        return 'next';
       });
     } finally {
       feed?.stop();
@@ -153,7 +153,7 @@ export class EventsService implements BeforeApplicationShutdown {
     if (oldestKept <= after + 1) return;
     const kept = await this.watch.keptHistory(id);
     if (kept.stored < kept.limit) return;
-    sse.send('gap', {
+    await sse.send('gap', {
       id,
       after,
       oldestKept,
