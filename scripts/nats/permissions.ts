@@ -60,8 +60,23 @@ function consumes(stream: string, durable: string): string[] {
 }
 
 /**
+ * Watching the operation records (the gateway's event streams): an ordered consumer of the bucket's stream, made
+ * anew (named `KV_WATCHER_<nuid>`) whenever it falls behind, delivered to the service's own inbox with flow control.
+ */
+function recordWatches(): string[] {
+  const stream = kvStream(Buckets.operations);
+  return [
+    `${API}.CONSUMER.CREATE.${stream}.*`,
+    `${API}.CONSUMER.CREATE.${stream}.*.>`,
+    `${API}.CONSUMER.INFO.${stream}.*`,
+    `${API}.CONSUMER.DELETE.${stream}.*`,
+    `$JS.FC.${stream}.>`,
+  ];
+}
+
+/**
  * The gateway: submits, cancels and resumes (the request stream's three subjects, nothing else), creates the
- * PENDING record and its active marker (and fails a record it could not queue), reads records and
+ * PENDING record and its active marker (and fails a record it could not queue), reads and watches records, reads
  * registrations, removes a registration (`DELETE /nodes/{hostId}`), asks nodes and lists backups.
  */
 export function gatewayIdentity(): Identity {
@@ -82,6 +97,7 @@ export function gatewayIdentity(): Identity {
         kvSubject(Buckets.nodes, '*'),
         anyToken(Subjects.nodeQuery),
         Subjects.listBackups,
+        ...recordWatches(),
       ],
       subscribe: [`${inboxPrefixOf(name)}.>`],
       allowResponses: false,

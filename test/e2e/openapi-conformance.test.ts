@@ -232,6 +232,9 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
     await record('POST', '/operations', '/operations', { type: 'flush', keyspace: 7 });
     await record('POST', '/operations', '/operations', { type: 'commitlog-backup' });
     await record('GET', '/backups', '/backups');
+    // the event streams' refusals (their 200 is text/event-stream, proven in operation-events.test.ts)
+    await record('GET', '/operations/00000000-0000-4000-8000-000000000000/events', '/operations/{id}/events');
+    await record('GET', '/events?type=nonsense', '/events');
     const refused = await record(
       'POST',
       '/operations',

@@ -69,6 +69,23 @@ export class GatewayConfig {
   @TimerMs(1)
   readonly nodeQueryTimeoutMs!: number;
 
+  @Option({
+    flag: 'events-max-streams',
+    description: 'most event streams (GET /events, /operations/{id}/events) this gateway serves at once; beyond it 503',
+    default: 64,
+  })
+  @IntRange(1, 10_000)
+  readonly eventsMaxStreams!: number;
+
+  @Option({
+    flag: 'events-heartbeat-ms',
+    description: 'how often an event stream sends a comment line, so proxies keep an idle stream open',
+    default: 15_000,
+    unit: 'ms',
+  })
+  @IntRange(100, 300_000, 'a whole number of milliseconds')
+  readonly eventsHeartbeatMs!: number;
+
   @OptionGroup(() => AuthSettings)
   readonly auth!: AuthSettings;
 

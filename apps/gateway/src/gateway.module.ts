@@ -4,6 +4,9 @@ import { NatsInfraModule, NatsRequester } from '@daedalus/messaging';
 import { authProviders } from './auth/auth-providers';
 import { BackupsController } from './backups/backups.controller';
 import { DocsController } from './docs/docs.controller';
+import { EventsController } from './events/events.controller';
+import { EventsService } from './events/events.service';
+import { RecordWatch } from './events/record-watch';
 import { GatewayConfig } from './gateway-config';
 import { HealthController } from './health/health.controller';
 import { NodesController } from './nodes/nodes.controller';
@@ -21,7 +24,15 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [NatsInfraModule.forRoot(config.nats, config.topology), TerminusModule],
-      controllers: [OperationsController, ClusterController, HealthController, DocsController, BackupsController, NodesController],
+      controllers: [
+        OperationsController,
+        ClusterController,
+        HealthController,
+        DocsController,
+        BackupsController,
+        NodesController,
+        EventsController,
+      ],
       providers: [
         { provide: GatewayConfig, useValue: config },
         OperationPublisher,
@@ -30,6 +41,8 @@ export class GatewayModule {
         NatsRequester,
         NodeQueryClient,
         NodesService,
+        RecordWatch,
+        EventsService,
         ...authProviders(config.auth, config.https),
       ],
     };

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from './commander';
+import { Command, InvalidArgumentError, Option } from '../commander';
 import { errorMessage } from '@daedalus/common';
 import { EsopCommandName, EsopFlagError, EsopOptions } from './esop-requests';
 import { backupLocally, commitLogLocally, listLocally, LocalResult, restoreLocally } from './local-operations';
