@@ -13,6 +13,7 @@ import {
   ConfigSection,
   DAY_MS,
   IntRange,
+  MetricsSettings,
   MsFromOption,
   Option,
   OptionGroup,
@@ -101,6 +102,9 @@ export class CoordinatorConfig {
 
   @OptionGroup(() => SigningSettings)
   readonly signingSettings!: SigningSettings;
+
+  @OptionGroup(() => MetricsSettings)
+  readonly metricsSettings!: MetricsSettings;
 
   readonly settlement: SettlementPolicy;
   readonly nats: NatsConfig;

@@ -8,6 +8,7 @@ import { CancelHandler } from './handlers/cancel.handler';
 import { HeartbeatSweeper } from './handlers/heartbeat-sweeper';
 import { NodeEventHandler } from './handlers/node-event.handler';
 import { ResumeHandler } from './handlers/resume.handler';
+import { CoordinatorMetrics } from './metrics/coordinator-metrics.service';
 import { SubmitHandler } from './handlers/submit.handler';
 
 @Module({})
@@ -24,6 +25,7 @@ export class CoordinatorModule {
         NatsRequester,
         RangeCoverageClient,
         HeartbeatSweeper,
+        CoordinatorMetrics,
         ...jetStreamTransportProviders({ inject: [CoordinatorConfig], useFactory: coordinatorEndpoints }),
       ],
     };

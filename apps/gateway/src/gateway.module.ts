@@ -6,6 +6,8 @@ import { BackupsController } from './backups/backups.controller';
 import { DocsController } from './docs/docs.controller';
 import { GatewayConfig } from './gateway-config';
 import { HealthController } from './health/health.controller';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { MetricsController } from './metrics/metrics.controller';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesService } from './nodes/nodes.service';
 import { OperationPublisher } from './operations/operation-publisher';
@@ -21,10 +23,19 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [NatsInfraModule.forRoot(config.nats, config.topology), TerminusModule],
-      controllers: [OperationsController, ClusterController, HealthController, DocsController, BackupsController, NodesController],
+      controllers: [
+        OperationsController,
+        ClusterController,
+        HealthController,
+        DocsController,
+        BackupsController,
+        NodesController,
+        MetricsController,
+      ],
       providers: [
         { provide: GatewayConfig, useValue: config },
         OperationPublisher,
+        GatewayMetrics,
         OperationsService,
         ClusterService,
         NatsRequester,

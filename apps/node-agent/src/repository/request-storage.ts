@@ -1,3 +1,4 @@
+import { processMetrics, storageRequestRecorder } from '@daedalus/common';
 import { BandwidthDto, ProxySettingsDto, RetryDto, StorageOperationRequest } from '@daedalus/contracts';
 import {
   isStorageError,
@@ -92,6 +93,7 @@ export async function openRequestBackend(
       retry: retryPolicy(request.retry),
       kmsKeyId: request.kmsKeyId,
       proxy: storageProxy(request.proxySettings),
+      observer: storageRequestRecorder(processMetrics()),
     });
   } catch (error) {
     if (isStorageError(error) && error.code === 'unsupported-feature') throw new OperationRejectedError(error.message);

@@ -1,7 +1,7 @@
 import { Logger, Optional } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { BackupContext, BackupProtocol, backupProtocol, BackupRequest, BackupUploadResult } from '@daedalus/contracts';
-import { Clock, errorMessage } from '@daedalus/common';
+import { Clock, errorMessage, processMetrics, recordTransfer } from '@daedalus/common';
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
 import { CassandraNode } from '../../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
@@ -188,6 +188,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
         uploadedFiles: uploaded.length,
         uploadedBytes: uploaded.reduce((sum, o) => sum + o.size, 0),
       };
+      recordTransfer(processMetrics(), 'backup', { uploaded: totals.uploadedBytes, skipped: totals.bytes - totals.uploadedBytes });
       const manifest: NodeManifest = {
         schemaVersion: MANIFEST_SCHEMA_VERSION,
         kind: 'daedalus.node-backup',
