@@ -36,6 +36,7 @@ export class CoordinatorMetrics implements OnApplicationBootstrap, OnApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.operationMetrics.zero();
     this.operations.onTransition((before, after) => {
       if (this.operationMetrics.changed(before, after)) void this.succeeded(after.id);
     });

@@ -45,6 +45,14 @@ describe('OperationMetrics', () => {
     expect(value(text, 'daedalus_operation_duration_seconds_sum', 'type="backup"')).toBe(90);
   });
 
+  it('starts the finished series of backup and verify at 0, so the first failure shows in increase()', async () => {
+    const { registry, metrics } = setup();
+    metrics.zero();
+    const text = await registry.text();
+    expect(value(text, 'daedalus_operations_finished_total', 'type="verify",state="FAILED"')).toBe(0);
+    expect(value(text, 'daedalus_operations_finished_total', 'type="backup",state="COMPLETED"')).toBe(0);
+  });
+
   it('sets each completed node and, when every registered node took part, the cluster; never moves back', async () => {
     const { registry, metrics } = setup();
     const nodes = [registration('h1'), registration('h2')];

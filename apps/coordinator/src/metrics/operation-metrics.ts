@@ -25,6 +25,18 @@ export class OperationMetrics {
 
   constructor(private readonly metrics: MetricsRegistry) {}
 
+  /**
+   * The finished series alerts watch start at 0: Prometheus's increase() cannot see a series' first value, so
+   * a verify's first failure would go unnoticed if its series were born at 1.
+   */
+  zero(): void {
+    for (const type of Object.keys(LAST_SUCCESS)) {
+      for (const state of [OperationState.COMPLETED, OperationState.FAILED, OperationState.CANCELLED]) {
+        this.metrics.counter(METRICS.operationsFinished).inc({ type, state }, 0);
+      }
+    }
+  }
+
   /** A change written by this coordinator: counts an operation that reached its final state. */
   changed(before: OperationRecord, after: OperationRecord): boolean {
     if (isTerminal(before.state) || !isTerminal(after.state)) return false;
