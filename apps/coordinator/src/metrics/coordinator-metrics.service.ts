@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
-import { isTerminal } from '@daedalus/contracts';
+import { isTerminal, OperationRecord } from '@daedalus/contracts';
 import { Clock, errorMessage, MetricsServer, processMetrics } from '@daedalus/common';
 import {
   collectConsumers,
@@ -38,7 +38,7 @@ export class CoordinatorMetrics implements OnApplicationBootstrap, OnApplication
   async onApplicationBootstrap(): Promise<void> {
     this.operationMetrics.zero();
     this.operations.onTransition((before, after) => {
-      if (this.operationMetrics.changed(before, after)) void this.succeeded(after.id);
+      if (this.operationMetrics.changed(before, after)) void this.succeeded(after);
     });
     const jsm = () => jetstreamManager(this.nc, { timeout: 2_000 });
     collectConsumers(this.metrics, jsm, () => coordinatorConsumers(this.config.ackWaitMs));
@@ -72,16 +72,16 @@ export class CoordinatorMetrics implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  private async succeeded(id: string): Promise<void> {
+  /** A success this coordinator wrote: the registrations say which cluster each node is in. */
+  private async succeeded(record: OperationRecord): Promise<void> {
     try {
-      const [record, nodes] = await Promise.all([this.operations.get(id), this.nodes.list()]);
-      if (record)
-        this.operationMetrics.succeeded(
-          record,
-          nodes.map((n) => n.registration),
-        );
+      const nodes = await this.nodes.list();
+      this.operationMetrics.succeeded(
+        record,
+        nodes.map((n) => n.registration),
+      );
     } catch (error) {
-      this.logger.warn(`last success of ${id} not recorded: ${errorMessage(error)}`);
+      this.logger.warn(`last success of ${record.id} not recorded: ${errorMessage(error)}`);
     }
   }
 }
