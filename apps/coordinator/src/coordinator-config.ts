@@ -16,6 +16,7 @@ import {
   ConfigSection,
   DAY_MS,
   IntRange,
+  MetricsSettings,
   MsFromOption,
   Option,
   PauseHook,
@@ -145,6 +146,9 @@ export class CoordinatorConfig {
 
   @OptionGroup(() => SigningSettings)
   readonly signingSettings!: SigningSettings;
+
+  @OptionGroup(() => MetricsSettings)
+  readonly metricsSettings!: MetricsSettings;
 
   readonly settlement: SettlementPolicy;
   readonly nats: NatsConfig;

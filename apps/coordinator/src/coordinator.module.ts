@@ -10,6 +10,7 @@ import { CancelHandler } from './handlers/cancel.handler';
 import { HeartbeatSweeper } from './handlers/heartbeat-sweeper';
 import { NodeEventHandler } from './handlers/node-event.handler';
 import { ResumeHandler } from './handlers/resume.handler';
+import { CoordinatorMetrics } from './metrics/coordinator-metrics.service';
 import { SubmitHandler } from './handlers/submit.handler';
 import { RetentionTrigger } from './retention/retention-trigger';
 
@@ -30,6 +31,7 @@ export class CoordinatorModule {
         PauseWindows,
         HeartbeatSweeper,
         RetentionTrigger,
+        CoordinatorMetrics,
         ...jetStreamTransportProviders({ inject: [CoordinatorConfig], useFactory: coordinatorEndpoints }),
       ],
     };

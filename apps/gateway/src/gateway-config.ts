@@ -127,6 +127,7 @@ export class GatewayConfig {
 export const GATEWAY_SERVICE: ServiceDescription = {
   name: 'gateway',
   command: 'node dist/apps/gateway/src/main.js',
-  summary: 'Icarus-compatible HTTP API (OpenAPI at /api-docs, AsyncAPI at /asyncapi.json, /healthz) over NATS JetStream.',
+  summary:
+    'Icarus-compatible HTTP API (OpenAPI at /api-docs, AsyncAPI at /asyncapi.json, /healthz, Prometheus /metrics) over NATS JetStream.',
   config: GatewayConfig,
 };

@@ -9,6 +9,8 @@ import { EventsService } from './events/events.service';
 import { RecordWatch } from './events/record-watch';
 import { GatewayConfig } from './gateway-config';
 import { HealthController } from './health/health.controller';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { MetricsController } from './metrics/metrics.controller';
 import { NodesController } from './nodes/nodes.controller';
 import { NodesService } from './nodes/nodes.service';
 import { OperationPublisher } from './operations/operation-publisher';
@@ -32,10 +34,12 @@ export class GatewayModule {
         BackupsController,
         NodesController,
         EventsController,
+        MetricsController,
       ],
       providers: [
         { provide: GatewayConfig, useValue: config },
         OperationPublisher,
+        GatewayMetrics,
         OperationsService,
         ClusterService,
         NatsRequester,

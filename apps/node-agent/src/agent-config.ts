@@ -19,6 +19,7 @@ import {
   ConfigSection,
   IntRange,
   MAX_TIMER_MS,
+  MetricsSettings,
   Option,
   OptionGroup,
   readOptions,
@@ -347,6 +348,9 @@ export class AgentConfig {
 
   @OptionGroup(() => SigningSettings)
   readonly signingSettings!: SigningSettings;
+
+  @OptionGroup(() => MetricsSettings)
+  readonly metricsSettings!: MetricsSettings;
 
   readonly settlement: SettlementPolicy;
   /** opens the secrets of commands' requests (absent: a command carrying one fails naming the field) */

@@ -1,3 +1,5 @@
+import { jmxCallRecorder, processMetrics } from '@daedalus/common';
+import { AgentMetrics } from './adapters/agent-metrics';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { JmxBridgeClient, JmxClient } from '@daedalus/jmx';
@@ -92,7 +94,11 @@ export class AgentModule {
           // one bridge JVM per agent, shared by everything that talks to the node
           provide: JMX_CLIENT,
           useFactory: () =>
-            new JmxBridgeClient({ ...config.jmx, logger: { log: (m) => jmxLogger.debug(m), warn: (m) => jmxLogger.warn(m) } }),
+            new JmxBridgeClient({
+              ...config.jmx,
+              logger: { log: (m) => jmxLogger.debug(m), warn: (m) => jmxLogger.warn(m) },
+              onCall: jmxCallRecorder(processMetrics()),
+            }),
         },
         {
           provide: CassandraNode,
@@ -136,6 +142,7 @@ export class AgentModule {
         NodeRegistrationService,
         { provide: NodeIdentity, useExisting: NodeRegistrationService },
         AgentConsumerService,
+        AgentMetrics,
         ...jetStreamTransportProviders({ inject: [AgentConsumerService], useFactory: (agent: AgentConsumerService) => agent.endpoints() }),
       ],
     };

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AsyncMicroserviceOptions } from '@nestjs/microservices';
-import { configure } from '@daedalus/common';
+import { configure, processMetrics } from '@daedalus/common';
 import { jetStreamMicroservice } from '@daedalus/messaging';
 import { AGENT_SERVICE, AgentConfig } from './agent-config';
 import { AgentModule } from './agent.module';
@@ -13,6 +13,7 @@ import { SecretScrubber } from './commands/secret-scrubber';
 async function bootstrap(): Promise<void> {
   const config = await configure(AGENT_SERVICE, (reader) => AgentConfig.load(reader));
   if (!config) return; // --help, or settings that are wrong: said on the console, nothing opened
+  processMetrics('agent'); // this process's registry, named before any library records into it
   // A Nest microservice whose transport is JetStream (commands) and core NATS (queries, listings).
   const app = await NestFactory.createMicroservice<AsyncMicroserviceOptions>(AgentModule.create(config), {
     ...jetStreamMicroservice(),

@@ -10,7 +10,7 @@ import {
   SubmitOperationMessage,
 } from '@daedalus/contracts';
 import { JETSTREAM, publishJson } from '@daedalus/messaging';
-import { Clock } from '@daedalus/common';
+import { Clock, METRICS, processMetrics } from '@daedalus/common';
 
 /** The gateway's outbound side: submit, cancel and resume requests onto the request stream. */
 @Injectable()
@@ -19,6 +19,8 @@ export class OperationPublisher {
     @Inject(JETSTREAM) private readonly js: JetStreamClient,
     private readonly clock: Clock,
   ) {}
+
+  private readonly submitted = processMetrics('gateway').counter(METRICS.operationsSubmitted);
 
   async submit(record: OperationRecord): Promise<void> {
     const message: SubmitOperationMessage = {
@@ -29,6 +31,7 @@ export class OperationPublisher {
       ...(record.submittedBy !== undefined ? { submittedBy: record.submittedBy } : {}),
     };
     await publishJson(this.js, Subjects.submit, message, MessageIds.submit(record.id));
+    this.submitted.inc({ type: record.type });
   }
 
   async cancel(operationId: string): Promise<void> {

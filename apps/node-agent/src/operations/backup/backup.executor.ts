@@ -8,7 +8,7 @@ import {
   BackupSnapshotResult,
   BackupUploadResult,
 } from '@daedalus/contracts';
-import { Clock, errorMessage } from '@daedalus/common';
+import { Clock, errorMessage, processMetrics, recordTransfer } from '@daedalus/common';
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
 import { CassandraNode } from '../../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
@@ -235,6 +235,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
         uploadedFiles: uploaded.length,
         uploadedBytes: uploaded.reduce((sum, o) => sum + o.size, 0),
       };
+      recordTransfer(processMetrics(), 'backup', { uploaded: totals.uploadedBytes, skipped: totals.bytes - totals.uploadedBytes });
       const manifest: NodeManifest = {
         schemaVersion: MANIFEST_SCHEMA_VERSION,
         kind: 'daedalus.node-backup',

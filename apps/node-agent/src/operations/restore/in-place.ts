@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Clock } from '@daedalus/common';
+import { Clock, processMetrics, recordTransfer } from '@daedalus/common';
 import { NodeRegistration, RestoreInPlaceResult, RestoreRequest } from '@daedalus/contracts';
 import { StorageBackend } from '@daedalus/storage';
 import { localFileSystem as fs } from '../../adapters/filesystem';
@@ -184,6 +184,7 @@ export async function restoreInPlace(
     encryption: encryption.key,
     onProgress: (done, total) => void context.progress(total === 0 ? 0.99 : Math.min(0.99, done / total)).catch(() => undefined),
   });
+  recordTransfer(processMetrics(), 'restore', { downloaded: fetched.fetchedBytes });
   await proveInPlace(targets);
   await releaseRestoreLease(backend, cluster, source.backup.name, lease);
   const replayable = [layout.commitLogDirectory, layout.hintsDirectory, layout.savedCachesDirectory].filter(

@@ -11,7 +11,7 @@ import {
   RestoreTruncateResult,
   Subjects,
 } from '@daedalus/contracts';
-import { Clock, errorMessage, retry } from '@daedalus/common';
+import { Clock, errorMessage, processMetrics, recordTransfer, retry } from '@daedalus/common';
 import { StorageBackend } from '@daedalus/storage';
 import { localFileSystem as fs } from '../../adapters/filesystem';
 import { dataWalker } from '../../cassandra/data-directories';
@@ -289,6 +289,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
           .catch(() => undefined);
       },
     });
+    recordTransfer(processMetrics(), 'restore', { downloaded: fetched.fetchedBytes });
     return { staging: root, files: items.length, ...fetched };
   }
 
