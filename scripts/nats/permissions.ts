@@ -136,6 +136,8 @@ export function coordinatorIdentity(): Identity {
         ...consumes(Streams.events, Consumers.coordinatorEvents),
         kvSubject(Buckets.operations, '*'),
         kvSubject(Buckets.activeOperations, '*'),
+        // a retired marker is erased by a stream purge filtered on its key (OperationStore.retire)
+        `${API}.STREAM.PURGE.${kvStream(Buckets.activeOperations)}`,
         anyToken(Subjects.commandsFor),
         // retention after a backup: the coordinator submits the remove-backup as any client would
         Subjects.submit,

@@ -17,6 +17,8 @@ export interface KvTarget {
   nodes(): JsonStore<NodeRegistration>;
   /** a bucket of test values, for the store's own checks */
   scratch(): JsonStore<{ n: number; text?: string }>;
+  /** how many messages the active-operations index holds (on NATS: its stream's state), when the target can tell */
+  activeIndexMessages?(): Promise<number>;
   teardown(): Promise<void>;
 }
 
@@ -150,6 +152,22 @@ export function runKvContract(name: string, setup: () => Promise<KvTarget>): voi
       expect(mine(await store.keys())).toEqual([key('l1'), key('l2'), key('l3')]);
     });
 
+    it('erases a key with its history: keys no longer lists it, create writes it afresh, an erase is idempotent', async () => {
+      await store.put(key('e1'), { n: 1 });
+      await store.put(key('e1'), { n: 2 });
+      await store.delete(key('e1'));
+      await store.put(key('e2'), { n: 1 });
+      await store.erase(key('e1'));
+      await store.erase(key('e1'));
+      await store.erase(key('never-written'));
+      const mine = (keys: string[]) => keys.filter((k) => /^e\d-/.test(k) && k.endsWith(run)).sort();
+      expect(mine(await store.keys())).toEqual([key('e2')]);
+      expect(await store.get(key('e1'))).toBeUndefined();
+      expect(await store.create(key('e1'), { n: 3 })).toBe(true);
+      expect((await store.get(key('e1')))?.value).toEqual({ n: 3 });
+      expect(mine(await store.keys())).toEqual([key('e1'), key('e2')]);
+    });
+
     it("lists a bucket's keys at once while one of them is rewritten all the time (as heartbeats do)", async () => {
       await store.put(key('n1'), { n: 0 });
       await store.put(key('n2'), { n: 0 });
@@ -226,6 +244,26 @@ export function runKvContract(name: string, setup: () => Promise<KvTarget>): voi
         // past the grace period, an orphan marker goes too
         await operations.listActive(new Date(Date.now() + 120_000));
         expect(await active.get(key('b2'))).toBeUndefined();
+      });
+
+      it('keeps nothing of finished operations in the index, however many ran (idle listing cost does not grow)', async () => {
+        const before = await target.activeIndexMessages?.();
+        for (let i = 0; i < 50; i++) {
+          await operations.create(record(key(`h${i}`)));
+          await operations.mutate(key(`h${i}`), (r) => ({ ...r, state: OperationState.COMPLETED }));
+        }
+        const mine = (await active.keys()).filter((k) => /^h\d+-/.test(k) && k.endsWith(run));
+        expect(mine).toEqual([]);
+        // no delete or purge marker per operation left in the stream either
+        if (before !== undefined) expect(await target.activeIndexMessages?.()).toBe(before);
+      });
+
+      it('cleans up a delete marker an earlier version left in the index', async () => {
+        await active.put(key('d1'), { since: 'earlier version' });
+        await active.delete(key('d1'));
+        expect(await active.keys()).toContain(key('d1'));
+        await operations.listActive(new Date());
+        expect(await active.keys()).not.toContain(key('d1'));
       });
 
       it('takes a finished record back to RUNNING (a resume) and lists it as active again; a refused resume leaves no marker', async () => {

@@ -33,6 +33,7 @@ async function storesOn(
       activeOperations: () => new JsonKv(stores.activeOperations, listing(Buckets.activeOperations)),
       nodes: () => new JsonKv(stores.nodes, listing(Buckets.nodes)),
       scratch: () => new JsonKv(stores.nodes, listing(Buckets.nodes)),
+      activeIndexMessages: async () => (await stores.jsm.streams.info(`KV_${Buckets.activeOperations}`)).state.messages,
       teardown: async () => {
         await connection.close();
         await group.stopAll();

@@ -58,6 +58,11 @@ export interface JsonStore<T> {
   values(): Promise<Array<Versioned<T>>>;
   /** Idempotent. */
   delete(key: string): Promise<void>;
+  /**
+   * Removes the key with its whole history, leaving no delete marker: `keys` no longer lists it, so listing
+   * costs what the live keys cost, not what every key ever written costs. Idempotent.
+   */
+  erase(key: string): Promise<void>;
 }
 
 /**
@@ -166,5 +171,14 @@ export class JsonKv<T> implements JsonStore<T> {
 
   async delete(key: string): Promise<void> {
     await this.kv.delete(key);
+  }
+
+  /**
+   * A stream purge filtered on the key's subject. A KV `delete` or `purge` leaves a marker message per key
+   * (nats-server 2.9 never expires them), which `bucketKeys` lists for ever; the filtered stream purge leaves
+   * nothing (verified on 2.9.10: test/messaging/kv-contract.ts counts the stream's messages).
+   */
+  async erase(key: string): Promise<void> {
+    await this.listing.jsm.streams.purge(`KV_${this.listing.bucket}`, { filter: `$KV.${this.listing.bucket}.${key}` });
   }
 }

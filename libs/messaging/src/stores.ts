@@ -106,9 +106,13 @@ export class OperationStore {
     }
   }
 
-  /** Removes the marker of a finished record; puts it back if the record was resumed meanwhile. */
+  /**
+   * Removes the marker of a finished record; puts it back if the record was resumed meanwhile. The marker is
+   * erased with its history, not deleted: a delete marker would stay in the bucket for ever and `listActive`
+   * would read it on every sweep, so idle cost would grow with every operation ever run.
+   */
   private async retire(id: string): Promise<void> {
-    await this.active.delete(id);
+    await this.active.erase(id);
     const record = await this.get(id);
     if (record && !isSettled(record)) await this.active.put(id, { since: record.resumedAt ?? record.creationTime });
   }
@@ -118,20 +122,23 @@ export class OperationStore {
   }
 
   /**
-   * Records of the operations not finished yet (or finished with an application pause still to resume) (those this service may trust). Markers left behind (a process died between finishing a
-   * record and removing its marker, or before creating the record) are cleaned up here.
+   * Records of the operations not finished yet (or finished with an application pause still to resume) (those
+   * this service may trust). Markers left behind (a process died between finishing a record and removing its
+   * marker, or before creating the record) are cleaned up here, and so are delete markers an earlier version
+   * left (it deleted rather than erased): each is read once more and then gone. Every clean-up goes through
+   * `retire`, which re-checks the record after erasing, so a resume racing with it keeps its marker.
    */
   async listActive(now: Date): Promise<OperationRecord[]> {
     const result: OperationRecord[] = [];
-    for (const marker of await this.active.values()) {
-      const id = marker.key;
+    for (const id of await this.active.keys()) {
+      const marker = await this.active.get(id);
       const entry = await this.kv.get(id);
       const record = entry?.value;
       // a record this service must not act on (written by another client) is left alone, never swept
       if (entry && this.sealer.problem(entry.value, entry.revision)) continue;
       if (record && !isSettled(record)) result.push(record);
-      else if (record) await this.retire(id);
-      else if (now.getTime() - marker.storedAt.getTime() > ORPHAN_MARKER_GRACE_MS) await this.active.delete(id);
+      else if (record || !marker) await this.retire(id);
+      else if (now.getTime() - marker.storedAt.getTime() > ORPHAN_MARKER_GRACE_MS) await this.retire(id);
     }
     return result;
   }

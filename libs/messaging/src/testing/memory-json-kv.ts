@@ -83,6 +83,11 @@ export class MemoryJsonKv<T> implements JsonStore<T> {
     this.write(key, undefined);
   }
 
+  async erase(key: string): Promise<void> {
+    await this.beforeWrite?.(key, 'delete');
+    this.entries.delete(key);
+  }
+
   private write(key: string, json: string | undefined): void {
     this.entries.set(key, { json, revision: ++this.lastRevision, storedAt: this.clock.now() });
   }
