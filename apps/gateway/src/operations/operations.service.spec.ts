@@ -71,13 +71,32 @@ interface HarnessOptions {
   nodes?: NodeRegistration[];
   /** --local-node */
   localNode?: string;
+  /** a host whose registration a listing misses (as one racing the heartbeat that rewrites it could) */
+  listingMisses?: string;
+}
+
+/** Registrations whose listing leaves one key out while `get` still reads it. */
+class MissingFromListing extends MemoryJsonKv<NodeRegistration> {
+  constructor(
+    clock: ManualClock,
+    private readonly missed: string,
+  ) {
+    super(clock);
+  }
+
+  override async values() {
+    return (await super.values()).filter((entry) => entry.key !== this.missed);
+  }
 }
 
 async function harness(options: HarnessOptions = {}) {
   const clock = new ManualClock(NOW);
   const records = new MemoryJsonKv<OperationRecord>(clock);
   const active = new MemoryJsonKv<ActiveMarker>(clock);
-  const registry = new NodeRegistry(new MemoryJsonKv<NodeRegistration>(clock), clock);
+  const registrations = options.listingMisses
+    ? new MissingFromListing(clock, options.listingMisses)
+    : new MemoryJsonKv<NodeRegistration>(clock);
+  const registry = new NodeRegistry(registrations, clock);
   for (const node of options.nodes ?? [H1, H2].map((h) => registration(h, { shop: ['orders'] }))) await registry.put(node);
   if (options.stored) await records.put(options.stored.id, options.stored);
   const js = recordingJetStream();
@@ -237,6 +256,12 @@ describe('OperationsService.submit', () => {
       ]);
       expect(fieldErrors(await rejection(service.submit({ ...local, address: '10.9.9.9' })))[0].field).toBe('address');
       expect(published.map((p) => (p.body.request as { hostId?: string }).hostId)).toEqual([H2, H2]);
+    });
+
+    it('is the node named by hostId read by its key, even when a listing of the registrations misses it', async () => {
+      const { service, published } = await harness({ nodes: two, listingMisses: H2 });
+      expect((await service.submit({ ...local, hostId: H2 })).record.request.hostId).toBe(H2);
+      expect(published.map((p) => (p.body.request as { hostId?: string }).hostId)).toEqual([H2]);
     });
 
     it("is the gateway's --local-node when the request names none, and the only node when one is registered", async () => {

@@ -20,7 +20,7 @@ import {
   sealRequestSecrets,
   unknownPauseHooks,
 } from '@daedalus/contracts';
-import { NodeRegistry, OperationStore } from '@daedalus/messaging';
+import { NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
 import { plannableViews } from '../nodes/nodes.service';
 import { Clock, errorMessage } from '@daedalus/common';
 import { GatewayConfig } from '../gateway-config';
@@ -78,7 +78,7 @@ export class OperationsService {
     if (secretProblems.length > 0) throw badRequest(secretProblems);
     const idField = request.id ? 'id' : 'Idempotency-Key';
 
-    const registered = await this.nodes.list();
+    const registered = await this.registrationsFor(request);
     // a departed node named outright goes on to the coordinator, which refuses it saying why
     const nodes = plannableViews(registered, request, this.config.nodeTimeoutMs);
     const target = resolveLocalTarget(request, request.hostId || request.address ? registered : nodes, this.config.localNode);
@@ -110,6 +110,19 @@ export class OperationsService {
     // JetStream drops it if it was a duplicate.
     if (existing.state === OperationState.PENDING) await this.publish(existing);
     return { record: existing, created: false };
+  }
+
+  /**
+   * Every registration, the one a request names by `hostId` read by its key: a listing could miss a key a
+   * heartbeat was rewriting (3 valid requests in ~43,000 were refused as naming no registered node), a `get`
+   * returns the latest value.
+   */
+  private async registrationsFor(request: OperationRequest): Promise<RegisteredNodeView[]> {
+    const listed = await this.nodes.list();
+    if (!request.hostId) return listed;
+    const named = await this.nodes.get(request.hostId);
+    const others = listed.filter((view) => view.registration.hostId !== request.hostId);
+    return named ? [...others, named] : others;
   }
 
   /**
