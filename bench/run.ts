@@ -3,6 +3,7 @@
  * Each benchmark receives the remaining arguments.
  */
 import { runBackupBench } from './backup/backup-bench';
+import { runIdleBench } from './idle/idle-bench';
 import { runStorageBench } from './storage/storage-bench';
 import { runVerifyBench } from './verify/verify-bench';
 
@@ -12,6 +13,7 @@ const BENCHMARKS: Record<string, Bench> = {
   storage: runStorageBench,
   backup: runBackupBench,
   verify: runVerifyBench,
+  idle: runIdleBench,
 };
 
 async function main(): Promise<void> {
