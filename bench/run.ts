@@ -4,6 +4,7 @@
  */
 import { runBackupBench } from './backup/backup-bench';
 import { runIdleBench } from './idle/idle-bench';
+import { runSubmitBench } from './submit/submit-bench';
 import { runStorageBench } from './storage/storage-bench';
 import { runVerifyBench } from './verify/verify-bench';
 
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, Bench> = {
   backup: runBackupBench,
   verify: runVerifyBench,
   idle: runIdleBench,
+  submit: runSubmitBench,
 };
 
 async function main(): Promise<void> {
