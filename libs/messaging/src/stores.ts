@@ -52,8 +52,12 @@ export class OperationStore {
     return problem ? { record: entry.value, problem: `operation record ${id}: ${problem}` } : { record: entry.value };
   }
 
+  /**
+   * Writes the marker (unless one is there: the gateway's, when the coordinator creates the record it queued —
+   * no second write) and then the record, if no record of that id exists. Returns false when one did.
+   */
   async create(record: OperationRecord): Promise<boolean> {
-    if (!isTerminal(record.state)) await this.active.put(record.id, { since: record.creationTime });
+    if (!isTerminal(record.state)) await this.active.create(record.id, { since: record.creationTime });
     return this.kv.create(record.id, record);
   }
 
