@@ -3,6 +3,7 @@
  * Each benchmark receives the remaining arguments.
  */
 import { runBackupBench } from './backup/backup-bench';
+import { runDatapathBench } from './datapath/datapath-bench';
 import { runStorageBench } from './storage/storage-bench';
 import { runVerifyBench } from './verify/verify-bench';
 
@@ -12,6 +13,7 @@ const BENCHMARKS: Record<string, Bench> = {
   storage: runStorageBench,
   backup: runBackupBench,
   verify: runVerifyBench,
+  datapath: runDatapathBench,
 };
 
 async function main(): Promise<void> {
