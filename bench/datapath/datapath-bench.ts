@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- datapath [--files 2000] [--mib 1] [--runs 3] [--concurrency 8]`: the agent's data path
+ * `npm run bench -- datapath [--files 2000] [--mib 1] [--runs 3] [--concurrency 8] [--cpu-prof <dir>]`: the agent's data path
  * beside its baselines, interleaved in one run (ours, baseline, ours, baseline, ...) so a machine shared with
  * other work loads both alike:
  * - restore download: the agent's downloadFiles (size + sha256 verified on every byte) from s3rver, beside
@@ -34,8 +34,12 @@ interface Sample {
   baselineRssMb?: number;
 }
 
+/** `--cpu-prof <dir>`: each of our worker processes writes a V8 CPU profile there (open in Chrome DevTools). */
+let cpuProfileDir: string | undefined;
+
 async function ours(task: DatapathTask, env: NodeJS.ProcessEnv): Promise<{ seconds: number; peakRssMb?: number }> {
-  const result = await measured('node', [WORKER, JSON.stringify(task)], env, 30 * 60_000);
+  const profiling = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
+  const result = await measured('node', [...profiling, WORKER, JSON.stringify(task)], env, 30 * 60_000);
   const parsed = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number };
   return { seconds: parsed.seconds, peakRssMb: result.peakRssMb };
 }
@@ -68,6 +72,8 @@ export async function runDatapathBench(args: string[]): Promise<void> {
   const mib = option(args, 'mib', 1);
   const runs = option(args, 'runs', 3);
   const concurrency = option(args, 'concurrency', 8);
+  const profileIndex = args.indexOf('--cpu-prof');
+  cpuProfileDir = profileIndex >= 0 ? args[profileIndex + 1] : undefined;
   const work = makeTempDir('bench-datapath');
   const group = new ProcessGroup(work);
   const out: string[] = [];
