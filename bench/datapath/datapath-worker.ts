@@ -1,12 +1,13 @@
 /**
  * One measured phase of the data-path benchmark, run from dist/ in its own plain-node process (no ts-node), so
  * its peak RSS is what the agent's code costs:
- *   node dist/bench/datapath/datapath-worker.js <json task>
+ *   node dist/bench/datapath/datapath-worker.js <file holding the json task>
  * `restore`: the agent's downloadFiles (size + sha256 verified on every byte) from the store into `dir`.
  * `file-backup`: the agent's uploadSnapshot of `files` into a file:// store (hashed, durable before it returns).
  * Prints one JSON line: {seconds, bytes, files}.
  */
 import { openBackend } from '@daedalus/storage';
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { downloadFiles } from '../../apps/node-agent/src/repository/downloader';
 import { uploadSnapshot } from '../../apps/node-agent/src/repository/uploader';
@@ -24,7 +25,7 @@ export interface DatapathTask {
 }
 
 async function main(): Promise<void> {
-  const task = JSON.parse(process.argv[2] ?? '{}') as DatapathTask;
+  const task = JSON.parse(readFileSync(process.argv[2], 'utf8')) as DatapathTask;
   const backend = openBackend(task.location, { concurrency: task.concurrency });
   await backend.ensureBucket({ create: true });
   const signal = new AbortController().signal;
