@@ -15,6 +15,7 @@ import {
   IntRange,
   MsFromOption,
   Option,
+  LoggingSettings,
   OptionGroup,
   readOptions,
   ServiceDescription,
@@ -92,6 +93,9 @@ export class CoordinatorConfig {
   })
   @IntRange(1, 100)
   readonly maxAttempts!: number;
+
+  @OptionGroup(() => LoggingSettings)
+  readonly loggingSettings!: LoggingSettings;
 
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;

@@ -9,6 +9,7 @@ import {
   DAY_MS,
   IntRange,
   Option,
+  LoggingSettings,
   OptionGroup,
   Port,
   readOptions,
@@ -73,6 +74,9 @@ export class GatewayConfig {
 
   @OptionGroup(() => HttpsSettings)
   readonly https!: HttpsSettings;
+
+  @OptionGroup(() => LoggingSettings)
+  readonly loggingSettings!: LoggingSettings;
 
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;

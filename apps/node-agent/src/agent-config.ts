@@ -20,6 +20,7 @@ import {
   IntRange,
   MAX_TIMER_MS,
   Option,
+  LoggingSettings,
   OptionGroup,
   readOptions,
   RequestSecretsSettings,
@@ -324,6 +325,9 @@ export class AgentConfig {
   @IsOptional()
   @IsString()
   readonly encryptionKeyText?: string;
+
+  @OptionGroup(() => LoggingSettings)
+  readonly loggingSettings!: LoggingSettings;
 
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;

@@ -3,3 +3,4 @@ export * from './config';
 export * from './errors';
 export * from './map-concurrent';
 export * from './retry';
+export * from './logging';
