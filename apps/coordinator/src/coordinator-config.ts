@@ -8,8 +8,12 @@ import {
   Signing,
   SigningSettings,
 } from '@daedalus/messaging';
+import { IsOptional, IsString } from 'class-validator';
+import { readWebhooks, Webhook } from './notifications/webhook-config';
 import {
+  ConfigError,
   ConfigReader,
+  errorMessage,
   ConfigSection,
   DAY_MS,
   IntRange,
@@ -94,6 +98,15 @@ export class CoordinatorConfig {
   @IntRange(1, 100)
   readonly maxAttempts!: number;
 
+  @Option({
+    flag: 'webhooks-file',
+    description: "JSON file of the webhooks told of operations' final states: [{name, url, secretFile, events, format, types}]",
+    placeholder: 'file',
+  })
+  @IsOptional()
+  @IsString()
+  readonly webhooksFile?: string;
+
   @OptionGroup(() => LoggingSettings)
   readonly loggingSettings!: LoggingSettings;
 
@@ -111,6 +124,8 @@ export class CoordinatorConfig {
   readonly topology: TopologyOptions;
   /** the key records, commands and events are signed with (read at start-up: an unreadable file fails it) */
   readonly signing: Signing;
+  /** told of every operation's final state (see notifications/) */
+  readonly webhooks: Webhook[];
 
   constructor(reader: ConfigReader = new ConfigReader()) {
     readOptions(this, reader);
@@ -118,6 +133,17 @@ export class CoordinatorConfig {
     this.nats = this.natsSettings.toNatsConfig('daedalus-coordinator');
     this.topology = this.topologySettings.toTopology(this.nats.replicas);
     this.signing = new Signing(this.signingSettings.signingKey());
+    this.webhooks = this.readWebhooks();
+  }
+
+  /** The webhooks, read now (start-up): a bad file is a ConfigError naming the entry and field. */
+  private readWebhooks(): Webhook[] {
+    if (this.webhooksFile === undefined) return [];
+    try {
+      return readWebhooks(this.webhooksFile);
+    } catch (error) {
+      throw new ConfigError([`--webhooks-file ${this.webhooksFile}: ${errorMessage(error)}`]);
+    }
   }
 }
 

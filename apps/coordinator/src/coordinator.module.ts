@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { jetStreamTransportProviders, NatsInfraModule, NatsRequester } from '@daedalus/messaging';
+import { jetStreamTransportProviders, NatsInfraModule, NatsRequester, OperationStore } from '@daedalus/messaging';
+import { Clock } from '@daedalus/common';
 import { NodeCommands } from './adapters/node-commands';
 import { RangeCoverageClient } from './adapters/range-coverage';
 import { CoordinatorConfig } from './coordinator-config';
@@ -9,6 +10,8 @@ import { HeartbeatSweeper } from './handlers/heartbeat-sweeper';
 import { NodeEventHandler } from './handlers/node-event.handler';
 import { ResumeHandler } from './handlers/resume.handler';
 import { SubmitHandler } from './handlers/submit.handler';
+import { FinalStateNotifier } from './notifications/final-state-notifier';
+import { WebhookClient } from './notifications/webhook-client';
 
 @Module({})
 export class CoordinatorModule {
@@ -21,6 +24,13 @@ export class CoordinatorModule {
       providers: [
         { provide: CoordinatorConfig, useValue: config },
         NodeCommands,
+        WebhookClient,
+        {
+          provide: FinalStateNotifier,
+          inject: [OperationStore, WebhookClient, Clock],
+          useFactory: (operations: OperationStore, client: WebhookClient, clock: Clock) =>
+            new FinalStateNotifier(config.webhooks, operations, client, clock),
+        },
         NatsRequester,
         RangeCoverageClient,
         HeartbeatSweeper,

@@ -28,6 +28,7 @@ export function toOperationView(record: OperationRecord): OperationView {
       ? { resumeCount: record.resumeCount, resumedAt: record.resumedAt, previousErrors: record.previousErrors ?? [] }
       : {}),
     ...(record.resumeRefused ? { resumeRefused: record.resumeRefused } : {}),
+    ...(record.notifications ? { notifications: record.notifications } : {}),
     // a node's requestDigest is for its agent's checks, not for clients
     nodes: record.nodes ? Object.values(record.nodes).map(({ requestDigest: _digest, ...node }) => node) : [],
   };
