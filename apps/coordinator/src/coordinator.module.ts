@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { jetStreamTransportProviders, NatsInfraModule, NatsRequester } from '@daedalus/messaging';
+import { jetStreamTransportProviders, NatsInfraModule, NatsRequester, OperationStore } from '@daedalus/messaging';
+import { Clock } from '@daedalus/common';
 import { NodeCommands } from './adapters/node-commands';
 import { RangeCoverageClient } from './adapters/range-coverage';
 import { PauseHookClient } from './adapters/pause-hooks';
@@ -13,6 +14,8 @@ import { ResumeHandler } from './handlers/resume.handler';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics.service';
 import { SubmitHandler } from './handlers/submit.handler';
 import { RetentionTrigger } from './retention/retention-trigger';
+import { FinalStateNotifier } from './notifications/final-state-notifier';
+import { WebhookClient } from './notifications/webhook-client';
 
 @Module({})
 export class CoordinatorModule {
@@ -25,6 +28,13 @@ export class CoordinatorModule {
       providers: [
         { provide: CoordinatorConfig, useValue: config },
         NodeCommands,
+        WebhookClient,
+        {
+          provide: FinalStateNotifier,
+          inject: [OperationStore, WebhookClient, Clock],
+          useFactory: (operations: OperationStore, client: WebhookClient, clock: Clock) =>
+            new FinalStateNotifier(config.webhooks, operations, client, clock),
+        },
         NatsRequester,
         RangeCoverageClient,
         PauseHookClient,

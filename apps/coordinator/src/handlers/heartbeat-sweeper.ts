@@ -12,7 +12,7 @@ import {
   SCHEMA_VERSION,
 } from '@daedalus/contracts';
 import { NodeRegistry, OperationStore, RegisteredNodeView, UntrustedRecordError } from '@daedalus/messaging';
-import { Clock, errorMessage } from '@daedalus/common';
+import { Clock, errorMessage, withLogContext } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
 import { planFor } from '../plans/plans';
@@ -139,7 +139,9 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
       const registry = new Map((await this.nodes.list()).map((n) => [n.registration.hostId, n]));
       for (const record of active) {
         // a record rewritten by another client since it was listed is refused by the store: skip it, it is no outage
-        await this.sweep(record, registry).catch((error: unknown) => {
+        // its lines (and a webhook delivery its failure starts) name the operation and its phase
+        const sweep = withLogContext({ operationId: record.id, phase: record.phase }, () => this.sweep(record, registry));
+        await sweep.catch((error: unknown) => {
           if (!(error instanceof UntrustedRecordError)) throw error;
           this.logger.warn(`sweep skipped ${record.id}: ${error.message}`);
         });

@@ -44,6 +44,26 @@ export class ResumeRefusalView {
   reason!: string;
 }
 
+/** A webhook's delivery of the operation's final state (coordinator `--webhooks-file`; design.md "Notifications"). */
+export class NotificationDeliveryView {
+  @ApiProperty({ description: 'the same for every attempt and coordinator: receivers de-duplicate on it' })
+  id!: string;
+  @ApiProperty({ description: 'the configured webhook name' })
+  webhook!: string;
+  @ApiProperty({ enum: ['operation.final'] })
+  event!: string;
+  @ApiProperty({ enum: ['COMPLETED', 'FAILED', 'CANCELLED'] })
+  operationState!: string;
+  @ApiProperty({ enum: ['pending', 'delivered', 'failed'] })
+  state!: string;
+  @ApiProperty()
+  attempts!: number;
+  @ApiPropertyOptional()
+  lastError?: string;
+  @ApiPropertyOptional({ format: 'date-time' })
+  lastAttemptAt?: string;
+}
+
 export class NodeProgressView {
   @ApiProperty()
   hostId!: string;
@@ -151,6 +171,8 @@ export class OperationView {
     description: 'a completed global backup to a location with a retention policy: the `remove-backup` operation that applies it',
   })
   retentionOperationId?: string;
+  @ApiPropertyOptional({ type: [NotificationDeliveryView], description: 'webhook deliveries of the final state' })
+  notifications?: NotificationDeliveryView[];
   @ApiProperty({ type: [NodeProgressView], description: 'each target node (empty until the targets are resolved)' })
   nodes!: NodeProgressView[];
 }

@@ -130,6 +130,7 @@ export class CommandHandler {
     let lastProgress = 0;
     try {
       await publish('started', { progress: 0 });
+      this.logger.log(`${request.type}${phase ? ` ${phase}` : ''} started`);
       // every directory the request names within this agent's roots, before any executor touches one
       await confineRequest(request, () => this.identity.roots);
       const result = await executor.execute(request, {
@@ -156,6 +157,7 @@ export class CommandHandler {
         await publish('cancelled', { progress: lastProgress, message: 'cancelled' });
       } else {
         await publish('completed', { progress: 1, result });
+        this.logger.log(`${request.type}${phase ? ` ${phase}` : ''} completed`);
       }
     } catch (error) {
       if (controller.signal.aborted && honoursCancel(executor, phase)) {
