@@ -28,6 +28,15 @@ export interface AccessRequest {
   exists?: boolean;
 }
 
+/**
+ * A verify's `deleteOrphans` that may mean yes (anything but absent, false or "false", lenient as requests are):
+ * it deletes from the store, so it needs the role of a removal; a value that means nothing is then refused (400).
+ */
+function asksToDelete(value: unknown): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  return !(typeof value === 'string' && ['', 'false'].includes(value.trim().toLowerCase()));
+}
+
 /** The role a request needs, and how to say so when the caller lacks it. */
 export function requiredRole(request: AccessRequest, principal: Principal): { role: Role; what: string } {
   switch (request.access) {
@@ -37,6 +46,8 @@ export function requiredRole(request: AccessRequest, principal: Principal): { ro
       const raw = typeof request.body === 'object' && request.body !== null ? (request.body as { type?: unknown }).type : undefined;
       // normalised as parseOperationRequest does, so the type checked here is the type that runs
       const type = typeof raw === 'string' ? raw.trim().toLowerCase() : '';
+      if (type === 'verify' && asksToDelete((request.body as { deleteOrphans?: unknown }).deleteOrphans))
+        return { role: ACTION_ROLES['verify-delete-orphans'], what: 'submitting a verify that deletes orphans' };
       if (isOperationType(type)) return { role: OPERATION_ROLES[type], what: `submitting a ${type} operation` };
       return { role: ACTION_ROLES['submit-unknown-type'], what: 'submitting an operation' };
     }

@@ -26,6 +26,12 @@ describe('the role table', () => {
     },
   );
 
+  it('lets an operator verify, and only an admin verify with deleteOrphans (it deletes from the store)', () => {
+    const roleFor = (deleteOrphans: unknown) => requiredRole({ access: 'submit', body: { type: 'Verify', deleteOrphans } }, operator).role;
+    expect([undefined, null, false, 'false', ' FALSE ', ''].map(roleFor)).toEqual(Array(6).fill('operator'));
+    expect([true, 'true', ' True', 'yes', 1].map(roleFor)).toEqual(Array(5).fill('admin'));
+  });
+
   it('asks at least operator for a body without a known type (validation answers it next)', () => {
     for (const body of [undefined, null, [], 'restore', { type: 7 }, { type: 'nonsense' }]) {
       expect(requiredRole({ access: 'submit', body }, operator).role).toBe('operator');

@@ -49,6 +49,8 @@ export const ACTION_ROLES = {
   'cancel-any': 'admin',
   /** POST /operations/{id}/resume: goes on with a restore (truncates and imports) */
   resume: 'admin',
+  /** POST /operations of a verify with `deleteOrphans: true`: it deletes objects, as remove-backup does */
+  'verify-delete-orphans': 'admin',
   /** DELETE /nodes/{hostId} */
   'remove-node': 'admin',
 } as const satisfies Record<string, Role>;
