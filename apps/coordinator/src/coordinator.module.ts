@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { jetStreamTransportProviders, NatsInfraModule, NatsRequester } from '@daedalus/messaging';
+import { jetStreamTransportProviders, NatsInfraModule, NatsRequester, scheduleStoreProvider } from '@daedalus/messaging';
 import { NodeCommands } from './adapters/node-commands';
 import { RangeCoverageClient } from './adapters/range-coverage';
 import { CoordinatorConfig } from './coordinator-config';
@@ -9,6 +9,8 @@ import { HeartbeatSweeper } from './handlers/heartbeat-sweeper';
 import { NodeEventHandler } from './handlers/node-event.handler';
 import { ResumeHandler } from './handlers/resume.handler';
 import { SubmitHandler } from './handlers/submit.handler';
+import { Scheduler } from './schedules/scheduler';
+import { ScheduleSubmitter } from './schedules/schedule-submitter';
 
 @Module({})
 export class CoordinatorModule {
@@ -24,6 +26,9 @@ export class CoordinatorModule {
         NatsRequester,
         RangeCoverageClient,
         HeartbeatSweeper,
+        scheduleStoreProvider,
+        ScheduleSubmitter,
+        Scheduler,
         ...jetStreamTransportProviders({ inject: [CoordinatorConfig], useFactory: coordinatorEndpoints }),
       ],
     };

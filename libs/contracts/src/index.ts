@@ -12,3 +12,4 @@ export * from './paths';
 export * from './secrets/index';
 export * from './integrity/index';
 export * from './commitlog/index';
+export * from './schedules/index';

@@ -81,6 +81,8 @@ export const Buckets = {
   activeOperations: 'daedalus-active-operations',
   /** Node registrations, key = Cassandra host ID; rewritten at every heartbeat. */
   nodes: 'daedalus-nodes',
+  /** Schedules, key = schedule id: the definition and its last runs; coordinators fire them by compare-and-set. */
+  schedules: 'daedalus-schedules',
 } as const;
 
 /** Headers we set on JetStream messages. `Nats-Msg-Id` is JetStream's own de-duplication header. */

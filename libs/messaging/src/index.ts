@@ -12,3 +12,4 @@ export * from './startup-retry';
 export * from './permissions';
 export * from './transport/index';
 export * from './integrity/index';
+export * from './schedule-store';

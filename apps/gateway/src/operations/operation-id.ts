@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { uuidFromText } from '@daedalus/contracts';
 import { isUUID } from 'class-validator';
 
 /**
@@ -7,7 +7,5 @@ import { isUUID } from 'class-validator';
  */
 export function operationIdForKey(key: string): string {
   if (isUUID(key)) return key.toLowerCase();
-  const hex = createHash('sha256').update(`daedalus-idempotency:${key}`).digest('hex');
-  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return uuidFromText(`daedalus-idempotency:${key}`);
 }

@@ -1,0 +1,4 @@
+export * from './schedule';
+export * from './schedule-times';
+export * from './parse-schedule';
+export * from './operation-ids';
