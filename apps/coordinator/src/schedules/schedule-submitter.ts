@@ -25,13 +25,15 @@ export class ScheduleSubmitter {
     private readonly clock: Clock,
   ) {}
 
-  async submit(definition: ScheduleDefinition, run: ScheduleRun): Promise<void> {
+  /** true when this call created the run's record (false: another replica, or an earlier look, did) */
+  async submit(definition: ScheduleDefinition, run: ScheduleRun): Promise<boolean> {
     const now = this.clock.now();
     // the request as stored (plain JSON, validated when the schedule was defined; the submit handler validates it again)
     const request = { ...definition.request, id: run.operationId } as OperationRequest;
     const record = newOperationRecord(run.operationId, request, now, SCHEMA_VERSION, scheduleSubmitter(definition.id));
     // created or already there: either way it is this run's record, and publishing again is harmless
-    await this.operations.create(record);
+    const created = await this.operations.create(record);
     await publishSubmission(this.js, record, now);
+    return created;
   }
 }

@@ -60,9 +60,9 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
     if (!decision.next) return;
     const submitted = new Set<string>();
     for (const run of decision.submit) {
-      await this.submitter.submit(entry.definition, run);
+      const created = await this.submitter.submit(entry.definition, run);
       submitted.add(run.operationId);
-      this.logger.log(`schedule ${id}: run of ${run.fireTime} submitted as operation ${run.operationId}`);
+      if (created) this.logger.log(`schedule ${id}: run of ${run.fireTime} submitted as operation ${run.operationId}`);
     }
     await this.schedules.mutate(id, (current) => {
       // planned again on the entry as it is now (the same entry: the same plan); another replica may have decided
