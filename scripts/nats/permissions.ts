@@ -32,7 +32,7 @@ export interface Identity {
 const API = '$JS.API';
 const kvStream = (bucket: string) => `KV_${bucket}`;
 const kvSubject = (bucket: string, key: string) => `$KV.${bucket}.${key}`;
-const ALL_BUCKETS = [Buckets.operations, Buckets.activeOperations, Buckets.nodes];
+const ALL_BUCKETS = [Buckets.operations, Buckets.activeOperations, Buckets.nodes, Buckets.schedules];
 const ALL_STREAMS = [Streams.requests, Streams.commands, Streams.events, Streams.deadLetters, ...ALL_BUCKETS.map(kvStream)];
 
 /** A subject the naming module builds, with one variable token as the wildcard `*`. */
@@ -73,13 +73,15 @@ export function gatewayIdentity(): Identity {
     permissions: {
       publish: [
         ...startupReads(),
-        ...kvReads([Buckets.operations, Buckets.nodes]),
+        ...kvReads([Buckets.operations, Buckets.nodes, Buckets.schedules]),
         Subjects.submit,
         Subjects.cancel,
         Subjects.resume,
         kvSubject(Buckets.operations, '*'),
         kvSubject(Buckets.activeOperations, '*'),
         kvSubject(Buckets.nodes, '*'),
+        // POST/PUT/DELETE /schedules
+        kvSubject(Buckets.schedules, '*'),
         anyToken(Subjects.nodeQuery),
         Subjects.listBackups,
       ],
@@ -120,6 +122,8 @@ export function coordinatorIdentity(): Identity {
         ...consumes(Streams.events, Consumers.coordinatorEvents),
         kvSubject(Buckets.operations, '*'),
         kvSubject(Buckets.activeOperations, '*'),
+        // firing schedules: each look records its runs by compare-and-set
+        kvSubject(Buckets.schedules, '*'),
         anyToken(Subjects.commandsFor),
         Subjects.operationUpdatesAll,
         anyToken(Subjects.nodeQuery),

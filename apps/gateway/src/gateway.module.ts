@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { NatsInfraModule, NatsRequester } from '@daedalus/messaging';
+import { NatsInfraModule, NatsRequester, scheduleStoreProvider } from '@daedalus/messaging';
 import { authProviders } from './auth/auth-providers';
 import { BackupsController } from './backups/backups.controller';
 import { DocsController } from './docs/docs.controller';
@@ -11,6 +11,8 @@ import { NodesService } from './nodes/nodes.service';
 import { OperationPublisher } from './operations/operation-publisher';
 import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
+import { SchedulesController } from './schedules/schedules.controller';
+import { SchedulesService } from './schedules/schedules.service';
 import { ClusterController } from './topology/cluster.controller';
 import { ClusterService } from './topology/cluster.service';
 import { NodeQueryClient } from './topology/node-query.client';
@@ -21,7 +23,15 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [NatsInfraModule.forRoot(config.nats, config.topology), TerminusModule],
-      controllers: [OperationsController, ClusterController, HealthController, DocsController, BackupsController, NodesController],
+      controllers: [
+        OperationsController,
+        ClusterController,
+        HealthController,
+        DocsController,
+        BackupsController,
+        NodesController,
+        SchedulesController,
+      ],
       providers: [
         { provide: GatewayConfig, useValue: config },
         OperationPublisher,
@@ -30,6 +40,8 @@ export class GatewayModule {
         NatsRequester,
         NodeQueryClient,
         NodesService,
+        scheduleStoreProvider,
+        SchedulesService,
         ...authProviders(config.auth, config.https),
       ],
     };
