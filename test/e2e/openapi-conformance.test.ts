@@ -213,6 +213,15 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
     await record('POST', '/operations', '/operations', { type: 'flush', keyspace: 7 });
     await record('POST', '/operations', '/operations', { type: 'commitlog-backup' });
     await record('GET', '/backups', '/backups');
+    // schedules: defined, read, changed, refused (400, 404), deleted; their firing is test/e2e/schedules.test.ts
+    const schedule = { request: { type: 'flush', keyspace: 'shop' }, schedule: '@every 1h', suspended: true };
+    expect((await record('POST', '/schedules', '/schedules', { ...schedule, id: 'conformance' })).status).toBe(201);
+    expect((await record('POST', '/schedules', '/schedules', { ...schedule, schedule: '@fortnightly' })).status).toBe(400);
+    await record('GET', '/schedules', '/schedules');
+    await record('GET', '/schedules/conformance', '/schedules/{id}');
+    expect((await record('PUT', '/schedules/conformance', '/schedules/{id}', { ...schedule, schedule: '@daily' })).status).toBe(200);
+    expect((await record('GET', '/schedules/nothing-here', '/schedules/{id}')).status).toBe(404);
+    expect((await record('DELETE', '/schedules/conformance', '/schedules/{id}')).status).toBe(204);
     const refused = await record(
       'POST',
       '/operations',
