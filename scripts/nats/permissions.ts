@@ -130,8 +130,9 @@ export function coordinatorIdentity(): Identity {
         Subjects.deadLetterFor(Streams.requests),
         Subjects.deadLetterFor(Streams.events),
       ],
-      subscribe: [`${inboxPrefixOf(name)}.>`],
-      allowResponses: false,
+      // schedule requests of direct clients (queue group `coordinators`), answered on the asker's reply subject
+      subscribe: [`${inboxPrefixOf(name)}.>`, Subjects.manageSchedules],
+      allowResponses: true,
     },
   };
 }
@@ -185,6 +186,7 @@ export function clientIdentity(clientName: string): Identity {
         Subjects.cancel,
         Subjects.resume,
         Subjects.listBackups,
+        Subjects.manageSchedules,
       ],
       subscribe: [`${inboxPrefixOf(name)}.>`, Subjects.operationUpdatesAll],
       allowResponses: false,

@@ -6,7 +6,7 @@
  * cheap. Requires `npm run build`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { scheduleOperationId } from '@daedalus/contracts';
+import { ManageScheduleReply, SCHEMA_VERSION, scheduleOperationId, Subjects } from '@daedalus/contracts';
 import { DaedalusSystem, OperationView } from '../support/system';
 
 interface RunView {
@@ -72,6 +72,38 @@ describe('schedules (1 node, 2 coordinators)', () => {
     expect(((await system.get('/schedules')).body as ScheduleView[]).map((s) => s.id)).toContain('nightly');
     expect((await system.request('DELETE', '/schedules/nightly')).status).toBe(204);
     expect((await system.get('/schedules/nightly')).status).toBe(404);
+  }, 60_000);
+
+  it('answers the same on NATS (daedalus.schedules.manage, any one coordinator)', async () => {
+    const nc = await system.connectNats();
+    try {
+      const ask = async (body: object): Promise<ManageScheduleReply> =>
+        (
+          await nc.request(Subjects.manageSchedules, JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...body }), { timeout: 10_000 })
+        ).json();
+      const definition = { id: 'over-nats', request: FLUSH, schedule: '@weekly', suspended: true };
+      expect(await ask({ action: 'create', definition, requestedBy: 'test' })).toMatchObject({
+        ok: true,
+        status: 201,
+        schedule: { id: 'over-nats' },
+      });
+      const invalid = await ask({ action: 'create', definition: { ...definition, id: 'other', timeZone: 'Nowhere/Else' } });
+      expect(invalid).toMatchObject({ ok: false, status: 400, errors: [{ field: 'timeZone' }] });
+      expect(await ask({ action: 'create', definition })).toMatchObject({ ok: false, status: 409 });
+      // what NATS made, HTTP shows
+      expect((await system.get('/schedules/over-nats')).body).toMatchObject({ id: 'over-nats', schedule: '@weekly', createdBy: 'test' });
+      expect(await ask({ action: 'replace', id: 'over-nats', definition: { ...definition, schedule: '@monthly' } })).toMatchObject({
+        ok: true,
+        status: 200,
+        schedule: { schedule: '@monthly' },
+      });
+      expect((await ask({ action: 'list' })).schedules?.map((s) => (s as { id: string }).id)).toContain('over-nats');
+      expect(await ask({ action: 'delete', id: 'over-nats' })).toMatchObject({ ok: true, status: 204 });
+      expect(await ask({ action: 'get', id: 'over-nats' })).toMatchObject({ ok: false, status: 404, errors: [{ field: 'id' }] });
+      expect(await ask({ action: 'explode' })).toMatchObject({ ok: false });
+    } finally {
+      await nc.close();
+    }
   }, 60_000);
 
   it('@every 2s with two coordinators, one SIGKILLed half-way: each due run decided once, each submitted run one operation; a suspended schedule fires nothing', async () => {

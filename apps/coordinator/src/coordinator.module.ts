@@ -1,5 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { jetStreamTransportProviders, NatsInfraModule, NatsRequester, scheduleStoreProvider } from '@daedalus/messaging';
+import {
+  jetStreamTransportProviders,
+  NatsInfraModule,
+  NatsRequester,
+  scheduleBookProvider,
+  scheduleStoreProvider,
+} from '@daedalus/messaging';
 import { NodeCommands } from './adapters/node-commands';
 import { RangeCoverageClient } from './adapters/range-coverage';
 import { CoordinatorConfig } from './coordinator-config';
@@ -10,6 +16,7 @@ import { NodeEventHandler } from './handlers/node-event.handler';
 import { ResumeHandler } from './handlers/resume.handler';
 import { SubmitHandler } from './handlers/submit.handler';
 import { Scheduler } from './schedules/scheduler';
+import { ScheduleRequestsHandler } from './schedules/schedule-requests.handler';
 import { ScheduleSubmitter } from './schedules/schedule-submitter';
 
 @Module({})
@@ -19,7 +26,7 @@ export class CoordinatorModule {
       module: CoordinatorModule,
       imports: [NatsInfraModule.forRoot(config.nats, config.topology, config.signing)],
       // the message handlers (`@EventPattern`), discovered by Nest and fed by the JetStream transport
-      controllers: [SubmitHandler, CancelHandler, ResumeHandler, NodeEventHandler],
+      controllers: [SubmitHandler, CancelHandler, ResumeHandler, NodeEventHandler, ScheduleRequestsHandler],
       providers: [
         { provide: CoordinatorConfig, useValue: config },
         NodeCommands,
@@ -27,6 +34,7 @@ export class CoordinatorModule {
         RangeCoverageClient,
         HeartbeatSweeper,
         scheduleStoreProvider,
+        scheduleBookProvider,
         ScheduleSubmitter,
         Scheduler,
         ...jetStreamTransportProviders({ inject: [CoordinatorConfig], useFactory: coordinatorEndpoints }),

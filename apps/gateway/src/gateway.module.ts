@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { NatsInfraModule, NatsRequester, scheduleStoreProvider } from '@daedalus/messaging';
+import { NatsInfraModule, NatsRequester, scheduleBookProvider, scheduleStoreProvider } from '@daedalus/messaging';
 import { authProviders } from './auth/auth-providers';
 import { BackupsController } from './backups/backups.controller';
 import { DocsController } from './docs/docs.controller';
@@ -41,6 +41,7 @@ export class GatewayModule {
         NodeQueryClient,
         NodesService,
         scheduleStoreProvider,
+        scheduleBookProvider,
         SchedulesService,
         ...authProviders(config.auth, config.https),
       ],

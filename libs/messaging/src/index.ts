@@ -13,3 +13,4 @@ export * from './permissions';
 export * from './transport/index';
 export * from './integrity/index';
 export * from './schedule-store';
+export * from './schedule-book';

@@ -2,3 +2,4 @@ export * from './schedule';
 export * from './schedule-times';
 export * from './parse-schedule';
 export * from './operation-ids';
+export * from './schedule-messages';
