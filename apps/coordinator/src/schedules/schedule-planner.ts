@@ -113,7 +113,8 @@ export function planSchedule(entry: ScheduleEntry, input: PlanInput): ScheduleDe
     decide(run, held ? held.end.getTime() : fireTime.getTime() + catchUpMs);
   }
 
-  if (!changed && entry.cursor === at) return { submit };
+  // nothing came due: nothing to write (the cursor stays; the next fire time is still after it)
+  if (!changed) return { submit };
   return { submit, next: { ...entry, cursor: at, runs: runs.slice(-SCHEDULE_RUNS_KEPT) } };
 }
 

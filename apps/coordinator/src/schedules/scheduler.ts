@@ -55,6 +55,8 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
   async fire(entry: ScheduleEntry): Promise<void> {
     const id = entry.definition.id;
     const now = this.clock.now();
+    // most looks find nothing due: only then is the previous run's record read
+    if (!planSchedule(entry, { now, busy: false }).next) return;
     const busy = await this.previousRunGoing(entry);
     const decision = planSchedule(entry, { now, busy });
     if (!decision.next) return;
