@@ -154,4 +154,13 @@ describe('planSchedule (a fake clock drives it)', () => {
     expect(again.submit).toEqual([]);
     expect(again.next?.runs).toMatchObject([{ operationId: a.submit[0].operationId, state: 'submitted' }]);
   });
+
+  it('keeps the last 20 runs, and an older one still waiting for its window', () => {
+    const clock = new ManualClock('2026-05-01T02:00:00Z');
+    const entry = entryOf({ schedule: '@every 1m', window: { start: '01:00', duration: '1h' } }, '2026-05-01T02:00:00Z');
+    const { entry: after } = drive(entry, clock, '2026-05-01T03:00:00Z', 30_000);
+    expect(after.runs).toHaveLength(21);
+    expect(after.runs[0]).toMatchObject({ fireTime: '2026-05-01T02:01:00.000Z', state: 'waiting', notBefore: '2026-05-02T01:00:00.000Z' });
+    expect(after.runs.slice(1).every((run) => run.state === 'skipped')).toBe(true);
+  });
 });

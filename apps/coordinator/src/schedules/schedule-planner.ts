@@ -115,7 +115,13 @@ export function planSchedule(entry: ScheduleEntry, input: PlanInput): ScheduleDe
 
   // nothing came due: nothing to write (the cursor stays; the next fire time is still after it)
   if (!changed) return { submit };
-  return { submit, next: { ...entry, cursor: at, runs: runs.slice(-SCHEDULE_RUNS_KEPT) } };
+  return { submit, next: { ...entry, cursor: at, runs: kept(runs) } };
+}
+
+/** The last SCHEDULE_RUNS_KEPT runs, and any older one still queued or waiting (it is not decided yet). */
+function kept(runs: ScheduleRun[]): ScheduleRun[] {
+  const cut = runs.length - SCHEDULE_RUNS_KEPT;
+  return runs.filter((run, index) => index >= cut || run.state === 'queued' || run.state === 'waiting');
 }
 
 /** A fire time outside the window waits for the next window start (one run per window: a later one is skipped). */
