@@ -95,6 +95,15 @@ export class CoordinatorConfig {
   @TimerMs(100)
   readonly sweepIntervalMs!: number;
 
+  @Option({
+    flag: 'schedule-interval-ms',
+    description: 'how often the coordinator looks for schedule runs that came due',
+    default: 1_000,
+    unit: 'ms',
+  })
+  @TimerMs(100)
+  readonly scheduleIntervalMs!: number;
+
   /** how long a message a coordinator took stays with it before another replica gets it (failover time) */
   @Option({
     flag: 'ack-wait-ms',

@@ -1,5 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { jetStreamTransportProviders, NatsInfraModule, NatsRequester, OperationStore } from '@daedalus/messaging';
+import {
+  jetStreamTransportProviders,
+  NatsInfraModule,
+  NatsRequester,
+  OperationStore,
+  scheduleBookProvider,
+  scheduleStoreProvider,
+} from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from './adapters/node-commands';
 import { RangeCoverageClient } from './adapters/range-coverage';
@@ -16,6 +23,9 @@ import { SubmitHandler } from './handlers/submit.handler';
 import { RetentionTrigger } from './retention/retention-trigger';
 import { FinalStateNotifier } from './notifications/final-state-notifier';
 import { WebhookClient } from './notifications/webhook-client';
+import { Scheduler } from './schedules/scheduler';
+import { ScheduleRequestsHandler } from './schedules/schedule-requests.handler';
+import { ScheduleSubmitter } from './schedules/schedule-submitter';
 
 @Module({})
 export class CoordinatorModule {
@@ -24,7 +34,7 @@ export class CoordinatorModule {
       module: CoordinatorModule,
       imports: [NatsInfraModule.forRoot(config.nats, config.topology, config.signing)],
       // the message handlers (`@EventPattern`), discovered by Nest and fed by the JetStream transport
-      controllers: [SubmitHandler, CancelHandler, ResumeHandler, NodeEventHandler],
+      controllers: [SubmitHandler, CancelHandler, ResumeHandler, NodeEventHandler, ScheduleRequestsHandler],
       providers: [
         { provide: CoordinatorConfig, useValue: config },
         NodeCommands,
@@ -42,6 +52,10 @@ export class CoordinatorModule {
         HeartbeatSweeper,
         RetentionTrigger,
         CoordinatorMetrics,
+        scheduleStoreProvider,
+        scheduleBookProvider,
+        ScheduleSubmitter,
+        Scheduler,
         ...jetStreamTransportProviders({ inject: [CoordinatorConfig], useFactory: coordinatorEndpoints }),
       ],
     };

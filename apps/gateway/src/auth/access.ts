@@ -1,10 +1,10 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { isOperationType } from '@daedalus/contracts';
 import { Principal, principalId } from './principal';
-import { ACTION_ROLES, OPERATION_ROLES, Role } from './roles';
+import { ACTION_ROLES, OPERATION_ROLES, Role, roleAtLeast } from './roles';
 
 /** What a route does, for the guard: `public` needs no credentials; every other kind needs a role (roles.ts). */
-export type Access = 'public' | 'read' | 'submit' | 'cancel' | 'resume' | 'remove-node';
+export type Access = 'public' | 'read' | 'submit' | 'cancel' | 'resume' | 'remove-node' | 'schedule' | 'delete-schedule';
 
 export const ACCESS_KEY = 'daedalus:access';
 
@@ -20,7 +20,7 @@ export const CurrentPrincipal = createParamDecorator(
 /** What a request asks, as far as its role goes. */
 export interface AccessRequest {
   access: Exclude<Access, 'public'> | undefined;
-  /** the POST /operations body (already parsed JSON) */
+  /** the POST /operations body, or the POST/PUT /schedules body (already parsed JSON) */
   body?: unknown;
   /** DELETE /operations/{id}: who submitted it (undefined: nobody recorded, or no such operation) */
   submittedBy?: string;
@@ -40,6 +40,15 @@ function asksToDelete(value: unknown): boolean {
 /** The role a request needs, and how to say so when the caller lacks it. */
 export function requiredRole(request: AccessRequest, principal: Principal): { role: Role; what: string } {
   switch (request.access) {
+    case 'schedule': {
+      // a schedule submits its request later, unattended: it needs what submitting that request needs, and operator at least
+      const body = typeof request.body === 'object' && request.body !== null ? (request.body as { request?: unknown }).request : undefined;
+      const submit = requiredRole({ access: 'submit', body }, principal);
+      const role = roleAtLeast(submit.role, ACTION_ROLES.schedule) ? submit.role : ACTION_ROLES.schedule;
+      return { role, what: `scheduling${submit.what.replace(/^submitting/, '')}` };
+    }
+    case 'delete-schedule':
+      return { role: ACTION_ROLES['delete-schedule'], what: 'deleting a schedule' };
     case 'read':
       return { role: ACTION_ROLES.read, what: 'reading' };
     case 'submit': {

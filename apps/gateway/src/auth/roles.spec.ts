@@ -62,4 +62,19 @@ describe('the role table', () => {
     expect(roleAtLeast('operator', 'operator')).toBe(true);
     expect(roleAtLeast('viewer', 'operator')).toBe(false);
   });
+
+  it('asks what the scheduled request needs, and operator at least, to define or change a schedule; operator to delete one', () => {
+    expect(requiredRole({ access: 'schedule', body: { request: { type: 'flush' }, schedule: '@daily' } }, operator)).toEqual({
+      role: 'operator',
+      what: 'scheduling a flush operation',
+    });
+    expect(requiredRole({ access: 'schedule', body: { request: { type: 'Remove-Backup' } } }, operator)).toEqual({
+      role: 'admin',
+      what: 'scheduling a remove-backup operation',
+    });
+    for (const body of [undefined, {}, { request: 'restore' }, { request: { type: 'nonsense' } }]) {
+      expect(requiredRole({ access: 'schedule', body }, operator).role).toBe('operator');
+    }
+    expect(requiredRole({ access: 'delete-schedule' }, operator).role).toBe('operator');
+  });
 });

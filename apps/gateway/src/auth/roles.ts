@@ -53,4 +53,11 @@ export const ACTION_ROLES = {
   'verify-delete-orphans': 'admin',
   /** DELETE /nodes/{hostId} */
   'remove-node': 'admin',
+  /**
+   * POST/PUT /schedules: at least this, and what submitting the schedule's request needs (a scheduled restore or
+   * remove-backup needs admin): a schedule is that request submitted later, unattended
+   */
+  schedule: 'operator',
+  /** DELETE /schedules/{id}: stopping future runs loses no data, whoever made the schedule */
+  'delete-schedule': 'operator',
 } as const satisfies Record<string, Role>;
