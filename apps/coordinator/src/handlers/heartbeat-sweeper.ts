@@ -3,6 +3,7 @@ import {
   applyNodeEvent,
   errorSource,
   isRestorePastTruncate,
+  isNodeFinished,
   isTerminal,
   NodeEventMessage,
   OperationRecord,
@@ -91,7 +92,7 @@ export function sweepVerdict(
 /** The node's message says why the operation is waiting (written once, not at every sweep). */
 export function noteWaiting(record: OperationRecord, hostId: string, note: string): OperationRecord | undefined {
   const node = record.nodes?.[hostId];
-  if (!node || isTerminal(node.state) || isTerminal(record.state) || node.message === note) return undefined;
+  if (!node || isNodeFinished(node.state) || isTerminal(record.state) || node.message === note) return undefined;
   return { ...record, nodes: { ...record.nodes, [hostId]: { ...node, message: note } } };
 }
 

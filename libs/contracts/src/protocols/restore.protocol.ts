@@ -162,13 +162,14 @@ export const restoreProtocol: RestoreProtocol = {
   phases: RESTORE_PHASES,
   rules: {
     INIT: { on: 'all', cancelBefore: true, cancelDuring: true },
-    DOWNLOAD: { on: 'all', cancelBefore: true, cancelDuring: true },
+    DOWNLOAD: { on: 'all', cancelBefore: true, cancelDuring: true, parallel: true },
     // truncate is cluster-wide in Cassandra: one node does it for all. Once it started the data must come
     // back, so from here on a cancel neither stops a phase nor keeps the next one from starting.
     TRUNCATE: { on: 'one', cancelBefore: true, cancelDuring: false },
     IMPORT: { on: 'all', cancelBefore: false, cancelDuring: false },
     CLEANUP: { on: 'all', cancelBefore: false, cancelDuring: false },
-    IN_PLACE: { on: 'all', cancelBefore: true, cancelDuring: true },
+    // IN_PLACE stops Cassandra on the node it restores: `parallel` makes it a rolling restore
+    IN_PLACE: { on: 'all', cancelBefore: true, cancelDuring: true, parallel: true },
   },
   sequence(request) {
     if (request.restorationStrategyType === 'IN_PLACE') return ['IN_PLACE'];

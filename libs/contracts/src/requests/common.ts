@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
+  Allow,
   IsArray,
   IsBoolean,
   IsIn,
@@ -15,6 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsDataCenterName } from './identifiers';
+import type { ParallelLimit } from './parallel';
 import { EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber, LowercaseId } from './lenient';
 import { IsSecretString } from './secret-field';
 import { IsStorageLocation } from './storage-location';
@@ -54,6 +56,15 @@ export abstract class BaseOperationRequest {
   @IsString()
   @MaxLength(253)
   address?: string;
+
+  /**
+   * Daedalus extension: how many nodes of a data center run the operation's node-by-node phase at once (a
+   * number for every data center, or `{dc: n}`). Its shape and where it applies are checked by
+   * `parallelRequestErrors` (lifecycle/turns.ts), which names `parallel` or `parallel.<dc>`.
+   */
+  @IsOptional()
+  @Allow()
+  parallel?: ParallelLimit;
 }
 
 export const BANDWIDTH_UNITS = ['BPS', 'KBPS', 'MBPS', 'GBPS'] as const;

@@ -8,3 +8,4 @@ export { storageLocationProblem } from './storage-location';
 export * from './datacenters';
 export * from './retention-policy';
 export * from './verify';
+export * from './parallel';
