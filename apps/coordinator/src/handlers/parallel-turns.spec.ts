@@ -81,6 +81,8 @@ describe('parallel: waves of node commands in the coordinator', () => {
     await a.commands.dispatchPending(record());
     expect(uploadRuns(a.published)).toEqual(['h1']);
     expect(record().nodes?.h2.state).toBe('WAITING');
+    // the node's own request carries no `parallel`: a node-local request refuses it
+    expect(a.published[0].command.request).not.toHaveProperty('parallel');
 
     await a.handle(event('h1', 'started'));
     expect(uploadRuns(a.published)).toEqual(['h1']); // a start frees no slot

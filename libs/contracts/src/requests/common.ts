@@ -17,6 +17,7 @@ import {
 } from 'class-validator';
 import { IsDataCenterName } from './identifiers';
 import type { ParallelLimit } from './parallel';
+import { Doc } from '../message-dto';
 import { EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber, LowercaseId } from './lenient';
 import { IsSecretString } from './secret-field';
 import { IsStorageLocation } from './storage-location';
@@ -64,6 +65,17 @@ export abstract class BaseOperationRequest {
    */
   @IsOptional()
   @Allow()
+  @Doc(
+    'Daedalus extension (global requests): at most n nodes of a data center run the node-by-node phase at once ' +
+      '(backup UPLOAD, restore DOWNLOAD and IN_PLACE, cleanup, flush, scrub, upgradesstables, refresh, rebuild, verify); ' +
+      'a number for every data center or {dc: n}. Waiting nodes show state WAITING. 400 naming parallel elsewhere.',
+    {
+      oneOf: [
+        { type: 'integer', minimum: 1, maximum: 1000 },
+        { type: 'object', additionalProperties: { type: 'integer', minimum: 1, maximum: 1000 } },
+      ],
+    },
+  )
   parallel?: ParallelLimit;
 }
 
