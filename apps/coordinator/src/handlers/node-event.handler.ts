@@ -49,11 +49,11 @@ export class NodeEventHandler {
     // progress event (a late ledger fact among them) never closes a phase.
     const mayHaveClosed = event.kind !== 'progress';
     const running = mayHaveClosed && updated.state === OperationState.RUNNING;
-    // A result in a phase that takes turns (`parallel`) may have admitted the next node of its data center.
+    // A result in a phase that takes turns (`parallel`, `maintenanceWindow`) may have admitted the next node.
     const next =
       running && updated.phase !== undefined && updated.phase !== event.phase
         ? this.commands.dispatchPending(updated)
-        : running && updated.request.parallel !== undefined
+        : running && (updated.request.parallel !== undefined || updated.request.maintenanceWindow !== undefined)
           ? this.commands.dispatchAdmitted(updated)
           : Promise.resolve();
     // A consistent backup's application is resumed as soon as its snapshot phase is over or the backup ended (now,

@@ -154,4 +154,52 @@ describe('parallel: waves of node commands in the coordinator', () => {
     expect(record().nodes?.h2).toMatchObject({ state: 'CANCELLED', message: expect.stringContaining('not run: node h1 failed') });
     expect(record().state).toBe('FAILED');
   });
+
+  it('the sweeper admits the nodes waiting for a maintenance window once it opens, and sends their commands', async () => {
+    const outside = new Date('2026-01-01T00:00:30Z');
+    const base = newOperationRecord(
+      ID,
+      plainToInstance(BackupRequest, {
+        type: 'backup',
+        globalRequest: true,
+        storageLocation: 's3://b',
+        maintenanceWindow: { start: '* * * * *', duration: '15s' },
+      }),
+      outside,
+      SCHEMA_VERSION,
+    );
+    const registered = HOSTS.map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 }));
+    const plan = planTargets(base.request, registered, 1000);
+    if (!plan.ok) throw new Error(plan.error);
+    const context = backupPlan.context(
+      base,
+      plan.targets,
+      registered.map((r) => r.registration),
+      outside,
+    );
+    const store = new MemoryOperationStore();
+    await store.create(startOperation(base, plan.targets, outside, backupPlan.phases(base), context) as OperationRecord);
+    const config = { nodeTimeoutMs: 10_000, restoreImportGraceMs: 300_000, defaultOperationTimeoutMs: 3600_000, sweepIntervalMs: 1000 };
+    const sweepAt = async (now: Date) => {
+      const clock = clockAt(now);
+      const { commands, published } = recordingCommands(clock);
+      const sweeper = new HeartbeatSweeper(
+        store.asStore(),
+        registryOf(registered),
+        commands,
+        clock,
+        config as CoordinatorConfig,
+        pauseWindowsOver(store.asStore(), commands, clock),
+      );
+      await sweeper.tick();
+      return published;
+    };
+    expect(await sweepAt(new Date('2026-01-01T00:00:50Z'))).toEqual([]);
+    expect(Object.values(store.records.get(ID)?.nodes ?? {}).map((n) => n.state)).toEqual(['WAITING', 'WAITING', 'WAITING']);
+    const sent = await sweepAt(new Date('2026-01-01T00:01:02Z'));
+    expect(uploadRuns(sent).sort()).toEqual(HOSTS);
+    expect(Object.values(store.records.get(ID)?.nodes ?? {}).map((n) => n.state)).toEqual(['PENDING', 'PENDING', 'PENDING']);
+    // a later sweep sends nothing again
+    expect(await sweepAt(new Date('2026-01-01T00:01:04Z'))).toEqual([]);
+  });
 });

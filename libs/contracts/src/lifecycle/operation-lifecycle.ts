@@ -93,7 +93,11 @@ export function requestCancel(record: OperationRecord, now: Date): OperationReco
   }
   // the nodes still waiting for their turn (`parallel`) never got a command: they are cancelled at once
   const nodes = record.nodes ? cancelWaiting(record.nodes, 'the operation was cancelled before its turn came', now) : undefined;
-  return { ...record, cancelRequested: true, ...(nodes ? { nodes } : {}) };
+  const next = { ...record, cancelRequested: true, ...(nodes ? { nodes } : {}) };
+  // every node was waiting (a maintenance window not open yet): no node event will end the operation, so it ends here
+  const all = Object.values(nodes ?? {});
+  if (nodes && nodes !== record.nodes && all.every((n) => isNodeFinished(n.state))) return finish(next, all, now, true);
+  return next;
 }
 
 /** The record's phase results with the current phase's, from the nodes that returned one. */

@@ -5,6 +5,7 @@ import { FlushRequest, parseOperationRequest, RequestValidationError } from '../
 import { SCHEMA_VERSION } from '../schema-version';
 import { NodeState } from './node-state';
 import { applyNodeEvent, pendingNodes, requestCancel, startOperation } from './operation-lifecycle';
+import { admitDue } from './turns';
 import { NOW } from './test-fixtures';
 
 /** Three nodes in dc1, two in dc2. */
@@ -124,5 +125,45 @@ describe('parallel: nodes taking turns', () => {
       expect(errors).toEqual([expect.objectContaining({ field })]);
       expect(errors[0].message).toContain(message);
     });
+  });
+});
+
+describe('maintenanceWindow: nodes start only inside the window', () => {
+  const windowed = (now: Date, parallel?: number) => {
+    const request = plainToInstance(FlushRequest, {
+      type: 'flush',
+      keyspace: 'ks',
+      globalRequest: true,
+      maintenanceWindow: { start: '* * * * *', duration: '15s' },
+      ...(parallel ? { parallel } : {}),
+    });
+    return startOperation(newOperationRecord('op-1', request, now, SCHEMA_VERSION), TARGETS, now) as OperationRecord;
+  };
+  const OUTSIDE = new Date('2026-01-01T00:00:30Z');
+  const INSIDE = new Date('2026-01-01T00:01:05Z');
+
+  it('outside the window every node WAITS, saying when the window opens; admitDue admits them once it is open', () => {
+    const record = windowed(OUTSIDE);
+    expect(Object.values(states(record))).toEqual(Array(5).fill('WAITING'));
+    expect(record.nodes?.a1.message).toBe('waiting for the maintenance window, which opens at 2026-01-01T00:01:00.000Z');
+    expect(admitDue(record, [], new Date('2026-01-01T00:00:59Z'))).toBeUndefined();
+    const admitted = admitDue(record, [], INSIDE) as OperationRecord;
+    expect(Object.values(states(admitted))).toEqual(Array(5).fill('PENDING'));
+  });
+
+  it('a node finishing after the window closed admits no one; the next window does, with parallel still counted', () => {
+    let record = windowed(INSIDE, 1);
+    expect(states(record)).toEqual({ a1: 'PENDING', a2: 'WAITING', a3: 'WAITING', b1: 'PENDING', b2: 'WAITING' });
+    record = applyNodeEvent(record, event('a1', 'completed'), new Date('2026-01-01T00:01:20Z')) as OperationRecord;
+    expect(states(record)).toMatchObject({ a2: 'WAITING', b1: 'PENDING' });
+    expect(record.nodes?.a2.message).toContain('opens at 2026-01-01T00:02:00.000Z');
+    record = admitDue(record, [], new Date('2026-01-01T00:02:01Z')) as OperationRecord;
+    expect(states(record)).toEqual({ a1: 'COMPLETED', a2: 'PENDING', a3: 'WAITING', b1: 'PENDING', b2: 'WAITING' });
+  });
+
+  it('a cancel while every node waits for the window ends the operation at once', () => {
+    const record = requestCancel(windowed(OUTSIDE), NOW) as OperationRecord;
+    expect(record.state).toBe('CANCELLED');
+    expect(Object.values(states(record))).toEqual(Array(5).fill('CANCELLED'));
   });
 });

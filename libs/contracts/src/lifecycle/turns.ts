@@ -6,6 +6,7 @@ import { requestedDcs } from '../requests/datacenters';
 import type { BaseOperationRequest } from '../requests/common';
 import { PARALLEL_SINGLE_PHASE_TYPES, ParallelLimit, parallelLimitFor, parallelShapeErrors } from '../requests/parallel';
 import type { FieldError } from '../requests/registry';
+import { maintenanceWindowShapeErrors, windowStateAt } from '../requests/maintenance-window';
 import { advanceNodeTo, isNodeDispatched, NodeState } from './node-state';
 import { OperationState } from './operation-state';
 import type { PhaseStep } from './phase-step';
@@ -32,42 +33,48 @@ function turnPhases(protocol: AnyProtocol): string[] {
   return protocol.phases.filter((p) => protocol.rules[p].parallel === true);
 }
 
-/** Where `parallel` makes no sense, a 400 naming it (a request field is never accepted and ignored). */
-export function parallelRequestErrors(request: BaseOperationRequest): FieldError[] {
-  const parallel = parallelOf(request);
-  if (parallel === undefined) return [];
-  const shape = parallelShapeErrors(parallel);
-  if (shape.length > 0) return shape;
-  const where = `parallel applies to backup (UPLOAD), restore (DOWNLOAD, IN_PLACE) and ` + `${[...PARALLEL_SINGLE_PHASE_TYPES].join(', ')}`;
-  if (!request.globalRequest) {
-    return [{ field: 'parallel', message: 'parallel: only a global request (globalRequest: true) runs on several nodes' }];
-  }
+/** Where a field that paces the nodes (`parallel`, `maintenanceWindow`) makes no sense: why, else undefined. */
+function pacingRefusal(request: BaseOperationRequest, field: string): string | undefined {
+  const where = `${field} applies to backup (UPLOAD), restore (DOWNLOAD, IN_PLACE) and ${[...PARALLEL_SINGLE_PHASE_TYPES].join(', ')}`;
+  if (!request.globalRequest) return `${field}: only a global request (globalRequest: true) runs on several nodes`;
   const protocol = PHASED_PROTOCOLS[request.type];
   if (protocol) {
     const phases = protocol.sequence(request);
-    if (!phases.some((p) => protocol.rules[p].parallel === true)) {
-      return [
-        {
-          field: 'parallel',
-          message: `parallel: this ${request.type} runs ${phases.join(', ')}, none of which takes turns (${request.type}: ${turnPhases(protocol).join(', ')})`,
-        },
-      ];
+    if (phases.some((p) => protocol.rules[p].parallel === true)) return undefined;
+    return `${field}: this ${request.type} runs ${phases.join(', ')}, none of which takes turns (${request.type}: ${turnPhases(protocol).join(', ')})`;
+  }
+  return PARALLEL_SINGLE_PHASE_TYPES.has(request.type) ? undefined : `${field}: a ${request.type} does not run node by node; ${where}`;
+}
+
+/**
+ * Where `parallel` or `maintenanceWindow` is malformed or makes no sense, a 400 naming the field (a request field
+ * is never accepted and ignored).
+ */
+export function parallelRequestErrors(request: BaseOperationRequest): FieldError[] {
+  const errors: FieldError[] = [];
+  const parallel = parallelOf(request);
+  if (parallel !== undefined) {
+    const shape = parallelShapeErrors(parallel);
+    const refusal = shape.length > 0 ? undefined : pacingRefusal(request, 'parallel');
+    errors.push(...shape, ...(refusal ? [{ field: 'parallel', message: refusal }] : []));
+    const dcs = requestedDcs(request.dc);
+    if (shape.length === 0 && !refusal && dcs && typeof parallel === 'object') {
+      for (const dc of Object.keys(parallel).filter((name) => !dcs.includes(name))) {
+        errors.push({ field: `parallel.${dc}`, message: `parallel.${dc}: ${dc} is not among the data centers the request names (dc)` });
+      }
     }
-  } else if (!PARALLEL_SINGLE_PHASE_TYPES.has(request.type)) {
-    return [{ field: 'parallel', message: `parallel: a ${request.type} does not run node by node; ${where}` }];
   }
-  const dcs = requestedDcs(request.dc);
-  if (dcs && typeof parallel === 'object') {
-    return Object.keys(parallel)
-      .filter((dc) => !dcs.includes(dc))
-      .map((dc) => ({ field: `parallel.${dc}`, message: `parallel.${dc}: ${dc} is not among the data centers the request names (dc)` }));
+  if (request.maintenanceWindow !== undefined) {
+    const shape = maintenanceWindowShapeErrors(request.maintenanceWindow);
+    const refusal = shape.length > 0 ? undefined : pacingRefusal(request, 'maintenanceWindow');
+    errors.push(...shape, ...(refusal ? [{ field: 'maintenanceWindow', message: refusal }] : []));
   }
-  return [];
+  return errors;
 }
 
 /** Whether the record's current phase (`step`; undefined: a single-phase type) takes turns. */
 export function takesTurns(record: OperationRecord, step: PhaseStep | undefined): boolean {
-  if (parallelOf(record.request) === undefined) return false;
+  if (parallelOf(record.request) === undefined && record.request.maintenanceWindow === undefined) return false;
   return step ? step.parallel === true && step.on === 'all' : PARALLEL_SINGLE_PHASE_TYPES.has(record.type);
 }
 
@@ -98,6 +105,25 @@ export function cancelWaiting(nodes: Record<string, NodeProgress>, reason: strin
   return next;
 }
 
+/** Outside the maintenance window no node is admitted: the WAITING nodes say when it opens. */
+function withWindowMessage(nodes: Record<string, NodeProgress>, opensAt: Date | undefined): Record<string, NodeProgress> {
+  const message = `waiting for the maintenance window, which opens ${opensAt ? `at ${opensAt.toISOString()}` : 'never again'}`;
+  const waiting = Object.values(nodes).filter((n) => n.state === NodeState.WAITING && n.message !== message);
+  if (waiting.length === 0) return nodes;
+  return { ...nodes, ...Object.fromEntries(waiting.map((n) => [n.hostId, { ...n, message }])) };
+}
+
+/**
+ * The record with the WAITING nodes whose turn came admitted — the sweeper's call, for a maintenance window that
+ * opened while nothing ran — or undefined when nothing changes.
+ */
+export function admitDue(record: OperationRecord, steps: PhaseStep[], now: Date): OperationRecord | undefined {
+  if (record.state !== OperationState.RUNNING || !record.nodes) return undefined;
+  const step = steps.find((p) => p.name === record.phase);
+  const nodes = admitTurns(record, record.nodes, step, now);
+  return nodes === record.nodes ? undefined : { ...record, nodes };
+}
+
 function waitingMessage(limit: number, dc: string): string {
   return `waiting for its turn: parallel lets ${limit} node(s) of ${dc} run this phase at once`;
 }
@@ -118,6 +144,8 @@ export function admitTurns(
   if (!all.some((n) => n.state === NodeState.WAITING)) return nodes;
   const stop = stopReason(record, all);
   if (stop) return cancelWaiting(nodes, stop, now);
+  const window = record.request.maintenanceWindow ? windowStateAt(record.request.maintenanceWindow, now) : undefined;
+  if (window && !window.open) return withWindowMessage(nodes, window.opensAt);
   const active = new Map<string, number>();
   for (const node of all) if (isNodeDispatched(node.state)) active.set(node.dc, (active.get(node.dc) ?? 0) + 1);
   const next = { ...nodes };

@@ -17,6 +17,7 @@ import {
 } from 'class-validator';
 import { IsDataCenterName } from './identifiers';
 import type { ParallelLimit } from './parallel';
+import type { MaintenanceWindow } from './maintenance-window';
 import { Doc } from '../message-dto';
 import { EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber, LowercaseId } from './lenient';
 import { IsSecretString } from './secret-field';
@@ -77,6 +78,24 @@ export abstract class BaseOperationRequest {
     },
   )
   parallel?: ParallelLimit;
+
+  /**
+   * Daedalus extension (global requests, where `parallel` applies): nodes start their work only inside the
+   * window. Checked by `parallelRequestErrors` (lifecycle/turns.ts), naming `maintenanceWindow.<field>`.
+   */
+  @IsOptional()
+  @Allow()
+  @Doc(
+    'Daedalus extension (global requests, the phases parallel applies to): a node starts its work only inside the window ' +
+      '(start: 5-field cron or HH:MM; duration: ISO-8601 or 2h/90m/30s; timeZone: IANA, default UTC). Nodes outside it show ' +
+      'WAITING with the time the window opens. Work started inside the window runs to its end.',
+    {
+      type: 'object',
+      required: ['start', 'duration'],
+      properties: { start: { type: 'string' }, duration: { type: 'string' }, timeZone: { type: 'string' } },
+    },
+  )
+  maintenanceWindow?: MaintenanceWindow;
 }
 
 export const BANDWIDTH_UNITS = ['BPS', 'KBPS', 'MBPS', 'GBPS'] as const;

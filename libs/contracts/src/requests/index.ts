@@ -9,3 +9,4 @@ export * from './datacenters';
 export * from './retention-policy';
 export * from './verify';
 export * from './parallel';
+export * from './maintenance-window';
