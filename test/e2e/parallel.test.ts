@@ -123,4 +123,36 @@ describe('parallel: nodes take turns', () => {
     // throttled at 2 MB/s, 4 MiB take about two seconds: the turns really were sequential, not instantaneous
     for (const interval of manifestIntervals) expect(interval.end - interval.start).toBeGreaterThan(1000);
   }, 240_000);
+
+  it('maintenanceWindow: submitted outside it, every node WAITS saying when it opens, and none starts before', async () => {
+    // a window of 20 s every minute; submit while it is closed (so that the wait stays under a minute)
+    const second = new Date().getUTCSeconds();
+    const closedIn = second < 25 ? 25 - second : second > 55 ? 85 - second : 0;
+    await new Promise((resolve) => setTimeout(resolve, closedIn * 1000));
+    const id = randomUUID();
+    const events: NodeEventMessage[] = [];
+    subscriptions.push(nc.subscribe(`daedalus.events.${id}.*`, { callback: (_e, m) => void events.push(m.json<NodeEventMessage>()) }));
+    const response = await system.post('/operations', {
+      id,
+      type: 'backup',
+      globalRequest: true,
+      storageLocation: location,
+      snapshotTag: 'windowed',
+      maintenanceWindow: { start: '* * * * *', duration: '20s', timeZone: 'UTC' },
+    });
+    expect(response.status).toBe(201);
+    const waiting = await system.waitForOperation(
+      id,
+      (op) => op.nodes?.length === 3 && op.nodes.every((n) => n.state === 'WAITING'),
+      30_000,
+    );
+    const opensAt = /opens at (\S+)$/.exec(waiting.nodes[0].message ?? '')?.[1];
+    expect(opensAt).toMatch(/:00\.000Z$/);
+    const operation = await system.waitForOperation(id, undefined, 180_000);
+    expect(operation.errors).toEqual([]);
+    expect(operation.state).toBe('COMPLETED');
+    const starts = events.filter((e) => e.phase === 'UPLOAD' && e.kind === 'started');
+    expect(starts.map((e) => e.hostId).sort()).toEqual(system.nodes.map((n) => n.hostId).sort());
+    for (const start of starts) expect(Date.parse(start.at)).toBeGreaterThanOrEqual(Date.parse(opensAt ?? ''));
+  }, 240_000);
 });

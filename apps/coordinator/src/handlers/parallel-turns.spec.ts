@@ -198,6 +198,7 @@ describe('parallel: waves of node commands in the coordinator', () => {
     expect(Object.values(store.records.get(ID)?.nodes ?? {}).map((n) => n.state)).toEqual(['WAITING', 'WAITING', 'WAITING']);
     const sent = await sweepAt(new Date('2026-01-01T00:01:02Z'));
     expect(uploadRuns(sent).sort()).toEqual(HOSTS);
+    expect(sent[0].command.request).not.toHaveProperty('maintenanceWindow');
     expect(Object.values(store.records.get(ID)?.nodes ?? {}).map((n) => n.state)).toEqual(['PENDING', 'PENDING', 'PENDING']);
     // a later sweep sends nothing again
     expect(await sweepAt(new Date('2026-01-01T00:01:04Z'))).toEqual([]);

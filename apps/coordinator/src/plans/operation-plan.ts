@@ -35,11 +35,11 @@ export interface OperationPlan {
 }
 
 /**
- * The node-local copy of a request: not global, aimed at exactly this node. `parallel` is the coordinator's
- * alone (spent on the turns nodes take; a node-local request refuses it).
+ * The node-local copy of a request: not global, aimed at exactly this node. `parallel` and `maintenanceWindow`
+ * are the coordinator's alone (spent on when nodes take their turns; a node-local request refuses them).
  */
 export function localCopy(record: OperationRecord, node: NodeProgress): Record<string, unknown> {
-  const { parallel: _turns, ...request } = record.request;
+  const { parallel: _turns, maintenanceWindow: _window, ...request } = record.request;
   return { ...request, id: record.id, globalRequest: false, hostId: node.hostId };
 }
 
