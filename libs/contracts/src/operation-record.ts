@@ -1,4 +1,5 @@
 import { OperationState } from './lifecycle/operation-state';
+import type { NodeState } from './lifecycle/node-state';
 import type { StoredPhaseResults } from './protocols/protocol';
 import type { PauseWindow } from './lifecycle/pause-window';
 import type { RestoreLedger } from './protocols/restore.protocol';
@@ -21,7 +22,8 @@ export interface NodeProgress {
   hostId: string;
   address: string;
   dc: string;
-  state: OperationState;
+  /** the operation's states, and WAITING while its turn has not come (`parallel`): see lifecycle/node-state.ts */
+  state: NodeState;
   progress: number;
   /** Current phase for multi-phase operations (restore), else absent. */
   phase?: string;

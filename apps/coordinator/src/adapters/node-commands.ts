@@ -8,6 +8,7 @@ import {
   NodeCommandKind,
   NodeProgress,
   OperationRecord,
+  OperationState,
   pendingNodes,
   redactRecordSecrets,
   Subjects,
@@ -45,6 +46,17 @@ export class NodeCommands {
     for (const node of pendingNodes(record)) {
       await this.send(record, node, 'run');
       if (record.cancelRequested) await this.send(record, node, 'cancel');
+    }
+  }
+
+  /**
+   * Sends the run command to the nodes admitted to their turn (`parallel`: PENDING, not started). Sent after
+   * every result of a phase that takes turns, also when that result changed nothing (a redelivery after a
+   * coordinator died between writing the admission and sending): message ids make the repeats harmless.
+   */
+  async dispatchAdmitted(record: OperationRecord): Promise<void> {
+    for (const node of Object.values(record.nodes ?? {})) {
+      if (node.state === OperationState.PENDING) await this.send(record, node, 'run');
     }
   }
 

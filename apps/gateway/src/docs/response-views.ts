@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ALL_OPERATION_STATES, NodeLiveness, OperationState } from '@daedalus/contracts';
+import { ALL_NODE_STATES, ALL_OPERATION_STATES, NodeLiveness, NodeState, OperationState } from '@daedalus/contracts';
 
 /**
  * What the gateway answers, as classes: the controllers and views are typed by them (so an answer cannot
@@ -71,8 +71,11 @@ export class NodeProgressView {
   address!: string;
   @ApiProperty()
   dc!: string;
-  @ApiProperty({ enum: ALL_OPERATION_STATES })
-  state!: OperationState;
+  @ApiProperty({
+    enum: ALL_NODE_STATES,
+    description: "the operation's states, and WAITING: the node's turn in the phase has not come (`parallel`), no command sent yet",
+  })
+  state!: NodeState;
   @ApiProperty({ type: 'number', description: '0 to 1' })
   progress!: number;
   @ApiPropertyOptional({ description: 'the phase running (restore)' })
