@@ -3,6 +3,7 @@ import { JetStreamClient } from '@nats-io/jetstream';
 import {
   newOperationRecord,
   OperationRequest,
+  parallelRequestErrors,
   SCHEMA_VERSION,
   ScheduleDefinition,
   ScheduleRun,
@@ -29,11 +30,23 @@ export class ScheduleSubmitter {
   async submit(definition: ScheduleDefinition, run: ScheduleRun): Promise<boolean> {
     const now = this.clock.now();
     // the request as stored (plain JSON, validated when the schedule was defined; the submit handler validates it again)
-    const request = { ...definition.request, id: run.operationId } as OperationRequest;
+    const request = withScheduleWindow(definition, { ...definition.request, id: run.operationId } as OperationRequest);
     const record = newOperationRecord(run.operationId, request, now, SCHEMA_VERSION, scheduleSubmitter(definition.id));
     // created or already there: either way it is this run's record, and publishing again is harmless
     const created = await this.operations.create(record);
     await publishSubmission(this.js, record, now);
     return created;
   }
+}
+
+/**
+ * A run of a schedule with a maintenance window carries that window as its `maintenanceWindow` (unless the request
+ * names its own), so its nodes not started when the window closes wait for the next one. Only where the request
+ * takes one: a global operation whose nodes take turns (see "Gentle on the cluster"); other runs go as defined.
+ */
+export function withScheduleWindow(definition: ScheduleDefinition, request: OperationRequest): OperationRequest {
+  if (!definition.window || request.maintenanceWindow !== undefined) return request;
+  const maintenanceWindow = { start: definition.window.start, duration: definition.window.duration, timeZone: definition.timeZone };
+  const windowed = { ...request, maintenanceWindow } as OperationRequest;
+  return parallelRequestErrors(windowed).length === 0 ? windowed : request;
 }
