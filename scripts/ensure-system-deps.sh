@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Daedalus needs outside npm when it is missing: nats-server (JetStream), a JDK (javac compiles
-# our JMX bridge and the Cassandra simulator) and, with --tests, docker-compose and kubectl (the tests check the
-# deployment files with them; the demo does not need them) and chromium (the dashboard's browser test drives it
+# our JMX bridge and the Cassandra simulator) and, with --tests, docker-compose, kubectl and promtool (the tests check the
+# deployment files and alert rules with them; the demo does not need them) and chromium (the dashboard's browser test drives it
 # headless through playwright-core). Debian packages only.
 set -euo pipefail
 
@@ -12,6 +12,8 @@ command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 if [ "${1:-}" = "--tests" ]; then
   command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
   command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+  # promtool (Debian's prometheus package) tests deploy/prometheus/daedalus-alerts.yml (test/deploy/alerts.test.ts)
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   # the dashboard e2e (test/e2e/dashboard.test.ts) launches /usr/bin/chromium
   [ -x /usr/bin/chromium ] || missing+=(chromium)
 fi

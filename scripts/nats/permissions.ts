@@ -32,7 +32,7 @@ export interface Identity {
 const API = '$JS.API';
 const kvStream = (bucket: string) => `KV_${bucket}`;
 const kvSubject = (bucket: string, key: string) => `$KV.${bucket}.${key}`;
-const ALL_BUCKETS = [Buckets.operations, Buckets.activeOperations, Buckets.nodes];
+const ALL_BUCKETS = [Buckets.operations, Buckets.activeOperations, Buckets.nodes, Buckets.schedules];
 const ALL_STREAMS = [Streams.requests, Streams.commands, Streams.events, Streams.deadLetters, ...ALL_BUCKETS.map(kvStream)];
 
 /** A subject the naming module builds, with one variable token as the wildcard `*`. */
@@ -60,8 +60,23 @@ function consumes(stream: string, durable: string): string[] {
 }
 
 /**
+ * Watching the operation records (the gateway's event streams): an ordered consumer of the bucket's stream, made
+ * anew (named `KV_WATCHER_<nuid>`) whenever it falls behind, delivered to the service's own inbox with flow control.
+ */
+function recordWatches(): string[] {
+  const stream = kvStream(Buckets.operations);
+  return [
+    `${API}.CONSUMER.CREATE.${stream}.*`,
+    `${API}.CONSUMER.CREATE.${stream}.*.>`,
+    `${API}.CONSUMER.INFO.${stream}.*`,
+    `${API}.CONSUMER.DELETE.${stream}.*`,
+    `$JS.FC.${stream}.>`,
+  ];
+}
+
+/**
  * The gateway: submits, cancels and resumes (the request stream's three subjects, nothing else), creates the
- * PENDING record and its active marker (and fails a record it could not queue), reads records and
+ * PENDING record and its active marker (and fails a record it could not queue), reads and watches records, reads
  * registrations, removes a registration (`DELETE /nodes/{hostId}`), asks nodes and lists backups.
  */
 export function gatewayIdentity(): Identity {
@@ -73,15 +88,18 @@ export function gatewayIdentity(): Identity {
     permissions: {
       publish: [
         ...startupReads(),
-        ...kvReads([Buckets.operations, Buckets.nodes]),
+        ...kvReads([Buckets.operations, Buckets.nodes, Buckets.schedules]),
         Subjects.submit,
         Subjects.cancel,
         Subjects.resume,
         kvSubject(Buckets.operations, '*'),
         kvSubject(Buckets.activeOperations, '*'),
         kvSubject(Buckets.nodes, '*'),
+        // POST/PUT/DELETE /schedules
+        kvSubject(Buckets.schedules, '*'),
         anyToken(Subjects.nodeQuery),
         Subjects.listBackups,
+        ...recordWatches(),
       ],
       subscribe: [`${inboxPrefixOf(name)}.>`],
       allowResponses: false,
@@ -120,6 +138,8 @@ export function coordinatorIdentity(): Identity {
         ...consumes(Streams.events, Consumers.coordinatorEvents),
         kvSubject(Buckets.operations, '*'),
         kvSubject(Buckets.activeOperations, '*'),
+        // firing schedules: each look records its runs by compare-and-set
+        kvSubject(Buckets.schedules, '*'),
         anyToken(Subjects.commandsFor),
         // retention after a backup: the coordinator submits the remove-backup as any client would
         Subjects.submit,
@@ -128,8 +148,9 @@ export function coordinatorIdentity(): Identity {
         Subjects.deadLetterFor(Streams.requests),
         Subjects.deadLetterFor(Streams.events),
       ],
-      subscribe: [`${inboxPrefixOf(name)}.>`],
-      allowResponses: false,
+      // schedule requests of direct clients (queue group `coordinators`), answered on the asker's reply subject
+      subscribe: [`${inboxPrefixOf(name)}.>`, Subjects.manageSchedules],
+      allowResponses: true,
     },
   };
 }
@@ -183,6 +204,7 @@ export function clientIdentity(clientName: string): Identity {
         Subjects.cancel,
         Subjects.resume,
         Subjects.listBackups,
+        Subjects.manageSchedules,
       ],
       subscribe: [`${inboxPrefixOf(name)}.>`, Subjects.operationUpdatesAll],
       allowResponses: false,

@@ -51,6 +51,12 @@ describeCompose('docker-compose.yml', () => {
     expect(args(compose.services.nats)).toContain('-js');
   });
 
+  it("serves the coordinators' and the agents' /metrics inside the network only (no published port)", () => {
+    const withMetrics = services().filter(([, s]) => s.environment?.DAEDALUS_METRICS_PORT !== undefined);
+    expect(withMetrics.map(([name]) => name).sort()).toEqual(['coordinator-1', 'coordinator-2', 'sidecar-1', 'sidecar-2', 'sidecar-3']);
+    for (const [, s] of withMetrics) expect(s.environment?.DAEDALUS_METRICS_ADDRESS).toBe('0.0.0.0');
+  });
+
   it('runs two coordinators, as two services, with the signing key', () => {
     const coordinators = services().filter(([, s]) => args(s)[0] === 'coordinator');
     expect(coordinators.map(([name]) => name).sort()).toEqual(['coordinator-1', 'coordinator-2']);

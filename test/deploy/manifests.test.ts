@@ -126,7 +126,7 @@ describeK8s('Kubernetes manifests (deploy/k8s)', () => {
       const cassandra = pod.containers.find((c) => c.name === 'cassandra');
       expect(sidecar?.args?.slice(0, 3)).toEqual(['sidecar', '--jmx-service', '127.0.0.1:7199']);
       expect(sidecar?.args).toEqual(expect.arrayContaining(['--gateway', '--api-tokens-file']));
-      expect(sidecar?.ports?.map((p) => p.containerPort)).toEqual([4567]);
+      expect(sidecar?.ports?.map((p) => p.containerPort)).toEqual([4567, 9465]);
       const dataMount = (c?: Container) => c?.volumeMounts?.find((m) => m.mountPath === '/var/lib/cassandra')?.name;
       expect(dataMount(sidecar)).toBe('data');
       expect(dataMount(cassandra)).toBe('data');
@@ -149,6 +149,12 @@ describeK8s('Kubernetes manifests (deploy/k8s)', () => {
     it('restricts who reaches NATS and the gateway', () => {
       const policies = objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name);
       expect(policies.sort()).toEqual(['cassandra', 'daedalus-coordinator', 'nats']);
+      // coordinators take connections only from metrics scrapers, on their metrics port
+      const coordinator = find(objects, 'NetworkPolicy', 'daedalus-coordinator').spec as {
+        ingress: Array<{ ports: Array<{ port: number }> }>;
+      };
+      expect(coordinator.ingress.flatMap((rule) => rule.ports.map((p) => p.port))).toEqual([9464]);
+      expect(podSpec(find(objects, 'Deployment', 'daedalus-coordinator')).containers[0].ports?.map((p) => p.containerPort)).toEqual([9464]);
     });
   });
 

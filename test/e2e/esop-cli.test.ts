@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { makeTempDir, ProcessGroup, removeDir } from '../support/processes';
+import { makeTempDir, ProcessGroup, removeDir, waitFor } from '../support/processes';
 import { jmxArgs } from '@daedalus/jmx';
 import { SimulatedCluster, SimulatedNode, startSimulatedCluster, STORAGE_SERVICE } from '../support/simulator';
 import { filesUnder } from './backup-support';
@@ -106,11 +106,12 @@ describe('daedalus esop (local mode)', () => {
       expect(run.stdout).toContain('Usage: daedalus-esop');
       if (command.length > 0) expect(run.stdout).toContain('--storage-location');
     }
-    // registered with Esop's flags, refused clearly until the commit-log executors are in the build
+    // without JMX and with a location naming only the bucket, the commit-log commands need to be told the node
     for (const command of ['commitlog-backup', 'commitlog-restore']) {
-      const run = await esop([command, '--storage-location', location, '--commit-log-dir', node.commitLogDir]);
-      expectExit(run, 1);
-      expect(run.stderr).toContain('needs the commitlog executors');
+      const timestamp = command === 'commitlog-restore' ? ['--timestamp-end', '1000'] : [];
+      const run = await esop([command, '--storage-location', location, ...timestamp, ...nodeArgs(false)]);
+      expectExit(run, 2);
+      expect(run.stderr).toContain('without --jmx-service name the node');
     }
   }, 120_000);
 
@@ -306,5 +307,80 @@ describe('daedalus esop (local mode)', () => {
     expect(await node.sim.truncationCount('shop', 'customers')).toBe(truncationsBefore + 1);
     // the staged download is gone (CLEANUP)
     expect(await filesUnder(join(node.home, 'data', 'daedalus-restore'))).toEqual([]);
+  }, 300_000);
+
+  it('backs up the commit logs and restores a stopped node to a second: at restart it replays exactly the writes before it', async () => {
+    const archive = join(dirname(node.dataDirs[0]), 'commitlog_archive');
+    mkdirSync(archive, { recursive: true });
+    await node.sim.setArchiveCommand(`/bin/cp %path ${archive}/%name`);
+    await node.sim.createTable('shop', 'events');
+    const flush = () => node.jmx.invoke(STORAGE_SERVICE, 'forceKeyspaceFlush', [jmxArgs.string('shop'), jmxArgs.stringArray([])]);
+    await node.sim.writeRows('shop', 'events', 40, 500);
+    await flush();
+    const atPoint = String(await node.sim.checksum('shop', 'events'));
+    const point = Math.ceil((Date.now() + 1) / 1000) * 1000;
+    while (Date.now() <= point + 50) await new Promise((r) => setTimeout(r, 25));
+    await node.sim.writeRows('shop', 'events', 25, 600);
+    await flush();
+    await waitFor('segments archived', async () => (await node.sim.commitLogSegments()).length === 0);
+
+    // Esop's node path says who the node is: no JMX needed to upload what archive_command put aside
+    const nodePath = `${location}/${CLUSTER}/${node.dc}/${node.hostId}`;
+    const backup = () => esop(['commitlog-backup', '--storage-location', nodePath, '--output', 'json', ...nodeArgs(false)]);
+    const first = await backup();
+    expectExit(first, 0);
+    const uploaded = result<{ result: { segments: number; uploadedSegments: number } }>(first).result;
+    expect(uploaded.segments).toBeGreaterThan(0);
+    expect(uploaded.uploadedSegments).toBe(uploaded.segments);
+    const again = await backup();
+    expectExit(again, 0);
+    expect(result<{ result: { uploadedSegments: number; alreadyStored: number } }>(again).result).toMatchObject({
+      uploadedSegments: 0,
+      alreadyStored: uploaded.segments,
+    });
+
+    const properties = join(node.configDir, 'commitlog_archiving.properties');
+    const restore = (extra: string[]) =>
+      esop([
+        'commitlog-restore',
+        '--storage-location',
+        nodePath,
+        '--timestamp-end',
+        String(point),
+        '--output',
+        'json',
+        ...nodeArgs(false),
+        ...extra,
+      ]);
+    const before = readFileSync(properties, 'utf8');
+    // the node answers over JMX: refused before anything is written
+    const refused = await esop([
+      'commitlog-restore',
+      '--storage-location',
+      location,
+      '--timestamp-end',
+      String(point),
+      '--jmx-service',
+      `127.0.0.1:${node.jmxPort}`,
+      ...nodeArgs(false),
+    ]);
+    expectExit(refused, 1);
+    expect(refused.stderr).toContain('needs Cassandra stopped');
+    expect(readFileSync(properties, 'utf8')).toBe(before);
+
+    await cluster.stopNode(node, 'SIGTERM');
+    const eventsDir = readdirSync(join(node.dataDirs[0], 'shop')).find((d) => d.startsWith('events-'));
+    if (!eventsDir) throw new Error('no events directory');
+    for (const file of await filesUnder(join(node.dataDirs[0], 'shop', eventsDir))) if (!file.includes('/snapshots/')) rmSync(file);
+    const run = await restore([]);
+    expectExit(run, 0);
+    const prepared = result<{ result: { restoreDirectory: string; segments: unknown[]; nextSteps: string } }>(run).result;
+    expect(prepared.segments.length).toBeGreaterThan(0);
+    expect(prepared.nextSteps).toContain('Start Cassandra');
+    expect(readFileSync(properties, 'utf8')).toContain(`restore_directories=${prepared.restoreDirectory}\n`);
+
+    await cluster.restartNode(node);
+    expect(await node.sim.rowCount('shop', 'events')).toBe(40);
+    expect(String(await node.sim.checksum('shop', 'events'))).toBe(atPoint);
   }, 300_000);
 });

@@ -353,5 +353,25 @@ describe('Icarus compatibility', () => {
       expect((await refusal(restore({ singlePhase: true, restorationPhase: 'TRUNCATE' })))[0]).toMatchObject({ field: 'singlePhase' });
       expect((await refusal(restore({ restorationPhase: 'IMPORT' })))[0].message).toContain('singlePhase');
     });
+
+    it('runs remove-backup as Icarus sends it (placeholder segments, dry, resolveNodes false) and refuses what it cannot honour', async () => {
+      const body = {
+        type: 'remove-backup',
+        storageLocation: `file://${storeRoot}/bucket/cluster1/dc1/node1`,
+        backupName,
+        dry: true,
+        globalRequest: true,
+        resolveNodes: false,
+      };
+      const before = await filesUnder(join(storeRoot, 'bucket'));
+      const done = await submit(body);
+      expect(done.errors).toEqual([]);
+      expect(done.state).toBe('COMPLETED');
+      const tombstone = Object.values((done.response as { TOMBSTONE: Record<string, { removed: Array<{ name: string }> }> }).TOMBSTONE);
+      expect(tombstone.flatMap((r) => r.removed.map((b) => b.name))).toEqual([backupName]);
+      expect(await filesUnder(join(storeRoot, 'bucket'))).toEqual(before);
+      expect((await refusal({ ...body, resolveNodes: true })).map((e) => e.field)).toEqual(['resolveNodes']);
+      expect((await refusal({ ...body, removeOldest: true })).map((e) => e.field)).toEqual(['backupName|removeOldest']);
+    });
   });
 });

@@ -18,6 +18,7 @@ import { nkeySeedPath, passwordVariable, provision, serverConfig } from '../../s
 import { agentIdentity, clientIdentity, coordinatorIdentity, gatewayIdentity, Identity } from '../../scripts/nats/permissions';
 import { natsServerBinary, reloadNatsServer, startNatsServerWithConfig } from '../support/nats';
 import { makeTempDir, removeDir, sleep } from '../support/processes';
+import { SseConnection } from '../support/sse-client';
 import { DaedalusSystem, OperationView, ServiceRole } from '../support/system';
 import { runBackup } from './backup-support';
 
@@ -140,6 +141,17 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
     const listing = await system.get(`/backups?storageLocation=${encodeURIComponent(location)}`);
     expect(listing.status).toBe(200);
     expect(JSON.stringify(listing.body)).toContain(backupName);
+    // the gateway's event streams watch the operations bucket under its identity: a replay, and a live watch
+    const replay = await SseConnection.open(`${system.gatewayUrl}/operations/${backup.operation.id}/events`);
+    const states: string[] = [];
+    for (let event = await replay.nextEvent(); event; event = await replay.nextEvent()) {
+      states.push((JSON.parse(event.data) as OperationView).state);
+    }
+    expect(states[states.length - 1]).toBe('COMPLETED');
+    const live = await SseConnection.open(`${system.gatewayUrl}/events?type=flush`);
+    await flush();
+    expect((JSON.parse((await live.nextEvent())?.data ?? '{}') as OperationView).type).toBe('flush');
+    live.close();
     // every subject the services used is in their permissions: not one refusal in their logs
     expect(serviceLogs()).not.toMatch(/permissions violation/i);
   });

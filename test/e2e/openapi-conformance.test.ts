@@ -195,6 +195,12 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
     const backupName = (Object.values((backup?.response as { UPLOAD: Record<string, { backupName: string }> }).UPLOAD)[0] ?? {}).backupName;
     outcomes.set('verify', await submit({ type: 'verify', storageLocation: location, backupName, mode: 'full', globalRequest: true }));
     expect(outcomes.get('verify')?.state).toBe('COMPLETED');
+    // a dry run: the plan of removing the oldest backup, nothing changed (the restore above used it)
+    outcomes.set(
+      'remove-backup',
+      await submit({ type: 'remove-backup', storageLocation: location, globalRequest: true, removeOldest: true, dry: true }),
+    );
+    expect(outcomes.get('remove-backup')?.state).toBe('COMPLETED');
 
     expect(outcomes.get('restore')?.state).toBe('COMPLETED');
 
@@ -226,6 +232,18 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
     await record('POST', '/operations', '/operations', { type: 'flush', keyspace: 7 });
     await record('POST', '/operations', '/operations', { type: 'commitlog-backup' });
     await record('GET', '/backups', '/backups');
+    // the event streams' refusals (their 200 is text/event-stream, proven in operation-events.test.ts)
+    await record('GET', '/operations/00000000-0000-4000-8000-000000000000/events', '/operations/{id}/events');
+    await record('GET', '/events?type=nonsense', '/events');
+    // schedules: defined, read, changed, refused (400, 404), deleted; their firing is test/e2e/schedules.test.ts
+    const schedule = { request: { type: 'flush', keyspace: 'shop' }, schedule: '@every 1h', suspended: true };
+    expect((await record('POST', '/schedules', '/schedules', { ...schedule, id: 'conformance' })).status).toBe(201);
+    expect((await record('POST', '/schedules', '/schedules', { ...schedule, schedule: '@fortnightly' })).status).toBe(400);
+    await record('GET', '/schedules', '/schedules');
+    await record('GET', '/schedules/conformance', '/schedules/{id}');
+    expect((await record('PUT', '/schedules/conformance', '/schedules/{id}', { ...schedule, schedule: '@daily' })).status).toBe(200);
+    expect((await record('GET', '/schedules/nothing-here', '/schedules/{id}')).status).toBe(404);
+    expect((await record('DELETE', '/schedules/conformance', '/schedules/{id}')).status).toBe(204);
     const refused = await record(
       'POST',
       '/operations',

@@ -73,6 +73,11 @@ export interface SystemOptions {
    * default; false runs them without, so only the structural checks apply.
    */
   signing?: boolean;
+  /**
+   * Give every coordinator and agent a /metrics listener on a free port (`--metrics-port`); `metricsUrl` names
+   * them, the gateway's is on its API port. Off by default: services then start as in production without one.
+   */
+  metrics?: boolean;
 }
 
 export interface NatsSetup {
@@ -152,6 +157,7 @@ export class DaedalusSystem {
         nats: options.nats,
         requestSecretsKey: options.requestSecretsKey,
         signing: options.signing,
+        metrics: options.metrics ?? false,
       },
       options.baseDir === undefined,
     );
@@ -313,7 +319,8 @@ export class DaedalusSystem {
 
   /** Starts a node's agent; `extraArgs` are added for this start only (e.g. a restarted agent given another key). */
   async startAgent(node: SimulatedNode, extraArgs: string[] = []): Promise<ManagedProcess> {
-    const proc = this.group.start(`agent-${node.index + 1}`, process.execPath, this.agentArgsFor(node, extraArgs), {
+    const metrics = await this.metricsArgs(`agent-${node.index + 1}`);
+    const proc = this.group.start(`agent-${node.index + 1}`, process.execPath, this.agentArgsFor(node, [...metrics, ...extraArgs]), {
       env: this.keyHolderEnv({ kind: 'agent', node }),
     });
     await this.group.waitForOutput(proc, /node agent ready/, 60_000);
@@ -334,12 +341,34 @@ export class DaedalusSystem {
         '--sweep-interval-ms',
         '1000',
         ...(this.options.coordinatorArgs ?? []),
+        ...(await this.metricsArgs(`coordinator-${index + 1}`)),
       ],
       { env: this.serviceEnv({ kind: 'coordinator', index }) },
     );
     await this.group.waitForOutput(proc, /coordinator ready/, 30_000);
     this.coordinators[index] = proc;
     return proc;
+  }
+
+  /** The metrics ports given (service name → port), kept across restarts of a service. */
+  private readonly metricsPorts = new Map<string, number>();
+
+  private async metricsArgs(service: string): Promise<string[]> {
+    if (!this.options.metrics) return [];
+    const port = this.metricsPorts.get(service) ?? (await freePort());
+    this.metricsPorts.set(service, port);
+    return ['--metrics-port', String(port)];
+  }
+
+  /**
+   * Where a service's /metrics is: `gateway` (its API port), `coordinator-1`…, `agent-1`… (by node index + 1);
+   * the latter only with `metrics: true`.
+   */
+  metricsUrl(service: string): string {
+    if (service === 'gateway') return `${this.gatewayUrl}/metrics`;
+    const port = this.metricsPorts.get(service);
+    if (port === undefined) throw new Error(`${service} has no metrics listener (start the system with metrics: true)`);
+    return `http://127.0.0.1:${port}/metrics`;
   }
 
   /** Stops every Daedalus service and nats-server, then starts them again on the same ports and stores. */

@@ -9,6 +9,7 @@ import {
   DAY_MS,
   IntRange,
   Option,
+  LoggingSettings,
   OptionGroup,
   PauseHookSettings,
   Port,
@@ -69,11 +70,31 @@ export class GatewayConfig {
   @TimerMs(1)
   readonly nodeQueryTimeoutMs!: number;
 
+  @Option({
+    flag: 'events-max-streams',
+    description: 'most event streams (GET /events, /operations/{id}/events) this gateway serves at once; beyond it 503',
+    default: 64,
+  })
+  @IntRange(1, 10_000)
+  readonly eventsMaxStreams!: number;
+
+  @Option({
+    flag: 'events-heartbeat-ms',
+    description: 'how often an event stream sends a comment line, so proxies keep an idle stream open',
+    default: 15_000,
+    unit: 'ms',
+  })
+  @IntRange(100, 300_000, 'a whole number of milliseconds')
+  readonly eventsHeartbeatMs!: number;
+
   @OptionGroup(() => AuthSettings)
   readonly auth!: AuthSettings;
 
   @OptionGroup(() => HttpsSettings)
   readonly https!: HttpsSettings;
+
+  @OptionGroup(() => LoggingSettings)
+  readonly loggingSettings!: LoggingSettings;
 
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;
@@ -110,6 +131,7 @@ export class GatewayConfig {
 export const GATEWAY_SERVICE: ServiceDescription = {
   name: 'gateway',
   command: 'node dist/apps/gateway/src/main.js',
-  summary: 'Icarus-compatible HTTP API (OpenAPI at /api-docs, AsyncAPI at /asyncapi.json, /healthz) over NATS JetStream.',
+  summary:
+    'Icarus-compatible HTTP API (OpenAPI at /api-docs, AsyncAPI at /asyncapi.json, /healthz, Prometheus /metrics) over NATS JetStream.',
   config: GatewayConfig,
 };

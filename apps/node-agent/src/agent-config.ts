@@ -19,7 +19,9 @@ import {
   ConfigSection,
   IntRange,
   MAX_TIMER_MS,
+  MetricsSettings,
   Option,
+  LoggingSettings,
   OptionGroup,
   readOptions,
   RequestSecretsSettings,
@@ -286,6 +288,17 @@ export class AgentConfig {
   @IntRange(0, Number.MAX_SAFE_INTEGER)
   readonly restoreReserveBytes!: number;
 
+  /** remove-backup never sweeps an unreferenced object younger than this (docs/design.md, "Removing backups") */
+  @Option({
+    flag: 'removal-grace-ms',
+    description:
+      'remove-backup keeps unreferenced objects younger than this: they may belong to a backup not committed yet (longer than a backup lease, 5 min)',
+    default: 6 * 3600_000,
+    unit: 'ms',
+  })
+  @IntRange(0, Number.MAX_SAFE_INTEGER)
+  readonly removalGraceMs!: number;
+
   @Option({
     flag: 'verify-orphan-grace-ms',
     description:
@@ -325,6 +338,9 @@ export class AgentConfig {
   @IsString()
   readonly encryptionKeyText?: string;
 
+  @OptionGroup(() => LoggingSettings)
+  readonly loggingSettings!: LoggingSettings;
+
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;
 
@@ -336,6 +352,9 @@ export class AgentConfig {
 
   @OptionGroup(() => SigningSettings)
   readonly signingSettings!: SigningSettings;
+
+  @OptionGroup(() => MetricsSettings)
+  readonly metricsSettings!: MetricsSettings;
 
   readonly settlement: SettlementPolicy;
   /** opens the secrets of commands' requests (absent: a command carrying one fails naming the field) */

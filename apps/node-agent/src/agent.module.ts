@@ -1,3 +1,5 @@
+import { jmxCallRecorder, processMetrics } from '@daedalus/common';
+import { AgentMetrics } from './adapters/agent-metrics';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { JmxBridgeClient, JmxClient } from '@daedalus/jmx';
@@ -15,6 +17,7 @@ import { CassandraSnapshots, JmxCassandraSnapshots } from './cassandra/snapshots
 import { RestoreLedger } from './operations/restore/restore-ledger';
 import { ClientEncryption } from './repository/encryption';
 import { RestoreExecutor, RestoreSettings } from './operations/restore/restore.executor';
+import { REMOVAL_SETTINGS, RemoveBackupExecutor } from './operations/remove-backup/remove-backup.executor';
 import { CassandraNode } from './cassandra/cassandra-node';
 import { JmxCassandraNode } from './cassandra/jmx-cassandra-node';
 import { AgentConsumerService } from './commands/agent-consumer.service';
@@ -53,6 +56,7 @@ const JMX_CLIENT = Symbol('JMX_CLIENT');
 const EXECUTORS = [
   BackupExecutor,
   RestoreExecutor,
+  RemoveBackupExecutor,
   ListExecutor,
   VerifyExecutor,
   FlushExecutor,
@@ -90,7 +94,11 @@ export class AgentModule {
           // one bridge JVM per agent, shared by everything that talks to the node
           provide: JMX_CLIENT,
           useFactory: () =>
-            new JmxBridgeClient({ ...config.jmx, logger: { log: (m) => jmxLogger.debug(m), warn: (m) => jmxLogger.warn(m) } }),
+            new JmxBridgeClient({
+              ...config.jmx,
+              logger: { log: (m) => jmxLogger.debug(m), warn: (m) => jmxLogger.warn(m) },
+              onCall: jmxCallRecorder(processMetrics()),
+            }),
         },
         {
           provide: CassandraNode,
@@ -108,7 +116,8 @@ export class AgentModule {
         RestoreLedger,
         { provide: EXECUTOR_SETTINGS, useValue: settings },
         { provide: RESTORE_SETTINGS, useValue: restore },
-        { provide: VERIFY_SETTINGS, useValue: { orphanGraceMs: config.verifyOrphanGraceMs } },
+        { provide: VERIFY_SETTINGS, useValue: { orphanGraceMs: config.verifyOrphanGraceMs, removalGraceMs: config.removalGraceMs } },
+        { provide: REMOVAL_SETTINGS, useValue: { graceMs: config.removalGraceMs } },
         { provide: TRUNCATE_ENABLED, useValue: config.enableTruncate },
         {
           provide: IMPORT_WORK_ROOT,
@@ -133,6 +142,7 @@ export class AgentModule {
         NodeRegistrationService,
         { provide: NodeIdentity, useExisting: NodeRegistrationService },
         AgentConsumerService,
+        AgentMetrics,
         ...jetStreamTransportProviders({ inject: [AgentConsumerService], useFactory: (agent: AgentConsumerService) => agent.endpoints() }),
       ],
     };

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { JmxBridgeClient, JmxBridgeClientOptions } from './bridge-client';
+import { JmxBridgeClient, JmxBridgeClientOptions, JmxCallRecord } from './bridge-client';
 import { JmxError, JmxErrorKind } from './jmx-client';
 
 const FAKE = join(__dirname, '__fixtures__', 'fake-bridge.js');
@@ -94,6 +94,20 @@ describe('JmxBridgeClient against a fake bridge process', () => {
     await expectKind(c.getAttribute(BEAN, 'Missing'), 'signature');
     const malformed = await expectKind(c.getAttribute(BEAN, 'Malformed'), 'bridge');
     expect(malformed.message).toContain('malformed');
+  });
+
+  it('tells onCall of every call with its MBean operation or attribute name, never the object name', async () => {
+    const calls: JmxCallRecord[] = [];
+    const c = client({ onCall: (call) => calls.push(call) });
+    await c.invoke(BEAN, 'op', []);
+    await expectKind(c.getAttribute(BEAN, 'Error'), 'remote');
+    await c.ping();
+    expect(calls.map(({ call, name, failed }) => ({ call, name, failed }))).toEqual([
+      { call: 'invoke', name: 'op', failed: false },
+      { call: 'getAttribute', name: 'Error', failed: true },
+      { call: 'ping', name: 'ping', failed: false },
+    ]);
+    expect(calls.every((call) => call.seconds >= 0 && call.seconds < 60)).toBe(true);
   });
 
   it('matches answers to calls by id when they arrive out of order or split across chunks', async () => {

@@ -25,6 +25,17 @@ export interface JmxBridgeClientOptions extends JmxConnectionOptions, BridgeLaun
   logger?: JmxLogger;
   /** Replaces the java command entirely (tests run a fake bridge this way). */
   bridgeCommand?: BridgeCommand;
+  /** Told of every call once it ended (metrics: latency and errors by call and MBean operation name). */
+  onCall?: (call: JmxCallRecord) => void;
+}
+
+export interface JmxCallRecord {
+  /** getAttribute, setAttribute, invoke, queryNames, describe, ping */
+  call: string;
+  /** the MBean operation or attribute name, or the call itself; never an object name (it may hold table names) */
+  name: string;
+  seconds: number;
+  failed: boolean;
 }
 
 export interface JmxBridgePing {
@@ -59,15 +70,15 @@ export class JmxBridgeClient implements JmxClient {
   }
 
   async getAttribute(objectName: string, attribute: string, options?: JmxCallOptions): Promise<JmxValue> {
-    return this.call('getAttribute', { objectName, attribute }, `getAttribute ${objectName} ${attribute}`, options);
+    return this.call('getAttribute', { objectName, attribute }, `getAttribute ${objectName} ${attribute}`, options, attribute);
   }
 
   async setAttribute(objectName: string, attribute: string, value: JmxArg, options?: JmxCallOptions): Promise<void> {
-    await this.call('setAttribute', { objectName, attribute, value }, `setAttribute ${objectName} ${attribute}`, options);
+    await this.call('setAttribute', { objectName, attribute, value }, `setAttribute ${objectName} ${attribute}`, options, attribute);
   }
 
   async invoke(objectName: string, operation: string, args: JmxArg[], options?: JmxCallOptions): Promise<JmxValue> {
-    return this.call('invoke', { objectName, operation, args }, `invoke ${objectName} ${operation}`, options);
+    return this.call('invoke', { objectName, operation, args }, `invoke ${objectName} ${operation}`, options, operation);
   }
 
   async queryNames(pattern: string, options?: JmxCallOptions): Promise<string[]> {
@@ -109,6 +120,28 @@ export class JmxBridgeClient implements JmxClient {
   }
 
   private async call(
+    op: string,
+    params: Record<string, unknown>,
+    label: string,
+    callOptions: JmxCallOptions | undefined,
+    /** the MBean operation or attribute name (a bounded set: those our code uses); never the object name */
+    name = op,
+  ): Promise<JmxValue> {
+    const observe = this.options.onCall;
+    if (!observe) return this.send(op, params, label, callOptions);
+    const started = performance.now();
+    let failed = false;
+    try {
+      return await this.send(op, params, label, callOptions);
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      observe({ call: op, name, seconds: (performance.now() - started) / 1000, failed });
+    }
+  }
+
+  private async send(
     op: string,
     params: Record<string, unknown>,
     label: string,

@@ -12,3 +12,6 @@ export * from './startup-retry';
 export * from './permissions';
 export * from './transport/index';
 export * from './integrity/index';
+export * from './jetstream-metrics';
+export * from './schedule-store';
+export * from './schedule-book';

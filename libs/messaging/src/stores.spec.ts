@@ -46,3 +46,46 @@ describe('OperationStore: the index of unfinished operations across a resume', (
     expect(await active.get(ID)).toBeDefined();
   });
 });
+
+describe('OperationStore: transitions told to listeners', () => {
+  const running = (): OperationRecord => ({ ...failed(), state: OperationState.RUNNING });
+
+  it('tells each change once, to the store whose compare-and-set wrote it, when two stores race', async () => {
+    const records = new MemoryJsonKv<OperationRecord>();
+    const active = new MemoryJsonKv<ActiveMarker>();
+    await records.put(ID, running());
+    const told: string[] = [];
+    const stores = ['a', 'b'].map((name) => {
+      const store = new OperationStore(records, active);
+      store.onTransition((before, after) => told.push(`${name}: ${before.state} -> ${after.state}`));
+      return store;
+    });
+    const finish = (current: OperationRecord) =>
+      current.state === OperationState.RUNNING ? { ...current, state: OperationState.COMPLETED } : undefined;
+    // the second writer reads while the first writes: its first attempt loses the compare-and-set and is retried
+    let raced = false;
+    records.beforeWrite = async () => {
+      if (raced) return;
+      raced = true;
+      await stores[1].mutate(ID, finish);
+    };
+    await stores[0].mutate(ID, finish);
+    expect(told).toEqual(['b: RUNNING -> COMPLETED']);
+    expect((await records.get(ID))?.value.state).toBe(OperationState.COMPLETED);
+  });
+
+  it('tells nothing when the mutation changed nothing, and a throwing listener never fails the write', async () => {
+    const records = new MemoryJsonKv<OperationRecord>();
+    const store = new OperationStore(records, new MemoryJsonKv<ActiveMarker>());
+    await records.put(ID, running());
+    const told: string[] = [];
+    store.onTransition(() => {
+      throw new Error('listener broke');
+    });
+    store.onTransition((_, after) => told.push(after.state));
+    await store.mutate(ID, () => undefined);
+    expect(told).toEqual([]);
+    await expect(store.mutate(ID, (r) => ({ ...r, state: OperationState.FAILED }))).resolves.toMatchObject({ state: 'FAILED' });
+    expect(told).toEqual(['FAILED']);
+  });
+});

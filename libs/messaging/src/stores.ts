@@ -8,6 +8,13 @@ export interface ActiveMarker {
   since: string;
 }
 
+/**
+ * Told of every record change this store wrote: `before` as read, `after` as written by the compare-and-set that
+ * succeeded. Each change is written by exactly one writer, so counting state changes here counts each once,
+ * however many coordinators race (metrics).
+ */
+export type TransitionListener = (before: OperationRecord, after: OperationRecord) => void;
+
 /** A marker without its record is left alone this long: the record may be about to be created. */
 const ORPHAN_MARKER_GRACE_MS = 60_000;
 
@@ -24,6 +31,13 @@ export class OperationStore {
     /** seals what this service writes and refuses to update records it must not trust (no key: trusts all) */
     private readonly sealer = new RecordSealer(),
   ) {}
+
+  private readonly listeners: TransitionListener[] = [];
+
+  /** Calls `listener` after each change this store writes (a listener that throws is ignored). */
+  onTransition(listener: TransitionListener): void {
+    this.listeners.push(listener);
+  }
 
   /** The record as stored, trusted or not (for showing it; services acting on one use `getTrusted`). */
   async get(id: string): Promise<OperationRecord | undefined> {
@@ -45,7 +59,9 @@ export class OperationStore {
 
   /** Compare-and-set update; resolves to the record as stored afterwards (undefined if it does not exist). */
   async mutate(id: string, mutation: Mutation<OperationRecord>): Promise<OperationRecord | undefined> {
-    const record = await this.kv.mutate(id, this.sealed(id, mutation), { pinRevision: this.sealer.pinsRevision });
+    const change = new LastChange();
+    const record = await this.kv.mutate(id, change.tracking(this.sealed(id, mutation)), { pinRevision: this.sealer.pinsRevision });
+    this.tell(change);
     if (record && isSettled(record)) await this.retire(id);
     return record;
   }
@@ -57,7 +73,9 @@ export class OperationStore {
    */
   async reopen(id: string, mutation: Mutation<OperationRecord>): Promise<OperationRecord | undefined> {
     await this.active.put(id, { since: new Date().toISOString() });
-    const record = await this.kv.mutate(id, this.sealed(id, mutation), { pinRevision: this.sealer.pinsRevision });
+    const change = new LastChange();
+    const record = await this.kv.mutate(id, change.tracking(this.sealed(id, mutation)), { pinRevision: this.sealer.pinsRevision });
+    this.tell(change);
     if (record && !isTerminal(record.state)) await this.active.put(id, { since: record.resumedAt ?? record.creationTime });
     else await this.retire(id);
     return record;
@@ -74,6 +92,18 @@ export class OperationStore {
       const next = mutation(current, at);
       return next === undefined ? undefined : this.sealer.seal(next, at.nextRevision);
     };
+  }
+
+  private tell(change: LastChange): void {
+    const written = change.written;
+    if (!written) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(written.before, written.after);
+      } catch {
+        // a listener (metrics) never fails the write it is told about
+      }
+    }
   }
 
   /** Removes the marker of a finished record; puts it back if the record was resumed meanwhile. */
@@ -104,6 +134,23 @@ export class OperationStore {
       else if (now.getTime() - marker.storedAt.getTime() > ORPHAN_MARKER_GRACE_MS) await this.active.delete(id);
     }
     return result;
+  }
+}
+
+/**
+ * The last call of a compare-and-set mutation is the one whose result was written (earlier calls lost a
+ * conflict and were retried on a fresh read); undefined when it changed nothing.
+ */
+class LastChange {
+  written?: { before: OperationRecord; after: OperationRecord };
+
+  tracking(mutation: Mutation<OperationRecord>): Mutation<OperationRecord> {
+    return (current, at) => {
+      this.written = undefined;
+      const next = mutation(current, at);
+      if (next !== undefined) this.written = { before: current, after: next };
+      return next;
+    };
   }
 }
 

@@ -272,6 +272,12 @@ export function agentConsumer(hostId: string, ackWaitMs: number): DurableConsume
   };
 }
 
+/**
+ * Revisions kept per operation record (the KV maximum): what `GET /operations/{id}/events` can replay to a client
+ * that reconnects. A bucket created before keeps its own setting (1): the replay then starts at the latest.
+ */
+export const OPERATION_RECORD_HISTORY = 64;
+
 export interface Stores {
   operations: KV;
   activeOperations: KV;
@@ -301,7 +307,13 @@ export async function ensureBuckets(nc: NatsConnection, options: TopologyOptions
       throw error;
     }
   };
-  const operations = await open(Buckets.operations, { ...leaderReads, ttl: options.operationRetentionMs });
+  // the operations bucket keeps the last OPERATION_RECORD_HISTORY revisions of each record, so a client of the
+  // gateway's event stream that reconnects (Last-Event-ID) is replayed the revisions it missed
+  const operations = await open(Buckets.operations, {
+    ...leaderReads,
+    history: OPERATION_RECORD_HISTORY,
+    ttl: options.operationRetentionMs,
+  });
   const activeOperations = await open(Buckets.activeOperations, leaderReads);
   const nodes = await open(Buckets.nodes, leaderReads);
   return { operations, activeOperations, nodes, jsm: await jetstreamManager(nc) };

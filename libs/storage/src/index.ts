@@ -15,6 +15,7 @@ export { classifyS3Error } from './providers/s3/s3-errors';
 export * from './wrappers/concurrency';
 export * from './wrappers/fault-injection';
 export * from './wrappers/forwarding';
+export * from './wrappers/metrics';
 export * from './wrappers/retry';
 export * from './wrappers/semaphore';
 export * from './wrappers/throttle';

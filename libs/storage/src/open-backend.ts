@@ -22,6 +22,7 @@ import { FileBackend } from './providers/file/file-backend';
 import { GcsBackend, GcsBackendOptions } from './providers/gcs/gcs-backend';
 import { S3Backend, S3BackendOptions } from './providers/s3/s3-backend';
 import { withConcurrencyLimit } from './wrappers/concurrency';
+import { StorageObserver, withObserver } from './wrappers/metrics';
 import { RetryHooks, RetryPolicy, withRetry } from './wrappers/retry';
 import { TokenBucket, withThrottle } from './wrappers/throttle';
 
@@ -43,6 +44,8 @@ export interface OpenBackendOptions {
   /** A bucket whose rate its owner changes as it goes (a backup paced by `duration`); wins over the fixed rate. */
   bandwidthBucket?: TokenBucket;
   env?: NodeJS.ProcessEnv;
+  /** Told of every request to the provider and every failure (metrics); stacked right over the provider. */
+  observer?: StorageObserver;
 }
 
 /** The bare provider for a location, without wrappers. */
@@ -85,12 +88,15 @@ export function openBackend(location: StorageLocation | string, options: OpenBac
   return wrapBackend(openProvider(location, options), options);
 }
 
-/** The wrappers openBackend stacks over a provider: retry( concurrency-limit( throttle( provider ))). */
+/** The wrappers openBackend stacks over a provider: retry( concurrency-limit( throttle( observer( provider )))). */
 export function wrapBackend(
   provider: StorageBackend,
-  options: Pick<OpenBackendOptions, 'retry' | 'retryHooks' | 'concurrency' | 'bandwidthBytesPerSecond' | 'bandwidthBucket'> = {},
+  options: Pick<
+    OpenBackendOptions,
+    'retry' | 'retryHooks' | 'concurrency' | 'bandwidthBytesPerSecond' | 'bandwidthBucket' | 'observer'
+  > = {},
 ): StorageBackend {
-  let backend = provider;
+  let backend = options.observer ? withObserver(provider, options.observer) : provider;
   const rate = options.bandwidthBucket ?? options.bandwidthBytesPerSecond;
   if (rate !== undefined) backend = withThrottle(backend, rate);
   backend = withConcurrencyLimit(backend, options.concurrency ?? 10);

@@ -1,8 +1,7 @@
-import { Command, InvalidArgumentError, Option } from './commander';
-import { IMPLEMENTED_OPERATION_TYPES } from '@daedalus/contracts';
+import { Command, InvalidArgumentError, Option } from '../commander';
 import { errorMessage } from '@daedalus/common';
-import { EsopCommandName, EsopFlagError, EsopOptions, REQUEST_BODIES } from './esop-requests';
-import { backupLocally, listLocally, LocalResult, restoreLocally } from './local-operations';
+import { EsopCommandName, EsopFlagError, EsopOptions } from './esop-requests';
+import { backupLocally, commitLogLocally, listLocally, LocalResult, restoreLocally } from './local-operations';
 import { OutputMode } from './output';
 
 /** Exit status: 0 done, 1 the operation failed, 2 the command line was wrong. */
@@ -191,37 +190,44 @@ function listCommand(): Command {
   return withAction(command, 'list', ['--storage-location'], (options) => listLocally(options));
 }
 
-/** Registered with Esop's flags, refused until the commit-log executors are part of this build. */
+/** Esop's commit-log commands, run by the agent's commit-log executors on this node. */
 function commitLogCommand(name: 'commitlog-backup' | 'commitlog-restore'): Command {
   const command = new Command(name).description(
-    name === 'commitlog-backup' ? "upload the node's archived commit logs" : 'download commit logs for Cassandra to replay at start-up',
+    name === 'commitlog-backup'
+      ? "upload the node's archived commit-log segments (each once, indexed by time)"
+      : 'with Cassandra stopped: download the segments up to --timestamp-end and point commitlog_archiving.properties at them, so Cassandra replays them at start',
   );
   storageOptions(command);
+  nodeOptions(
+    command,
+    name === 'commitlog-backup'
+      ? "optional: the node says who it is (else Esop's node path or --cluster-name/--dc/--host-id)"
+      : 'optional: a node that answers is refused (Cassandra must be stopped)',
+  );
   command
     .option('--commit-log-dir <dir>', "the node's commit log directory")
-    .option('--config-directory <dir>', "(also --cd) cassandra.yaml's directory")
-    .option('-d, --duration <duration>', 'pace the upload to end within this')
-    .option('-b, --bandwidth <rate>', 'maximum transfer rate, e.g. 10MBPS')
+    .option('--host-id <uuid>', 'without JMX: this node (or a --storage-location ending in /<cluster>/<dc>/<host ID>)')
+    .option('--dc <dc>', "without JMX: this node's datacenter")
+    .option('--cluster-name <name>', "without JMX: this node's cluster")
     .option('--timeout <hours>', 'abort after this many hours', integer('--timeout'));
   if (name === 'commitlog-backup') {
     command
+      .option('-d, --duration <duration>', 'pace the upload to end within this')
+      .option('-b, --bandwidth <rate>', 'maximum upload rate, e.g. 10MBPS')
       .option('--commit-log <file>', 'one commit log to upload')
-      .option('--commitlog-archive-override <dir>', 'archive directory instead of the commit log directory')
-      .option('--online', 'the node is running');
+      .option('--commitlog-archive-override <dir>', "archive directory instead of archive_command's")
+      .option('--online', 'also the closed segments still in the commit log directory (the node is running)');
   } else {
     command
-      .option('--commitlog-download-dir <dir>', 'where to download the commit logs')
-      .option('--timestamp-start <millis>', 'replay from', integer('--timestamp-start'))
-      .option('--timestamp-end <millis>', 'replay until', integer('--timestamp-end'))
-      .option('--keyspace-tables <list>', 'ks.table,… to replay');
+      .option(
+        '--commitlog-download-dir <dir>',
+        'where to download the commit logs (default: daedalus-restore beside the first data directory)',
+      )
+      .option('--timestamp-start <millis>', 'replay the writes from', integer('--timestamp-start'))
+      .option('--timestamp-end <millis>', 'replay the writes up to (a whole second)', integer('--timestamp-end'))
+      .option('--keyspace-tables <list>', 'refused: the replay has no table filter');
   }
-  return withAction(command, name, ['--storage-location'], (options) => {
-    REQUEST_BODIES[name](options); // the flags are read (a wrong --bandwidth is still a usage error)
-    if (!IMPLEMENTED_OPERATION_TYPES.has(name)) {
-      return Promise.reject(new Error(`${name} needs the commitlog executors, which this build does not have yet`));
-    }
-    return Promise.reject(new Error(`${name} is not wired into local mode yet (apps/cli/src/esop/esop-command.ts)`));
-  });
+  return withAction(command, name, ['--storage-location'], (options) => commitLogLocally(name, options));
 }
 
 /** `daedalus esop …`: Esop's command line, run in-process by the agent's own executors against this node. */

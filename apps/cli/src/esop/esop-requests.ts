@@ -238,6 +238,7 @@ export const REQUEST_BODIES = {
       timestampStart: o.timestampStart,
       timestampEnd: o.timestampEnd,
       keyspaceTables: o.keyspaceTables,
+      timeout: o.timeout,
     }),
   }),
 } as const;

@@ -233,3 +233,61 @@ export async function localEncryption(flags: NodeFlags): Promise<ClientEncryptio
     throw error;
   }
 }
+
+/**
+ * Who a node is for its commit logs, with no JMX and no backup to ask: Esop's node path
+ * `…/<cluster>/<dc>/<host ID>`, or `--cluster-name`, `--dc` and `--host-id` with a location naming the bucket
+ * only (flags given with a node path must agree with it). The commit-log executors read only the host ID, DC,
+ * cluster and roots; the rest says plainly that it is unknown.
+ */
+export function commitLogRegistration(
+  location: StorageLocation,
+  flags: NodeFlags,
+  dataDirs: string[],
+  roots: AgentRoots,
+): NodeRegistration {
+  const [pathCluster, pathDc, pathHostId] = location.path.length === 3 ? location.path : [];
+  if (location.path.length !== 0 && location.path.length !== 3)
+    throw new EsopFlagError(`--storage-location ${location.raw} must name the bucket only, or end in /<cluster>/<dc>/<host ID>`);
+  const pick = (flag: string, given: string | undefined, fromPath: string | undefined): string => {
+    if (given !== undefined && fromPath !== undefined && given !== fromPath)
+      throw new EsopFlagError(`${flag} ${given} is not the one --storage-location names (${fromPath})`);
+    const value = given ?? fromPath;
+    if (value === undefined)
+      throw new EsopFlagError(
+        `${flag}: without --jmx-service name the node (${flag}, or a --storage-location ending in /<cluster>/<dc>/<host ID>)`,
+      );
+    return value;
+  };
+  const clusterName = pick('--cluster-name', flags.clusterName, pathCluster);
+  const dc = pick('--dc', flags.dc, pathDc);
+  const hostId = pick('--host-id', flags.hostId, pathHostId);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(hostId))
+    throw new EsopFlagError(`--host-id: "${hostId.slice(0, 64)}" is not a Cassandra host ID (a UUID)`);
+  for (const [flag, value] of [
+    ['--cluster-name', clusterName],
+    ['--dc', dc],
+  ] as const) {
+    if (value === '' || value === '.' || value === '..' || /[/\\\0]/.test(value))
+      throw new EsopFlagError(`${flag}: "${value.slice(0, 64)}" cannot name a storage path`);
+  }
+  const now = new Date().toISOString();
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    hostId,
+    address: flags.address ?? 'unknown',
+    dc,
+    rack: 'unknown',
+    tokens: [],
+    clusterName,
+    cassandraVersion: 'unknown',
+    schemaVersionId: 'unknown',
+    operationMode: 'UNKNOWN',
+    dataDirectories: dataDirs,
+    agentVersion: LOCAL_AGENT_VERSION,
+    startedAt: now,
+    heartbeatAt: now,
+    tableIds: {},
+    roots,
+  };
+}

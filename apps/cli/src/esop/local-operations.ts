@@ -1,4 +1,5 @@
 import { AgentRoots, BackupUploadResult, OperationRequest, RestoreRequest } from '@daedalus/contracts';
+import { OperationExecutor } from '../../../node-agent/src/operations/executor';
 import { SystemClock } from '@daedalus/common';
 import { JmxBridgeClient, JmxClient } from '@daedalus/jmx';
 import { CassandraNode } from '../../../node-agent/src/cassandra/cassandra-node';
@@ -7,6 +8,8 @@ import { CassandraSnapshots, JmxCassandraSnapshots } from '../../../node-agent/s
 import { BackupExecutor } from '../../../node-agent/src/operations/backup/backup.executor';
 import { ListExecutor } from '../../../node-agent/src/operations/backup/list.executor';
 import { RestoreExecutor } from '../../../node-agent/src/operations/restore/restore.executor';
+import { CommitLogBackupExecutor, CommitLogBackupResult } from '../../../node-agent/src/operations/commitlog/commitlog-backup.executor';
+import { CommitLogRestoreExecutor, CommitLogRestoreResult } from '../../../node-agent/src/operations/commitlog/commitlog-restore.executor';
 import { confineRequest, OutsideRootsError } from '../../../node-agent/src/paths/confinement';
 import { BackupSummary } from '../../../node-agent/src/repository/backup-catalog';
 import { DEFAULT_RESERVE_BYTES } from '../../../node-agent/src/repository/downloader';
@@ -15,6 +18,7 @@ import { InFlightUploads } from '../../../node-agent/src/repository/in-flight-up
 import { anyStorageLocation, openRequestBackend } from '../../../node-agent/src/repository/request-storage';
 import { EsopFlagError, EsopOptions, esopRequest, flagOf } from './esop-requests';
 import {
+  commitLogRegistration,
   dataDirectories,
   jmxConnection,
   liveRegistration,
@@ -244,6 +248,72 @@ export async function restoreLocally(options: EsopOptions): Promise<LocalResult>
     return {
       text: `restore of ${request.snapshotTag} into node ${me.hostId} (${request.restorationStrategyType ?? 'IMPORT'}) completed: ${phases.join(' → ')}`,
       json: { hostId: me.hostId, phases: results },
+    };
+  } finally {
+    await live?.release();
+  }
+}
+
+/** `--host-id`/`--dc`/`--cluster-name` say who a node without JMX is; with JMX the node says it (they are refused, not ignored). */
+function refuseIdentityWithJmx(flags: NodeFlags): void {
+  const given = (
+    [
+      ['--host-id', flags.hostId],
+      ['--dc', flags.dc],
+      ['--cluster-name', flags.clusterName],
+    ] as const
+  ).filter(([, value]) => value !== undefined);
+  if (given.length > 0)
+    throw new EsopFlagError(`${given.map(([flag]) => flag).join(', ')}: only without --jmx-service (with JMX the node says who it is)`);
+}
+
+/**
+ * commitlog-backup and commitlog-restore with the agent's executors: the node is the one --jmx-service reaches
+ * or, without it, the one Esop's node path (or --cluster-name/--dc/--host-id) names. A restore needs Cassandra
+ * stopped: with --jmx-service a node that answers is refused; without, the node is taken as stopped (as an
+ * IN_PLACE restore does), so stop it first.
+ */
+export async function commitLogLocally(name: 'commitlog-backup' | 'commitlog-restore', options: EsopOptions): Promise<LocalResult> {
+  const request = esopRequest(name, options);
+  const flags = nodeFlags(options);
+  const encryption = await localEncryption(flags);
+  const live = await connect(flags);
+  try {
+    if (live) refuseIdentityWithJmx(flags);
+    const dataDirs = await dataDirectories(flags);
+    const downloadDir = request.type === 'commitlog-restore' ? request.commitlogDownloadDir : undefined;
+    const roots = localRoots({ ...flags, stagingDir: flags.stagingDir ?? downloadDir }, dataDirs, request.storageLocation);
+    const me = live
+      ? await liveRegistration(live.node, dataDirs, roots)
+      : commitLogRegistration(anyStorageLocation(request.storageLocation), flags, dataDirs, roots);
+    request.storageLocation = nodeLocation(request.storageLocation, me);
+    await confineLocally(request, roots);
+    const identity = new LocalIdentity(me);
+    const settings = { configDir: flags.configDirectory, cassandraHome: flags.cassandraDir, reserveBytes: DEFAULT_RESERVE_BYTES };
+    const run = <R extends OperationRequest>(executor: OperationExecutor<R>, typed: R) =>
+      withSink(options.output as OutputMode, (sink, signal) =>
+        runLocally(executor, typed, [undefined], { hostId: me.hostId, sink, signal }),
+      );
+    if (request.type === 'commitlog-backup') {
+      const executor = new CommitLogBackupExecutor(
+        identity,
+        new InFlightUploads(),
+        new SystemClock(),
+        settings,
+        openRequestBackend,
+        encryption,
+      );
+      const result = (await run(executor, request))[name] as CommitLogBackupResult;
+      return {
+        text: `commit logs of node ${me.hostId} (${me.dc}) are in ${request.storageLocation}: ${result.segments} segment(s), ${result.uploadedSegments} uploaded (${result.uploadedBytes} bytes), ${result.alreadyStored} already stored`,
+        json: { hostId: me.hostId, dc: me.dc, storageLocation: request.storageLocation, ...result },
+      };
+    }
+    const executor = new CommitLogRestoreExecutor(live?.node ?? new StoppedCassandraNode(), identity, settings, openRequestBackend);
+    const result = (await run(executor, request))[name] as CommitLogRestoreResult;
+    return {
+      text: `${result.segments.length} segment(s) of node ${me.hostId} ready to replay up to ${result.restorePointInTime} GMT. ${result.nextSteps}`,
+      json: { hostId: me.hostId, dc: me.dc, ...result },
     };
   } finally {
     await live?.release();

@@ -1,6 +1,7 @@
 import { backupPlan } from './backup.plan';
 import { commitLogPlan } from './commitlog.plan';
 import { OperationPlan, singlePhasePlan } from './operation-plan';
+import { removeBackupPlan } from './remove-backup.plan';
 import { restorePlan } from './restore.plan';
 import { truncatePlan } from './truncate.plan';
 
@@ -10,6 +11,7 @@ const PLANS: Readonly<Record<string, OperationPlan>> = {
   truncate: truncatePlan,
   'commitlog-backup': commitLogPlan,
   'commitlog-restore': commitLogPlan,
+  'remove-backup': removeBackupPlan,
 };
 
 export function planFor(type: string): OperationPlan {

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { newOperationRecord, NodeProgress, OperationState, RestoreRequest, SCHEMA_VERSION } from '@daedalus/contracts';
 import { registration } from '../operations/test-fixtures';
-import { checkInit, restorePlan } from './restore.plan';
+import { checkInit, checkPointInTimePlan, restorePlan } from './restore.plan';
 
 const record = (fields: Partial<RestoreRequest>) =>
   newOperationRecord(
@@ -78,6 +78,31 @@ describe('restore plan', () => {
     expect(checkInit({ h1: { backupName: 'b-1', schemaVersion: 's1' }, h2: { backupName: 'b-1', schemaVersion: 's2' } })).toEqual({
       ok: false,
       error: 'the cluster does not agree on one schema version: h1=s1, h2=s2',
+    });
+  });
+
+  it('plans before a point-in-time restore changes anything, and never cancels the commit logs once the backup is in place', () => {
+    const phases = restorePlan.phases(
+      record({ globalRequest: true, restorationStrategyType: 'IN_PLACE', pointInTime: '2026-11-30T17:00:00Z' }),
+    );
+    expect(phases.map((p) => [p.name, p.on, p.cancelBefore])).toEqual([
+      ['PITR_PLAN', 'all', true],
+      ['IN_PLACE', 'all', true],
+      ['COMMITLOG', 'all', false],
+    ]);
+    expect(phases[0].afterAll).toBeDefined();
+  });
+
+  it('fails the point-in-time restore in planning when any node has a problem, naming each', () => {
+    expect(checkPointInTimePlan({ h1: { problem: null }, h2: { problem: null } })).toEqual({ ok: true });
+    const verdict = checkPointInTimePlan({
+      h1: { problem: null },
+      h2: { problem: { kind: 'gap', message: 'segment 7 missing' } },
+      h3: { problem: { kind: 'no-backup', message: 'no backup before' } },
+    });
+    expect(verdict).toEqual({
+      ok: false,
+      error: expect.stringContaining('nothing was changed on any node: h2: segment 7 missing; h3: no backup before'),
     });
   });
 });

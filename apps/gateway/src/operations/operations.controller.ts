@@ -1,20 +1,13 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { isUUID } from 'class-validator';
 import { CurrentPrincipal, RouteAccess } from '../auth/access';
 import { Principal, principalId } from '../auth/principal';
-import { notFound } from '../http/bad-request';
 import { listParam, QueryParams, rejectUnknownParams } from '../http/query';
 import { OperationsService } from './operations.service';
 import { OperationView } from '../docs/response-views';
 import { toOperationView } from './operation-view';
-
-/** Ids are stored in lower case (the request DTO normalises them): any case the client sends finds the operation. */
-function requireUuid(id: string): string {
-  if (!isUUID(id)) throw notFound('id', `operation ${JSON.stringify(id.slice(0, 64))} does not exist`);
-  return id.toLowerCase();
-}
+import { operationIdParam } from './operation-id';
 
 const LIST_PARAMS = ['type', 'state', 'status'] as const;
 
@@ -58,7 +51,7 @@ export class OperationsController {
   @ApiOkResponse({ type: OperationView })
   @ApiResponse({ status: 404, description: 'unknown operation' })
   async get(@Param('id') id: string): Promise<OperationView> {
-    return toOperationView(await this.operations.get(requireUuid(id)));
+    return toOperationView(await this.operations.get(operationIdParam(id)));
   }
 
   @Post(':id/resume')
@@ -71,7 +64,7 @@ export class OperationsController {
   @ApiResponse({ status: 404, description: 'unknown operation' })
   @ApiResponse({ status: 409, description: 'the operation cannot be resumed; `message` says why' })
   async resume(@Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<OperationView> {
-    const { record, requested } = await this.operations.resume(requireUuid(id));
+    const { record, requested } = await this.operations.resume(operationIdParam(id));
     response.status(requested ? 202 : 200).location(`/operations/${record.id}`);
     return toOperationView(record);
   }
@@ -82,6 +75,6 @@ export class OperationsController {
   @ApiOperation({ summary: 'Ask an operation to cancel (every node stops at a safe point)' })
   @ApiResponse({ status: 202, description: 'the operation, cancelRequested', type: OperationView })
   async cancel(@Param('id') id: string): Promise<OperationView> {
-    return toOperationView(await this.operations.cancel(requireUuid(id)));
+    return toOperationView(await this.operations.cancel(operationIdParam(id)));
   }
 }

@@ -4,6 +4,7 @@ import { anyStorageLocation, openRequestBackend } from './request-storage';
 import { backupNameOf, BackupLayout, parseVerificationKey, VerificationKey } from './backup-layout';
 import { ClusterBackupRecord, NodeBackupSummary, parseManifestJson, sumTotals } from './manifest';
 import { readText } from './manifest-store';
+import { tombstonedNames } from './tombstones';
 
 export interface BackupSummary {
   name: string;
@@ -152,8 +153,11 @@ export async function listBackups(backend: StorageBackend, location: StorageLoca
   const summaries: BackupSummary[] = [];
   for (const cluster of clusters) {
     const first = summaries.length;
-    const recorded = new Set<string>();
+    // a tombstoned backup is gone for listing and restore, even while an interrupted removal left its commit points
+    const removed = await tombstonedNames(backend, cluster);
+    const recorded = new Set<string>(removed);
     for (const key of await keys(backend, BackupLayout.clusterRecordsPrefix(cluster))) {
+      if (removed.has(backupNameOf(key) ?? '')) continue;
       const record = await readDoc<ClusterBackupRecord>(backend, key, 'daedalus.cluster-backup');
       recorded.add(record.backupName);
       summaries.push(fromRecord(record));

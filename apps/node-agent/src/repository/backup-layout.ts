@@ -9,6 +9,10 @@
  *   <cluster>/backups/<backupName>.json                                                  cluster commit point
  *   _daedalus/clusters/<cluster>.json                                                    clusters in this bucket
  *   <cluster>/verified/<backupName>/<dc>/<hostId>/<epochMs>-<mode>-<state>.json          a verify's result for one node
+ *   <cluster>/removed/<backupName>.json                                                  tombstone: the backup is removed
+ *   <cluster>/leases/restore-<backupName>-<operationId>.<hostId>.json                    a restore reads the backup
+ *   <cluster>/<dc>/<hostId>/leases/backup-<backupName>.json                              a backup runs on the node
+ *   <cluster>/<dc>/<hostId>/leases/sweep-<operationId>.json                              a removal sweeps the node
  *
  * Listing reads only flat prefixes (index/, backups/, verified/, _daedalus/clusters/): no walk over dc/node prefixes,
  * and no reliance on delimiter listings, which some S3-compatible stores get wrong.
@@ -49,6 +53,16 @@ export const BackupLayout = {
    */
   verification: (node: NodePath, backupName: string, at: Date, mode: string, state: string) =>
     `${node.cluster}/verified/${backupName}/${node.dc}/${node.hostId}/${String(at.getTime()).padStart(15, '0')}-${mode}-${state}.json`,
+  /** tombstones and leases: docs/design.md, "Removing backups" */
+  tombstonesPrefix: (cluster: string) => `${cluster}/removed/`,
+  tombstone: (cluster: string, backupName: string) => `${cluster}/removed/${backupName}.json`,
+  restoreLeasesPrefix: (cluster: string) => `${cluster}/leases/`,
+  /** one per node of the restore: each releases its own once it reads the store no more */
+  restoreLease: (cluster: string, backupName: string, operationId: string, hostId: string) =>
+    `${cluster}/leases/restore-${backupName}-${operationId}.${hostId}.json`,
+  nodeLeasesPrefix: (node: NodePath) => `${BackupLayout.nodePrefix(node)}leases/`,
+  backupLease: (node: NodePath, backupName: string) => `${BackupLayout.nodeLeasesPrefix(node)}backup-${backupName}.json`,
+  sweepLock: (node: NodePath, operationId: string) => `${BackupLayout.nodeLeasesPrefix(node)}sweep-${operationId}.json`,
 } as const;
 
 /** What a verification record's key says: "<cluster>/verified/<backupName>/<dc>/<hostId>/<epochMs>-<mode>-<state>.json" */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { StorageBackend } from '@daedalus/storage';
-import { BackupLayout, NodePath } from './backup-layout';
+import { backupNameOf, BackupLayout, NodePath } from './backup-layout';
+import { tombstonedNames } from './tombstones';
 import { ManifestFile, NodeManifest, parseManifestJson } from './manifest';
 import { StoredObject } from './uploader';
 import { checkManifestNames } from '../paths/manifest-names';
@@ -51,8 +52,10 @@ export class ManifestCache {
 
   async knownObjects(backend: StorageBackend, node: NodePath): Promise<Map<string, StoredObject>> {
     const known = new Map<string, StoredObject>();
+    // a tombstoned backup's objects may be swept: never reuse them unseen
+    const removed = await tombstonedNames(backend, node.cluster);
     for await (const entry of backend.list(BackupLayout.manifestsPrefix(node))) {
-      if (entry.isPrefix || !entry.key.endsWith('.json')) continue;
+      if (entry.isPrefix || !entry.key.endsWith('.json') || removed.has(backupNameOf(entry.key) ?? '')) continue;
       const cacheKey = `${backend.name}/${entry.key}`;
       // only keys, sizes and hashes are used here (deduplication), never names: one bad manifest must not stop every backup
       const files =

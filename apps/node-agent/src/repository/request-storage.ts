@@ -1,3 +1,4 @@
+import { processMetrics, storageRequestRecorder } from '@daedalus/common';
 import {
   BandwidthDto,
   DurationFormatError,
@@ -95,6 +96,7 @@ export async function openRequestBackend(
       retry: retryPolicy(request.retry),
       kmsKeyId: request.kmsKeyId,
       proxy: storageProxy(request.proxySettings),
+      observer: storageRequestRecorder(processMetrics()),
     });
   } catch (error) {
     if (isStorageError(error) && error.code === 'unsupported-feature') throw new OperationRejectedError(error.message);

@@ -1,6 +1,7 @@
 import { RESTORATION_PHASES } from '../requests/backup-restore';
 import type { RestoreRequest } from '../requests/backup-restore';
 import type { OperationProtocol, Participant } from './protocol';
+import type { SegmentSelection } from '../commitlog/segments';
 
 /**
  * A restore on a running cluster goes INIT → DOWNLOAD → TRUNCATE → IMPORT → CLEANUP (Icarus's
@@ -8,9 +9,11 @@ import type { OperationProtocol, Participant } from './protocol';
  * request may run one of them alone (how an interrupted IMPORT is finished), and so may a global one with
  * `singlePhase` (INIT, DOWNLOAD, or IMPORT of what a DOWNLOAD staged). IN_PLACE (Cassandra stopped) is a
  * phase of its own on each node. PLAN is a dry run's only phase (`dryRun`): INIT's checks and DOWNLOAD's
- * planning on each node, read-only.
+ * planning on each node, read-only. A `pointInTime` restore (Cassandra stopped) runs PITR_PLAN → IN_PLACE →
+ * COMMITLOG: every node chooses its backup and commit-log segments before any node changes anything; its dry run
+ * is PITR_PLAN alone.
  */
-export const RESTORE_PHASES = [...RESTORATION_PHASES, 'IN_PLACE', 'PLAN'] as const;
+export const RESTORE_PHASES = [...RESTORATION_PHASES, 'PITR_PLAN', 'IN_PLACE', 'COMMITLOG', 'PLAN'] as const;
 export type RestorePhase = (typeof RESTORE_PHASES)[number];
 
 /** Phases of a global restore during which the data may already be gone (a silent node gets a grace; resume applies). */
@@ -139,6 +142,40 @@ export interface RestorePlanResult {
   };
 }
 
+/** Why a node cannot be restored to the point: found in PITR_PLAN, before anything changed. */
+export type PointInTimeProblem = {
+  kind: 'cassandra-running' | 'no-backup' | 'backup-unusable' | Extract<SegmentSelection, { ok: false }>['problem'];
+  message: string;
+};
+
+/**
+ * PITR_PLAN: this node's plan, found without changing anything — the backup it restores and the archived
+ * commit-log segments it replays from that backup's start up to the point — or why it cannot be restored. A
+ * dry run stops after this phase and shows it; the coordinator fails the restore when any node has a problem.
+ */
+export interface RestorePitrPlanResult {
+  /** the point, ISO-8601 in UTC */
+  pointInTime: string;
+  backup: { name: string; startedAt: string; endedAt: string; scope: 'cluster' | 'node' } | null;
+  /** the segments from the backup's start to the point (ids in order), when they follow without a gap */
+  segments: { count: number; firstId: number; lastId: number; bytes: number; names: string[] } | null;
+  problem: PointInTimeProblem | null;
+}
+
+/** COMMITLOG: the segments downloaded and commitlog_archiving.properties written; the node replays them when started. */
+export interface RestoreCommitLogResult {
+  restoreDirectory: string;
+  propertiesFile: string;
+  previousPropertiesKeptAs: string | null;
+  /** restore_point_in_time as written (GMT) */
+  restorePointInTime: string;
+  segments: number;
+  downloadedBytes: number;
+  /** where the node stands and what the operator does next (start Cassandra) */
+  state: string;
+  nextSteps: string;
+}
+
 /**
  * What a restore did that must never be done twice, in the record's `restoreLedger`: the tables truncated
  * (cluster-wide, once per operation) and, by host ID, the tables each node imported. Only coordinators write
@@ -216,8 +253,10 @@ export type RestoreProtocol = OperationProtocol<
     TRUNCATE: RestoreTruncateResult;
     IMPORT: RestoreImportResult;
     CLEANUP: RestoreCleanupResult;
+    PITR_PLAN: RestorePitrPlanResult;
     IN_PLACE: RestoreInPlaceResult;
     PLAN: RestorePlanResult;
+    COMMITLOG: RestoreCommitLogResult;
   }
 >;
 
@@ -226,17 +265,23 @@ export const restoreProtocol: RestoreProtocol = {
   phases: RESTORE_PHASES,
   rules: {
     INIT: { on: 'all', cancelBefore: true, cancelDuring: true },
-    DOWNLOAD: { on: 'all', cancelBefore: true, cancelDuring: true },
+    DOWNLOAD: { on: 'all', cancelBefore: true, cancelDuring: true, parallel: true },
     // truncate is cluster-wide in Cassandra: one node does it for all. Once it started the data must come
     // back, so from here on a cancel neither stops a phase nor keeps the next one from starting.
     TRUNCATE: { on: 'one', cancelBefore: true, cancelDuring: false },
     IMPORT: { on: 'all', cancelBefore: false, cancelDuring: false },
     CLEANUP: { on: 'all', cancelBefore: false, cancelDuring: false },
-    IN_PLACE: { on: 'all', cancelBefore: true, cancelDuring: true },
+    PITR_PLAN: { on: 'all', cancelBefore: true, cancelDuring: true },
+    // IN_PLACE works on a stopped node: `parallel` bounds how many nodes are being rewritten at once
+    IN_PLACE: { on: 'all', cancelBefore: true, cancelDuring: true, parallel: true },
     PLAN: { on: 'all', cancelBefore: true, cancelDuring: true },
+    // the backup is in place: the commit logs must follow, or the nodes come back at the backup, not the point
+    COMMITLOG: { on: 'all', cancelBefore: false, cancelDuring: false },
   },
   sequence(request) {
-    // a dry run only plans, on every node it names (the request refuses it with IN_PLACE or a phase alone)
+    // a point-in-time restore's dry run is its planning phase: the backup and segments each node would use
+    if (request.pointInTime !== undefined) return request.dryRun ? ['PITR_PLAN'] : ['PITR_PLAN', 'IN_PLACE', 'COMMITLOG'];
+    // a dry run only plans, on every node it names (the request refuses it with a phase alone)
     if (request.dryRun) return ['PLAN'];
     if (request.restorationStrategyType === 'IN_PLACE') return ['IN_PLACE'];
     if (!request.globalRequest && request.restorationPhase) return [request.restorationPhase];

@@ -13,9 +13,11 @@ import {
   Matches,
   MaxLength,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { BandwidthDto, StorageOperationRequest } from './common';
+import { RetentionPolicy, retentionPolicyErrors } from './retention-policy';
 import { IsAbsolutePath, IsDuration, IsEntityList, IsSafeName } from './identifiers';
 import { CommaSeparatedList, EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber } from './lenient';
 
@@ -168,11 +170,34 @@ export class RestoreImportDto {
   @IsOptional() @LenientBoolean() @IsBoolean() extendedVerify?: boolean;
 }
 
+/** ISO-8601 date-time with a zone (`Z` or `±hh:mm`): a point in time means nothing without one. */
+export const POINT_IN_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** `pointInTime` as epoch millis, or undefined when it is not an ISO-8601 date-time with a zone. */
+export function pointInTimeMs(value: string | undefined): number | undefined {
+  if (value === undefined || !POINT_IN_TIME.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 export class RestoreRequest extends StorageOperationRequest {
   override type = 'restore' as const;
 
+  /** Required, except with `pointInTime` (which chooses the backup itself and refuses a named one). */
+  @ValidateIf((o: RestoreRequest) => o.pointInTime === undefined || o.snapshotTag !== undefined)
   @IsSafeName()
   snapshotTag!: string;
+
+  /**
+   * Daedalus extension: restore each node to this moment (ISO-8601 with a zone, whole seconds): IN_PLACE from
+   * the latest complete backup finished before it, then the archived commit logs replayed up to it at the
+   * node's next start (docs/design.md, "Point-in-time restore of a cluster").
+   */
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  @Matches(POINT_IN_TIME, { message: 'pointInTime must be an ISO-8601 date-time with a zone, e.g. 2026-11-30T17:04:05Z' })
+  pointInTime?: string;
 
   @IsOptional()
   @EmptyAsUndefined()
@@ -239,6 +264,7 @@ export class RestoreRequest extends StorageOperationRequest {
   /** Rules between fields that decorators cannot express. */
   crossFieldErrors(): Array<{ field: string; message: string }> {
     const errors: Array<{ field: string; message: string }> = [];
+    if (this.pointInTime !== undefined) return this.pointInTimeErrors();
     errors.push(...this.phaseErrors(), ...this.dryRunErrors());
     if (this.newCluster) {
       errors.push(
@@ -283,6 +309,46 @@ export class RestoreRequest extends StorageOperationRequest {
       return [notSupported('dryRun', 'a dry run plans the whole restore; not supported with singlePhase or a later restorationPhase')];
     }
     return [];
+  }
+
+  /**
+   * A point-in-time restore chooses its backup per node and replays every table's commit log, so the fields
+   * that name a backup, a phase, a subset of tables or other nodes' data are refused rather than ignored.
+   */
+  private pointInTimeErrors(): Array<{ field: string; message: string }> {
+    const errors: Array<{ field: string; message: string }> = [];
+    const ms = pointInTimeMs(this.pointInTime);
+    if (ms === undefined) {
+      errors.push({ field: 'pointInTime', message: 'pointInTime must be an ISO-8601 date-time with a zone, e.g. 2026-11-30T17:04:05Z' });
+    } else if (ms % 1000 !== 0) {
+      errors.push({
+        field: 'pointInTime',
+        message: "pointInTime must be a whole second: Cassandra's restore_point_in_time has second precision",
+      });
+    }
+    if (this.restorationStrategyType !== 'IN_PLACE') {
+      errors.push({
+        field: 'restorationStrategyType',
+        message: `restorationStrategyType: a pointInTime restore is IN_PLACE (Cassandra stopped, then its commit logs replayed at start), not ${this.restorationStrategyType ?? 'IMPORT (the default)'}`,
+      });
+    }
+    const refused: Array<[string, unknown, string]> = [
+      ['snapshotTag', this.snapshotTag, 'a pointInTime restore chooses the latest complete backup finished before the point on each node'],
+      ['restorationPhase', this.restorationPhase, 'a pointInTime restore runs all its phases'],
+      ['singlePhase', this.singlePhase, 'a pointInTime restore runs all its phases'],
+      ['entities', this.entities, 'the commit-log replay has no table filter: every table is restored to the point'],
+      ['rename', this.rename, 'the commit-log replay writes to the tables as they were named'],
+      ['resolveHostIdFromTopology', this.resolveHostIdFromTopology, "each node replays its own host ID's archived commit logs"],
+      ['import', this.import, 'an IN_PLACE restore imports nothing'],
+      ['newCluster', this.newCluster, 'restoring into a new cluster is not supported'],
+      ['restoreSystemKeyspace', this.restoreSystemKeyspace, 'restoring the system keyspaces is not supported'],
+      ['noDownloadData', this.noDownloadData, 'a restore always downloads the data it restores'],
+      ['exactSchemaVersion', this.exactSchemaVersion, 'each node restores the schema of the backup it chose'],
+    ];
+    for (const [field, value, why] of refused) {
+      if (value !== undefined && value !== false) errors.push(notSupported(field, `not with pointInTime: ${why}`));
+    }
+    return errors;
   }
 
   /**
@@ -427,8 +493,43 @@ export class ListRequest extends StorageOperationRequest {
   @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) toFile?: string;
 }
 
+/** The ways a remove-backup request names what goes: exactly one is required. */
+export const REMOVE_BACKUP_SELECTORS = ['backupName', 'removeOldest', 'olderThan', 'retention'] as const;
+
 export class RemoveBackupRequest extends StorageOperationRequest {
   override type = 'remove-backup' as const;
+
+  /** Exactly one selector; Esop's cache options and `resolveNodes` have nothing to act on here. */
+  crossFieldErrors(): Array<{ field: string; message: string }> {
+    const errors: Array<{ field: string; message: string }> = [];
+    const given = REMOVE_BACKUP_SELECTORS.filter((field) =>
+      field === 'removeOldest' ? this.removeOldest === true : this[field] !== undefined,
+    );
+    if (given.length !== 1) {
+      errors.push({
+        field: given.length === 0 ? REMOVE_BACKUP_SELECTORS.join('|') : given.join('|'),
+        message:
+          given.length === 0
+            ? `one of ${REMOVE_BACKUP_SELECTORS.join(', ')} is required: it says which backups to remove`
+            : `${given.join(', ')}: give exactly one of ${REMOVE_BACKUP_SELECTORS.join(', ')}`,
+      });
+    }
+    if (this.resolveNodes)
+      errors.push(
+        notSupported(
+          'resolveNodes',
+          "a removal takes the backup's nodes from its cluster record and index entries; there is nothing to resolve",
+        ),
+      );
+    if (this.cacheDir !== undefined)
+      errors.push(notSupported('cacheDir', 'the removal reads the manifests from the store itself and keeps no cache'));
+    if (this.skipDownload)
+      errors.push(notSupported('skipDownload', 'the removal always reads the manifests from the store (there is no cache)'));
+    if (this.olderThan !== undefined && !/^\d+\s*(second|minute|hour|day)s?$/i.test(this.olderThan))
+      errors.push({ field: 'olderThan', message: 'olderThan must be "<n> <seconds|minutes|hours|days>", e.g. "3 days"' });
+    if (this.retention !== undefined) errors.push(...retentionPolicyErrors(this.retention, 'retention'));
+    return errors;
+  }
 
   @IsOptional() @EmptyAsUndefined() @IsSafeName() backupName?: string;
   @IsOptional() @LenientBoolean() @IsBoolean() dry?: boolean;
@@ -440,4 +541,6 @@ export class RemoveBackupRequest extends StorageOperationRequest {
   @IsOptional() @LenientBoolean() @IsBoolean() resolveNodes?: boolean;
   @IsOptional() @EmptyAsUndefined() @IsString() @MaxLength(4096) cacheDir?: string;
   @IsOptional() @LenientBoolean() @IsBoolean() skipDownload?: boolean;
+  /** the fourth selector: remove what this policy does not keep (`applyRetention`) */
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => RetentionPolicy) retention?: RetentionPolicy;
 }

@@ -8,7 +8,7 @@ import {
   BackupSnapshotResult,
   BackupUploadResult,
 } from '@daedalus/contracts';
-import { Clock, errorMessage } from '@daedalus/common';
+import { Clock, errorMessage, processMetrics, recordTransfer } from '@daedalus/common';
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
 import { CassandraNode } from '../../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
@@ -18,6 +18,7 @@ import { NodeIdentity } from '../../registration/node-identity';
 import { BackupLayout, NodePath } from '../../repository/backup-layout';
 import { resolveBackupScope } from './backup-entities';
 import { InFlightUploads } from '../../repository/in-flight-uploads';
+import { BackupLease } from '../../repository/backup-lease';
 import {
   BackupTotals,
   ClusterBackupRecord,
@@ -155,7 +156,17 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
     const cassandraSchemaVersion = await this.node.schemaVersion();
     const fresh = taken ? false : await this.snapshots.take(backupName, scope.snapshotEntities, false);
     if (!fresh && !taken) this.logger.log(`snapshot ${backupName} already existed (repeated command): backing it up`);
+    let lease: BackupLease | undefined;
     try {
+      // before the store is read for what it holds: a removal sweeping this node sees the lease, or is waited for
+      lease = await BackupLease.acquire(
+        backend,
+        path,
+        { operationId: context.operationId, holder: registration.hostId, backupName },
+        this.clock,
+        context.signal,
+        (message) => void context.progress(0, message).catch(() => undefined),
+      );
       const tables = await listSnapshot(registration.dataDirectories, backupName, scope.tables);
       if (taken && tables.length === 0 && scope.tables.length > 0) {
         throw new OperationRejectedError(`snapshot ${backupName} taken in phase SNAPSHOT is no longer on this node (cleared?)`);
@@ -224,6 +235,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
         uploadedFiles: uploaded.length,
         uploadedBytes: uploaded.reduce((sum, o) => sum + o.size, 0),
       };
+      recordTransfer(processMetrics(), 'backup', { uploaded: totals.uploadedBytes, skipped: totals.bytes - totals.uploadedBytes });
       const manifest: NodeManifest = {
         schemaVersion: MANIFEST_SCHEMA_VERSION,
         kind: 'daedalus.node-backup',
@@ -246,6 +258,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
       };
       const encryption = this.encryption.manifestEntry();
       if (encryption) manifest.encryption = encryption;
+      lease.assertHeld();
       // The manifest is the commit point: written only now that every file it names is in the store.
       await backend.put(manifestKey, jsonSource(manifest), { contentType: 'application/json' });
       await this.index(backend, path, manifest, manifestKey);
@@ -253,6 +266,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
       if (manifest.expectedNodes === 1) await this.markCluster(backend, path.cluster);
       return { backupName, manifest: manifestKey, totals };
     } finally {
+      await lease?.release();
       if (!request.keepSnapshot) {
         await this.snapshots
           .clear(backupName, scope.keyspaces)

@@ -3,7 +3,7 @@ import { CommitLogBackupRequest, CommitLogLayout, IndexedSegment } from '@daedal
 import { Clock } from '@daedalus/common';
 import { StorageBackend } from '@daedalus/storage';
 import { localFileSystem } from '../../adapters/filesystem';
-import { NodeRegistrationService } from '../../registration/node-registration.service';
+import { NodeIdentity } from '../../registration/node-identity';
 import { InFlightUploads } from '../../repository/in-flight-uploads';
 import { bandwidthBytesPerSecond, nodeStorageLocation, openRequestBackend, parseDurationMs } from '../../repository/request-storage';
 import { uploadSnapshot, UploadItem, UploadOutcome } from '../../repository/uploader';
@@ -45,7 +45,7 @@ export class CommitLogBackupExecutor implements OperationExecutor<CommitLogBacku
   readonly type = 'commitlog-backup' as const;
 
   constructor(
-    private readonly identity: NodeRegistrationService,
+    private readonly identity: NodeIdentity,
     private readonly inFlight: InFlightUploads,
     private readonly clock: Clock,
     @Inject(RESTORE_SETTINGS) private readonly settings: RestoreSettings,

@@ -1,7 +1,7 @@
 import { Inject, Optional } from '@nestjs/common';
 import { CommitLogRestoreRequest, restorePointInTime } from '@daedalus/contracts';
 import { CassandraNode } from '../../cassandra/cassandra-node';
-import { NodeRegistrationService } from '../../registration/node-registration.service';
+import { NodeIdentity } from '../../registration/node-identity';
 import { nodeStorageLocation, openRequestBackend } from '../../repository/request-storage';
 import { ExecutionContext, OperationExecutor, OperationRejectedError } from '../executor';
 import { OperationExecutorFor, RESTORE_SETTINGS } from '../executor-discovery';
@@ -37,7 +37,7 @@ export class CommitLogRestoreExecutor implements OperationExecutor<CommitLogRest
 
   constructor(
     private readonly node: CassandraNode,
-    private readonly identity: NodeRegistrationService,
+    private readonly identity: NodeIdentity,
     @Inject(RESTORE_SETTINGS) private readonly settings: RestoreSettings,
     @Optional() private readonly openBackend: typeof openRequestBackend = openRequestBackend,
   ) {}

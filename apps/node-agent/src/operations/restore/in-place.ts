@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Clock } from '@daedalus/common';
+import { Clock, processMetrics, recordTransfer } from '@daedalus/common';
 import { NodeRegistration, RestoreInPlaceResult, RestoreRequest } from '@daedalus/contracts';
 import { StorageBackend } from '@daedalus/storage';
 import { localFileSystem as fs } from '../../adapters/filesystem';
@@ -14,6 +14,7 @@ import { ExecutionContext, OperationRejectedError } from '../executor';
 import { downloadFiles, downloadPath, DownloadItem } from '../../repository/downloader';
 import { RestoreTable, restoreTables, tableId } from './restore-scope';
 import { resolveRestoreSource } from './restore-source';
+import { BackupRemovedError, holdBackupForRestore, releaseRestoreLease } from '../../repository/removal-marks';
 import { setAside } from '../../cassandra/set-aside';
 import { ClientEncryption } from '../../repository/encryption';
 
@@ -155,6 +156,11 @@ export async function restoreInPlace(
     me,
     request.resolveHostIdFromTopology ?? false,
   );
+  // a read lease on the backup, so no removal sweeps what this restore downloads (released once it is down)
+  const lease = { operationId: context.operationId, holder: me.hostId };
+  await holdBackupForRestore(backend, cluster, source.backup.name, lease, clock.now().getTime()).catch((error: unknown) => {
+    throw error instanceof BackupRemovedError ? new OperationRejectedError(error.message) : error;
+  });
   // before any stray file is removed: a backup this agent cannot open changes nothing
   encryption.requireKeyFor(source.manifest, `backup ${source.backup.name}`);
   const targets: InPlaceTarget[] = [];
@@ -178,7 +184,9 @@ export async function restoreInPlace(
     encryption: encryption.key,
     onProgress: (done, total) => void context.progress(total === 0 ? 0.99 : Math.min(0.99, done / total)).catch(() => undefined),
   });
+  recordTransfer(processMetrics(), 'restore', { downloaded: fetched.fetchedBytes });
   await proveInPlace(targets);
+  await releaseRestoreLease(backend, cluster, source.backup.name, lease);
   const replayable = [layout.commitLogDirectory, layout.hintsDirectory, layout.savedCachesDirectory].filter(
     (d): d is string => d !== undefined,
   );

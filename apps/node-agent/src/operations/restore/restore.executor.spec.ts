@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { ManualClock } from '@daedalus/common/testing/manual-clock';
@@ -31,6 +32,7 @@ import {
   TABLE_ID,
   writeSSTable,
 } from '../testing/node-fixtures';
+import { BackupLayout } from '../../repository/backup-layout';
 import { RestoreExecutor } from './restore.executor';
 import { RestoreLedger } from './restore-ledger';
 import { LocalImportLedger } from './local-import-ledger';
@@ -76,6 +78,7 @@ describe('RestoreExecutor', () => {
   let executor: RestoreExecutor;
   let clock: ManualClock;
   let results: StoredPhaseResults;
+  let backend: MemoryBackend;
 
   /** The ledger facts the agent reported, in order (what its signed events carried). */
   let reported: RestoreLedgerFact[];
@@ -112,7 +115,7 @@ describe('RestoreExecutor', () => {
       node.liveCounts['ks1.t1'] = (await dataFiles(live)).length;
     };
     snapshots = new FakeSnapshots([data]);
-    const backend = new MemoryBackend();
+    backend = new MemoryBackend();
     const identity = identityOf(nodeRegistration(data));
 
     // the backup to restore, taken by the backup executor into the same store
@@ -168,6 +171,18 @@ describe('RestoreExecutor', () => {
     expect(await phase('CLEANUP')).toEqual({ removed: [staging], clearedSnapshots: [tag] });
     expect(await fs.stat(staging)).toBeUndefined();
     expect(snapshots.cleared).toContain(tag);
+  });
+
+  it("holds a read lease on the backup from INIT to DOWNLOAD's end, and refuses a backup a removal tombstoned", async () => {
+    const lease = BackupLayout.restoreLease('test', 'nightly-42', 'op-1', HOST);
+    await phase('INIT');
+    expect(backend.objects.has(lease)).toBe(true);
+    await phase('DOWNLOAD');
+    expect(backend.objects.has(lease)).toBe(false);
+
+    await backend.put(BackupLayout.tombstone('test', 'nightly-42'), () => Readable.from([Buffer.from('{}')]));
+    await expect(phase('INIT', { snapshotTag: 'nightly-42' })).rejects.toThrow(/no complete backup|being removed/);
+    expect(backend.objects.has(lease)).toBe(false);
   });
 
   it('truncates only while the record is in TRUNCATE, and a table the ledger lists not again', async () => {

@@ -11,11 +11,12 @@ import {
   RestoreTruncateResult,
   Subjects,
 } from '@daedalus/contracts';
-import { Clock, errorMessage, retry } from '@daedalus/common';
+import { Clock, errorMessage, processMetrics, recordTransfer, retry } from '@daedalus/common';
 import { StorageBackend } from '@daedalus/storage';
 import { localFileSystem as fs } from '../../adapters/filesystem';
 import { dataWalker } from '../../cassandra/data-directories';
 import { readNodeManifest } from '../../repository/manifest-store';
+import { BackupRemovedError, holdBackupForRestore, releaseRestoreLease } from '../../repository/removal-marks';
 import { anyStorageLocation, openRequestBackend } from '../../repository/request-storage';
 import { CassandraNode } from '../../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
@@ -25,6 +26,7 @@ import { NodeIdentity } from '../../registration/node-identity';
 import { downloadFiles, downloadPath } from '../../repository/downloader';
 import { importOptions, importWithCassandra, importWithHardLinks } from './import-tables';
 import { restoreInPlace } from './in-place';
+import { planPointInTime, prepareReplay, usablePlan } from './point-in-time';
 import { expectedFingerprints, notYetLive, proveLoaded } from './load-proof';
 import { RestoreLedger } from './restore-ledger';
 import { LocalImportLedger } from './local-import-ledger';
@@ -81,11 +83,22 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
           inPlace: this.settings,
         }),
       ),
+    PITR_PLAN: (request, context) =>
+      this.withBackend(request, (backend) =>
+        planPointInTime({
+          backend,
+          request,
+          me: this.identity.current,
+          node: this.node,
+          cluster: this.cluster(request, context),
+          encryption: this.encryption,
+        }),
+      ),
     IN_PLACE: (request, context) =>
       this.withBackend(request, (backend) =>
         restoreInPlace(
           backend,
-          request,
+          this.inPlaceRequest(request, context),
           context,
           this.identity.current,
           this.node,
@@ -93,6 +106,23 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
           this.settings,
           this.clock,
           this.encryption,
+        ),
+      ),
+    COMMITLOG: (request, context) =>
+      this.withBackend(request, (backend) =>
+        prepareReplay(
+          {
+            backend,
+            plan: usablePlan(context.results.PITR_PLAN?.[this.identity.current.hostId], this.identity.current.hostId),
+            me: this.identity.current,
+            node: this.node,
+            cluster: this.cluster(request, context),
+            configDir: request.cassandraConfigDirectory ?? this.settings.configDir,
+            downloadBase: registeredRoots(this.identity.current).staging[0],
+            concurrency: request.concurrentConnections ?? 10,
+            reserveBytes: this.settings.reserveBytes,
+          },
+          context,
         ),
       ),
   };
@@ -125,6 +155,14 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     }
   }
 
+  /** A point-in-time restore's IN_PLACE restores the backup its PITR_PLAN chose for this node, exactly by name. */
+  private inPlaceRequest(request: RestoreRequest, context: Phase): RestoreRequest {
+    if (request.pointInTime === undefined) return request;
+    const me = this.identity.current.hostId;
+    const snapshotTag = usablePlan(context.results.PITR_PLAN?.[me], me).backup.name;
+    return Object.assign(Object.create(Object.getPrototypeOf(request) as object) as RestoreRequest, request, { snapshotTag });
+  }
+
   private cluster(request: RestoreRequest, context: Phase): string {
     const location = anyStorageLocation(request.storageLocation, { datacenters: [this.identity.current.dc] });
     return location.path[0] ?? context.coordination?.clusterName ?? this.identity.current.clusterName;
@@ -154,6 +192,9 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
         `backup ${source.backup.name} has schema version ${source.manifest.cassandraSchemaVersion}, not ${request.schemaVersion}`,
       );
     }
+    await this.holdForRestore(backend, request, context, source.backup.name);
+    // a single-phase INIT only checks: nothing of this restore reads the backup after it
+    if (request.singlePhase && context.phase === 'INIT') await this.releaseForRestore(backend, request, context, source.backup.name);
     // a backup this agent cannot open fails here, before DOWNLOAD fetches anything and long before TRUNCATE
     this.encryption.requireKeyFor(source.manifest, `backup ${source.backup.name}`);
     const tables = restoreTables(source.manifest, request);
@@ -167,17 +208,68 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
     };
   }
 
-  private async scope(backend: StorageBackend, request: RestoreRequest, context: Phase): Promise<RestoreTable[]> {
-    const init = this.initResult(context) ?? (await this.init(backend, request, context));
+  /**
+   * This node's read lease on the backup (docs/design.md, "Removing backups"): a removal refuses the backup
+   * meanwhile. INIT takes it, DOWNLOAD renews it and releases it when it ends (nothing reads the store after it);
+   * a single-phase INIT releases it at once.
+   */
+  private async holdForRestore(backend: StorageBackend, request: RestoreRequest, context: Phase, backupName: string): Promise<void> {
+    try {
+      await holdBackupForRestore(
+        backend,
+        this.cluster(request, context),
+        backupName,
+        this.leaseHolder(context),
+        this.clock.now().getTime(),
+      );
+    } catch (error) {
+      if (error instanceof BackupRemovedError) throw new OperationRejectedError(error.message);
+      throw error;
+    }
+  }
+
+  private leaseHolder(context: Phase): { operationId: string; holder: string } {
+    return { operationId: context.operationId, holder: this.identity.current.hostId };
+  }
+
+  private async releaseForRestore(backend: StorageBackend, request: RestoreRequest, context: Phase, backupName: string): Promise<void> {
+    await releaseRestoreLease(backend, this.cluster(request, context), backupName, this.leaseHolder(context)).catch((error) =>
+      this.logger.warn(`could not release the restore lease on ${backupName} (it lapses by itself): ${errorMessage(error)}`),
+    );
+  }
+
+  private async scope(
+    backend: StorageBackend,
+    request: RestoreRequest,
+    context: Phase,
+  ): Promise<{ tables: RestoreTable[]; backupName: string }> {
+    const earlier = this.initResult(context);
+    // DOWNLOAD renews the read lease INIT took before it reads the manifest again
+    if (earlier) await this.holdForRestore(backend, request, context, earlier.backupName);
+    const init = earlier ?? (await this.init(backend, request, context));
     const manifest = await readNodeManifest(backend, init.manifestKey);
     this.encryption.requireKeyFor(manifest, `backup ${init.backupName}`);
-    return restoreTables(manifest, request);
+    return { tables: restoreTables(manifest, request), backupName: init.backupName };
   }
 
   /** Every file of this node's part of the backup, verified, into the staging directory. */
   private async download(backend: StorageBackend, request: RestoreRequest, context: Phase): Promise<RestoreDownloadResult> {
     const root = stagingRoot(request, registeredRoots(this.identity.current), context.operationId);
-    const tables = await this.scope(backend, request, context);
+    const { tables, backupName } = await this.scope(backend, request, context);
+    try {
+      return await this.fetch(backend, request, context, root, tables);
+    } finally {
+      await this.releaseForRestore(backend, request, context, backupName);
+    }
+  }
+
+  private async fetch(
+    backend: StorageBackend,
+    request: RestoreRequest,
+    context: Phase,
+    root: string,
+    tables: RestoreTable[],
+  ): Promise<RestoreDownloadResult> {
     const items = tables.flatMap((t) =>
       t.files.map((file) => ({ file, path: downloadPath(stagingDir(root, t.keyspace, t.target), file) })),
     );
@@ -197,6 +289,7 @@ export class RestoreExecutor extends PhasedExecutor<RestoreProtocol> {
           .catch(() => undefined);
       },
     });
+    recordTransfer(processMetrics(), 'restore', { downloaded: fetched.fetchedBytes });
     return { staging: root, files: items.length, ...fetched };
   }
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { clusterProgram, fieldFlagsOf } from './cluster-program';
+import { Command, CommanderError } from './commander';
+import { esopCommand } from './esop/esop-command';
+import { EXIT_GATEWAY, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes';
+import { GatewayError, GatewayUnreachable } from './gateway-client';
+import { flagOfField } from './request-flags';
+
+/** commander's usage errors (unknown flag, missing value, bad choice) exit EXIT_USAGE; --help and --version 0. */
+function exitOverrideEverywhere(command: Command): void {
+  command.exitOverride();
+  command.showHelpAfterError('(add --help for usage)');
+  for (const sub of command.commands) exitOverrideEverywhere(sub);
+}
+
+/** The reason on stderr, each field the gateway named with the flag that sets it; the token never appears. */
+function report(error: unknown, active: Command | undefined): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  if (error instanceof UsageError) {
+    process.stderr.write(`daedalus: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof GatewayError) {
+    process.stderr.write(`daedalus: ${error.message}\n`);
+    const flags = fieldFlagsOf(active);
+    for (const field of error.body?.errors ?? []) {
+      const flag =
+        flags.length > 0 || field.field === 'type' ? ` (${field.field === 'type' ? 'the command' : flagOfField(field.field, flags)})` : '';
+      process.stderr.write(`  ${field.field}${flag}: ${field.message}\n`);
+    }
+    if (error.status === 401) process.stderr.write('  give a token: --token, DAEDALUS_TOKEN or "token" in the config file\n');
+    return EXIT_GATEWAY;
+  }
+  if (error instanceof GatewayUnreachable) {
+    process.stderr.write(`daedalus: ${error.message}\n`);
+    return EXIT_GATEWAY;
+  }
+  process.stderr.write(`daedalus: ${error instanceof Error ? error.message : String(error)}\n`);
+  return EXIT_GATEWAY;
+}
+
+async function main(): Promise<void> {
+  const program = clusterProgram();
+  program.addCommand(esopCommand());
+  exitOverrideEverywhere(program);
+  let active: Command | undefined;
+  program.hook('preAction', (_root, actionCommand) => {
+    active = actionCommand;
+  });
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    process.exitCode = report(error, active);
+  }
+}
+
+void main();

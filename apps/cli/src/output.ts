@@ -1,0 +1,69 @@
+import type { BackupSummaryView, OperationView } from './gateway-client';
+
+export type OutputFormat = 'text' | 'json';
+export const OUTPUT_FORMATS: OutputFormat[] = ['text', 'json'];
+
+const pct = (progress: number) => `${Math.round(progress * 100)}%`;
+
+/** JSON for scripts (one document on stdout), or text for people. */
+export function print(format: OutputFormat, value: unknown, asText: () => string): void {
+  process.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : `${asText()}\n`);
+}
+
+export function operationText(view: OperationView): string {
+  const lines = [`${view.type} ${view.id} ${view.state} ${pct(view.progress)}`];
+  if (view.phases) lines.push(`  phase ${view.phase ?? '-'} of ${view.phases.join(' → ')}`);
+  if (view.submittedBy) lines.push(`  submitted by ${view.submittedBy} at ${view.creationTime}`);
+  for (const node of view.nodes) {
+    const phase = node.phase ? ` ${node.phase}` : '';
+    lines.push(
+      `  node ${node.address} (${node.hostId})${phase} ${node.state} ${pct(node.progress)}${node.message ? `: ${node.message}` : ''}`,
+    );
+  }
+  for (const error of view.errors) lines.push(`  error from ${error.source}: ${error.message}`);
+  return lines.join('\n');
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function operationsText(views: OperationView[]): string {
+  if (views.length === 0) return 'no operations';
+  return table(
+    ['ID', 'TYPE', 'STATE', 'PROGRESS', 'CREATED', 'BY'],
+    views.map((v) => [v.id, v.type, v.state, pct(v.progress), v.creationTime, v.submittedBy ?? '']),
+  );
+}
+
+const bytes = (n: number) => {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+};
+
+export function backupsText(backups: BackupSummaryView[]): string {
+  if (backups.length === 0) return 'no backups';
+  return table(
+    ['NAME', 'TIME', 'NODES', 'SIZE', 'ADDED', 'COMPLETE'],
+    backups.map((b) => [
+      b.name,
+      b.time,
+      `${b.nodesComplete}/${b.nodesExpected}`,
+      bytes(b.totalBytes),
+      bytes(b.addedBytes),
+      b.complete ? 'yes' : 'no',
+    ]),
+  );
+}

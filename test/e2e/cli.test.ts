@@ -1,0 +1,245 @@
+/**
+ * The `daedalus` CLI in cluster mode, run as the built bin (dist/apps/cli/src/main.js, a child process) against a
+ * simulated 2-node system with API tokens and a file store: a global backup watched to completion with JSON
+ * output, a failing operation's exit status, `ops list`, `backups list`, the gateway's and the command line's
+ * errors naming the flag, and the token taken from flags, environment or config file and never printed.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { newToken } from '../../apps/gateway/src/auth/token-file';
+import { makeTempDir, removeDir } from '../support/processes';
+import { DaedalusSystem, OperationView, REPO_ROOT } from '../support/system';
+
+const BIN = join(REPO_ROOT, 'dist/apps/cli/src/main.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('daedalus CLI, cluster mode', () => {
+  let system: DaedalusSystem;
+  let storeRoot: string;
+  let workDir: string;
+  let location: string;
+  const admin = newToken('cli-admin', 'admin');
+  const outputs: string[] = [];
+
+  /** The bin itself (its #!/usr/bin/env node line), with only the environment given: no DAEDALUS_* of the test's. */
+  function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+    return new Promise((resolve) => {
+      execFile(
+        BIN,
+        args,
+        {
+          env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: workDir, ...env },
+          timeout: 180_000,
+          maxBuffer: 16 * 1024 * 1024,
+        },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+          outputs.push(stdout, stderr);
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  }
+  const withEnv = () => ({ DAEDALUS_GATEWAY: system.gatewayUrl, DAEDALUS_TOKEN: admin.token });
+
+  beforeAll(async () => {
+    storeRoot = makeTempDir('cli-store');
+    workDir = makeTempDir('cli-work');
+    location = `file://${storeRoot}/bucket`;
+    const tokensFile = join(workDir, 'api-tokens');
+    writeFileSync(tokensFile, `${admin.line}\n`);
+    system = await DaedalusSystem.start({
+      nodes: 2,
+      coordinators: 1,
+      gatewayAuth: { anonymousRole: false, token: admin.token },
+      gatewayArgs: ['--api-tokens-file', tokensFile],
+    });
+    await system.createTables('shop', ['orders'], 50);
+  }, 180_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    if (storeRoot) removeDir(storeRoot);
+    if (workDir) removeDir(workDir);
+  }, 60_000);
+
+  let backupId = '';
+
+  it('runs a global backup with --watch to completion; --output json prints the final operation, exit 0', async () => {
+    const run = await cli(
+      ['backup', '--global', '--storage-location', location, '--tag', 'nightly', '--create-missing-bucket', '--watch', '--output', 'json'],
+      withEnv(),
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const final = JSON.parse(run.stdout) as OperationView;
+    expect(final).toMatchObject({ type: 'backup', state: 'COMPLETED', progress: 1, globalRequest: true, snapshotTag: 'nightly' });
+    expect(final.nodes).toHaveLength(2);
+    backupId = final.id;
+    // what the gateway says now
+    expect((await system.get(`/operations/${final.id}`)).body).toEqual(final);
+
+    // watching it again (text): the final state, exit 0
+    const watched = await cli(['watch', final.id], withEnv());
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toContain(`backup ${final.id} COMPLETED 100%`);
+  }, 180_000);
+
+  it('draws a progress bar per node and phase on a terminal', async () => {
+    // script(1) gives the CLI a pseudo-terminal, as an operator's shell would
+    const command = [BIN, 'backup', '--global', '--storage-location', location, '--tag', 'bars', '--create-missing-bucket', '--watch']
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const run = await new Promise<Run>((resolve) => {
+      execFile(
+        'script',
+        ['-qec', command, '/dev/null'],
+        {
+          env: { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, HOME: workDir, TERM: 'xterm', ...withEnv() },
+          timeout: 180_000,
+        },
+        (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
+      );
+    });
+    outputs.push(run.stdout, run.stderr);
+    expect(run.code).toBe(0);
+    const screen = run.stdout;
+    expect(screen).toContain('█');
+    for (const view of [await system.waitForOperation(/backup ([0-9a-f-]{36}) COMPLETED/.exec(screen)?.[1] ?? 'none')]) {
+      expect(view.state).toBe('COMPLETED');
+      // one bar per node in each phase: UPLOAD on both nodes, COMMIT on both (one works, the other completes at once)
+      for (const node of view.nodes) expect(screen).toMatch(new RegExp(`${node.address.replace(/\./g, '\\.')} UPLOAD`));
+      expect(screen).toMatch(/ COMMIT /);
+    }
+  }, 180_000);
+
+  it('exits non-zero with the error when the watched operation fails', async () => {
+    const [first] = system.nodes;
+    const run = await cli(
+      [
+        'import',
+        '--keyspace',
+        'shop',
+        '--table',
+        'orders',
+        '--host-id',
+        first.hostId,
+        '--source-dir',
+        join(storeRoot, 'no-such-dir'),
+        '--watch',
+      ],
+      withEnv(),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/operation [0-9a-f-]{36} ended FAILED: /);
+    expect(run.stdout).toMatch(/^import [0-9a-f-]{36} FAILED/);
+    // progress lines on stderr (no terminal): the states the operation went through
+    expect(run.stderr).toMatch(/import [0-9a-f-]{36} RUNNING/);
+  }, 120_000);
+
+  it('lists operations and backups, with the gateway and token from a config file or flags', async () => {
+    const config = join(workDir, 'daedalus.json');
+    writeFileSync(config, JSON.stringify({ gateway: system.gatewayUrl, token: admin.token }));
+    const listed = await cli(['ops', 'list', '--config', config]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^ID\s+TYPE\s+STATE/);
+    expect(listed.stdout).toMatch(new RegExp(`${backupId}\\s+backup\\s+COMPLETED\\s+100%`));
+
+    // the default config file under $HOME
+    const home = join(workDir, 'home');
+    mkdirSync(join(home, '.config', 'daedalus'), { recursive: true });
+    writeFileSync(join(home, '.config', 'daedalus', 'config.json'), JSON.stringify({ gateway: system.gatewayUrl, token: admin.token }));
+    const asJson = await cli(['ops', 'list', '--type', 'backup', '--output', 'json'], { HOME: home });
+    expect(asJson.code).toBe(0);
+    const views = JSON.parse(asJson.stdout) as OperationView[];
+    expect(views.map((v) => v.id)).toContain(backupId);
+    expect(views.every((v) => v.type === 'backup')).toBe(true);
+
+    const backups = await cli([
+      'backups',
+      'list',
+      '--storage-location',
+      location,
+      '--output',
+      'json',
+      '--gateway',
+      system.gatewayUrl,
+      '--token',
+      admin.token,
+    ]);
+    expect(backups.code).toBe(0);
+    const list = JSON.parse(backups.stdout) as Array<{ name: string; complete: boolean; nodesComplete: number }>;
+    const nightly = list.filter((b) => /^nightly-\d+$/.test(b.name));
+    expect(nightly).toHaveLength(1);
+    expect(nightly[0]).toMatchObject({ complete: true, nodesComplete: 2 });
+
+    const got = await cli(['ops', 'get', backupId], withEnv());
+    expect(got.code).toBe(0);
+    expect(got.stdout).toContain(`backup ${backupId} COMPLETED`);
+  }, 120_000);
+
+  it('names the flag: the gateway’s 400s, an unknown --field, the command line’s own mistakes', async () => {
+    const badLocation = await cli(['backup', '--global', '--storage-location', 'nowhere://x', '--tag', 't'], withEnv());
+    expect(badLocation.code).toBe(3);
+    expect(badLocation.stderr).toMatch(/400/);
+    expect(badLocation.stderr).toMatch(/storageLocation \(--storage-location\): /);
+
+    const unknownField = await cli(['flush', '--global', '--field', 'keyspce=shop'], withEnv());
+    expect(unknownField.code).toBe(3);
+    expect(unknownField.stderr).toMatch(/keyspce \(--field keyspce=…\): /);
+
+    const badNumber = await cli(['backup', '--concurrent-connections', 'many'], withEnv());
+    expect(badNumber.code).toBe(2);
+    expect(badNumber.stderr).toContain('--concurrent-connections takes a whole number');
+    const badChoice = await cli(['restore', '--restoration-strategy-type', 'SIDEWAYS'], withEnv());
+    expect(badChoice.code).toBe(2);
+    expect(badChoice.stderr).toContain('--restoration-strategy-type');
+    const unknownFlag = await cli(['ops', 'list', '--colour'], withEnv());
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.stderr).toContain("unknown option '--colour'");
+    const badOutput = await cli(['ops', 'list', '--output', 'yaml'], withEnv());
+    expect(badOutput.code).toBe(2);
+    expect(badOutput.stderr).toContain('--output');
+    const missingLocation = await cli(['backups', 'list'], withEnv());
+    expect(missingLocation.code).toBe(2);
+    expect(missingLocation.stderr).toContain('--storage-location');
+
+    const noToken = await cli(['ops', 'list'], { DAEDALUS_GATEWAY: system.gatewayUrl });
+    expect(noToken.code).toBe(3);
+    expect(noToken.stderr).toMatch(/401/);
+    expect(noToken.stderr).toContain('--token, DAEDALUS_TOKEN');
+
+    const badConfig = await cli(['ops', 'list', '--config', join(workDir, 'missing.json')], withEnv());
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.stderr).toContain('--config');
+
+    const help = await cli(['backup', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--storage-location <value>');
+    expect(help.stdout).toContain('--watch');
+    expect((await cli(['esop', '--help'])).stdout).toContain('Esop-style local mode');
+  }, 120_000);
+
+  it('sends a no… field set by its flag, and nothing when the flag is absent', async () => {
+    const body = ['restore', '--global', '--storage-location', location, '--tag', 'no-such-backup', '--output', 'json'];
+    const withFlag = await cli([...body, '--no-delete-truncates'], withEnv());
+    expect(withFlag.code).toBe(0);
+    expect(JSON.parse(withFlag.stdout)).toMatchObject({ type: 'restore', noDeleteTruncates: true, state: 'PENDING' });
+    const without = await cli(body, withEnv());
+    expect(JSON.parse(without.stdout)).not.toHaveProperty('noDeleteTruncates');
+    for (const id of [withFlag, without].map((r) => (JSON.parse(r.stdout) as OperationView).id)) {
+      expect((await system.waitForOperation(id)).state).toBe('FAILED');
+    }
+  }, 120_000);
+
+  it('never printed the token', () => {
+    expect(outputs.length).toBeGreaterThan(10);
+    for (const text of outputs) expect(text).not.toContain(admin.token);
+  });
+});
