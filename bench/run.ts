@@ -5,6 +5,7 @@
 import { runBackupBench } from './backup/backup-bench';
 import { runIdleBench } from './idle/idle-bench';
 import { runSubmitBench } from './submit/submit-bench';
+import { runDatapathBench } from './datapath/datapath-bench';
 import { runStorageBench } from './storage/storage-bench';
 import { runVerifyBench } from './verify/verify-bench';
 
@@ -16,6 +17,7 @@ const BENCHMARKS: Record<string, Bench> = {
   verify: runVerifyBench,
   idle: runIdleBench,
   submit: runSubmitBench,
+  datapath: runDatapathBench,
 };
 
 async function main(): Promise<void> {

@@ -32,6 +32,7 @@ import {
   agentConsumer,
   connectNats,
   ensureBuckets,
+  openScheduleStore,
   ensureConsumer,
   ensureStreams,
   natsConfigFromEnv,
@@ -157,6 +158,7 @@ export async function provision(request: ProvisionRequest, env: NodeJS.ProcessEn
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, topology, (message) => said.push(message));
     await ensureBuckets(nc, topology);
+    await openScheduleStore(nc, topology);
     for (const hostId of request.hostIds) {
       await ensureConsumer(jsm, agentConsumer(hostId, ackWaitMs), { maxAttempts }, (message) => said.push(message));
       said.push(`consumer ${agentConsumer(hostId, ackWaitMs).durable} ready`);

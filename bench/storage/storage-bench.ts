@@ -56,7 +56,7 @@ function parseOptions(args: string[]): Options {
 }
 
 /** Runs a command to completion under /usr/bin/time; returns wall seconds, peak RSS and stdout. */
-async function measured(
+export async function measured(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv,
@@ -78,10 +78,10 @@ async function measured(
   return { seconds, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined, stdout };
 }
 
-async function generateFiles(dir: string, count: number, size: number): Promise<WorkerTask['files']> {
+export async function generateFiles(dir: string, count: number, size: number): Promise<WorkerTask['files']> {
   const files: WorkerTask['files'] = [];
   for (let i = 0; i < count; i++) {
-    const path = join(dir, `file-${String(i).padStart(3, '0')}.bin`);
+    const path = join(dir, `file-${String(i).padStart(4, '0')}.bin`);
     const hash = createHash('sha256');
     const out = createWriteStream(path);
     for (let written = 0; written < size; written += MIB) {
@@ -90,7 +90,7 @@ async function generateFiles(dir: string, count: number, size: number): Promise<
       if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
     await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-    files.push({ path, key: `lib/file-${String(i).padStart(3, '0')}.bin`, size, sha256: hash.digest('hex') });
+    files.push({ path, key: `lib/file-${String(i).padStart(4, '0')}.bin`, size, sha256: hash.digest('hex') });
   }
   return files;
 }

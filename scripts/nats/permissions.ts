@@ -32,7 +32,7 @@ export interface Identity {
 const API = '$JS.API';
 const kvStream = (bucket: string) => `KV_${bucket}`;
 const kvSubject = (bucket: string, key: string) => `$KV.${bucket}.${key}`;
-const ALL_BUCKETS = [Buckets.operations, Buckets.activeOperations, Buckets.nodes];
+const ALL_BUCKETS = [Buckets.operations, Buckets.activeOperations, Buckets.nodes, Buckets.schedules];
 const ALL_STREAMS = [Streams.requests, Streams.commands, Streams.events, Streams.deadLetters, ...ALL_BUCKETS.map(kvStream)];
 
 /** A subject the naming module builds, with one variable token as the wildcard `*`. */
@@ -88,13 +88,15 @@ export function gatewayIdentity(): Identity {
     permissions: {
       publish: [
         ...startupReads(),
-        ...kvReads([Buckets.operations, Buckets.nodes]),
+        ...kvReads([Buckets.operations, Buckets.nodes, Buckets.schedules]),
         Subjects.submit,
         Subjects.cancel,
         Subjects.resume,
         kvSubject(Buckets.operations, '*'),
         kvSubject(Buckets.activeOperations, '*'),
         kvSubject(Buckets.nodes, '*'),
+        // POST/PUT/DELETE /schedules
+        kvSubject(Buckets.schedules, '*'),
         anyToken(Subjects.nodeQuery),
         Subjects.listBackups,
         ...recordWatches(),
@@ -138,6 +140,8 @@ export function coordinatorIdentity(): Identity {
         kvSubject(Buckets.activeOperations, '*'),
         // a retired marker is erased by a stream purge filtered on its key (OperationStore.retire)
         `${API}.STREAM.PURGE.${kvStream(Buckets.activeOperations)}`,
+        // firing schedules: each look records its runs by compare-and-set
+        kvSubject(Buckets.schedules, '*'),
         anyToken(Subjects.commandsFor),
         // retention after a backup: the coordinator submits the remove-backup as any client would
         Subjects.submit,
@@ -146,8 +150,9 @@ export function coordinatorIdentity(): Identity {
         Subjects.deadLetterFor(Streams.requests),
         Subjects.deadLetterFor(Streams.events),
       ],
-      subscribe: [`${inboxPrefixOf(name)}.>`],
-      allowResponses: false,
+      // schedule requests of direct clients (queue group `coordinators`), answered on the asker's reply subject
+      subscribe: [`${inboxPrefixOf(name)}.>`, Subjects.manageSchedules],
+      allowResponses: true,
     },
   };
 }
@@ -201,6 +206,7 @@ export function clientIdentity(clientName: string): Identity {
         Subjects.cancel,
         Subjects.resume,
         Subjects.listBackups,
+        Subjects.manageSchedules,
       ],
       subscribe: [`${inboxPrefixOf(name)}.>`, Subjects.operationUpdatesAll],
       allowResponses: false,

@@ -235,6 +235,15 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
     // the event streams' refusals (their 200 is text/event-stream, proven in operation-events.test.ts)
     await record('GET', '/operations/00000000-0000-4000-8000-000000000000/events', '/operations/{id}/events');
     await record('GET', '/events?type=nonsense', '/events');
+    // schedules: defined, read, changed, refused (400, 404), deleted; their firing is test/e2e/schedules.test.ts
+    const schedule = { request: { type: 'flush', keyspace: 'shop' }, schedule: '@every 1h', suspended: true };
+    expect((await record('POST', '/schedules', '/schedules', { ...schedule, id: 'conformance' })).status).toBe(201);
+    expect((await record('POST', '/schedules', '/schedules', { ...schedule, schedule: '@fortnightly' })).status).toBe(400);
+    await record('GET', '/schedules', '/schedules');
+    await record('GET', '/schedules/conformance', '/schedules/{id}');
+    expect((await record('PUT', '/schedules/conformance', '/schedules/{id}', { ...schedule, schedule: '@daily' })).status).toBe(200);
+    expect((await record('GET', '/schedules/nothing-here', '/schedules/{id}')).status).toBe(404);
+    expect((await record('DELETE', '/schedules/conformance', '/schedules/{id}')).status).toBe(204);
     const refused = await record(
       'POST',
       '/operations',

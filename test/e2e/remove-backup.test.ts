@@ -3,10 +3,11 @@
  * in one system: the oldest of three backups removed while a fourth uploads — the fourth completes, the sweep
  * keeps everything on nodes where it runs, a rerun sweeps what only the removed backup held, and both remaining
  * older backups restore to exactly their content; a dry run changes nothing and plans what the real run does; a
- * removal whose coordinators and agent are SIGKILLed midway finishes on rerun. After every step every object
- * every remaining manifest names exists.
+ * removal whose coordinators and agent are SIGKILLed midway finishes on rerun; retention with keepLast 2 over five
+ * hourly backups, one of them incomplete, leaves exactly the two newest complete (its dry run first: same plan,
+ * store unchanged). After every step every object every remaining manifest names exists.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { openProvider, StorageBackend } from '@daedalus/storage';
@@ -295,6 +296,72 @@ describe('remove-backup', () => {
     expect([...keys].filter((k) => k.includes(`/${names.b3}.json`) && !k.includes('/removed/'))).toEqual([]);
     await expectEveryManifestWhole();
     expect(await listedNames()).toEqual([names.b4]);
+  });
+
+  it('retention keepLast 2 over five backups, one incomplete, leaves exactly the two newest complete; its dry run plans it', async () => {
+    const at = `file://${storeRoot}/retention`;
+    const root = join(storeRoot, 'retention', CLUSTER);
+    const taken: string[] = [];
+    for (let i = 1; i <= 5; i++) {
+      // the first alone holds extra1: objects only a removed backup references, for the sweep to delete
+      const entities = i === 1 ? `${SHARED},shop.extra1` : SHARED;
+      const { operation, backupName } = await runBackup(
+        system,
+        { storageLocation: at, snapshotTag: `hourly${i}`, entities, createMissingBucket: true },
+        240_000,
+      );
+      expect(operation.state).toBe('COMPLETED');
+      taken.push(backupName);
+    }
+    // Hourly backups: a retention run happens hours after the backups it judges, and an incomplete one is removed
+    // only once older than incompleteGrace (at least 1 h). Backups here are seconds apart, so their commit points'
+    // times are moved back: backup i started (6 - i) h ago. The 4th becomes incomplete as a backup whose coordinator
+    // died before COMMIT leaves it: every node's manifest and index entry, no cluster record.
+    const rewrite = (file: string, startTime: string) => {
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as { startTime: string; endTime?: string };
+      writeFileSync(file, JSON.stringify({ ...doc, startTime, endTime: new Date(Date.parse(startTime) + 60_000).toISOString() }));
+    };
+    taken.forEach((name, index) => {
+      const startTime = new Date(Date.now() - (5 - index) * 3600_000).toISOString();
+      rewrite(join(root, 'backups', `${name}.json`), startTime);
+      for (const node of system.nodes) rewrite(join(root, 'index', name, 'dc1', `${node.hostId}.json`), startTime);
+    });
+    rmSync(join(root, 'backups', `${taken[3]}.json`));
+    const listing = (await system.get(`/backups?storageLocation=${encodeURIComponent(at)}`)).body as Array<{
+      name: string;
+      complete: boolean;
+    }>;
+    expect(listing.find((b) => b.name === taken[3])?.complete).toBe(false);
+
+    const retentionKeys = async () => (await filesUnder(join(storeRoot, 'retention'))).sort();
+    const before = await retentionKeys();
+    const policy = { keepLast: 2, incompleteGrace: 'PT1H' };
+    const dry = await remove({ retention: policy, dry: true }, at);
+    expect(dry.errors).toEqual([]);
+    expect(dry.state).toBe('COMPLETED');
+    expect(await retentionKeys()).toEqual(before);
+
+    const real = await remove({ retention: policy }, at);
+    expect(real.errors).toEqual([]);
+    expect(real.state).toBe('COMPLETED');
+    const removed = tombstoneOf(real)
+      .removed.map((b) => b.name)
+      .sort();
+    expect(removed).toEqual([taken[0], taken[1], taken[3]].sort());
+    expect({ ...tombstoneOf(dry), dry: false }).toEqual(tombstoneOf(real));
+    expect(sweepsOf(dry).map((s) => ({ ...s, dry: false }))).toEqual(sweepsOf(real));
+    const swept = sweepsOf(real).flatMap((s) => s.swept.keys.map((k) => k.key));
+    expect(swept.length).toBeGreaterThan(0);
+    expect(swept.filter((k) => !k.includes('/data/shop/extra1-'))).toEqual([]);
+    expect(await listedNames(at)).toEqual([taken[2], taken[4]].sort());
+
+    // nothing the two kept backups reference was deleted
+    const keys = new Set((await retentionKeys()).map((p) => p.slice(join(storeRoot, 'retention').length + 1)));
+    for (const name of [taken[2], taken[4]])
+      for (const node of system.nodes) {
+        const manifest = await readJson<ManifestDoc>(join(root, 'dc1', node.hostId, 'manifests', `${name}.json`));
+        expect(manifest.tables.flatMap((t) => t.files.map((f) => f.key)).filter((k) => !keys.has(k))).toEqual([]);
+      }
   });
 
   it('removes the oldest backup from an S3 store (s3rver): its own objects go, shared ones stay', async () => {

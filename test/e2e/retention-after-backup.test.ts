@@ -1,17 +1,19 @@
 /**
  * Retention after each successful backup, through real NATS: a coordinator started with
  * `--retention-policies-file` submits one `remove-backup` carrying the location's policy when a global backup
- * completes, under the id derived from the backup's, and the backup's record names it. What the removal then
- * does is remove-backup's (its own tests); here: it was submitted exactly once, as specified, and a backup to
+ * completes, under the id derived from the backup's, and the backup's record names it; the removal completes
+ * and, with `keepLast: 1`, the second backup's removal tombstones the first (gone from the listing). A backup to
  * a location without a policy submits nothing. A policies file with a bad entry stops the coordinator.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { retentionOperationId } from '@daedalus/contracts';
 import { makeTempDir, removeDir } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
 import { runBackup } from './backup-support';
+
+const CLUSTER = 'daedalus-test';
 
 describe('retention after a successful backup', () => {
   let system: DaedalusSystem;
@@ -24,7 +26,7 @@ describe('retention after a successful backup', () => {
     withPolicy = `file://${dir}/kept`;
     withoutPolicy = `file://${dir}/other`;
     const policies = join(dir, 'retention.json');
-    writeFileSync(policies, JSON.stringify([{ storageLocation: withPolicy, policy: { keepLast: 2, incompleteGrace: 'PT6H' } }]));
+    writeFileSync(policies, JSON.stringify([{ storageLocation: withPolicy, policy: { keepLast: 1, incompleteGrace: 'PT6H' } }]));
     system = await DaedalusSystem.start({ nodes: 1, coordinators: 1, coordinatorArgs: ['--retention-policies-file', policies] });
     await system.createTables('shop', ['orders'], 20);
   }, 240_000);
@@ -34,29 +36,50 @@ describe('retention after a successful backup', () => {
     if (dir) removeDir(dir);
   }, 60_000);
 
-  it('submits one remove-backup with the policy when a global backup completes, named in the backup’s record', async () => {
-    const backup = await runBackup(system, { storageLocation: withPolicy, snapshotTag: 'nightly', createMissingBucket: true });
-    expect(backup.operation.state).toBe('COMPLETED');
-    const removalId = retentionOperationId(backup.operation.id);
+  /** The retention removal a completed backup submitted, once its record names it, run to its end. */
+  async function retentionRemovalOf(backup: OperationView): Promise<OperationView> {
+    const removalId = retentionOperationId(backup.id);
     // the record is updated right after the submission: read it until it names the removal
-    let record = backup.operation as OperationView & { retentionOperationId?: string };
+    let record = backup as OperationView & { retentionOperationId?: string };
     for (let i = 0; i < 100 && record.retentionOperationId === undefined; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      record = (await system.get(`/operations/${backup.operation.id}`)).body as typeof record;
+      record = (await system.get(`/operations/${backup.id}`)).body as typeof record;
     }
     expect(record.retentionOperationId).toBe(removalId);
+    return system.waitForOperation(removalId, undefined, 120_000);
+  }
+  const removedBy = (removal: OperationView) =>
+    Object.values((removal.response as { TOMBSTONE: Record<string, { removed: Array<{ name: string }> }> }).TOMBSTONE).flatMap((r) =>
+      r.removed.map((b) => b.name),
+    );
+  const listed = async (at: string) =>
+    ((await system.get(`/backups?storageLocation=${encodeURIComponent(at)}`)).body as Array<{ name: string }>).map((b) => b.name);
 
-    const removal = await system.waitForOperation(removalId, undefined, 60_000);
+  it('submits one remove-backup with the policy when a global backup completes, which removes what the policy drops', async () => {
+    const first = await runBackup(system, { storageLocation: withPolicy, snapshotTag: 'nightly', createMissingBucket: true });
+    expect(first.operation.state).toBe('COMPLETED');
+    const firstRemoval = await retentionRemovalOf(first.operation);
     // the request recorded is the one the policy asked for (the view flattens it beside the status fields)
-    expect(removal).toMatchObject({
+    expect(firstRemoval).toMatchObject({
       type: 'remove-backup',
       storageLocation: withPolicy,
       globalRequest: true,
-      retention: { keepLast: 2, incompleteGrace: 'PT6H' },
+      retention: { keepLast: 1, incompleteGrace: 'PT6H' },
     });
-    // Until remove-backup with `retention` is merged, this branch's coordinator refuses the request as "not supported
-    // yet" (a FAILED record, made once); once merged, the lead asserts COMPLETED and what the policy removed here.
-    expect(['FAILED', 'COMPLETED']).toContain(removal.state);
+    expect(firstRemoval.errors).toEqual([]);
+    expect(firstRemoval.state).toBe('COMPLETED');
+    expect(removedBy(firstRemoval)).toEqual([]); // keepLast 1 over one backup keeps it
+    expect(await listed(withPolicy)).toEqual([first.backupName]);
+
+    const second = await runBackup(system, { storageLocation: withPolicy, snapshotTag: 'nightly' });
+    expect(second.operation.state).toBe('COMPLETED');
+    const secondRemoval = await retentionRemovalOf(second.operation);
+    expect(secondRemoval.errors).toEqual([]);
+    expect(secondRemoval.state).toBe('COMPLETED');
+    expect(removedBy(secondRemoval)).toEqual([first.backupName]);
+    expect(await listed(withPolicy)).toEqual([second.backupName]);
+    expect(existsSync(join(dir, 'kept', CLUSTER, 'removed', `${first.backupName}.json`))).toBe(true);
+    expect(existsSync(join(dir, 'kept', CLUSTER, 'backups', `${first.backupName}.json`))).toBe(false);
 
     const elsewhere = await runBackup(system, { storageLocation: withoutPolicy, snapshotTag: 'nightly', createMissingBucket: true });
     expect(elsewhere.operation.state).toBe('COMPLETED');

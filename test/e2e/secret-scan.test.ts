@@ -322,6 +322,20 @@ describe('secret scan: request secrets appear in no log, record, message, answer
     const logs = files.filter((file) => file.endsWith('.log') || file.endsWith('.jsonl'));
     // gateway, 2 coordinators, 2 agents, 2 simulators, nats-server; s3rver, 2 proxies (output and request log)
     expect(logs.length).toBeGreaterThanOrEqual(2 + 2 + 2 + 1 + 1 + 2 * 2);
+    // the services write JSON lines (design.md "Logs"): what is scanned is what a log collector gets
+    const serviceLogs = logs.filter((file) => /\/logs\/(gateway|coordinator|agent)[^/]*\.log$/.test(file));
+    expect(serviceLogs.length).toBeGreaterThanOrEqual(1 + 2 + 2);
+    const notJson = (line: string) => {
+      try {
+        return typeof (JSON.parse(line) as { msg?: unknown }).msg !== 'string';
+      } catch {
+        return true;
+      }
+    };
+    for (const file of serviceLogs) {
+      const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line !== '');
+      expect({ file, notJson: lines.filter(notJson) }).toEqual({ file, notJson: [] });
+    }
     let bytes = 0;
     for (const file of files) {
       const content = await readFile(file).catch(() => undefined);

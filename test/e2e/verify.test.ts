@@ -3,9 +3,10 @@
  * After two backups, the second is damaged on node 1 (one object deleted, one overwritten with other bytes of
  * the same size) and an orphan is left under its data prefix: quick finds the missing object, full also the
  * corrupt one, both report the orphan, and GET /backups shows the damaged backup failed and the clean passed.
- * One case runs against s3rver.
+ * `deleteOrphans` then deletes, through remove-backup's sweep, an orphan older than the removal grace (6 h,
+ * the agent's default) and keeps a young one and every referenced object. One case runs against s3rver.
  */
-import { mkdirSync, utimesSync, writeFileSync, unlinkSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync, unlinkSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { openProvider } from '@daedalus/storage';
@@ -56,6 +57,8 @@ describe('verify', () => {
 
   const verify = (fields: Record<string, unknown>) =>
     runOperation(system, { type: 'verify', storageLocation: location, globalRequest: true, ...fields }, 120_000);
+  let cleanBackup = '';
+  let orphanOfAnHour = '';
   const messages = (operation: OperationView) => operation.errors.map((e) => e.message).join('\n');
 
   it('quick finds the missing object, full also the corrupt one, both the orphan; the listing marks each backup', async () => {
@@ -76,6 +79,8 @@ describe('verify', () => {
     const orphan = `${CLUSTER}/dc1/${first.hostId}/data/shop/orders-0123/nb-99-big-c1/nb-99-big-Data.db`;
     mkdirSync(dirname(join(bucketDir(), orphan)), { recursive: true });
     writeFileSync(join(bucketDir(), orphan), 'left by a backup that failed');
+    cleanBackup = clean.backupName;
+    orphanOfAnHour = orphan;
     const anHourAgo = new Date(Date.now() - 3600_000);
     utimesSync(join(bucketDir(), orphan), anHourAgo, anHourAgo);
 
@@ -111,8 +116,49 @@ describe('verify', () => {
     expect(verified.get(clean.backupName)).toMatchObject({ state: 'passed', mode: 'full', nodesVerified: 2 });
   }, 400_000);
 
-  it('refuses deleteOrphans with a 400 naming it', async () => {
-    const refused = await system.post('/operations', { type: 'verify', storageLocation: location, allBackups: true, deleteOrphans: true });
+  it('deleteOrphans deletes, through the sweep, an orphan older than the grace; a young one and referenced objects stay', async () => {
+    const first = system.nodes[0];
+    const orphanIn = (name: string, ageMs: number) => {
+      const key = `${CLUSTER}/dc1/${first.hostId}/data/shop/orders-0123/${name}/${name}-Data.db`;
+      mkdirSync(dirname(join(bucketDir(), key)), { recursive: true });
+      writeFileSync(join(bucketDir(), key), `orphan ${name}`);
+      const at = new Date(Date.now() - ageMs);
+      utimesSync(join(bucketDir(), key), at, at);
+      return key;
+    };
+    const old = orphanIn('nb-97-big-c2', 2 * 24 * 3600_000);
+    const young = orphanIn('nb-98-big-c3', 0);
+    const referenced = [...new Set((await Promise.all(system.nodes.map((n) => manifestOf(n.hostId, cleanBackup)))).flatMap(keysOf))];
+
+    const done = await verify({ backupName: cleanBackup, mode: 'quick', deleteOrphans: true });
+    expect(done.errors).toEqual([]);
+    expect(done.state).toBe('COMPLETED');
+    interface Deletion {
+      deleted: { objects: number; keys: Array<{ key: string }> };
+      kept: Array<{ reason: string; keys: Array<{ key: string }> }>;
+    }
+    const mine = (done.response as Record<string, VerifyResult & { orphansDeleted: Deletion }>)[first.hostId];
+    expect(mine.orphans.keys.sort()).toEqual([old, orphanOfAnHour].sort()); // verify's 10 min grace calls both orphans
+    expect(mine.orphansDeleted.deleted.keys.map((k) => k.key)).toEqual([old]);
+    // the removal grace (6 h) keeps the hour-old one and the young one, saying why
+    expect(mine.orphansDeleted.kept).toEqual([
+      expect.objectContaining({ reason: expect.stringContaining('younger than the grace window (21600 s)') }),
+    ]);
+    expect(mine.orphansDeleted.kept[0].keys.map((k) => k.key).sort()).toEqual([orphanOfAnHour, young].sort());
+    expect(existsSync(join(bucketDir(), old))).toBe(false);
+    expect(existsSync(join(bucketDir(), young))).toBe(true);
+    expect(referenced.filter((k) => !existsSync(join(bucketDir(), k)))).toEqual([]);
+    const again = await verify({ backupName: cleanBackup, mode: 'full' });
+    expect(again.state).toBe('COMPLETED');
+  }, 300_000);
+
+  it('refuses a deleteOrphans that is not a boolean with a 400 naming it', async () => {
+    const refused = await system.post('/operations', {
+      type: 'verify',
+      storageLocation: location,
+      allBackups: true,
+      deleteOrphans: 'maybe',
+    });
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.body)).toContain('deleteOrphans');
   });

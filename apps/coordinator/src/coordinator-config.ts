@@ -10,9 +10,11 @@ import {
   Signing,
   SigningSettings,
 } from '@daedalus/messaging';
+import { readWebhooks, Webhook } from './notifications/webhook-config';
 import {
   ConfigError,
   ConfigReader,
+  errorMessage,
   ConfigSection,
   DAY_MS,
   IntRange,
@@ -21,11 +23,11 @@ import {
   Option,
   PauseHook,
   PauseHookSettings,
+  LoggingSettings,
   OptionGroup,
   readOptions,
   ServiceDescription,
   TimerMs,
-  errorMessage,
 } from '@daedalus/common';
 import { parseRetentionPolicies, RetentionPolicyEntry } from './retention/retention-policies';
 
@@ -93,6 +95,15 @@ export class CoordinatorConfig {
   @TimerMs(100)
   readonly sweepIntervalMs!: number;
 
+  @Option({
+    flag: 'schedule-interval-ms',
+    description: 'how often the coordinator looks for schedule runs that came due',
+    default: 1_000,
+    unit: 'ms',
+  })
+  @TimerMs(100)
+  readonly scheduleIntervalMs!: number;
+
   /** how long a message a coordinator took stays with it before another replica gets it (failover time) */
   @Option({
     flag: 'ack-wait-ms',
@@ -128,6 +139,7 @@ export class CoordinatorConfig {
 
   @OptionGroup(() => PauseHookSettings)
   readonly pauseHookSettings!: PauseHookSettings;
+
   @Option({
     flag: 'retention-policies-file',
     description:
@@ -137,6 +149,18 @@ export class CoordinatorConfig {
   @IsOptional()
   @IsString()
   readonly retentionPoliciesFile?: string;
+
+  @Option({
+    flag: 'webhooks-file',
+    description: "JSON file of the webhooks told of operations' final states: [{name, url, secretFile, events, format, types}]",
+    placeholder: 'file',
+  })
+  @IsOptional()
+  @IsString()
+  readonly webhooksFile?: string;
+
+  @OptionGroup(() => LoggingSettings)
+  readonly loggingSettings!: LoggingSettings;
 
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;
@@ -159,6 +183,8 @@ export class CoordinatorConfig {
   readonly pauseHooks: PauseHook[];
   /** from `--retention-policies-file`, validated at start-up (a bad entry fails it, naming the field) */
   readonly retentionPolicies: RetentionPolicyEntry[];
+  /** told of every operation's final state (see notifications/) */
+  readonly webhooks: Webhook[];
 
   constructor(reader: ConfigReader = new ConfigReader()) {
     readOptions(this, reader);
@@ -168,6 +194,17 @@ export class CoordinatorConfig {
     this.signing = new Signing(this.signingSettings.signingKey());
     this.pauseHooks = this.pauseHookSettings.hooks();
     this.retentionPolicies = this.retentionPoliciesFile === undefined ? [] : readRetentionPolicies(this.retentionPoliciesFile);
+    this.webhooks = this.readWebhooks();
+  }
+
+  /** The webhooks, read now (start-up): a bad file is a ConfigError naming the entry and field. */
+  private readWebhooks(): Webhook[] {
+    if (this.webhooksFile === undefined) return [];
+    try {
+      return readWebhooks(this.webhooksFile);
+    } catch (error) {
+      throw new ConfigError([`--webhooks-file ${this.webhooksFile}: ${errorMessage(error)}`]);
+    }
   }
 }
 

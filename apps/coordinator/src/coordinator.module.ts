@@ -1,5 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { jetStreamTransportProviders, NatsInfraModule, NatsRequester } from '@daedalus/messaging';
+import {
+  jetStreamTransportProviders,
+  NatsInfraModule,
+  NatsRequester,
+  OperationStore,
+  scheduleBookProvider,
+  scheduleStoreProvider,
+} from '@daedalus/messaging';
+import { Clock } from '@daedalus/common';
 import { NodeCommands } from './adapters/node-commands';
 import { RangeCoverageClient } from './adapters/range-coverage';
 import { PauseHookClient } from './adapters/pause-hooks';
@@ -13,6 +21,11 @@ import { ResumeHandler } from './handlers/resume.handler';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics.service';
 import { SubmitHandler } from './handlers/submit.handler';
 import { RetentionTrigger } from './retention/retention-trigger';
+import { FinalStateNotifier } from './notifications/final-state-notifier';
+import { WebhookClient } from './notifications/webhook-client';
+import { Scheduler } from './schedules/scheduler';
+import { ScheduleRequestsHandler } from './schedules/schedule-requests.handler';
+import { ScheduleSubmitter } from './schedules/schedule-submitter';
 
 @Module({})
 export class CoordinatorModule {
@@ -21,10 +34,17 @@ export class CoordinatorModule {
       module: CoordinatorModule,
       imports: [NatsInfraModule.forRoot(config.nats, config.topology, config.signing)],
       // the message handlers (`@EventPattern`), discovered by Nest and fed by the JetStream transport
-      controllers: [SubmitHandler, CancelHandler, ResumeHandler, NodeEventHandler],
+      controllers: [SubmitHandler, CancelHandler, ResumeHandler, NodeEventHandler, ScheduleRequestsHandler],
       providers: [
         { provide: CoordinatorConfig, useValue: config },
         NodeCommands,
+        WebhookClient,
+        {
+          provide: FinalStateNotifier,
+          inject: [OperationStore, WebhookClient, Clock],
+          useFactory: (operations: OperationStore, client: WebhookClient, clock: Clock) =>
+            new FinalStateNotifier(config.webhooks, operations, client, clock),
+        },
         NatsRequester,
         RangeCoverageClient,
         PauseHookClient,
@@ -32,6 +52,10 @@ export class CoordinatorModule {
         HeartbeatSweeper,
         RetentionTrigger,
         CoordinatorMetrics,
+        scheduleStoreProvider,
+        scheduleBookProvider,
+        ScheduleSubmitter,
+        Scheduler,
         ...jetStreamTransportProviders({ inject: [CoordinatorConfig], useFactory: coordinatorEndpoints }),
       ],
     };

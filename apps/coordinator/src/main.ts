@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AsyncMicroserviceOptions } from '@nestjs/microservices';
-import { configure, processMetrics } from '@daedalus/common';
+import { configure, processMetrics, useServiceLogger } from '@daedalus/common';
 import { jetStreamMicroservice } from '@daedalus/messaging';
 import { COORDINATOR_SERVICE, CoordinatorConfig } from './coordinator-config';
 import { CoordinatorModule } from './coordinator.module';
@@ -11,10 +11,11 @@ async function bootstrap(): Promise<void> {
   const config = await configure(COORDINATOR_SERVICE, (reader) => new CoordinatorConfig(reader));
   if (!config) return; // --help, or settings that are wrong: said on the console, nothing opened
   processMetrics('coordinator'); // this process's registry, named before any library records into it
+  const logger = useServiceLogger({ service: 'coordinator', ...config.loggingSettings });
   // A Nest microservice whose transport is JetStream: its handlers are the module's @EventPattern methods.
   const app = await NestFactory.createMicroservice<AsyncMicroserviceOptions>(CoordinatorModule.create(config), {
     ...jetStreamMicroservice(),
-    logger: ['log', 'warn', 'error'],
+    logger,
   });
   app.enableShutdownHooks();
   await app.listen();

@@ -9,6 +9,7 @@ import {
   DAY_MS,
   IntRange,
   Option,
+  LoggingSettings,
   OptionGroup,
   PauseHookSettings,
   Port,
@@ -91,6 +92,9 @@ export class GatewayConfig {
 
   @OptionGroup(() => HttpsSettings)
   readonly https!: HttpsSettings;
+
+  @OptionGroup(() => LoggingSettings)
+  readonly loggingSettings!: LoggingSettings;
 
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;

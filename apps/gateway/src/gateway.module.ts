@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { NatsInfraModule, NatsRequester } from '@daedalus/messaging';
+import { NatsInfraModule, NatsRequester, scheduleBookProvider, scheduleStoreProvider } from '@daedalus/messaging';
 import { authProviders } from './auth/auth-providers';
 import { BackupsController } from './backups/backups.controller';
 import { DocsController } from './docs/docs.controller';
@@ -16,6 +16,8 @@ import { NodesService } from './nodes/nodes.service';
 import { OperationPublisher } from './operations/operation-publisher';
 import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
+import { SchedulesController } from './schedules/schedules.controller';
+import { SchedulesService } from './schedules/schedules.service';
 import { ClusterController } from './topology/cluster.controller';
 import { ClusterService } from './topology/cluster.service';
 import { NodeQueryClient } from './topology/node-query.client';
@@ -35,6 +37,7 @@ export class GatewayModule {
         NodesController,
         EventsController,
         MetricsController,
+        SchedulesController,
       ],
       providers: [
         { provide: GatewayConfig, useValue: config },
@@ -47,6 +50,9 @@ export class GatewayModule {
         NodesService,
         RecordWatch,
         EventsService,
+        scheduleStoreProvider,
+        scheduleBookProvider,
+        SchedulesService,
         ...authProviders(config.auth, config.https),
       ],
     };

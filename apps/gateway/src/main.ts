@@ -6,7 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { withOperationRequests } from './docs/openapi-requests';
 import { withErrorResponses } from './docs/openapi-responses';
 import { ErrorResponse } from './docs/response-views';
-import { configure, processMetrics } from '@daedalus/common';
+import { configure, processMetrics, useServiceLogger } from '@daedalus/common';
 import { configureHttp, httpsOptionsFor } from './gateway-app';
 import { GATEWAY_SERVICE, GatewayConfig } from './gateway-config';
 import { GatewayModule } from './gateway.module';
@@ -27,11 +27,12 @@ async function bootstrap(): Promise<void> {
   const config = await configure(GATEWAY_SERVICE, (reader) => new GatewayConfig(reader));
   if (!config) return; // --help, or settings that are wrong: said on the console, nothing opened
   processMetrics('gateway'); // this process's registry, named before any library records into it
+  const logger = useServiceLogger({ service: 'gateway', ...config.loggingSettings });
   const httpsOptions = httpsOptionsFor(config.https);
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.create(config), {
     httpsOptions,
     bodyParser: false,
-    logger: ['log', 'warn', 'error'],
+    logger,
   });
   configureHttp(app, config);
   app.enableShutdownHooks();

@@ -21,6 +21,7 @@ import {
   MAX_TIMER_MS,
   MetricsSettings,
   Option,
+  LoggingSettings,
   OptionGroup,
   readOptions,
   RequestSecretsSettings,
@@ -336,6 +337,9 @@ export class AgentConfig {
   @IsOptional()
   @IsString()
   readonly encryptionKeyText?: string;
+
+  @OptionGroup(() => LoggingSettings)
+  readonly loggingSettings!: LoggingSettings;
 
   @OptionGroup(() => NatsSettings)
   readonly natsSettings!: NatsSettings;

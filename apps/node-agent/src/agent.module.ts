@@ -116,7 +116,7 @@ export class AgentModule {
         RestoreLedger,
         { provide: EXECUTOR_SETTINGS, useValue: settings },
         { provide: RESTORE_SETTINGS, useValue: restore },
-        { provide: VERIFY_SETTINGS, useValue: { orphanGraceMs: config.verifyOrphanGraceMs } },
+        { provide: VERIFY_SETTINGS, useValue: { orphanGraceMs: config.verifyOrphanGraceMs, removalGraceMs: config.removalGraceMs } },
         { provide: REMOVAL_SETTINGS, useValue: { graceMs: config.removalGraceMs } },
         { provide: TRUNCATE_ENABLED, useValue: config.enableTruncate },
         {

@@ -2,25 +2,27 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AsyncMicroserviceOptions } from '@nestjs/microservices';
-import { configure, processMetrics } from '@daedalus/common';
+import { configure, processMetrics, useServiceLogger } from '@daedalus/common';
 import { jetStreamMicroservice } from '@daedalus/messaging';
 import { AGENT_SERVICE, AgentConfig } from './agent-config';
 import { AgentModule } from './agent.module';
 import { NodeRegistrationService } from './registration/node-registration.service';
-import { ScrubbingLogger } from './commands/scrubbing-logger';
+import { ScrubbingHook } from './commands/scrubbing-logger';
 import { SecretScrubber } from './commands/secret-scrubber';
 
 async function bootstrap(): Promise<void> {
   const config = await configure(AGENT_SERVICE, (reader) => AgentConfig.load(reader));
   if (!config) return; // --help, or settings that are wrong: said on the console, nothing opened
   processMetrics('agent'); // this process's registry, named before any library records into it
+  // every line without the secrets the agent opened (an SDK error may quote one): the scrubber is the module's
+  const scrubbing = new ScrubbingHook();
+  const logger = useServiceLogger({ service: 'node-agent', ...config.loggingSettings, scrub: scrubbing.line });
   // A Nest microservice whose transport is JetStream (commands) and core NATS (queries, listings).
   const app = await NestFactory.createMicroservice<AsyncMicroserviceOptions>(AgentModule.create(config), {
     ...jetStreamMicroservice(),
-    logger: ['log', 'warn', 'error'],
+    logger,
   });
-  // every line from here on without the secrets the agent opened (an SDK error may quote one)
-  app.useLogger(new ScrubbingLogger(app.get(SecretScrubber), ['log', 'warn', 'error']));
+  scrubbing.use(app.get(SecretScrubber));
   app.enableShutdownHooks();
   await app.listen();
   const hostId = app.get(NodeRegistrationService).current.hostId;

@@ -4,11 +4,27 @@
  * processes).
  */
 import { join } from 'node:path';
+import { createServiceLogger, LOG_FORMATS, LOG_LEVELS } from '@daedalus/common';
 import { SIDECAR_USAGE, splitSidecarArgs, withLocalNode } from './sidecar-args';
 import { SidecarSupervisor } from './supervisor';
 
+/**
+ * The sidecar's own lines, in the format and at the level of its two halves: it has no flags of its own, so
+ * DAEDALUS_LOG_LEVEL / DAEDALUS_LOG_FORMAT (which both halves read too) set them; a wrong value is the halves'
+ * to refuse, naming it.
+ */
+const logger = createServiceLogger({
+  service: 'sidecar',
+  level: oneOf(LOG_LEVELS, process.env.DAEDALUS_LOG_LEVEL, 'info'),
+  format: oneOf(LOG_FORMATS, process.env.DAEDALUS_LOG_FORMAT, 'auto'),
+});
+
+function oneOf<T extends string>(values: readonly T[], given: string | undefined, otherwise: T): T {
+  return values.find((value) => value === given) ?? otherwise;
+}
+
 function log(line: string): void {
-  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  logger.info(line);
 }
 
 async function main(): Promise<void> {
@@ -27,6 +43,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  log(`sidecar: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  logger.error(`sidecar: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });

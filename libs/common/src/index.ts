@@ -4,3 +4,4 @@ export * from './errors';
 export * from './map-concurrent';
 export * from './retry';
 export * from './metrics';
+export * from './logging';

@@ -12,6 +12,7 @@ import {
 } from './messages';
 import { Headers, QueueGroups, Streams, Subjects } from './naming';
 import { SCHEMA_VERSION } from './schema-version';
+import { ManageScheduleReply, ManageScheduleRequest } from './schedules/schedule-messages';
 
 /**
  * Which subject carries which message: the one table the transport validates payloads against and the
@@ -199,6 +200,18 @@ const listBackups: RequestChannel<ListBackupsRequest, ListBackupsReplyMessage> =
   errorReply: (error, invalid) => ({ schemaVersion: SCHEMA_VERSION, ok: false, invalid, error }),
 };
 
+const manageSchedules: RequestChannel<ManageScheduleRequest, ManageScheduleReply> = {
+  kind: 'request',
+  ...fixed(Subjects.manageSchedules),
+  queue: QueueGroups.coordinators,
+  description:
+    `Core NATS request/reply, answered by any one coordinator (queue group \`${QueueGroups.coordinators}\`): define, change, ` +
+    'read or delete a schedule, with the answers and statuses /schedules gives over HTTP.',
+  request: { name: 'ManageSchedule', payload: ManageScheduleRequest },
+  reply: { name: 'ManageScheduleReply', payload: ManageScheduleReply },
+  errorReply: (error, invalid) => ({ schemaVersion: SCHEMA_VERSION, ok: false, status: invalid ? 400 : 503, error }),
+};
+
 const deadLetters: AnnouncementChannel = {
   kind: 'announcement',
   ...subjectOf(Subjects.deadLetterFor, ['stream']),
@@ -218,7 +231,18 @@ const deadLetters: AnnouncementChannel = {
 };
 
 /** Every channel of the protocol. */
-export const Channels = { submit, cancel, resume, commands, events, operationUpdates, nodeQuery, listBackups, deadLetters } as const;
+export const Channels = {
+  submit,
+  cancel,
+  resume,
+  commands,
+  events,
+  operationUpdates,
+  nodeQuery,
+  listBackups,
+  manageSchedules,
+  deadLetters,
+} as const;
 
 export const ALL_CHANNELS: readonly Channel[] = Object.values(Channels);
 

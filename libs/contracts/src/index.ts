@@ -13,3 +13,4 @@ export * from './secrets/index';
 export * from './integrity/index';
 export * from './commitlog/index';
 export * from './operation-ids';
+export * from './schedules/index';

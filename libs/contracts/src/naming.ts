@@ -47,6 +47,12 @@ export const Subjects = {
   /** Core NATS request/reply, answered by any agent (queue group `agents`): the backups under a location. */
   listBackups: `${ROOT}.backups.list`,
 
+  /**
+   * Core NATS request/reply, answered by any coordinator (queue group `coordinators`): define, change, read and
+   * delete schedules, as `/schedules` does over HTTP.
+   */
+  manageSchedules: `${ROOT}.schedules.manage`,
+
   /** Core NATS request/reply: live answers about one node (status, versions, topology, schema) read over JMX. */
   nodeQuery: (hostId: string) => `${ROOT}.nodes.${assertSubjectToken(hostId, 'host ID')}.query`,
 } as const;
@@ -69,6 +75,7 @@ export const Consumers = {
 /** Queue groups for core NATS services that any one agent may answer. */
 export const QueueGroups = {
   agents: 'agents',
+  coordinators: 'coordinators',
 } as const;
 
 export const Buckets = {
@@ -81,6 +88,8 @@ export const Buckets = {
   activeOperations: 'daedalus-active-operations',
   /** Node registrations, key = Cassandra host ID; rewritten at every heartbeat. */
   nodes: 'daedalus-nodes',
+  /** Schedules, key = schedule id: the definition and its last runs; coordinators fire them by compare-and-set. */
+  schedules: 'daedalus-schedules',
 } as const;
 
 /** Headers we set on JetStream messages. `Nats-Msg-Id` is JetStream's own de-duplication header. */

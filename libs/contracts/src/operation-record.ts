@@ -1,4 +1,5 @@
 import { OperationState } from './lifecycle/operation-state';
+import type { NodeState } from './lifecycle/node-state';
 import type { StoredPhaseResults } from './protocols/protocol';
 import type { PauseWindow } from './lifecycle/pause-window';
 import type { RestoreLedger } from './protocols/restore.protocol';
@@ -21,7 +22,8 @@ export interface NodeProgress {
   hostId: string;
   address: string;
   dc: string;
-  state: OperationState;
+  /** the operation's states, and WAITING while its turn has not come (`parallel`): see lifecycle/node-state.ts */
+  state: NodeState;
   progress: number;
   /** Current phase for multi-phase operations (restore), else absent. */
   phase?: string;
@@ -110,8 +112,27 @@ export interface OperationRecord {
    * results by host ID; for a multi-phase operation, the results of the phases that ran, by phase and host ID.
    */
   response?: unknown;
+  /**
+   * Webhook deliveries of the operation's final states (see design.md "Notifications"): claimed by compare-and-set
+   * before the first attempt, so each is sent by one coordinator; updated after every attempt.
+   */
+  notifications?: NotificationDelivery[];
   /** Written by the services that hold the signing key, with every update (see RecordSeal); never shown to clients. */
   seal?: RecordSeal;
+}
+
+/** One webhook's delivery of one final state. Never holds the webhook's URL or secret: its configured name. */
+export interface NotificationDelivery {
+  /** `<operation id>.<state>.r<resume count>.<webhook name>`: the same on every coordinator and attempt */
+  id: string;
+  webhook: string;
+  event: string;
+  /** the final state delivered */
+  operationState: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastError?: string;
+  lastAttemptAt?: string;
 }
 
 export function errorSource(node: Pick<NodeProgress, 'hostId' | 'address'>): string {

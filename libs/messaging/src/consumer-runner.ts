@@ -1,7 +1,7 @@
 import { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { Headers, Streams, Subjects } from '@daedalus/contracts';
-import { Backoff, errorMessage, sleep } from '@daedalus/common';
+import { Backoff, errorMessage, logContextOf, sleep, withLogContext } from '@daedalus/common';
 import { LogBudget } from './log-budget';
 import { decideSettlement, exceedsAttempts, printableReason, Settlement, SettlementPolicy } from './settlement';
 
@@ -169,20 +169,26 @@ export class ConsumerRunner {
     };
     const parsed = parseBody(msg);
     if (!parsed.ok) return this.settle(msg, { action: 'dead-letter', reason: parsed.reason }, undefined, context);
+    // every line logged while handling it (the handler's, the executors', the settlement's) names its operation
+    return withLogContext(logContextOf(parsed.data), () => this.handleParsed(msg, parsed.data, context));
+  }
+
+  private async handleParsed(msg: JsMsg, data: unknown, context: MessageContext): Promise<void> {
+    const attempt = context.attempt;
     if (exceedsAttempts(attempt, this.options.policy)) {
       const reason = `delivered ${attempt} times without being settled (the handling process kept dying)`;
-      return this.settle(msg, { action: 'dead-letter', reason }, parsed.data, context);
+      return this.settle(msg, { action: 'dead-letter', reason }, data, context);
     }
     const heartbeat = setInterval(() => msg.working(), this.options.workingIntervalMs);
     let failure: unknown;
     try {
-      await this.handler(parsed.data, context);
+      await this.handler(data, context);
     } catch (error) {
       failure = error ?? new Error('handler threw an empty error');
     } finally {
       clearInterval(heartbeat);
     }
-    await this.settle(msg, decideSettlement(attempt, failure, this.options.policy), parsed.data, context);
+    await this.settle(msg, decideSettlement(attempt, failure, this.options.policy), data, context);
   }
 
   private async settle(msg: JsMsg, decided: Settlement, data: unknown, context: MessageContext): Promise<void> {

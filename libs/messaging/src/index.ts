@@ -13,3 +13,5 @@ export * from './permissions';
 export * from './transport/index';
 export * from './integrity/index';
 export * from './jetstream-metrics';
+export * from './schedule-store';
+export * from './schedule-book';

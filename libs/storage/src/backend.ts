@@ -35,6 +35,13 @@ export interface PutOptions {
   ifNotExists?: boolean;
   /** Expected sha256 (hex) if known up front: verified, and stored as metadata on every provider. */
   sha256?: string;
+  /**
+   * The source's bytes are exactly this local file's, which does not change (a snapshot's hard link): a
+   * provider on the same machine may copy the file itself instead of reading the source stream (the file store
+   * copies with copy_file_range or a reflink, then hashes the copy). Others ignore it; a wrapper that alters the
+   * stream (throttle, fault injection) removes it.
+   */
+  localFile?: string;
 }
 
 export interface PutResult {

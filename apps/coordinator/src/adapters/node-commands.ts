@@ -1,12 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { JetStreamClient } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
 import {
+  isTerminal,
   MessageIds,
   nodeCommand,
   NodeCommandKind,
   NodeProgress,
   OperationRecord,
+  OperationState,
   pendingNodes,
   redactRecordSecrets,
   Subjects,
@@ -14,6 +16,7 @@ import {
 import { JETSTREAM, NATS_CONNECTION, publishJson, Signing, signCommand } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { planFor } from '../plans/plans';
+import { FinalStateNotifier } from '../notifications/final-state-notifier';
 
 /** Outbound messages of the coordinator: node commands (JetStream) and record updates (core NATS). */
 @Injectable()
@@ -23,6 +26,7 @@ export class NodeCommands {
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly clock: Clock,
     private readonly signing: Signing = new Signing(),
+    @Optional() private readonly notifier?: FinalStateNotifier,
   ) {}
 
   /**
@@ -45,8 +49,21 @@ export class NodeCommands {
     }
   }
 
+  /**
+   * Sends the run command to the nodes admitted to their turn (`parallel`: PENDING, not started). Sent after
+   * every result of a phase that takes turns, also when that result changed nothing (a redelivery after a
+   * coordinator died between writing the admission and sending): message ids make the repeats harmless.
+   */
+  async dispatchAdmitted(record: OperationRecord): Promise<void> {
+    for (const node of Object.values(record.nodes ?? {})) {
+      if (node.state === OperationState.PENDING) await this.send(record, node, 'run');
+    }
+  }
+
   /** A broadcast anyone subscribed may read: the request's secrets (sealed in the record) show as redacted. */
   announce(record: OperationRecord): void {
     this.nc.publish(Subjects.operationUpdates(record.id), JSON.stringify(redactRecordSecrets(record)));
+    // a final state: the webhooks are told (in the background: retries must not hold the message being handled)
+    if (isTerminal(record.state)) void this.notifier?.finalState(record);
   }
 }

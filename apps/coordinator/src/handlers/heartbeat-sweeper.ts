@@ -1,10 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import {
+  admitDue,
   applyNodeEvent,
   errorSource,
   isRestorePastTruncate,
+  isNodeFinished,
   isTerminal,
   NodeEventMessage,
+  NodeState,
   OperationRecord,
   pendingNodes,
   RESTORE_PHASES_AFTER_TRUNCATE,
@@ -12,7 +15,7 @@ import {
   SCHEMA_VERSION,
 } from '@daedalus/contracts';
 import { NodeRegistry, OperationStore, RegisteredNodeView, UntrustedRecordError } from '@daedalus/messaging';
-import { Clock, errorMessage } from '@daedalus/common';
+import { Clock, errorMessage, withLogContext } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
 import { planFor } from '../plans/plans';
@@ -91,7 +94,7 @@ export function sweepVerdict(
 /** The node's message says why the operation is waiting (written once, not at every sweep). */
 export function noteWaiting(record: OperationRecord, hostId: string, note: string): OperationRecord | undefined {
   const node = record.nodes?.[hostId];
-  if (!node || isTerminal(node.state) || isTerminal(record.state) || node.message === note) return undefined;
+  if (!node || isNodeFinished(node.state) || isTerminal(record.state) || node.message === note) return undefined;
   return { ...record, nodes: { ...record.nodes, [hostId]: { ...node, message: note } } };
 }
 
@@ -139,7 +142,9 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
       const registry = new Map((await this.nodes.list()).map((n) => [n.registration.hostId, n]));
       for (const record of active) {
         // a record rewritten by another client since it was listed is refused by the store: skip it, it is no outage
-        await this.sweep(record, registry).catch((error: unknown) => {
+        // its lines (and a webhook delivery its failure starts) name the operation and its phase
+        const sweep = withLogContext({ operationId: record.id, phase: record.phase }, () => this.sweep(record, registry));
+        await sweep.catch((error: unknown) => {
           if (!(error instanceof UntrustedRecordError)) throw error;
           this.logger.warn(`sweep skipped ${record.id}: ${error.message}`);
         });
@@ -159,12 +164,30 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
     return sweepVerdict(record, hostId, silence, now, this.config);
   }
 
+  /**
+   * Nodes waiting for a maintenance window are admitted once it opens — no node event may come to do it, as
+   * nothing ran outside the window — and sent their command; any replica may do it (compare-and-set).
+   */
+  private async admitDue(record: OperationRecord, now: Date): Promise<void> {
+    if (!record.request.maintenanceWindow || !Object.values(record.nodes ?? {}).some((n) => n.state === NodeState.WAITING)) return;
+    let changed = false;
+    const updated = await this.operations.mutate(record.id, (current) => {
+      const next = admitDue(current, planFor(current.type).phases(current), now);
+      changed = next !== undefined;
+      return next;
+    });
+    if (!updated || !changed) return;
+    this.commands.announce(updated);
+    await this.commands.dispatchAdmitted(updated);
+  }
+
   private async sweep(record: OperationRecord, registry: Map<string, RegisteredNodeView>): Promise<void> {
     // a consistent backup's pause: bounded by --max-pause-window-ms, and resumed here if the coordinator that
     // should have resumed it stopped (the store keeps a finished backup listed until its pause is resumed)
     await this.pauseWindows.sweep(record);
     if (isTerminal(record.state)) return;
     const now = this.clock.now();
+    await this.admitDue(record, now);
     for (const node of pendingNodes(record)) {
       let verdict = this.verdict(record, node.hostId, registry.get(node.hostId));
       if (verdict.action === 'none') continue;

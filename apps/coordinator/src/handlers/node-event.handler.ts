@@ -51,10 +51,14 @@ export class NodeEventHandler {
     // The event closed its phase (now, or before a failover: this may be a redelivery): start the next one. A
     // progress event (a late ledger fact among them) never closes a phase.
     const mayHaveClosed = event.kind !== 'progress';
+    const running = mayHaveClosed && updated.state === OperationState.RUNNING;
+    // A result in a phase that takes turns (`parallel`, `maintenanceWindow`) may have admitted the next node.
     const next =
-      mayHaveClosed && updated.state === OperationState.RUNNING && updated.phase !== undefined && updated.phase !== event.phase
+      running && updated.phase !== undefined && updated.phase !== event.phase
         ? this.commands.dispatchPending(updated)
-        : Promise.resolve();
+        : running && (updated.request.parallel !== undefined || updated.request.maintenanceWindow !== undefined)
+          ? this.commands.dispatchAdmitted(updated)
+          : Promise.resolve();
     // A consistent backup's application is resumed as soon as its snapshot phase is over or the backup ended (now,
     // or before a failover), alongside the next phase's commands; nothing is owed otherwise, and nothing is read then.
     await Promise.all([next, this.pauseWindows.settle(updated)]);

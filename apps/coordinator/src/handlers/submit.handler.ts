@@ -8,6 +8,7 @@ import {
   OperationRecord,
   OperationRequest,
   OperationState,
+  parallelDcsWithoutTargets,
   parseOperationRequest,
   rawJsonProblem,
   redactRequestSecrets,
@@ -146,6 +147,11 @@ export class SubmitHandler {
     const operationPlan = planFor(record.type);
     const next = await this.operations.mutate(record.id, (current) => {
       if (!plan.ok) return failOperation(current, SOURCE, plan.error, now);
+      const idle = parallelDcsWithoutTargets(current.request.parallel, [...new Set(plan.targets.map((t) => t.dc))]);
+      if (idle.length > 0) {
+        const named = idle.map((dc) => `parallel.${dc}: no node of data center ${dc} takes part in this operation`).join('; ');
+        return failOperation(current, SOURCE, named, now);
+      }
       const context = operationPlan.context(
         current,
         plan.targets,

@@ -1,4 +1,4 @@
-import { isTerminal, NodeRegistration, OperationRecord, OperationState } from '@daedalus/contracts';
+import { isNodeDispatched, isTerminal, NodeRegistration, OperationRecord, OperationState } from '@daedalus/contracts';
 import { METRICS, MetricDefinition, MetricsRegistry } from '@daedalus/common';
 import { RegisteredNodeView } from '@daedalus/messaging';
 import { operationDeadline } from '../handlers/heartbeat-sweeper';
@@ -83,7 +83,7 @@ export class OperationMetrics {
       running.inc({ type: record.type, state: record.state });
       late.inc({ type: record.type }, now > operationDeadline(record, defaultTimeoutMs) ? 1 : 0);
       for (const node of Object.values(record.nodes ?? {})) {
-        if (!isTerminal(node.state)) perNode.inc({ dc: node.dc, host_id: node.hostId });
+        if (isNodeDispatched(node.state)) perNode.inc({ dc: node.dc, host_id: node.hostId });
       }
     }
   }

@@ -34,9 +34,13 @@ export interface OperationPlan {
   nodeRequest(record: OperationRecord, node: NodeProgress): Record<string, unknown>;
 }
 
-/** The node-local copy of a request: not global, aimed at exactly this node. */
+/**
+ * The node-local copy of a request: not global, aimed at exactly this node. `parallel` and `maintenanceWindow`
+ * are the coordinator's alone (spent on when nodes take their turns; a node-local request refuses them).
+ */
 export function localCopy(record: OperationRecord, node: NodeProgress): Record<string, unknown> {
-  return { ...record.request, id: record.id, globalRequest: false, hostId: node.hostId };
+  const { parallel: _turns, maintenanceWindow: _window, ...request } = record.request;
+  return { ...request, id: record.id, globalRequest: false, hostId: node.hostId };
 }
 
 export const singlePhasePlan: OperationPlan = {

@@ -42,7 +42,7 @@ export class AuthGuard implements CanActivate {
 
   /** What the request asks; a cancel needs to know whose operation it is. */
   private async describe(request: AuthenticatedRequest, access: AccessRequest['access']): Promise<AccessRequest> {
-    if (access === 'submit') return { access, body: request.body as unknown };
+    if (access === 'submit' || access === 'schedule') return { access, body: request.body as unknown };
     if (access !== 'cancel') return { access };
     const id = String((request.params as Record<string, string> | undefined)?.id ?? '');
     const record = isUUID(id) ? await this.operations.get(id.toLowerCase()) : undefined;

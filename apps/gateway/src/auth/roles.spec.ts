@@ -26,6 +26,12 @@ describe('the role table', () => {
     },
   );
 
+  it('lets an operator verify, and only an admin verify with deleteOrphans (it deletes from the store)', () => {
+    const roleFor = (deleteOrphans: unknown) => requiredRole({ access: 'submit', body: { type: 'Verify', deleteOrphans } }, operator).role;
+    expect([undefined, null, false, 'false', ' FALSE ', ''].map(roleFor)).toEqual(Array(6).fill('operator'));
+    expect([true, 'true', ' True', 'yes', 1].map(roleFor)).toEqual(Array(5).fill('admin'));
+  });
+
   it('asks at least operator for a body without a known type (validation answers it next)', () => {
     for (const body of [undefined, null, [], 'restore', { type: 7 }, { type: 'nonsense' }]) {
       expect(requiredRole({ access: 'submit', body }, operator).role).toBe('operator');
@@ -55,5 +61,20 @@ describe('the role table', () => {
     expect(roleAtLeast('admin', 'operator')).toBe(true);
     expect(roleAtLeast('operator', 'operator')).toBe(true);
     expect(roleAtLeast('viewer', 'operator')).toBe(false);
+  });
+
+  it('asks what the scheduled request needs, and operator at least, to define or change a schedule; operator to delete one', () => {
+    expect(requiredRole({ access: 'schedule', body: { request: { type: 'flush' }, schedule: '@daily' } }, operator)).toEqual({
+      role: 'operator',
+      what: 'scheduling a flush operation',
+    });
+    expect(requiredRole({ access: 'schedule', body: { request: { type: 'Remove-Backup' } } }, operator)).toEqual({
+      role: 'admin',
+      what: 'scheduling a remove-backup operation',
+    });
+    for (const body of [undefined, {}, { request: 'restore' }, { request: { type: 'nonsense' } }]) {
+      expect(requiredRole({ access: 'schedule', body }, operator).role).toBe('operator');
+    }
+    expect(requiredRole({ access: 'delete-schedule' }, operator).role).toBe('operator');
   });
 });

@@ -49,6 +49,15 @@ export const ACTION_ROLES = {
   'cancel-any': 'admin',
   /** POST /operations/{id}/resume: goes on with a restore (truncates and imports) */
   resume: 'admin',
+  /** POST /operations of a verify with `deleteOrphans: true`: it deletes objects, as remove-backup does */
+  'verify-delete-orphans': 'admin',
   /** DELETE /nodes/{hostId} */
   'remove-node': 'admin',
+  /**
+   * POST/PUT /schedules: at least this, and what submitting the schedule's request needs (a scheduled restore or
+   * remove-backup needs admin): a schedule is that request submitted later, unattended
+   */
+  schedule: 'operator',
+  /** DELETE /schedules/{id}: stopping future runs loses no data, whoever made the schedule */
+  'delete-schedule': 'operator',
 } as const satisfies Record<string, Role>;

@@ -80,6 +80,8 @@ describe('AsyncAPI document', () => {
         'DeadLetter',
         'ListBackups',
         'ListBackupsReply',
+        'ManageSchedule',
+        'ManageScheduleReply',
         'NodeCommand',
         'NodeEvent',
         'NodeQuery',

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ALL_OPERATION_STATES, NodeLiveness, OperationState } from '@daedalus/contracts';
+import { ALL_NODE_STATES, ALL_OPERATION_STATES, NodeLiveness, NodeState, OperationState } from '@daedalus/contracts';
 
 /**
  * What the gateway answers, as classes: the controllers and views are typed by them (so an answer cannot
@@ -44,6 +44,26 @@ export class ResumeRefusalView {
   reason!: string;
 }
 
+/** A webhook's delivery of the operation's final state (coordinator `--webhooks-file`; design.md "Notifications"). */
+export class NotificationDeliveryView {
+  @ApiProperty({ description: 'the same for every attempt and coordinator: receivers de-duplicate on it' })
+  id!: string;
+  @ApiProperty({ description: 'the configured webhook name' })
+  webhook!: string;
+  @ApiProperty({ enum: ['operation.final'] })
+  event!: string;
+  @ApiProperty({ enum: ['COMPLETED', 'FAILED', 'CANCELLED'] })
+  operationState!: string;
+  @ApiProperty({ enum: ['pending', 'delivered', 'failed'] })
+  state!: string;
+  @ApiProperty()
+  attempts!: number;
+  @ApiPropertyOptional()
+  lastError?: string;
+  @ApiPropertyOptional({ format: 'date-time' })
+  lastAttemptAt?: string;
+}
+
 export class NodeProgressView {
   @ApiProperty()
   hostId!: string;
@@ -51,8 +71,11 @@ export class NodeProgressView {
   address!: string;
   @ApiProperty()
   dc!: string;
-  @ApiProperty({ enum: ALL_OPERATION_STATES })
-  state!: OperationState;
+  @ApiProperty({
+    enum: ALL_NODE_STATES,
+    description: "the operation's states, and WAITING: the node's turn in the phase has not come (`parallel`), no command sent yet",
+  })
+  state!: NodeState;
   @ApiProperty({ type: 'number', description: '0 to 1' })
   progress!: number;
   @ApiPropertyOptional({ description: 'the phase running (restore)' })
@@ -151,6 +174,8 @@ export class OperationView {
     description: 'a completed global backup to a location with a retention policy: the `remove-backup` operation that applies it',
   })
   retentionOperationId?: string;
+  @ApiPropertyOptional({ type: [NotificationDeliveryView], description: 'webhook deliveries of the final state' })
+  notifications?: NotificationDeliveryView[];
   @ApiProperty({ type: [NodeProgressView], description: 'each target node (empty until the targets are resolved)' })
   nodes!: NodeProgressView[];
 }

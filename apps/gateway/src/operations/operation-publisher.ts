@@ -1,15 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JetStreamClient } from '@nats-io/jetstream';
-import {
-  CancelOperationMessage,
-  MessageIds,
-  OperationRecord,
-  ResumeOperationMessage,
-  SCHEMA_VERSION,
-  Subjects,
-  SubmitOperationMessage,
-} from '@daedalus/contracts';
-import { JETSTREAM, publishJson } from '@daedalus/messaging';
+import { CancelOperationMessage, MessageIds, OperationRecord, ResumeOperationMessage, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
+import { JETSTREAM, publishJson, publishSubmission } from '@daedalus/messaging';
 import { Clock, METRICS, processMetrics } from '@daedalus/common';
 
 /** The gateway's outbound side: submit, cancel and resume requests onto the request stream. */
@@ -23,14 +15,7 @@ export class OperationPublisher {
   private readonly submitted = processMetrics('gateway').counter(METRICS.operationsSubmitted);
 
   async submit(record: OperationRecord): Promise<void> {
-    const message: SubmitOperationMessage = {
-      schemaVersion: SCHEMA_VERSION,
-      operationId: record.id,
-      request: { ...record.request },
-      submittedAt: this.clock.now().toISOString(),
-      ...(record.submittedBy !== undefined ? { submittedBy: record.submittedBy } : {}),
-    };
-    await publishJson(this.js, Subjects.submit, message, MessageIds.submit(record.id));
+    await publishSubmission(this.js, record, this.clock.now());
     this.submitted.inc({ type: record.type });
   }
 

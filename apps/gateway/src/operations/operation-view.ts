@@ -31,6 +31,7 @@ export function toOperationView(record: OperationRecord): OperationView {
     // a consistent backup's application pause: when, how long, each hook's answer (names and times only)
     ...(record.pauseWindow ? { pauseWindow: record.pauseWindow } : {}),
     ...(record.retentionOperationId ? { retentionOperationId: record.retentionOperationId } : {}),
+    ...(record.notifications ? { notifications: record.notifications } : {}),
     // a node's requestDigest is for its agent's checks, not for clients
     nodes: record.nodes ? Object.values(record.nodes).map(({ requestDigest: _digest, ...node }) => node) : [],
   };

@@ -27,6 +27,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 
+/**
+ * Chunk size of the agent's file streams. Node's 64 KiB default makes a 2 GiB backup or restore 32,000 reads or
+ * writes, each a trip to the thread pool plus a buffer for the GC: the data path's main-thread cost. 1 MiB per
+ * stream keeps memory small (a few MiB per transfer in flight) and cuts those trips sixteenfold.
+ */
+export const STREAM_CHUNK_BYTES = 1024 * 1024;
+
 /** What the agent needs to know about a file or directory. */
 export interface FileInfo {
   size: number;
@@ -192,11 +199,11 @@ export class LocalFileSystem extends FileSystem {
   }
 
   openRead(path: string): Readable {
-    return createReadStream(path);
+    return createReadStream(path, { highWaterMark: STREAM_CHUNK_BYTES });
   }
 
   openWrite(path: string): Writable {
-    return createWriteStream(path);
+    return createWriteStream(path, { highWaterMark: STREAM_CHUNK_BYTES });
   }
 
   async freeBytes(path: string): Promise<number> {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { JetStreamClient, PubAck } from '@nats-io/jetstream';
 import {
@@ -12,13 +13,14 @@ import {
   SecretKeyring,
 } from '@daedalus/contracts';
 import { ManualClock } from '@daedalus/common/testing/manual-clock';
+import { createServiceLogger, PinoNestLogger } from '@daedalus/common';
 import { MapExecutorRegistry, OperationExecutor } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { CommandGuard } from './command-guard';
 import { CommandHandler } from './command.handler';
 import { CommandRequests } from './command-requests';
 import { EventPublisher } from './event-publisher';
-import { ScrubbingLogger } from './scrubbing-logger';
+import { ScrubbingHook } from './scrubbing-logger';
 import { SecretScrubber } from './secret-scrubber';
 import { sealedSecretFields } from '@daedalus/contracts/testing/sealed-secrets';
 
@@ -150,28 +152,32 @@ describe('SecretScrubber', () => {
   });
 });
 
-describe("ScrubbingLogger (the agent's log)", () => {
-  it('writes every line, stack traces too, without the secrets the agent opened', () => {
+describe("ScrubbingHook (the agent's log)", () => {
+  it('writes every JSON line, stack traces too, without the secrets the agent opened', () => {
     const scrubber = new SecretScrubber();
     scrubber.remember([PROBES.password]);
-    const logger = new ScrubbingLogger(scrubber, ['log', 'warn', 'error']);
+    const hook = new ScrubbingHook();
     const written: string[] = [];
-    const capture = (chunk: unknown) => {
-      written.push(String(chunk));
-      return true;
-    };
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-    try {
-      logger.warn(`proxy refused ${PROBES.password}`, 'CommandHandler');
-      logger.error(`failed: ${PROBES.password}`, `Error: x\n    at proxy (${PROBES.password})`, 'CommandHandler');
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
-    const text = written.join('');
-    expect(text).toContain(`proxy refused ${REDACTED}`);
-    expect(text).toContain(`at proxy (${REDACTED})`);
-    expect(text).not.toContain(PROBES.password);
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        written.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = new PinoNestLogger(
+      createServiceLogger({ service: 'node-agent', level: 'info', format: 'json', scrub: hook.line, destination }),
+    );
+    logger.warn(`before the module: ${PROBES.password.slice(0, 3)}`, 'Bootstrap');
+    hook.use(scrubber);
+    logger.warn(`proxy refused ${PROBES.password}`, 'CommandHandler');
+    logger.error(`failed: ${PROBES.password}`, `Error: x\n    at proxy (${PROBES.password})`, 'CommandHandler');
+    const lines = written
+      .join('')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; stack?: string });
+    expect(lines[1].msg).toBe(`proxy refused ${REDACTED}`);
+    expect(lines[2].stack).toContain(`at proxy (${REDACTED})`);
+    expect(written.join('')).not.toContain(PROBES.password);
   });
 });

@@ -1,7 +1,7 @@
 import { Controller, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
-  isTerminal,
+  isNodeFinished,
   NodeCommandMessage,
   NodeEventKind,
   OperationRequest,
@@ -72,7 +72,7 @@ export class CommandHandler {
     const mine = record.nodes?.[hostId];
     // Already reported, or a command of a phase the operation has left: a redelivery has nothing to do.
     if ((record.phase ?? undefined) !== (command.phase ?? undefined)) return;
-    if (mine && isTerminal(mine.state)) return;
+    if (mine && isNodeFinished(mine.state)) return;
     // Otherwise the node owes a result: PENDING, or RUNNING when this is the redelivery of a command whose agent
     // died (SIGKILL, node restart) before it reported. JetStream redelivers it to the restarted agent after the
     // ack wait, and it runs again here — every phase is safe to repeat (a restore's IMPORT skips the tables the
@@ -130,6 +130,7 @@ export class CommandHandler {
     let lastProgress = 0;
     try {
       await publish('started', { progress: 0 });
+      this.logger.log(`${request.type}${phase ? ` ${phase}` : ''} started`);
       // every directory the request names within this agent's roots, before any executor touches one
       await confineRequest(request, () => this.identity.roots);
       const result = await executor.execute(request, {
@@ -156,6 +157,7 @@ export class CommandHandler {
         await publish('cancelled', { progress: lastProgress, message: 'cancelled' });
       } else {
         await publish('completed', { progress: 1, result });
+        this.logger.log(`${request.type}${phase ? ` ${phase}` : ''} completed`);
       }
     } catch (error) {
       if (controller.signal.aborted && honoursCancel(executor, phase)) {

@@ -1,27 +1,16 @@
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { SecretScrubber } from './secret-scrubber';
 
-/** The agent's log: Nest's console logger, with every secret the agent opened replaced before a line is written. */
-export class ScrubbingLogger extends ConsoleLogger {
-  constructor(
-    private readonly scrubber: SecretScrubber,
-    logLevels: LogLevel[],
-  ) {
-    super({ logLevels });
+/**
+ * The agent's log lines without the secrets the agent opened: every serialized line (message, stack, fields)
+ * passes through the module's SecretScrubber before it is written. The logger exists before the Nest
+ * application (its start-up lines), the scrubber with it: until then no secret has been opened, and lines pass.
+ */
+export class ScrubbingHook {
+  private scrubber?: SecretScrubber;
+
+  use(scrubber: SecretScrubber): void {
+    this.scrubber = scrubber;
   }
 
-  protected override formatMessage(
-    logLevel: LogLevel,
-    message: unknown,
-    pidMessage: string,
-    formattedLogLevel: string,
-    contextMessage: string,
-    timestampDiff: string,
-  ): string {
-    return this.scrubber.scrub(super.formatMessage(logLevel, message, pidMessage, formattedLogLevel, contextMessage, timestampDiff));
-  }
-
-  protected override printStackTrace(stack: string): void {
-    super.printStackTrace(this.scrubber.scrub(stack));
-  }
+  readonly line = (text: string): string => (this.scrubber ? this.scrubber.scrub(text) : text);
 }

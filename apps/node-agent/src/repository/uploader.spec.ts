@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { FaultInjectingBackend, MemoryBackend, StorageError, withRetry } from '@daedalus/storage';
+import { FaultInjectingBackend, MemoryBackend, openBackend, StorageError, withRetry } from '@daedalus/storage';
 import { InFlightUploads } from './in-flight-uploads';
 import { uploadSnapshot, UploadItem } from './uploader';
 import { localFileSystem as fs } from '../adapters/filesystem';
@@ -46,6 +46,24 @@ describe('uploadSnapshot against a failing store (storage fault injection)', () 
     known: new Map(),
     inFlight: new InFlightUploads(),
     onProgress: () => undefined,
+  });
+
+  it('into a file store copies each file without streaming it, hashes it and reports all its bytes as progress', async () => {
+    const root = await fs.makeTemporaryDirectory('uploader-file-store');
+    try {
+      const store = openBackend(`file://${root}/bucket`, { concurrency: 4 });
+      await store.ensureBucket({ create: true });
+      let progress = [0, 0];
+      const outcomes = await uploadSnapshot(store, items, { ...options(), onProgress: (done, total) => (progress = [done, total]) });
+      const total = [...contents.values()].reduce((sum, data) => sum + data.length, 0);
+      expect(progress).toEqual([total, total]);
+      for (const [key, data] of contents) {
+        expect(outcomes.get(key)).toEqual({ size: data.length, sha256: sha256(data), uploaded: true });
+        expect((await bytesOf(await store.get(key))).equals(data)).toBe(true);
+      }
+    } finally {
+      await fs.remove(root);
+    }
   });
 
   it('retries transient failures mid-upload (cut streams, lost answers) and stores every file intact', async () => {

@@ -123,8 +123,16 @@ export async function uploadSnapshot(
           );
           return options.encryption ? (encryptor = sealed(plaintext, options.encryption)) : plaintext;
         },
-        { size: options.encryption ? encryptedSize(item.file.size) : item.file.size },
+        {
+          size: options.encryption ? encryptedSize(item.file.size) : item.file.size,
+          // a plain object is the file itself: a store on this machine may copy it without streaming it
+          localFile: options.encryption || options.fs ? undefined : item.file.path,
+        },
       );
+      if (attemptBytes === 0) {
+        done += result.size; // copied by the store without reading the stream
+        report();
+      }
       if (!encryptor) return { size: result.size, sha256: result.sha256 };
       // the store checked the ciphertext's size, which fixes the plaintext's; the hash of the file is the encryptor's
       return { size: encryptor.plaintextSize, sha256: encryptor.plaintextSha256, stored: { size: result.size, sha256: result.sha256 } };

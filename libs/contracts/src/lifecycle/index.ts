@@ -7,3 +7,4 @@ export * from './operation-lifecycle';
 export * from './operation-resume';
 export * from './node-command';
 export * from './pause-window';
+export * from './turns';

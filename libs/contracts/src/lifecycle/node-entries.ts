@@ -1,7 +1,7 @@
 import type { NodeEventMessage } from '../messages';
 import { TERMINAL_EVENT_STATE } from '../messages';
 import type { NodeProgress } from '../operation-record';
-import { advanceNodeTo, isNodeFinished } from './node-state';
+import { advanceNodeTo, isNodeFinished, NodeState } from './node-state';
 import { OperationState } from './operation-state';
 import type { PhaseStep } from './phase-step';
 
@@ -45,6 +45,7 @@ export function nodesForPhase(
 /** A node's entry after one of its events, or undefined when the event changes nothing (repeated, late, stale). */
 export function applyToNode(node: NodeProgress, event: NodeEventMessage, now: Date): NodeProgress | undefined {
   if (isNodeFinished(node.state)) return undefined; // first result wins; late or repeated events change nothing
+  if (node.state === NodeState.WAITING) return undefined; // never sent its command: nothing it says is about this run
   const result = TERMINAL_EVENT_STATE[event.kind];
   const progress = Math.min(1, Math.max(node.progress, event.progress));
   if (result) {

@@ -1,9 +1,15 @@
 import { applyToNode, freshNode, nodesForPhase } from './node-entries';
-import { advanceNodeTo, canAdvanceNode, isNodeFinished } from './node-state';
-import { ALL_OPERATION_STATES, InvalidStateTransitionError, OperationState as S } from './operation-state';
+import { advanceNodeTo, ALL_NODE_STATES, canAdvanceNode, isNodeDispatched, isNodeFinished, NodeState } from './node-state';
+import { InvalidStateTransitionError } from './operation-state';
 import { NOW, targets } from './test-fixtures';
 
+const S = NodeState;
+type S = NodeState;
+
 const VALID: Array<[S, S]> = [
+  // a node waiting for its turn (`parallel`) is admitted, or cancelled when the phase will not go on
+  [S.WAITING, S.PENDING],
+  [S.WAITING, S.CANCELLED],
   [S.PENDING, S.RUNNING],
   // a result may be applied before the node's `started` (events are consumed concurrently), and idle nodes of a 'one' phase complete at once
   [S.PENDING, S.COMPLETED],
@@ -15,7 +21,7 @@ const VALID: Array<[S, S]> = [
 ];
 
 const isValid = (from: S, to: S) => VALID.some(([f, t]) => f === from && t === to);
-const allPairs = ALL_OPERATION_STATES.flatMap((from) => ALL_OPERATION_STATES.map((to) => [from, to] as [S, S]));
+const allPairs = ALL_NODE_STATES.flatMap((from) => ALL_NODE_STATES.map((to) => [from, to] as [S, S]));
 const event = (kind: 'started' | 'progress' | 'completed', progress: number) => ({
   schemaVersion: '1.0',
   kind,
@@ -38,7 +44,17 @@ describe('node entry state machine', () => {
   });
 
   it('keeps a result: COMPLETED, FAILED and CANCELLED are final', () => {
-    expect(ALL_OPERATION_STATES.filter(isNodeFinished).sort()).toEqual([S.CANCELLED, S.COMPLETED, S.FAILED]);
+    expect(ALL_NODE_STATES.filter(isNodeFinished).sort()).toEqual([S.CANCELLED, S.COMPLETED, S.FAILED]);
+  });
+
+  it('counts a node as sent its command (owing a result, timed out when silent) only once it left WAITING', () => {
+    expect(allPairs.length).toBe(36);
+    expect(ALL_NODE_STATES.filter(isNodeDispatched).sort()).toEqual([S.PENDING, S.RUNNING]);
+  });
+
+  it('ignores an event for a node that was never sent its command (WAITING)', () => {
+    const waiting = { ...freshNode(targets(['h1'])[0], 'UPLOAD'), state: S.WAITING };
+    expect(applyToNode(waiting, event('completed', 1), NOW)).toBeUndefined();
   });
 
   it('completes a pending node whose completion arrives before its start, and ignores the late start', () => {

@@ -2,11 +2,12 @@ import type { NodeEventMessage } from '../messages';
 import { errorSource, NodeProgress, OperationRecord } from '../operation-record';
 import type { StoredPhaseResults } from '../protocols/protocol';
 import { applyToNode, nodesForPhase } from './node-entries';
-import { isNodeFinished } from './node-state';
+import { isNodeDispatched, isNodeFinished } from './node-state';
 import { withResumeHint } from './operation-resume';
 import { advanceTo, isTerminal, OperationState } from './operation-state';
 import type { PhaseStep } from './phase-step';
 import { overallProgress } from './progress';
+import { admitTurns, cancelWaiting, queueTurns } from './turns';
 
 /**
  * Pure functions from (record, input) to a new record, or `undefined` when the input changes nothing: the
@@ -29,8 +30,9 @@ export function startOperation(
     ...submitted(record),
     state: advanceTo(record.state, OperationState.RUNNING),
     startTime: now.toISOString(),
-    nodes: nodesForPhase(targets, steps[0], now, context?.leader),
+    nodes: {},
   };
+  started.nodes = queueTurns(started, nodesForPhase(targets, steps[0], now, context?.leader), steps[0], now);
   if (steps.length > 0) {
     started.phases = steps.map((p) => p.name);
     started.phase = steps[0].name;
@@ -90,7 +92,13 @@ export function requestCancel(record: OperationRecord, now: Date): OperationReco
       completionTime: now.toISOString(),
     };
   }
-  return { ...record, cancelRequested: true };
+  // the nodes still waiting for their turn (`parallel`) never got a command: they are cancelled at once
+  const nodes = record.nodes ? cancelWaiting(record.nodes, 'the operation was cancelled before its turn came', now) : undefined;
+  const next = { ...record, cancelRequested: true, ...(nodes ? { nodes } : {}) };
+  // every node was waiting (a maintenance window not open yet): no node event will end the operation, so it ends here
+  const all = Object.values(nodes ?? {});
+  if (nodes && nodes !== record.nodes && all.every((n) => isNodeFinished(n.state))) return finish(next, all, now, true);
+  return next;
 }
 
 /** The record's phase results with the current phase's, from the nodes that returned one. */
@@ -173,14 +181,14 @@ function closePhase(record: OperationRecord, nodes: NodeProgress[], now: Date, s
   }
   const context = verdict.context ? { ...record.context, ...verdict.context } : record.context;
   const phaseResults = withPhaseResults(record, nodes);
-  return {
+  const next: OperationRecord = {
     ...record,
     ...(context !== undefined ? { context } : {}),
     ...(phaseResults !== undefined ? { phaseResults } : {}),
     phase: nextStep.name,
-    nodes: nodesForPhase(nodes, nextStep, now, context?.leader),
     progress: overallProgress([], steps, nextStep.name),
   };
+  return { ...next, nodes: queueTurns(next, nodesForPhase(nodes, nextStep, now, context?.leader), nextStep, now) };
 }
 
 /** Folds one node event into the record: the node's entry, the progress, and the phase or operation it ends. */
@@ -196,7 +204,9 @@ export function applyNodeEvent(
   if (!node) return undefined;
   const updated = applyToNode(node, event, now);
   if (!updated) return undefined;
-  const nodes = { ...record.nodes, [event.hostId]: updated };
+  // a node that finished frees its data center's slot for the next WAITING node (`parallel`), in this same write
+  const step = steps.find((p) => p.name === record.phase);
+  const nodes = admitTurns(record, { ...record.nodes, [event.hostId]: updated }, step, now);
   const all = Object.values(nodes);
   const next: OperationRecord = { ...record, nodes, progress: overallProgress(all, steps, record.phase) };
   if (!all.every((n) => isNodeFinished(n.state))) return next;
@@ -206,7 +216,10 @@ export function applyNodeEvent(
   return closePhase(next, all, now, steps, index);
 }
 
-/** Nodes that still owe a result (in the current phase). */
+/**
+ * Nodes that owe a result in the current phase and were sent their command: not those WAITING for their turn
+ * (`parallel`), which nothing may time out, cancel on the node or send a command to before they are admitted.
+ */
 export function pendingNodes(record: OperationRecord): NodeProgress[] {
-  return Object.values(record.nodes ?? {}).filter((n) => !isNodeFinished(n.state));
+  return Object.values(record.nodes ?? {}).filter((n) => isNodeDispatched(n.state));
 }

@@ -1,6 +1,7 @@
 import type { NodeProgress, OperationRecord } from '../operation-record';
 import { RESTORE_PHASES_AFTER_TRUNCATE } from '../protocols/restore.protocol';
 import { freshNode, nodesForPhase } from './node-entries';
+import { queueTurns } from './turns';
 import { canResume, OperationState, resumeFrom } from './operation-state';
 import type { PhaseStep } from './phase-step';
 import { overallProgress } from './progress';
@@ -65,8 +66,11 @@ export type ResumeOutcome =
  */
 function resumedNodes(record: OperationRecord, step: PhaseStep, now: Date): Record<string, NodeProgress> {
   const all = Object.values(record.nodes ?? {});
-  if (all.every((n) => n.state === OperationState.COMPLETED)) return nodesForPhase(all, step, now, record.context?.leader);
-  return Object.fromEntries(all.map((n) => [n.hostId, n.state === OperationState.COMPLETED ? n : freshNode(n, step.name)]));
+  const fresh = all.every((n) => n.state === OperationState.COMPLETED)
+    ? nodesForPhase(all, step, now, record.context?.leader)
+    : Object.fromEntries(all.map((n) => [n.hostId, n.state === OperationState.COMPLETED ? n : freshNode(n, step.name)]));
+  // with `parallel` the nodes to run take their turns again (a resumed record is no longer cancel-requested)
+  return queueTurns({ ...record, cancelRequested: false }, fresh, step, now);
 }
 
 /**

@@ -21,8 +21,8 @@ const ALLOWED: Readonly<Record<OperationState, readonly OperationState[]>> = {
 
 export class InvalidStateTransitionError extends Error {
   constructor(
-    readonly from: OperationState,
-    readonly to: OperationState,
+    readonly from: OperationState | string,
+    readonly to: OperationState | string,
     how = 'move',
     what: 'operation' | 'node' = 'operation',
   ) {

@@ -74,7 +74,8 @@ export const backupProtocol: BackupProtocol = {
   phases: BACKUP_PHASES,
   rules: {
     SNAPSHOT: { on: 'all', cancelBefore: true, cancelDuring: true },
-    UPLOAD: { on: 'all', cancelBefore: true, cancelDuring: true },
+    // a consistent backup snapshots every node at once (SNAPSHOT takes no `parallel`); the upload takes turns
+    UPLOAD: { on: 'all', cancelBefore: true, cancelDuring: true, parallel: true },
     COMMIT: { on: 'one', cancelBefore: true, cancelDuring: true },
   },
   sequence: (request) => {

@@ -24,6 +24,11 @@ export interface PhaseRules {
    * at its next safe point. False when the work cannot be stopped safely, or not at all (Cassandra's truncate).
    */
   readonly cancelDuring: boolean;
+  /**
+   * The phase honours the request's `parallel`: at most n nodes of a data center run it at once, the others
+   * WAIT for their turn (docs/design.md "Gentle on the cluster"). Absent: every target runs it at once.
+   */
+  readonly parallel?: boolean;
 }
 
 /** One phase's results by host ID (a node that had no work in a 'one' phase has none). */

@@ -28,6 +28,8 @@ export interface RemovedBackup {
   nodes: Array<{ hostId: string; dc: string }>;
   /** true when an earlier, interrupted removal had tombstoned it already: this run finishes it */
   resumed?: boolean;
+  /** its verification records (`<cluster>/verified/<backupName>/…`) deleted (dry: that would be) */
+  verificationRecords: number;
 }
 
 /** A backup the removal left in place, and why (409: a restore is reading it; 400-like: it cannot be removed so). */

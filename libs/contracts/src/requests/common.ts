@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
+  Allow,
   IsArray,
   IsBoolean,
   IsIn,
@@ -15,6 +16,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsDataCenterName } from './identifiers';
+import type { ParallelLimit } from './parallel';
+import type { MaintenanceWindow } from './maintenance-window';
+import { Doc } from '../message-dto';
 import { EmptyAsUndefined, LenientBoolean, LenientEnum, LenientNumber, LowercaseId } from './lenient';
 import { IsSecretString } from './secret-field';
 import { IsStorageLocation } from './storage-location';
@@ -54,6 +58,44 @@ export abstract class BaseOperationRequest {
   @IsString()
   @MaxLength(253)
   address?: string;
+
+  /**
+   * Daedalus extension: how many nodes of a data center run the operation's node-by-node phase at once (a
+   * number for every data center, or `{dc: n}`). Its shape and where it applies are checked by
+   * `parallelRequestErrors` (lifecycle/turns.ts), which names `parallel` or `parallel.<dc>`.
+   */
+  @IsOptional()
+  @Allow()
+  @Doc(
+    'Daedalus extension (global requests): at most n nodes of a data center run the node-by-node phase at once ' +
+      '(backup UPLOAD, restore DOWNLOAD and IN_PLACE, cleanup, flush, scrub, upgradesstables, refresh, rebuild, verify); ' +
+      'a number for every data center or {dc: n}. Waiting nodes show state WAITING. 400 naming parallel elsewhere.',
+    {
+      oneOf: [
+        { type: 'integer', minimum: 1, maximum: 1000 },
+        { type: 'object', additionalProperties: { type: 'integer', minimum: 1, maximum: 1000 } },
+      ],
+    },
+  )
+  parallel?: ParallelLimit;
+
+  /**
+   * Daedalus extension (global requests, where `parallel` applies): nodes start their work only inside the
+   * window. Checked by `parallelRequestErrors` (lifecycle/turns.ts), naming `maintenanceWindow.<field>`.
+   */
+  @IsOptional()
+  @Allow()
+  @Doc(
+    'Daedalus extension (global requests, the phases parallel applies to): a node starts its work only inside the window ' +
+      '(start: 5-field cron or HH:MM; duration: ISO-8601 or 2h/90m/30s; timeZone: IANA, default UTC). Nodes outside it show ' +
+      'WAITING with the time the window opens. Work started inside the window runs to its end.',
+    {
+      type: 'object',
+      required: ['start', 'duration'],
+      properties: { start: { type: 'string' }, duration: { type: 'string' }, timeZone: { type: 'string' } },
+    },
+  )
+  maintenanceWindow?: MaintenanceWindow;
 }
 
 export const BANDWIDTH_UNITS = ['BPS', 'KBPS', 'MBPS', 'GBPS'] as const;

@@ -9,3 +9,5 @@ export * from './datacenters';
 export * from './retention-policy';
 export * from './verify';
 export * from './duration';
+export * from './parallel';
+export * from './maintenance-window';

@@ -25,6 +25,7 @@ import { VerifyRequest } from './verify';
 import { rawJsonProblem } from './raw-json-guard';
 import { storageFieldErrors } from './storage-features';
 import { flattenValidationErrors } from './validation-errors';
+import { parallelRequestErrors } from '../lifecycle/turns';
 
 /** Every operation type Icarus knows (and Daedalus's own: verify), with the DTO that validates it. */
 export const OPERATION_REQUEST_TYPES = {
@@ -131,6 +132,7 @@ export function parseOperationRequest(body: unknown): OperationRequest {
   if (errors.length > 0) throw new RequestValidationError('invalid', flattenValidationErrors(errors));
   const crossField = [
     ...(dto instanceof StorageOperationRequest ? storageFieldErrors(dto) : []),
+    ...parallelRequestErrors(dto),
     ...('crossFieldErrors' in dto && typeof dto.crossFieldErrors === 'function' ? (dto.crossFieldErrors as () => FieldError[])() : []),
   ];
   if (crossField.length > 0) throw new RequestValidationError('invalid', crossField);

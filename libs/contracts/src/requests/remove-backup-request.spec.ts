@@ -40,6 +40,10 @@ describe('RemoveBackupRequest', () => {
     [{ olderThan: '3 fortnights' }, 'olderThan'],
     [{ retention: {} }, 'retention'],
     [{ retention: { keepLast: 0 } }, 'retention.keepLast'],
+    [{ retention: { keepLast: 2, keepWithin: 'soon' } }, 'retention.keepWithin'],
+    [{ retention: { keepLast: 2, incompleteGrace: 'PT10M' } }, 'retention.incompleteGrace'],
+    [{ retention: { keepDaily: -1 } }, 'retention.keepDaily'],
+    [{ retention: { keepLast: 2, keepHourly: 3 } }, 'retention.keepHourly'],
     [{ backupName: '../x' }, 'backupName'],
   ])('refuses %p naming %s', (fields, field) => {
     expect(fieldsRejected({ ...base, ...fields })).toContain(field);

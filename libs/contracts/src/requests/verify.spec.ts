@@ -25,10 +25,11 @@ describe('VerifyRequest', () => {
     }) as VerifyRequest;
     expect(full).toMatchObject({ mode: 'full', bandwidth: { value: 10, unit: 'MBPS' }, concurrentConnections: 4 });
     expect(parseOperationRequest({ type: 'verify', storageLocation: 's3://bucket', allBackups: true })).toMatchObject({ allBackups: true });
+    expect(parseOperationRequest({ ...base, deleteOrphans: true })).toMatchObject({ deleteOrphans: true });
   });
 
   it('refuses, naming the field, what it would not do', () => {
-    expect(refusal({ ...base, deleteOrphans: true })).toEqual(['deleteOrphans']);
+    expect(refusal({ ...base, deleteOrphans: 'maybe' })).toEqual(['deleteOrphans']);
     expect(refusal({ ...base, bandwidth: { value: 1, unit: 'MBPS' } })).toEqual(['bandwidth']);
     expect(refusal({ ...base, mode: 'deep' })).toEqual(['mode']);
     expect(refusal({ type: 'verify', storageLocation: 's3://bucket' })).toEqual(['backupName']);

@@ -42,7 +42,10 @@ export class VerifyRequest extends StorageOperationRequest {
   @Type(() => BandwidthDto)
   bandwidth?: BandwidthDto;
 
-  /** deleting orphans needs the sweep that remove-backup brings (leases against running backups): refused until then */
+  /**
+   * also delete orphans, through remove-backup's sweep of the node (its lock against running backups, its own
+   * listing of what is referenced, its grace window): admin role, since it deletes (docs/design.md "Verify")
+   */
   @IsOptional()
   @LenientBoolean()
   @IsBoolean()
@@ -59,13 +62,6 @@ export class VerifyRequest extends StorageOperationRequest {
     }
     if (this.bandwidth !== undefined && (this.mode ?? 'quick') !== 'full') {
       errors.push({ field: 'bandwidth', message: 'bandwidth: only a full verify downloads objects; a quick one lists them' });
-    }
-    if (this.deleteOrphans === true) {
-      errors.push({
-        field: 'deleteOrphans',
-        message:
-          'deleteOrphans: not supported yet: see remove-backup (orphans are deleted only by its sweep, which leases out running backups)',
-      });
     }
     if (this.createMissingBucket === true) {
       errors.push({

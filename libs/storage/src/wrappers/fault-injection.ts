@@ -108,7 +108,8 @@ export class FaultInjectingBackend extends ForwardingBackend {
       const wrap = (): Readable => this.damage(openSource(source), fault, 'put', key);
       effective = typeof source === 'function' ? wrap : wrap();
     }
-    const result = await this.inner.put(key, effective, options);
+    // a damaged source must reach the provider: it may not copy the intact local file instead
+    const result = await this.inner.put(key, effective, effective === source ? options : { ...options, localFile: undefined });
     this.errorAfter(fault, 'put', key);
     return result;
   }

@@ -104,7 +104,9 @@ export class ThrottledBackend extends ForwardingBackend {
   override put(key: string, source: PutSource, options?: PutOptions): Promise<PutResult> {
     const throttled = (): Readable => this.throttle(openSource(source));
     // Keep the factory shape so a retry wrapper outside this one can still re-open the source.
-    return this.inner.put(key, typeof source === 'function' ? throttled : throttled(), options);
+    // a local copy would bypass the meter: the bytes go through the throttled stream instead
+    const metered = options?.localFile === undefined ? options : { ...options, localFile: undefined };
+    return this.inner.put(key, typeof source === 'function' ? throttled : throttled(), metered);
   }
 
   override async get(key: string, options?: GetOptions): Promise<Readable> {

@@ -11,6 +11,8 @@ import { listBackups } from '../../repository/backup-catalog';
 import { NodeVerification, VerificationRecord } from '../../repository/backup-verification';
 import { ClientEncryption, EncryptionKey } from '../../repository/encryption';
 import { OperationRejectedError } from '../executor';
+import { BackupLayout } from '../../repository/backup-layout';
+import { BACKUP_LEASE_MS, newLease, writeLease } from '../../repository/removal-marks';
 import { FakeCassandraNode } from '../testing/fake-cassandra-node';
 import { FakeSnapshots, HOST, identityOf, nodeRegistration, phaseContext, TABLE_ID, writeSSTable } from '../testing/node-fixtures';
 import { BackupExecutor } from './backup.executor';
@@ -210,10 +212,62 @@ describe('VerifyExecutor', () => {
     expect(most).toBe(2);
   });
 
-  it('refuses a backup this node has no manifest of, and deleteOrphans sent straight to the agent', async () => {
+  it('refuses a backup this node has no manifest of', async () => {
     expect(await failure({ backupName: 'no-such-backup' })).toContain('backup no-such-backup has no manifest for node');
-    expect(await failure({ deleteOrphans: true })).toContain('deleteOrphans: not supported yet');
     expect(records()).toEqual([]);
+  });
+
+  describe('deleteOrphans', () => {
+    const orphanAt = async (name: string, ageMs: number) => {
+      const key = `${dataPrefix}ks1/t1-${TABLE_ID}/${name}/${name}-Data.db`;
+      await backend.put(key, () => Readable.from([Buffer.from(`orphan ${name}`)]));
+      backend.objects.get(key)!.lastModified = new Date(clock.now().getTime() - ageMs);
+      return key;
+    };
+    // the removal grace (3 h) is longer than verify's (1 h): the longer one decides what goes
+    const deleting = () =>
+      new VerifyExecutor(identity, clock, { orphanGraceMs: HOUR, removalGraceMs: 3 * HOUR }, async () => backend).execute(
+        verifyRequest({ deleteOrphans: true }),
+        phaseContext(undefined).context,
+      );
+
+    it('deletes through the sweep what no manifest names and is older than the longer grace; keeps the rest, saying why', async () => {
+      const referenced = dataKeys();
+      const old = await orphanAt('nb-7-big-old', 5 * HOUR);
+      const middle = await orphanAt('nb-8-big-middle', 2 * HOUR); // an orphan to verify, too young for the sweep
+      const result = await deleting();
+      expect(result.orphans.objects).toBe(2);
+      expect(result.orphansDeleted).toEqual({
+        deleted: { objects: 1, bytes: 'orphan nb-7-big-old'.length, keys: [{ key: old, size: 'orphan nb-7-big-old'.length }] },
+        kept: [expect.objectContaining({ objects: 1, reason: expect.stringContaining('younger than the grace window (10800 s)') })],
+        finishedManifests: [],
+        graceMs: 3 * HOUR,
+      });
+      expect(backend.objects.has(old)).toBe(false);
+      expect(backend.objects.has(middle)).toBe(true);
+      expect(referenced.filter((k) => !backend.objects.has(k))).toEqual([]);
+      // the sweep's lock is gone once it ends
+      expect([...backend.objects.keys()].filter((k) => k.includes('/leases/'))).toEqual([]);
+    });
+
+    it('deletes nothing while a backup runs on the node (its lease), whatever verify found', async () => {
+      const old = await orphanAt('nb-7-big-old', 5 * HOUR);
+      const node = { cluster: 'test', dc: 'dc1', hostId: HOST };
+      const lease = newLease(
+        'backup',
+        { operationId: 'op-b', holder: HOST, backupName: 'nightly-9' },
+        clock.now().getTime(),
+        BACKUP_LEASE_MS,
+      );
+      await writeLease(backend, BackupLayout.backupLease(node, 'nightly-9'), lease);
+      const result = await deleting();
+      expect(result.orphans.objects).toBe(1);
+      expect(result.orphansDeleted?.deleted.objects).toBe(0);
+      expect(result.orphansDeleted?.kept).toEqual([
+        expect.objectContaining({ reason: expect.stringContaining('a backup is running on this node') }),
+      ]);
+      expect(backend.objects.has(old)).toBe(true);
+    });
   });
 
   it('full verify of an encrypted backup checks the stored bytes without the key, and the plaintext with it', async () => {

@@ -151,6 +151,30 @@ describe('RemoveBackupExecutor', () => {
     expect(keys().filter((k) => k.includes('/leases/'))).toEqual([]);
   });
 
+  it("deletes a removed backup's verification records (a dry run counts them), and no other backup's", async () => {
+    const record = (name: string, node: NodePath, at: number) => BackupLayout.verification(node, name, new Date(at), 'quick', 'passed');
+    const b1Records = [record('b1', A, 1), record('b1', A, 2), record('b1', B, 1)];
+    // b10's records share b1's name as a prefix: they must stay
+    const others = [record('b2', A, 1), record('b10', A, 1)];
+    for (const key of [...b1Records, ...others]) await put(backend, key, {});
+    const dry = await remove({ backupName: 'b1', globalRequest: true, dry: true });
+    expect(dry.tombstone.removed).toEqual([expect.objectContaining({ name: 'b1', verificationRecords: 3 })]);
+    expect(b1Records.every((k) => backend.objects.has(k))).toBe(true);
+    const real = await remove({ backupName: 'b1', globalRequest: true });
+    expect(real.tombstone.removed).toEqual([expect.objectContaining({ name: 'b1', verificationRecords: 3 })]);
+    expect(keys().filter((k) => k.includes('/verified/'))).toEqual([...others].sort());
+  });
+
+  it('a node-local removal deletes its node’s verification records of its backup', async () => {
+    await commitBackup(backend, 'local1', new Date(Date.now() - 4 * 24 * HOUR).toISOString(), [[A, ['9']]]);
+    const mine = BackupLayout.verification(A, 'local1', new Date(5), 'full', 'failed');
+    await put(backend, mine, {});
+    const local = { ...coordination, global: false };
+    const { tombstone } = await remove({ backupName: 'local1' }, [A], local);
+    expect(tombstone.removed).toEqual([expect.objectContaining({ name: 'local1', verificationRecords: 1 })]);
+    expect(backend.objects.has(mine)).toBe(false);
+  });
+
   it('removes every backup older than a duration, and one by name', async () => {
     const older = await remove({ olderThan: '36 hours', globalRequest: true });
     expect(older.tombstone.removed.map((b) => b.name)).toEqual(['b1', 'b2']);

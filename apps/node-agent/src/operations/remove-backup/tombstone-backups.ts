@@ -1,4 +1,5 @@
 import { RefusedBackup, RemoveBackupRequest, RemoveBackupTombstoneResult, RemovedBackup } from '@daedalus/contracts';
+import { mapConcurrent } from '@daedalus/common';
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
 import { BackupSummary, listBackups } from '../../repository/backup-catalog';
 import { BackupLayout, NodePath } from '../../repository/backup-layout';
@@ -145,16 +146,35 @@ export async function tombstoneBackups(job: TombstoneJob): Promise<RemoveBackupT
       });
       continue;
     }
+    // before the commit points: while an index entry is left, a rerun finds this backup and deletes them again
+    const recordsPrefix = verificationPrefix(cluster, item.name, node);
+    const records = await keys(backend, recordsPrefix);
+    if (!job.dry) await deleteRecords(backend, recordsPrefix, records, job.signal);
     if (!job.dry) {
       const points = commitPoints(cluster, item.name, nodes, global);
       for (const key of points) await backend.delete(key);
       const still = (await Promise.all(points.map(async (key) => ((await backend.stat(key)) ? key : undefined)))).filter(Boolean);
       if (still.length > 0) throw new Error(`backup ${item.name}: ${still.join(', ')} still exist after being deleted`);
     }
-    removed.push({ name: item.name, time, nodes, ...(item.resumed ? { resumed: true } : {}) });
+    removed.push({ name: item.name, time, nodes, ...(item.resumed ? { resumed: true } : {}), verificationRecords: records.length });
     await job.progress((index + 1) / work.length, `${index + 1} of ${work.length} backups taken out of listing and restore`);
   }
   return { dry: job.dry, removed, refused, ...(selection.retention ? { retention: selection.retention } : {}) };
+}
+
+/** A backup's verification records: all of them for a global removal, the node's own for a node-local one. */
+function verificationPrefix(cluster: string, backupName: string, node: NodePath | undefined): string {
+  const backupPrefix = `${BackupLayout.verifiedPrefix(cluster)}${backupName}/`;
+  return node ? `${backupPrefix}${node.dc}/${node.hostId}/` : backupPrefix;
+}
+
+/** Deletes a removed backup's verification records (listed under `prefix`) and checks none is listed any more. */
+async function deleteRecords(backend: StorageBackend, prefix: string, records: string[], signal: AbortSignal): Promise<void> {
+  if (records.length === 0) return;
+  await mapConcurrent(records, 8, signal, (key) => backend.delete(key));
+  const deleted = new Set(records);
+  const left = (await keys(backend, prefix)).filter((key) => deleted.has(key));
+  if (left.length > 0) throw new Error(`verification record ${left[0]} still exists after being deleted`);
 }
 
 /** When a backup started, from any of its index entries (a resumed removal no longer lists it). */

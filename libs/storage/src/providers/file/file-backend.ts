@@ -4,8 +4,8 @@
  * renames (or hard-links, for ifNotExists) it into place, then fsyncs the directory: readers never
  * see partial files and a completed put survives a crash.
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, Dirent, promises as fs } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants as fsConstants, createWriteStream, Dirent, promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -26,6 +26,7 @@ import {
   classOfKind,
   describeError,
   ErrorClass,
+  IntegrityError,
   isStorageError,
   isTransientSystemError,
   StorageError,
@@ -41,6 +42,8 @@ export interface FileBackendOptions {
 }
 
 const TMP_DIR = '.daedalus-tmp';
+/** Reads and writes in 1 MiB chunks: Node's 64 KiB default costs a thread-pool trip and a buffer per 64 KiB. */
+const STREAM_CHUNK_BYTES = 1024 * 1024;
 const PROVIDER = 'file';
 
 export class FileBackend implements StorageBackend {
@@ -88,12 +91,20 @@ export class FileBackend implements StorageBackend {
     const target = this.pathOf(key);
     const tmpDir = join(this.base, TMP_DIR);
     const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.part`);
-    const tap = tapPutSource(source, options, details);
+    // a local source file is copied by the kernel (reflink or copy_file_range) and the copy hashed: no stream
+    const tap = options.localFile === undefined ? tapPutSource(source, options, details) : undefined;
+    if (!tap && typeof source !== 'function') source.destroy(); // never read
     try {
       if (options.ifNotExists && (await exists(target))) throw new AlreadyExistsError(details);
       await fs.mkdir(tmpDir, { recursive: true });
-      await pipeline(tap, createWriteStream(tmp, { flags: 'wx' }));
-      await fsyncPath(tmp, 'r+');
+      let written: { size: number; sha256: string };
+      if (tap) {
+        await pipeline(tap, createWriteStream(tmp, { flags: 'wx', highWaterMark: STREAM_CHUNK_BYTES }));
+        await fsyncPath(tmp, 'r+');
+        written = { size: tap.byteCount, sha256: tap.digestHex };
+      } else {
+        written = await copyHashedDurably(options.localFile as string, tmp, options, details);
+      }
       await fs.mkdir(dirname(target), { recursive: true });
       if (options.ifNotExists) {
         // link() fails with EEXIST instead of replacing: the atomic create-if-absent.
@@ -108,9 +119,9 @@ export class FileBackend implements StorageBackend {
         await fs.rename(tmp, target);
       }
       await fsyncPath(dirname(target), 'r');
-      return { key, size: tap.byteCount, sha256: tap.digestHex };
+      return { key, ...written };
     } catch (error) {
-      tap.destroy();
+      tap?.destroy();
       await fs.rm(tmp, { force: true }).catch(() => undefined);
       throw this.toStorageError(error, 'put', key);
     }
@@ -135,7 +146,7 @@ export class FileBackend implements StorageBackend {
         });
       }
       const end = range?.end === undefined ? undefined : Math.min(range.end, info.size - 1);
-      const stream = handle.createReadStream({ start: range?.start, end, autoClose: true });
+      const stream = handle.createReadStream({ start: range?.start, end, autoClose: true, highWaterMark: STREAM_CHUNK_BYTES });
       handle = undefined; // owned by the stream now
       return guardDownload(stream, options.expected, details, (e) => this.toStorageError(e, 'get', key));
     } catch (error) {
@@ -261,6 +272,46 @@ export class FileBackend implements StorageBackend {
       operation,
       code,
     });
+  }
+}
+
+/**
+ * Copies `from` to the new file `to` in the kernel (COPYFILE_FICLONE: a reflink where the filesystem shares
+ * blocks, else libuv's copy_file_range/sendfile), then reads the copy back — from the page cache, into one
+ * reused buffer — to hash what is stored, checks it against the expected size and sha256, and fsyncs it.
+ * Hashing the copy rather than the source proves the stored bytes themselves.
+ */
+async function copyHashedDurably(
+  from: string,
+  to: string,
+  expected: PutOptions,
+  details: { provider: string; key: string; operation: string },
+): Promise<{ size: number; sha256: string }> {
+  await fs.copyFile(from, to, fsConstants.COPYFILE_EXCL | fsConstants.COPYFILE_FICLONE);
+  const handle = await fs.open(to, 'r+');
+  try {
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
+    let size = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, size);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+    const sha256 = hash.digest('hex');
+    if ((expected.size !== undefined && size !== expected.size) || (expected.sha256 !== undefined && sha256 !== expected.sha256)) {
+      throw new IntegrityError(
+        `${PROVIDER}: integrity check failed for ${JSON.stringify(details.key)}: the copy holds ${size} bytes with sha256 ${sha256}`,
+        details,
+        { size: expected.size, sha256: expected.sha256 },
+        { size, sha256 },
+      );
+    }
+    await handle.sync();
+    return { size, sha256 };
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,0 +1,188 @@
+import { OperationRecord, OperationRequest, OperationState, SCHEMA_VERSION, newOperationRecord } from '@daedalus/contracts';
+import { ManualClock } from '@daedalus/common/testing/manual-clock';
+import { MemoryOperationStore } from '../operations/handler-fakes';
+import { deliveryId, FinalStateNotifier } from './final-state-notifier';
+import { readWebhooks, Webhook } from './webhook-config';
+import { WebhookClient } from './webhook-client';
+import { webhookBody } from './webhook-payload';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, signWebhook, verifyWebhookSignature } from './webhook-signature';
+
+const SECRET = 'whsec-0123456789abcdef';
+const hook = (overrides: Partial<Webhook> = {}): Webhook => ({
+  name: 'ops',
+  url: 'http://127.0.0.1:1/hook',
+  secret: SECRET,
+  events: ['operation.final'],
+  format: 'json',
+  ...overrides,
+});
+
+describe('webhook signatures', () => {
+  const body = '{"id":"x"}';
+  it('signs the timestamp and the body, and verifies what it signed', () => {
+    const header = signWebhook(SECRET, 1_700_000_000, body);
+    expect(header).toMatch(/^t=1700000000,v1=[0-9a-f]{64}$/);
+    expect(verifyWebhookSignature(SECRET, header, body, 1_700_000_010)).toBe(true);
+  });
+  it('refuses another body, another secret, a changed timestamp and an old delivery', () => {
+    const header = signWebhook(SECRET, 1_700_000_000, body);
+    expect(verifyWebhookSignature(SECRET, header, '{"id":"y"}', 1_700_000_000)).toBe(false);
+    expect(verifyWebhookSignature('another-secret-0000', header, body, 1_700_000_000)).toBe(false);
+    expect(verifyWebhookSignature(SECRET, header.replace('t=1700000000', 't=1700000001'), body, 1_700_000_000)).toBe(false);
+    expect(verifyWebhookSignature(SECRET, header, body, 1_700_000_000 + 301)).toBe(false);
+    expect(verifyWebhookSignature(SECRET, 'garbage', body, 1_700_000_000)).toBe(false);
+  });
+});
+
+describe('readWebhooks', () => {
+  const files =
+    (webhooks: unknown, secret = SECRET) =>
+    (path: string) => {
+      if (path === 'hooks.json') return JSON.stringify(webhooks);
+      if (path === 'secret') return `${secret}\n`;
+      throw new Error('ENOENT');
+    };
+  it('reads the webhooks with their secrets from their files', () => {
+    const read = readWebhooks(
+      'hooks.json',
+      files([{ name: 'ops', url: 'https://h/x', secretFile: 'secret', events: ['operation.final'], format: 'slack', types: ['backup'] }]),
+    );
+    expect(read).toEqual([
+      { name: 'ops', url: 'https://h/x', secret: SECRET, events: ['operation.final'], format: 'slack', types: ['backup'] },
+    ]);
+  });
+  it('names the entry and the field of every problem, never a secret', () => {
+    const attempt = () =>
+      readWebhooks(
+        'hooks.json',
+        files(
+          [
+            { name: 'a', url: 'ftp://x', secretFile: 'missing', events: ['alert'], format: 'xml' },
+            { name: 'a', url: 'http://x', secretFile: 'secret', events: [], extra: 1, types: [] },
+          ],
+          'short',
+        ),
+      );
+    expect(attempt).toThrow(/webhooks\[0\]\.url must be an http/);
+    expect(attempt).toThrow(/webhooks\[0\]\.secretFile: cannot read missing/);
+    expect(attempt).toThrow(/webhooks\[0\]\.events: alert is not a webhook event here/);
+    expect(attempt).toThrow(/webhooks\[0\]\.format must be one of json, slack/);
+    expect(attempt).toThrow(/webhooks\[1\]\.extra is not a webhook field/);
+    expect(attempt).toThrow(/webhooks\[1\]\.name: a is used twice/);
+    expect(attempt).toThrow(/webhooks\[1\]\.secretFile: the secret must be at least 16 characters/);
+    expect(attempt).toThrow(/webhooks\[1\]\.events must list/);
+    expect(attempt).toThrow(/webhooks\[1\]\.types must be/);
+    expect(() => readWebhooks('hooks.json', files({}))).toThrow('it must hold a JSON array of webhooks');
+  });
+});
+
+describe('FinalStateNotifier', () => {
+  const clock = new ManualClock('2026-03-01T10:00:00Z');
+  const request = { type: 'backup', storageLocation: 's3://b/c/dc/h', snapshotTag: 't' } as unknown as OperationRequest;
+  const finished = (state: OperationState): OperationRecord => ({
+    ...newOperationRecord('op-1', request, clock.now(), SCHEMA_VERSION),
+    state,
+    completionTime: clock.now().toISOString(),
+  });
+  /** A client whose first `failures` posts fail; records what it was asked to send. */
+  class ScriptedClient extends WebhookClient {
+    readonly posts: Array<{ url: string; body: string; headers: Record<string, string> }> = [];
+    constructor(private failures: number) {
+      super();
+    }
+    override async post(url: string, body: string, headers: Record<string, string>): Promise<void> {
+      this.posts.push({ url, body, headers });
+      if (this.failures > 0) {
+        this.failures -= 1;
+        throw new Error('the receiver answered HTTP 503');
+      }
+    }
+  }
+  const setup = async (failures: number, webhooks: Webhook[] = [hook()]) => {
+    const store = new MemoryOperationStore();
+    await store.create(finished(OperationState.COMPLETED));
+    const client = new ScriptedClient(failures);
+    const waits: number[] = [];
+    const policy = { attempts: 4, initialDelayMs: 100, maxDelayMs: 1_000 };
+    const notifier = new FinalStateNotifier(webhooks, store.asStore(), client, clock, policy, async (ms) => {
+      waits.push(ms);
+    });
+    return { store, client, waits, notifier };
+  };
+
+  it('sends a signed body once, and records it delivered', async () => {
+    const { store, client, notifier } = await setup(0);
+    const record = (await store.get('op-1')) as OperationRecord;
+    await notifier.finalState(record);
+    expect(client.posts).toHaveLength(1);
+    const [post] = client.posts;
+    expect(verifyWebhookSignature(SECRET, post.headers[SIGNATURE_HEADER], post.body, clock.now().getTime() / 1000)).toBe(true);
+    expect(post.headers[DELIVERY_HEADER]).toBe('op-1.COMPLETED.r0.ops');
+    expect(JSON.parse(post.body)).toMatchObject({
+      id: 'op-1.COMPLETED.r0.ops',
+      event: 'operation.final',
+      operation: { id: 'op-1', type: 'backup', state: 'COMPLETED' },
+    });
+    expect(post.body).not.toContain('s3://b'); // never the request
+    expect((await store.get('op-1'))?.notifications).toEqual([
+      expect.objectContaining({ id: 'op-1.COMPLETED.r0.ops', webhook: 'ops', state: 'delivered', attempts: 1 }),
+    ]);
+  });
+
+  it('claims by compare-and-set: a second coordinator announcing the same final state sends nothing', async () => {
+    const { store, client, notifier } = await setup(0);
+    const other = new FinalStateNotifier([hook()], store.asStore(), client, clock);
+    const record = (await store.get('op-1')) as OperationRecord;
+    expect(await notifier.claim(record, hook())).toBe(true);
+    expect(await other.claim(record, hook())).toBe(false);
+    await other.finalState(record);
+    expect(client.posts).toHaveLength(0);
+    // a resumed run's final state is another delivery
+    expect(deliveryId({ ...record, resumeCount: 1 }, hook())).toBe('op-1.COMPLETED.r1.ops');
+  });
+
+  it('does not claim for a record that has moved on (resumed since)', async () => {
+    const { store, notifier } = await setup(0);
+    const record = (await store.get('op-1')) as OperationRecord;
+    await store.mutate('op-1', (current) => ({ ...current, state: OperationState.RUNNING, resumeCount: 1 }));
+    expect(await notifier.claim(record, hook())).toBe(false);
+  });
+
+  it('retries with backoff and records the attempts and the last error', async () => {
+    const { store, client, waits, notifier } = await setup(2);
+    await notifier.finalState((await store.get('op-1')) as OperationRecord);
+    expect(client.posts).toHaveLength(3);
+    expect(waits).toHaveLength(2);
+    expect(waits[1]).toBeGreaterThan(waits[0]);
+    expect((await store.get('op-1'))?.notifications?.[0]).toMatchObject({ state: 'delivered', attempts: 3 });
+    expect((await store.get('op-1'))?.notifications?.[0]).not.toHaveProperty('lastError');
+  });
+
+  it('gives up after the bounded attempts, recorded as failed with the reason', async () => {
+    const { store, client, notifier } = await setup(100);
+    await notifier.finalState((await store.get('op-1')) as OperationRecord);
+    expect(client.posts).toHaveLength(4);
+    expect((await store.get('op-1'))?.notifications?.[0]).toMatchObject({
+      state: 'failed',
+      attempts: 4,
+      lastError: 'the receiver answered HTTP 503',
+    });
+  });
+
+  it('sends only to webhooks of the event and the operation type', async () => {
+    const { store, client, notifier } = await setup(0, [hook({ name: 'restores', types: ['restore'] }), hook({ name: 'all' })]);
+    await notifier.finalState((await store.get('op-1')) as OperationRecord);
+    expect(client.posts.map((p) => p.headers[DELIVERY_HEADER])).toEqual(['op-1.COMPLETED.r0.all']);
+  });
+
+  it('writes a Slack-compatible {text} body when asked', () => {
+    const record = { ...finished(OperationState.FAILED), errors: [{ source: 'h1 (10.0.0.1)', message: 'disk full' }] };
+    const body = JSON.parse(webhookBody(hook({ format: 'slack' }), 'operation.final', 'd', record, clock.now().toISOString())) as Record<
+      string,
+      unknown
+    >;
+    expect(Object.keys(body)).toEqual(['text']);
+    expect(body.text).toMatch(/backup `op-1` FAILED/);
+    expect(body.text).toContain('h1 (10.0.0.1): disk full');
+  });
+});

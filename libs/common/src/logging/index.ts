@@ -1,0 +1,4 @@
+export * from './log-context';
+export * from './logging-settings';
+export * from './redaction';
+export * from './service-logger';

@@ -1,0 +1,184 @@
+import type { NodeProgress, OperationRecord } from '../operation-record';
+import { backupProtocol } from '../protocols/backup.protocol';
+import type { AnyProtocol } from '../protocols/protocol';
+import { restoreProtocol } from '../protocols/restore.protocol';
+import { requestedDcs } from '../requests/datacenters';
+import type { BaseOperationRequest } from '../requests/common';
+import { PARALLEL_SINGLE_PHASE_TYPES, ParallelLimit, parallelLimitFor, parallelShapeErrors } from '../requests/parallel';
+import type { FieldError } from '../requests/registry';
+import { maintenanceWindowShapeErrors, windowStateAt } from '../requests/maintenance-window';
+import { advanceNodeTo, isNodeDispatched, NodeState } from './node-state';
+import { OperationState } from './operation-state';
+import type { PhaseStep } from './phase-step';
+
+/**
+ * Nodes taking turns (`parallel`, docs/design.md "Gentle on the cluster"). In a phase that honours it, a phase's
+ * fresh entries queue up as WAITING and at most n nodes of each data center are admitted (PENDING: their command
+ * goes out); each time one finishes, the next WAITING node of its data center is admitted — in the same
+ * compare-and-set write that records the finish, so however many coordinators apply events, no data center
+ * ever has more than n admitted nodes and no WAITING node is forgotten (it is in the record).
+ */
+
+/** The multi-phase types that may take turns, by type: their protocol says which phases do (`rules.parallel`). */
+const PHASED_PROTOCOLS: Readonly<Record<string, AnyProtocol>> = {
+  backup: backupProtocol as unknown as AnyProtocol,
+  restore: restoreProtocol as unknown as AnyProtocol,
+};
+
+function parallelOf(request: BaseOperationRequest): ParallelLimit | undefined {
+  return request.parallel;
+}
+
+function turnPhases(protocol: AnyProtocol): string[] {
+  return protocol.phases.filter((p) => protocol.rules[p].parallel === true);
+}
+
+/** Where a field that paces the nodes (`parallel`, `maintenanceWindow`) makes no sense: why, else undefined. */
+function pacingRefusal(request: BaseOperationRequest, field: string): string | undefined {
+  const where = `${field} applies to backup (UPLOAD), restore (DOWNLOAD, IN_PLACE) and ${[...PARALLEL_SINGLE_PHASE_TYPES].join(', ')}`;
+  if (!request.globalRequest) return `${field}: only a global request (globalRequest: true) runs on several nodes`;
+  const protocol = PHASED_PROTOCOLS[request.type];
+  if (protocol) {
+    const phases = protocol.sequence(request);
+    if (phases.some((p) => protocol.rules[p].parallel === true)) return undefined;
+    return `${field}: this ${request.type} runs ${phases.join(', ')}, none of which takes turns (${request.type}: ${turnPhases(protocol).join(', ')})`;
+  }
+  return PARALLEL_SINGLE_PHASE_TYPES.has(request.type) ? undefined : `${field}: a ${request.type} does not run node by node; ${where}`;
+}
+
+/**
+ * Where `parallel` or `maintenanceWindow` is malformed or makes no sense, a 400 naming the field (a request field
+ * is never accepted and ignored).
+ */
+export function parallelRequestErrors(request: BaseOperationRequest): FieldError[] {
+  const errors: FieldError[] = [];
+  const parallel = parallelOf(request);
+  if (parallel !== undefined) {
+    const shape = parallelShapeErrors(parallel);
+    const refusal = shape.length > 0 ? undefined : pacingRefusal(request, 'parallel');
+    errors.push(...shape, ...(refusal ? [{ field: 'parallel', message: refusal }] : []));
+    const dcs = requestedDcs(request.dc);
+    if (shape.length === 0 && !refusal && dcs && typeof parallel === 'object') {
+      for (const dc of Object.keys(parallel).filter((name) => !dcs.includes(name))) {
+        errors.push({ field: `parallel.${dc}`, message: `parallel.${dc}: ${dc} is not among the data centers the request names (dc)` });
+      }
+    }
+  }
+  if (request.maintenanceWindow !== undefined) {
+    const shape = maintenanceWindowShapeErrors(request.maintenanceWindow);
+    const refusal = shape.length > 0 ? undefined : pacingRefusal(request, 'maintenanceWindow');
+    errors.push(...shape, ...(refusal ? [{ field: 'maintenanceWindow', message: refusal }] : []));
+  }
+  return errors;
+}
+
+/** Whether the record's current phase (`step`; undefined: a single-phase type) takes turns. */
+export function takesTurns(record: OperationRecord, step: PhaseStep | undefined): boolean {
+  if (parallelOf(record.request) === undefined && record.request.maintenanceWindow === undefined) return false;
+  return step ? step.parallel === true && step.on === 'all' : PARALLEL_SINGLE_PHASE_TYPES.has(record.type);
+}
+
+/** Why the WAITING nodes of a phase will never get their turn, if they will not. */
+function stopReason(record: OperationRecord, nodes: NodeProgress[]): string | undefined {
+  if (record.cancelRequested) return 'the operation was cancelled before its turn came';
+  const failed = nodes.find((n) => n.state === OperationState.FAILED);
+  if (failed) return `node ${failed.hostId} failed in this phase before its turn came`;
+  if (nodes.some((n) => n.state === OperationState.CANCELLED && n.message?.startsWith('not run') !== true)) {
+    return 'a node of this phase was cancelled before its turn came';
+  }
+  return undefined;
+}
+
+/** Every WAITING node cancelled: it never got a command, so it has nothing to stop. */
+export function cancelWaiting(nodes: Record<string, NodeProgress>, reason: string, now: Date): Record<string, NodeProgress> {
+  const waiting = Object.values(nodes).filter((n) => n.state === NodeState.WAITING);
+  if (waiting.length === 0) return nodes;
+  const next = { ...nodes };
+  for (const node of waiting) {
+    next[node.hostId] = {
+      ...node,
+      state: advanceNodeTo(node.state, NodeState.CANCELLED),
+      message: `not run: ${reason}`,
+      completionTime: now.toISOString(),
+    };
+  }
+  return next;
+}
+
+/** Outside the maintenance window no node is admitted: the WAITING nodes say when it opens. */
+function withWindowMessage(nodes: Record<string, NodeProgress>, opensAt: Date | undefined): Record<string, NodeProgress> {
+  const message = `waiting for the maintenance window, which opens ${opensAt ? `at ${opensAt.toISOString()}` : 'never again'}`;
+  const waiting = Object.values(nodes).filter((n) => n.state === NodeState.WAITING && n.message !== message);
+  if (waiting.length === 0) return nodes;
+  return { ...nodes, ...Object.fromEntries(waiting.map((n) => [n.hostId, { ...n, message }])) };
+}
+
+/**
+ * The record with the WAITING nodes whose turn came admitted — the sweeper's call, for a maintenance window that
+ * opened while nothing ran — or undefined when nothing changes.
+ */
+export function admitDue(record: OperationRecord, steps: PhaseStep[], now: Date): OperationRecord | undefined {
+  if (record.state !== OperationState.RUNNING || !record.nodes) return undefined;
+  const step = steps.find((p) => p.name === record.phase);
+  const nodes = admitTurns(record, record.nodes, step, now);
+  return nodes === record.nodes ? undefined : { ...record, nodes };
+}
+
+function waitingMessage(limit: number, dc: string): string {
+  return `waiting for its turn: parallel lets ${limit} node(s) of ${dc} run this phase at once`;
+}
+
+/**
+ * Admits the WAITING nodes whose turn came: while fewer than n nodes of a data center are PENDING or RUNNING,
+ * its next WAITING node (in the record's order) becomes PENDING. When the phase will not go on (a node failed
+ * or was cancelled, or a cancel was requested), the WAITING nodes are cancelled instead.
+ */
+export function admitTurns(
+  record: OperationRecord,
+  nodes: Record<string, NodeProgress>,
+  step: PhaseStep | undefined,
+  now: Date,
+): Record<string, NodeProgress> {
+  if (!takesTurns(record, step)) return nodes;
+  const all = Object.values(nodes);
+  if (!all.some((n) => n.state === NodeState.WAITING)) return nodes;
+  const stop = stopReason(record, all);
+  if (stop) return cancelWaiting(nodes, stop, now);
+  const window = record.request.maintenanceWindow ? windowStateAt(record.request.maintenanceWindow, now) : undefined;
+  if (window && !window.open) return withWindowMessage(nodes, window.opensAt);
+  const active = new Map<string, number>();
+  for (const node of all) if (isNodeDispatched(node.state)) active.set(node.dc, (active.get(node.dc) ?? 0) + 1);
+  const next = { ...nodes };
+  for (const node of all) {
+    if (node.state !== NodeState.WAITING) continue;
+    const limit = parallelLimitFor(parallelOf(record.request), node.dc);
+    const running = active.get(node.dc) ?? 0;
+    if (limit !== undefined && running >= limit) continue;
+    const { message: _waited, ...rest } = node;
+    next[node.hostId] = { ...rest, state: advanceNodeTo(node.state, NodeState.PENDING) };
+    active.set(node.dc, running + 1);
+  }
+  return next;
+}
+
+/**
+ * The entries of a phase that starts (or runs again after a resume): with `parallel`, its fresh entries queue
+ * up as WAITING (fresh entries, not moves) and the first n of each data center are admitted at once.
+ */
+export function queueTurns(
+  record: OperationRecord,
+  nodes: Record<string, NodeProgress>,
+  step: PhaseStep | undefined,
+  now: Date,
+): Record<string, NodeProgress> {
+  if (!takesTurns(record, step)) return nodes;
+  const queued = Object.fromEntries(
+    Object.values(nodes).map((node) => {
+      if (node.state !== OperationState.PENDING) return [node.hostId, node];
+      const limit = parallelLimitFor(parallelOf(record.request), node.dc);
+      const message = limit === undefined ? undefined : waitingMessage(limit, node.dc);
+      return [node.hostId, { ...node, state: NodeState.WAITING, ...(message ? { message } : {}) }];
+    }),
+  );
+  return admitTurns(record, queued, step, now);
+}

@@ -1,0 +1,168 @@
+/**
+ * Webhooks on operations' final states (issue #14 "Notifications"), on a real system with two coordinators
+ * given the same --webhooks-file: a receiver started here (a free port, closed in afterAll) gets a COMPLETED
+ * backup and a FAILED flush exactly once per webhook, each signed (HMAC-SHA256 over "<t>.<body>"); a receiver
+ * that fails twice gets the delivery on the third attempt and the record shows the attempts; the Slack format
+ * is Slack's `{text}`; the signing secret is in no record and no log.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { verifyWebhookSignature } from '../../apps/coordinator/src/notifications/webhook-signature';
+import { makeTempDir, removeDir, sleep, waitFor } from '../support/processes';
+import { DaedalusSystem, OperationView } from '../support/system';
+import { runBackup, runOperation } from './backup-support';
+
+const SECRET = 'whsec-e2e-4f1c9a7b2d3e5f60';
+
+interface Received {
+  path: string;
+  delivery: string;
+  signature: string;
+  body: string;
+  status: number;
+}
+
+interface Delivery {
+  id: string;
+  webhook: string;
+  state: string;
+  attempts: number;
+  lastError?: string;
+}
+
+describe('webhooks on final states, two coordinators', () => {
+  let dir: string;
+  let storeRoot: string;
+  let system: DaedalusSystem;
+  let receiver: Server;
+  const received: Received[] = [];
+  /** /flaky answers 503 to the first two attempts of each delivery */
+  const flakyAttempts = new Map<string, number>();
+
+  const receive = (req: IncomingMessage): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+
+  beforeAll(async () => {
+    dir = makeTempDir('webhooks');
+    storeRoot = makeTempDir('webhooks-store');
+    receiver = createServer((req, res) => {
+      void receive(req).then((body) => {
+        const path = req.url ?? '';
+        const delivery = String(req.headers['x-daedalus-delivery'] ?? '');
+        let status = 200;
+        if (path === '/flaky') {
+          const seen = (flakyAttempts.get(delivery) ?? 0) + 1;
+          flakyAttempts.set(delivery, seen);
+          if (seen <= 2) status = 503;
+        }
+        received.push({ path, delivery, signature: String(req.headers['x-daedalus-signature'] ?? ''), body, status });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    writeFileSync(join(dir, 'webhook-secret'), `${SECRET}\n`);
+    const webhooks = [
+      { name: 'all', url: `${base}/all`, secretFile: join(dir, 'webhook-secret'), events: ['operation.final'] },
+      { name: 'flaky', url: `${base}/flaky`, secretFile: join(dir, 'webhook-secret'), events: ['operation.final'], types: ['backup'] },
+      {
+        name: 'chat',
+        url: `${base}/slack`,
+        secretFile: join(dir, 'webhook-secret'),
+        events: ['operation.final'],
+        format: 'slack',
+        types: ['flush'],
+      },
+    ];
+    writeFileSync(join(dir, 'webhooks.json'), JSON.stringify(webhooks));
+    system = await DaedalusSystem.start({
+      nodes: 1,
+      coordinators: 2,
+      baseDir: join(dir, 'system'),
+      coordinatorArgs: ['--webhooks-file', join(dir, 'webhooks.json')],
+    });
+    await system.createTables('shop', ['orders'], 50);
+    await system.simOf(system.nodes[0]).generateSSTables('shop', 'orders', 1, 64 * 1024);
+  }, 240_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    await new Promise((resolve) => receiver?.close(resolve));
+    if (dir) removeDir(dir);
+    if (storeRoot) removeDir(storeRoot);
+  }, 60_000);
+
+  const notificationsOf = async (id: string): Promise<Delivery[]> => {
+    const reply = await system.get(`/operations/${id}`);
+    return ((reply.body as OperationView).notifications as Delivery[] | undefined) ?? [];
+  };
+
+  it('delivers each final state once per webhook, signed, retried when refused, and shows it in the record', async () => {
+    const { operation: backup } = await runBackup(system, {
+      storageLocation: `file://${storeRoot}/bucket`,
+      snapshotTag: 'hooked',
+      createMissingBucket: true,
+    });
+    expect(backup.errors).toEqual([]);
+    expect(backup.state).toBe('COMPLETED');
+    // a flush in a data center without nodes: FAILED by the coordinator
+    const flush = await runOperation(system, { type: 'flush', keyspace: 'shop', globalRequest: true, dc: 'dc9' });
+    expect(flush.state).toBe('FAILED');
+
+    // every delivery settles in the records: two for the backup (all, flaky), two for the flush (all, chat)
+    const settled = async (id: string, count: number) => {
+      const deliveries = await notificationsOf(id);
+      return deliveries.length === count && deliveries.every((d) => d.state === 'delivered') ? deliveries : undefined;
+    };
+    const backupDeliveries = await waitFor('the backup delivered', () => settled(backup.id, 2), 60_000);
+    const flushDeliveries = await waitFor('the flush delivered', () => settled(flush.id, 2), 60_000);
+    // one more retry period: a second coordinator's copy, or a redelivered event, would arrive by now
+    await sleep(3_000);
+
+    expect(backupDeliveries.find((d) => d.webhook === 'flaky')).toMatchObject({ id: `${backup.id}.COMPLETED.r0.flaky`, attempts: 3 });
+    expect(backupDeliveries.find((d) => d.webhook === 'all')).toMatchObject({ attempts: 1 });
+    expect(flushDeliveries.map((d) => d.webhook).sort()).toEqual(['all', 'chat']);
+
+    // the /all receiver: exactly one request per final state, each validly signed, with the operation's summary
+    const all = received.filter((r) => r.path === '/all');
+    expect(all.map((r) => r.delivery).sort()).toEqual([`${backup.id}.COMPLETED.r0.all`, `${flush.id}.FAILED.r0.all`].sort());
+    for (const request of all) {
+      expect(verifyWebhookSignature(SECRET, request.signature, request.body, Date.now() / 1000)).toBe(true);
+      expect(verifyWebhookSignature('not-the-secret-at-all', request.signature, request.body, Date.now() / 1000)).toBe(false);
+    }
+    const bodies = all.map((r) => JSON.parse(r.body) as { event: string; operation: { id: string; state: string; type: string } });
+    expect(bodies.map((b) => [b.event, b.operation.type, b.operation.state]).sort()).toEqual([
+      ['operation.final', 'backup', 'COMPLETED'],
+      ['operation.final', 'flush', 'FAILED'],
+    ]);
+
+    // /flaky: refused twice, taken the third time, the same delivery id each time
+    const flaky = received.filter((r) => r.path === '/flaky');
+    expect(flaky.map((r) => [r.delivery, r.status])).toEqual([
+      [`${backup.id}.COMPLETED.r0.flaky`, 503],
+      [`${backup.id}.COMPLETED.r0.flaky`, 503],
+      [`${backup.id}.COMPLETED.r0.flaky`, 200],
+    ]);
+
+    // the Slack format: only `text`, naming the operation and its state; the flush only (types: [flush])
+    const slack = received.filter((r) => r.path === '/slack');
+    expect(slack).toHaveLength(1);
+    const text = JSON.parse(slack[0].body) as Record<string, unknown>;
+    expect(Object.keys(text)).toEqual(['text']);
+    expect(text.text).toContain(`flush \`${flush.id}\` FAILED`);
+    expect(verifyWebhookSignature(SECRET, slack[0].signature, slack[0].body, Date.now() / 1000)).toBe(true);
+
+    // the secret: in no record, no log
+    const records = JSON.stringify([await system.get(`/operations/${backup.id}`), await system.get(`/operations/${flush.id}`)]);
+    expect(records).not.toContain(SECRET);
+    const logs = join(system.baseDir, 'logs');
+    for (const name of readdirSync(logs)) expect(readFileSync(join(logs, name), 'utf8')).not.toContain(SECRET);
+  });
+});
