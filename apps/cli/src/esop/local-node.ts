@@ -8,6 +8,7 @@ import { readCassandraLayout } from '../../../node-agent/src/cassandra/cassandra
 import { readTableIds } from '../../../node-agent/src/cassandra/table-directories';
 import { agentRoots, registeredRoots } from '../../../node-agent/src/paths/agent-roots';
 import { NodeIdentity } from '../../../node-agent/src/registration/node-identity';
+import { describedNode } from '../../../node-agent/src/registration/described-node';
 import { listBackups } from '../../../node-agent/src/repository/backup-catalog';
 import { BackupLayout } from '../../../node-agent/src/repository/backup-layout';
 import { readNodeManifest } from '../../../node-agent/src/repository/manifest-store';
@@ -123,15 +124,7 @@ export async function liveRegistration(node: CassandraNode, dataDirs: string[], 
   const now = new Date().toISOString();
   return {
     schemaVersion: SCHEMA_VERSION,
-    hostId: description.hostId,
-    address: description.address,
-    dc: description.dc,
-    rack: description.rack,
-    tokens: description.tokens,
-    clusterName: description.clusterName,
-    cassandraVersion: description.releaseVersion,
-    schemaVersionId: description.schemaVersion,
-    operationMode: description.operationMode,
+    ...describedNode(description),
     dataDirectories: dataDirs,
     agentVersion: LOCAL_AGENT_VERSION,
     startedAt: now,

@@ -6,6 +6,7 @@ import { Clock, errorMessage, retry } from '@daedalus/common';
 import { AgentConfig } from '../agent-config';
 import { readCassandraLayout } from '../cassandra/cassandra-yaml';
 import { CassandraNode, NodeDescription, SchemaView } from '../cassandra/cassandra-node';
+import { describedNode } from './described-node';
 import { readTableIds } from '../cassandra/table-directories';
 import { agentRoots, registeredRoots } from '../paths/agent-roots';
 import { NodeIdentity } from './node-identity';
@@ -102,15 +103,7 @@ export class NodeRegistrationService extends NodeIdentity implements OnApplicati
         : (await readCassandraLayout(this.config.cassandraConfigDir, this.config.cassandraHome)).dataDirectories;
     return {
       schemaVersion: SCHEMA_VERSION,
-      hostId: description.hostId,
-      address: description.address,
-      dc: description.dc,
-      rack: description.rack,
-      tokens: description.tokens,
-      clusterName: description.clusterName,
-      cassandraVersion: description.releaseVersion,
-      schemaVersionId: description.schemaVersion,
-      operationMode: description.operationMode,
+      ...describedNode(description),
       dataDirectories,
       agentVersion: AGENT_VERSION,
       startedAt,

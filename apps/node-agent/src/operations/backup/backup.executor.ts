@@ -31,6 +31,7 @@ import {
 import { ManifestCache, readNodeManifest } from '../../repository/manifest-store';
 import { bandwidthBytesPerSecond, nodeStorageLocation, openRequestBackend, parseDurationMs } from '../../repository/request-storage';
 import { DurationPacer } from './duration-pacer';
+import { uploadProgress } from './upload-progress';
 import { listSnapshot } from '../../cassandra/snapshot-files';
 import { uploadSnapshot, UploadItem } from '../../repository/uploader';
 import { OperationExecutorFor } from '../executor-discovery';
@@ -47,8 +48,6 @@ interface BackupJob {
   /** `duration`: the upload's pace */
   pacer?: DurationPacer;
 }
-
-const PROGRESS_INTERVAL_MS = 1_000;
 
 /**
  * Backs up this node: snapshot over JMX, upload what the store lacks, write the manifest last (the commit
@@ -189,7 +188,6 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
       // With a KMS key an earlier backup's objects are reused only when the store says they are encrypted with
       // it (the backend's stat withholds their hash otherwise): the manifests cannot tell.
       const known = request.kmsKeyId ? new Map() : await this.manifests.knownObjects(backend, path);
-      let lastReport = 0;
       pacer?.start(items.reduce((sum, i) => sum + i.file.size, 0));
       const outcomes = await uploadSnapshot(backend, items, {
         prefix: BackupLayout.dataPrefix(path, keyId),
@@ -198,15 +196,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
         signal: context.signal,
         known,
         inFlight: this.inFlight,
-        onProgress: (done, total) => {
-          pacer?.update(done, total);
-          const now = this.clock.now().getTime();
-          if (now - lastReport < PROGRESS_INTERVAL_MS && done < total) return;
-          lastReport = now;
-          void context
-            .progress(total === 0 ? 0.99 : Math.min(0.99, done / total), `${done} of ${total} bytes uploaded`)
-            .catch(() => undefined);
-        },
+        onProgress: uploadProgress(context, this.clock, pacer, 0.99),
       });
       context.signal.throwIfAborted();
 

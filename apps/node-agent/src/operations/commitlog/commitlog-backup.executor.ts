@@ -10,6 +10,7 @@ import { uploadSnapshot, UploadItem, UploadOutcome } from '../../repository/uplo
 import { sha256OfFile } from '../../repository/downloader';
 import { ClientEncryption } from '../../repository/encryption';
 import { DurationPacer } from '../backup/duration-pacer';
+import { uploadProgress } from '../backup/upload-progress';
 import { ExecutionContext, OperationExecutor, OperationRejectedError } from '../executor';
 import { OperationExecutorFor, RESTORE_SETTINGS } from '../executor-discovery';
 import { RestoreSettings } from '../restore/restore.executor';
@@ -31,8 +32,6 @@ export interface CommitLogBackupResult {
   /** the newest segment now in the store and its last write bound, or absent when there is none */
   newest?: { id: number; lastModified: string };
 }
-
-const PROGRESS_INTERVAL_MS = 1_000;
 
 /**
  * Uploads this node's archived commit-log segments (docs/design.md, "Commit-log backup"): each once — a
@@ -168,22 +167,13 @@ export class CommitLogBackupExecutor implements OperationExecutor<CommitLogBacku
       key: CommitLogLayout.segment(node, segment.name),
     }));
     pacer?.start(items.reduce((sum, i) => sum + i.file.size, 0));
-    let lastReport = 0;
     return uploadSnapshot(backend, items, {
       prefix: CommitLogLayout.segmentsPrefix(node),
       concurrency: request.concurrentConnections ?? 10,
       signal,
       known: new Map(),
       inFlight: this.inFlight,
-      onProgress: (done, total) => {
-        pacer?.update(done, total);
-        const now = this.clock.now().getTime();
-        if (now - lastReport < PROGRESS_INTERVAL_MS && done < total) return;
-        lastReport = now;
-        void context
-          .progress(total === 0 ? 0.95 : Math.min(0.95, done / total), `${done} of ${total} bytes uploaded`)
-          .catch(() => undefined);
-      },
+      onProgress: uploadProgress(context, this.clock, pacer, 0.95),
     });
   }
 

@@ -193,8 +193,9 @@ describe('client-side encryption memory', () => {
     );
     expect(received).toBe(total);
     // Buffering the object would add at least its 200 MiB; streaming adds the chunk buffers and what the garbage
-    // collector has not taken back yet (60 to 70 MiB measured).
-    expect(peak).toBeLessThan(128 * 1024 * 1024);
+    // collector has not taken back yet (60 to 70 MiB measured alone, up to 145 MiB in a busy jest worker in CI), so
+    // the bound sits below the object's size, not at a garbage-collection timing.
+    expect(peak).toBeLessThan(176 * 1024 * 1024);
   }, 120_000);
 });
 
