@@ -31,6 +31,12 @@ describe('RestoreRequest with pointInTime', () => {
     expect(refusal({ ...base, pointInTime: undefined })).toEqual(['snapshotTag']);
   });
 
+  it('plans only, PITR_PLAN on every node, with dryRun (the plan names the backup and segments per node)', () => {
+    const request = parseOperationRequest({ ...base, dryRun: true }) as RestoreRequest;
+    expect(request.dryRun).toBe(true);
+    expect(restoreProtocol.sequence(request)).toEqual(['PITR_PLAN']);
+  });
+
   it('refuses, naming the field, a time without a zone or with a fraction of a second, another strategy, and fields it would ignore', () => {
     expect(refusal({ ...base, pointInTime: '2026-11-30T17:04:05' })).toContain('pointInTime');
     expect(refusal({ ...base, pointInTime: '2026-13-45T17:04:05Z' })).toEqual(['pointInTime']);
