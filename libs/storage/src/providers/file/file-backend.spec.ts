@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, promises as fsPromises, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -53,5 +53,37 @@ describe('FileBackend put of a local file (copied by the kernel, the copy hashed
     const result = await backend.put('t', () => Readable.from([streamed]), { localFile: source });
     expect(result.sha256).toBe(sha256Hex(streamed));
     expect(readFileSync(join(root, 'bucket', 't')).equals(streamed)).toBe(true);
+  });
+});
+
+describe('FileBackend puts racing deletes in one directory', () => {
+  let root: string;
+  beforeEach(() => (root = mkdtempSync(join(tmpdir(), 'daedalus-file-race-'))));
+  afterEach(() => {
+    jest.restoreAllMocks();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  // A delete of a directory's last object removes the directory (removeEmptyParents); a put whose mkdir came just
+  // before must make it again (seen in CI: three nodes writing and releasing restore leases under one `leases/`).
+  it('makes the directory again when a concurrent delete removed it between its mkdir and its rename or link', async () => {
+    const backend = new FileBackend({ root, bucket: 'bucket' });
+    const leases = join(root, 'bucket', 'leases');
+    for (const [method, options] of [
+      ['rename', {}],
+      ['link', { ifNotExists: true }],
+    ] as const) {
+      await backend.put('leases/other', Readable.from([Buffer.from('x')]));
+      const original = fsPromises[method].bind(fsPromises);
+      const move = jest.spyOn(fsPromises, method).mockImplementationOnce(async (from, to) => {
+        await backend.delete('leases/other'); // the directory's last object: the directory goes with it
+        return original(from, to);
+      });
+      await backend.put(`leases/mine-${method}`, Readable.from([Buffer.from('y')]), options);
+      expect(move).toHaveBeenCalledTimes(2);
+      expect(readdirSync(leases)).toEqual([`mine-${method}`]);
+      await backend.delete(`leases/mine-${method}`);
+      move.mockRestore();
+    }
   });
 });

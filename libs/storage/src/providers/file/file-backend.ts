@@ -30,6 +30,7 @@ import {
   isStorageError,
   isTransientSystemError,
   StorageError,
+  StorageErrorDetails,
   stringProp,
 } from '../../errors';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
@@ -45,6 +46,8 @@ const TMP_DIR = '.daedalus-tmp';
 /** Reads and writes in 1 MiB chunks: Node's 64 KiB default costs a thread-pool trip and a buffer per 64 KiB. */
 const STREAM_CHUNK_BYTES = 1024 * 1024;
 const PROVIDER = 'file';
+/** a put's rename retried when a concurrent delete removed its emptied directory (see moveIntoPlace) */
+const MOVE_ATTEMPTS = 5;
 
 export class FileBackend implements StorageBackend {
   readonly name: string;
@@ -105,19 +108,7 @@ export class FileBackend implements StorageBackend {
       } else {
         written = await copyHashedDurably(options.localFile as string, tmp, options, details);
       }
-      await fs.mkdir(dirname(target), { recursive: true });
-      if (options.ifNotExists) {
-        // link() fails with EEXIST instead of replacing: the atomic create-if-absent.
-        try {
-          await fs.link(tmp, target);
-        } catch (error) {
-          if (stringProp(error, 'code') === 'EEXIST') throw new AlreadyExistsError(details);
-          throw error;
-        }
-        await fs.unlink(tmp);
-      } else {
-        await fs.rename(tmp, target);
-      }
+      await this.moveIntoPlace(tmp, target, options.ifNotExists === true, details);
       await fsyncPath(dirname(target), 'r');
       return { key, ...written };
     } catch (error) {
@@ -234,6 +225,31 @@ export class FileBackend implements StorageBackend {
       } else if (key.startsWith(prefix)) {
         const info = await fs.stat(join(this.base, key)).catch(() => undefined);
         if (info) yield { key, isPrefix: false, size: info.size, lastModified: info.mtime };
+      }
+    }
+  }
+
+  /**
+   * Renames (or, for ifNotExists, hard-links) the written temporary file to its key. A delete of the last object
+   * in the target's directory removes that directory (removeEmptyParents) and may do so between this put's mkdir
+   * and its rename: the directory is then made again and the move retried, a bounded number of times.
+   */
+  private async moveIntoPlace(tmp: string, target: string, ifNotExists: boolean, details: StorageErrorDetails): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await fs.mkdir(dirname(target), { recursive: true });
+      try {
+        if (ifNotExists) {
+          // link() fails with EEXIST instead of replacing: the atomic create-if-absent.
+          await fs.link(tmp, target);
+          await fs.unlink(tmp);
+        } else {
+          await fs.rename(tmp, target);
+        }
+        return;
+      } catch (error) {
+        const code = stringProp(error, 'code');
+        if (code === 'EEXIST' && ifNotExists) throw new AlreadyExistsError(details);
+        if (code !== 'ENOENT' || attempt >= MOVE_ATTEMPTS || !(await exists(tmp))) throw error;
       }
     }
   }
