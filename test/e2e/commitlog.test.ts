@@ -5,11 +5,12 @@
  * batches 1 and 2 at its next start. A segment missing from the store and a running node are refused, with
  * nothing changed.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, removeDir, waitFor } from '../support/processes';
+import { makeTempDir, removeDir } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
 import { runOperation } from './backup-support';
+import { archiveDirOf, enableArchiving, nextWholeSecond, waitUntilArchived, writeBatch } from './commitlog-support';
 
 const CLUSTER = 'daedalus-test';
 const KS = 'pitr';
@@ -39,24 +40,11 @@ describe('commit-log backup and point-in-time restore', () => {
   const afterTwoBatches: string[] = [];
 
   const sim = (i: number) => system.simOf(system.nodes[i]);
-  const archiveDir = (i: number) => join(system.nodes[i].home, 'data', 'commitlog_archive');
+  const archiveDir = (i: number) => archiveDirOf(system, i);
   const nodePrefix = (i: number) => join(storeRoot, 'bucket', CLUSTER, 'dc1', system.nodes[i].hostId, 'commitlog');
   const storedSegments = (i: number) => readdirSync(join(nodePrefix(i), 'segments')).sort();
   const indexEntries = (i: number) => readdirSync(join(nodePrefix(i), 'index')).sort();
   const propertiesFile = (i: number) => join(system.nodes[i].home, 'conf', 'commitlog_archiving.properties');
-
-  async function writeBatch(seed: number, rows: number): Promise<void> {
-    for (const [i] of system.nodes.entries()) await sim(i).writeRows(KS, TABLE, rows, seed + i);
-    const flush = await runOperation(system, { type: 'flush', keyspace: KS, globalRequest: true });
-    expect(flush.state).toBe('COMPLETED');
-  }
-
-  /** Waits until the clock is past the next whole second and returns it: batch 2 is before, batch 3 after. */
-  async function nextSecond(): Promise<number> {
-    const second = Math.ceil((Date.now() + 1) / 1000) * 1000;
-    while (Date.now() <= second + 50) await new Promise((r) => setTimeout(r, 25));
-    return second;
-  }
 
   const restoreOn = (i: number, body: Record<string, unknown> = {}) =>
     runOperation(system, {
@@ -72,19 +60,14 @@ describe('commit-log backup and point-in-time restore', () => {
     storeRoot = makeTempDir('commitlog-store');
     location = `file://${storeRoot}/bucket`;
     system = await DaedalusSystem.start({ nodes: 2, coordinators: 1, nodeTimeoutMs: 10_000 });
-    for (const [i] of system.nodes.entries()) {
-      mkdirSync(archiveDir(i), { recursive: true });
-      await sim(i).setArchiveCommand(`/bin/cp %path ${archiveDir(i)}/%name`);
-    }
+    await enableArchiving(system);
     await system.createTables(KS, [TABLE]);
-    await writeBatch(100, 30);
-    await writeBatch(200, 20);
+    await writeBatch(system, KS, TABLE, 100, 30);
+    await writeBatch(system, KS, TABLE, 200, 20);
     for (const [i] of system.nodes.entries()) afterTwoBatches.push(await sim(i).checksum(KS, TABLE));
-    point = await nextSecond();
-    await writeBatch(300, 10);
-    // a flushed segment is deleted from commitlog_directory once archive_command copied it
-    for (const [i] of system.nodes.entries())
-      await waitFor(`node ${i} archived`, async () => (await sim(i).commitLogSegments()).length === 0);
+    point = await nextWholeSecond();
+    await writeBatch(system, KS, TABLE, 300, 10);
+    await waitUntilArchived(system);
   }, 240_000);
 
   afterAll(async () => {

@@ -6,11 +6,12 @@
  * 1 and 2. A segment missing from the store, a time no backup precedes, and running nodes are refused in the
  * planning phase with no file changed on any node.
  */
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { makeTempDir, removeDir, waitFor } from '../support/processes';
+import { makeTempDir, removeDir } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
 import { filesUnder, runBackup, runOperation } from './backup-support';
+import { enableArchiving, nextWholeSecond, waitUntilArchived, writeBatch } from './commitlog-support';
 
 const CLUSTER = 'daedalus-test';
 const KS = 'pitr';
@@ -32,22 +33,8 @@ describe('point-in-time restore of a cluster', () => {
   const afterTwoBatches: string[] = [];
 
   const sim = (i: number) => system.simOf(system.nodes[i]);
-  const archiveDir = (i: number) => join(system.nodes[i].home, 'data', 'commitlog_archive');
   const segmentsOf = (i: number) => join(storeRoot, 'bucket', CLUSTER, 'dc1', system.nodes[i].hostId, 'commitlog', 'segments');
   const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-
-  async function writeBatch(seed: number, rows: number): Promise<void> {
-    for (const [i] of system.nodes.entries()) await sim(i).writeRows(KS, TABLE, rows, seed + i);
-    const flush = await runOperation(system, { type: 'flush', keyspace: KS, globalRequest: true });
-    expect(flush.state).toBe('COMPLETED');
-  }
-
-  /** Waits until the clock is past the next whole second and returns it. */
-  async function nextSecond(): Promise<number> {
-    const second = Math.ceil((Date.now() + 1) / 1000) * 1000;
-    while (Date.now() <= second + 50) await new Promise((r) => setTimeout(r, 25));
-    return second;
-  }
 
   /** Every file of a node's data and configuration, with its size and modification time. */
   async function nodeFiles(i: number): Promise<Record<string, string>> {
@@ -85,22 +72,18 @@ describe('point-in-time restore of a cluster', () => {
     storeRoot = makeTempDir('pitr-store');
     location = `file://${storeRoot}/bucket`;
     system = await DaedalusSystem.start({ nodes: 2, coordinators: 1, nodeTimeoutMs: 10_000 });
-    for (const [i] of system.nodes.entries()) {
-      mkdirSync(archiveDir(i), { recursive: true });
-      await sim(i).setArchiveCommand(`/bin/cp %path ${archiveDir(i)}/%name`);
-    }
+    await enableArchiving(system);
     await system.createTables(KS, [TABLE]);
-    await writeBatch(100, 30);
+    await writeBatch(system, KS, TABLE, 100, 30);
     backupStart = Date.now();
     const backup = await runBackup(system, { storageLocation: location, snapshotTag: 'base', createMissingBucket: true });
     expect(backup.operation.state).toBe('COMPLETED');
     backupName = backup.backupName;
-    await writeBatch(200, 20);
+    await writeBatch(system, KS, TABLE, 200, 20);
     for (const [i] of system.nodes.entries()) afterTwoBatches.push(await sim(i).checksum(KS, TABLE));
-    point = await nextSecond();
-    await writeBatch(300, 10);
-    for (const [i] of system.nodes.entries())
-      await waitFor(`node ${i} archived`, async () => (await sim(i).commitLogSegments()).length === 0);
+    point = await nextWholeSecond();
+    await writeBatch(system, KS, TABLE, 300, 10);
+    await waitUntilArchived(system);
     const commitLogs = await runOperation(system, { type: 'commitlog-backup', storageLocation: location, globalRequest: true });
     expect(commitLogs.errors).toEqual([]);
     expect(commitLogs.state).toBe('COMPLETED');
