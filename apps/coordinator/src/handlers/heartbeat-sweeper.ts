@@ -20,6 +20,7 @@ import { NodeCommands } from '../adapters/node-commands';
 import { CoordinatorConfig } from '../coordinator-config';
 import { planFor } from '../plans/plans';
 import { PauseWindows } from '../operations/pause-windows';
+import { PeriodicWork } from '../adapters/periodic-work';
 
 export interface SilenceLimits {
   nodeTimeoutMs: number;
@@ -106,8 +107,7 @@ export function noteWaiting(record: OperationRecord, hostId: string, note: strin
 @Injectable()
 export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(HeartbeatSweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private readonly periodic = new PeriodicWork(() => this.sweepAll());
   /**
    * When a sweep last failed to read NATS (a server down, leaders being elected, the whole broker restarting).
    * Agents cannot store heartbeats then either: a node's silence is counted from the later of its last
@@ -126,16 +126,19 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.sweepIntervalMs);
+    this.periodic.start(this.config.sweepIntervalMs);
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.periodic.stop();
   }
 
-  async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  /** One sweep of every active operation (none while the previous sweep is still going). */
+  tick(): Promise<void> {
+    return this.periodic.runOnce();
+  }
+
+  private async sweepAll(): Promise<void> {
     try {
       const active = (await this.operations.listActive(this.clock.now())).filter((r) => r.nodes);
       if (active.length === 0) return;
@@ -152,8 +155,6 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
     } catch (error) {
       this.brokerTroubleAt = this.clock.now().getTime();
       this.logger.warn(`sweep failed: ${errorMessage(error)}`);
-    } finally {
-      this.running = false;
     }
   }
 

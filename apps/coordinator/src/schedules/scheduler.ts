@@ -5,6 +5,7 @@ import { Clock, errorMessage } from '@daedalus/common';
 import { CoordinatorConfig } from '../coordinator-config';
 import { planSchedule } from './schedule-planner';
 import { ScheduleSubmitter } from './schedule-submitter';
+import { PeriodicWork } from '../adapters/periodic-work';
 
 /**
  * Fires the schedules. Every coordinator replica runs it: each look at a schedule plans from the entry it read,
@@ -16,8 +17,7 @@ import { ScheduleSubmitter } from './schedule-submitter';
 @Injectable()
 export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(Scheduler.name);
-  private timer?: NodeJS.Timeout;
-  private running = false;
+  private readonly periodic = new PeriodicWork(() => this.look());
 
   constructor(
     private readonly schedules: ScheduleStore,
@@ -28,16 +28,19 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.scheduleIntervalMs);
+    this.periodic.start(this.config.scheduleIntervalMs);
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.periodic.stop();
   }
 
-  async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  /** One look at every schedule (none while the previous look is still going). */
+  tick(): Promise<void> {
+    return this.periodic.runOnce();
+  }
+
+  private async look(): Promise<void> {
     try {
       for (const entry of await this.schedules.list()) {
         await this.fire(entry).catch((error: unknown) =>
@@ -46,8 +49,6 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
       }
     } catch (error) {
       this.logger.warn(`schedules not read: ${errorMessage(error)}`);
-    } finally {
-      this.running = false;
     }
   }
 
