@@ -32,7 +32,7 @@ export interface Identity {
 const API = '$JS.API';
 const kvStream = (bucket: string) => `KV_${bucket}`;
 const kvSubject = (bucket: string, key: string) => `$KV.${bucket}.${key}`;
-const ALL_BUCKETS = [Buckets.operations, Buckets.activeOperations, Buckets.nodes, Buckets.schedules];
+const ALL_BUCKETS = [Buckets.operations, Buckets.activeOperations, Buckets.nodes, Buckets.schedules, Buckets.webhookDeliveries];
 const ALL_STREAMS = [Streams.requests, Streams.commands, Streams.events, Streams.deadLetters, ...ALL_BUCKETS.map(kvStream)];
 
 /** A subject the naming module builds, with one variable token as the wildcard `*`. */
@@ -142,6 +142,9 @@ export function coordinatorIdentity(): Identity {
         `${API}.STREAM.PURGE.${kvStream(Buckets.activeOperations)}`,
         // firing schedules: each look records its runs by compare-and-set
         kvSubject(Buckets.schedules, '*'),
+        // webhook deliveries in flight: leased, renewed, taken over by compare-and-set, erased when settled
+        kvSubject(Buckets.webhookDeliveries, '*'),
+        `${API}.STREAM.PURGE.${kvStream(Buckets.webhookDeliveries)}`,
         anyToken(Subjects.commandsFor),
         // retention after a backup: the coordinator submits the remove-backup as any client would
         Subjects.submit,

@@ -3,7 +3,8 @@
  * the file store), scraped during and after backups: the gateway's submissions, the coordinators' finished
  * counts (each finish counted once across both), durations, running operations, heartbeat ages, consumers, the
  * agents' bytes uploaded and skipped by dedup, JMX latency and storage requests, and the last-success timestamps
- * per node and cluster moving with each backup. Then the schedule "stops" (no more backups) and the shipped
+ * per node and cluster moving with each backup (the second one a schedule's run). Then the schedule is suspended
+ * (no more backups) and the shipped
  * no-backup alerts, with a 30 s period instead of a day (a coordinator restarting meanwhile), are evaluated over the scraped timestamps by promtool
  * (and by plain arithmetic): quiet right after the backup, firing for each node and the cluster once the period passed.
  */
@@ -178,33 +179,43 @@ describe('metrics of a running system', () => {
       expect(afterFirst.nodes[index]).toBe(seconds(entry?.completionTime));
     }
 
-    // the same data again: everything is already in the store (skipped by dedup), and the timestamps move
-    const response = await system.post('/operations', {
-      type: 'backup',
-      globalRequest: true,
-      storageLocation: location,
-      snapshotTag: 'metrics',
-    });
-    expect(response.status).toBe(201);
-    const second = await system.waitForOperation((response.body as OperationView).id, undefined, 180_000);
+    // the same data again, from a schedule: everything is already in the store (skipped by dedup), and the
+    // timestamps move; the schedule is suspended as soon as its first run is submitted, so it stops for good
+    const backupRequest = { type: 'backup', globalRequest: true, storageLocation: location, snapshotTag: 'metrics' };
+    const schedule = { id: 'metrics-nightly', request: backupRequest, schedule: '@every 3s' };
+    expect((await system.post('/schedules', schedule)).status).toBe(201);
+    const run = await waitFor(
+      'the schedule to submit its first run',
+      async () =>
+        ((await system.get('/schedules/metrics-nightly')).body as { runs: Array<{ state: string; operationId: string }> }).runs.find(
+          (r) => r.state === 'submitted',
+        ),
+      30_000,
+    );
+    expect((await system.request('PUT', '/schedules/metrics-nightly', { ...schedule, id: undefined, suspended: true })).status).toBe(200);
+    const second = await system.waitForOperation(run.operationId, undefined, 180_000);
     expect(second.state).toBe('COMPLETED');
+    expect(second.submittedBy).toBe('schedule:metrics-nightly');
+    const runs = ((await system.get('/schedules/metrics-nightly')).body as { runs: Array<{ state: string }> }).runs;
+    expect(runs.filter((r) => r.state === 'submitted')).toHaveLength(1);
     latest = await lastSuccess();
     expect(latest.cluster).toBe(seconds(second.completionTime));
     for (const [index] of system.nodes.entries()) expect(latest.nodes[index]).toBeGreaterThan(afterFirst.nodes[index]);
 
     const coordinatorScrapes = await scrapeAll(coordinators);
     expect(sum(values(coordinatorScrapes, 'daedalus_operations_finished_total', { type: 'backup', state: 'COMPLETED' }))).toBe(2);
-    expect(sum(values(await scrapeAll(['gateway']), 'daedalus_operations_submitted_total', { type: 'backup' }))).toBe(2);
+    // the gateway counts what it queued: the scheduled run was submitted by a coordinator
+    expect(sum(values(await scrapeAll(['gateway']), 'daedalus_operations_submitted_total', { type: 'backup' }))).toBe(1);
     const agentScrapes = await scrapeAll(agents);
     expect(sum(values(agentScrapes, 'daedalus_bytes_skipped_dedup_total', { type: 'backup' }))).toBeGreaterThan(2 * 1024 * 1024);
   });
 
-  it('fires the no-backup alert for each node and the cluster once the schedule stopped for longer than its period', async () => {
+  it('fires the no-backup alert for each node and the cluster once the schedule (suspended) stopped for longer than its period', async () => {
     const PERIOD = 30;
     const MARGIN = 2;
     // right after the last backup ended (its latest timestamp + 1 s)
     const justAfter = Math.max(latest.cluster, ...latest.nodes) + 1;
-    // no further backup runs (the schedule stopped); meanwhile coordinator-2 restarts: it reads the last
+    // no further backup runs (the schedule is suspended); meanwhile coordinator-2 restarts: it reads the last
     // successes back from the records, so the alert does not depend on which replica survived
     const waited = new Promise((resolve) => setTimeout(resolve, (PERIOD + MARGIN + 2) * 1000));
     await system.group.kill(system.coordinators[1], 'SIGTERM');

@@ -1,7 +1,8 @@
 /**
  * Structured logs (issue #14): a backup through an authenticating proxy on a real system (two simulated nodes,
  * their agents, two coordinators, the gateway behind an API token). Every line the services wrote is one JSON
- * object with `msg`; every agent or coordinator line about the backup carries its `operationId` (agents' lines
+ * object with `msg`; every gateway, agent or coordinator line about the backup carries its `operationId` (the
+ * gateway's `POST /operations 201` line too, whose path names no id; agents' lines
  * their `hostId`, and `phase` where the work has one); neither the API token nor the proxy password (nor the
  * Basic credentials made of it) is in any line.
  */
@@ -120,6 +121,20 @@ describe('structured JSON logs', () => {
     const coordinatorLines = [...parsed].filter(([name]) => name.startsWith('coordinator')).flatMap(([, lines]) => aboutIt(lines));
     expect(coordinatorLines.length).toBeGreaterThan(0);
     for (const line of coordinatorLines) expect(line).toMatchObject({ operationId: id });
+    // the gateway's request lines too: its submission (whose path names no id) and every read of it
+    const gatewayLines = [...parsed].filter(([name]) => name.startsWith('gateway')).flatMap(([, lines]) => lines);
+    const gatewayAboutIt = aboutIt(gatewayLines);
+    for (const line of gatewayAboutIt) expect(line).toMatchObject({ operationId: id });
+    expect(gatewayAboutIt.map((line) => line.msg)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^POST \/operations 201 by /),
+        expect.stringMatching(new RegExp(`^GET /operations/${id} 200 by `)),
+      ]),
+    );
+    // and a request about no single operation names none
+    expect(
+      gatewayLines.filter((line) => /^GET \/operations 200/.test(line.msg) || /^GET \/nodes /.test(line.msg)).filter((l) => l.operationId),
+    ).toEqual([]);
     // each agent logged its part: started and completed, with its host ID and, for the phases, the phase
     for (const hostId of hostIds) {
       const mine = agentLines.filter((line) => line.hostId === hostId);

@@ -3,7 +3,9 @@
  * given the same --webhooks-file: a receiver started here (a free port, closed in afterAll) gets a COMPLETED
  * backup and a FAILED flush exactly once per webhook, each signed (HMAC-SHA256 over "<t>.<body>"); a receiver
  * that fails twice gets the delivery on the third attempt and the record shows the attempts; the Slack format
- * is Slack's `{text}`; the signing secret is in no record and no log.
+ * is Slack's `{text}`; the signing secret is in no record and no log. A coordinator SIGKILLed while its receiver
+ * is failing: the other coordinator takes the delivery over when its lease runs out (`--webhook-lease-ms`) and,
+ * the receiver back, delivers it once; the attempts stay bounded and the record shows them.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server } from 'node:http';
@@ -40,6 +42,8 @@ describe('webhooks on final states, two coordinators', () => {
   const received: Received[] = [];
   /** /flaky answers 503 to the first two attempts of each delivery */
   const flakyAttempts = new Map<string, number>();
+  /** /down answers 500 while this is true */
+  let downFailing = true;
 
   const receive = (req: IncomingMessage): Promise<string> =>
     new Promise((resolve, reject) => {
@@ -62,6 +66,7 @@ describe('webhooks on final states, two coordinators', () => {
           flakyAttempts.set(delivery, seen);
           if (seen <= 2) status = 503;
         }
+        if (path === '/down' && downFailing) status = 500;
         received.push({ path, delivery, signature: String(req.headers['x-daedalus-signature'] ?? ''), body, status });
         res.writeHead(status).end();
       });
@@ -80,13 +85,15 @@ describe('webhooks on final states, two coordinators', () => {
         format: 'slack',
         types: ['flush'],
       },
+      { name: 'down', url: `${base}/down`, secretFile: join(dir, 'webhook-secret'), events: ['operation.final'], types: ['cleanup'] },
     ];
     writeFileSync(join(dir, 'webhooks.json'), JSON.stringify(webhooks));
     system = await DaedalusSystem.start({
       nodes: 1,
       coordinators: 2,
       baseDir: join(dir, 'system'),
-      coordinatorArgs: ['--webhooks-file', join(dir, 'webhooks.json')],
+      // a short lease: the takeover below happens within seconds of the SIGKILL
+      coordinatorArgs: ['--webhooks-file', join(dir, 'webhooks.json'), '--webhook-lease-ms', '4000'],
     });
     await system.createTables('shop', ['orders'], 50);
     await system.simOf(system.nodes[0]).generateSSTables('shop', 'orders', 1, 64 * 1024);
@@ -165,4 +172,40 @@ describe('webhooks on final states, two coordinators', () => {
     const logs = join(system.baseDir, 'logs');
     for (const name of readdirSync(logs)) expect(readFileSync(join(logs, name), 'utf8')).not.toContain(SECRET);
   });
+
+  it('a coordinator SIGKILLed while its receiver fails: the other takes the delivery over and delivers it once', async () => {
+    // only coordinator 1 runs when the operation ends: the delivery is its own
+    await system.group.kill(system.coordinators[1], 'SIGTERM');
+    const cleanup = await runOperation(system, { type: 'cleanup', keyspace: 'shop', globalRequest: true });
+    expect(cleanup.state).toBe('COMPLETED');
+    const id = `${cleanup.id}.COMPLETED.r0.down`;
+    const toDown = () => received.filter((r) => r.path === '/down' && r.delivery === id);
+    await waitFor('two refused attempts', () => toDown().length >= 2, 30_000);
+    await system.group.kill(system.coordinators[0], 'SIGKILL');
+    const beforeKill = toDown().length;
+    expect(toDown().every((r) => r.status === 500)).toBe(true);
+    const pending = (await notificationsOf(cleanup.id)).find((d) => d.webhook === 'down');
+    expect(pending).toMatchObject({ id, state: 'pending' });
+
+    // the receiver recovers; coordinator 2 starts, finds the lease run out, and goes on
+    downFailing = false;
+    await system.startCoordinator(1);
+    const delivered = await waitFor(
+      'the delivery taken over and delivered',
+      async () => (await notificationsOf(cleanup.id)).find((d) => d.webhook === 'down' && d.state === 'delivered'),
+      60_000,
+    );
+    // one more lease and retry period: a second copy would arrive by now
+    await sleep(6_000);
+    const all = toDown();
+    expect(all.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(all.length).toBeGreaterThan(beforeKill); // the delivery went on after the kill: the new coordinator sent it
+    expect(all.length).toBeLessThanOrEqual(5 + 1); // bounded: 5 attempts, plus one a dead coordinator made but could not count
+    // the record counts every attempt it was told of: the ones refused before the kill and the one delivered
+    expect(delivered.attempts).toBeGreaterThanOrEqual(2);
+    expect(delivered.attempts).toBeLessThanOrEqual(all.length);
+    expect(verifyWebhookSignature(SECRET, all[all.length - 1].signature, all[all.length - 1].body, Date.now() / 1000)).toBe(true);
+    // the other webhooks of the operation: once each
+    expect(received.filter((r) => r.path === '/all' && r.delivery === `${cleanup.id}.COMPLETED.r0.all`)).toHaveLength(1);
+  }, 180_000);
 });

@@ -159,6 +159,16 @@ export class CoordinatorConfig {
   @IsString()
   readonly webhooksFile?: string;
 
+  @Option({
+    flag: 'webhook-lease-ms',
+    description:
+      'how long a webhook delivery stays with the coordinator sending it without a renewal (one before each attempt); past it another coordinator takes it over',
+    default: 30_000,
+    unit: 'ms',
+  })
+  @IntRange(1_000, DAY_MS, 'a whole number of milliseconds')
+  readonly webhookLeaseMs!: number;
+
   @OptionGroup(() => LoggingSettings)
   readonly loggingSettings!: LoggingSettings;
 

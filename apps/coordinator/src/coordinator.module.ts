@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import {
+  DeliveryLeaseStore,
+  deliveryLeaseStoreProvider,
   jetStreamTransportProviders,
   NatsInfraModule,
   NatsRequester,
@@ -39,11 +41,12 @@ export class CoordinatorModule {
         { provide: CoordinatorConfig, useValue: config },
         NodeCommands,
         WebhookClient,
+        deliveryLeaseStoreProvider,
         {
           provide: FinalStateNotifier,
-          inject: [OperationStore, WebhookClient, Clock],
-          useFactory: (operations: OperationStore, client: WebhookClient, clock: Clock) =>
-            new FinalStateNotifier(config.webhooks, operations, client, clock),
+          inject: [OperationStore, DeliveryLeaseStore, WebhookClient, Clock],
+          useFactory: (operations: OperationStore, leases: DeliveryLeaseStore, client: WebhookClient, clock: Clock) =>
+            new FinalStateNotifier(config.webhooks, operations, leases, client, clock, { leaseMs: config.webhookLeaseMs }),
         },
         NatsRequester,
         RangeCoverageClient,

@@ -9,6 +9,7 @@ import { RefusalLog } from './auth/refusals';
 import { GatewayConfig } from './gateway-config';
 import { AllExceptionsFilter } from './http/all-exceptions.filter';
 import { refuseUnreadableBodies } from './http/body-guards';
+import { OperationLogContextInterceptor } from './http/operation-log-context';
 import { serveDashboard } from './ui/dashboard';
 
 /**
@@ -30,6 +31,7 @@ export function configureHttp(app: NestExpressApplication, config: GatewayConfig
     type: ['application/json', 'application/*+json'],
   });
   app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalInterceptors(new OperationLogContextInterceptor());
 }
 
 /**

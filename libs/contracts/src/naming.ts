@@ -90,6 +90,11 @@ export const Buckets = {
   nodes: 'daedalus-nodes',
   /** Schedules, key = schedule id: the definition and its last runs; coordinators fire them by compare-and-set. */
   schedules: 'daedalus-schedules',
+  /**
+   * Webhook deliveries not yet settled, key = delivery id (dots as `_`): who delivers each until when, so another
+   * coordinator takes over the delivery of one that died. Erased when settled.
+   */
+  webhookDeliveries: 'daedalus-webhook-deliveries',
 } as const;
 
 /** Headers we set on JetStream messages. `Nats-Msg-Id` is JetStream's own de-duplication header. */

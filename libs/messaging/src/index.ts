@@ -14,4 +14,5 @@ export * from './transport/index';
 export * from './integrity/index';
 export * from './jetstream-metrics';
 export * from './schedule-store';
+export * from './webhook-delivery-leases';
 export * from './schedule-book';

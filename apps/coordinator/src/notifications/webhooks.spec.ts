@@ -1,5 +1,7 @@
 import { OperationRecord, OperationRequest, OperationState, SCHEMA_VERSION, newOperationRecord } from '@daedalus/contracts';
 import { ManualClock } from '@daedalus/common/testing/manual-clock';
+import { DeliveryLease, DeliveryLeaseStore } from '@daedalus/messaging';
+import { MemoryJsonKv } from '@daedalus/messaging/testing/memory-json-kv';
 import { MemoryOperationStore } from '../operations/handler-fakes';
 import { deliveryId, FinalStateNotifier } from './final-state-notifier';
 import { readWebhooks, Webhook } from './webhook-config';
@@ -98,16 +100,20 @@ describe('FinalStateNotifier', () => {
       }
     }
   }
+  const policy = { attempts: 4, initialDelayMs: 100, maxDelayMs: 1_000 };
+  const LEASE_MS = 30_000;
   const setup = async (failures: number, webhooks: Webhook[] = [hook()]) => {
     const store = new MemoryOperationStore();
     await store.create(finished(OperationState.COMPLETED));
     const client = new ScriptedClient(failures);
     const waits: number[] = [];
-    const policy = { attempts: 4, initialDelayMs: 100, maxDelayMs: 1_000 };
-    const notifier = new FinalStateNotifier(webhooks, store.asStore(), client, clock, policy, async (ms) => {
-      waits.push(ms);
-    });
-    return { store, client, waits, notifier };
+    const kv = new MemoryJsonKv<DeliveryLease>(clock);
+    const leases = new DeliveryLeaseStore(kv);
+    /** a coordinator: its own owner id, the shared record store, lease bucket and receiver */
+    const coordinator = (owner: string, wait: (ms: number) => Promise<void> = async (ms) => void waits.push(ms)) =>
+      new FinalStateNotifier(webhooks, store.asStore(), leases, client, clock, { policy, leaseMs: LEASE_MS, owner }, wait);
+    const notifier = coordinator('c1');
+    return { store, client, waits, notifier, leases, kv, coordinator };
   };
 
   it('sends a signed body once, and records it delivered', async () => {
@@ -131,7 +137,7 @@ describe('FinalStateNotifier', () => {
 
   it('claims by compare-and-set: a second coordinator announcing the same final state sends nothing', async () => {
     const { store, client, notifier } = await setup(0);
-    const other = new FinalStateNotifier([hook()], store.asStore(), client, clock);
+    const other = new FinalStateNotifier([hook()], store.asStore(), new DeliveryLeaseStore(new MemoryJsonKv(clock)), client, clock);
     const record = (await store.get('op-1')) as OperationRecord;
     expect(await notifier.claim(record, hook())).toBe(true);
     expect(await other.claim(record, hook())).toBe(false);
@@ -173,6 +179,93 @@ describe('FinalStateNotifier', () => {
     const { store, client, notifier } = await setup(0, [hook({ name: 'restores', types: ['restore'] }), hook({ name: 'all' })]);
     await notifier.finalState((await store.get('op-1')) as OperationRecord);
     expect(client.posts.map((p) => p.headers[DELIVERY_HEADER])).toEqual(['op-1.COMPLETED.r0.all']);
+  });
+
+  it('leases each delivery while it is sent and erases the lease once settled; a repeated announcement sends nothing', async () => {
+    const { store, client, notifier, leases, coordinator } = await setup(1);
+    const record = (await store.get('op-1')) as OperationRecord;
+    let leasedDuring: DeliveryLease | undefined;
+    const seen = client.post.bind(client);
+    client.post = async (url, body, headers) => {
+      leasedDuring = await leases.get('op-1.COMPLETED.r0.ops');
+      return seen(url, body, headers);
+    };
+    await Promise.all([notifier.finalState(record), coordinator('c2').finalState(record)]);
+    expect(leasedDuring).toMatchObject({ deliveryId: 'op-1.COMPLETED.r0.ops', operationId: 'op-1', owner: expect.any(String) });
+    expect(client.posts).toHaveLength(2); // one failure, then delivered: one coordinator sent
+    expect(await leases.list()).toEqual([]);
+    await coordinator('c3').finalState(record); // an event redelivered later: the record holds the delivery
+    expect(client.posts).toHaveLength(2);
+    expect(await leases.list()).toEqual([]);
+  });
+
+  it('a coordinator dying mid-delivery: another takes over once the lease ran out, and goes on from the attempts made', async () => {
+    const { store, client, leases, coordinator } = await setup(2);
+    // c1 makes its first attempt (refused), then dies during the wait before the second
+    const dies = coordinator('c1', () => new Promise<void>(() => undefined));
+    void dies.finalState((await store.get('op-1')) as OperationRecord);
+    for (let i = 0; i < 50 && client.posts.length < 1; i++) await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.posts).toHaveLength(1);
+    expect((await store.get('op-1'))?.notifications?.[0]).toMatchObject({ state: 'pending', attempts: 1 });
+
+    const survivor = coordinator('c2');
+    await survivor.takeOverAbandoned(); // the lease still runs: nothing taken
+    expect(client.posts).toHaveLength(1);
+    clock.advance(LEASE_MS);
+    await Promise.all([survivor.takeOverAbandoned(), coordinator('c3').takeOverAbandoned()]);
+    // one of them took it (compare-and-set): attempts 2 (refused) and 3 (delivered), none past the bound
+    expect(client.posts).toHaveLength(3);
+    expect(new Set(client.posts.map((p) => p.headers[DELIVERY_HEADER]))).toEqual(new Set(['op-1.COMPLETED.r0.ops']));
+    expect((await store.get('op-1'))?.notifications).toEqual([expect.objectContaining({ state: 'delivered', attempts: 3 })]);
+    expect(await leases.list()).toEqual([]);
+    clock.advance(LEASE_MS);
+    await survivor.takeOverAbandoned();
+    expect(client.posts).toHaveLength(3);
+  });
+
+  it('takes over a delivery leased but never claimed, and erases one already settled; the attempts stay bounded', async () => {
+    const { store, client, leases, coordinator } = await setup(100);
+    const record = (await store.get('op-1')) as OperationRecord;
+    const lease = (owner: string): DeliveryLease => ({
+      deliveryId: 'op-1.COMPLETED.r0.ops',
+      operationId: 'op-1',
+      webhook: 'ops',
+      operationState: 'COMPLETED',
+      resumeCount: 0,
+      owner,
+      leaseUntil: clock.now().toISOString(),
+    });
+    // leased, then its coordinator died before claiming: the taker claims and delivers (here: fails 4 times)
+    expect(await leases.create(lease('dead'))).toBe(true);
+    await coordinator('c2').takeOverAbandoned();
+    expect(client.posts).toHaveLength(policy.attempts);
+    expect((await store.get('op-1'))?.notifications).toEqual([expect.objectContaining({ state: 'failed', attempts: policy.attempts })]);
+    expect(await leases.list()).toEqual([]);
+    // settled in the record, but the lease was left (died before erasing it): erased, nothing sent
+    expect(await leases.create(lease('dead'))).toBe(true);
+    await coordinator('c3').takeOverAbandoned();
+    expect(client.posts).toHaveLength(policy.attempts);
+    expect(await leases.list()).toEqual([]);
+    // a run that moved on (resumed since): nothing sent, lease erased
+    await store.mutate('op-1', (current) => ({ ...current, state: OperationState.RUNNING, resumeCount: 1, notifications: [] }));
+    expect(await leases.create(lease('dead'))).toBe(true);
+    await coordinator('c4').takeOverAbandoned();
+    expect(client.posts).toHaveLength(policy.attempts);
+    expect(await leases.list()).toEqual([]);
+    expect(record.state).toBe(OperationState.COMPLETED);
+  });
+
+  it('a coordinator whose lease was taken over stops sending', async () => {
+    const { store, client, leases, coordinator } = await setup(100);
+    const slow = coordinator('slow', async () => {
+      // while it waits, its lease runs out and another coordinator takes the delivery
+      clock.advance(LEASE_MS);
+      await leases.take('op-1.COMPLETED.r0.ops', () => true, 'other', new Date(clock.now().getTime() + LEASE_MS));
+    });
+    await slow.finalState((await store.get('op-1')) as OperationRecord);
+    expect(client.posts).toHaveLength(1);
+    expect(await leases.get('op-1.COMPLETED.r0.ops')).toMatchObject({ owner: 'other' }); // left to its new owner
   });
 
   it('writes a Slack-compatible {text} body when asked', () => {

@@ -3,6 +3,7 @@ import { OperationState, parseScheduleDefinition, ScheduleEntry, scheduleOperati
 import { ScheduleStore } from '@daedalus/messaging';
 import { MemoryJsonKv } from '@daedalus/messaging/testing/memory-json-kv';
 import { ManualClock } from '@daedalus/common/testing/manual-clock';
+import { currentLogContext } from '@daedalus/common';
 import { CoordinatorConfig } from '../coordinator-config';
 import { MemoryOperationStore } from '../operations/handler-fakes';
 import { Scheduler } from './scheduler';
@@ -17,9 +18,12 @@ function twoReplicas(body: Record<string, unknown>) {
   const schedules = new ScheduleStore(kv);
   const operations = new MemoryOperationStore();
   const published: string[] = [];
+  /** the log context's operationId when each run was published (its lines' field) */
+  const loggedAs: Array<string | undefined> = [];
   const js = {
     publish: async (_subject: string, _data: string, options: { msgID: string }) => {
       published.push(options.msgID);
+      loggedAs.push(currentLogContext().operationId);
       return {};
     },
   } as unknown as JetStreamClient;
@@ -31,7 +35,7 @@ function twoReplicas(body: Record<string, unknown>) {
     () => 'x',
   );
   const entry: ScheduleEntry = { definition, createdAt: START, updatedAt: START, anchor: START, cursor: START, runs: [] };
-  return { clock, kv, schedules, operations, published, replicas: [replica(), replica()], entry };
+  return { clock, kv, schedules, operations, published, loggedAs, replicas: [replica(), replica()], entry };
 }
 
 /** Every operation a schedule's runs created ends at once (a cheap operation), so the next run is not skipped. */
@@ -72,6 +76,17 @@ describe('Scheduler (two replicas, a fake clock)', () => {
     // published twice under one message id: JetStream's duplicate window drops the second
     expect(published).toEqual([`submit.${id}`, `submit.${id}`]);
     expect((await schedules.get('often'))?.runs).toMatchObject([{ operationId: id, state: 'submitted' }]);
+  });
+
+  it("submits each run inside its operation's log context: the submission's lines name the operation", async () => {
+    const { clock, schedules, published, loggedAs, replicas, entry } = twoReplicas({ schedule: '@every 2s' });
+    await schedules.create(entry);
+    clock.advance(2_000);
+    await replicas[0].tick();
+    const id = scheduleOperationId('often', new Date(Date.parse(START) + 2_000));
+    expect(published).toEqual([`submit.${id}`]);
+    expect(loggedAs).toEqual([id]);
+    expect(currentLogContext()).toEqual({});
   });
 
   it('a suspended schedule fires nothing', async () => {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { isTerminal, ScheduleEntry } from '@daedalus/contracts';
 import { OperationStore, ScheduleStore } from '@daedalus/messaging';
-import { Clock, errorMessage } from '@daedalus/common';
+import { Clock, errorMessage, withLogContext } from '@daedalus/common';
 import { CoordinatorConfig } from '../coordinator-config';
 import { planSchedule } from './schedule-planner';
 import { ScheduleSubmitter } from './schedule-submitter';
@@ -63,9 +63,12 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
     if (!decision.next) return;
     const submitted = new Set<string>();
     for (const run of decision.submit) {
-      const created = await this.submitter.submit(entry.definition, run);
-      submitted.add(run.operationId);
-      if (created) this.logger.log(`schedule ${id}: run of ${run.fireTime} submitted as operation ${run.operationId}`);
+      // a run is an operation: its submission's lines (and the store's) name it
+      await withLogContext({ operationId: run.operationId }, async () => {
+        const created = await this.submitter.submit(entry.definition, run);
+        submitted.add(run.operationId);
+        if (created) this.logger.log(`schedule ${id}: run of ${run.fireTime} submitted as operation ${run.operationId}`);
+      });
     }
     await this.schedules.mutate(id, (current) => {
       // planned again on the entry as it is now (the same entry: the same plan); another replica may have decided

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { withLogContext } from '@daedalus/common';
+import { operationLogContext } from '../http/operation-log-context';
 import { Authenticator } from './authenticator';
 import { credentialsOf } from './credentials';
 import { AuthenticatedRequest, Principal, principalId } from './principal';
@@ -15,7 +17,8 @@ export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz']);
  * Who sent the request, decided before anything else reads it: an unauthenticated client never gets its body
  * parsed, never learns which paths exist, and gets a 401 (or a 403 for credentials that carry no role). The role
  * a route needs is checked later, by AuthGuard, which knows the route. Every request let through is logged when
- * answered, with its status and who sent it (a role refusal is logged by RefusalLog instead).
+ * answered, with its status, who sent it and the operation it concerned (a role refusal is logged by RefusalLog
+ * instead).
  */
 export function authenticateRequests(authenticator: Authenticator, refusals: RefusalLog) {
   const logger = new Logger('Auth');
@@ -26,7 +29,9 @@ export function authenticateRequests(authenticator: Authenticator, refusals: Ref
         const principal = authentication.principal;
         (request as AuthenticatedRequest).principal = principal;
         response.on('finish', () => {
-          if (response.statusCode !== 403) logger.log(accepted(request, response.statusCode, principal));
+          // the line names the operation the request concerned (its path, or a submission's Location) as a field
+          if (response.statusCode !== 403)
+            withLogContext(operationLogContext(request, response), () => logger.log(accepted(request, response.statusCode, principal)));
         });
         return next();
       }

@@ -22,7 +22,7 @@ import {
 } from '@daedalus/contracts';
 import { NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
 import { plannableViews } from '../nodes/nodes.service';
-import { Clock, errorMessage } from '@daedalus/common';
+import { Clock, errorMessage, withLogContext } from '@daedalus/common';
 import { GatewayConfig } from '../gateway-config';
 import { badRequest, conflict, notFound } from '../http/bad-request';
 import { NodeQueryClient } from '../topology/node-query.client';
@@ -73,6 +73,11 @@ export class OperationsService {
       throw badRequest([{ field: 'id', message: 'id and the Idempotency-Key header name different operations' }]);
     }
     const id = request.id?.toLowerCase() ?? keyId ?? randomUUID();
+    // every line from here on (the live schema checks, a failed publish) is about this operation: it says so
+    return withLogContext({ operationId: id }, () => this.submitAs(id, request, submittedBy));
+  }
+
+  private async submitAs(id: string, request: OperationRequest, submittedBy?: string): Promise<Submission> {
     // from here on the request holds its secrets only sealed (bound to this operation): never a plain value
     const secretProblems = sealRequestSecrets(request, id, this.config.requestSecrets);
     if (secretProblems.length > 0) throw badRequest(secretProblems);

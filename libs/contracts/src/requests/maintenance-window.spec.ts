@@ -1,5 +1,6 @@
 import { parseOperationRequest, RequestValidationError } from './index';
-import { maintenanceWindowShapeErrors, windowDurationMs, windowStateAt } from './maintenance-window';
+import { windowClock } from '../schedules/schedule-times';
+import { maintenanceWindowClock, maintenanceWindowShapeErrors, windowDurationMs, windowStateAt } from './maintenance-window';
 
 const at = (iso: string) => new Date(iso);
 
@@ -59,5 +60,35 @@ describe('maintenance window', () => {
         expect.objectContaining({ field: 'maintenanceWindow', message: expect.stringContaining('does not run node by node') }),
       ]);
     }
+  });
+
+  it("is one clock: a request's window and a schedule's window agree every 5 minutes across both DST changes", () => {
+    // 02:30-04:30 Berlin local: on 29 Mar 2026 02:30 does not exist (croner: the first instant after the gap), on
+    // 25 Oct 2026 it happens twice (croner: the first)
+    const request = { start: '02:30', duration: '2h', timeZone: 'Europe/Berlin' };
+    const schedule = windowClock('30 2 * * *', 'Europe/Berlin', 2 * 3600_000);
+    for (const day of ['2026-03-28T22:00:00Z', '2026-10-24T22:00:00Z']) {
+      for (let minute = 0; minute < 8 * 60; minute += 5) {
+        const now = new Date(Date.parse(day) + minute * 60_000);
+        const state = windowStateAt(request, now);
+        const held = schedule.holding(now);
+        expect({ now, open: state.open, closesAt: state.open ? state.closesAt : undefined }).toEqual({
+          now,
+          open: held !== undefined,
+          closesAt: held?.end,
+        });
+        if (!state.open) expect(state.opensAt).toEqual(schedule.nextStart(now));
+      }
+    }
+    // spring forward: opens at 03:00 CEST (01:00 UTC); fall back: opens once, at the first 02:30 (00:30 UTC)
+    expect(windowStateAt(request, at('2026-03-29T00:59:00Z'))).toEqual({ open: false, opensAt: at('2026-03-29T01:00:00Z') });
+    expect(windowStateAt(request, at('2026-10-25T00:30:00Z'))).toEqual({ open: true, closesAt: at('2026-10-25T02:30:00Z') });
+    expect(windowStateAt(request, at('2026-10-25T02:30:00Z'))).toMatchObject({ open: false });
+  });
+
+  it('overlapping windows: the one holding a moment is the latest started, so it closes last', () => {
+    const clock = maintenanceWindowClock('0 * * * *', 'UTC', 90 * 60_000); // hourly, 90 minutes each
+    expect(clock.holding(at('2026-01-01T01:20:00Z'))).toEqual({ start: at('2026-01-01T01:00:00Z'), end: at('2026-01-01T02:30:00Z') });
+    expect(clock.stateAt(at('2026-01-01T01:20:00Z'))).toEqual({ open: true, closesAt: at('2026-01-01T02:30:00Z') });
   });
 });

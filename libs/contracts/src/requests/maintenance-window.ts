@@ -38,19 +38,44 @@ export function windowDurationMs(duration: string): number | undefined {
   return ms > 0 ? ms : undefined;
 }
 
-function cronOf(window: MaintenanceWindow): Cron {
-  const pattern = cronPattern(window.start);
-  if (!pattern) throw new Error(`maintenanceWindow.start ${window.start} is not a cron expression or HH:MM`);
-  return new Cron(pattern, { paused: true, timezone: window.timeZone ?? 'UTC' });
+/**
+ * Windows that open at each instant of a start pattern (a 5-field cron or "HH:MM", local time in `timeZone`,
+ * croner's DST rules) and stay open `lengthMs`. The one window arithmetic: a request's `maintenanceWindow`
+ * (windowStateAt) and a schedule's `window` (the schedule planner) both use it, so "is the window open" has one
+ * answer. A window holding a moment is the one of the latest start at or before it (overlapping windows: the
+ * one that closes last).
+ */
+export interface MaintenanceWindowClock {
+  /** open at `now` (and until when), else when the next window opens */
+  stateAt(now: Date): WindowState;
+  /** the window holding `moment`, if one does: [start, end) */
+  holding(moment: Date): { start: Date; end: Date } | undefined;
+  /** the first window start strictly after `moment` */
+  nextStart(moment: Date): Date | undefined;
+}
+
+export function maintenanceWindowClock(start: string, timeZone: string, lengthMs: number): MaintenanceWindowClock {
+  const pattern = cronPattern(start);
+  if (!pattern) throw new Error(`maintenanceWindow.start ${start} is not a cron expression or HH:MM`);
+  const cron = new Cron(pattern, { paused: true, timezone: timeZone });
+  const holding = (moment: Date) => {
+    const last = cron.previousRuns(1, new Date(moment.getTime() + 1))[0];
+    return last && moment.getTime() < last.getTime() + lengthMs ? { start: last, end: new Date(last.getTime() + lengthMs) } : undefined;
+  };
+  const nextStart = (moment: Date) => cron.nextRun(moment) ?? undefined;
+  return {
+    holding,
+    nextStart,
+    stateAt(now) {
+      const held = holding(now);
+      return held ? { open: true, closesAt: held.end } : { open: false, opensAt: nextStart(now) };
+    },
+  };
 }
 
 /** Whether the window is open at `now` (and until when), else when it opens next. */
 export function windowStateAt(window: MaintenanceWindow, now: Date): WindowState {
-  const cron = cronOf(window);
-  const length = windowDurationMs(window.duration) ?? 0;
-  const last = cron.previousRuns(1, new Date(now.getTime() + 1))[0];
-  if (last && now.getTime() < last.getTime() + length) return { open: true, closesAt: new Date(last.getTime() + length) };
-  return { open: false, opensAt: cron.nextRun(now) ?? undefined };
+  return maintenanceWindowClock(window.start, window.timeZone ?? 'UTC', windowDurationMs(window.duration) ?? 0).stateAt(now);
 }
 
 /** The shape of `maintenanceWindow` as sent: each problem names its field. */

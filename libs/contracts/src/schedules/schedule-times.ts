@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { MaintenanceWindowClock, maintenanceWindowClock } from '../requests/maintenance-window';
 
 /**
  * When a schedule fires. Cron expressions and the predefined `@yearly … @hourly` / `@midnight` are croner's
@@ -112,23 +113,12 @@ export function fireTimesBetween(clock: FireClock, from: Date, to: Date, limit: 
   return { times, dropped };
 }
 
-/** A maintenance window: starts at each instant of `start` (cron, in the schedule's zone) and lasts `durationMs`. */
-export interface WindowClock {
-  /** the window holding `moment`, if one does: [start, end) */
-  holding(moment: Date): { start: Date; end: Date } | undefined;
-  /** the first window start strictly after `moment` */
-  nextStart(moment: Date): Date | undefined;
-}
+/**
+ * A schedule's maintenance window: starts at each instant of `start` (cron, in the schedule's zone) and lasts
+ * `durationMs`. The same window arithmetic as a request's `maintenanceWindow` (one implementation).
+ */
+export type WindowClock = Pick<MaintenanceWindowClock, 'holding' | 'nextStart'>;
 
 export function windowClock(startPattern: string, timeZone: string, durationMs: number): WindowClock {
-  const cron = new Cron(startPattern, { timezone: timeZone, paused: true });
-  return {
-    holding(moment) {
-      // the first start after (moment - duration): a window holds moment when that start is not after it
-      const start = cron.nextRun(new Date(moment.getTime() - durationMs));
-      if (!start || start.getTime() > moment.getTime()) return undefined;
-      return { start, end: new Date(start.getTime() + durationMs) };
-    },
-    nextStart: (moment) => cron.nextRun(moment) ?? undefined,
-  };
+  return maintenanceWindowClock(startPattern, timeZone, durationMs);
 }
