@@ -35,6 +35,7 @@ import {
 } from '../../errors';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
 import { checkRange, guardDownload, tapPutSource } from '../common';
+import { DirectorySyncs } from './directory-syncs';
 
 export interface FileBackendOptions {
   /** Absolute directory holding bucket directories. */
@@ -61,6 +62,8 @@ export class FileBackend implements StorageBackend {
     hashMetadata: 'none',
   };
   private readonly base: string;
+  /** concurrent puts into one directory share its fsyncs */
+  private readonly directorySyncs = new DirectorySyncs((dir) => fsyncPath(dir, 'r'));
 
   constructor(options: FileBackendOptions) {
     if (!options.root.startsWith('/')) throw new StorageError('permanent', 'file: root must be an absolute path', { provider: PROVIDER });
@@ -109,7 +112,7 @@ export class FileBackend implements StorageBackend {
         written = await copyHashedDurably(options.localFile as string, tmp, options, details);
       }
       await this.moveIntoPlace(tmp, target, options.ifNotExists === true, details);
-      await fsyncPath(dirname(target), 'r');
+      await this.directorySyncs.sync(dirname(target));
       return { key, ...written };
     } catch (error) {
       tap?.destroy();
