@@ -1,7 +1,9 @@
 /**
  * Benchmark dispatcher: `npm run bench -- [name...] [options]`. With no name, runs all.
- * Each benchmark receives the remaining arguments.
+ * Each benchmark receives the remaining arguments. Afterwards bench/RESULTS.md gathers every benchmark's
+ * RESULTS.md (see combined-results.ts).
  */
+import { writeCombinedResults } from './combined-results';
 import { runBackupBench } from './backup/backup-bench';
 import { runIdleBench } from './idle/idle-bench';
 import { runSubmitBench } from './submit/submit-bench';
@@ -29,10 +31,14 @@ async function main(): Promise<void> {
     console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
     process.exit(2);
   }
+  const startedAt = new Date();
+  const ran: string[] = [];
   for (const name of names.length > 0 ? names : Object.keys(BENCHMARKS)) {
     console.log(`== ${name} ==`);
     await BENCHMARKS[name](rest);
+    ran.push(name);
   }
+  console.log(`combined results: ${writeCombinedResults(__dirname, Object.keys(BENCHMARKS), ran, startedAt)}`);
 }
 
 main().catch((error: unknown) => {

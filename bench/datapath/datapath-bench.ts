@@ -32,20 +32,25 @@ interface Sample {
   baseline: number;
   oursRssMb?: number;
   baselineRssMb?: number;
+  /** user + system CPU seconds: ours of the measured phase (all threads), the baseline's of its whole command */
+  oursCpu?: number;
+  baselineCpu?: number;
+  /** 1-minute load average when the run started */
+  load: number;
 }
 
 /** `--cpu-prof <dir>`: each of our worker processes writes a V8 CPU profile there (open in Chrome DevTools). */
 let cpuProfileDir: string | undefined;
 let taskDir = '';
 
-async function ours(task: DatapathTask, env: NodeJS.ProcessEnv): Promise<{ seconds: number; peakRssMb?: number }> {
+async function ours(task: DatapathTask, env: NodeJS.ProcessEnv): Promise<{ seconds: number; cpuSeconds: number; peakRssMb?: number }> {
   const profiling = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
   // the task names 2,000 files: too long for one argument, so it goes in a file
   const taskFile = join(taskDir, 'task.json');
   writeFileSync(taskFile, JSON.stringify(task));
   const result = await measured('node', [...profiling, WORKER, taskFile], env, 30 * 60_000);
-  const parsed = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number };
-  return { seconds: parsed.seconds, peakRssMb: result.peakRssMb };
+  const parsed = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; cpuSeconds: number };
+  return { seconds: parsed.seconds, cpuSeconds: parsed.cpuSeconds, peakRssMb: result.peakRssMb };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -55,17 +60,17 @@ function describe(title: string, oursName: string, baseName: string, samples: Sa
   const lines = [
     `### ${title}`,
     '',
-    `| run | ${oursName} s | ${baseName} s | ratio | ours peak RSS MB | baseline peak RSS MB |`,
-    '|---|---|---|---|---|---|',
+    `| run | load | ${oursName} s | ${baseName} s | ratio | ours CPU s | baseline CPU s | ours peak RSS MB | baseline peak RSS MB |`,
+    '|---|---|---|---|---|---|---|---|---|',
   ];
   samples.forEach((s, i) =>
     lines.push(
-      `| ${i + 1} | ${s.ours.toFixed(1)} | ${s.baseline.toFixed(1)} | ${(s.ours / s.baseline).toFixed(2)} | ${s.oursRssMb?.toFixed(0) ?? 'n/a'} | ${s.baselineRssMb?.toFixed(0) ?? 'n/a'} |`,
+      `| ${i + 1} | ${s.load.toFixed(1)} | ${s.ours.toFixed(1)} | ${s.baseline.toFixed(1)} | ${(s.ours / s.baseline).toFixed(2)} | ${s.oursCpu?.toFixed(1) ?? 'n/a'} | ${s.baselineCpu?.toFixed(1) ?? 'n/a'} | ${s.oursRssMb?.toFixed(0) ?? 'n/a'} | ${s.baselineRssMb?.toFixed(0) ?? 'n/a'} |`,
     ),
   );
   lines.push(
     '',
-    `ratio min / median / max: **${spread(samples.map((s) => s.ours / s.baseline))}**; ours peak RSS max ${Math.max(...samples.map((s) => s.oursRssMb ?? NaN)).toFixed(0)} MB`,
+    `ratio min / median / max: **${spread(samples.map((s) => s.ours / s.baseline))}**; CPU ratio ${spread(samples.map((s) => (s.oursCpu ?? NaN) / (s.baselineCpu ?? NaN)))}; ours peak RSS max ${Math.max(...samples.map((s) => s.oursRssMb ?? NaN)).toFixed(0)} MB`,
     '',
   );
   return lines;
@@ -105,6 +110,7 @@ export async function runDatapathBench(args: string[]): Promise<void> {
       for (let run = 0; run < runs; run++) {
         const dir = join(work, 'restore');
         await fs.mkdir(dir);
+        const runLoad = loadavg()[0];
         const mine = await ours({ mode: 'restore', location: s3.location, concurrency, files, dir, prefix: 'lib/' }, env);
         await fs.rm(dir, { recursive: true });
         await fs.mkdir(dir);
@@ -115,7 +121,15 @@ export async function runDatapathBench(args: string[]): Promise<void> {
           30 * 60_000,
         );
         await fs.rm(dir, { recursive: true });
-        samples.push({ ours: mine.seconds, baseline: base.seconds, oursRssMb: mine.peakRssMb, baselineRssMb: base.peakRssMb });
+        samples.push({
+          ours: mine.seconds,
+          baseline: base.seconds,
+          oursRssMb: mine.peakRssMb,
+          baselineRssMb: base.peakRssMb,
+          oursCpu: mine.cpuSeconds,
+          baselineCpu: base.cpuSeconds,
+          load: runLoad,
+        });
         console.log(`  restore run ${run + 1}: ours ${mine.seconds.toFixed(1)} s, rclone ${base.seconds.toFixed(1)} s`);
       }
       out.push(
@@ -133,6 +147,7 @@ export async function runDatapathBench(args: string[]): Promise<void> {
     const samples: Sample[] = [];
     for (let run = 0; run < runs; run++) {
       const store = join(work, 'store');
+      const runLoad = loadavg()[0];
       const mine = await ours(
         { mode: 'file-backup', location: `file://${store}/bucket`, concurrency, files, dir: '', prefix: 'lib/' },
         process.env,
@@ -141,7 +156,15 @@ export async function runDatapathBench(args: string[]): Promise<void> {
       const copy = join(work, 'copy');
       const base = await measured('bash', ['-c', `cp -r ${source} ${copy} && sync`], process.env, 30 * 60_000);
       await fs.rm(copy, { recursive: true });
-      samples.push({ ours: mine.seconds, baseline: base.seconds, oursRssMb: mine.peakRssMb, baselineRssMb: base.peakRssMb });
+      samples.push({
+        ours: mine.seconds,
+        baseline: base.seconds,
+        oursRssMb: mine.peakRssMb,
+        baselineRssMb: base.peakRssMb,
+        oursCpu: mine.cpuSeconds,
+        baselineCpu: base.cpuSeconds,
+        load: runLoad,
+      });
       console.log(`  file-store run ${run + 1}: ours ${mine.seconds.toFixed(1)} s, cp -r + sync ${base.seconds.toFixed(1)} s`);
     }
     out.push(
@@ -159,7 +182,8 @@ export async function runDatapathBench(args: string[]): Promise<void> {
       `\`npm run bench -- datapath --files ${count} --mib ${mib} --runs ${runs}\`, ${new Date().toISOString()}, Node ${process.version},`,
       `${cpus().length} cores shared with other work (load average ${load} when it started): runs interleave ours and the baseline.`,
       'Our seconds are measured inside the worker (no node start-up); the baselines are whole commands (rclone',
-      'includes its start-up, `cp -r` includes the final `sync`). Peak RSS from /usr/bin/time.',
+      'includes its start-up, `cp -r` includes the final `sync`). CPU: user + system seconds (ours: the measured phase,',
+      'from process.cpuUsage; baselines: the whole command, from /usr/bin/time). Peak RSS from /usr/bin/time.',
       '',
     ];
     const text = [...header, ...out].join('\n');

@@ -4,7 +4,7 @@
  *   node dist/bench/datapath/datapath-worker.js <file holding the json task>
  * `restore`: the agent's downloadFiles (size + sha256 verified on every byte) from the store into `dir`.
  * `file-backup`: the agent's uploadSnapshot of `files` into a file:// store (hashed, durable before it returns).
- * Prints one JSON line: {seconds, bytes, files}.
+ * Prints one JSON line: {seconds, cpuSeconds (user + system of the phase, all threads), bytes, files}.
  */
 import { openBackend } from '@daedalus/storage';
 import { readFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   await backend.ensureBucket({ create: true });
   const signal = new AbortController().signal;
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   let bytes = 0;
   if (task.mode === 'restore') {
     const items = task.files.map((f) => ({
@@ -64,8 +65,10 @@ async function main(): Promise<void> {
     }
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   await backend.close();
-  console.log(JSON.stringify({ seconds, bytes, files: task.files.length }));
+  console.log(JSON.stringify({ seconds, cpuSeconds, bytes, files: task.files.length }));
 }
 
 main().catch((error: unknown) => {

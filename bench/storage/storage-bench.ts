@@ -61,10 +61,13 @@ export async function measured(
   args: string[],
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
-): Promise<{ seconds: number; peakRssMb?: number; stdout: string }> {
+): Promise<{ seconds: number; peakRssMb?: number; cpuSeconds?: number; stdout: string }> {
   const timed = existsSync('/usr/bin/time');
   const started = process.hrtime.bigint();
-  const child = spawn(timed ? '/usr/bin/time' : command, timed ? ['-f', 'maxrss_kb=%M', command, ...args] : args, { env, cwd: ROOT });
+  const child = spawn(timed ? '/usr/bin/time' : command, timed ? ['-f', 'maxrss_kb=%M cpu_s=%U+%S', command, ...args] : args, {
+    env,
+    cwd: ROOT,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -75,7 +78,13 @@ export async function measured(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (code !== 0) throw new Error(`${command} ${args.slice(0, 3).join(' ')} failed (${code}): ${stderr.slice(-2000)}`);
   const rss = /maxrss_kb=(\d+)/.exec(stderr);
-  return { seconds, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined, stdout };
+  const cpu = /cpu_s=([\d.]+)\+([\d.]+)/.exec(stderr);
+  return {
+    seconds,
+    peakRssMb: rss ? Number(rss[1]) / 1024 : undefined,
+    cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined,
+    stdout,
+  };
 }
 
 export async function generateFiles(dir: string, count: number, size: number): Promise<WorkerTask['files']> {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { MemoryBackend, sha256Hex } from '@daedalus/storage';
 import { ManifestFile } from './manifest';
 import { OperationRejectedError } from '../operations/executor';
-import { coalescing, downloadFiles, DownloadItem, DownloadOptions } from './downloader';
+import { downloadFiles, DownloadItem, DownloadOptions } from './downloader';
 import { localFileSystem as fs } from '../adapters/filesystem';
 
 const names = async (dir: string) => (await fs.listExisting(dir)).map((e) => e.name);
@@ -70,19 +70,5 @@ describe('downloadFiles', () => {
     expect(await downloadFiles(backend, [{ file, path }], options({ verifyExisting: true }))).toEqual({ fetchedFiles: 1, fetchedBytes: 9 });
     expect(await fs.readText(path)).toBe('backed-up');
     expect(await downloadFiles(backend, [{ file, path }], options({ verifyExisting: true }))).toEqual({ fetchedFiles: 0, fetchedBytes: 0 });
-  });
-});
-
-describe('coalescing', () => {
-  it('passes every byte in order, in chunks of at least the asked size but the last, counting them', async () => {
-    const chunks = Array.from({ length: 50 }, (_, i) => Buffer.alloc(1000 + i, i));
-    let counted = 0;
-    const out: Buffer[] = [];
-    for await (const chunk of Readable.from(chunks).pipe(coalescing(16_000, (n) => (counted += n)))) out.push(chunk as Buffer);
-    const all = Buffer.concat(chunks);
-    expect(Buffer.concat(out).equals(all)).toBe(true);
-    expect(counted).toBe(all.length);
-    expect(out.slice(0, -1).every((chunk) => chunk.length >= 16_000)).toBe(true);
-    expect(out.length).toBeLessThan(chunks.length / 10);
   });
 });

@@ -30,31 +30,15 @@ export interface DownloadOptions {
   encryption?: EncryptionKey;
 }
 
-/** Bytes gathered before one write to disk: a download arrives in socket-sized chunks of 16–64 KiB. */
-const WRITE_CHUNK_BYTES = 1024 * 1024;
-
 /**
- * Gathers small chunks into writes of about `bytes` (one copy, far cheaper than a thread-pool trip and a syscall
- * per socket chunk), counting what passes for progress.
+ * Counts the bytes that pass, for progress. Chunks pass as they came (no copy): the file's write stream gathers
+ * those that arrive while a write is in flight into one writev.
  */
-export function coalescing(bytes: number, onBytes: (n: number) => void): Transform {
-  let held: Buffer[] = [];
-  let heldBytes = 0;
-  const release = (): Buffer => {
-    const out = held.length === 1 ? held[0] : Buffer.concat(held, heldBytes);
-    held = [];
-    heldBytes = 0;
-    return out;
-  };
+function counting(onBytes: (n: number) => void): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       onBytes(chunk.length);
-      held.push(chunk);
-      heldBytes += chunk.length;
-      callback(null, heldBytes >= bytes ? release() : undefined);
-    },
-    flush(callback) {
-      callback(null, heldBytes > 0 ? release() : undefined);
+      callback(null, chunk);
     },
   });
 }
@@ -167,7 +151,7 @@ export async function downloadFiles(
     // an encrypted object is verified twice: its stored bytes against the manifest, then its plaintext as it is opened
     const source = await backend.get(key, { expected: stored ?? { size, sha256 } });
     const decrypt = stored ? [new DecryptStream(options.encryption, { object: key, expected: { size, sha256 } })] : [];
-    const counter = coalescing(WRITE_CHUNK_BYTES, (n) => {
+    const counter = counting((n) => {
       done += n;
       options.onProgress(done, total);
     });

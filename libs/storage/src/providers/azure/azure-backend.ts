@@ -5,7 +5,7 @@
  * others as block uploads (stage blocks of `blockSize`, at most `maxConcurrency` in flight and in
  * memory, then one commit). Either way a blob appears only complete.
  */
-import { BlobServiceClient, BlockBlobClient, ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { BlobServiceClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { Readable } from 'node:stream';
 import {
   Capabilities,
@@ -24,6 +24,7 @@ import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
 import { StorageProxy } from '../../features';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
 import { checkRange, guardDownload, tapPutSource } from '../common';
+import { azureSdk } from '../sdks';
 import { azureErrorCode, azureStatus, classifyAzureError, toAzureStorageError } from './azure-errors';
 
 export interface AzureBackendOptions {
@@ -79,6 +80,7 @@ export class AzureBackend implements StorageBackend {
           }
         : undefined,
     };
+    const { BlobServiceClient, StorageSharedKeyCredential } = azureSdk();
     let service: BlobServiceClient;
     if (env.AZURE_STORAGE_CONNECTION_STRING) {
       service = BlobServiceClient.fromConnectionString(env.AZURE_STORAGE_CONNECTION_STRING, pipelineOptions);

@@ -35,6 +35,7 @@ import {
 } from '../../errors';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
 import { checkRange, guardDownload, tapPutSource } from '../common';
+import { DirectorySyncs } from './directory-syncs';
 
 export interface FileBackendOptions {
   /** Absolute directory holding bucket directories. */
@@ -46,6 +47,12 @@ const TMP_DIR = '.daedalus-tmp';
 /** Reads and writes in 1 MiB chunks: Node's 64 KiB default costs a thread-pool trip and a buffer per 64 KiB. */
 const STREAM_CHUNK_BYTES = 1024 * 1024;
 const PROVIDER = 'file';
+/**
+ * Read buffers of the copies' hashing, kept for the next put instead of left to the GC (a fresh 1 MiB per object
+ * was most of a file-store backup's garbage); at most this many are kept, about the puts that run at once.
+ */
+const KEPT_READ_BUFFERS = 8;
+const readBuffers: Buffer[] = [];
 /** a put's rename retried when a concurrent delete removed its emptied directory (see moveIntoPlace) */
 const MOVE_ATTEMPTS = 5;
 
@@ -61,6 +68,8 @@ export class FileBackend implements StorageBackend {
     hashMetadata: 'none',
   };
   private readonly base: string;
+  /** concurrent puts into one directory share its fsyncs */
+  private readonly directorySyncs = new DirectorySyncs((dir) => fsyncPath(dir, 'r'));
 
   constructor(options: FileBackendOptions) {
     if (!options.root.startsWith('/')) throw new StorageError('permanent', 'file: root must be an absolute path', { provider: PROVIDER });
@@ -109,7 +118,7 @@ export class FileBackend implements StorageBackend {
         written = await copyHashedDurably(options.localFile as string, tmp, options, details);
       }
       await this.moveIntoPlace(tmp, target, options.ifNotExists === true, details);
-      await fsyncPath(dirname(target), 'r');
+      await this.directorySyncs.sync(dirname(target));
       return { key, ...written };
     } catch (error) {
       tap?.destroy();
@@ -294,7 +303,7 @@ export class FileBackend implements StorageBackend {
 /**
  * Copies `from` to the new file `to` in the kernel (COPYFILE_FICLONE: a reflink where the filesystem shares
  * blocks, else libuv's copy_file_range/sendfile), then reads the copy back — from the page cache, into one
- * reused buffer — to hash what is stored, checks it against the expected size and sha256, and fsyncs it.
+ * buffer reused across puts — to hash what is stored, checks it against the expected size and sha256, and fsyncs it.
  * Hashing the copy rather than the source proves the stored bytes themselves.
  */
 async function copyHashedDurably(
@@ -307,13 +316,18 @@ async function copyHashedDurably(
   const handle = await fs.open(to, 'r+');
   try {
     const hash = createHash('sha256');
-    const buffer = Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
+    const buffer = readBuffers.pop() ?? Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
     let size = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, size);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-      size += bytesRead;
+    try {
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, size);
+        if (bytesRead === 0) break;
+        hash.update(buffer.subarray(0, bytesRead));
+        size += bytesRead;
+      }
+    } finally {
+      // no read is in flight here (each was awaited), and the hash copied what it needed
+      if (readBuffers.length < KEPT_READ_BUFFERS) readBuffers.push(buffer);
     }
     const sha256 = hash.digest('hex');
     if ((expected.size !== undefined && size !== expected.size) || (expected.sha256 !== undefined && sha256 !== expected.sha256)) {

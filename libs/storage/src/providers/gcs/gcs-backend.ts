@@ -13,7 +13,7 @@
  * customer-managed key (`kmsKeyName`), and put fails unless the object resource GCS answers names it; a read
  * (a restore) accepts only objects GCS reports encrypted with it.
  */
-import { Bucket, File, Storage, StorageOptions } from '@google-cloud/storage';
+import type { Bucket, File, Storage, StorageOptions } from '@google-cloud/storage';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -33,6 +33,7 @@ import { AlreadyExistsError, ErrorClass, StorageError } from '../../errors';
 import { isRequestedKey } from '../../features';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
 import { checkRange, guardDownload, nameWithKey, notEncryptedError, tapPutSource } from '../common';
+import { gcsSdk } from '../sdks';
 import { classifyGcsError, gcsStatus, toGcsStorageError } from './gcs-errors';
 
 export interface GcsBackendOptions {
@@ -86,7 +87,7 @@ export class GcsBackend implements StorageBackend {
       retryOptions: { autoRetry: (options.sdkMaxRetries ?? 3) > 0, maxRetries: Math.max(1, options.sdkMaxRetries ?? 3) },
     };
     if (apiEndpoint) storageOptions.apiEndpoint = apiEndpoint;
-    this.storage = new Storage(storageOptions);
+    this.storage = new (gcsSdk().Storage)(storageOptions);
     this.bucket = this.storage.bucket(options.bucket);
     this.resumableThreshold = options.resumableThreshold ?? 8 * 1024 * 1024;
     this.pageSize = options.listPageSize ?? 1000;

@@ -12,18 +12,7 @@
  * encrypted. Reads with `kmsKeyId` (a restore) accept only objects the store reports encrypted with that key.
  * With `proxy` every request goes through that HTTP(S) forward proxy.
  */
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
 import {
   Capabilities,
@@ -43,6 +32,7 @@ import { isRequestedKey, StorageProxy } from '../../features';
 import { compareKeys, validateKey, validatePrefix } from '../../keys';
 import { checkRange, guardDownload, nameWithKey, notEncryptedError, rangeHeader, sliceStream, tapPutSource } from '../common';
 import { proxyAgents } from '../proxy-agents';
+import { S3Sdk, s3Sdk, s3UploadSdk } from '../sdks';
 import { classifyS3Error, s3ErrorCode, s3Status, toS3StorageError } from './s3-errors';
 
 export interface S3BackendOptions {
@@ -87,6 +77,7 @@ const MIB = 1024 * 1024;
 export class S3Backend implements StorageBackend {
   readonly name: string;
   readonly capabilities: Capabilities;
+  private readonly sdk: S3Sdk = s3Sdk();
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly partSize: number;
@@ -117,7 +108,7 @@ export class S3Backend implements StorageBackend {
     };
     if (endpoint) config.endpoint = endpoint;
     if (options.proxy) config.requestHandler = proxyAgents(options.proxy);
-    this.client = new S3Client(config);
+    this.client = new this.sdk.S3Client(config);
     this.capabilities = {
       provider: 's3',
       maxObjectSize: 5 * 1024 * 1024 * MIB,
@@ -131,13 +122,13 @@ export class S3Backend implements StorageBackend {
 
   async ensureBucket(options: EnsureBucketOptions): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new this.sdk.HeadBucketCommand({ Bucket: this.bucket }));
       return;
     } catch (error) {
       if (classifyS3Error(error) !== 'not-found' || !options.create) throw toS3StorageError(error, 'ensureBucket');
     }
     try {
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new this.sdk.CreateBucketCommand({ Bucket: this.bucket }));
     } catch (error) {
       // Someone else created it meanwhile: fine.
       if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes(s3ErrorCode(error) ?? '')) {
@@ -164,10 +155,11 @@ export class S3Backend implements StorageBackend {
       };
       if (options.size !== undefined && options.size <= this.singlePutMaxBytes) {
         // Known, moderate size: one PutObject streamed straight from the source, nothing buffered.
-        const result = await this.client.send(new PutObjectCommand({ ...params, Body: tap, ContentLength: options.size }));
+        const result = await this.client.send(new this.sdk.PutObjectCommand({ ...params, Body: tap, ContentLength: options.size }));
         await this.confirmEncrypted(key, result);
         return { key, size: tap.byteCount, sha256: tap.digestHex, etag: result.ETag };
       }
+      const { Upload } = s3UploadSdk();
       const upload = new Upload({
         client: this.client,
         partSize: this.partSize,
@@ -198,7 +190,7 @@ export class S3Backend implements StorageBackend {
    */
   private async confirmEncrypted(key: string, answer: SseAnswer): Promise<void> {
     if (!this.kmsKeyId || isEncryptedWith(this.kmsKeyId, answer)) return;
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
+    await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
     const said = answer.ServerSideEncryption ? `answered ${answer.ServerSideEncryption}` : 'answered without x-amz-server-side-encryption';
     throw new StorageError(
       'permanent',
@@ -215,7 +207,7 @@ export class S3Backend implements StorageBackend {
       throw new StorageError('permanent', `s3: ${rangeProblem}`, { provider: 's3', key, operation: 'get', code: 'invalid-range' });
     try {
       const response = await this.client.send(
-        new GetObjectCommand({
+        new this.sdk.GetObjectCommand({
           Bucket: this.bucket,
           Key: key,
           Range: options.range ? rangeHeader(options.range) : undefined,
@@ -238,7 +230,7 @@ export class S3Backend implements StorageBackend {
   async stat(key: string): Promise<ObjectInfo | undefined> {
     validateKey(key, 's3');
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const head = await this.client.send(new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       const metadata = head.Metadata ?? {};
       // an object not encrypted as this backend writes must not stand in for one that is (see ObjectInfo.sha256)
       const reusable = !this.kmsKeyId || isEncryptedWith(this.kmsKeyId, head);
@@ -262,7 +254,7 @@ export class S3Backend implements StorageBackend {
       let page;
       try {
         page = await this.client.send(
-          new ListObjectsV2Command({
+          new this.sdk.ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: prefix || undefined,
             Delimiter: options.delimiter,
@@ -287,7 +279,7 @@ export class S3Backend implements StorageBackend {
   async delete(key: string): Promise<void> {
     validateKey(key, 's3');
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(new this.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error) {
       if (classifyS3Error(error) === 'not-found') return;
       throw toS3StorageError(error, 'delete', key);
