@@ -111,7 +111,9 @@ describe('maintenanceWindow: work running at the window end is paused and resume
     // the resumed round reused what the first round stored, and the backup holds exactly the snapshot's files
     const backupName = (operation.response as { UPLOAD: Record<string, { backupName: string }> }).UPLOAD[system.nodes[0].hostId].backupName;
     for (const node of system.nodes) {
-      const manifest = await readJson<ManifestDoc>(join(storeRoot, 'bucket', CLUSTER, 'dc1', node.hostId, 'manifests', `${backupName}.json`));
+      const manifest = await readJson<ManifestDoc>(
+        join(storeRoot, 'bucket', CLUSTER, 'dc1', node.hostId, 'manifests', `${backupName}.json`),
+      );
       expect(manifest.totals.uploadedBytes).toBeLessThan(manifest.totals.bytes);
       expect(manifest.totals.bytes).toBeGreaterThanOrEqual(12 * 1024 * 1024);
       const onDisk = new Map<string, string>();

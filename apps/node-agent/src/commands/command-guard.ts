@@ -19,7 +19,9 @@ export function commandRefusal(record: OperationRecord | undefined, command: Nod
   if (command.kind === 'cancel') return record.cancelRequested ? undefined : `${at} was not asked to cancel`;
   // a pause only stops work a window's next opening runs again; whether the window is closed is the coordinators' call
   if (command.kind === 'pause') {
-    return isPausablePhase(record, command.phase) ? undefined : `${at} has no maintenance window pausing phase ${command.phase ?? '(none)'}`;
+    return isPausablePhase(record, command.phase)
+      ? undefined
+      : `${at} has no maintenance window pausing phase ${command.phase ?? '(none)'}`;
   }
   const phases = record.phases ?? [];
   if (command.phase === undefined ? phases.length > 0 : !phases.includes(command.phase)) {

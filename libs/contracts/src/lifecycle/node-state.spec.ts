@@ -64,7 +64,7 @@ describe('node entry state machine', () => {
     expect(ALL_NODE_STATES.filter(isNodeParked).sort()).toEqual([S.PAUSED, S.WAITING]);
   });
 
-  it('pauses a running node on its round\'s `paused`, ignores its later start or progress, keeps its late result', () => {
+  it("pauses a running node on its round's `paused`, ignores its later start or progress, keeps its late result", () => {
     const running = applyToNode(freshNode(targets(['h1'])[0], 'UPLOAD'), event('started', 0), NOW) as NodeProgress;
     const paused = applyToNode({ ...running, progress: 0.3 }, event('paused', 0.2), NOW) as NodeProgress;
     expect(paused).toMatchObject({ state: S.PAUSED, progress: 0.3 });
@@ -74,7 +74,7 @@ describe('node entry state machine', () => {
     expect(applyToNode(paused, event('completed', 1), NOW)?.state).toBe(S.COMPLETED);
   });
 
-  it('ignores the events of another round than the node\'s: a stale round-0 result cannot end round 1', () => {
+  it("ignores the events of another round than the node's: a stale round-0 result cannot end round 1", () => {
     const round1: NodeProgress = { ...freshNode(targets(['h1'])[0], 'UPLOAD'), round: 1 };
     expect(applyToNode(round1, event('completed', 1), NOW)).toBeUndefined();
     expect(applyToNode(round1, event('paused', 0), NOW)).toBeUndefined();
