@@ -110,14 +110,8 @@ export function isPausablePhase(record: OperationRecord, phase: string | undefin
 export function nodesToPause(record: OperationRecord, steps: PhaseStep[], now: Date): NodeProgress[] {
   const window = record.request.maintenanceWindow;
   if (record.state !== OperationState.RUNNING || !record.nodes || !window || record.cancelRequested) return [];
-  if (
-    !pausesAtWindowEnd(
-      record,
-      steps.find((p) => p.name === record.phase),
-    )
-  )
-    return [];
-  if (windowStateAt(window, now).open) return [];
+  const step = steps.find((p) => p.name === record.phase);
+  if (!pausesAtWindowEnd(record, step) || windowStateAt(window, now).open) return [];
   return Object.values(record.nodes).filter((n) => isNodeDispatched(n.state));
 }
 
