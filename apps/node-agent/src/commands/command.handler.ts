@@ -163,10 +163,11 @@ export class CommandHandler {
     this.running.set(runKey(command), { operationId: command.operationId, controller });
     let lastProgress = 0;
     // stopped at a safe point: for a pause (the window closed; the next round goes on from here) or a cancel
-    const publishStop = () =>
-      controller.signal.reason === PAUSE
-        ? publish('paused', { progress: lastProgress, message: 'paused at a safe point' })
-        : publish('cancelled', { progress: lastProgress, message: 'cancelled' });
+    const publishStop = async () => {
+      if (controller.signal.reason !== PAUSE) return publish('cancelled', { progress: lastProgress, message: 'cancelled' });
+      await publish('paused', { progress: lastProgress, message: 'paused at a safe point' });
+      this.logger.log(`${request.type}${phase ? ` ${phase}` : ''} paused at the maintenance window's end (round ${command.round ?? 0})`);
+    };
     try {
       await publish('started', { progress: 0 });
       this.logger.log(`${request.type}${phase ? ` ${phase}` : ''} started`);
