@@ -32,9 +32,14 @@ class ObjectByObject implements OperationExecutor {
     return { objects: OBJECTS };
   }
 
-  /** lets the object in flight finish, once the executor is at it (bounded wait: the handler's awaits come first) */
+  /** waits until an object is in flight (bounded: the handler's own awaits come first, slower on a busy machine) */
+  async atObject(): Promise<void> {
+    for (let i = 0; i < 2000 && !this.release; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  /** lets the object in flight finish, once the executor is at it */
   async next(): Promise<void> {
-    for (let i = 0; i < 1000 && !this.release; i++) await tick();
+    await this.atObject();
     const release = this.release;
     if (!release) throw new Error('no object in flight');
     this.release = undefined;
@@ -82,13 +87,14 @@ const recordWith = (state: NodeState, round?: number): Partial<OperationRecord> 
 });
 
 describe('CommandHandler: pause at a maintenance window end', () => {
+  jest.setTimeout(30_000);
   it('stops a running round at its next safe point and reports paused, not cancelled or completed', async () => {
     const record = recordWith(NodeState.RUNNING);
     const { executor, send, kinds } = agent(() => record);
     const run = send('run');
     await executor.next(); // object 0 stored
-    await executor.next(); // object 1 stored; object 2 in flight once the executor reaches it
-    for (let i = 0; i < 50; i++) await tick();
+    await executor.next(); // object 1 stored
+    await executor.atObject(); // object 2 in flight
     await send('pause');
     await executor.next(); // the object in flight (2) finishes; the next is never started
     await run;
@@ -120,7 +126,7 @@ describe('CommandHandler: pause at a maintenance window end', () => {
     let record = recordWith(NodeState.RUNNING);
     const { executor, send, kinds } = agent(() => record);
     const first = send('run');
-    for (let i = 0; i < 50; i++) await tick();
+    await executor.atObject();
     await send('pause');
     await executor.next();
     await first;
@@ -138,7 +144,7 @@ describe('CommandHandler: pause at a maintenance window end', () => {
     const { executor, send, kinds } = agent(() => record);
     const run = send('run');
     for (let i = 0; i < OBJECTS - 1; i++) await executor.next();
-    for (let i = 0; i < 50; i++) await tick();
+    await executor.atObject();
     await send('pause'); // the last object is in flight: the executor never reaches another safe point
     await executor.next();
     await run;

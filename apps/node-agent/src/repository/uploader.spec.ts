@@ -128,7 +128,7 @@ describe('uploadSnapshot against a failing store (storage fault injection)', () 
     } finally {
       await fs.remove(root);
     }
-  });
+  }, 60_000);
 
   it('seals every file with the key through retried attempts: plaintext hash in the outcome, ciphertext that opens to the file', async () => {
     const key = EncryptionKey.fromBytes(Buffer.alloc(32, 3));
