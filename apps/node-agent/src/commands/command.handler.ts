@@ -15,7 +15,7 @@ import {
 import { JmxError } from '@daedalus/jmx';
 import { FatalError, isTransientJetStreamError, MessageContext, RetryableError } from '@daedalus/messaging';
 import { errorMessage, retry } from '@daedalus/common';
-import { ExecutorRegistry, honoursCancel, OperationRejectedError } from '../operations/executor';
+import { ExecutorRegistry, honoursCancel, OperationRejectedError, PAUSE_REASON } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { CommandRequests } from './command-requests';
 import { CommandGuard } from './command-guard';
@@ -29,9 +29,6 @@ function isTransient(error: unknown): boolean {
 
 /** One round of one phase of an operation on this node (a round after a pause at a window's end is new work). */
 const runKey = (command: NodeCommandMessage) => `${command.operationId}/${command.phase ?? ''}/${command.round ?? 0}`;
-
-/** Why a run's signal was aborted: a cancel ends the node's part, a pause stops it until the next window. */
-const PAUSE = 'pause';
 
 /**
  * A start or a result is published again while NATS cannot take it (a server lost, leaders being elected, the
@@ -120,7 +117,7 @@ export class CommandHandler {
   private async pause(command: NodeCommandMessage, record: OperationRecord, hostId: string): Promise<void> {
     const key = runKey(command);
     const work = this.running.get(key);
-    if (work) return work.controller.abort(PAUSE);
+    if (work) return work.controller.abort(PAUSE_REASON);
     this.paused.add(key);
     setTimeout(() => this.paused.delete(key), 3600_000).unref();
     const mine = record.nodes?.[hostId];
@@ -164,7 +161,7 @@ export class CommandHandler {
     let lastProgress = 0;
     // stopped at a safe point: for a pause (the window closed; the next round goes on from here) or a cancel
     const publishStop = async () => {
-      if (controller.signal.reason !== PAUSE) return publish('cancelled', { progress: lastProgress, message: 'cancelled' });
+      if (controller.signal.reason !== PAUSE_REASON) return publish('cancelled', { progress: lastProgress, message: 'cancelled' });
       await publish('paused', { progress: lastProgress, message: 'paused at a safe point' });
       this.logger.log(`${request.type}${phase ? ` ${phase}` : ''} paused at the maintenance window's end (round ${command.round ?? 0})`);
     };
@@ -194,7 +191,7 @@ export class CommandHandler {
       // An operation Cassandra cannot stop ran to its end despite the cancel: report what really happened. A pause
       // that came as the work ended stops nothing: the result counts (the next window would only find it done).
       const cancelHonoured = honoursCancel(executor, phase);
-      if (controller.signal.aborted && cancelHonoured && controller.signal.reason !== PAUSE) {
+      if (controller.signal.aborted && cancelHonoured && controller.signal.reason !== PAUSE_REASON) {
         await publishStop();
       } else {
         await publish('completed', { progress: 1, result });
