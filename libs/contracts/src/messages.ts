@@ -124,11 +124,14 @@ export class ResumeOperationMessage {
   requestedAt!: string;
 }
 
-export const NODE_COMMAND_KINDS = ['run', 'cancel'] as const;
+/** `pause`: stop at the next safe point because the maintenance window closed (docs/design.md "Gentle on the cluster"). */
+export const NODE_COMMAND_KINDS = ['run', 'cancel', 'pause'] as const;
 export type NodeCommandKind = (typeof NODE_COMMAND_KINDS)[number];
 
 /** On `daedalus.commands.<hostId>`. `request` is the node-local request (globalRequest false). */
-@Doc("A coordinator's command to one node: run its part (of a phase) of an operation, or cancel it.")
+@Doc(
+  "A coordinator's command to one node: run its part (of a phase) of an operation, cancel it, or pause it at a safe point (the maintenance window closed).",
+)
 export class NodeCommandMessage {
   @Doc(SCHEMA_VERSION_DOC)
   @IsSchemaVersion()
@@ -180,6 +183,16 @@ export class NodeCommandMessage {
   @Min(0)
   resume?: number;
 
+  /**
+   * The node's round in this phase (`NodeProgress.round`): 0 or absent for its first run, one more each time a
+   * maintenance window re-admits it after a pause. In the message id, so a re-sent `run` is not a duplicate.
+   */
+  @Doc("the node's round in the phase (absent or 0 for its first run; one more after each pause at a window's end)")
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  round?: number;
+
   @Doc('when the coordinator issued it', TIME)
   @IsOptional()
   @IsString()
@@ -194,7 +207,8 @@ export class NodeCommandMessage {
   signature?: string;
 }
 
-export const NODE_EVENT_KINDS = ['started', 'progress', 'completed', 'failed', 'cancelled'] as const;
+/** `paused`: the node stopped at a safe point for a `pause` command (or had not started); it owes nothing until re-admitted. */
+export const NODE_EVENT_KINDS = ['started', 'progress', 'completed', 'failed', 'cancelled', 'paused'] as const;
 export type NodeEventKind = (typeof NODE_EVENT_KINDS)[number];
 
 /** A restore's ledger fact, in a node's event: what the node did that must never be done twice. */
@@ -212,7 +226,7 @@ export class RestoreLedgerFactMessage implements RestoreLedgerFact {
 }
 
 /** On `daedalus.events.<operationId>.<hostId>`. */
-@Doc("A node's progress in an operation, or its result (completed, failed, cancelled) of a phase.")
+@Doc("A node's progress in an operation, its result (completed, failed, cancelled) of a phase, or that it paused at the window's end.")
 export class NodeEventMessage {
   @Doc(SCHEMA_VERSION_DOC)
   @IsSchemaVersion()
@@ -261,6 +275,13 @@ export class NodeEventMessage {
   @IsInt()
   @Min(0)
   resume?: number;
+
+  /** The command's `round` this event answers: an event of an earlier round (before a pause) changes nothing. */
+  @Doc("the round of the command this event answers (absent or 0 for the node's first run in the phase)")
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  round?: number;
 
   /** HMAC-SHA256 of the rest of the event with the key coordinators and agents share (absent without a key). */
   @Doc(

@@ -11,6 +11,10 @@ describe('naming', () => {
     expect(MessageIds.event('op', 'host', 'failed', 'IMPORT')).toBe('event.op.host.failed.IMPORT');
     expect(MessageIds.event('op', 'host', 'failed', 'IMPORT', 1)).toBe('event.op.host.failed.IMPORT.r1');
     expect(MessageIds.event('op', 'host', 'completed')).toBe('event.op.host.completed');
+    // a node re-admitted after a pause at a window's end: its round keeps the re-sent run and the new results apart
+    expect(MessageIds.command('op', 'host', 'run.UPLOAD', 0, 2)).toBe('command.op.host.run.UPLOAD.round2');
+    expect(MessageIds.command('op', 'host', 'run.UPLOAD', 1, 0)).toBe('command.op.host.run.UPLOAD.r1');
+    expect(MessageIds.event('op', 'host', 'started', 'UPLOAD', 1, 3)).toBe('event.op.host.started.UPLOAD.r1.round3');
     expect(MessageIds.resume('op', 0)).toBe('resume.op.0');
     expect(Subjects.resume).toBe('daedalus.requests.resume');
     expect(Subjects.nodeQuery('host-1')).toBe('daedalus.nodes.host-1.query');

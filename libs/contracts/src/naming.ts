@@ -111,13 +111,16 @@ export const MessageIds = {
   cancel: (operationId: string) => `cancel.${operationId}`,
   /** one id per resume: a repeat of the same request is dropped, the next resume (after another failure) is not */
   resume: (operationId: string, resumeCount: number) => `resume.${operationId}.${resumeCount}`,
-  /** `resume` (the record's resume count) keeps a resumed run's commands apart from the first run's */
-  command: (operationId: string, hostId: string, kind: string, resume = 0) =>
-    `command.${operationId}.${hostId}.${kind}${resume > 0 ? `.r${resume}` : ''}`,
+  /**
+   * `resume` (the record's resume count) keeps a resumed run's commands apart from the first run's; `round` (the
+   * node's, after a pause at a maintenance window's end) a re-admitted node's from its earlier rounds'.
+   */
+  command: (operationId: string, hostId: string, kind: string, resume = 0, round = 0) =>
+    `command.${operationId}.${hostId}.${kind}${resume > 0 ? `.r${resume}` : ''}${round > 0 ? `.round${round}` : ''}`,
   /**
    * A node's result (or start) in one phase of one run; progress events are all distinct. `resume` as for
    * commands: a resumed run's result is not dropped as a repeat of the failed run's.
    */
-  event: (operationId: string, hostId: string, kind: string, phase?: string, resume = 0) =>
-    `event.${operationId}.${hostId}.${kind}${phase ? `.${phase}` : ''}${resume > 0 ? `.r${resume}` : ''}`,
+  event: (operationId: string, hostId: string, kind: string, phase?: string, resume = 0, round = 0) =>
+    `event.${operationId}.${hostId}.${kind}${phase ? `.${phase}` : ''}${resume > 0 ? `.r${resume}` : ''}${round > 0 ? `.round${round}` : ''}`,
 } as const;

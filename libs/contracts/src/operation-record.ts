@@ -37,6 +37,13 @@ export interface NodeProgress {
    * runs a command only when its request has this digest (see "Defence in depth" in docs/design.md).
    */
   requestDigest?: string;
+  /**
+   * The node's round in this phase: absent (0) for its first run, one more each time a maintenance window
+   * re-admits it after a pause (PAUSED → PENDING). Commands and events carry it, and it is in their message ids,
+   * so a re-sent `run` or a second `started` is not dropped as a duplicate, and an event of an earlier round
+   * changes nothing.
+   */
+  round?: number;
 }
 
 /**

@@ -30,14 +30,15 @@ export class NodeCommands {
   ) {}
 
   /**
-   * De-duplicated by message id (per phase and resume), so re-sending after a coordinator failover is harmless.
+   * De-duplicated by message id (per phase, resume and the node's round), so re-sending after a coordinator failover is harmless.
    * The node gets its own copy of the request, as the operation's plan builds it; signed when this coordinator
    * has the key, so the agent can tell it from a command another client published.
    */
   async send(record: OperationRecord, node: NodeProgress, kind: NodeCommandKind): Promise<void> {
     const unsigned = nodeCommand(record, node, kind, planFor(record.type).nodeRequest(record, node), this.clock.now());
     const command = signCommand(this.signing.key, unsigned);
-    const id = MessageIds.command(record.id, node.hostId, record.phase ? `${kind}.${record.phase}` : kind, record.resumeCount);
+    const kindAndPhase = record.phase ? `${kind}.${record.phase}` : kind;
+    const id = MessageIds.command(record.id, node.hostId, kindAndPhase, record.resumeCount, node.round);
     await publishJson(this.js, Subjects.commandsFor(node.hostId), command, id);
   }
 

@@ -5,9 +5,10 @@ import {
   errorSource,
   isRestorePastTruncate,
   isNodeFinished,
+  isNodeParked,
   isTerminal,
   NodeEventMessage,
-  NodeState,
+  nodesToPause,
   OperationRecord,
   pendingNodes,
   RESTORE_PHASES_AFTER_TRUNCATE,
@@ -166,11 +167,12 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /**
-   * Nodes waiting for a maintenance window are admitted once it opens — no node event may come to do it, as
-   * nothing ran outside the window — and sent their command; any replica may do it (compare-and-set).
+   * Nodes waiting for a maintenance window, or paused at its end, are admitted once it opens — no node event may
+   * come to do it, as nothing ran outside the window — and sent their command (a paused node's next round); any
+   * replica may do it (compare-and-set).
    */
   private async admitDue(record: OperationRecord, now: Date): Promise<void> {
-    if (!record.request.maintenanceWindow || !Object.values(record.nodes ?? {}).some((n) => n.state === NodeState.WAITING)) return;
+    if (!record.request.maintenanceWindow || !Object.values(record.nodes ?? {}).some((n) => isNodeParked(n.state))) return;
     let changed = false;
     const updated = await this.operations.mutate(record.id, (current) => {
       const next = admitDue(current, planFor(current.type).phases(current), now);
@@ -182,6 +184,18 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
     await this.commands.dispatchAdmitted(updated);
   }
 
+  /**
+   * The maintenance window closed while nodes run a pausable phase: each is sent `pause` (its agent stops at the
+   * next safe point and reports `paused`, which moves the entry to PAUSED). Nothing is written here, so any
+   * number of replicas may do it at every sweep: the command's id (phase, resume, round) makes the repeats one.
+   */
+  private async pauseDue(record: OperationRecord, now: Date): Promise<void> {
+    for (const node of nodesToPause(record, planFor(record.type).phases(record), now)) {
+      await this.commands.send(record, node, 'pause');
+      this.logger.debug(`operation ${record.id}: ${errorSource(node)} asked to pause: the maintenance window closed`);
+    }
+  }
+
   private async sweep(record: OperationRecord, registry: Map<string, RegisteredNodeView>): Promise<void> {
     // a consistent backup's pause: bounded by --max-pause-window-ms, and resumed here if the coordinator that
     // should have resumed it stopped (the store keeps a finished backup listed until its pause is resumed)
@@ -189,6 +203,7 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
     if (isTerminal(record.state)) return;
     const now = this.clock.now();
     await this.admitDue(record, now);
+    await this.pauseDue(record, now);
     for (const node of pendingNodes(record)) {
       let verdict = this.verdict(record, node.hostId, registry.get(node.hostId));
       if (verdict.action === 'none') continue;
@@ -214,6 +229,8 @@ export class HeartbeatSweeper implements OnApplicationBootstrap, OnApplicationSh
         at: now.toISOString(),
       };
       if (record.phase) event.phase = record.phase;
+      // the round the node is in (after a pause at a window's end): an earlier round's event would change nothing
+      if (node.round) event.round = node.round;
       const updated = await this.operations.mutate(record.id, (current) =>
         applyNodeEvent(current, event, now, planFor(current.type).phases(current)),
       );

@@ -73,7 +73,9 @@ export class NodeProgressView {
   dc!: string;
   @ApiProperty({
     enum: ALL_NODE_STATES,
-    description: "the operation's states, and WAITING: the node's turn in the phase has not come (`parallel`), no command sent yet",
+    description:
+      "the operation's states, WAITING: the node's turn in the phase has not come (`parallel`), no command sent yet, and PAUSED: " +
+      'stopped at a safe point when the maintenance window closed, resumed in the next window',
   })
   state!: NodeState;
   @ApiProperty({ type: 'number', description: '0 to 1' })

@@ -98,6 +98,17 @@ describe('commandRefusal (the structural checks, with or without a key)', () => 
   it('admits a cancel the coordinator recorded', () => {
     expect(commandRefusal(record({ cancelRequested: true }), command({ kind: 'cancel' }), HOST)).toBeUndefined();
   });
+
+  it('admits a pause only of a pausable phase of an operation with a maintenance window', () => {
+    const windowed = { type: 'restore', maintenanceWindow: { start: '02:00', duration: '2h' } } as unknown as OperationRequest;
+    const pause = (phase: string) => command({ kind: 'pause', phase });
+    expect(commandRefusal(record({ request: windowed, phase: 'DOWNLOAD' }), pause('DOWNLOAD'), HOST)).toBeUndefined();
+    // TRUNCATE must not stop mid-way, and an operation without a window is never paused
+    expect(commandRefusal(record({ request: windowed }), pause('TRUNCATE'), HOST)).toContain(
+      'has no maintenance window pausing phase TRUNCATE',
+    );
+    expect(commandRefusal(record({ phase: 'DOWNLOAD' }), pause('DOWNLOAD'), HOST)).toContain('has no maintenance window pausing phase');
+  });
 });
 
 describe('CommandGuard with a signing key', () => {

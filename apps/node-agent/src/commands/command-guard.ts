@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { canonicalJson, NodeCommandMessage, OperationRecord, OperationState, requestDigest } from '@daedalus/contracts';
+import { canonicalJson, isPausablePhase, NodeCommandMessage, OperationRecord, OperationState, requestDigest } from '@daedalus/contracts';
 import { commandSignatureProblem, FatalError, OperationStore, Signing } from '@daedalus/messaging';
 
 /**
@@ -17,6 +17,12 @@ export function commandRefusal(record: OperationRecord | undefined, command: Nod
   const mine = Object.hasOwn(record.nodes, hostId) ? record.nodes[hostId] : undefined;
   if (!mine) return `${at} does not name this node (${hostId})`;
   if (command.kind === 'cancel') return record.cancelRequested ? undefined : `${at} was not asked to cancel`;
+  // a pause only stops work a window's next opening runs again; whether the window is closed is the coordinators' call
+  if (command.kind === 'pause') {
+    return isPausablePhase(record, command.phase)
+      ? undefined
+      : `${at} has no maintenance window pausing phase ${command.phase ?? '(none)'}`;
+  }
   const phases = record.phases ?? [];
   if (command.phase === undefined ? phases.length > 0 : !phases.includes(command.phase)) {
     return `${at} has no phase ${command.phase ?? '(none)'}`;

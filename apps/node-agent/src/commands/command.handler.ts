@@ -4,6 +4,8 @@ import {
   isNodeFinished,
   NodeCommandMessage,
   NodeEventKind,
+  NodeState,
+  OperationRecord,
   OperationRequest,
   OperationState,
   RequestValidationError,
@@ -13,7 +15,7 @@ import {
 import { JmxError } from '@daedalus/jmx';
 import { FatalError, isTransientJetStreamError, MessageContext, RetryableError } from '@daedalus/messaging';
 import { errorMessage, retry } from '@daedalus/common';
-import { ExecutorRegistry, honoursCancel, OperationRejectedError } from '../operations/executor';
+import { ExecutorRegistry, honoursCancel, OperationRejectedError, PAUSE_REASON } from '../operations/executor';
 import { NodeRegistrationService } from '../registration/node-registration.service';
 import { CommandRequests } from './command-requests';
 import { CommandGuard } from './command-guard';
@@ -25,7 +27,8 @@ function isTransient(error: unknown): boolean {
   return error instanceof JmxError && ['connection', 'timeout', 'bridge'].includes(error.kind);
 }
 
-const runKey = (command: NodeCommandMessage) => `${command.operationId}/${command.phase ?? ''}`;
+/** One round of one phase of an operation on this node (a round after a pause at a window's end is new work). */
+const runKey = (command: NodeCommandMessage) => `${command.operationId}/${command.phase ?? ''}/${command.round ?? 0}`;
 
 /**
  * A start or a result is published again while NATS cannot take it (a server lost, leaders being elected, the
@@ -48,6 +51,8 @@ export class CommandHandler {
   private readonly running = new Map<string, { operationId: string; controller: AbortController }>();
   /** cancels that arrived before (or without) their run command */
   private readonly cancelled = new Set<string>();
+  /** pauses (by run key) that arrived before (or without) their run command */
+  private readonly paused = new Set<string>();
 
   constructor(
     private readonly executors: ExecutorRegistry,
@@ -65,6 +70,7 @@ export class CommandHandler {
     // only what the operation's record asks of this node (and a coordinator signed, with a key); else refused
     const record = await this.guard.admit(command, hostId);
     if (command.kind === 'cancel') return this.cancel(command.operationId);
+    if (command.kind === 'pause') return this.pause(command, record, hostId);
 
     // A redelivered copy of what this agent is running now — or a resumed run's command while this agent still
     // runs the same phase of the earlier run: that run's result counts, as the phase is the same.
@@ -73,6 +79,8 @@ export class CommandHandler {
     // Already reported, or a command of a phase the operation has left: a redelivery has nothing to do.
     if ((record.phase ?? undefined) !== (command.phase ?? undefined)) return;
     if (mine && isNodeFinished(mine.state)) return;
+    // A command of another round than the node's (a redelivery from before a pause), or of a round that paused.
+    if ((command.round ?? 0) !== (mine?.round ?? 0) || mine?.state === NodeState.PAUSED) return;
     // Otherwise the node owes a result: PENDING, or RUNNING when this is the redelivery of a command whose agent
     // died (SIGKILL, node restart) before it reported. JetStream redelivers it to the restarted agent after the
     // ack wait, and it runs again here — every phase is safe to repeat (a restore's IMPORT skips the tables the
@@ -93,7 +101,30 @@ export class CommandHandler {
       );
       return;
     }
+    if (this.paused.has(runKey(command))) {
+      // its pause came first: it stays stopped, and says so (again: the event's id makes it one)
+      await this.events.publish(command.operationId, hostId, 'paused', pausedFields(command, mine?.progress ?? 0), run);
+      return;
+    }
     await this.run(command, hostId, context, run);
+  }
+
+  /**
+   * The maintenance window closed: the round running here stops at its next safe point (as for a cancel) and
+   * reports `paused`. A round not started here reports it at once — unless the node already has its result, or
+   * the record has moved past this round — and its run command, when it comes, does nothing.
+   */
+  private async pause(command: NodeCommandMessage, record: OperationRecord, hostId: string): Promise<void> {
+    const key = runKey(command);
+    const work = this.running.get(key);
+    if (work) return work.controller.abort(PAUSE_REASON);
+    this.paused.add(key);
+    setTimeout(() => this.paused.delete(key), 3600_000).unref();
+    const mine = record.nodes?.[hostId];
+    if (!mine || isNodeFinished(mine.state) || mine.state === NodeState.PAUSED) return;
+    if ((record.phase ?? undefined) !== (command.phase ?? undefined) || (mine.round ?? 0) !== (command.round ?? 0)) return;
+    const run = Math.max(command.resume ?? 0, record.resumeCount ?? 0);
+    await this.events.publish(command.operationId, hostId, 'paused', pausedFields(command, mine.progress), run);
   }
 
   private async cancel(operationId: string): Promise<void> {
@@ -106,7 +137,7 @@ export class CommandHandler {
     const phase = command.phase;
     type Fields = { progress: number; message?: string; result?: unknown; ledger?: RestoreLedgerFact };
     const publishOnce = (kind: NodeEventKind, fields: Fields) =>
-      this.events.publish(command.operationId, hostId, kind, { ...fields, phase }, run);
+      this.events.publish(command.operationId, hostId, kind, { ...fields, phase, round: command.round }, run);
     const publish = (kind: NodeEventKind, fields: Fields) =>
       retry(() => publishOnce(kind, fields), {
         ...REPORT_RETRY,
@@ -128,6 +159,12 @@ export class CommandHandler {
     const controller = new AbortController();
     this.running.set(runKey(command), { operationId: command.operationId, controller });
     let lastProgress = 0;
+    // stopped at a safe point: for a pause (the window closed; the next round goes on from here) or a cancel
+    const publishStop = async () => {
+      if (controller.signal.reason !== PAUSE_REASON) return publish('cancelled', { progress: lastProgress, message: 'cancelled' });
+      await publish('paused', { progress: lastProgress, message: 'paused at a safe point' });
+      this.logger.log(`${request.type}${phase ? ` ${phase}` : ''} paused at the maintenance window's end (round ${command.round ?? 0})`);
+    };
     try {
       await publish('started', { progress: 0 });
       this.logger.log(`${request.type}${phase ? ` ${phase}` : ''} started`);
@@ -151,17 +188,18 @@ export class CommandHandler {
         // executor goes on; if it cannot be, the phase fails or is redelivered, and runs again safely
         reportLedger: (fact) => publish('progress', { progress: lastProgress, message: `${fact.done} ${fact.table}`, ledger: fact }),
       });
-      // An operation Cassandra cannot stop ran to its end despite the cancel: report what really happened.
+      // An operation Cassandra cannot stop ran to its end despite the cancel: report what really happened. A pause
+      // that came as the work ended stops nothing: the result counts (the next window would only find it done).
       const cancelHonoured = honoursCancel(executor, phase);
-      if (controller.signal.aborted && cancelHonoured) {
-        await publish('cancelled', { progress: lastProgress, message: 'cancelled' });
+      if (controller.signal.aborted && cancelHonoured && controller.signal.reason !== PAUSE_REASON) {
+        await publishStop();
       } else {
         await publish('completed', { progress: 1, result });
         this.logger.log(`${request.type}${phase ? ` ${phase}` : ''} completed`);
       }
     } catch (error) {
       if (controller.signal.aborted && honoursCancel(executor, phase)) {
-        await publish('cancelled', { progress: lastProgress, message: 'cancelled' });
+        await publishStop();
       } else if ((isTransient(error) || isTransientJetStreamError(error)) && !context.isLastAttempt) {
         // JMX that may pass, or NATS unable to answer (a restore's ledger, a result that could not be published)
         throw new RetryableError(`${request.type} on ${hostId}: ${errorMessage(error)}`, { cause: error });
@@ -174,4 +212,8 @@ export class CommandHandler {
       this.running.delete(runKey(command));
     }
   }
+}
+
+function pausedFields(command: NodeCommandMessage, progress: number) {
+  return { progress, message: 'paused before it started', phase: command.phase, round: command.round };
 }

@@ -21,18 +21,21 @@ export class EventPublisher {
     operationId: string,
     hostId: string,
     kind: NodeEventKind,
-    fields: { progress: number; message?: string; phase?: string; result?: unknown; ledger?: RestoreLedgerFact },
+    fields: { progress: number; message?: string; phase?: string; result?: unknown; ledger?: RestoreLedgerFact; round?: number },
     run = 0,
   ): Promise<void> {
     // signed with the key coordinators share, when configured: a client cannot report for this node; the run
     // it answers is named, so a result of an earlier run replayed into a resumed one changes nothing
+    const { round, ...rest } = fields;
     const event = signEvent(this.signing.key, {
       schemaVersion: SCHEMA_VERSION,
       kind,
       operationId,
       hostId,
       at: this.clock.now().toISOString(),
-      ...fields,
+      ...rest,
+      // the node's round after a pause at a window's end (absent for the first): its events are not the earlier round's
+      ...(round ? { round } : {}),
       // an error text or a result may quote a secret the request carried (an SDK naming the KMS key): not onward
       ...(fields.message !== undefined ? { message: this.scrubber.scrub(fields.message) } : {}),
       ...(fields.result !== undefined ? { result: this.scrubber.scrubValue(fields.result) } : {}),
@@ -40,7 +43,7 @@ export class EventPublisher {
     });
     // Resolves once JetStream stored the event (its ack): a ledger fact is durable in the events stream before
     // the agent goes on. Progress events (ledger facts among them) are all distinct; results are de-duplicated so a re-run after redelivery reports once.
-    const id = kind === 'progress' ? `event.${randomUUID()}` : MessageIds.event(operationId, hostId, kind, fields.phase, run);
+    const id = kind === 'progress' ? `event.${randomUUID()}` : MessageIds.event(operationId, hostId, kind, fields.phase, run, round);
     const subject = Subjects.eventsFor(operationId, hostId);
     const ack = await publishJson(this.js, subject, event, id);
     // Dropped as a duplicate: this agent's own earlier copy (a retry, a re-run) — or a message another client

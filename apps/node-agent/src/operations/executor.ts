@@ -60,6 +60,17 @@ export class MapExecutorRegistry extends ExecutorRegistry {
   }
 }
 
+/**
+ * The reason the agent aborts a run's signal with when a maintenance window closed (a `pause` command): the run
+ * stops at its next safe point as for a cancel, but its next round goes on from there.
+ */
+export const PAUSE_REASON = new DOMException("paused at the maintenance window's end", 'AbortError');
+
+/** Whether the run was stopped for a pause at a window's end (not a cancel or a deadline). */
+export function isPausedStop(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason === PAUSE_REASON;
+}
+
 /** Agent settings the executors share. */
 export interface ExecutorSettings {
   /** how often a long operation reads its progress from the node */

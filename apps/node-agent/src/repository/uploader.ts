@@ -61,8 +61,8 @@ function counted(source: Readable, onBytes: (n: number) => void, signal: AbortSi
 
 /**
  * Uploads what the store does not hold yet. An object already there — listed in an earlier manifest, or
- * left by an earlier backup that failed before its manifest (found by listing, its hash read from metadata) —
- * is neither read nor uploaded. New files are read once: hashed while they stream to the store.
+ * left by an earlier backup that failed or paused before its manifest (found by listing, its hash read from
+ * metadata or remembered from this process's own upload of it) — is neither read nor uploaded. New files are read once: hashed while they stream to the store.
  */
 export async function uploadSnapshot(
   backend: StorageBackend,
@@ -93,6 +93,12 @@ export async function uploadSnapshot(
     return false;
   });
   await mapConcurrent(candidates, options.concurrency, options.signal, async (item) => {
+    // stored by this process before (a backup paused at a window's end, now in its next round): its hash is known
+    const earlier = options.inFlight.storedEarlier<StoredObject>(`${backend.name}/${item.key}`);
+    if (earlier && earlier.size === item.file.size && earlier.stored === undefined) {
+      outcomes.set(item.key, { ...earlier, uploaded: false });
+      return;
+    }
     const info = await backend.stat(item.key);
     if (info && info.size === item.file.size && info.sha256)
       outcomes.set(item.key, { size: info.size, sha256: info.sha256, uploaded: false });

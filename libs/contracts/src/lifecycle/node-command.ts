@@ -25,6 +25,7 @@ export function nodeCommand(
   };
   if (record.phase) command.phase = record.phase;
   if (record.resumeCount) command.resume = record.resumeCount;
+  if (node.round) command.round = node.round;
   if (record.context) command.context = record.context;
   if (record.phase) command.phaseResults = record.phaseResults ?? {};
   return command;

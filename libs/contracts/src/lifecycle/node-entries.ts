@@ -46,8 +46,15 @@ export function nodesForPhase(
 export function applyToNode(node: NodeProgress, event: NodeEventMessage, now: Date): NodeProgress | undefined {
   if (isNodeFinished(node.state)) return undefined; // first result wins; late or repeated events change nothing
   if (node.state === NodeState.WAITING) return undefined; // never sent its command: nothing it says is about this run
+  if ((event.round ?? 0) !== (node.round ?? 0)) return undefined; // a round before (or after) a pause: not this one's
   const result = TERMINAL_EVENT_STATE[event.kind];
   const progress = Math.min(1, Math.max(node.progress, event.progress));
+  if (event.kind === 'paused') {
+    if (node.state === NodeState.PAUSED) return undefined;
+    return { ...node, state: advanceNodeTo(node.state, NodeState.PAUSED), progress, startTime: node.startTime ?? now.toISOString() };
+  }
+  // a paused round's late start or progress: it stopped; only its result (ended before the pause took hold) counts
+  if (node.state === NodeState.PAUSED && !result) return undefined;
   if (result) {
     return {
       ...node,

@@ -1,5 +1,7 @@
+import type { NodeEventMessage } from '../messages';
 import { applyToNode, freshNode, nodesForPhase } from './node-entries';
-import { advanceNodeTo, ALL_NODE_STATES, canAdvanceNode, isNodeDispatched, isNodeFinished, NodeState } from './node-state';
+import type { NodeProgress } from '../operation-record';
+import { advanceNodeTo, ALL_NODE_STATES, canAdvanceNode, isNodeDispatched, isNodeFinished, isNodeParked, NodeState } from './node-state';
 import { InvalidStateTransitionError } from './operation-state';
 import { NOW, targets } from './test-fixtures';
 
@@ -18,11 +20,20 @@ const VALID: Array<[S, S]> = [
   [S.RUNNING, S.COMPLETED],
   [S.RUNNING, S.FAILED],
   [S.RUNNING, S.CANCELLED],
+  // the maintenance window closed: the agent stopped at a safe point (or had not started) and said so
+  [S.PENDING, S.PAUSED],
+  [S.RUNNING, S.PAUSED],
+  // the next window re-admits it (its next round), a cancel or a failed phase ends it, and a result of the same
+  // round that ended just before the pause took hold counts
+  [S.PAUSED, S.PENDING],
+  [S.PAUSED, S.CANCELLED],
+  [S.PAUSED, S.COMPLETED],
+  [S.PAUSED, S.FAILED],
 ];
 
 const isValid = (from: S, to: S) => VALID.some(([f, t]) => f === from && t === to);
 const allPairs = ALL_NODE_STATES.flatMap((from) => ALL_NODE_STATES.map((to) => [from, to] as [S, S]));
-const event = (kind: 'started' | 'progress' | 'completed', progress: number) => ({
+const event = (kind: 'started' | 'progress' | 'completed' | 'paused', progress: number): NodeEventMessage => ({
   schemaVersion: '1.0',
   kind,
   operationId: 'op-1',
@@ -47,9 +58,28 @@ describe('node entry state machine', () => {
     expect(ALL_NODE_STATES.filter(isNodeFinished).sort()).toEqual([S.CANCELLED, S.COMPLETED, S.FAILED]);
   });
 
-  it('counts a node as sent its command (owing a result, timed out when silent) only once it left WAITING', () => {
-    expect(allPairs.length).toBe(36);
+  it('counts a node as sent its command (owing a result, timed out when silent) only once it left WAITING, and not while PAUSED', () => {
+    expect(allPairs.length).toBe(49);
     expect(ALL_NODE_STATES.filter(isNodeDispatched).sort()).toEqual([S.PENDING, S.RUNNING]);
+    expect(ALL_NODE_STATES.filter(isNodeParked).sort()).toEqual([S.PAUSED, S.WAITING]);
+  });
+
+  it("pauses a running node on its round's `paused`, ignores its later start or progress, keeps its late result", () => {
+    const running = applyToNode(freshNode(targets(['h1'])[0], 'UPLOAD'), event('started', 0), NOW) as NodeProgress;
+    const paused = applyToNode({ ...running, progress: 0.3 }, event('paused', 0.2), NOW) as NodeProgress;
+    expect(paused).toMatchObject({ state: S.PAUSED, progress: 0.3 });
+    expect(applyToNode(paused, event('paused', 0.3), NOW)).toBeUndefined();
+    expect(applyToNode(paused, event('progress', 0.5), NOW)).toBeUndefined();
+    expect(applyToNode(paused, event('started', 0), NOW)).toBeUndefined();
+    expect(applyToNode(paused, event('completed', 1), NOW)?.state).toBe(S.COMPLETED);
+  });
+
+  it("ignores the events of another round than the node's: a stale round-0 result cannot end round 1", () => {
+    const round1: NodeProgress = { ...freshNode(targets(['h1'])[0], 'UPLOAD'), round: 1 };
+    expect(applyToNode(round1, event('completed', 1), NOW)).toBeUndefined();
+    expect(applyToNode(round1, event('paused', 0), NOW)).toBeUndefined();
+    expect(applyToNode(round1, { ...event('started', 0), round: 1 }, NOW)?.state).toBe(S.RUNNING);
+    expect(applyToNode(round1, { ...event('completed', 1), round: 1 }, NOW)?.state).toBe(S.COMPLETED);
   });
 
   it('ignores an event for a node that was never sent its command (WAITING)', () => {

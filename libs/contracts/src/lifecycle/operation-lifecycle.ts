@@ -2,12 +2,12 @@ import type { NodeEventMessage } from '../messages';
 import { errorSource, NodeProgress, OperationRecord } from '../operation-record';
 import type { StoredPhaseResults } from '../protocols/protocol';
 import { applyToNode, nodesForPhase } from './node-entries';
-import { isNodeDispatched, isNodeFinished } from './node-state';
+import { isNodeDispatched, isNodeFinished, NodeState } from './node-state';
 import { withResumeHint } from './operation-resume';
 import { advanceTo, isTerminal, OperationState } from './operation-state';
 import type { PhaseStep } from './phase-step';
 import { overallProgress } from './progress';
-import { admitTurns, cancelWaiting, queueTurns } from './turns';
+import { admitTurns, cancelWaiting, pausedMessage, queueTurns } from './turns';
 
 /**
  * Pure functions from (record, input) to a new record, or `undefined` when the input changes nothing: the
@@ -92,10 +92,10 @@ export function requestCancel(record: OperationRecord, now: Date): OperationReco
       completionTime: now.toISOString(),
     };
   }
-  // the nodes still waiting for their turn (`parallel`) never got a command: they are cancelled at once
+  // the nodes still waiting for their turn (`parallel`) never got a command, the paused ones stopped: cancelled at once
   const nodes = record.nodes ? cancelWaiting(record.nodes, 'the operation was cancelled before its turn came', now) : undefined;
   const next = { ...record, cancelRequested: true, ...(nodes ? { nodes } : {}) };
-  // every node was waiting (a maintenance window not open yet): no node event will end the operation, so it ends here
+  // every node was waiting or paused (a maintenance window closed): no node event will end the operation, so it ends here
   const all = Object.values(nodes ?? {});
   if (nodes && nodes !== record.nodes && all.every((n) => isNodeFinished(n.state))) return finish(next, all, now, true);
   return next;
@@ -202,8 +202,10 @@ export function applyNodeEvent(
   if ((event.phase ?? undefined) !== (record.phase ?? undefined)) return undefined; // an event of another phase
   const node = record.nodes[event.hostId];
   if (!node) return undefined;
-  const updated = applyToNode(node, event, now);
-  if (!updated) return undefined;
+  const applied = applyToNode(node, event, now);
+  if (!applied) return undefined;
+  // a node paused at the window's end says when it resumes (admitTurns below re-admits it if the window is open)
+  const updated = applied.state === NodeState.PAUSED ? { ...applied, message: pausedMessage(record, now) } : applied;
   // a node that finished frees its data center's slot for the next WAITING node (`parallel`), in this same write
   const step = steps.find((p) => p.name === record.phase);
   const nodes = admitTurns(record, { ...record.nodes, [event.hostId]: updated }, step, now);

@@ -5,7 +5,13 @@ import { FlushRequest, parseOperationRequest, RequestValidationError } from '../
 import { SCHEMA_VERSION } from '../schema-version';
 import { NodeState } from './node-state';
 import { applyNodeEvent, pendingNodes, requestCancel, startOperation } from './operation-lifecycle';
-import { admitDue } from './turns';
+import { admitDue, isPausablePhase } from './turns';
+import { backupProtocol } from '../protocols/backup.protocol';
+import { restoreProtocol } from '../protocols/restore.protocol';
+import { removeBackupProtocol } from '../protocols/remove-backup.protocol';
+import { truncateProtocol } from '../protocols/truncate.protocol';
+import type { AnyProtocol } from '../protocols/protocol';
+import { PARALLEL_SINGLE_PHASE_TYPES, PAUSABLE_SINGLE_PHASE_TYPES } from '../requests/parallel';
 import { NOW } from './test-fixtures';
 
 /** Three nodes in dc1, two in dc2. */
@@ -165,5 +171,37 @@ describe('maintenanceWindow: nodes start only inside the window', () => {
     const record = requestCancel(windowed(OUTSIDE), NOW) as OperationRecord;
     expect(record.state).toBe('CANCELLED');
     expect(Object.values(states(record))).toEqual(Array(5).fill('CANCELLED'));
+  });
+});
+
+describe('pausable phases (paused at a maintenance window end)', () => {
+  const protocols = [backupProtocol, restoreProtocol, removeBackupProtocol, truncateProtocol] as unknown as AnyProtocol[];
+
+  it('are declared once, in the protocols: backup UPLOAD and restore DOWNLOAD, plus verify among the single-phase types', () => {
+    const pausable = protocols.flatMap((p) => p.phases.filter((phase) => p.rules[phase].pausable).map((phase) => `${p.type} ${phase}`));
+    expect(pausable).toEqual(['backup UPLOAD', 'restore DOWNLOAD']);
+    expect([...PAUSABLE_SINGLE_PHASE_TYPES]).toEqual(['verify']);
+  });
+
+  it('each takes turns on every node and stops for a cancel: a pause uses the cancel safe point', () => {
+    for (const protocol of protocols) {
+      for (const phase of protocol.phases.filter((p) => protocol.rules[p].pausable)) {
+        expect(protocol.rules[phase]).toMatchObject({ on: 'all', parallel: true, cancelDuring: true });
+      }
+    }
+    for (const type of PAUSABLE_SINGLE_PHASE_TYPES) expect(PARALLEL_SINGLE_PHASE_TYPES.has(type)).toBe(true);
+  });
+
+  it('a pause command is meant only for a pausable phase of an operation with a window', () => {
+    const window = { start: '02:00', duration: '2h' };
+    const of = (type: string, maintenanceWindow?: unknown) =>
+      ({ type, request: { type, maintenanceWindow } }) as unknown as OperationRecord;
+    expect(isPausablePhase(of('backup', window), 'UPLOAD')).toBe(true);
+    expect(isPausablePhase(of('backup', window), 'COMMIT')).toBe(false);
+    expect(isPausablePhase(of('backup'), 'UPLOAD')).toBe(false);
+    expect(isPausablePhase(of('restore', window), 'IN_PLACE')).toBe(false);
+    expect(isPausablePhase(of('restore', window), 'IMPORT')).toBe(false);
+    expect(isPausablePhase(of('verify', window), undefined)).toBe(true);
+    expect(isPausablePhase(of('cleanup', window), undefined)).toBe(false);
   });
 });

@@ -4,10 +4,16 @@ import type { AnyProtocol } from '../protocols/protocol';
 import { restoreProtocol } from '../protocols/restore.protocol';
 import { requestedDcs } from '../requests/datacenters';
 import type { BaseOperationRequest } from '../requests/common';
-import { PARALLEL_SINGLE_PHASE_TYPES, ParallelLimit, parallelLimitFor, parallelShapeErrors } from '../requests/parallel';
+import {
+  PARALLEL_SINGLE_PHASE_TYPES,
+  PAUSABLE_SINGLE_PHASE_TYPES,
+  ParallelLimit,
+  parallelLimitFor,
+  parallelShapeErrors,
+} from '../requests/parallel';
 import type { FieldError } from '../requests/registry';
 import { maintenanceWindowShapeErrors, windowStateAt } from '../requests/maintenance-window';
-import { advanceNodeTo, isNodeDispatched, NodeState } from './node-state';
+import { advanceNodeTo, isNodeDispatched, isNodeParked, NodeState } from './node-state';
 import { OperationState } from './operation-state';
 import type { PhaseStep } from './phase-step';
 
@@ -78,27 +84,73 @@ export function takesTurns(record: OperationRecord, step: PhaseStep | undefined)
   return step ? step.parallel === true && step.on === 'all' : PARALLEL_SINGLE_PHASE_TYPES.has(record.type);
 }
 
-/** Why the WAITING nodes of a phase will never get their turn, if they will not. */
+/** Whether the record's current phase (`step`; undefined: a single-phase type) is paused at a maintenance window's end. */
+export function pausesAtWindowEnd(record: OperationRecord, step: PhaseStep | undefined): boolean {
+  if (record.request.maintenanceWindow === undefined || !takesTurns(record, step)) return false;
+  return step ? step.pausable === true : PAUSABLE_SINGLE_PHASE_TYPES.has(record.type);
+}
+
+/**
+ * Whether a `pause` command of `phase` (undefined: a single-phase type's) may be meant for this operation: it has a
+ * maintenance window and the phase is pausable (the agent's check of a command; the coordinator's decision is
+ * `nodesToPause`).
+ */
+export function isPausablePhase(record: OperationRecord, phase: string | undefined): boolean {
+  if (record.request.maintenanceWindow === undefined) return false;
+  const protocol = PHASED_PROTOCOLS[record.type];
+  if (!protocol) return phase === undefined && PAUSABLE_SINGLE_PHASE_TYPES.has(record.type);
+  return phase !== undefined && protocol.phases.includes(phase) && protocol.rules[phase].pausable === true;
+}
+
+/**
+ * The nodes the sweeper asks to pause now (`pause` command): the maintenance window is closed, the phase is
+ * pausable, and they were sent their command and owe its result. Nothing is written: a node moves to PAUSED
+ * only when its agent says it stopped (`paused` event), and repeated pause commands are one message (its id).
+ */
+export function nodesToPause(record: OperationRecord, steps: PhaseStep[], now: Date): NodeProgress[] {
+  const window = record.request.maintenanceWindow;
+  if (record.state !== OperationState.RUNNING || !record.nodes || !window || record.cancelRequested) return [];
+  const step = steps.find((p) => p.name === record.phase);
+  if (!pausesAtWindowEnd(record, step) || windowStateAt(window, now).open) return [];
+  return Object.values(record.nodes).filter((n) => isNodeDispatched(n.state));
+}
+
+/** What a PAUSED node's entry says: when the next window opens (re-admission may already be due). */
+export function pausedMessage(record: OperationRecord, now: Date): string {
+  const window = record.request.maintenanceWindow;
+  const state = window ? windowStateAt(window, now) : undefined;
+  if (!state || state.open) return "paused at the window's end; resumes now: the window is open again";
+  return `paused at the window's end; resumes when the window opens ${state.opensAt ? `at ${state.opensAt.toISOString()}` : 'never again'}`;
+}
+
+/** Why the parked nodes (WAITING, PAUSED) of a phase will never get their turn, if they will not. */
 function stopReason(record: OperationRecord, nodes: NodeProgress[]): string | undefined {
   if (record.cancelRequested) return 'the operation was cancelled before its turn came';
   const failed = nodes.find((n) => n.state === OperationState.FAILED);
   if (failed) return `node ${failed.hostId} failed in this phase before its turn came`;
-  if (nodes.some((n) => n.state === OperationState.CANCELLED && n.message?.startsWith('not run') !== true)) {
+  if (nodes.some((n) => n.state === OperationState.CANCELLED && !PARKED_CANCEL.some((p) => n.message?.startsWith(p) === true))) {
     return 'a node of this phase was cancelled before its turn came';
   }
   return undefined;
 }
 
-/** Every WAITING node cancelled: it never got a command, so it has nothing to stop. */
+/** How the message of a node cancelled while parked begins (never sent a command / paused): not a cancel of its own. */
+const PARKED_CANCEL = ['not run: ', 'not resumed: '] as const;
+
+/**
+ * Every parked node cancelled: a WAITING node never got a command, a PAUSED one stopped — neither has anything
+ * to stop, so no cancel command is owed to them.
+ */
 export function cancelWaiting(nodes: Record<string, NodeProgress>, reason: string, now: Date): Record<string, NodeProgress> {
-  const waiting = Object.values(nodes).filter((n) => n.state === NodeState.WAITING);
-  if (waiting.length === 0) return nodes;
+  const parked = Object.values(nodes).filter((n) => isNodeParked(n.state));
+  if (parked.length === 0) return nodes;
   const next = { ...nodes };
-  for (const node of waiting) {
+  for (const node of parked) {
+    const prefix = node.state === NodeState.PAUSED ? PARKED_CANCEL[1] : PARKED_CANCEL[0];
     next[node.hostId] = {
       ...node,
       state: advanceNodeTo(node.state, NodeState.CANCELLED),
-      message: `not run: ${reason}`,
+      message: `${prefix}${reason}`,
       completionTime: now.toISOString(),
     };
   }
@@ -114,8 +166,8 @@ function withWindowMessage(nodes: Record<string, NodeProgress>, opensAt: Date | 
 }
 
 /**
- * The record with the WAITING nodes whose turn came admitted — the sweeper's call, for a maintenance window that
- * opened while nothing ran — or undefined when nothing changes.
+ * The record with the parked nodes whose turn came admitted — the sweeper's call, for a maintenance window that
+ * opened while nothing ran (WAITING nodes, and PAUSED ones in a new round) — or undefined when nothing changes.
  */
 export function admitDue(record: OperationRecord, steps: PhaseStep[], now: Date): OperationRecord | undefined {
   if (record.state !== OperationState.RUNNING || !record.nodes) return undefined;
@@ -129,9 +181,10 @@ function waitingMessage(limit: number, dc: string): string {
 }
 
 /**
- * Admits the WAITING nodes whose turn came: while fewer than n nodes of a data center are PENDING or RUNNING,
- * its next WAITING node (in the record's order) becomes PENDING. When the phase will not go on (a node failed
- * or was cancelled, or a cancel was requested), the WAITING nodes are cancelled instead.
+ * Admits the parked nodes whose turn came: while fewer than n nodes of a data center are PENDING or RUNNING,
+ * its next parked node becomes PENDING — the PAUSED ones first (they had started), then the WAITING ones, each in
+ * the record's order; a PAUSED node starts its next round. When the phase will not go on (a node failed or was
+ * cancelled, or a cancel was requested), the parked nodes are cancelled instead.
  */
 export function admitTurns(
   record: OperationRecord,
@@ -141,7 +194,7 @@ export function admitTurns(
 ): Record<string, NodeProgress> {
   if (!takesTurns(record, step)) return nodes;
   const all = Object.values(nodes);
-  if (!all.some((n) => n.state === NodeState.WAITING)) return nodes;
+  if (!all.some((n) => isNodeParked(n.state))) return nodes;
   const stop = stopReason(record, all);
   if (stop) return cancelWaiting(nodes, stop, now);
   const window = record.request.maintenanceWindow ? windowStateAt(record.request.maintenanceWindow, now) : undefined;
@@ -149,13 +202,14 @@ export function admitTurns(
   const active = new Map<string, number>();
   for (const node of all) if (isNodeDispatched(node.state)) active.set(node.dc, (active.get(node.dc) ?? 0) + 1);
   const next = { ...nodes };
-  for (const node of all) {
-    if (node.state !== NodeState.WAITING) continue;
+  const queue = [...all.filter((n) => n.state === NodeState.PAUSED), ...all.filter((n) => n.state === NodeState.WAITING)];
+  for (const node of queue) {
     const limit = parallelLimitFor(parallelOf(record.request), node.dc);
     const running = active.get(node.dc) ?? 0;
     if (limit !== undefined && running >= limit) continue;
     const { message: _waited, ...rest } = node;
-    next[node.hostId] = { ...rest, state: advanceNodeTo(node.state, NodeState.PENDING) };
+    const round = node.state === NodeState.PAUSED ? { round: (node.round ?? 0) + 1 } : {};
+    next[node.hostId] = { ...rest, ...round, state: advanceNodeTo(node.state, NodeState.PENDING) };
     active.set(node.dc, running + 1);
   }
   return next;

@@ -75,7 +75,8 @@ export const backupProtocol: BackupProtocol = {
   rules: {
     SNAPSHOT: { on: 'all', cancelBefore: true, cancelDuring: true },
     // a consistent backup snapshots every node at once (SNAPSHOT takes no `parallel`); the upload takes turns
-    UPLOAD: { on: 'all', cancelBefore: true, cancelDuring: true, parallel: true },
+    // paused at a window's end between objects: the next window's upload reuses the objects already stored
+    UPLOAD: { on: 'all', cancelBefore: true, cancelDuring: true, parallel: true, pausable: true },
     COMMIT: { on: 'one', cancelBefore: true, cancelDuring: true },
   },
   sequence: (request) => {

@@ -29,6 +29,13 @@ export interface PhaseRules {
    * WAIT for their turn (docs/design.md "Gentle on the cluster"). Absent: every target runs it at once.
    */
   readonly parallel?: boolean;
+  /**
+   * When a maintenance window closes while a node runs this phase, the node is paused at its next safe point
+   * (the cancel's: the phase must be `cancelDuring` and take turns, `parallel`) and runs the phase again in the
+   * next window, reusing what it already did (a backup's uploaded objects, a restore's downloaded files).
+   * Absent: a node that started runs the phase to its end (a `one` phase, or work that must not stop mid-way).
+   */
+  readonly pausable?: boolean;
 }
 
 /** One phase's results by host ID (a node that had no work in a 'one' phase has none). */

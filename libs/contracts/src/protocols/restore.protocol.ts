@@ -265,14 +265,16 @@ export const restoreProtocol: RestoreProtocol = {
   phases: RESTORE_PHASES,
   rules: {
     INIT: { on: 'all', cancelBefore: true, cancelDuring: true },
-    DOWNLOAD: { on: 'all', cancelBefore: true, cancelDuring: true, parallel: true },
+    // paused at a window's end between files: the next window's download skips the files already staged
+    DOWNLOAD: { on: 'all', cancelBefore: true, cancelDuring: true, parallel: true, pausable: true },
     // truncate is cluster-wide in Cassandra: one node does it for all. Once it started the data must come
     // back, so from here on a cancel neither stops a phase nor keeps the next one from starting.
     TRUNCATE: { on: 'one', cancelBefore: true, cancelDuring: false },
     IMPORT: { on: 'all', cancelBefore: false, cancelDuring: false },
     CLEANUP: { on: 'all', cancelBefore: false, cancelDuring: false },
     PITR_PLAN: { on: 'all', cancelBefore: true, cancelDuring: true },
-    // IN_PLACE works on a stopped node: `parallel` bounds how many nodes are being rewritten at once
+    // IN_PLACE works on a stopped node: `parallel` bounds how many nodes are being rewritten at once. Never paused
+    // at a window's end: stopped mid-way, the node would stay down with half its data replaced until the next window
     IN_PLACE: { on: 'all', cancelBefore: true, cancelDuring: true, parallel: true },
     PLAN: { on: 'all', cancelBefore: true, cancelDuring: true },
     // the backup is in place: the commit logs must follow, or the nodes come back at the backup, not the point

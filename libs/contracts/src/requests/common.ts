@@ -81,14 +81,15 @@ export abstract class BaseOperationRequest {
 
   /**
    * Daedalus extension (global requests, where `parallel` applies): nodes start their work only inside the
-   * window. Checked by `parallelRequestErrors` (lifecycle/turns.ts), naming `maintenanceWindow.<field>`.
+   * window, and a pausable phase still running at its end is paused until the next one. Checked by `parallelRequestErrors` (lifecycle/turns.ts), naming `maintenanceWindow.<field>`.
    */
   @IsOptional()
   @Allow()
   @Doc(
     'Daedalus extension (global requests, the phases parallel applies to): a node starts its work only inside the window ' +
       '(start: 5-field cron or HH:MM; duration: ISO-8601 or 2h/90m/30s; timeZone: IANA, default UTC). Nodes outside it show ' +
-      'WAITING with the time the window opens. Work started inside the window runs to its end.',
+      'WAITING with the time the window opens. Work of a pausable phase (backup UPLOAD, restore DOWNLOAD, verify) still running ' +
+      'when the window closes is paused at a safe point (PAUSED) and resumed in the next window; other work runs to its end.',
     {
       type: 'object',
       required: ['start', 'duration'],

@@ -29,6 +29,13 @@ export const PARALLEL_SINGLE_PHASE_TYPES: ReadonlySet<string> = new Set([
   'verify',
 ]);
 
+/**
+ * The single-phase types whose work a maintenance window's end pauses (the multi-phase types say it per phase:
+ * `PhaseRules.pausable`): verify only reads and stops between objects, and runs again in the next window. The
+ * others of the set above run a Cassandra operation over JMX that the agent cannot stop at a safe point.
+ */
+export const PAUSABLE_SINGLE_PHASE_TYPES: ReadonlySet<string> = new Set(['verify']);
+
 const isLimit = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_PARALLEL;
 

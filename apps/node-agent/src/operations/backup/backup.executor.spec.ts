@@ -6,7 +6,7 @@ import { MemoryBackend } from '@daedalus/storage';
 import { localFileSystem as fs } from '../../adapters/filesystem';
 import { InFlightUploads } from '../../repository/in-flight-uploads';
 import { ManifestCache } from '../../repository/manifest-store';
-import { honoursCancel, OperationRejectedError } from '../executor';
+import { honoursCancel, OperationRejectedError, PAUSE_REASON } from '../executor';
 import { FakeCassandraNode } from '../testing/fake-cassandra-node';
 import { FakeSnapshots, HOST, identityOf, nodeRegistration, phaseContext, TABLE_ID, writeSSTable } from '../testing/node-fixtures';
 import { BackupExecutor } from './backup.executor';
@@ -141,6 +141,22 @@ describe('BackupExecutor', () => {
       // the manifest's start is the snapshot's, not the upload's
       expect(JSON.parse(backend.objects.get(MANIFEST)?.data.toString() ?? '{}')).toMatchObject({ startTime: '2026-03-01T12:00:00.000Z' });
       expect(honoursCancel(executor, 'SNAPSHOT')).toBe(true);
+    });
+
+    it('UPLOAD paused at a window end keeps the consistent snapshot, and the next round uploads it', async () => {
+      const snapshot = await run('SNAPSHOT');
+      const paused = new AbortController();
+      paused.abort(PAUSE_REASON);
+      const { context } = phaseContext('UPLOAD', { coordinatorContext: coordination, phaseResults: { SNAPSHOT: { [HOST]: snapshot } } });
+      await expect(executor.execute(request, { ...context, signal: paused.signal })).rejects.toThrow(
+        "paused at the maintenance window's end",
+      );
+      expect(backend.objects.has(MANIFEST)).toBe(false);
+      expect(snapshots.cleared).toEqual([]);
+      const result = await upload({ SNAPSHOT: { [HOST]: snapshot } });
+      expect(result).toMatchObject({ backupName: 'nightly-42', manifest: MANIFEST });
+      expect(snapshots.taken).toEqual(['nightly-42']);
+      expect(snapshots.cleared).toEqual(['nightly-42']);
     });
 
     it('UPLOAD fails rather than take a new snapshot when the consistent one is gone', async () => {

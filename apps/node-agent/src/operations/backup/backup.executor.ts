@@ -12,7 +12,7 @@ import { Clock, errorMessage, processMetrics, recordTransfer } from '@daedalus/c
 import { StorageBackend, StorageLocation } from '@daedalus/storage';
 import { CassandraNode } from '../../cassandra/cassandra-node';
 import { CassandraSnapshots } from '../../cassandra/snapshots';
-import { ExecutionContext, OperationRejectedError } from '../executor';
+import { ExecutionContext, OperationRejectedError, isPausedStop } from '../executor';
 import { PhaseContext, PhasedExecutor, PhaseHandlers } from '../phased-executor';
 import { NodeIdentity } from '../../registration/node-identity';
 import { BackupLayout, NodePath } from '../../repository/backup-layout';
@@ -257,7 +257,9 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
       return { backupName, manifest: manifestKey, totals };
     } finally {
       await lease?.release();
-      if (!request.keepSnapshot) {
+      // a consistent backup's snapshot survives a pause at a window's end: the next round uploads it (a new one
+      // would not be consistent with the other nodes')
+      if (!request.keepSnapshot && !(taken && isPausedStop(context.signal))) {
         await this.snapshots
           .clear(backupName, scope.keyspaces)
           .catch((error) => this.logger.warn(`could not clear snapshot ${backupName}: ${errorMessage(error)}`));
