@@ -5,7 +5,7 @@ import { eventSignatureProblem, FatalError, MessageContext, OperationStore, Sign
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { planFor } from '../plans/plans';
-import { withRequestDigests } from '../plans/request-digests';
+import { withMissingRequestDigests } from '../plans/request-digests';
 import { isOfEarlierRun, subjectRefusal, workRefusal } from './event-checks';
 import { ledgerFactRefusal, withLedgerFacts } from './restore-ledger-folding';
 import { PauseWindows } from '../operations/pause-windows';
@@ -35,7 +35,8 @@ export class NodeEventHandler {
     const refusal = subjectRefusal(event, context.subject) ?? eventSignatureProblem(this.signing.key, event);
     if (refusal) this.refuse(event, refusal);
     let phases: PhaseStep[] = [];
-    const updated = await this.operations.mutate(event.operationId, (record) => {
+    // grouped with the other events of this operation that this process handles at once: one write for them all
+    const outcome = await this.operations.mutateGrouped(event.operationId, (record) => {
       const owed = workRefusal(record, event) ?? ledgerFactRefusal(record, event);
       if (owed) this.refuse(event, owed);
       // a restore's ledger facts count whatever the phase or run now is: the node did truncate or import
@@ -44,10 +45,12 @@ export class NodeEventHandler {
       if (isOfEarlierRun(record, event)) return ledger ? current : undefined;
       phases = planFor(record.type).phases(record);
       const applied = applyNodeEvent(current, event, this.clock.now(), phases);
-      return withRequestDigests(applied ?? (ledger ? current : undefined));
+      return withMissingRequestDigests(applied ?? (ledger ? current : undefined));
     });
-    if (!updated) this.refuse(event, `operation ${event.operationId} does not exist`);
-    this.commands.announce(updated);
+    if (!outcome) this.refuse(event, `operation ${event.operationId} does not exist`);
+    // what was written is announced once per write; this event's decisions follow the record as it left it
+    if (outcome.last) this.commands.announce(outcome.stored);
+    const updated = outcome.value;
     // The event closed its phase (now, or before a failover: this may be a redelivery): start the next one. A
     // progress event (a late ledger fact among them) never closes a phase.
     const mayHaveClosed = event.kind !== 'progress';
