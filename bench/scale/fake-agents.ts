@@ -63,6 +63,12 @@ export class FakeAgents {
   private readonly js: JetStreamClient;
   /** commands handled (run and cancel), for the bench to check nothing was lost */
   commandsHandled = 0;
+  /** when (performance.now()) the first and last `run` arrived and the last `completed` was stored, since `resetTimes` */
+  times: { firstRun?: number; lastRun?: number; lastCompleted?: number } = {};
+
+  resetTimes(): void {
+    this.times = {};
+  }
 
   constructor(
     private readonly nc: NatsConnection,
@@ -104,9 +110,13 @@ export class FakeAgents {
       const command = msg.json<NodeCommandMessage>();
       if (command.hostId !== hostId) throw new Error(`command for ${command.hostId} on ${hostId}'s subject`);
       if (command.kind === 'run') {
+        const arrived = performance.now();
+        this.times.firstRun ??= arrived;
+        this.times.lastRun = Math.max(this.times.lastRun ?? 0, arrived);
         await this.publish(command, 'started', 0);
         await new Promise((resolve) => setTimeout(resolve, this.options.workMs));
         await this.publish(command, 'completed', 1);
+        this.times.lastCompleted = Math.max(this.times.lastCompleted ?? 0, performance.now());
       }
       this.commandsHandled += 1;
       msg.ack();

@@ -40,6 +40,10 @@ export interface RunMeasure {
   attempts: number;
   bytes: number;
   jetStreamMessages: number;
+  /** submission → first node's command; → last node's command; last node's result stored → COMPLETED seen */
+  firstCommandMs: number;
+  lastCommandMs: number;
+  tailMs: number;
 }
 
 interface Scenario {
@@ -55,7 +59,13 @@ async function lastSequences(jsm: JetStreamManager): Promise<number[]> {
 }
 
 /** One global flush, from submission to COMPLETED, with what it wrote. */
-async function runOnce(nc: NatsConnection, jsm: JetStreamManager, store: OperationStore, workMs: number): Promise<RunMeasure> {
+async function runOnce(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  store: OperationStore,
+  agents: FakeAgents,
+  workMs: number,
+): Promise<RunMeasure> {
   const id = randomUUID();
   const subject = `$KV.${Buckets.operations}.${id}`;
   let attempts = 0;
@@ -89,6 +99,7 @@ async function runOnce(nc: NatsConnection, jsm: JetStreamManager, store: Operati
   const before = await lastSequences(jsm);
   const request = plainToInstance(FlushRequest, { type: 'flush', keyspace: KEYSPACE, globalRequest: true });
   const record: OperationRecord = newOperationRecord(id, request, new Date(), SCHEMA_VERSION, 'bench');
+  agents.resetTimes();
   const started = performance.now();
   await store.create(record);
   await publishSubmission(jetstream(nc), record, new Date());
@@ -114,6 +125,9 @@ async function runOnce(nc: NatsConnection, jsm: JetStreamManager, store: Operati
     attempts,
     bytes,
     jetStreamMessages: after.reduce((sum, last, i) => sum + last - before[i], 0),
+    firstCommandMs: (agents.times.firstRun ?? NaN) - started,
+    lastCommandMs: (agents.times.lastRun ?? NaN) - started,
+    tailMs: completedAt - (agents.times.lastCompleted ?? NaN),
   };
 }
 
@@ -125,7 +139,9 @@ async function runScenario(coordinators: number, nodes: number, runs: number, wo
   try {
     const nats = await startNatsServer(group, join(dir, 'nats'));
     for (let i = 1; i <= coordinators; i++) {
-      const proc = group.start(`coordinator-${i}`, process.execPath, [join(DIST, 'apps/coordinator/src/main.js')], {
+      // `SCALE_BENCH_CPU_PROF=<dir>`: each coordinator writes a V8 CPU profile there when stopped
+      const profile = process.env.SCALE_BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.SCALE_BENCH_CPU_PROF] : [];
+      const proc = group.start(`coordinator-${i}`, process.execPath, [...profile, join(DIST, 'apps/coordinator/src/main.js')], {
         env: { ...process.env, NATS_SERVERS: nats.url, NO_COLOR: '1' },
       });
       await group.waitForOutput(proc, /coordinator ready/, 60_000);
@@ -142,8 +158,8 @@ async function runScenario(coordinators: number, nodes: number, runs: number, wo
     await agents.start();
     const measured: RunMeasure[] = [];
     // a first flush warms the processes up (JIT, connections): not counted
-    await runOnce(nc, jsm, store, workMs);
-    for (let run = 0; run < runs; run++) measured.push(await runOnce(nc, jsm, store, workMs));
+    await runOnce(nc, jsm, store, agents, workMs);
+    for (let run = 0; run < runs; run++) measured.push(await runOnce(nc, jsm, store, agents, workMs));
     return { coordinators, nodes, runs: measured };
   } finally {
     await agents?.stop();
@@ -161,14 +177,15 @@ const spread = (values: number[], digits = 0) => {
 
 export function scaleTable(scenarios: Scenario[]): string[] {
   const lines = [
-    '| coordinators | nodes | overhead ms (min / median / max) | record writes | write attempts (conflicts) | KV bytes written | KV bytes per node | JetStream messages |',
-    '|---|---|---|---|---|---|---|---|',
+    '| coordinators | nodes | overhead ms (min / median / max) | first / last command ms | last result → COMPLETED ms | record writes | write attempts (conflicts) | KV bytes written | KV bytes per node | JetStream messages |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of scenarios) {
     const m = (pick: (r: RunMeasure) => number) => median(s.runs.map(pick));
     const bytes = m((r) => r.bytes);
     lines.push(
-      `| ${s.coordinators} | ${s.nodes} | ${spread(s.runs.map((r) => r.overheadMs))} | ${m((r) => r.writes)} | ` +
+      `| ${s.coordinators} | ${s.nodes} | ${spread(s.runs.map((r) => r.overheadMs))} | ` +
+        `${m((r) => r.firstCommandMs).toFixed(0)} / ${m((r) => r.lastCommandMs).toFixed(0)} | ${m((r) => r.tailMs).toFixed(0)} | ${m((r) => r.writes)} | ` +
         `${m((r) => r.attempts)} (${m((r) => r.attempts - r.writes)}) | ${(bytes / 1e6).toFixed(2)} MB | ` +
         `${(bytes / s.nodes / 1e3).toFixed(1)} kB | ${m((r) => r.jetStreamMessages)} |`,
     );
