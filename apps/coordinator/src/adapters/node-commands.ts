@@ -57,6 +57,11 @@ export class NodeCommands {
     });
   }
 
+  /** Sends `cancel` to every node that owes a result and was sent its command, fanned out as `dispatchPending`. */
+  async cancelPending(record: OperationRecord): Promise<void> {
+    await mapConcurrent(pendingNodes(record), FAN_OUT_CONCURRENCY, undefined, (node) => this.send(record, node, 'cancel'));
+  }
+
   /**
    * Sends the run command to the nodes admitted to their turn (`parallel`: PENDING, not started). Sent after
    * every result of a phase that takes turns, also when that result changed nothing (a redelivery after a
