@@ -132,7 +132,7 @@ describe('GroupedMutations', () => {
 
   it('writes at most maxGroup mutations at once', async () => {
     const cell = new Cell();
-    const groups = new GroupedMutations(cell.write, 2);
+    const groups = new GroupedMutations(cell.write, undefined, 2);
     cell.hold();
     const all = [1, 2, 3, 4, 5].map((n) => groups.mutate('present', append(n)));
     cell.release();

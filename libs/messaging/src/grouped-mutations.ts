@@ -10,14 +10,44 @@ export interface GroupedOutcome<T> {
   last: boolean;
 }
 
-interface Waiting<T> {
-  mutation: Mutation<T>;
+interface Waiting<T, I> {
+  input: I;
   resolve: (outcome: GroupedOutcome<T> | undefined) => void;
   reject: (error: unknown) => void;
 }
 
 /** Writes one combined mutation by compare-and-set; resolves to the value stored, undefined when the key is absent. */
 export type GroupWrite<T> = (key: string, mutation: Mutation<T>) => Promise<T | undefined>;
+
+/** Each input's outcome: the value right after it, or the error it alone is refused with. */
+export type InputOutcome<T> = { value: T } | { error: unknown };
+
+/**
+ * Applies a group's inputs, in order, to the value read: the new value (undefined: nothing changed) and each
+ * input's outcome. Must be pure and give the same result as applying the inputs one after the other (it is
+ * called again on a fresh read after a conflict).
+ */
+export type GroupFold<T, I> = (current: T, inputs: I[], at: MutationPoint) => { value: T | undefined; outcomes: Array<InputOutcome<T>> };
+
+/** The fold of plain mutations: each applied to the previous one's result; one that throws changes nothing. */
+export function sequentialFold<T>(current: T, mutations: Array<Mutation<T>>, at: MutationPoint): ReturnType<GroupFold<T, Mutation<T>>> {
+  const outcomes: Array<InputOutcome<T>> = [];
+  let value = current;
+  let changed = false;
+  for (const mutation of mutations) {
+    try {
+      const next = mutation(value, at);
+      if (next !== undefined) {
+        value = next;
+        changed = true;
+      }
+      outcomes.push({ value });
+    } catch (error) {
+      outcomes.push({ error });
+    }
+  }
+  return { value: changed ? value : undefined, outcomes };
+}
 
 /**
  * Group commit of concurrent compare-and-set mutations of one key in this process. The first mutation of a key
@@ -32,23 +62,25 @@ export type GroupWrite<T> = (key: string, mutation: Mutation<T>) => Promise<T | 
  * that itself grows with N, most of them retried after conflicts with each other); grouped, a busy operation is
  * written about once per round trip to the server, whatever N is.
  */
-export class GroupedMutations<T> {
-  private readonly waiting = new Map<string, Array<Waiting<T>>>();
+export class GroupedMutations<T, I = Mutation<T>> {
+  private readonly waiting = new Map<string, Array<Waiting<T, I>>>();
 
   constructor(
     private readonly write: GroupWrite<T>,
-    /** at most this many mutations in one write (bounds the time one compare-and-set attempt takes) */
+    /** how a group's inputs are applied (default: inputs are mutations, applied one after the other) */
+    private readonly fold: GroupFold<T, I> = sequentialFold as unknown as GroupFold<T, I>,
+    /** at most this many inputs in one write (bounds the time one compare-and-set attempt takes) */
     private readonly maxGroup = 256,
   ) {}
 
-  mutate(key: string, mutation: Mutation<T>): Promise<GroupedOutcome<T> | undefined> {
+  mutate(key: string, input: I): Promise<GroupedOutcome<T> | undefined> {
     return new Promise((resolve, reject) => {
       const queue = this.waiting.get(key);
       if (queue) {
-        queue.push({ mutation, resolve, reject });
+        queue.push({ input, resolve, reject });
         return;
       }
-      this.waiting.set(key, [{ mutation, resolve, reject }]);
+      this.waiting.set(key, [{ input, resolve, reject }]);
       void this.drain(key);
     });
   }
@@ -66,25 +98,13 @@ export class GroupedMutations<T> {
     }
   }
 
-  private async writeGroup(key: string, group: Array<Waiting<T>>): Promise<void> {
-    let outcomes: Array<{ value: T } | { error: unknown }> = [];
+  private async writeGroup(key: string, group: Array<Waiting<T, I>>): Promise<void> {
+    let outcomes: Array<InputOutcome<T>> = [];
+    const inputs = group.map((waiting) => waiting.input);
     const combined: Mutation<T> = (current: T, at: MutationPoint) => {
-      outcomes = [];
-      let value = current;
-      let changed = false;
-      for (const { mutation } of group) {
-        try {
-          const next = mutation(value, at);
-          if (next !== undefined) {
-            value = next;
-            changed = true;
-          }
-          outcomes.push({ value });
-        } catch (error) {
-          outcomes.push({ error });
-        }
-      }
-      return changed ? value : undefined;
+      const folded = this.fold(current, inputs, at);
+      outcomes = folded.outcomes;
+      return folded.value;
     };
     let stored: T | undefined;
     try {

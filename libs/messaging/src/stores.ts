@@ -1,7 +1,6 @@
 import { isSettled, isTerminal, NodeRegistration, OperationRecord } from '@daedalus/contracts';
 import { Clock } from '@daedalus/common';
 import { JsonStore, Mutation } from './json-kv';
-import { GroupedMutations, GroupedOutcome } from './grouped-mutations';
 import { RecordSealer, UntrustedRecordError } from './integrity/record-seal';
 
 /** Marks an operation as not finished yet; the value is only for operators looking at the bucket. */
@@ -34,7 +33,6 @@ export class OperationStore {
   ) {}
 
   private readonly listeners: TransitionListener[] = [];
-  private readonly groups = new GroupedMutations<OperationRecord>((id, mutation) => this.mutate(id, mutation));
 
   /** Calls `listener` after each change this store writes (a listener that throws is ignored). */
   onTransition(listener: TransitionListener): void {
@@ -70,15 +68,6 @@ export class OperationStore {
     this.tell(change);
     if (record && isSettled(record)) await this.retire(id);
     return record;
-  }
-
-  /**
-   * `mutate`, grouped with the concurrent mutations of the same record in this process into one compare-and-set
-   * write (see GroupedMutations): for handlers that many messages hit at once (node events of a large operation).
-   * Resolves once the write that includes this mutation landed; undefined if the record does not exist.
-   */
-  async mutateGrouped(id: string, mutation: Mutation<OperationRecord>): Promise<GroupedOutcome<OperationRecord> | undefined> {
-    return this.groups.mutate(id, mutation);
   }
 
   /**

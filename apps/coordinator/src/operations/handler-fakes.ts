@@ -1,7 +1,7 @@
 import { JetStreamClient } from '@nats-io/jetstream';
 import { NatsConnection } from '@nats-io/transport-node';
 import { isSettled, NodeCommandMessage, OperationRecord } from '@daedalus/contracts';
-import { GroupedMutations, GroupedOutcome, Mutation, NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
+import { Mutation, NodeRegistry, OperationStore, RegisteredNodeView } from '@daedalus/messaging';
 import { Clock, PauseHook } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { PauseHookClient } from '../adapters/pause-hooks';
@@ -41,13 +41,6 @@ export class MemoryOperationStore {
     if (next === undefined) return current;
     this.records.set(id, MemoryOperationStore.stored(next));
     return this.records.get(id);
-  }
-
-  private readonly groups = new GroupedMutations<OperationRecord>((id, mutation) => this.mutate(id, mutation));
-
-  /** As the store's: the real grouping over this store's compare-and-set. */
-  async mutateGrouped(id: string, mutation: Mutation<OperationRecord>): Promise<GroupedOutcome<OperationRecord> | undefined> {
-    return this.groups.mutate(id, mutation);
   }
 
   async reopen(id: string, mutation: Mutation<OperationRecord>): Promise<OperationRecord | undefined> {
