@@ -17,6 +17,12 @@ import { withLedgerFacts } from './restore-ledger-folding';
 /** One event applied to a record by the handler's own rules (refusals throw); undefined when it changes nothing. */
 export type ApplyEvent = (record: OperationRecord, event: NodeEventMessage) => OperationRecord | undefined;
 
+/**
+ * The node states that certainly leave the phase open. A result while no other node is in one of them takes the
+ * full path, whatever other states (WAITING, or states added later) mean for ending the phase.
+ */
+const ACTIVE: ReadonlySet<string> = new Set([OperationState.PENDING, OperationState.RUNNING]);
+
 /** Kinds whose effect on a node entry is `applyToNode`'s alone (a kind added later takes the full path). */
 const PLAIN_KINDS: ReadonlySet<string> = new Set(['started', 'progress', 'completed', 'failed', 'cancelled']);
 
@@ -41,7 +47,8 @@ export function foldNodeEvents(
   let changed = false;
   /** this fold's own copy of `current.nodes` (undefined: `current.nodes` may be shared, copy before writing) */
   let owned: Record<string, NodeProgress> | undefined;
-  let unfinished = 0;
+  /** nodes of `owned` still PENDING or RUNNING: a result ends nothing while another of them is left */
+  let active = 0;
   /** node entries changed in place since the progress was last computed */
   let stale = false;
   const withProgress = (r: OperationRecord): OperationRecord => ({
@@ -60,12 +67,12 @@ export function foldNodeEvents(
         if (!owned) {
           owned = { ...current.nodes };
           current = { ...current, nodes: owned };
-          unfinished = Object.values(owned).filter((n) => !isNodeFinished(n.state)).length;
+          active = Object.values(owned).filter((n) => ACTIVE.has(n.state)).length;
         }
         const finishes = isNodeFinished(entry.state);
-        if (!finishes || unfinished > 1) {
+        if (!finishes || active > 1) {
           owned[event.hostId] = entry;
-          if (finishes) unfinished -= 1;
+          if (finishes) active -= 1;
           stale = true;
           changed = true;
           outcomes.push({ value: current });
@@ -104,5 +111,7 @@ function plainEntry(record: OperationRecord, event: NodeEventMessage, now: Date)
     .find((p) => p.name === record.phase);
   if (takesTurns(record, step)) return undefined;
   const node = record.nodes[event.hostId];
+  if (isNodeFinished(node.state)) return 'unchanged'; // the first result wins
+  if (!ACTIVE.has(node.state)) return undefined;
   return applyToNode(node, event, now) ?? 'unchanged';
 }
