@@ -10,6 +10,7 @@ import { runSubmitBench } from './submit/submit-bench';
 import { runDatapathBench } from './datapath/datapath-bench';
 import { runStorageBench } from './storage/storage-bench';
 import { runVerifyBench } from './verify/verify-bench';
+import { runScaleBench } from './scale/scale-bench';
 
 type Bench = (args: string[]) => Promise<void>;
 
@@ -20,6 +21,7 @@ const BENCHMARKS: Record<string, Bench> = {
   idle: runIdleBench,
   submit: runSubmitBench,
   datapath: runDatapathBench,
+  scale: runScaleBench,
 };
 
 async function main(): Promise<void> {

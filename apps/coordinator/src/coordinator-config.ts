@@ -118,6 +118,18 @@ export class CoordinatorConfig {
   @IntRange(1, 256)
   readonly concurrency!: number;
 
+  /**
+   * Node events are cheap to handle together: the events of one operation that are handled at once are folded
+   * into one record write (GroupedMutations), so a larger operation needs more of them in hand at once.
+   */
+  @Option({
+    flag: 'event-concurrency',
+    description: 'node events handled at once (those of one operation are written to its record together)',
+    default: 128,
+  })
+  @IntRange(1, 256)
+  readonly eventConcurrency!: number;
+
   @Option({
     flag: 'max-attempts',
     description: 'deliveries of a request or event before it is dead-lettered',

@@ -1,4 +1,4 @@
-import { QueueGroups, Subjects } from '@daedalus/contracts';
+import { QueueGroups, Streams, Subjects } from '@daedalus/contracts';
 import { coordinatorConsumers, TransportEndpoints } from '@daedalus/messaging';
 import { CoordinatorConfig } from './coordinator-config';
 
@@ -8,9 +8,13 @@ import { CoordinatorConfig } from './coordinator-config';
  * `@EventPattern` matches its subject. Schedule requests (core NATS) go to any one replica (queue group).
  */
 export function coordinatorEndpoints(config: CoordinatorConfig): TransportEndpoints {
-  const { settlement: policy, concurrency, ackWaitMs } = config;
+  const { settlement: policy, concurrency, eventConcurrency, ackWaitMs } = config;
   return {
-    consumers: coordinatorConsumers(ackWaitMs).map((consumer) => ({ consumer, policy, concurrency })),
+    consumers: coordinatorConsumers(ackWaitMs).map((consumer) => ({
+      consumer,
+      policy,
+      concurrency: consumer.stream === Streams.events ? eventConcurrency : concurrency,
+    })),
     replies: [{ subject: Subjects.manageSchedules, queue: QueueGroups.coordinators }],
   };
 }

@@ -7,6 +7,7 @@ export * from './consumer-runner';
 export * from './json-kv';
 export * from './publish';
 export * from './stores';
+export * from './grouped-mutations';
 export * from './nats.module';
 export * from './startup-retry';
 export * from './permissions';

@@ -14,9 +14,12 @@ import {
   Subjects,
 } from '@daedalus/contracts';
 import { JETSTREAM, NATS_CONNECTION, publishJson, Signing, signCommand } from '@daedalus/messaging';
-import { Clock } from '@daedalus/common';
+import { Clock, mapConcurrent } from '@daedalus/common';
 import { planFor } from '../plans/plans';
 import { FinalStateNotifier } from '../notifications/final-state-notifier';
+
+/** Node commands published at once by one dispatch (bounded: the server and this process hold them in flight). */
+export const FAN_OUT_CONCURRENCY = 128;
 
 /** Outbound messages of the coordinator: node commands (JetStream) and record updates (core NATS). */
 @Injectable()
@@ -42,12 +45,22 @@ export class NodeCommands {
     await publishJson(this.js, Subjects.commandsFor(node.hostId), command, id);
   }
 
-  /** Sends the run command of the current phase to every node that has not finished it. */
+  /**
+   * Sends the run command of the current phase to every node that has not finished it: up to
+   * `FAN_OUT_CONCURRENCY` publishes in flight, each awaited for JetStream's ack (one awaited publish after the
+   * other cost ~3 ms per node: 3 s before the last of 1,000 nodes heard of the operation). Any publish failing
+   * fails the dispatch, and the message being handled is retried (message ids make the repeats harmless).
+   */
   async dispatchPending(record: OperationRecord): Promise<void> {
-    for (const node of pendingNodes(record)) {
+    await mapConcurrent(pendingNodes(record), FAN_OUT_CONCURRENCY, undefined, async (node) => {
       await this.send(record, node, 'run');
       if (record.cancelRequested) await this.send(record, node, 'cancel');
-    }
+    });
+  }
+
+  /** Sends `cancel` to every node that owes a result and was sent its command, fanned out as `dispatchPending`. */
+  async cancelPending(record: OperationRecord): Promise<void> {
+    await mapConcurrent(pendingNodes(record), FAN_OUT_CONCURRENCY, undefined, (node) => this.send(record, node, 'cancel'));
   }
 
   /**
@@ -56,9 +69,8 @@ export class NodeCommands {
    * coordinator died between writing the admission and sending): message ids make the repeats harmless.
    */
   async dispatchAdmitted(record: OperationRecord): Promise<void> {
-    for (const node of Object.values(record.nodes ?? {})) {
-      if (node.state === OperationState.PENDING) await this.send(record, node, 'run');
-    }
+    const admitted = Object.values(record.nodes ?? {}).filter((node) => node.state === OperationState.PENDING);
+    await mapConcurrent(admitted, FAN_OUT_CONCURRENCY, undefined, (node) => this.send(record, node, 'run'));
   }
 
   /** A broadcast anyone subscribed may read: the request's secrets (sealed in the record) show as redacted. */

@@ -25,7 +25,7 @@ export class CancelHandler {
     const record = (await this.operations.mutate(id, (current) => requestCancel(current, this.clock.now()))) ?? existing;
     this.commands.announce(record);
     if (record.state !== OperationState.RUNNING) return;
-    for (const node of pendingNodes(record)) await this.commands.send(record, node, 'cancel');
+    await this.commands.cancelPending(record);
     this.logger.log(`cancel of ${id} forwarded to ${pendingNodes(record).length} node(s)`);
   }
 }

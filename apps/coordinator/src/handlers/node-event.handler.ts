@@ -1,13 +1,14 @@
 import { Controller, Optional } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { applyNodeEvent, NodeEventMessage, OperationState, PhaseStep, Subjects } from '@daedalus/contracts';
-import { eventSignatureProblem, FatalError, MessageContext, OperationStore, Signing } from '@daedalus/messaging';
+import { applyNodeEvent, NodeEventMessage, OperationRecord, OperationState, Subjects } from '@daedalus/contracts';
+import { eventSignatureProblem, FatalError, GroupedMutations, MessageContext, OperationStore, Signing } from '@daedalus/messaging';
 import { Clock } from '@daedalus/common';
 import { NodeCommands } from '../adapters/node-commands';
 import { planFor } from '../plans/plans';
-import { withRequestDigests } from '../plans/request-digests';
+import { withMissingRequestDigests } from '../plans/request-digests';
 import { isOfEarlierRun, subjectRefusal, workRefusal } from './event-checks';
 import { ledgerFactRefusal, withLedgerFacts } from './restore-ledger-folding';
+import { foldNodeEvents } from './node-event-folding';
 import { PauseWindows } from '../operations/pause-windows';
 import { RetentionTrigger } from '../retention/retention-trigger';
 
@@ -30,24 +31,21 @@ export class NodeEventHandler {
     @Optional() private readonly retention?: RetentionTrigger,
   ) {}
 
+  private readonly folding = new GroupedMutations<OperationRecord, NodeEventMessage>(
+    (id, mutation) => this.operations.mutate(id, mutation),
+    (record, events) => foldNodeEvents(record, events, this.clock.now(), (current, event) => this.applyEvent(current, event)),
+  );
+
   @EventPattern(Subjects.eventsAll)
   async handle(@Payload() event: NodeEventMessage, @Ctx() context: MessageContext): Promise<void> {
     const refusal = subjectRefusal(event, context.subject) ?? eventSignatureProblem(this.signing.key, event);
     if (refusal) this.refuse(event, refusal);
-    let phases: PhaseStep[] = [];
-    const updated = await this.operations.mutate(event.operationId, (record) => {
-      const owed = workRefusal(record, event) ?? ledgerFactRefusal(record, event);
-      if (owed) this.refuse(event, owed);
-      // a restore's ledger facts count whatever the phase or run now is: the node did truncate or import
-      const ledger = withLedgerFacts(record, event);
-      const current = ledger ? { ...record, restoreLedger: ledger } : record;
-      if (isOfEarlierRun(record, event)) return ledger ? current : undefined;
-      phases = planFor(record.type).phases(record);
-      const applied = applyNodeEvent(current, event, this.clock.now(), phases);
-      return withRequestDigests(applied ?? (ledger ? current : undefined));
-    });
-    if (!updated) this.refuse(event, `operation ${event.operationId} does not exist`);
-    this.commands.announce(updated);
+    // folded with the other events of this operation that this process handles at once: one write for them all
+    const outcome = await this.folding.mutate(event.operationId, event);
+    if (!outcome) this.refuse(event, `operation ${event.operationId} does not exist`);
+    // what was written is announced once per write; this event's decisions follow the record as it left it
+    if (outcome.last) this.commands.announce(outcome.stored);
+    const updated = outcome.value;
     // The event closed its phase (now, or before a failover: this may be a redelivery): start the next one. A
     // progress event (a late ledger fact among them) never closes a phase.
     const mayHaveClosed = event.kind !== 'progress';
@@ -64,6 +62,19 @@ export class NodeEventHandler {
     await Promise.all([next, this.pauseWindows.settle(updated)]);
     // a backup that completed (now, or before a crash: a redelivery) to a location with a retention policy
     if (mayHaveClosed) await this.retention?.afterEvent(updated);
+  }
+
+  /** One event applied to the record (compare-and-set, through `folding`): undefined when it changes nothing. */
+  private applyEvent(record: OperationRecord, event: NodeEventMessage): OperationRecord | undefined {
+    const owed = workRefusal(record, event) ?? ledgerFactRefusal(record, event);
+    if (owed) this.refuse(event, owed);
+    // a restore's ledger facts count whatever the phase or run now is: the node did truncate or import
+    const ledger = withLedgerFacts(record, event);
+    const current = ledger ? { ...record, restoreLedger: ledger } : record;
+    if (isOfEarlierRun(record, event)) return ledger ? current : undefined;
+    const phases = planFor(record.type).phases(record);
+    const applied = applyNodeEvent(current, event, this.clock.now(), phases);
+    return withMissingRequestDigests(applied ?? (ledger ? current : undefined));
   }
 
   /** Dead-lettered with the reason, which settlement logs (within its log budget: a flood cannot flood the log). */
