@@ -259,6 +259,67 @@ describe('daedalus CLI, cluster mode', () => {
     }
   }, 120_000);
 
+  it('verify and remove-backup from their commands; ops cancel stops a running backup, and says when there is nothing to cancel', async () => {
+    const listBackups = async () => {
+      const run = await cli(['backups', 'list', '--storage-location', location, '--output', 'json'], withEnv());
+      expect(run.code).toBe(0);
+      return JSON.parse(run.stdout) as Array<{ name: string; verified?: { state: string; mode: string; nodesVerified: number } }>;
+    };
+    const before = await listBackups();
+    const nightly = before.find((b) => /^nightly-\d+$/.test(b.name))!.name;
+    const bars = before.find((b) => /^bars-\d+$/.test(b.name))!.name;
+
+    const verify = await cli(
+      ['verify', '--global', '--storage-location', location, '--backup-name', nightly, '--mode', 'full', '--watch', '--output', 'json'],
+      withEnv(),
+    );
+    expect({ code: verify.code, stderr: verify.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(verify.stdout)).toMatchObject({ type: 'verify', state: 'COMPLETED' });
+    expect((await listBackups()).find((b) => b.name === nightly)?.verified).toMatchObject({
+      state: 'passed',
+      mode: 'full',
+      nodesVerified: 2,
+    });
+
+    const removal = await cli(
+      ['remove-backup', '--global', '--storage-location', location, '--backup-name', bars, '--watch', '--output', 'json'],
+      withEnv(),
+    );
+    expect({ code: removal.code, stderr: removal.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(removal.stdout)).toMatchObject({ type: 'remove-backup', state: 'COMPLETED' });
+    const names = (await listBackups()).map((b) => b.name);
+    expect(names).not.toContain(bars);
+    expect(names).toContain(nightly);
+
+    // a backup throttled to 1 KB/s is still uploading when the cancel arrives: watched to CANCELLED, exit 1
+    const slow = await cli(
+      [
+        'backup',
+        '--global',
+        '--storage-location',
+        location,
+        '--tag',
+        'slow',
+        '--bandwidth',
+        '{"value":1,"unit":"KBPS"}',
+        '--output',
+        'json',
+      ],
+      withEnv(),
+    );
+    expect(slow.code).toBe(0);
+    const slowId = (JSON.parse(slow.stdout) as OperationView).id;
+    await system.waitForOperation(slowId, (op) => op.state === 'RUNNING');
+    const cancelled = await cli(['ops', 'cancel', slowId, '--watch', '--output', 'json'], withEnv());
+    expect(cancelled.code).toBe(1);
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ id: slowId, state: 'CANCELLED' });
+    expect(cancelled.stderr).toContain(`operation ${slowId} ended CANCELLED`);
+    const again = await cli(['ops', 'cancel', slowId], withEnv());
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe(`operation ${slowId} is CANCELLED already: nothing to cancel\n`);
+    expect(again.stdout).toMatch(new RegExp(`^backup ${slowId} CANCELLED`));
+  }, 240_000);
+
   it('schedules: created from the flush command’s flags, fires, shows next and last runs, suspends, resumes, changes, deletes', async () => {
     const json = (run: Run) => {
       expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });

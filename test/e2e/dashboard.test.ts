@@ -229,12 +229,19 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     expect(restores.filter((r) => r.dryRun !== true)).toEqual([]);
     await page.screenshot({ path: join(shots, 'restore-plan.png'), fullPage: true });
 
-    // back on the nodes page: each node's last successful backup is this one's
+    // a verify of the backup (through the API): the nodes page shows it beside the last backup
+    const verify = await system.post('/operations', { type: 'verify', storageLocation: location, backupName, globalRequest: true });
+    expect(verify.status).toBe(201);
+    expect((await system.waitForOperation((verify.body as OperationView).id, undefined, 120_000)).state).toBe('COMPLETED');
+
+    // back on the nodes page: each node's last successful backup is this one's, and its last verify
     await page.getByRole('link', { name: 'Nodes' }).click();
     await page.getByTestId('nodes').locator('td.last-backup', { hasNotText: '—' }).nth(1).waitFor();
     const lastBackups = await page.getByTestId('nodes').locator('td.last-backup').allTextContents();
     expect(lastBackups).toHaveLength(2);
     expect(lastBackups).not.toContain('—');
+    await page.getByTestId('nodes').locator('td.last-verify', { hasNotText: '—' }).nth(1).waitFor();
+    expect(await page.getByTestId('nodes').locator('td.last-verify').count()).toBe(2);
     await page.screenshot({ path: join(shots, 'nodes.png') });
 
     // nothing but the gateway: no CDN, no font service
@@ -243,6 +250,32 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     expect(pageProblems).toEqual([]);
     await page.close();
   });
+  it('cancels a running operation from its page (two clicks) and shows it reach CANCELLED live', async () => {
+    // throttled to 1 KB/s: still uploading when the cancel arrives
+    const slow = await system.post('/operations', {
+      type: 'backup',
+      storageLocation: location,
+      snapshotTag: 'slow',
+      globalRequest: true,
+      bandwidth: { value: 1, unit: 'KBPS' },
+    });
+    expect(slow.status).toBe(201);
+    const id = (slow.body as OperationView).id;
+    await system.waitForOperation(id, (op) => op.state === 'RUNNING');
+    const page = await newPage();
+    await signIn(page, admin.token);
+    await page.getByTestId('nodes').waitFor();
+    await page.goto(`${system.gatewayUrl}/ui/operations/${id}`);
+    await page.getByTestId('operation-state').filter({ hasText: 'RUNNING' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel operation…' }).click();
+    await page.getByRole('button', { name: 'Confirm: cancel this operation' }).click();
+    await page.getByTestId('operation-state').filter({ hasText: 'CANCELLED' }).waitFor({ timeout: 120_000 });
+    expect(await page.getByRole('button', { name: 'Cancel operation…' }).count()).toBe(0);
+    expect((await system.get(`/operations/${id}`)).body).toMatchObject({ state: 'CANCELLED', cancelRequested: true });
+    expect(pageProblems).toEqual([]);
+    await page.close();
+  }, 180_000);
+
   it('shows schedules with next and last runs; the form shows the 400 by field; suspends, resumes and deletes from the page', async () => {
     // one made through the API: a nightly backup inside a window (it does not fire during the test)
     const nightly = {
@@ -292,6 +325,8 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     expect(page.url()).toBe(`${system.gatewayUrl}/ui/operations/${operationId}`);
     expect(await page.getByTestId('operation').textContent()).toContain('by schedule:flush-often');
     await page.goBack();
+    await schedule.getByTestId('schedule-runs').locator('tbody tr', { hasText: 'COMPLETED' }).first().waitFor();
+    await page.screenshot({ path: join(shots, 'schedule.png') });
 
     // suspend it from its page: the state changes, no next runs, the rest of the definition kept
     await schedule.getByRole('button', { name: 'Suspend' }).click();

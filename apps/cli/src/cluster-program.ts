@@ -10,6 +10,7 @@ import { addRequestOptions, collect } from './request-options';
 import { schedulesCommand } from './schedules-command';
 
 const WATCH_TIMEOUT_S = 7 * 24 * 3600;
+const FINAL_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /** Follows the operation to its end, prints it, and sets the exit status: 0 only when it COMPLETED. */
 async function watchToEnd(command: Command, environment: CliEnvironment, id: string, timeoutS: number): Promise<void> {
@@ -147,8 +148,11 @@ function opsCommand(environment: CliEnvironment): Command {
   cancel.action(async (id: string, options: { watch?: boolean; watchTimeout: number }, self: Command) => {
     const { client, output } = contextOf(self, environment);
     const view = await client.cancel(id);
+    // the gateway answers a final operation with the record and requests nothing: say so rather than "requested"
+    const over = FINAL_STATES.has(view.state);
+    if (over && output === 'text') process.stderr.write(`operation ${id} is ${view.state} already: nothing to cancel\n`);
     if (options.watch) return watchToEnd(self, environment, id, options.watchTimeout);
-    print(output, view, () => `cancel requested: ${operationText(view)}`);
+    print(output, view, () => (over ? operationText(view) : `cancel requested: ${operationText(view)}`));
   });
   return ops;
 }
