@@ -291,17 +291,22 @@ describe('daedalus CLI, cluster mode', () => {
     expect(names).not.toContain(bars);
     expect(names).toContain(nightly);
 
-    // a backup throttled to 1 KB/s is still uploading when the cancel arrives: watched to CANCELLED, exit 1
+    // 4 MiB per node to a new bucket at 256 KB/s: still uploading when the cancel arrives; watched to CANCELLED, exit 1
+    await system.createTables('bulk', ['blobs'], 0);
+    for (const node of system.nodes) await system.simOf(node).generateSSTables('bulk', 'blobs', 4, 1024 * 1024);
     const slow = await cli(
       [
         'backup',
         '--global',
         '--storage-location',
-        location,
+        `file://${storeRoot}/slow-bucket`,
+        '--create-missing-bucket',
+        '--entities',
+        'bulk',
         '--tag',
         'slow',
         '--bandwidth',
-        '{"value":1,"unit":"KBPS"}',
+        '{"value":256,"unit":"KBPS"}',
         '--output',
         'json',
       ],
@@ -309,7 +314,7 @@ describe('daedalus CLI, cluster mode', () => {
     );
     expect(slow.code).toBe(0);
     const slowId = (JSON.parse(slow.stdout) as OperationView).id;
-    await system.waitForOperation(slowId, (op) => op.state === 'RUNNING');
+    await system.waitForOperation(slowId, (op) => op.state === 'RUNNING' && op.phase === 'UPLOAD');
     const cancelled = await cli(['ops', 'cancel', slowId, '--watch', '--output', 'json'], withEnv());
     expect(cancelled.code).toBe(1);
     expect(JSON.parse(cancelled.stdout)).toMatchObject({ id: slowId, state: 'CANCELLED' });

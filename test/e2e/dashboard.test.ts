@@ -251,17 +251,21 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     await page.close();
   });
   it('cancels a running operation from its page (two clicks) and shows it reach CANCELLED live', async () => {
-    // throttled to 1 KB/s: still uploading when the cancel arrives
+    // 4 MiB per node to a new bucket at 256 KB/s: still uploading when the cancel arrives
+    await system.createTables('bulk', ['blobs'], 0);
+    for (const node of system.nodes) await system.simOf(node).generateSSTables('bulk', 'blobs', 4, 1024 * 1024);
     const slow = await system.post('/operations', {
       type: 'backup',
-      storageLocation: location,
+      storageLocation: `file://${dir}/store/slow-bucket`,
+      createMissingBucket: true,
+      entities: 'bulk',
       snapshotTag: 'slow',
       globalRequest: true,
-      bandwidth: { value: 1, unit: 'KBPS' },
+      bandwidth: { value: 256, unit: 'KBPS' },
     });
     expect(slow.status).toBe(201);
     const id = (slow.body as OperationView).id;
-    await system.waitForOperation(id, (op) => op.state === 'RUNNING');
+    await system.waitForOperation(id, (op) => op.state === 'RUNNING' && op.phase === 'UPLOAD');
     const page = await newPage();
     await signIn(page, admin.token);
     await page.getByTestId('nodes').waitFor();
