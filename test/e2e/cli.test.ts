@@ -280,6 +280,9 @@ describe('daedalus CLI, cluster mode', () => {
       mode: 'full',
       nodesVerified: 2,
     });
+    const listedText = await cli(['backups', 'list', '--storage-location', location], withEnv());
+    expect(listedText.stdout).toMatch(/^NAME\s+TIME\s+NODES\s+SIZE\s+ADDED\s+COMPLETE\s+VERIFIED\n/);
+    expect(listedText.stdout).toMatch(new RegExp(`\\n${nightly}\\s.*\\syes\\s+passed \\(full, \\d{4}-`));
 
     const removal = await cli(
       ['remove-backup', '--global', '--storage-location', location, '--backup-name', bars, '--watch', '--output', 'json'],

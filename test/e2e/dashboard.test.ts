@@ -189,7 +189,6 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     const row = page.locator(`tr[data-backup="${backupName}"]`);
     await row.waitFor();
     expect(await row.locator('.nodes-count').textContent()).toBe('2/2');
-    await page.screenshot({ path: join(shots, 'backups.png') });
 
     // the operations list shows it, newest first
     await page.getByRole('link', { name: 'Operations' }).click();
@@ -230,9 +229,23 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     await page.screenshot({ path: join(shots, 'restore-plan.png'), fullPage: true });
 
     // a verify of the backup (through the API): the nodes page shows it beside the last backup
-    const verify = await system.post('/operations', { type: 'verify', storageLocation: location, backupName, globalRequest: true });
+    const verify = await system.post('/operations', {
+      type: 'verify',
+      storageLocation: location,
+      backupName,
+      globalRequest: true,
+      mode: 'full',
+    });
     expect(verify.status).toBe(201);
     expect((await system.waitForOperation((verify.body as OperationView).id, undefined, 120_000)).state).toBe('COMPLETED');
+
+    // the backups list shows it verified
+    await page.getByRole('link', { name: 'Backups' }).click();
+    await page.getByRole('button', { name: 'List' }).click();
+    await row.locator('.verified.passed').waitFor();
+    expect(await row.locator('.verified').textContent()).toBe('passed');
+    expect(await row.textContent()).toContain('(full, 2 nodes)');
+    await page.screenshot({ path: join(shots, 'backups.png') });
 
     // back on the nodes page: each node's last successful backup is this one's, and its last verify
     await page.getByRole('link', { name: 'Nodes' }).click();

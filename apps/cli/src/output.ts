@@ -53,10 +53,12 @@ const bytes = (n: number) => {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 };
 
+/** The backups; a VERIFIED column (state, mode, when) once any of them was verified. */
 export function backupsText(backups: BackupSummaryView[]): string {
   if (backups.length === 0) return 'no backups';
+  const verified = backups.some((b) => b.verified !== undefined);
   return table(
-    ['NAME', 'TIME', 'NODES', 'SIZE', 'ADDED', 'COMPLETE'],
+    ['NAME', 'TIME', 'NODES', 'SIZE', 'ADDED', 'COMPLETE', ...(verified ? ['VERIFIED'] : [])],
     backups.map((b) => [
       b.name,
       b.time,
@@ -64,6 +66,7 @@ export function backupsText(backups: BackupSummaryView[]): string {
       bytes(b.totalBytes),
       bytes(b.addedBytes),
       b.complete ? 'yes' : 'no',
+      ...(verified ? [b.verified ? `${b.verified.state} (${b.verified.mode}, ${b.verified.at})` : '-'] : []),
     ]),
   );
 }
