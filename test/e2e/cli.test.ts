@@ -294,9 +294,9 @@ describe('daedalus CLI, cluster mode', () => {
     expect(names).not.toContain(bars);
     expect(names).toContain(nightly);
 
-    // 4 MiB per node to a new bucket at 256 KB/s: still uploading when the cancel arrives; watched to CANCELLED, exit 1
+    // 8 MiB per node to a new bucket at 128 KB/s (a minute): still uploading when the cancel arrives; watched to CANCELLED, exit 1
     await system.createTables('bulk', ['blobs'], 0);
-    for (const node of system.nodes) await system.simOf(node).generateSSTables('bulk', 'blobs', 4, 1024 * 1024);
+    for (const node of system.nodes) await system.simOf(node).generateSSTables('bulk', 'blobs', 8, 1024 * 1024);
     const slow = await cli(
       [
         'backup',
@@ -309,7 +309,7 @@ describe('daedalus CLI, cluster mode', () => {
         '--tag',
         'slow',
         '--bandwidth',
-        '{"value":256,"unit":"KBPS"}',
+        '{"value":128,"unit":"KBPS"}',
         '--output',
         'json',
       ],
@@ -485,7 +485,7 @@ describe('daedalus CLI, cluster mode', () => {
     expect(gone.code).toBe(3);
     expect(gone.stderr).toMatch(/404/);
     expect(gone.stderr).toMatch(/\n {2}id \(<id>\): /);
-  }, 180_000);
+  }, 300_000);
 
   it('never printed the token', () => {
     expect(outputs.length).toBeGreaterThan(10);

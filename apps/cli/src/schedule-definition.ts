@@ -106,10 +106,8 @@ export function changedScheduleDefinition(
     concurrencyPolicy: current.concurrencyPolicy,
     catchUp: current.catchUp,
   };
-  const changed = { ...kept, ...timing(flags, current) };
-  // timing() keeps the current window unless told otherwise; --no-window leaves it out
-  if (flags.window === false) delete changed.window;
-  return changed;
+  // timing() keeps the current window unless told otherwise (--no-window: none)
+  return { ...kept, ...timing(flags, current) };
 }
 
 /** JSON of a request (`--request-file`, `--request`): an object, or a usage error naming the flag. */
