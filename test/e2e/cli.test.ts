@@ -1,17 +1,38 @@
 /**
  * The `daedalus` CLI in cluster mode, run as the built bin (dist/apps/cli/src/main.js, a child process) against a
  * simulated 2-node system with API tokens and a file store: a global backup watched to completion with JSON
- * output, a failing operation's exit status, `ops list`, `backups list`, the gateway's and the command line's
- * errors naming the flag, and the token taken from flags, environment or config file and never printed.
+ * output, a failing operation's exit status, `ops list`, `backups list`, `schedules …` (a schedule created from
+ * flags fires, is read with its next and last runs, suspended, resumed, changed and deleted), the gateway's and
+ * the command line's errors naming the flag, and the token taken from flags, environment or config file and
+ * never printed.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { newToken } from '../../apps/gateway/src/auth/token-file';
-import { makeTempDir, removeDir } from '../support/processes';
+import { makeTempDir, removeDir, waitFor } from '../support/processes';
 import { DaedalusSystem, OperationView, REPO_ROOT } from '../support/system';
 
 const BIN = join(REPO_ROOT, 'dist/apps/cli/src/main.js');
+
+interface ScheduleRun {
+  fireTime: string;
+  operationId: string;
+  state: string;
+  operationState?: string;
+}
+interface ScheduleJson {
+  id: string;
+  request: Record<string, unknown>;
+  schedule: string;
+  timeZone: string;
+  window?: { start: string; duration: string };
+  suspended: boolean;
+  concurrencyPolicy: string;
+  catchUp: string;
+  nextFireTimes: string[];
+  runs: ScheduleRun[];
+}
 
 interface Run {
   code: number;
@@ -237,6 +258,234 @@ describe('daedalus CLI, cluster mode', () => {
       expect((await system.waitForOperation(id)).state).toBe('FAILED');
     }
   }, 120_000);
+
+  it('verify and remove-backup from their commands; ops cancel stops a running backup, and says when there is nothing to cancel', async () => {
+    const listBackups = async () => {
+      const run = await cli(['backups', 'list', '--storage-location', location, '--output', 'json'], withEnv());
+      expect(run.code).toBe(0);
+      return JSON.parse(run.stdout) as Array<{ name: string; verified?: { state: string; mode: string; nodesVerified: number } }>;
+    };
+    const before = await listBackups();
+    const nightly = before.find((b) => /^nightly-\d+$/.test(b.name))!.name;
+    const bars = before.find((b) => /^bars-\d+$/.test(b.name))!.name;
+
+    const verify = await cli(
+      ['verify', '--global', '--storage-location', location, '--backup-name', nightly, '--mode', 'full', '--watch', '--output', 'json'],
+      withEnv(),
+    );
+    expect({ code: verify.code, stderr: verify.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(verify.stdout)).toMatchObject({ type: 'verify', state: 'COMPLETED' });
+    expect((await listBackups()).find((b) => b.name === nightly)?.verified).toMatchObject({
+      state: 'passed',
+      mode: 'full',
+      nodesVerified: 2,
+    });
+    const listedText = await cli(['backups', 'list', '--storage-location', location], withEnv());
+    expect(listedText.stdout).toMatch(/^NAME\s+TIME\s+NODES\s+SIZE\s+ADDED\s+COMPLETE\s+VERIFIED\n/);
+    expect(listedText.stdout).toMatch(new RegExp(`\\n${nightly}\\s.*\\syes\\s+passed \\(full, \\d{4}-`));
+
+    const removal = await cli(
+      ['remove-backup', '--global', '--storage-location', location, '--backup-name', bars, '--watch', '--output', 'json'],
+      withEnv(),
+    );
+    expect({ code: removal.code, stderr: removal.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(removal.stdout)).toMatchObject({ type: 'remove-backup', state: 'COMPLETED' });
+    const names = (await listBackups()).map((b) => b.name);
+    expect(names).not.toContain(bars);
+    expect(names).toContain(nightly);
+
+    // 8 MiB per node to a new bucket at 128 KB/s (a minute): still uploading when the cancel arrives; watched to CANCELLED, exit 1
+    await system.createTables('bulk', ['blobs'], 0);
+    for (const node of system.nodes) await system.simOf(node).generateSSTables('bulk', 'blobs', 8, 1024 * 1024);
+    const slow = await cli(
+      [
+        'backup',
+        '--global',
+        '--storage-location',
+        `file://${storeRoot}/slow-bucket`,
+        '--create-missing-bucket',
+        '--entities',
+        'bulk',
+        '--tag',
+        'slow',
+        '--bandwidth',
+        '{"value":128,"unit":"KBPS"}',
+        '--output',
+        'json',
+      ],
+      withEnv(),
+    );
+    expect(slow.code).toBe(0);
+    const slowId = (JSON.parse(slow.stdout) as OperationView).id;
+    await system.waitForOperation(slowId, (op) => op.state === 'RUNNING' && op.phase === 'UPLOAD');
+    const cancelled = await cli(['ops', 'cancel', slowId, '--watch', '--output', 'json'], withEnv());
+    expect(cancelled.code).toBe(1);
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ id: slowId, state: 'CANCELLED' });
+    expect(cancelled.stderr).toContain(`operation ${slowId} ended CANCELLED`);
+    const again = await cli(['ops', 'cancel', slowId], withEnv());
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe(`operation ${slowId} is CANCELLED already: nothing to cancel\n`);
+    expect(again.stdout).toMatch(new RegExp(`^backup ${slowId} CANCELLED`));
+  }, 240_000);
+
+  it('schedules: created from the flush command’s flags, fires, shows next and last runs, suspends, resumes, changes, deletes', async () => {
+    const json = (run: Run) => {
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+      return JSON.parse(run.stdout) as ScheduleJson;
+    };
+    // the schedule's flags before and after the type; the request is the flush command's own flags
+    const created = json(
+      await cli(
+        [
+          'schedules',
+          'create',
+          '--schedule',
+          '@every 2s',
+          'flush',
+          '--keyspace',
+          'shop',
+          '--global',
+          '--id',
+          'cli-often',
+          '--output',
+          'json',
+        ],
+        withEnv(),
+      ),
+    );
+    expect(created).toMatchObject({
+      id: 'cli-often',
+      request: { type: 'flush', keyspace: 'shop', globalRequest: true },
+      schedule: '@every 2s',
+      timeZone: 'UTC',
+      suspended: false,
+      concurrencyPolicy: 'skip',
+    });
+    expect(created.nextFireTimes).toHaveLength(5);
+    expect((await system.get('/schedules/cli-often')).body).toMatchObject({ id: 'cli-often', request: created.request });
+
+    // it fires: a run submitted, its operation COMPLETED (submitted by the schedule)
+    const fired = await waitFor(
+      'a completed run of cli-often',
+      async () => {
+        const view = json(await cli(['schedules', 'get', 'cli-often', '--output', 'json'], withEnv()));
+        return view.runs.some((r) => r.state === 'submitted' && r.operationState === 'COMPLETED') ? view : undefined;
+      },
+      60_000,
+      1_000,
+    );
+    const run = fired.runs.find((r) => r.operationState === 'COMPLETED')!;
+    const operation = (await system.get(`/operations/${run.operationId}`)).body as OperationView;
+    expect(operation).toMatchObject({ type: 'flush', state: 'COMPLETED', submittedBy: 'schedule:cli-often' });
+
+    // text for people: the next fire times and each run with its operation id and state
+    const text = await cli(['schedules', 'get', 'cli-often'], withEnv());
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^schedule cli-often: flush @every 2s \(UTC\) active/);
+    expect(text.stdout).toMatch(/next runs:\n {4}\d{4}-\d\d-\d\dT/);
+    expect(text.stdout).toMatch(new RegExp(`submitted\\s+${run.operationId}\\s+COMPLETED`));
+    const listed = await cli(['schedules', 'list'], withEnv());
+    expect(listed.stdout).toMatch(/^ID\s+TYPE\s+SCHEDULE\s+TIME ZONE\s+STATE\s+NEXT RUN\s+LAST RUN/);
+    expect(listed.stdout).toMatch(/\ncli-often\s+flush\s+@every 2s\s+UTC\s+active\s+\d{4}-/);
+    const all = JSON.parse((await cli(['schedules', 'list', '--output', 'json'], withEnv())).stdout) as ScheduleJson[];
+    expect(all.map((s) => s.id)).toContain('cli-often');
+
+    // suspend: nothing next, the rest kept; again: nothing changes
+    const suspended = json(await cli(['schedules', 'suspend', 'cli-often', '--output', 'json'], withEnv()));
+    expect(suspended).toMatchObject({ suspended: true, nextFireTimes: [], request: created.request, schedule: '@every 2s' });
+    const again = await cli(['schedules', 'suspend', 'cli-often'], withEnv());
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('schedule cli-often is suspended already: nothing changed');
+    expect(again.stdout).toContain('next runs: none (suspended)');
+    const resumed = json(await cli(['schedules', 'resume', 'cli-often', '--output', 'json'], withEnv()));
+    expect(resumed).toMatchObject({ suspended: false, request: created.request });
+    expect(resumed.nextFireTimes).toHaveLength(5);
+
+    // update: what is given changes, the rest is kept
+    const changed = json(
+      await cli(
+        [
+          'schedules',
+          'update',
+          'cli-often',
+          '--schedule',
+          '30 2 * * *',
+          '--time-zone',
+          'Europe/Berlin',
+          '--window-start',
+          '02:00',
+          '--window-duration',
+          '3h',
+          '--field',
+          'tables=["orders"]',
+          '--output',
+          'json',
+        ],
+        withEnv(),
+      ),
+    );
+    expect(changed).toMatchObject({
+      schedule: '30 2 * * *',
+      timeZone: 'Europe/Berlin',
+      window: { start: '02:00', duration: '3h' },
+      suspended: false,
+      request: { type: 'flush', keyspace: 'shop', globalRequest: true, tables: ['orders'] },
+    });
+    for (const time of changed.nextFireTimes) expect(time).toMatch(/T0[01]:30:00\.000Z$/);
+
+    // the gateway's 400s, each field with the flag that set it
+    const refused = await cli(
+      ['schedules', 'create', 'backup', '--schedule', '* * * * * *', '--time-zone', 'Mars/Olympus', '--storage-location', 'nowhere://x'],
+      withEnv(),
+    );
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/400/);
+    expect(refused.stderr).toMatch(/\n {2}schedule \(--schedule\): /);
+    expect(refused.stderr).toMatch(/\n {2}timeZone \(--time-zone\): /);
+    expect(refused.stderr).toMatch(/\n {2}request\.storageLocation \(--storage-location\): /);
+    const requestFile = join(workDir, 'flush-request.json');
+    writeFileSync(requestFile, JSON.stringify({ type: 'flush', keyspce: 'shop' }));
+    const fromFile = await cli(['schedules', 'create', '--schedule', '@daily', '--request-file', requestFile], withEnv());
+    expect(fromFile.code).toBe(3);
+    expect(fromFile.stderr).toMatch(/\n {2}request\.keyspce \(--request-file\): /);
+    const badUpdate = await cli(['schedules', 'update', 'cli-often', '--window-duration', 'long'], withEnv());
+    expect(badUpdate.code).toBe(3);
+    expect(badUpdate.stderr).toMatch(/\n {2}window\.duration \(--window-duration\): /);
+    // what the gateway refused changed nothing
+    expect((await system.get('/schedules/cli-often')).body).toMatchObject({ window: { start: '02:00', duration: '3h' } });
+
+    // the command line's own mistakes: exit 2, naming the flag; nothing sent
+    for (const [args, message] of [
+      [['schedules', 'create', 'flush', '--keyspace', 'shop'], '--schedule is required'],
+      [['schedules', 'create', '--schedule', '@daily'], 'give the operation'],
+      [['schedules', 'create', 'bogus', '--schedule', '@daily'], 'bogus is not an operation type'],
+      [['schedules', 'create', '--schedule', '@daily', '--concurrency-policy', 'replace', '--request', '{}'], '--concurrency-policy'],
+      [['schedules', 'create', 'flush', '--schedule', '@daily', '--window-start', '01:00'], '--window-start needs --window-duration'],
+      [['schedules', 'create', '--schedule', '@daily', '--request-file', join(workDir, 'none.json')], '--request-file'],
+      [['schedules', 'update', 'cli-often'], 'nothing to change'],
+      [['schedules', 'get'], "missing required argument 'id'"],
+    ] as const) {
+      const usage = await cli([...args], withEnv());
+      expect({ args, code: usage.code }).toEqual({ args, code: 2 });
+      expect(usage.stderr).toContain(message);
+    }
+    for (const command of ['list', 'get', 'create', 'create backup', 'update', 'suspend', 'resume', 'delete']) {
+      const help = await cli(['schedules', ...command.split(' '), '--help']);
+      expect({ command, code: help.code }).toEqual({ command, code: 0 });
+      expect(help.stdout).toMatch(/^Usage: daedalus schedules /);
+    }
+    expect((await cli(['schedules', 'create', 'backup', '--help'])).stdout).toMatch(/--storage-location <value>[\s\S]*--schedule <spec>/);
+
+    // delete; then it is gone (404 naming the id)
+    const deleted = await cli(['schedules', 'delete', 'cli-often', '--output', 'json'], withEnv());
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toEqual({ id: 'cli-often', deleted: true });
+    expect((await system.get('/schedules/cli-often')).status).toBe(404);
+    const gone = await cli(['schedules', 'get', 'cli-often'], withEnv());
+    expect(gone.code).toBe(3);
+    expect(gone.stderr).toMatch(/404/);
+    expect(gone.stderr).toMatch(/\n {2}id \(<id>\): /);
+  }, 300_000);
 
   it('never printed the token', () => {
     expect(outputs.length).toBeGreaterThan(10);

@@ -2,7 +2,8 @@
  * The web dashboard (/ui) in headless Chromium (Debian's, driven by playwright-core) against a real system:
  * 2 simulated nodes, agents, a coordinator, the gateway with API tokens and no anonymous access, a file store.
  * A wrong token is refused with the gateway's 401; with the right one the page starts a backup, shows it reach
- * COMPLETED without a reload, and lists it under its storage location. The page loads nothing but the gateway.
+ * COMPLETED without a reload, and lists it under its storage location; schedules with their next and last runs are
+ * created, suspended, resumed and deleted from the page. The page loads nothing but the gateway.
  * Screenshots go to $DASHBOARD_SCREENSHOTS when set (docs/screenshots for the README), else to the temp dir.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -188,7 +189,6 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     const row = page.locator(`tr[data-backup="${backupName}"]`);
     await row.waitFor();
     expect(await row.locator('.nodes-count').textContent()).toBe('2/2');
-    await page.screenshot({ path: join(shots, 'backups.png') });
 
     // the operations list shows it, newest first
     await page.getByRole('link', { name: 'Operations' }).click();
@@ -228,12 +228,33 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     expect(restores.filter((r) => r.dryRun !== true)).toEqual([]);
     await page.screenshot({ path: join(shots, 'restore-plan.png'), fullPage: true });
 
-    // back on the nodes page: each node's last successful backup is this one's
+    // a verify of the backup (through the API): the nodes page shows it beside the last backup
+    const verify = await system.post('/operations', {
+      type: 'verify',
+      storageLocation: location,
+      backupName,
+      globalRequest: true,
+      mode: 'full',
+    });
+    expect(verify.status).toBe(201);
+    expect((await system.waitForOperation((verify.body as OperationView).id, undefined, 120_000)).state).toBe('COMPLETED');
+
+    // the backups list shows it verified
+    await page.getByRole('link', { name: 'Backups' }).click();
+    await page.getByRole('button', { name: 'List' }).click();
+    await row.locator('.verified.passed').waitFor();
+    expect(await row.locator('.verified').textContent()).toBe('passed');
+    expect(await row.textContent()).toContain('(full, 2 nodes)');
+    await page.screenshot({ path: join(shots, 'backups.png') });
+
+    // back on the nodes page: each node's last successful backup is this one's, and its last verify
     await page.getByRole('link', { name: 'Nodes' }).click();
     await page.getByTestId('nodes').locator('td.last-backup', { hasNotText: '—' }).nth(1).waitFor();
     const lastBackups = await page.getByTestId('nodes').locator('td.last-backup').allTextContents();
     expect(lastBackups).toHaveLength(2);
     expect(lastBackups).not.toContain('—');
+    await page.getByTestId('nodes').locator('td.last-verify', { hasNotText: '—' }).nth(1).waitFor();
+    expect(await page.getByTestId('nodes').locator('td.last-verify').count()).toBe(2);
     await page.screenshot({ path: join(shots, 'nodes.png') });
 
     // nothing but the gateway: no CDN, no font service
@@ -242,6 +263,133 @@ describe('web dashboard at /ui (headless Chromium)', () => {
     expect(pageProblems).toEqual([]);
     await page.close();
   });
+  it('cancels a running operation from its page (two clicks) and shows it reach CANCELLED live', async () => {
+    // 4 MiB per node to a new bucket at 256 KB/s: still uploading when the cancel arrives
+    await system.createTables('bulk', ['blobs'], 0);
+    for (const node of system.nodes) await system.simOf(node).generateSSTables('bulk', 'blobs', 4, 1024 * 1024);
+    const slow = await system.post('/operations', {
+      type: 'backup',
+      storageLocation: `file://${dir}/store/slow-bucket`,
+      createMissingBucket: true,
+      entities: 'bulk',
+      snapshotTag: 'slow',
+      globalRequest: true,
+      bandwidth: { value: 256, unit: 'KBPS' },
+    });
+    expect(slow.status).toBe(201);
+    const id = (slow.body as OperationView).id;
+    await system.waitForOperation(id, (op) => op.state === 'RUNNING' && op.phase === 'UPLOAD');
+    const page = await newPage();
+    await signIn(page, admin.token);
+    await page.getByTestId('nodes').waitFor();
+    await page.goto(`${system.gatewayUrl}/ui/operations/${id}`);
+    await page.getByTestId('operation-state').filter({ hasText: 'RUNNING' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel operation…' }).click();
+    await page.getByRole('button', { name: 'Confirm: cancel this operation' }).click();
+    await page.getByTestId('operation-state').filter({ hasText: 'CANCELLED' }).waitFor({ timeout: 120_000 });
+    expect(await page.getByRole('button', { name: 'Cancel operation…' }).count()).toBe(0);
+    expect((await system.get(`/operations/${id}`)).body).toMatchObject({ state: 'CANCELLED', cancelRequested: true });
+    expect(pageProblems).toEqual([]);
+    await page.close();
+  }, 180_000);
+
+  it('shows schedules with next and last runs; the form shows the 400 by field; suspends, resumes and deletes from the page', async () => {
+    // one made through the API: a nightly backup inside a window (it does not fire during the test)
+    const nightly = {
+      id: 'nightly-backup',
+      request: { type: 'backup', globalRequest: true, storageLocation: location, snapshotTag: 'nightly' },
+      schedule: '0 2 * * *',
+      timeZone: 'Europe/Berlin',
+      window: { start: '01:00', duration: '4h' },
+    };
+    expect((await system.post('/schedules', nightly)).status).toBe(201);
+
+    const page = await newPage();
+    await signIn(page, admin.token);
+    await page.getByRole('link', { name: 'Schedules' }).click();
+    const nightlyRow = page.locator('tr[data-schedule="nightly-backup"]');
+    await nightlyRow.waitFor();
+    expect(await nightlyRow.locator('.schedule-state').textContent()).toBe('active');
+    expect(await nightlyRow.locator('.next-runs li').count()).toBe(3);
+    expect(await nightlyRow.textContent()).toContain('window 01:00 for 4h');
+
+    // the create form: the gateway's 400 shown by field, then created
+    await page.getByRole('link', { name: 'New schedule…' }).click();
+    await page.locator('input[name=id]').fill('flush-often');
+    await page.locator('input[name=schedule]').fill('@every 2s');
+    await page.locator('input[name=timeZone]').fill('Mars/Olympus');
+    await page.locator('textarea[name=request]').fill(JSON.stringify({ type: 'flush', keyspace: 'shop', globalRequest: true }));
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+    const refusal = page.getByTestId('error');
+    expect(await refusal.textContent()).toMatch(/^400 Bad Request/);
+    expect(await refusal.locator('li code').allTextContents()).toEqual(['timeZone']);
+    expect((await system.get('/schedules/flush-often')).status).toBe(404);
+    await page.locator('input[name=timeZone]').fill('');
+    await page.getByRole('button', { name: 'Create schedule' }).click();
+
+    // its own page: the next fire times, then runs with their operations
+    const schedule = page.locator('[data-testid=schedule][data-schedule="flush-often"]');
+    await schedule.waitFor();
+    expect(page.url()).toBe(`${system.gatewayUrl}/ui/schedules/flush-often`);
+    expect(await schedule.getByTestId('next-runs').locator('li').count()).toBe(5);
+    const completedRun = schedule.getByTestId('schedule-runs').locator('tbody tr', { hasText: 'COMPLETED' }).first();
+    await completedRun.waitFor({ timeout: 90_000 });
+    const operationId = await completedRun.getAttribute('data-operation-id');
+    expect(await completedRun.locator('.run-state').textContent()).toBe('submitted');
+    // the run's operation, one click away
+    await completedRun.getByRole('link').click();
+    await page.getByTestId('operation-state').filter({ hasText: 'COMPLETED' }).waitFor();
+    expect(page.url()).toBe(`${system.gatewayUrl}/ui/operations/${operationId}`);
+    expect(await page.getByTestId('operation').textContent()).toContain('by schedule:flush-often');
+    await page.goBack();
+    await schedule.getByTestId('schedule-runs').locator('tbody tr', { hasText: 'COMPLETED' }).first().waitFor();
+    await page.screenshot({ path: join(shots, 'schedule.png') });
+
+    // suspend it from its page: the state changes, no next runs, the rest of the definition kept
+    await schedule.getByRole('button', { name: 'Suspend' }).click();
+    await schedule.locator('.schedule-state', { hasText: 'suspended' }).waitFor();
+    expect(await schedule.getByTestId('next-runs').textContent()).toBe('None while suspended.');
+    expect((await system.get('/schedules/flush-often')).body).toMatchObject({
+      suspended: true,
+      schedule: '@every 2s',
+      timeZone: 'UTC',
+      request: { type: 'flush', keyspace: 'shop', globalRequest: true },
+    });
+
+    // the list: suspend and resume the nightly backup
+    await page.getByRole('link', { name: 'Schedules' }).click();
+    const oftenRow = page.locator('tr[data-schedule="flush-often"]');
+    await oftenRow.locator('.schedule-state', { hasText: 'suspended' }).waitFor();
+    expect(await oftenRow.locator('.last-runs li.run').count()).toBeGreaterThan(0);
+    await nightlyRow.getByRole('button', { name: 'Suspend' }).click();
+    await nightlyRow.locator('.schedule-state', { hasText: 'suspended' }).waitFor();
+    expect(await nightlyRow.locator('.next-runs').textContent()).toBe('—');
+    await nightlyRow.getByRole('button', { name: 'Resume' }).click();
+    await nightlyRow.locator('.schedule-state', { hasText: 'active' }).waitFor();
+    await nightlyRow.locator('.next-runs li').nth(2).waitFor();
+    expect((await system.get('/schedules/nightly-backup')).body).toMatchObject({ ...nightly, suspended: false });
+    await page.screenshot({ path: join(shots, 'schedules.png') });
+
+    // a viewer sees them, and the gateway's 403 when suspending
+    const viewerPage = await newPage();
+    await signIn(viewerPage, viewer.token);
+    await viewerPage.getByRole('link', { name: 'Schedules' }).click();
+    const viewerRow = viewerPage.locator('tr[data-schedule="nightly-backup"]');
+    await viewerRow.getByRole('button', { name: 'Suspend' }).click();
+    expect(await viewerRow.getByTestId('error').textContent()).toMatch(/^403 Forbidden.*needs the operator role/s);
+    expect((await system.get('/schedules/nightly-backup')).body).toMatchObject({ suspended: false });
+    await viewerPage.close();
+
+    // delete, two clicks
+    await nightlyRow.getByRole('button', { name: 'Delete…' }).click();
+    await nightlyRow.getByRole('button', { name: 'Confirm: delete nightly-backup' }).click();
+    await nightlyRow.waitFor({ state: 'detached' });
+    expect((await system.get('/schedules/nightly-backup')).status).toBe(404);
+
+    expect(requested.filter((url) => !url.startsWith(`${system.gatewayUrl}/`))).toEqual([]);
+    expect(pageProblems).toEqual([]);
+    await page.close();
+  }, 240_000);
 });
 
 describe('web dashboard with --anonymous-role (no token)', () => {

@@ -6,6 +6,7 @@ import { RestoreForm } from './RestoreForm';
 import { BackupsPage } from './BackupsPage';
 import { NodesPage } from './NodesPage';
 import { OperationPage, OperationsPage } from './OperationsPage';
+import { ScheduleForm, SchedulePage, SchedulesPage } from './SchedulesPage';
 import { navigate, usePath } from './router';
 
 /** The pages, by path under /ui/ (the gateway answers index.html for each, so a reload stays on the page). */
@@ -13,6 +14,7 @@ const PAGES = [
   { path: '', title: 'Nodes' },
   { path: 'backups', title: 'Backups' },
   { path: 'operations', title: 'Operations' },
+  { path: 'schedules', title: 'Schedules' },
   { path: 'backup', title: 'Start a backup' },
   { path: 'restore', title: 'Restore' },
 ] as const;
@@ -52,7 +54,7 @@ export function App() {
             <a
               key={page.path}
               href={`/ui/${page.path}`}
-              className={path === page.path || (page.path === 'operations' && path.startsWith('operations/')) ? 'active' : ''}
+              className={path === page.path || path.startsWith(`${page.path === '' ? '-' : page.path}/`) ? 'active' : ''}
               onClick={(e) => {
                 e.preventDefault();
                 navigate(page.path);
@@ -80,6 +82,8 @@ export function App() {
 
 function Page({ path }: { path: string }) {
   if (path.startsWith('operations/')) return <OperationPage id={decodeURIComponent(path.slice('operations/'.length))} />;
+  if (path === 'schedules/new') return <ScheduleForm />;
+  if (path.startsWith('schedules/')) return <SchedulePage id={decodeURIComponent(path.slice('schedules/'.length))} />;
   switch (path) {
     case '':
       return <NodesPage />;
@@ -87,6 +91,8 @@ function Page({ path }: { path: string }) {
       return <BackupsPage />;
     case 'operations':
       return <OperationsPage />;
+    case 'schedules':
+      return <SchedulesPage />;
     case 'backup':
       return <BackupForm />;
     case 'restore':

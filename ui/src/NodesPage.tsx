@@ -65,7 +65,7 @@ export function NodesPage() {
               </td>
               <td>{formatAge(node.heartbeatAgeMs)}</td>
               <td className="last-backup">{formatTime(lastBackup.get(node.hostId))}</td>
-              {lastVerify && <td>{formatTime(lastVerify.get(node.hostId))}</td>}
+              {lastVerify && <td className="last-verify">{formatTime(lastVerify.get(node.hostId))}</td>}
             </tr>
           ))}
         </tbody>

@@ -81,6 +81,34 @@ export interface BackupSummary {
   verified?: { state: 'passed' | 'failed' | 'partial'; mode: 'quick' | 'full'; at: string; nodesVerified: number };
 }
 
+/** A schedule's run: what the scheduler decided, and (GET /schedules/{id} only) its operation's state. */
+export interface ScheduleRun {
+  fireTime: string;
+  operationId: string;
+  state: 'submitted' | 'skipped' | 'queued' | 'waiting' | 'missed';
+  at: string;
+  note?: string;
+  notBefore?: string;
+  operationState?: OperationState;
+}
+
+/** A schedule as GET /schedules shows it (apps/gateway/src/schedules/schedule-view.ts). */
+export interface ScheduleView {
+  id: string;
+  request: Record<string, unknown>;
+  schedule: string;
+  timeZone: string;
+  window?: { start: string; duration: string };
+  suspended: boolean;
+  concurrencyPolicy: string;
+  catchUp: string;
+  createdAt: string;
+  updatedAt: string;
+  createdBy?: string;
+  nextFireTimes: string[];
+  runs: ScheduleRun[];
+}
+
 /** A refusal or failure as the gateway words it (every 4xx names its field in `errors`). */
 export class ApiError extends Error {
   constructor(
@@ -156,6 +184,13 @@ export const api = {
   dryRun: (request: Record<string, unknown>) => call<OperationView>('POST', '/operations', { ...request, dryRun: true }),
   cancel: (id: string) => call<OperationView>('DELETE', `/operations/${encodeURIComponent(id)}`),
   backups: (storageLocation: string) => call<BackupSummary[]>('GET', `/backups?${new URLSearchParams({ storageLocation })}`),
+  schedules: () => call<ScheduleView[]>('GET', '/schedules'),
+  /** one schedule, each run with its operation's state */
+  schedule: (id: string) => call<ScheduleView>('GET', `/schedules/${encodeURIComponent(id)}`),
+  createSchedule: (definition: Record<string, unknown>) => call<ScheduleView>('POST', '/schedules', definition),
+  replaceSchedule: (id: string, definition: Record<string, unknown>) =>
+    call<ScheduleView>('PUT', `/schedules/${encodeURIComponent(id)}`, definition),
+  deleteSchedule: (id: string) => call<void>('DELETE', `/schedules/${encodeURIComponent(id)}`),
 };
 
 /** The backup name an UPLOAD phase reported (the name GET /backups lists), once the backup completed. */

@@ -1,70 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { IMPLEMENTED_OPERATION_TYPES, OPERATION_REQUEST_TYPES, OperationType } from '@daedalus/contracts';
-import { Command, InvalidArgumentError, Option } from './commander';
-import { EXIT_OK, EXIT_OPERATION_FAILED, UsageError } from './exit-codes';
+import { CliEnvironment, contextOf, listOf, processEnvironment, setFlagNamer, wholeNumber } from './cli-context';
+import { Command, Option } from './commander';
+import { EXIT_OK, EXIT_OPERATION_FAILED } from './exit-codes';
 import { followOperation } from './follow';
-import { GatewayClient, OperationView } from './gateway-client';
-import { backupsText, operationsText, operationText, OUTPUT_FORMATS, OutputFormat, print } from './output';
-import { BarDisplay, LineDisplay, ProgressDisplay, SilentDisplay } from './progress-display';
-import { FieldFlag, flagValue, requestBody, requestFlags } from './request-flags';
-import { resolveSettings } from './settings';
-
-/** The root program's options, as every command sees them (`optsWithGlobals`). */
-interface GlobalOptions {
-  gateway?: string;
-  token?: string;
-  config?: string;
-  output: OutputFormat;
-  httpTimeoutMs: number;
-}
-
-/** What a command needs from its surroundings; tests give their own. */
-export interface CliEnvironment {
-  env: NodeJS.ProcessEnv;
-  readFile: (path: string) => string | undefined;
-  /** stderr is a terminal: progress bars rather than lines */
-  interactive: boolean;
-}
-
-export function processEnvironment(): CliEnvironment {
-  return {
-    env: process.env,
-    readFile: (path) => {
-      try {
-        return readFileSync(path, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw new UsageError(`${path} cannot be read: ${(error as Error).message}`);
-      }
-    },
-    interactive: process.stderr.isTTY === true,
-  };
-}
-
-const wholeNumber =
-  (flag: string, min = 0) =>
-  (text: string) => {
-    if (!/^\d{1,15}$/.test(text) || Number(text) < min) throw new InvalidArgumentError(`${flag} takes a whole number of at least ${min}`);
-    return Number(text);
-  };
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-const listOf = (values: string[] | undefined) => (values ?? []).flatMap((v) => v.split(',')).filter((v) => v.trim() !== '');
+import { OperationView } from './gateway-client';
+import { backupsText, operationsText, operationText, OUTPUT_FORMATS, print } from './output';
+import { flagOfField, requestBody } from './request-flags';
+import { addRequestOptions, collect } from './request-options';
+import { schedulesCommand } from './schedules-command';
 
 const WATCH_TIMEOUT_S = 7 * 24 * 3600;
-
-/** The settings, the client and the output format of one command run. */
-function contextOf(command: Command, environment: CliEnvironment) {
-  const options = command.optsWithGlobals<GlobalOptions>();
-  const settings = resolveSettings({
-    flags: { gateway: options.gateway, token: options.token, config: options.config },
-    env: environment.env,
-    readFile: environment.readFile,
-  });
-  const client = new GatewayClient({ gateway: settings.gateway, token: settings.token, timeoutMs: options.httpTimeoutMs });
-  const display: ProgressDisplay =
-    options.output === 'json' ? new SilentDisplay() : environment.interactive ? new BarDisplay() : new LineDisplay();
-  return { client, output: options.output, display };
-}
+const FINAL_STATES: ReadonlySet<string> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /** Follows the operation to its end, prints it, and sets the exit status: 0 only when it COMPLETED. */
 async function watchToEnd(command: Command, environment: CliEnvironment, id: string, timeoutS: number): Promise<void> {
@@ -121,49 +67,17 @@ async function submit(command: Command, environment: CliEnvironment, body: Recor
   await watchToEnd(command, environment, created.id, options.watchTimeout);
 }
 
-const FLAGS_OF = new WeakMap<Command, FieldFlag[]>();
-
-/** The request fields this command sets with flags of its own (for naming the flag in the gateway's errors). */
-export function fieldFlagsOf(command: Command | undefined): FieldFlag[] {
-  return (command && FLAGS_OF.get(command)) ?? [];
-}
-
 /** `daedalus <type> …`: one flag per field of the type's request DTO, plus --global, --tag and --field. */
 function operationCommand(type: OperationType, environment: CliEnvironment): Command {
-  const specs = requestFlags(type);
   const implemented = IMPLEMENTED_OPERATION_TYPES.has(type);
   const command = new Command(type).description(
     `submit a ${type} operation${implemented ? '' : ' (not run by this version yet: the gateway answers 400 "not supported yet")'}`,
   );
-  // a field named no… (noDeleteTruncates) makes a flag commander reads as the negation of another (--delete-truncates,
-  // true unless --no-delete-truncates is given): given, it sets the field true
-  const attributes: Array<{ spec: FieldFlag; attribute: string; negated: boolean }> = [];
-  for (const spec of specs) {
-    const option =
-      spec.kind === 'boolean'
-        ? new Option(`--${spec.flag}`, spec.description)
-        : new Option(`--${spec.flag} <${spec.kind === 'json' ? 'json' : 'value'}>`, spec.description).argParser((text: string) => {
-            try {
-              return flagValue(spec, text);
-            } catch (error) {
-              throw new InvalidArgumentError((error as Error).message);
-            }
-          });
-    if (spec.choices) option.choices(spec.choices);
-    command.addOption(option);
-    attributes.push({ spec, attribute: option.attributeName(), negated: option.negate });
-  }
-  if (specs.some((s) => s.field === 'globalRequest')) command.option('--global', 'on every node of the cluster (globalRequest)');
-  if (specs.some((s) => s.field === 'snapshotTag')) command.option('--tag <tag>', 'the snapshot tag (snapshotTag)');
-  command.option('--field <key=value>', 'any request field (dotted for nested: bandwidth.value=10; JSON values: 10, true, "007")', collect);
+  const { specs, bodyOf } = addRequestOptions(command, type);
   addWatchOptions(command);
-  FLAGS_OF.set(command, specs);
+  setFlagNamer(command, (field) => (field === 'type' ? 'the command' : flagOfField(field, specs)));
   command.action(async (options: SubmitOptions, self: Command) => {
-    const fromFlags = attributes
-      .filter(({ attribute, negated }) => (negated ? options[attribute] === false : options[attribute] !== undefined))
-      .map(({ spec, attribute, negated }) => ({ spec, value: negated ? true : options[attribute] }));
-    const body = requestBody(type, fromFlags, { global: options.global, tag: options.tag }, options.field ?? []);
-    await submit(self, environment, body, options);
+    await submit(self, environment, bodyOf(options), options);
   });
   return command;
 }
@@ -176,6 +90,7 @@ function submitCommand(environment: CliEnvironment): Command {
     .option('--tag <tag>', 'the snapshot tag (snapshotTag)')
     .option('--field <key=value>', 'a request field (dotted for nested: bandwidth.value=10; JSON values: 10, true, "007")', collect);
   addWatchOptions(command);
+  setFlagNamer(command, (field) => (field === 'type' ? '<type>' : flagOfField(field, [])));
   command.action(async (type: string, options: SubmitOptions, self: Command) => {
     await submit(self, environment, requestBody(type, [], { global: options.global, tag: options.tag }, options.field ?? []), options);
   });
@@ -197,9 +112,15 @@ function watchCommand(environment: CliEnvironment): Command {
   return command;
 }
 
+/** The flag of each query parameter a read command sets, for naming it in the gateway's 400. */
+const namerOf =
+  (flags: Record<string, string>) =>
+  (field: string): string | undefined =>
+    flags[field];
+
 function opsCommand(environment: CliEnvironment): Command {
   const ops = new Command('ops').description('operations: list, get, cancel');
-  ops
+  const list = ops
     .command('list')
     .description('list operations, newest first')
     .option('--type <type>', 'only of this type (repeat or comma-separate for several)', collect)
@@ -209,6 +130,7 @@ function opsCommand(environment: CliEnvironment): Command {
       const views = await client.operations({ types: listOf(options.type), states: listOf(options.state) });
       print(output, views, () => operationsText(views));
     });
+  setFlagNamer(list, namerOf({ type: '--type', state: '--state' }));
   ops
     .command('get')
     .description('show one operation')
@@ -226,15 +148,18 @@ function opsCommand(environment: CliEnvironment): Command {
   cancel.action(async (id: string, options: { watch?: boolean; watchTimeout: number }, self: Command) => {
     const { client, output } = contextOf(self, environment);
     const view = await client.cancel(id);
+    // the gateway answers a final operation with the record and requests nothing: say so rather than "requested"
+    const over = FINAL_STATES.has(view.state);
+    if (over && output === 'text') process.stderr.write(`operation ${id} is ${view.state} already: nothing to cancel\n`);
     if (options.watch) return watchToEnd(self, environment, id, options.watchTimeout);
-    print(output, view, () => `cancel requested: ${operationText(view)}`);
+    print(output, view, () => (over ? operationText(view) : `cancel requested: ${operationText(view)}`));
   });
   return ops;
 }
 
 function backupsCommand(environment: CliEnvironment): Command {
   const backups = new Command('backups').description('backups in a storage location');
-  backups
+  const list = backups
     .command('list')
     .description('list the backups under a storage location (answered by any node agent)')
     .requiredOption('--storage-location <location>', 's3://bucket, gcp://…, azure://…, file:///dir/bucket')
@@ -244,15 +169,16 @@ function backupsCommand(environment: CliEnvironment): Command {
     )
     .action(async (options: { storageLocation: string; lastN?: number; fromTimestamp?: number }, self: Command) => {
       const { client, output } = contextOf(self, environment);
-      const list = await client.backups(options);
-      print(output, list, () => backupsText(list));
+      const found = await client.backups(options);
+      print(output, found, () => backupsText(found));
     });
+  setFlagNamer(list, namerOf({ storageLocation: '--storage-location', lastN: '--last-n', fromTimestamp: '--from-timestamp' }));
   return backups;
 }
 
 /**
  * `daedalus`, cluster mode: every operation type as a command with its request's flags, `submit`, `watch`,
- * `ops`, `backups`. Where the gateway is and the token:
+ * `ops`, `backups`, `schedules`. Where the gateway is and the token:
  * --gateway/--token, then DAEDALUS_GATEWAY/DAEDALUS_TOKEN, then the config file (see settings.ts).
  */
 export function clusterProgram(environment: CliEnvironment = processEnvironment()): Command {
@@ -272,5 +198,6 @@ export function clusterProgram(environment: CliEnvironment = processEnvironment(
   program.addCommand(watchCommand(environment));
   program.addCommand(opsCommand(environment));
   program.addCommand(backupsCommand(environment));
+  program.addCommand(schedulesCommand(environment));
   return program;
 }

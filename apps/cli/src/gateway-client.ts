@@ -1,8 +1,9 @@
 import type { BackupSummaryView, OperationView } from '../../gateway/src/docs/response-views';
+import type { ScheduleRunView, ScheduleView } from '../../gateway/src/schedules/schedule-view';
 import { errorMessage } from '@daedalus/common';
 import { ServerEvent, SseParser } from './sse-parser';
 
-export type { BackupSummaryView, OperationView };
+export type { BackupSummaryView, OperationView, ScheduleRunView, ScheduleView };
 
 /** The gateway's error body: `{statusCode, error, message, errors: [{field, message}]}` (docs/design.md). */
 export interface ErrorBody {
@@ -80,6 +81,27 @@ export class GatewayClient {
     return this.json<BackupSummaryView[]>('GET', `/backups?${params.toString()}`, undefined, 'listing backups');
   }
 
+  schedules(): Promise<ScheduleView[]> {
+    return this.json<ScheduleView[]>('GET', '/schedules', undefined, 'listing schedules');
+  }
+
+  schedule(id: string): Promise<ScheduleView> {
+    return this.json<ScheduleView>('GET', `/schedules/${encodeURIComponent(id)}`, undefined, `reading schedule ${id}`);
+  }
+
+  createSchedule(definition: Record<string, unknown>): Promise<ScheduleView> {
+    return this.json<ScheduleView>('POST', '/schedules', definition, 'creating the schedule');
+  }
+
+  replaceSchedule(id: string, definition: Record<string, unknown>): Promise<ScheduleView> {
+    return this.json<ScheduleView>('PUT', `/schedules/${encodeURIComponent(id)}`, definition, `changing schedule ${id}`);
+  }
+
+  /** DELETE /schedules/{id}: 204, no body. */
+  async deleteSchedule(id: string): Promise<void> {
+    await this.json<undefined>('DELETE', `/schedules/${encodeURIComponent(id)}`, undefined, `deleting schedule ${id}`, { empty: true });
+  }
+
   /**
    * The events of one operation after `lastEventId` (GET /operations/{id}/events). Ends when the gateway ends
    * the stream (the operation is final) or answers 204 (the client has the final revision already); throws
@@ -129,7 +151,8 @@ export class GatewayClient {
     }
   }
 
-  private async json<T>(method: string, path: string, body: unknown, what: string): Promise<T> {
+  /** `empty`: the answer has no body (204), which is then what success looks like. */
+  private async json<T>(method: string, path: string, body: unknown, what: string, expect: { empty?: boolean } = {}): Promise<T> {
     let response: Response;
     let text: string;
     try {
@@ -145,6 +168,7 @@ export class GatewayClient {
     }
     const parsed = parseJson(text);
     if (!response.ok) throw new GatewayError(response.status, parsed as ErrorBody | undefined, what);
+    if (expect.empty && text === '') return undefined as T;
     if (parsed === undefined) throw new GatewayError(response.status, { message: 'the answer is not JSON' }, what);
     return parsed as T;
   }

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { clusterProgram, fieldFlagsOf } from './cluster-program';
+import { flagNamerOf } from './cli-context';
+import { clusterProgram } from './cluster-program';
 import { Command, CommanderError } from './commander';
 import { esopCommand } from './esop/esop-command';
 import { EXIT_GATEWAY, EXIT_OK, EXIT_USAGE, UsageError } from './exit-codes';
 import { GatewayError, GatewayUnreachable } from './gateway-client';
-import { flagOfField } from './request-flags';
 
 /** commander's usage errors (unknown flag, missing value, bad choice) exit EXIT_USAGE; --help and --version 0. */
 function exitOverrideEverywhere(command: Command): void {
@@ -23,11 +23,10 @@ function report(error: unknown, active: Command | undefined): number {
   }
   if (error instanceof GatewayError) {
     process.stderr.write(`daedalus: ${error.message}\n`);
-    const flags = fieldFlagsOf(active);
+    const flagOf = flagNamerOf(active);
     for (const field of error.body?.errors ?? []) {
-      const flag =
-        flags.length > 0 || field.field === 'type' ? ` (${field.field === 'type' ? 'the command' : flagOfField(field.field, flags)})` : '';
-      process.stderr.write(`  ${field.field}${flag}: ${field.message}\n`);
+      const flag = flagOf?.(field.field);
+      process.stderr.write(`  ${field.field}${flag ? ` (${flag})` : ''}: ${field.message}\n`);
     }
     if (error.status === 401) process.stderr.write('  give a token: --token, DAEDALUS_TOKEN or "token" in the config file\n');
     return EXIT_GATEWAY;

@@ -1,4 +1,4 @@
-import type { BackupSummaryView, OperationView } from './gateway-client';
+import type { BackupSummaryView, OperationView, ScheduleView } from './gateway-client';
 
 export type OutputFormat = 'text' | 'json';
 export const OUTPUT_FORMATS: OutputFormat[] = ['text', 'json'];
@@ -53,10 +53,12 @@ const bytes = (n: number) => {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 };
 
+/** The backups; a VERIFIED column (state, mode, when) once any of them was verified. */
 export function backupsText(backups: BackupSummaryView[]): string {
   if (backups.length === 0) return 'no backups';
+  const verified = backups.some((b) => b.verified !== undefined);
   return table(
-    ['NAME', 'TIME', 'NODES', 'SIZE', 'ADDED', 'COMPLETE'],
+    ['NAME', 'TIME', 'NODES', 'SIZE', 'ADDED', 'COMPLETE', ...(verified ? ['VERIFIED'] : [])],
     backups.map((b) => [
       b.name,
       b.time,
@@ -64,6 +66,54 @@ export function backupsText(backups: BackupSummaryView[]): string {
       bytes(b.totalBytes),
       bytes(b.addedBytes),
       b.complete ? 'yes' : 'no',
+      ...(verified ? [b.verified ? `${b.verified.state} (${b.verified.mode}, ${b.verified.at})` : '-'] : []),
     ]),
   );
+}
+
+/** The newest run of a schedule, as `submitted 2026-…` (with its operation's state when the view has it). */
+function lastRun(view: ScheduleView): string {
+  const run = view.runs[view.runs.length - 1];
+  if (!run) return '-';
+  return `${run.state}${run.operationState ? ` (${run.operationState})` : ''} ${run.fireTime}`;
+}
+
+export function schedulesText(views: ScheduleView[]): string {
+  if (views.length === 0) return 'no schedules';
+  return table(
+    ['ID', 'TYPE', 'SCHEDULE', 'TIME ZONE', 'STATE', 'NEXT RUN', 'LAST RUN'],
+    views.map((v) => [
+      v.id,
+      String(v.request.type),
+      v.schedule,
+      v.timeZone,
+      v.suspended ? 'suspended' : 'active',
+      v.nextFireTimes[0] ?? '-',
+      lastRun(v),
+    ]),
+  );
+}
+
+/** One schedule: its definition, the next fire times and the runs kept (oldest first) with their operations. */
+export function scheduleText(view: ScheduleView): string {
+  const lines = [
+    `schedule ${view.id}: ${String(view.request.type)} ${view.schedule} (${view.timeZone}) ${view.suspended ? 'suspended' : 'active'}`,
+  ];
+  const window = view.window ? `window ${view.window.start} for ${view.window.duration}` : 'no window';
+  lines.push(`  ${window} · concurrency ${view.concurrencyPolicy} · catch-up ${view.catchUp}`);
+  lines.push(`  request ${JSON.stringify(view.request)}`);
+  lines.push(`  created ${view.createdAt}${view.createdBy ? ` by ${view.createdBy}` : ''} · updated ${view.updatedAt}`);
+  if (view.nextFireTimes.length === 0) lines.push(`  next runs: none${view.suspended ? ' (suspended)' : ''}`);
+  else lines.push('  next runs:', ...view.nextFireTimes.map((time) => `    ${time}`));
+  if (view.runs.length === 0) {
+    lines.push('  runs: none yet');
+  } else {
+    lines.push('  runs (oldest first):');
+    const runs = table(
+      ['FIRE TIME', 'RUN', 'OPERATION', 'OPERATION STATE', 'NOTE'],
+      view.runs.map((run) => [run.fireTime, run.state, run.operationId, run.operationState ?? '-', run.note ?? '']),
+    );
+    lines.push(...runs.split('\n').map((line) => `    ${line}`));
+  }
+  return lines.join('\n');
 }
