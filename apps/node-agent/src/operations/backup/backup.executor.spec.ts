@@ -55,7 +55,7 @@ describe('BackupExecutor', () => {
     expect(result).toEqual({
       backupName: 'nightly-42',
       manifest: MANIFEST,
-      totals: { files: 6, bytes: expect.any(Number), uploadedFiles: 6, uploadedBytes: expect.any(Number) },
+      totals: { files: 6, bytes: expect.any(Number), uploadedFiles: 6, uploadedBytes: expect.any(Number), uploadedStoredBytes: expect.any(Number) },
     });
     expect(backend.objects.has(MANIFEST)).toBe(true);
     expect(snapshots.taken).toEqual(['nightly-42']);
