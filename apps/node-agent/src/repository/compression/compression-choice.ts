@@ -48,7 +48,12 @@ export class CompressionChoice {
     for (const key of [item.key, CompressionChoice.compressedKey(item.key)]) {
       const found = known.get(key);
       const compressed = key !== item.key;
-      if (found && found.size === item.file.size && (found.stored !== undefined) === encrypted && (found.compressed !== undefined) === compressed) {
+      if (
+        found &&
+        found.size === item.file.size &&
+        (found.stored !== undefined) === encrypted &&
+        (found.compressed !== undefined) === compressed
+      ) {
         return { ...found, uploaded: false, ...(compressed ? { key } : {}) };
       }
     }
@@ -75,7 +80,9 @@ export class CompressionChoice {
     put: { size: number; sha256: string },
     encryptor: { plaintextSize: number; plaintextSha256: string } | undefined,
   ): KnownObject {
-    const compressedBytes = encryptor ? { size: encryptor.plaintextSize, sha256: encryptor.plaintextSha256 } : { size: put.size, sha256: put.sha256 };
+    const compressedBytes = encryptor
+      ? { size: encryptor.plaintextSize, sha256: encryptor.plaintextSha256 }
+      : { size: put.size, sha256: put.sha256 };
     return {
       size: content.size,
       sha256: content.sha256,
