@@ -8,6 +8,7 @@ import { runSubmitBench } from './submit/submit-bench';
 import { runDatapathBench } from './datapath/datapath-bench';
 import { runStorageBench } from './storage/storage-bench';
 import { runVerifyBench } from './verify/verify-bench';
+import { runCompressionBench } from './compression/compression-bench';
 
 type Bench = (args: string[]) => Promise<void>;
 
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, Bench> = {
   idle: runIdleBench,
   submit: runSubmitBench,
   datapath: runDatapathBench,
+  compression: runCompressionBench,
 };
 
 async function main(): Promise<void> {

@@ -24,22 +24,41 @@ export function componentOf(name: string): string {
   return base.slice(base.lastIndexOf('-') + 1);
 }
 
-/** SSTables Cassandra compressed itself: those with a CompressionInfo.db (by backup directory, which is per SSTable). */
-export function sstablesCompressedByCassandra(files: SnapshotFile[]): Set<string> {
-  return new Set(files.filter((f) => componentOf(f.name) === 'CompressionInfo.db').map((f) => f.sstableDir));
+/** The CompressionInfo.db of each SSTable Cassandra compressed (by backup directory, which is per SSTable). */
+export function compressionInfoFiles(files: SnapshotFile[]): Map<string, SnapshotFile> {
+  return new Map(files.filter((f) => componentOf(f.name) === 'CompressionInfo.db').map((f) => [f.sstableDir, f]));
 }
 
 /**
- * Why a file is stored as it is without even probing it, or undefined when it may pay (then `probePays` decides).
- * Data.db of a table Cassandra compresses (the default; CompressionInfo.db beside it) is already LZ4/zstd/deflate
- * chunks: compressing it again costs CPU for next to nothing.
+ * Cassandra compressors whose output is entropy-coded: zstd cannot shrink their chunks further. LZ4 and Snappy
+ * (LZ4 is Cassandra's default) are not: zstd measured 0.70 of an LZ4 Data.db of the simulator's rows, so their
+ * Data.db goes to the probe like any other file.
  */
-export function reasonToSkip(file: SnapshotFile, compressedSSTables: Set<string>): string | undefined {
+const ENTROPY_CODED_COMPRESSORS = /(Zstd|Deflate)Compressor$/;
+
+/**
+ * Why a file is stored as it is without even probing it, or undefined when it may pay (then `probePays` decides).
+ * `compressor`: the class CompressionInfo.db names for the file's SSTable, when Cassandra compressed it.
+ */
+export function reasonToSkip(file: SnapshotFile, compressor: string | undefined): string | undefined {
   const component = componentOf(file.name);
   if (file.size < MIN_COMPRESSED_FILE_BYTES) return 'small';
   if (INCOMPRESSIBLE_COMPONENTS.has(component)) return 'incompressible component';
-  if (component === 'Data.db' && compressedSSTables.has(file.sstableDir)) return 'compressed by Cassandra';
+  if (component === 'Data.db' && compressor !== undefined && ENTROPY_CODED_COMPRESSORS.test(compressor)) {
+    return `compressed by Cassandra (${compressor})`;
+  }
   return undefined;
+}
+
+/**
+ * The compressor class CompressionInfo.db starts with (Java's writeUTF: a 2-byte length, then the name), e.g.
+ * "org.apache.cassandra.io.compress.LZ4Compressor"; "unknown" when it cannot be read as one (then the probe decides).
+ */
+export async function cassandraCompressor(fs: FileSystem, path: string): Promise<string> {
+  const start = await head(fs, path, 2 + 256);
+  const length = start.length >= 2 ? start.readUInt16BE(0) : 0;
+  const name = start.subarray(2, 2 + length).toString('latin1');
+  return length > 0 && length <= 256 && /^[\w.$]+$/.test(name) ? name : 'unknown';
 }
 
 /** The first `bytes` of a file (fewer when it is shorter), read and released. */

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { FileSystem } from '../../adapters/filesystem';
 import { SnapshotFile } from '../../cassandra/snapshot-files';
 import { ManifestCompressed } from '../manifest';
-import { probePays, reasonToSkip, sstablesCompressedByCassandra } from './component-rules';
+import { cassandraCompressor, compressionInfoFiles, probePays, reasonToSkip } from './component-rules';
 import { COMPRESSED_KEY_SUFFIX, COMPRESSION_FORMAT, requireZstd } from './zstd-format';
 import { compressing, CompressingSource } from './zstd-streams';
 
@@ -19,7 +19,9 @@ interface KnownObject {
  * which key, and what the manifest records for them. The uploader asks it; the byte streams are zstd-streams.ts.
  */
 export class CompressionChoice {
-  private readonly compressedSSTables: Set<string>;
+  private readonly compressionInfo: Map<string, SnapshotFile>;
+  /** per SSTable, the compressor its CompressionInfo.db names (read once, only for SSTables being uploaded) */
+  private readonly compressors = new Map<string, Promise<string>>();
 
   constructor(
     readonly level: number,
@@ -27,7 +29,7 @@ export class CompressionChoice {
     private readonly fs: FileSystem,
   ) {
     requireZstd();
-    this.compressedSSTables = sstablesCompressedByCassandra(files.map((item) => item.file));
+    this.compressionInfo = compressionInfoFiles(files.map((item) => item.file));
   }
 
   static compressedKey(key: string): string {
@@ -62,8 +64,16 @@ export class CompressionChoice {
 
   /** Whether a file is stored compressed: not when its component never pays, else when its first bytes shrink enough. */
   async pays(file: SnapshotFile): Promise<boolean> {
-    if (reasonToSkip(file, this.compressedSSTables) !== undefined) return false;
+    if (reasonToSkip(file, await this.compressorOf(file)) !== undefined) return false;
     return probePays(this.fs, file.path, this.level);
+  }
+
+  private compressorOf(file: SnapshotFile): Promise<string | undefined> {
+    const info = this.compressionInfo.get(file.sstableDir);
+    if (!info || !file.name.endsWith('Data.db')) return Promise.resolve(undefined);
+    let found = this.compressors.get(file.sstableDir);
+    if (!found) this.compressors.set(file.sstableDir, (found = cassandraCompressor(this.fs, info.path)));
+    return found;
   }
 
   compress(plaintext: Readable): CompressingSource {

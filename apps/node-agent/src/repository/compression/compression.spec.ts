@@ -14,7 +14,7 @@ import { InFlightUploads } from '../in-flight-uploads';
 import { ManifestFile, NodeManifest, storedOf } from '../manifest';
 import { uploadSnapshot, UploadItem, UploadOptions } from '../uploader';
 import { CompressionChoice } from './compression-choice';
-import { componentOf, PROBE_BYTES, probePays, reasonToSkip, sstablesCompressedByCassandra } from './component-rules';
+import { cassandraCompressor, componentOf, compressionInfoFiles, PROBE_BYTES, probePays, reasonToSkip } from './component-rules';
 import { CompressedObjectError } from './content-check';
 import { asCompressionError, compressing, decompressing } from './zstd-streams';
 
@@ -34,6 +34,15 @@ function rows(bytes: number, seed = 1): Buffer {
     size += line.length;
   }
   return Buffer.from(lines.join('')).subarray(0, bytes);
+}
+
+/** CompressionInfo.db naming `compressor`, then chunk offsets */
+function compressionInfo(compressor: string, bytes: number): Buffer {
+  const out = Buffer.alloc(bytes);
+  out.writeUInt16BE(compressor.length, 0);
+  out.write(compressor, 2, 'latin1');
+  for (let at = 64, offset = 0; at + 8 <= bytes; at += 8, offset += 9000) out.writeBigInt64BE(BigInt(offset), at);
+  return out;
 }
 
 const file = (name: string, size: number, sstableDir = 'nb-1-big-c1'): SnapshotFile => ({ path: `/x/${name}`, name, size, sstableDir });
@@ -93,21 +102,38 @@ describe('which components are compressed', () => {
     expect(componentOf('da-3gbs_0l2o_1ft7k2ly8h7ud5xl-bti-Partitions.db')).toBe('Partitions.db');
   });
 
-  it('skips Data.db of an SSTable Cassandra compressed (CompressionInfo.db beside it), random components and small files', () => {
+  it('skips Data.db Cassandra compressed with zstd or deflate, random components and small files; LZ4 and Snappy go to the probe', () => {
     const files = [
       file('nb-1-big-Data.db', 1e6, 'nb-1-big-c1'),
       file('nb-1-big-CompressionInfo.db', 9000, 'nb-1-big-c1'),
       file('nb-2-big-Data.db', 1e6, 'nb-2-big-c2'),
-      file('nb-2-big-CRC.db', 9000, 'nb-2-big-c2'),
     ];
-    const compressedByCassandra = sstablesCompressedByCassandra(files);
-    expect([...compressedByCassandra]).toEqual(['nb-1-big-c1']);
-    expect(reasonToSkip(files[0], compressedByCassandra)).toBe('compressed by Cassandra');
-    expect(reasonToSkip(files[2], compressedByCassandra)).toBeUndefined(); // an uncompressed table's Data.db may pay
-    expect(reasonToSkip(files[3], compressedByCassandra)).toBe('incompressible component');
-    expect(reasonToSkip(file('nb-1-big-Filter.db', 1e6), compressedByCassandra)).toBe('incompressible component');
-    expect(reasonToSkip(file('nb-1-big-TOC.txt', 92), compressedByCassandra)).toBe('small');
-    expect(reasonToSkip(file('nb-1-big-Index.db', 1e6), compressedByCassandra)).toBeUndefined();
+    expect([...compressionInfoFiles(files).keys()]).toEqual(['nb-1-big-c1']);
+    expect(reasonToSkip(files[0], 'org.apache.cassandra.io.compress.ZstdCompressor')).toMatch(/compressed by Cassandra/);
+    expect(reasonToSkip(files[0], 'DeflateCompressor')).toMatch(/compressed by Cassandra/);
+    expect(reasonToSkip(files[0], 'org.apache.cassandra.io.compress.LZ4Compressor')).toBeUndefined();
+    expect(reasonToSkip(files[0], 'SnappyCompressor')).toBeUndefined();
+    expect(reasonToSkip(files[2], undefined)).toBeUndefined(); // an uncompressed table's Data.db may pay
+    expect(reasonToSkip(file('nb-2-big-CRC.db', 9000), undefined)).toBe('incompressible component');
+    expect(reasonToSkip(file('nb-1-big-Filter.db', 1e6), undefined)).toBe('incompressible component');
+    expect(reasonToSkip(file('nb-1-big-TOC.txt', 92), undefined)).toBe('small');
+    expect(reasonToSkip(file('nb-1-big-Index.db', 1e6), 'org.apache.cassandra.io.compress.ZstdCompressor')).toBeUndefined();
+  });
+
+  it('reads the compressor CompressionInfo.db names (Java writeUTF), "unknown" for anything else', async () => {
+    const dir = await fs.makeTemporaryDirectory('compression-info');
+    try {
+      const name = 'org.apache.cassandra.io.compress.ZstdCompressor';
+      const info = Buffer.alloc(2 + name.length + 12);
+      info.writeUInt16BE(name.length, 0);
+      info.write(name, 2, 'latin1');
+      await fs.write(join(dir, 'info'), info);
+      await fs.write(join(dir, 'garbage'), randomBytes(64));
+      expect(await cassandraCompressor(fs, join(dir, 'info'))).toBe(name);
+      expect(await cassandraCompressor(fs, join(dir, 'garbage'))).toBe('unknown');
+    } finally {
+      await fs.remove(dir);
+    }
   });
 
   it('measures: a file of rows pays, random bytes (already compressed data) do not, from the first PROBE_BYTES only', async () => {
@@ -159,7 +185,10 @@ describe('a compressed backup through the storage-agnostic path (in-memory store
         ['Filter.db', randomBytes(20_000)],
         ['Statistics.db', rows(8_000, n + 200)],
         ['TOC.txt', Buffer.from('Data.db\nIndex.db\n')],
-        [compressedTable ? 'CompressionInfo.db' : 'CRC.db', compressedTable ? rows(10_000, n) : randomBytes(10_000)],
+        [
+          compressedTable ? 'CompressionInfo.db' : 'CRC.db',
+          compressedTable ? compressionInfo('ZstdCompressor', 10_000) : randomBytes(10_000),
+        ],
       ];
       return parts.map(([component, data]) => ({ name: `${base}${component}`, data, sstableDir: `${base}c${n}` }));
     };
