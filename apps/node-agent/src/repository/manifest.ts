@@ -37,7 +37,8 @@ export interface ManifestCompression {
 
 /** The bytes the store holds for a file: sealed, else compressed, else the file itself. */
 export const storedOf = (file: Pick<ManifestFile, 'size' | 'sha256' | 'stored' | 'compressed'>): { size: number; sha256: string } =>
-  file.stored ?? (file.compressed ? { size: file.compressed.size, sha256: file.compressed.sha256 } : { size: file.size, sha256: file.sha256 });
+  file.stored ??
+  (file.compressed ? { size: file.compressed.size, sha256: file.compressed.sha256 } : { size: file.size, sha256: file.sha256 });
 
 /** How a backup's SSTable objects are encrypted (docs/design.md, "Client-side encryption"); absent: in the clear. */
 export interface ManifestEncryption {
