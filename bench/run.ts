@@ -11,6 +11,7 @@ import { runDatapathBench } from './datapath/datapath-bench';
 import { runStorageBench } from './storage/storage-bench';
 import { runVerifyBench } from './verify/verify-bench';
 import { runScaleBench } from './scale/scale-bench';
+import { runCompressionBench } from './compression/compression-bench';
 
 type Bench = (args: string[]) => Promise<void>;
 
@@ -22,6 +23,7 @@ const BENCHMARKS: Record<string, Bench> = {
   submit: runSubmitBench,
   datapath: runDatapathBench,
   scale: runScaleBench,
+  compression: runCompressionBench,
 };
 
 async function main(): Promise<void> {

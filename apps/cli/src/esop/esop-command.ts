@@ -136,7 +136,9 @@ function backupCommand(): Command {
     .option('--metadata-directive <directive>', '(also --md) COPY or REPLACE (S3)')
     .option('--create-missing-bucket', 'create the bucket when it does not exist')
     .option('--skip-refreshing', 'do not refresh the modification time of reused objects (always so here)')
-    .option('--keep-snapshot', 'leave the snapshot on the node after the upload');
+    .option('--keep-snapshot', 'leave the snapshot on the node after the upload')
+    .option('--compression <format>', 'zstd: store the SSTable components that pay compressed (default none)')
+    .option('--compression-level <n>', 'zstd level 1-9 (default 3), with --compression zstd', integer('--compression-level'));
   return withAction(command, 'backup', ['--storage-location'], (options) => backupLocally(options));
 }
 

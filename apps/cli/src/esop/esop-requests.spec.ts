@@ -28,6 +28,8 @@ describe('Esop flags → request', () => {
       createMissingBucket: true,
       skipRefreshing: true,
       keepSnapshot: true,
+      compression: 'zstd',
+      compressionLevel: 5,
       skipBucketVerification: true,
       retryEnabled: true,
       retryInterval: 5,
@@ -47,6 +49,8 @@ describe('Esop flags → request', () => {
       createMissingBucket: true,
       skipRefreshing: true,
       keepSnapshot: true,
+      compression: 'zstd',
+      compressionLevel: 5,
       skipBucketVerification: true,
       retry: { enabled: true, interval: 5, strategy: 'LINEAR', maxAttempts: 2 },
     });
@@ -90,6 +94,8 @@ describe('Esop flags → request', () => {
     const tag = flagError(() => esopRequest('backup', { storageLocation: LOCATION, snapshotTag: 'bad tag!' }));
     expect(tag).toContain('--snapshot-tag');
     expect(tag).not.toContain('snapshotTag');
+    expect(flagError(() => esopRequest('backup', { storageLocation: LOCATION, compression: 'gzip' }))).toContain('--compression');
+    expect(flagError(() => esopRequest('backup', { storageLocation: LOCATION, compressionLevel: 3 }))).toContain('--compression-level');
     const location = flagError(() => esopRequest('list', { storageLocation: 'ftp://x' }));
     expect(location).toContain('--storage-location');
     const strategy = flagError(() =>

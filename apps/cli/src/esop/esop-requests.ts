@@ -42,6 +42,8 @@ export const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   skipBucketVerification: '--skip-bucket-verification',
   skipRefreshing: '--skip-refreshing',
   keepSnapshot: '--keep-snapshot',
+  compression: '--compression',
+  compressionLevel: '--compression-level',
   schemaVersion: '--schema-version',
   exactSchemaVersion: '--exact-schema-version',
   restorationStrategyType: '--restoration-strategy-type',
@@ -172,6 +174,8 @@ export const REQUEST_BODIES = {
       createMissingBucket: o.createMissingBucket,
       skipRefreshing: o.skipRefreshing,
       keepSnapshot: o.keepSnapshot,
+      compression: o.compression,
+      compressionLevel: o.compressionLevel,
     }),
   }),
   restore: (o: EsopOptions) => {

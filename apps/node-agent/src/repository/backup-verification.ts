@@ -5,7 +5,8 @@ import { mapConcurrent } from '@daedalus/common';
 import { isStorageError, StorageBackend } from '@daedalus/storage';
 import { OperationRejectedError } from '../operations/executor';
 import { BackupLayout, backupNameOf, NodePath } from './backup-layout';
-import { ManifestFile, MANIFEST_SCHEMA_VERSION, NodeManifest, parseManifestJson } from './manifest';
+import { ManifestFile, MANIFEST_SCHEMA_VERSION, NodeManifest, parseManifestJson, storedOf } from './manifest';
+import { asCompressionError, CompressedObjectError, decompressing } from './compression';
 import { readText } from './manifest-store';
 import { DecryptStream, EncryptedObjectError, EncryptionKey, EncryptionKeyMismatchError } from './encryption';
 
@@ -134,9 +135,6 @@ async function listObjects(backend: StorageBackend, node: NodePath): Promise<Map
   return found;
 }
 
-/** The bytes the store holds for a file: the sealed object's for an encrypted one. */
-const storedOf = (file: ManifestFile) => file.stored ?? { size: file.size, sha256: file.sha256 };
-
 /** Streams one object through its checks to nowhere; undefined when it is as the manifest says. */
 async function readBack(
   backend: StorageBackend,
@@ -146,8 +144,11 @@ async function readBack(
 ): Promise<ObjectProblem | undefined> {
   const decrypt =
     file.stored && options.encryption
-      ? [new DecryptStream(options.encryption, { object: file.key, expected: { size: file.size, sha256: file.sha256 } })]
+      ? [new DecryptStream(options.encryption, { object: file.key, expected: file.compressed ?? { size: file.size, sha256: file.sha256 } })]
       : [];
+  // a compressed object is decompressed and the file's bytes checked too, unless it is sealed with a key we lack
+  const decompress =
+    file.compressed && (!file.stored || options.encryption) ? decompressing({ size: file.size, sha256: file.sha256 }, file.key) : [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       callback();
@@ -161,14 +162,16 @@ async function readBack(
   });
   try {
     const source = await backend.get(file.key, { expected: storedOf(file) });
-    await pipeline([source, counter, ...decrypt, sink], { signal: options.signal });
+    await pipeline([source, counter, ...decrypt, ...decompress, sink], { signal: options.signal });
     return undefined;
-  } catch (error) {
+  } catch (caught) {
+    const error = asCompressionError(caught, file.key);
     if (isStorageError(error) && error.kind === 'not-found') return { key: file.key, problem: 'missing', detail: 'gone since the listing' };
     if (isStorageError(error) && error.kind === 'integrity') return { key: file.key, problem: 'content', detail: error.message };
     if (error instanceof EncryptedObjectError && !(error instanceof EncryptionKeyMismatchError)) {
       return { key: file.key, problem: 'content', detail: error.message };
     }
+    if (error instanceof CompressedObjectError) return { key: file.key, problem: 'content', detail: error.message };
     throw error; // a transport failure, a cancel: the verify stops rather than call an object bad
   }
 }

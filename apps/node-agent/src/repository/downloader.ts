@@ -9,6 +9,8 @@ import { OperationRejectedError } from '../operations/executor';
 import { FileSystem, localFileSystem } from '../adapters/filesystem';
 import { DecryptStream, EncryptionKey } from './encryption';
 import { joinFileName } from '../paths/manifest-names';
+import { storedOf } from './manifest';
+import { asCompressionError, decompressing } from './compression';
 
 export interface DownloadItem {
   file: ManifestFile;
@@ -147,19 +149,21 @@ export async function downloadFiles(
   await mapConcurrent(missing, options.concurrency, options.signal, async (item) => {
     await fs.makeDirectory(dirname(item.path));
     const part = `${item.path}.part`;
-    const { key, size, sha256, stored } = item.file;
-    // an encrypted object is verified twice: its stored bytes against the manifest, then its plaintext as it is opened
-    const source = await backend.get(key, { expected: stored ?? { size, sha256 } });
-    const decrypt = stored ? [new DecryptStream(options.encryption, { object: key, expected: { size, sha256 } })] : [];
+    const { key, size, sha256, stored, compressed } = item.file;
+    // an encrypted object is verified twice: its stored bytes against the manifest, then its plaintext as it is opened;
+    // a compressed one once more: the decompressed bytes against the file's size and sha256
+    const source = await backend.get(key, { expected: storedOf(item.file) });
+    const decrypt = stored ? [new DecryptStream(options.encryption, { object: key, expected: compressed ?? { size, sha256 } })] : [];
+    const decompress = compressed ? decompressing({ size, sha256 }, key) : [];
     const counter = counting((n) => {
       done += n;
       options.onProgress(done, total);
     });
     try {
-      await pipeline([source, ...decrypt, counter, fs.openWrite(part)], { signal: options.signal });
+      await pipeline([source, ...decrypt, ...decompress, counter, fs.openWrite(part)], { signal: options.signal });
     } catch (error) {
       await fs.remove(part);
-      throw error;
+      throw asCompressionError(error, key);
     }
     await fs.rename(part, item.path);
   });

@@ -61,7 +61,8 @@ export class ManifestCache {
       const files =
         this.files.get(cacheKey) ?? parseNodeManifest(await readText(backend, entry.key), entry.key).tables.flatMap((t) => t.files);
       this.remember(cacheKey, files);
-      for (const file of files) known.set(file.key, { size: file.size, sha256: file.sha256, stored: file.stored });
+      for (const file of files)
+        known.set(file.key, { size: file.size, sha256: file.sha256, stored: file.stored, compressed: file.compressed });
     }
     return known;
   }

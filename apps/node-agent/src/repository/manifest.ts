@@ -15,7 +15,30 @@ export interface ManifestFile {
   sha256: string;
   /** set when the object is client-side encrypted: size and sha256 of the bytes in the store, for verifying them */
   stored?: { size: number; sha256: string };
+  /**
+   * set when the file was compressed before it was stored (and before it was sealed, when encrypted): the format
+   * and the compressed bytes' size and sha256 — the object itself unless `stored` says it was sealed too. The key
+   * then ends in ".zst" (docs/design.md, "Compression").
+   */
+  compressed?: ManifestCompressed;
 }
+
+export interface ManifestCompressed {
+  format: 'zstd';
+  size: number;
+  sha256: string;
+}
+
+/** What a backup asked for (`compression` in the request): per file, `compressed` says what was done. */
+export interface ManifestCompression {
+  format: 'zstd';
+  level: number;
+}
+
+/** The bytes the store holds for a file: sealed, else compressed, else the file itself. */
+export const storedOf = (file: Pick<ManifestFile, 'size' | 'sha256' | 'stored' | 'compressed'>): { size: number; sha256: string } =>
+  file.stored ??
+  (file.compressed ? { size: file.compressed.size, sha256: file.compressed.sha256 } : { size: file.size, sha256: file.sha256 });
 
 /** How a backup's SSTable objects are encrypted (docs/design.md, "Client-side encryption"); absent: in the clear. */
 export interface ManifestEncryption {
@@ -58,6 +81,8 @@ export interface NodeManifest {
   tables: ManifestTable[];
   totals: BackupTotals;
   encryption?: ManifestEncryption;
+  /** absent: the request asked for none (files may still be compressed objects an earlier backup stored) */
+  compression?: ManifestCompression;
 }
 
 /**
@@ -91,8 +116,9 @@ export function sumTotals(parts: BackupTotals[]): BackupTotals {
       bytes: sum.bytes + t.bytes,
       uploadedFiles: sum.uploadedFiles + t.uploadedFiles,
       uploadedBytes: sum.uploadedBytes + t.uploadedBytes,
+      uploadedStoredBytes: (sum.uploadedStoredBytes ?? 0) + (t.uploadedStoredBytes ?? t.uploadedBytes),
     }),
-    { files: 0, bytes: 0, uploadedFiles: 0, uploadedBytes: 0 },
+    { files: 0, bytes: 0, uploadedFiles: 0, uploadedBytes: 0, uploadedStoredBytes: 0 },
   );
 }
 

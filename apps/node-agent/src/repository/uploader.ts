@@ -5,6 +5,8 @@ import { InFlightUploads } from './in-flight-uploads';
 import { SnapshotFile } from '../cassandra/snapshot-files';
 import { FileSystem, localFileSystem } from '../adapters/filesystem';
 import { EncryptionKey, EncryptStream, encryptedSize } from './encryption';
+import { ManifestCompressed } from './manifest';
+import { CompressionChoice } from './compression/compression-choice';
 
 export interface UploadItem {
   file: SnapshotFile;
@@ -17,11 +19,15 @@ export interface StoredObject {
   sha256: string;
   /** of the object in the store, when it is encrypted */
   stored?: { size: number; sha256: string };
+  /** of the compressed bytes, when the file was compressed before it was stored (and sealed) */
+  compressed?: ManifestCompressed;
 }
 
 export interface UploadOutcome extends StoredObject {
   /** false when the store already held the object and nothing was read or sent */
   uploaded: boolean;
+  /** the object's key when it is not the item's: a compressed object's (the item's plus ".zst") */
+  key?: string;
 }
 
 export interface UploadOptions {
@@ -37,6 +43,8 @@ export interface UploadOptions {
   fs?: FileSystem;
   /** seal every object with this key (client-side encryption); the items' keys must be under its prefix */
   encryption?: EncryptionKey;
+  /** compress the files that pay with zstd before storing (and sealing) them (compression/compression-choice.ts) */
+  compression?: { level: number };
 }
 
 /** Counts the bytes that pass, so progress follows the upload itself (including its throttling). */
@@ -73,10 +81,8 @@ export async function uploadSnapshot(
   const unknown: UploadItem[] = [];
   const encrypted = options.encryption !== undefined;
   for (const item of items) {
-    const known = options.known.get(item.key);
-    // an object is reused only in the form this backup writes (its key says which: layout by key id)
-    if (known && known.size === item.file.size && (known.stored !== undefined) === encrypted)
-      outcomes.set(item.key, { ...known, uploaded: false });
+    const known = CompressionChoice.reusable(options.known, item, encrypted);
+    if (known) outcomes.set(item.key, known);
     else unknown.push(item);
   }
   // One listing tells which objects exist at all; only those (left by a backup that failed before its
@@ -105,6 +111,7 @@ export async function uploadSnapshot(
     else toUpload.push(item);
   });
 
+  const choice = options.compression ? new CompressionChoice(options.compression.level, items, options.fs ?? localFileSystem) : undefined;
   const total = toUpload.reduce((sum, item) => sum + item.file.size, 0);
   let done = 0;
   const report = () => options.onProgress(done, total);
@@ -112,9 +119,13 @@ export async function uploadSnapshot(
   await mapConcurrent(toUpload, options.concurrency, options.signal, async (item) => {
     let attemptBytes = 0;
     let encryptor: EncryptStream | undefined;
+    let content: (() => { size: number; sha256: string }) | undefined;
+    // decided once per file (a retried attempt stores the same form under the same key)
+    const compress = choice ? await choice.pays(item.file) : false;
+    const key = compress ? CompressionChoice.compressedKey(item.key) : item.key;
     const upload = async (): Promise<StoredObject> => {
       const result = await backend.put(
-        item.key,
+        key,
         () => {
           done -= attemptBytes; // a retried attempt starts the file again
           attemptBytes = 0;
@@ -127,29 +138,33 @@ export async function uploadSnapshot(
             },
             options.signal,
           );
-          return options.encryption ? (encryptor = sealed(plaintext, options.encryption)) : plaintext;
+          let encoded: Readable = plaintext;
+          if (compress && choice) ({ stream: encoded, content } = choice.compress(plaintext));
+          return options.encryption ? (encryptor = sealed(encoded, options.encryption)) : encoded;
         },
         {
-          size: options.encryption ? encryptedSize(item.file.size) : item.file.size,
+          // a compressed object's size is known only once it is written
+          size: compress ? undefined : options.encryption ? encryptedSize(item.file.size) : item.file.size,
           // a plain object is the file itself: a store on this machine may copy it without streaming it
-          localFile: options.encryption || options.fs ? undefined : item.file.path,
+          localFile: options.encryption || options.fs || compress ? undefined : item.file.path,
         },
       );
       if (attemptBytes === 0) {
         done += result.size; // copied by the store without reading the stream
         report();
       }
+      if (content) return CompressionChoice.outcome(content(), result, encryptor);
       if (!encryptor) return { size: result.size, sha256: result.sha256 };
       // the store checked the ciphertext's size, which fixes the plaintext's; the hash of the file is the encryptor's
       return { size: encryptor.plaintextSize, sha256: encryptor.plaintextSha256, stored: { size: result.size, sha256: result.sha256 } };
     };
-    const { promise, shared } = options.inFlight.run(`${backend.name}/${item.key}`, upload);
+    const { promise, shared } = options.inFlight.run(`${backend.name}/${key}`, upload);
     const result = await promise;
     if (shared) {
       done += item.file.size;
       report();
     }
-    outcomes.set(item.key, { ...result, uploaded: !shared });
+    outcomes.set(item.key, { ...result, uploaded: !shared, ...(compress ? { key } : {}) });
   });
   return outcomes;
 }

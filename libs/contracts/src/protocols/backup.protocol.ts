@@ -27,6 +27,8 @@ export interface BackupTotals {
   /** what this backup uploaded (the rest was already in the store) */
   uploadedFiles: number;
   uploadedBytes: number;
+  /** bytes those uploads put in the store (compressed or sealed); absent in records written before it existed */
+  uploadedStoredBytes?: number;
 }
 
 /** SNAPSHOT on one node: the snapshot taken (kept on the node for UPLOAD), and when. */

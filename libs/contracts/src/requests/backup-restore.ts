@@ -11,6 +11,7 @@ import {
   IsString,
   IsUUID,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidateIf,
@@ -31,6 +32,12 @@ export class BackupConsistencyDto {
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { each: true, message: 'each of $property is a hook name: letters, digits and _ . - (1-64)' })
   pauseHooks!: string[];
 }
+
+/** `compression` of a backup (docs/design.md, "Compression"): how new SSTable objects are stored. */
+export const BACKUP_COMPRESSIONS = ['none', 'zstd'] as const;
+export type BackupCompression = (typeof BACKUP_COMPRESSIONS)[number];
+/** zstd levels a backup may ask for; above 9 zstd needs tens of MiB per stream (per connection). */
+export const BACKUP_COMPRESSION_LEVELS = { min: 1, max: 9, default: 3 } as const;
 
 export class BackupRequest extends StorageOperationRequest {
   override type = 'backup' as const;
@@ -115,9 +122,30 @@ export class BackupRequest extends StorageOperationRequest {
   @Type(() => BackupConsistencyDto)
   consistency?: BackupConsistencyDto;
 
+  /**
+   * Daedalus extension: "zstd" stores the SSTable components that pay (never a Data.db Cassandra compressed
+   * itself) zstd-compressed, recorded per file in the manifest; restore, dedup and verify read either form.
+   * Default "none": an older agent or Daedalus build can still restore the backup.
+   */
+  @IsOptional()
+  @LenientEnum(BACKUP_COMPRESSIONS)
+  @IsIn(BACKUP_COMPRESSIONS)
+  compression?: BackupCompression;
+
+  /** zstd level 1–9 (default 3); only with `compression: "zstd"`. */
+  @IsOptional()
+  @LenientNumber()
+  @IsInt()
+  @Min(BACKUP_COMPRESSION_LEVELS.min)
+  @Max(BACKUP_COMPRESSION_LEVELS.max)
+  compressionLevel?: number;
+
   /** Rules between fields that decorators cannot express. */
   crossFieldErrors(): Array<{ field: string; message: string }> {
     const errors: Array<{ field: string; message: string }> = [];
+    if (this.compressionLevel !== undefined && this.compression !== 'zstd') {
+      errors.push({ field: 'compressionLevel', message: 'compressionLevel: only with compression "zstd"' });
+    }
     if (this.consistency && !this.globalRequest) {
       errors.push({
         field: 'consistency',

@@ -10,6 +10,7 @@ import { honoursCancel, OperationRejectedError, PAUSE_REASON } from '../executor
 import { FakeCassandraNode } from '../testing/fake-cassandra-node';
 import { FakeSnapshots, HOST, identityOf, nodeRegistration, phaseContext, TABLE_ID, writeSSTable } from '../testing/node-fixtures';
 import { BackupExecutor } from './backup.executor';
+import { NodeManifest } from '../../repository/manifest';
 
 const MANIFEST = `test/dc1/${HOST}/manifests/nightly-42.json`;
 const me = { hostId: HOST, address: '127.0.0.1', dc: 'dc1' };
@@ -55,13 +56,38 @@ describe('BackupExecutor', () => {
     expect(result).toEqual({
       backupName: 'nightly-42',
       manifest: MANIFEST,
-      totals: { files: 6, bytes: expect.any(Number), uploadedFiles: 6, uploadedBytes: expect.any(Number) },
+      totals: {
+        files: 6,
+        bytes: expect.any(Number),
+        uploadedFiles: 6,
+        uploadedBytes: expect.any(Number),
+        uploadedStoredBytes: expect.any(Number),
+      },
     });
     expect(backend.objects.has(MANIFEST)).toBe(true);
     expect(snapshots.taken).toEqual(['nightly-42']);
     expect(snapshots.cleared).toEqual(['nightly-42']);
     expect(await fs.stat(join(dir, 'data', 'ks1', `t1-${TABLE_ID}`, 'snapshots', 'nightly-42'))).toBeUndefined();
     expect(reports.length).toBeGreaterThan(0);
+  });
+
+  it('UPLOAD with compression "zstd" stores what pays under <key>.zst and records the request and each file’s form in the manifest', async () => {
+    // an SSTable of an uncompressed table (no CompressionInfo.db): its Data.db of rows pays
+    const rows = Array.from({ length: 4000 }, (_, i) => `row-${i}|customer|${1_700_000_000 + i}`).join('\n');
+    await writeSSTable(join(dir, 'data', 'ks1', `t1-${TABLE_ID}`), 3, rows);
+    const zstd = plainToInstance(BackupRequest, { ...request, compression: 'zstd', compressionLevel: 5 });
+    const result = await executor.execute(zstd, phaseContext('UPLOAD', { coordinatorContext: coordination }).context);
+    const manifest = JSON.parse(backend.objects.get(MANIFEST)?.data.toString() ?? '{}') as NodeManifest;
+    expect(manifest.compression).toEqual({ format: 'zstd', level: 5 });
+    const files = manifest.tables.flatMap((t) => t.files);
+    const big = files.find((f) => f.name === 'nb-3-big-Data.db');
+    expect(big).toMatchObject({ size: rows.length, compressed: { format: 'zstd' } });
+    expect(big?.key.endsWith('/nb-3-big-Data.db.zst')).toBe(true);
+    expect(backend.objects.get(big?.key ?? '')?.data.length).toBe(big?.compressed?.size);
+    // the small files (TOC, digest, the tiny Data.db files) are stored as they are
+    expect(files.filter((f) => f.compressed).map((f) => f.name)).toEqual(['nb-3-big-Data.db']);
+    const totals = (result as { totals: { uploadedBytes: number; uploadedStoredBytes: number } }).totals;
+    expect(totals.uploadedStoredBytes).toBe(totals.uploadedBytes - rows.length + (big?.compressed?.size ?? 0));
   });
 
   it('reports a redelivered UPLOAD whose manifest is in without taking the snapshot again', async () => {

@@ -1,6 +1,7 @@
 import { Logger, Optional } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import {
+  BACKUP_COMPRESSION_LEVELS,
   BackupContext,
   BackupProtocol,
   backupProtocol,
@@ -24,7 +25,9 @@ import {
   ClusterBackupRecord,
   MANIFEST_SCHEMA_VERSION,
   ManifestTable,
+  ManifestCompression,
   NodeManifest,
+  storedOf,
   summarise,
   sumTotals,
 } from '../../repository/manifest';
@@ -171,6 +174,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
         throw new OperationRejectedError(`snapshot ${backupName} taken in phase SNAPSHOT is no longer on this node (cleared?)`);
       }
       const keyId = this.encryption.key?.id;
+      const compression = compressionOf(request);
       const items: UploadItem[] = tables.flatMap((t) =>
         t.files.map((file) => ({
           file,
@@ -197,6 +201,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
         known,
         inFlight: this.inFlight,
         onProgress: uploadProgress(context, this.clock, pacer, 0.99),
+        compression: compression ? { level: compression.level } : undefined,
       });
       context.signal.throwIfAborted();
 
@@ -210,11 +215,13 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
           const outcome = outcomes.get(key);
           if (!outcome) throw new Error(`no upload outcome for ${file.path}`);
           return {
-            key,
+            // a compressed object's key is the file's plus ".zst"
+            key: outcome.key ?? key,
             name: file.name,
             size: outcome.size,
             sha256: outcome.sha256,
             ...(outcome.stored ? { stored: outcome.stored } : {}),
+            ...(outcome.compressed ? { compressed: outcome.compressed } : {}),
           };
         }),
       }));
@@ -224,6 +231,8 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
         bytes: items.reduce((sum, i) => sum + i.file.size, 0),
         uploadedFiles: uploaded.length,
         uploadedBytes: uploaded.reduce((sum, o) => sum + o.size, 0),
+        // what the uploads put in the store: less than uploadedBytes when compressed, a little more when sealed
+        uploadedStoredBytes: uploaded.reduce((sum, o) => sum + storedOf(o).size, 0),
       };
       recordTransfer(processMetrics(), 'backup', { uploaded: totals.uploadedBytes, skipped: totals.bytes - totals.uploadedBytes });
       const manifest: NodeManifest = {
@@ -248,6 +257,7 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
       };
       const encryption = this.encryption.manifestEntry();
       if (encryption) manifest.encryption = encryption;
+      if (compression) manifest.compression = compression;
       lease.assertHeld();
       // The manifest is the commit point: written only now that every file it names is in the store.
       await backend.put(manifestKey, jsonSource(manifest), { contentType: 'application/json' });
@@ -339,6 +349,12 @@ export class BackupExecutor extends PhasedExecutor<BackupProtocol> {
     await this.markCluster(backend, cluster);
     return record;
   }
+}
+
+/** The request's `compression`, as the manifest records it; undefined for none (the default). */
+function compressionOf(request: BackupRequest): ManifestCompression | undefined {
+  if (request.compression !== 'zstd') return undefined;
+  return { format: 'zstd', level: request.compressionLevel ?? BACKUP_COMPRESSION_LEVELS.default };
 }
 
 /** A small JSON document as a re-openable put source (so the retry wrapper can send it again). */
