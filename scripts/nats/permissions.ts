@@ -133,8 +133,8 @@ export function coordinatorIdentity(): Identity {
         ]),
         `${API}.CONSUMER.DELETE.${Streams.requests}.${Consumers.retiredCoordinatorRequests}`,
         ...kvReads(ALL_BUCKETS),
-        ...[Consumers.coordinatorSubmits, Consumers.coordinatorCancels, Consumers.coordinatorResumes, Consumers.coordinatorAlerts].flatMap((durable) =>
-          consumes(Streams.requests, durable),
+        ...[Consumers.coordinatorSubmits, Consumers.coordinatorCancels, Consumers.coordinatorResumes, Consumers.coordinatorAlerts].flatMap(
+          (durable) => consumes(Streams.requests, durable),
         ),
         ...consumes(Streams.events, Consumers.coordinatorEvents),
         kvSubject(Buckets.operations, '*'),
