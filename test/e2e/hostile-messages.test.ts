@@ -286,8 +286,15 @@ describe('poison messages', () => {
     expect((await system.waitForOperation(id, undefined, 30_000)).state).toBe('COMPLETED');
     const names: string[] = [];
     for await (const info of jsm.consumers.list(Streams.requests)) names.push(info.name);
-    expect(names.sort()).toEqual([Consumers.coordinatorCancels, Consumers.coordinatorResumes, Consumers.coordinatorSubmits]);
-    expect((await jsm.streams.info(Streams.requests)).config.subjects).toEqual([Subjects.submit, Subjects.cancel, Subjects.resume]);
+    expect(names.sort()).toEqual(
+      [Consumers.coordinatorAlerts, Consumers.coordinatorCancels, Consumers.coordinatorResumes, Consumers.coordinatorSubmits].sort(),
+    );
+    expect((await jsm.streams.info(Streams.requests)).config.subjects).toEqual([
+      Subjects.submit,
+      Subjects.cancel,
+      Subjects.resume,
+      Subjects.alert,
+    ]);
     // and a request on any other subject finds no stream, rather than waiting in one no consumer reads
     await expect(js.publish('daedalus.requests.bogus', '{}')).rejects.toThrow();
   });
