@@ -250,6 +250,7 @@ describe('poison messages', () => {
       [Consumers.coordinatorSubmits]: coordinatorBound,
       [Consumers.coordinatorCancels]: coordinatorBound,
       [Consumers.coordinatorResumes]: coordinatorBound,
+      [Consumers.coordinatorAlerts]: coordinatorBound,
       [Consumers.coordinatorEvents]: coordinatorBound,
       [Consumers.agentCommands(system.nodes[0].hostId)]: { maxDeliver: 6, maxAckPending: 256 },
     });
