@@ -269,7 +269,8 @@ describe('poison messages', () => {
     // as an older version left the broker: every coordinator stopped, the stream taking `requests.>`, one
     // consumer for every request (unbounded redelivery), and a submission waiting in it
     await Promise.all(system.coordinators.map((coordinator) => system.group.kill(coordinator, 'SIGTERM')));
-    for (const durable of [Consumers.coordinatorSubmits, Consumers.coordinatorCancels, Consumers.coordinatorResumes]) {
+    const perKind = [Consumers.coordinatorSubmits, Consumers.coordinatorCancels, Consumers.coordinatorResumes, Consumers.coordinatorAlerts];
+    for (const durable of perKind) {
       await jsm.consumers.delete(Streams.requests, durable);
     }
     await jsm.streams.update(Streams.requests, { subjects: ['daedalus.requests.>'] });
