@@ -15,7 +15,7 @@ export class AlertsController {
     summary:
       "Alertmanager's webhook receiver (payload version 4): Daedalus's alerts are delivered to the webhooks of the `alert` event (needs operator)",
   })
-  @ApiResponse({ status: 202, description: 'queued for delivery: `{id, alerts}` (id: the de-duplication id)' })
+  @ApiResponse({ status: 202, description: 'queued for delivery', type: AcceptedAlerts })
   @ApiResponse({
     status: 400,
     description: 'not a valid notification, or an alert that is not one of Daedalus’s; `errors` names each field',

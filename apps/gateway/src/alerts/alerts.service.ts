@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { JetStreamClient } from '@nats-io/jetstream';
 import { MessageIds, parseAlertmanagerPayload, Subjects } from '@daedalus/contracts';
 import { JETSTREAM, publishJson } from '@daedalus/messaging';
@@ -6,9 +7,11 @@ import { Clock } from '@daedalus/common';
 import { badRequest } from '../http/bad-request';
 
 /** What the gateway answers an accepted notification: its de-duplication id and how many alerts it carried. */
-export interface AcceptedAlerts {
-  id: string;
-  alerts: number;
+export class AcceptedAlerts {
+  @ApiProperty({ description: 'the de-duplication id: the same notification sent again has the same id and is delivered once' })
+  id!: string;
+  @ApiProperty({ description: 'the alerts queued for delivery' })
+  alerts!: number;
 }
 
 /**
