@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Daedalus needs outside npm when it is missing: nats-server (JetStream), a JDK (javac compiles
-# our JMX bridge and the Cassandra simulator) and, with --tests, docker-compose, kubectl and promtool (the tests check the
+# our JMX bridge and the Cassandra simulator) and, with --tests, docker-compose, kubectl, promtool and amtool (the tests check the
 # deployment files and alert rules with them; the demo does not need them) and chromium (the dashboard's browser test drives it
 # headless through playwright-core). Debian packages only.
 set -euo pipefail
@@ -14,6 +14,8 @@ if [ "${1:-}" = "--tests" ]; then
   command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
   # promtool (Debian's prometheus package) tests deploy/prometheus/daedalus-alerts.yml (test/deploy/alerts.test.ts)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  # amtool (Debian's prometheus-alertmanager package) checks deploy/alertmanager (test/deploy/alertmanager.test.ts)
+  command -v amtool >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
   # the dashboard e2e (test/e2e/dashboard.test.ts) launches /usr/bin/chromium
   [ -x /usr/bin/chromium ] || missing+=(chromium)
 fi

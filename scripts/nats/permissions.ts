@@ -75,7 +75,7 @@ function recordWatches(): string[] {
 }
 
 /**
- * The gateway: submits, cancels and resumes (the request stream's three subjects, nothing else), creates the
+ * The gateway: submits, cancels, resumes and relays alerts (the request stream's four subjects, nothing else), creates the
  * PENDING record and its active marker (and fails a record it could not queue), reads and watches records, reads
  * registrations, removes a registration (`DELETE /nodes/{hostId}`), asks nodes and lists backups.
  */
@@ -92,6 +92,7 @@ export function gatewayIdentity(): Identity {
         Subjects.submit,
         Subjects.cancel,
         Subjects.resume,
+        Subjects.alert,
         kvSubject(Buckets.operations, '*'),
         kvSubject(Buckets.activeOperations, '*'),
         kvSubject(Buckets.nodes, '*'),
@@ -132,8 +133,8 @@ export function coordinatorIdentity(): Identity {
         ]),
         `${API}.CONSUMER.DELETE.${Streams.requests}.${Consumers.retiredCoordinatorRequests}`,
         ...kvReads(ALL_BUCKETS),
-        ...[Consumers.coordinatorSubmits, Consumers.coordinatorCancels, Consumers.coordinatorResumes].flatMap((durable) =>
-          consumes(Streams.requests, durable),
+        ...[Consumers.coordinatorSubmits, Consumers.coordinatorCancels, Consumers.coordinatorResumes, Consumers.coordinatorAlerts].flatMap(
+          (durable) => consumes(Streams.requests, durable),
         ),
         ...consumes(Streams.events, Consumers.coordinatorEvents),
         kvSubject(Buckets.operations, '*'),

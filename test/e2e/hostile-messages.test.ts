@@ -250,6 +250,7 @@ describe('poison messages', () => {
       [Consumers.coordinatorSubmits]: coordinatorBound,
       [Consumers.coordinatorCancels]: coordinatorBound,
       [Consumers.coordinatorResumes]: coordinatorBound,
+      [Consumers.coordinatorAlerts]: coordinatorBound,
       [Consumers.coordinatorEvents]: coordinatorBound,
       [Consumers.agentCommands(system.nodes[0].hostId)]: { maxDeliver: 6, maxAckPending: 256 },
     });
@@ -268,7 +269,8 @@ describe('poison messages', () => {
     // as an older version left the broker: every coordinator stopped, the stream taking `requests.>`, one
     // consumer for every request (unbounded redelivery), and a submission waiting in it
     await Promise.all(system.coordinators.map((coordinator) => system.group.kill(coordinator, 'SIGTERM')));
-    for (const durable of [Consumers.coordinatorSubmits, Consumers.coordinatorCancels, Consumers.coordinatorResumes]) {
+    const perKind = [Consumers.coordinatorSubmits, Consumers.coordinatorCancels, Consumers.coordinatorResumes, Consumers.coordinatorAlerts];
+    for (const durable of perKind) {
       await jsm.consumers.delete(Streams.requests, durable);
     }
     await jsm.streams.update(Streams.requests, { subjects: ['daedalus.requests.>'] });
@@ -286,8 +288,15 @@ describe('poison messages', () => {
     expect((await system.waitForOperation(id, undefined, 30_000)).state).toBe('COMPLETED');
     const names: string[] = [];
     for await (const info of jsm.consumers.list(Streams.requests)) names.push(info.name);
-    expect(names.sort()).toEqual([Consumers.coordinatorCancels, Consumers.coordinatorResumes, Consumers.coordinatorSubmits]);
-    expect((await jsm.streams.info(Streams.requests)).config.subjects).toEqual([Subjects.submit, Subjects.cancel, Subjects.resume]);
+    expect(names.sort()).toEqual(
+      [Consumers.coordinatorAlerts, Consumers.coordinatorCancels, Consumers.coordinatorResumes, Consumers.coordinatorSubmits].sort(),
+    );
+    expect((await jsm.streams.info(Streams.requests)).config.subjects).toEqual([
+      Subjects.submit,
+      Subjects.cancel,
+      Subjects.resume,
+      Subjects.alert,
+    ]);
     // and a request on any other subject finds no stream, rather than waiting in one no consumer reads
     await expect(js.publish('daedalus.requests.bogus', '{}')).rejects.toThrow();
   });

@@ -207,7 +207,7 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
       nc = await connectAs(attacker());
     });
 
-    it('cannot submit, cancel or resume', async () => {
+    it('cannot submit, cancel, resume or relay an alert', async () => {
       const js = jetstream(nc);
       const submit = {
         schemaVersion: SCHEMA_VERSION,
@@ -218,6 +218,7 @@ describe('a least-privilege nats-server: one identity per service (deploy/nats)'
       await expectRefused('submit', () => js.publish(Subjects.submit, JSON.stringify(submit)));
       await expectRefused('cancel', () => js.publish(Subjects.cancel, '{}'));
       await expectRefused('resume', () => js.publish(Subjects.resume, '{}'));
+      await expectRefused('alert', () => js.publish(Subjects.alert, '{}'));
     });
 
     it("cannot subscribe to, pull or fetch another node's commands", async () => {

@@ -244,6 +244,26 @@ describe('OpenAPI conformance: every endpoint and operation type, recorded live'
     expect((await record('PUT', '/schedules/conformance', '/schedules/{id}', { ...schedule, schedule: '@daily' })).status).toBe(200);
     expect((await record('GET', '/schedules/nothing-here', '/schedules/{id}')).status).toBe(404);
     expect((await record('DELETE', '/schedules/conformance', '/schedules/{id}')).status).toBe(204);
+    // Alertmanager's webhook: a notification of one of Daedalus's alerts queued (202), a foreign one refused (400)
+    const notification = {
+      version: '4',
+      groupKey: '{}:{alertname="DaedalusDeadLettersGrowing"}',
+      status: 'firing',
+      receiver: 'daedalus',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'DaedalusDeadLettersGrowing', severity: 'warning' },
+          annotations: { summary: 'dead letters grow' },
+          startsAt: '2026-11-30T19:00:00Z',
+          endsAt: '0001-01-01T00:00:00Z',
+          fingerprint: 'c0ffee',
+        },
+      ],
+    };
+    expect((await record('POST', '/alerts/alertmanager', '/alerts/alertmanager', notification)).status).toBe(202);
+    const foreign = { ...notification, alerts: [{ ...notification.alerts[0], labels: { alertname: 'Other' } }] };
+    expect((await record('POST', '/alerts/alertmanager', '/alerts/alertmanager', foreign)).status).toBe(400);
     const refused = await record(
       'POST',
       '/operations',

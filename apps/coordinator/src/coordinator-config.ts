@@ -164,7 +164,8 @@ export class CoordinatorConfig {
 
   @Option({
     flag: 'webhooks-file',
-    description: "JSON file of the webhooks told of operations' final states: [{name, url, secretFile, events, format, types}]",
+    description:
+      "JSON file of the webhooks told of operations' final states and of Daedalus's alerts: [{name, url, secretFile, events, format, types}]",
     placeholder: 'file',
   })
   @IsOptional()

@@ -25,6 +25,8 @@ import { SubmitHandler } from './handlers/submit.handler';
 import { RetentionTrigger } from './retention/retention-trigger';
 import { FinalStateNotifier } from './notifications/final-state-notifier';
 import { WebhookClient } from './notifications/webhook-client';
+import { AlertNotifier } from './notifications/alert-notifier';
+import { AlertHandler } from './handlers/alert.handler';
 import { Scheduler } from './schedules/scheduler';
 import { ScheduleRequestsHandler } from './schedules/schedule-requests.handler';
 import { ScheduleSubmitter } from './schedules/schedule-submitter';
@@ -36,7 +38,7 @@ export class CoordinatorModule {
       module: CoordinatorModule,
       imports: [NatsInfraModule.forRoot(config.nats, config.topology, config.signing)],
       // the message handlers (`@EventPattern`), discovered by Nest and fed by the JetStream transport
-      controllers: [SubmitHandler, CancelHandler, ResumeHandler, NodeEventHandler, ScheduleRequestsHandler],
+      controllers: [SubmitHandler, CancelHandler, ResumeHandler, NodeEventHandler, ScheduleRequestsHandler, AlertHandler],
       providers: [
         { provide: CoordinatorConfig, useValue: config },
         NodeCommands,
@@ -47,6 +49,11 @@ export class CoordinatorModule {
           inject: [OperationStore, DeliveryLeaseStore, WebhookClient, Clock],
           useFactory: (operations: OperationStore, leases: DeliveryLeaseStore, client: WebhookClient, clock: Clock) =>
             new FinalStateNotifier(config.webhooks, operations, leases, client, clock, { leaseMs: config.webhookLeaseMs }),
+        },
+        {
+          provide: AlertNotifier,
+          inject: [WebhookClient, Clock],
+          useFactory: (client: WebhookClient, clock: Clock) => new AlertNotifier(config.webhooks, client, clock),
         },
         NatsRequester,
         RangeCoverageClient,

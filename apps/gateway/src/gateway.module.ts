@@ -18,6 +18,8 @@ import { OperationsController } from './operations/operations.controller';
 import { OperationsService } from './operations/operations.service';
 import { SchedulesController } from './schedules/schedules.controller';
 import { SchedulesService } from './schedules/schedules.service';
+import { AlertsController } from './alerts/alerts.controller';
+import { AlertsService } from './alerts/alerts.service';
 import { ClusterController } from './topology/cluster.controller';
 import { ClusterService } from './topology/cluster.service';
 import { NodeQueryClient } from './topology/node-query.client';
@@ -38,6 +40,7 @@ export class GatewayModule {
         EventsController,
         MetricsController,
         SchedulesController,
+        AlertsController,
       ],
       providers: [
         { provide: GatewayConfig, useValue: config },
@@ -53,6 +56,7 @@ export class GatewayModule {
         scheduleStoreProvider,
         scheduleBookProvider,
         SchedulesService,
+        AlertsService,
         ...authProviders(config.auth, config.https),
       ],
     };

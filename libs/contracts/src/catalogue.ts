@@ -8,6 +8,7 @@ import {
   NodeQueryMessage,
   NodeQueryReply,
   ResumeOperationMessage,
+  AlertNotificationMessage,
   SubmitOperationMessage,
 } from './messages';
 import { Headers, QueueGroups, Streams, Subjects } from './naming';
@@ -129,6 +130,15 @@ const resume: StreamChannel<ResumeOperationMessage> = {
   message: { name: 'ResumeOperation', payload: ResumeOperationMessage, messageId: 'resume.<operationId>.<resumeCount>' },
 };
 
+const alert: StreamChannel<AlertNotificationMessage> = {
+  kind: 'stream',
+  ...fixed(Subjects.alert),
+  stream: Streams.requests,
+  operation: 'publish',
+  description: `Alertmanager notifications of Daedalus's alerts, from the gateway (stream ${Streams.requests}); a coordinator delivers them to the webhooks of the alert event.`,
+  message: { name: 'AlertNotification', payload: AlertNotificationMessage, messageId: 'alert.<de-duplication id>' },
+};
+
 const commands: StreamChannel<NodeCommandMessage> = {
   kind: 'stream',
   ...subjectOf(Subjects.commandsFor, ['hostId']),
@@ -235,6 +245,7 @@ export const Channels = {
   submit,
   cancel,
   resume,
+  alert,
   commands,
   events,
   operationUpdates,

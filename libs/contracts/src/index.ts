@@ -14,3 +14,4 @@ export * from './integrity/index';
 export * from './commitlog/index';
 export * from './operation-ids';
 export * from './schedules/index';
+export * from './alerts/index';

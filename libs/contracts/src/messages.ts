@@ -588,3 +588,69 @@ export class ListBackupsReplyMessage {
 export type ListBackupsReply =
   | { schemaVersion: string; ok: true; backups: unknown[] }
   | { schemaVersion: string; ok: false; invalid: boolean; notFound?: boolean; error: string };
+
+/** One alert of an AlertNotification, as the webhooks are told of it (see alerts/alertmanager.ts). */
+@Doc('one of Daedalus’s Prometheus alerts, mapped from Alertmanager')
+export class RelayedAlertView {
+  @Doc('the alert rule (labels.alertname), one of deploy/prometheus/daedalus-alerts.yml')
+  @IsString()
+  @MaxLength(128)
+  name!: string;
+
+  @IsIn(['firing', 'resolved'])
+  status!: 'firing' | 'resolved';
+
+  @Doc('labels.severity, null when absent')
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  severity!: string | null;
+
+  @Doc('annotations.summary, null when absent')
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  summary!: string | null;
+
+  @Doc('the alert’s labels but alertname (bounded at the gateway)', { type: 'object', additionalProperties: { type: 'string' } })
+  @IsObject()
+  labels!: Record<string, string>;
+
+  @Doc('when the alert started firing', TIME)
+  @IsString()
+  startsAt!: string;
+
+  @Doc('when it resolved; null while firing', TIME)
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  endsAt!: string | null;
+
+  @Doc('Alertmanager’s fingerprint of the alert’s labels')
+  @Matches(/^[0-9a-f]{1,64}$/)
+  fingerprint!: string;
+}
+
+@Doc(
+  'An Alertmanager webhook notification of Daedalus’s alerts, received by the gateway (POST /alerts/alertmanager) and ' +
+    'delivered by a coordinator to the webhooks of the `alert` event.',
+)
+export class AlertNotificationMessage {
+  @Doc(SCHEMA_VERSION_DOC)
+  @IsSchemaVersion()
+  schemaVersion!: string;
+
+  @Doc('the de-duplication id: a hash of groupKey, status and each alert’s fingerprint, start and status')
+  @Matches(/^[0-9a-f]{40}$/)
+  id!: string;
+
+  @Doc('when the gateway received it', TIME)
+  @IsString()
+  receivedAt!: string;
+
+  @Doc('the Alertmanager receiver that sent it')
+  @IsString()
+  @MaxLength(128)
+  receiver!: string;
+
+  @IsArray()
+  @Nested(() => RelayedAlertView, { each: true })
+  alerts!: RelayedAlertView[];
+}

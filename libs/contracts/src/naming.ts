@@ -29,6 +29,8 @@ export const Subjects = {
   cancel: `${ROOT}.requests.cancel`,
   /** Resume a FAILED restore from the phase that failed. */
   resume: `${ROOT}.requests.resume`,
+  /** An Alertmanager notification of Daedalus's alerts, relayed by the gateway to the coordinators' webhooks. */
+  alert: `${ROOT}.requests.alert`,
 
   commandsAll: `${ROOT}.commands.>`,
   commandsFor: (hostId: string) => `${ROOT}.commands.${assertSubjectToken(hostId, 'host ID')}`,
@@ -66,6 +68,7 @@ export const Consumers = {
   coordinatorSubmits: 'coordinator-submits',
   coordinatorCancels: 'coordinator-cancels',
   coordinatorResumes: 'coordinator-resumes',
+  coordinatorAlerts: 'coordinator-alerts',
   /** What earlier builds shared for every request (filter `daedalus.requests.>`): coordinators delete it at start-up. */
   retiredCoordinatorRequests: 'coordinator-requests',
   coordinatorEvents: 'coordinator-events',
@@ -111,6 +114,8 @@ export const MessageIds = {
   cancel: (operationId: string) => `cancel.${operationId}`,
   /** one id per resume: a repeat of the same request is dropped, the next resume (after another failure) is not */
   resume: (operationId: string, resumeCount: number) => `resume.${operationId}.${resumeCount}`,
+  /** an Alertmanager notification's de-duplication id (alertNotificationId): sent again, it is dropped */
+  alert: (notificationId: string) => `alert.${notificationId}`,
   /**
    * `resume` (the record's resume count) keeps a resumed run's commands apart from the first run's; `round` (the
    * node's, after a pause at a maintenance window's end) a re-admitted node's from its earlier rounds'.

@@ -78,10 +78,10 @@ describe('stream limits', () => {
     });
   });
 
-  it('takes exactly the three request subjects, so a message on any other finds no stream', async () => {
+  it('takes exactly the four request subjects, so a message on any other finds no stream', async () => {
     const { jsm, written } = recordingManager();
     await ensureStreams(jsm, DEFAULT_TOPOLOGY);
-    expect(written(Streams.requests)?.subjects).toEqual([Subjects.submit, Subjects.cancel, Subjects.resume]);
+    expect(written(Streams.requests)?.subjects).toEqual([Subjects.submit, Subjects.cancel, Subjects.resume, Subjects.alert]);
   });
 });
 

@@ -51,7 +51,7 @@ function streamConfigs(options: TopologyOptions): Array<Partial<StreamConfig> & 
     {
       ...base,
       name: Streams.requests,
-      subjects: [Subjects.submit, Subjects.cancel, Subjects.resume],
+      subjects: [Subjects.submit, Subjects.cancel, Subjects.resume, Subjects.alert],
       retention: RetentionPolicy.Workqueue,
     },
     { ...base, name: Streams.commands, subjects: [Subjects.commandsAll], retention: RetentionPolicy.Workqueue },
@@ -259,6 +259,7 @@ export function coordinatorConsumers(ackWaitMs: number): DurableConsumerSpec[] {
     request(Consumers.coordinatorSubmits, Subjects.submit),
     request(Consumers.coordinatorCancels, Subjects.cancel),
     request(Consumers.coordinatorResumes, Subjects.resume),
+    request(Consumers.coordinatorAlerts, Subjects.alert),
     { stream: Streams.events, durable: Consumers.coordinatorEvents, filterSubject: Subjects.eventsAll, ackWaitMs },
   ];
 }

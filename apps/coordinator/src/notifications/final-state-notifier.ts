@@ -7,7 +7,7 @@ import { PeriodicWork } from '../adapters/periodic-work';
 import { Webhook, WebhookEvent } from './webhook-config';
 import { WebhookClient } from './webhook-client';
 import { webhookBody } from './webhook-payload';
-import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signWebhook } from './webhook-signature';
+import { deliveryHeaders } from './webhook-signature';
 
 /** Bounded retries of one delivery: 5 attempts, waits of 1, 2, 4, 8 s (about 15 s plus the attempts' time). */
 export interface DeliveryPolicy {
@@ -202,11 +202,7 @@ export class FinalStateNotifier implements OnApplicationBootstrap, OnApplication
             }
             const sentAt = this.clock.now().toISOString();
             const body = webhookBody(webhook, EVENT, id, record, sentAt);
-            const headers = {
-              [SIGNATURE_HEADER]: signWebhook(webhook.secret, Math.floor(this.clock.now().getTime() / 1000), body),
-              [DELIVERY_HEADER]: id,
-              [EVENT_HEADER]: EVENT,
-            };
+            const headers = deliveryHeaders(webhook.secret, this.clock.now().getTime(), body, id, EVENT);
             try {
               await this.client.post(webhook.url, body, headers);
             } catch (error) {

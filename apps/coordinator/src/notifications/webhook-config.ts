@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
-export const WEBHOOK_EVENTS = ['operation.final'] as const;
+/** `operation.final`: an operation's final state; `alert`: one of Daedalus's Prometheus alerts, relayed from Alertmanager. */
+export const WEBHOOK_EVENTS = ['operation.final', 'alert'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const WEBHOOK_FORMATS = ['json', 'slack'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
@@ -12,14 +13,13 @@ export interface Webhook {
   secret: string;
   events: WebhookEvent[];
   format: WebhookFormat;
-  /** only operations of these types (all when absent) */
+  /** only operations of these types (all when absent; alerts are not operations and ignore it) */
   types?: string[];
 }
 
 /**
  * Reads the `--webhooks-file` JSON: `[{name, url, secretFile, events, format?, types?}]`. Throws an Error listing
  * every problem, each naming the entry and field (`webhooks[1].url: …`); a secret file's content is never quoted.
- * `alert` is refused: alert conditions are Prometheus rules, delivered by Alertmanager's own webhooks.
  */
 export function readWebhooks(file: string, read: (path: string) => string = (path) => readFileSync(path, 'utf8')): Webhook[] {
   let parsed: unknown;
@@ -66,9 +66,7 @@ export function readWebhooks(file: string, read: (path: string) => string = (pat
       problems.push(`${at('events')} must list at least one of ${WEBHOOK_EVENTS.join(', ')}`);
     else
       for (const event of events) {
-        if (event === 'alert')
-          problems.push(`${at('events')}: alert is not a webhook event here: alerts are Prometheus rules, sent by Alertmanager`);
-        else if (!WEBHOOK_EVENTS.includes(event as WebhookEvent))
+        if (!WEBHOOK_EVENTS.includes(event as WebhookEvent))
           problems.push(`${at('events')}: ${JSON.stringify(event)} is not one of ${WEBHOOK_EVENTS.join(', ')}`);
       }
     const format = raw.format ?? 'json';

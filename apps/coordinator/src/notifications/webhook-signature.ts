@@ -26,3 +26,12 @@ export function verifyWebhookSignature(secret: string, header: string, body: str
   if (!Number.isInteger(timestamp) || Math.abs(nowS - timestamp) > toleranceS || !/^[0-9a-f]{64}$/.test(given)) return false;
   return timingSafeEqual(Buffer.from(given, 'hex'), Buffer.from(hmac(secret, timestamp, body), 'hex'));
 }
+
+/** The headers of one attempt: the signature (timestamp `nowMs`), the delivery id and the event. */
+export function deliveryHeaders(secret: string, nowMs: number, body: string, deliveryId: string, event: string): Record<string, string> {
+  return {
+    [SIGNATURE_HEADER]: signWebhook(secret, Math.floor(nowMs / 1000), body),
+    [DELIVERY_HEADER]: deliveryId,
+    [EVENT_HEADER]: event,
+  };
+}

@@ -59,7 +59,7 @@ describe('readWebhooks', () => {
         'hooks.json',
         files(
           [
-            { name: 'a', url: 'ftp://x', secretFile: 'missing', events: ['alert'], format: 'xml' },
+            { name: 'a', url: 'ftp://x', secretFile: 'missing', events: ['alarm'], format: 'xml' },
             { name: 'a', url: 'http://x', secretFile: 'secret', events: [], extra: 1, types: [] },
           ],
           'short',
@@ -67,7 +67,7 @@ describe('readWebhooks', () => {
       );
     expect(attempt).toThrow(/webhooks\[0\]\.url must be an http/);
     expect(attempt).toThrow(/webhooks\[0\]\.secretFile: cannot read missing/);
-    expect(attempt).toThrow(/webhooks\[0\]\.events: alert is not a webhook event here/);
+    expect(attempt).toThrow(/webhooks\[0\]\.events: "alarm" is not one of operation.final, alert/);
     expect(attempt).toThrow(/webhooks\[0\]\.format must be one of json, slack/);
     expect(attempt).toThrow(/webhooks\[1\]\.extra is not a webhook field/);
     expect(attempt).toThrow(/webhooks\[1\]\.name: a is used twice/);
@@ -75,6 +75,10 @@ describe('readWebhooks', () => {
     expect(attempt).toThrow(/webhooks\[1\]\.events must list/);
     expect(attempt).toThrow(/webhooks\[1\]\.types must be/);
     expect(() => readWebhooks('hooks.json', files({}))).toThrow('it must hold a JSON array of webhooks');
+  });
+  it('accepts the alert event', () => {
+    const read = readWebhooks('hooks.json', files([{ name: 'pager', url: 'https://h/a', secretFile: 'secret', events: ['alert'] }]));
+    expect(read[0]?.events).toEqual(['alert']);
   });
 });
 

@@ -4,7 +4,7 @@ import { Principal, principalId } from './principal';
 import { ACTION_ROLES, OPERATION_ROLES, Role, roleAtLeast } from './roles';
 
 /** What a route does, for the guard: `public` needs no credentials; every other kind needs a role (roles.ts). */
-export type Access = 'public' | 'read' | 'submit' | 'cancel' | 'resume' | 'remove-node' | 'schedule' | 'delete-schedule';
+export type Access = 'public' | 'read' | 'submit' | 'cancel' | 'resume' | 'remove-node' | 'schedule' | 'delete-schedule' | 'alert';
 
 export const ACCESS_KEY = 'daedalus:access';
 
@@ -49,6 +49,8 @@ export function requiredRole(request: AccessRequest, principal: Principal): { ro
     }
     case 'delete-schedule':
       return { role: ACTION_ROLES['delete-schedule'], what: 'deleting a schedule' };
+    case 'alert':
+      return { role: ACTION_ROLES.alert, what: 'relaying Alertmanager notifications' };
     case 'read':
       return { role: ACTION_ROLES.read, what: 'reading' };
     case 'submit': {

@@ -60,4 +60,9 @@ export const ACTION_ROLES = {
   schedule: 'operator',
   /** DELETE /schedules/{id}: stopping future runs loses no data, whoever made the schedule */
   'delete-schedule': 'operator',
+  /**
+   * POST /alerts/alertmanager: tells the configured webhooks of Daedalus's own alerts; it changes nothing in the
+   * cluster or the store, so the role that submits backups suffices (Alertmanager sends an operator token)
+   */
+  alert: 'operator',
 } as const satisfies Record<string, Role>;

@@ -76,6 +76,7 @@ describe('AsyncAPI document', () => {
     const names = Object.values(doc.channels).flatMap((channel) => messagesOf(channel).map((m) => m.name));
     expect(names.sort()).toEqual(
       [
+        'AlertNotification',
         'CancelOperation',
         'DeadLetter',
         'ListBackups',

@@ -168,6 +168,12 @@ export const METRICS = {
     type: 'counter',
     labelNames: ['provider', 'request', 'class'],
   }),
+  webhookDeliveries: metric({
+    name: 'daedalus_webhook_deliveries_total',
+    help: 'alert webhook deliveries settled by this coordinator, by event and outcome (delivered, failed)',
+    type: 'counter',
+    labelNames: ['event', 'state'],
+  }),
 } as const;
 
 /** Every metric name Daedalus exports (without the `_bucket`/`_sum`/`_count` series of histograms). */
