@@ -14,7 +14,7 @@ import {
 import { CoordinatorConfig } from '../coordinator-config';
 import { clockAt, MemoryOperationStore, pauseWindowsOver, recordingCommands, registryOf } from '../operations/handler-fakes';
 import { planTargets } from '../operations/target-planner';
-import { NOW, registration } from '../operations/test-fixtures';
+import { NOW, registration, startedGlobalBackup, uploadEvent } from '../operations/test-fixtures';
 import { backupPlan } from '../plans/backup.plan';
 import { HeartbeatSweeper } from './heartbeat-sweeper';
 import { NodeEventHandler } from './node-event.handler';
@@ -23,37 +23,9 @@ const ID = '6f1c2c9a-3d4e-4b5a-9c8d-7e6f5a4b3c2d';
 const HOSTS = ['h1', 'h2', 'h3'];
 
 /** A global backup with `parallel: 1` on three nodes of dc1, started as the submit handler starts it. */
-function parallelBackup(): OperationRecord {
-  const base = newOperationRecord(
-    ID,
-    plainToInstance(BackupRequest, { type: 'backup', globalRequest: true, storageLocation: 's3://b', parallel: 1 }),
-    NOW,
-    SCHEMA_VERSION,
-  );
-  const registered = HOSTS.map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 }));
-  const plan = planTargets(base.request, registered, 1000);
-  if (!plan.ok) throw new Error(plan.error);
-  const context = backupPlan.context(
-    base,
-    plan.targets,
-    registered.map((r) => r.registration),
-    NOW,
-  );
-  return startOperation(base, plan.targets, NOW, backupPlan.phases(base), context) as OperationRecord;
-}
+const parallelBackup = (): OperationRecord => startedGlobalBackup(ID, HOSTS, { parallel: 1 }, NOW);
 
-const event = (hostId: string, kind: NodeEventKind): NodeEventMessage => ({
-  schemaVersion: SCHEMA_VERSION,
-  kind,
-  operationId: ID,
-  hostId,
-  phase: 'UPLOAD',
-  progress: kind === 'completed' ? 1 : 0,
-  ...(kind === 'completed'
-    ? { result: { backupName: 'b', manifest: `m/${hostId}`, totals: { files: 1, bytes: 1, uploadedFiles: 1, uploadedBytes: 1 } } }
-    : {}),
-  at: NOW.toISOString(),
-});
+const event = (hostId: string, kind: NodeEventKind): NodeEventMessage => uploadEvent(ID, hostId, kind, { at: NOW });
 
 /** Two coordinators over one store (compare-and-set), each with its own outbox. */
 async function twoCoordinators() {

@@ -1,21 +1,8 @@
-import { plainToInstance } from 'class-transformer';
-import {
-  BackupRequest,
-  newOperationRecord,
-  NodeEventKind,
-  NodeEventMessage,
-  NodeState,
-  OperationRecord,
-  SCHEMA_VERSION,
-  startOperation,
-  Subjects,
-} from '@daedalus/contracts';
+import { NodeEventKind, NodeEventMessage, NodeState, OperationRecord, SCHEMA_VERSION, Subjects } from '@daedalus/contracts';
 import { Clock } from '@daedalus/common';
 import { CoordinatorConfig } from '../coordinator-config';
 import { MemoryOperationStore, pauseWindowsOver, PublishedCommand, recordingCommands, registryOf } from '../operations/handler-fakes';
-import { planTargets } from '../operations/target-planner';
-import { registration } from '../operations/test-fixtures';
-import { backupPlan } from '../plans/backup.plan';
+import { registration, startedGlobalBackup, uploadEvent } from '../operations/test-fixtures';
 import { CancelHandler } from './cancel.handler';
 import { HeartbeatSweeper } from './heartbeat-sweeper';
 import { NodeEventHandler } from './node-event.handler';
@@ -28,44 +15,10 @@ const at = (time: string) => new Date(`2026-01-01T${time}Z`);
 const CONFIG = { nodeTimeoutMs: 10_000, restoreImportGraceMs: 300_000, defaultOperationTimeoutMs: 3600_000, sweepIntervalMs: 1000 };
 
 /** A global backup on three nodes of dc1 with the window and `parallel: 2`, started inside the window. */
-function windowedBackup(start: Date): OperationRecord {
-  const base = newOperationRecord(
-    ID,
-    plainToInstance(BackupRequest, {
-      type: 'backup',
-      globalRequest: true,
-      storageLocation: 's3://b',
-      parallel: 2,
-      maintenanceWindow: WINDOW,
-    }),
-    start,
-    SCHEMA_VERSION,
-  );
-  const registered = HOSTS.map((h) => ({ registration: registration(h), heartbeatAgeMs: 0 }));
-  const plan = planTargets(base.request, registered, 1000);
-  if (!plan.ok) throw new Error(plan.error);
-  const context = backupPlan.context(
-    base,
-    plan.targets,
-    registered.map((r) => r.registration),
-    start,
-  );
-  return startOperation(base, plan.targets, start, backupPlan.phases(base), context) as OperationRecord;
-}
+const windowedBackup = (start: Date): OperationRecord => startedGlobalBackup(ID, HOSTS, { parallel: 2, maintenanceWindow: WINDOW }, start);
 
-const event = (hostId: string, kind: NodeEventKind, round?: number): NodeEventMessage => ({
-  schemaVersion: SCHEMA_VERSION,
-  kind,
-  operationId: ID,
-  hostId,
-  phase: 'UPLOAD',
-  progress: kind === 'completed' ? 1 : 0.25,
-  ...(round ? { round } : {}),
-  ...(kind === 'completed'
-    ? { result: { backupName: 'b', manifest: `m/${hostId}`, totals: { files: 1, bytes: 1, uploadedFiles: 1, uploadedBytes: 1 } } }
-    : {}),
-  at: new Date().toISOString(),
-});
+const event = (hostId: string, kind: NodeEventKind, round?: number): NodeEventMessage =>
+  uploadEvent(ID, hostId, kind, { progress: 0.25, round, at: new Date() });
 
 /** A coordinator replica over the shared store, with its own outbox and a clock the test moves. */
 function coordinator(store: MemoryOperationStore, clock: { now: Date }, silentHosts: string[] = []) {
