@@ -7,13 +7,14 @@
  * Daedalus's is refused naming its field; a viewer may not post; neither the token nor the secret is in any log.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, IncomingMessage, Server } from 'node:http';
+import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { verifyWebhookSignature } from '../../apps/coordinator/src/notifications/webhook-signature';
 import { newToken } from '../../apps/gateway/src/auth/token-file';
 import { makeTempDir, removeDir, sleep, waitFor } from '../support/processes';
 import { DaedalusSystem } from '../support/system';
+import { readRequestBody } from '../support/request-body';
 
 const SECRET = 'whsec-alerts-e2e-9c2b7d1e4f';
 
@@ -58,18 +59,10 @@ describe('Alertmanager notifications relayed to webhooks, two coordinators', () 
   const operator = newToken('alertmanager', 'operator');
   const viewer = newToken('dashboard', 'viewer');
 
-  const receive = (req: IncomingMessage): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
-
   beforeAll(async () => {
     dir = makeTempDir('alert-webhooks');
     receiver = createServer((req, res) => {
-      void receive(req).then((body) => {
+      void readRequestBody(req).then((body) => {
         received.push({
           path: req.url ?? '',
           delivery: String(req.headers['x-daedalus-delivery'] ?? ''),

@@ -8,13 +8,14 @@
  * the receiver back, delivers it once; the attempts stay bounded and the record shows them.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, IncomingMessage, Server } from 'node:http';
+import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { verifyWebhookSignature } from '../../apps/coordinator/src/notifications/webhook-signature';
 import { makeTempDir, removeDir, sleep, waitFor } from '../support/processes';
 import { DaedalusSystem, OperationView } from '../support/system';
 import { runBackup, runOperation } from './backup-support';
+import { readRequestBody } from '../support/request-body';
 
 const SECRET = 'whsec-e2e-4f1c9a7b2d3e5f60';
 
@@ -45,19 +46,11 @@ describe('webhooks on final states, two coordinators', () => {
   /** /down answers 500 while this is true */
   let downFailing = true;
 
-  const receive = (req: IncomingMessage): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      req.on('error', reject);
-    });
-
   beforeAll(async () => {
     dir = makeTempDir('webhooks');
     storeRoot = makeTempDir('webhooks-store');
     receiver = createServer((req, res) => {
-      void receive(req).then((body) => {
+      void readRequestBody(req).then((body) => {
         const path = req.url ?? '';
         const delivery = String(req.headers['x-daedalus-delivery'] ?? '');
         let status = 200;
