@@ -39,6 +39,25 @@ interface Sample {
   load: number;
 }
 
+interface Measurement {
+  seconds: number;
+  cpuSeconds?: number;
+  peakRssMb?: number;
+}
+
+/** One interleaved run: ours beside the baseline, with the load it started under. */
+function sampleOf(mine: Measurement, base: Measurement, load: number): Sample {
+  return {
+    ours: mine.seconds,
+    baseline: base.seconds,
+    oursRssMb: mine.peakRssMb,
+    baselineRssMb: base.peakRssMb,
+    oursCpu: mine.cpuSeconds,
+    baselineCpu: base.cpuSeconds,
+    load,
+  };
+}
+
 /** `--cpu-prof <dir>`: each of our worker processes writes a V8 CPU profile there (open in Chrome DevTools). */
 let cpuProfileDir: string | undefined;
 let taskDir = '';
@@ -121,15 +140,7 @@ export async function runDatapathBench(args: string[]): Promise<void> {
           30 * 60_000,
         );
         await fs.rm(dir, { recursive: true });
-        samples.push({
-          ours: mine.seconds,
-          baseline: base.seconds,
-          oursRssMb: mine.peakRssMb,
-          baselineRssMb: base.peakRssMb,
-          oursCpu: mine.cpuSeconds,
-          baselineCpu: base.cpuSeconds,
-          load: runLoad,
-        });
+        samples.push(sampleOf(mine, base, runLoad));
         console.log(`  restore run ${run + 1}: ours ${mine.seconds.toFixed(1)} s, rclone ${base.seconds.toFixed(1)} s`);
       }
       out.push(
@@ -156,15 +167,7 @@ export async function runDatapathBench(args: string[]): Promise<void> {
       const copy = join(work, 'copy');
       const base = await measured('bash', ['-c', `cp -r ${source} ${copy} && sync`], process.env, 30 * 60_000);
       await fs.rm(copy, { recursive: true });
-      samples.push({
-        ours: mine.seconds,
-        baseline: base.seconds,
-        oursRssMb: mine.peakRssMb,
-        baselineRssMb: base.peakRssMb,
-        oursCpu: mine.cpuSeconds,
-        baselineCpu: base.cpuSeconds,
-        load: runLoad,
-      });
+      samples.push(sampleOf(mine, base, runLoad));
       console.log(`  file-store run ${run + 1}: ours ${mine.seconds.toFixed(1)} s, cp -r + sync ${base.seconds.toFixed(1)} s`);
     }
     out.push(
